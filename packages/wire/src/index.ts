@@ -1,1 +1,9 @@
-export {}
+export { WIRE_VERSION, PROTOCOLS, kadProtocol, broadcastTopic, FRAME_LIMITS, TIMEOUTS, MAX_RECORDS_PER_MESSAGE, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES } from './protocols.js'
+export type { ProtocolName } from './protocols.js'
+export { WireErrorCode, RealmeshError, FrameTooLargeError, MalformedFrameError, StreamClosedError, StreamTimeoutError, RemoteError } from './errors.js'
+export { Frames } from './framing.js'
+export type { FramesInit, MessageCodec } from './framing.js'
+export { handshakeSigningBytes, peerRecordSigningBytes, joinProofBytes } from './signing.js'
+export type { HandshakeSigningInput, PeerRecordSigningInput } from './signing.js'
+export { checkHello, checkPeerRecord, checkJoinRequest, checkPeersRequest, checkLeaderRequest, MAX_TOKEN_CHARS, NONCE_BYTES, SIGNATURE_BYTES, KEY_BYTES } from './checks.js'
+export { Hello, HandshakeReply, HandshakeDone, WireError, PeerRecord, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse } from './proto/realmesh.js'

@@ -1,0 +1,122 @@
+/**
+ * Stable error codes spoken on the wire (WireError.code, JoinResponse.code, ...) and carried by
+ * the typed errors of every realmesh package. Tests and callers match on `code`, never on text.
+ * Token refusals use @realmesh/token's TokenErrorCode values on the wire as they are.
+ */
+export const WireErrorCode = {
+  /** the peer speaks another realmesh wire version */
+  VERSION_MISMATCH: 'VERSION_MISMATCH',
+  /** handshake timestamp outside the accepted window */
+  HANDSHAKE_TIMESTAMP: 'HANDSHAKE_TIMESTAMP',
+  /** handshake nonce seen before */
+  HANDSHAKE_REPLAY: 'HANDSHAKE_REPLAY',
+  /** handshake signature does not verify with the token's key */
+  HANDSHAKE_BAD_SIGNATURE: 'HANDSHAKE_BAD_SIGNATURE',
+  /** handshake signature was made for another remote peer */
+  HANDSHAKE_WRONG_PEER: 'HANDSHAKE_WRONG_PEER',
+  /** the handshake did not finish in time */
+  HANDSHAKE_TIMEOUT: 'HANDSHAKE_TIMEOUT',
+  /** join attempted without a completed handshake on this connection */
+  HANDSHAKE_REQUIRED: 'HANDSHAKE_REQUIRED',
+  /** a frame's length prefix is above the protocol's limit */
+  FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+  /** a frame does not decode, or decodes to a message missing what the protocol needs */
+  FRAME_MALFORMED: 'FRAME_MALFORMED',
+  /** the remote closed the stream before the exchange finished */
+  STREAM_CLOSED: 'STREAM_CLOSED',
+  /** a stream exchange did not finish in time */
+  STREAM_TIMEOUT: 'STREAM_TIMEOUT',
+  /** the peer has not completed handshake and join with us */
+  NOT_A_MEMBER: 'NOT_A_MEMBER',
+  /** the authenticate callback refused the identity */
+  JOIN_AUTHN_DENIED: 'JOIN_AUTHN_DENIED',
+  /** the authorize callback refused the identity */
+  JOIN_AUTHZ_DENIED: 'JOIN_AUTHZ_DENIED',
+  /** the decision was deferred to the realm leader; try again later */
+  JOIN_DEFERRED: 'JOIN_DEFERRED',
+  /** the realm leader refused a deferred identity */
+  JOIN_DENIED_BY_LEADER: 'JOIN_DENIED_BY_LEADER',
+  /** the join secret (HMAC proof) in a token request is wrong */
+  JOIN_SECRET_INVALID: 'JOIN_SECRET_INVALID',
+  /** the leader's policy refuses token requests (or the operator denied this one) */
+  TOKEN_REQUEST_DENIED: 'TOKEN_REQUEST_DENIED',
+  /** the token request waits for the operator's approval */
+  TOKEN_REQUEST_PENDING: 'TOKEN_REQUEST_PENDING',
+  /** unknown pending request id */
+  REQUEST_UNKNOWN: 'REQUEST_UNKNOWN',
+  /** a peer record's signature, token or addresses are invalid */
+  RECORD_INVALID: 'RECORD_INVALID',
+  /** the peer is banned for misbehaving */
+  PEER_BANNED: 'PEER_BANNED',
+  /** too many requests from this peer */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** too many pending joins/handshakes */
+  BUSY: 'BUSY',
+  /** the receiving side failed for a reason of its own */
+  INTERNAL: 'INTERNAL'
+} as const
+
+export type WireErrorCode = typeof WireErrorCode[keyof typeof WireErrorCode]
+
+/**
+ * Base of every realmesh error: a stable `code`, and `cause` for the underlying error.
+ */
+export class RealmeshError extends Error {
+  static override name = 'RealmeshError'
+  readonly code: string
+
+  constructor (code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = new.target.name
+  }
+}
+
+/** A frame's length prefix exceeded the protocol's limit; nothing of it was buffered. */
+export class FrameTooLargeError extends RealmeshError {
+  static override name = 'FrameTooLargeError'
+  readonly limit: number
+
+  constructor (protocol: string, limit: number, options?: { cause?: unknown }) {
+    super(WireErrorCode.FRAME_TOO_LARGE, `frame on ${protocol} is larger than the limit of ${limit} bytes`, options)
+    this.limit = limit
+  }
+}
+
+/** A frame did not decode as the expected message, or lacked a required field. */
+export class MalformedFrameError extends RealmeshError {
+  static override name = 'MalformedFrameError'
+
+  constructor (protocol: string, detail: string, options?: { cause?: unknown }) {
+    super(WireErrorCode.FRAME_MALFORMED, `malformed frame on ${protocol}: ${detail}`, options)
+  }
+}
+
+/** The remote closed the stream before the expected frame arrived. */
+export class StreamClosedError extends RealmeshError {
+  static override name = 'StreamClosedError'
+
+  constructor (protocol: string, options?: { cause?: unknown }) {
+    super(WireErrorCode.STREAM_CLOSED, `the remote closed the ${protocol} stream early`, options)
+  }
+}
+
+/** An exchange on a stream did not finish before its deadline. */
+export class StreamTimeoutError extends RealmeshError {
+  static override name = 'StreamTimeoutError'
+
+  constructor (protocol: string, options?: { cause?: unknown }) {
+    super(WireErrorCode.STREAM_TIMEOUT, `the ${protocol} exchange timed out`, options)
+  }
+}
+
+/** The remote answered with an error (WireError, NACK, DENIED ...): its code and reason as it sent them. */
+export class RemoteError extends RealmeshError {
+  static override name = 'RemoteError'
+  readonly reason: string
+
+  constructor (code: string, reason: string, context: string) {
+    super(code === '' ? WireErrorCode.INTERNAL : code, `${context}: ${code} ${reason}`.trim())
+    this.reason = reason
+  }
+}

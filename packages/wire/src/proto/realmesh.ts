@@ -1,0 +1,2084 @@
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, MaxSizeError, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface WireError {
+  code: string
+  reason: string
+}
+
+export namespace WireError {
+  let _codec: Codec<WireError>
+
+  export const codec = (): Codec<WireError> => {
+    if (_codec == null) {
+      _codec = message<WireError>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.code != null && obj.code !== '')) {
+          w.uint32(10)
+          w.string(obj.code)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(18)
+          w.string(obj.reason)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          code: '',
+          reason: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.code = reader.string()
+              break
+            }
+            case 2: {
+              obj.reason = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.code`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface WireErrorCodeFieldEvent {
+    field: '$.code'
+    value: string
+  }
+
+  export interface WireErrorReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<WireError>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, WireError.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WireError>): WireError {
+    return decodeMessage(buf, WireError.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WireError>): Generator<WireErrorCodeFieldEvent | WireErrorReasonFieldEvent> {
+    return streamMessage(buf, WireError.codec(), opts)
+  }
+}
+
+export interface PeerRecord {
+  nodeToken: string
+  addrs: Uint8Array<ArrayBuffer>[]
+  seq: bigint
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace PeerRecord {
+  let _codec: Codec<PeerRecord>
+
+  export const codec = (): Codec<PeerRecord> => {
+    if (_codec == null) {
+      _codec = message<PeerRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.nodeToken != null && obj.nodeToken !== '')) {
+          w.uint32(10)
+          w.string(obj.nodeToken)
+        }
+
+        if (obj.addrs != null && obj.addrs.length > 0) {
+          for (const value of obj.addrs) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.seq != null && obj.seq !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.seq)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          nodeToken: '',
+          addrs: [],
+          seq: 0n,
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.nodeToken = reader.string()
+              break
+            }
+            case 2: {
+              if (opts.limits?.addrs != null && obj.addrs.length === opts.limits.addrs) {
+                throw new MaxLengthError('Decode error - repeated field "addrs" had too many elements')
+              }
+
+              obj.addrs.push(reader.bytes())
+              break
+            }
+            case 3: {
+              obj.seq = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          addrs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.nodeToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.addrs != null && obj.addrs === opts.limits.addrs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "addrs" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.addrs[]`,
+                index: obj.addrs,
+                value: reader.bytes()
+              }
+
+              obj.addrs++
+
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PeerRecordNodeTokenFieldEvent {
+    field: '$.nodeToken'
+    value: string
+  }
+
+  export interface PeerRecordAddrsFieldEvent {
+    field: '$.addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PeerRecordSeqFieldEvent {
+    field: '$.seq'
+    value: bigint
+  }
+
+  export interface PeerRecordSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<PeerRecord>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PeerRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerRecord>): PeerRecord {
+    return decodeMessage(buf, PeerRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerRecord>): Generator<PeerRecordNodeTokenFieldEvent | PeerRecordAddrsFieldEvent | PeerRecordSeqFieldEvent | PeerRecordSignatureFieldEvent> {
+    return streamMessage(buf, PeerRecord.codec(), opts)
+  }
+}
+
+export interface Hello {
+  version: number
+  nodeToken: string
+  timestamp: bigint
+  nonce: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace Hello {
+  let _codec: Codec<Hello>
+
+  export const codec = (): Codec<Hello> => {
+    if (_codec == null) {
+      _codec = message<Hello>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.nodeToken != null && obj.nodeToken !== '')) {
+          w.uint32(18)
+          w.string(obj.nodeToken)
+        }
+
+        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.timestamp)
+        }
+
+        if ((obj.nonce != null && obj.nonce.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.nonce)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          nodeToken: '',
+          timestamp: 0n,
+          nonce: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.nodeToken = reader.string()
+              break
+            }
+            case 3: {
+              obj.timestamp = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.nonce = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.nodeToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.timestamp`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.nonce`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HelloVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface HelloNodeTokenFieldEvent {
+    field: '$.nodeToken'
+    value: string
+  }
+
+  export interface HelloTimestampFieldEvent {
+    field: '$.timestamp'
+    value: bigint
+  }
+
+  export interface HelloNonceFieldEvent {
+    field: '$.nonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface HelloSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Hello.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Hello {
+    return decodeMessage(buf, Hello.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloVersionFieldEvent | HelloNodeTokenFieldEvent | HelloTimestampFieldEvent | HelloNonceFieldEvent | HelloSignatureFieldEvent> {
+    return streamMessage(buf, Hello.codec(), opts)
+  }
+}
+
+export interface HandshakeReply {
+  hello?: Hello
+  error?: WireError
+}
+
+export namespace HandshakeReply {
+  let _codec: Codec<HandshakeReply>
+
+  export const codec = (): Codec<HandshakeReply> => {
+    if (_codec == null) {
+      _codec = message<HandshakeReply>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.hello != null) {
+          w.uint32(10)
+          Hello.codec().encode(obj.hello, w)
+        }
+
+        if (obj.error != null) {
+          w.uint32(18)
+          WireError.codec().encode(obj.error, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.hello = Hello.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.hello
+              })
+              break
+            }
+            case 2: {
+              obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.error
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * Hello.codec().stream(reader, reader.uint32(), `${prefix}.hello`, {
+                limits: opts.limits?.hello
+              })
+
+              break
+            }
+            case 2: {
+              yield * WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                limits: opts.limits?.error
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HandshakeReplyHelloVersionFieldEvent {
+    field: '$.hello.version'
+    value: number
+  }
+
+  export interface HandshakeReplyHelloNodeTokenFieldEvent {
+    field: '$.hello.nodeToken'
+    value: string
+  }
+
+  export interface HandshakeReplyHelloTimestampFieldEvent {
+    field: '$.hello.timestamp'
+    value: bigint
+  }
+
+  export interface HandshakeReplyHelloNonceFieldEvent {
+    field: '$.hello.nonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface HandshakeReplyHelloSignatureFieldEvent {
+    field: '$.hello.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface HandshakeReplyErrorCodeFieldEvent {
+    field: '$.error.code'
+    value: string
+  }
+
+  export interface HandshakeReplyErrorReasonFieldEvent {
+    field: '$.error.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<HandshakeReply>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, HandshakeReply.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandshakeReply>): HandshakeReply {
+    return decodeMessage(buf, HandshakeReply.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandshakeReply>): Generator<HandshakeReplyHelloVersionFieldEvent | HandshakeReplyHelloNodeTokenFieldEvent | HandshakeReplyHelloTimestampFieldEvent | HandshakeReplyHelloNonceFieldEvent | HandshakeReplyHelloSignatureFieldEvent | HandshakeReplyErrorCodeFieldEvent | HandshakeReplyErrorReasonFieldEvent> {
+    return streamMessage(buf, HandshakeReply.codec(), opts)
+  }
+}
+
+export interface HandshakeDone {
+  error?: WireError
+}
+
+export namespace HandshakeDone {
+  let _codec: Codec<HandshakeDone>
+
+  export const codec = (): Codec<HandshakeDone> => {
+    if (_codec == null) {
+      _codec = message<HandshakeDone>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.error != null) {
+          w.uint32(10)
+          WireError.codec().encode(obj.error, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.error
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                limits: opts.limits?.error
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HandshakeDoneErrorCodeFieldEvent {
+    field: '$.error.code'
+    value: string
+  }
+
+  export interface HandshakeDoneErrorReasonFieldEvent {
+    field: '$.error.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<HandshakeDone>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, HandshakeDone.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandshakeDone>): HandshakeDone {
+    return decodeMessage(buf, HandshakeDone.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandshakeDone>): Generator<HandshakeDoneErrorCodeFieldEvent | HandshakeDoneErrorReasonFieldEvent> {
+    return streamMessage(buf, HandshakeDone.codec(), opts)
+  }
+}
+
+export interface JoinRequest {
+  identityToken: string
+  record?: PeerRecord
+}
+
+export namespace JoinRequest {
+  let _codec: Codec<JoinRequest>
+
+  export const codec = (): Codec<JoinRequest> => {
+    if (_codec == null) {
+      _codec = message<JoinRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.identityToken != null && obj.identityToken !== '')) {
+          w.uint32(10)
+          w.string(obj.identityToken)
+        }
+
+        if (obj.record != null) {
+          w.uint32(18)
+          PeerRecord.codec().encode(obj.record, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          identityToken: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.identityToken = reader.string()
+              break
+            }
+            case 2: {
+              obj.record = PeerRecord.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.record
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.identityToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield * PeerRecord.codec().stream(reader, reader.uint32(), `${prefix}.record`, {
+                limits: opts.limits?.record
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface JoinRequestIdentityTokenFieldEvent {
+    field: '$.identityToken'
+    value: string
+  }
+
+  export interface JoinRequestRecordNodeTokenFieldEvent {
+    field: '$.record.nodeToken'
+    value: string
+  }
+
+  export interface JoinRequestRecordAddrsFieldEvent {
+    field: '$.record.addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface JoinRequestRecordSeqFieldEvent {
+    field: '$.record.seq'
+    value: bigint
+  }
+
+  export interface JoinRequestRecordSignatureFieldEvent {
+    field: '$.record.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<JoinRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, JoinRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JoinRequest>): JoinRequest {
+    return decodeMessage(buf, JoinRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JoinRequest>): Generator<JoinRequestIdentityTokenFieldEvent | JoinRequestRecordNodeTokenFieldEvent | JoinRequestRecordAddrsFieldEvent | JoinRequestRecordSeqFieldEvent | JoinRequestRecordSignatureFieldEvent> {
+    return streamMessage(buf, JoinRequest.codec(), opts)
+  }
+}
+
+export interface JoinResponse {
+  status: JoinResponse.Status
+  code: string
+  reason: string
+  identityToken: string
+  record?: PeerRecord
+  retryAfterMs: number
+}
+
+export namespace JoinResponse {
+  export enum Status {
+    ACK = 'ACK',
+    NACK = 'NACK',
+    DEFERRED = 'DEFERRED'
+  }
+
+  enum __StatusValues {
+    ACK = 0,
+    NACK = 1,
+    DEFERRED = 2
+  }
+
+  export namespace Status {
+    export const codec = (): Codec<Status> => {
+      return enumeration<Status>(__StatusValues)
+    }
+  }
+
+  let _codec: Codec<JoinResponse>
+
+  export const codec = (): Codec<JoinResponse> => {
+    if (_codec == null) {
+      _codec = message<JoinResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.status != null && __StatusValues[obj.status] !== 0) {
+          w.uint32(8)
+          JoinResponse.Status.codec().encode(obj.status, w)
+        }
+
+        if ((obj.code != null && obj.code !== '')) {
+          w.uint32(18)
+          w.string(obj.code)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(26)
+          w.string(obj.reason)
+        }
+
+        if ((obj.identityToken != null && obj.identityToken !== '')) {
+          w.uint32(34)
+          w.string(obj.identityToken)
+        }
+
+        if (obj.record != null) {
+          w.uint32(42)
+          PeerRecord.codec().encode(obj.record, w)
+        }
+
+        if ((obj.retryAfterMs != null && obj.retryAfterMs !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.retryAfterMs)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          status: Status.ACK,
+          code: '',
+          reason: '',
+          identityToken: '',
+          retryAfterMs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.status = JoinResponse.Status.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.code = reader.string()
+              break
+            }
+            case 3: {
+              obj.reason = reader.string()
+              break
+            }
+            case 4: {
+              obj.identityToken = reader.string()
+              break
+            }
+            case 5: {
+              obj.record = PeerRecord.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.record
+              })
+              break
+            }
+            case 6: {
+              obj.retryAfterMs = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.status`,
+                value: JoinResponse.Status.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.code`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.identityToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield * PeerRecord.codec().stream(reader, reader.uint32(), `${prefix}.record`, {
+                limits: opts.limits?.record
+              })
+
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.retryAfterMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface JoinResponseStatusFieldEvent {
+    field: '$.status'
+    value: JoinResponse.Status
+  }
+
+  export interface JoinResponseCodeFieldEvent {
+    field: '$.code'
+    value: string
+  }
+
+  export interface JoinResponseReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export interface JoinResponseIdentityTokenFieldEvent {
+    field: '$.identityToken'
+    value: string
+  }
+
+  export interface JoinResponseRecordNodeTokenFieldEvent {
+    field: '$.record.nodeToken'
+    value: string
+  }
+
+  export interface JoinResponseRecordAddrsFieldEvent {
+    field: '$.record.addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface JoinResponseRecordSeqFieldEvent {
+    field: '$.record.seq'
+    value: bigint
+  }
+
+  export interface JoinResponseRecordSignatureFieldEvent {
+    field: '$.record.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface JoinResponseRetryAfterMsFieldEvent {
+    field: '$.retryAfterMs'
+    value: number
+  }
+
+  export function encode (obj: Partial<JoinResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, JoinResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JoinResponse>): JoinResponse {
+    return decodeMessage(buf, JoinResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JoinResponse>): Generator<JoinResponseStatusFieldEvent | JoinResponseCodeFieldEvent | JoinResponseReasonFieldEvent | JoinResponseIdentityTokenFieldEvent | JoinResponseRecordNodeTokenFieldEvent | JoinResponseRecordAddrsFieldEvent | JoinResponseRecordSeqFieldEvent | JoinResponseRecordSignatureFieldEvent | JoinResponseRetryAfterMsFieldEvent> {
+    return streamMessage(buf, JoinResponse.codec(), opts)
+  }
+}
+
+export interface PeersRequest {
+  type: PeersRequest.Type
+  records: PeerRecord[]
+  key: Uint8Array<ArrayBuffer>
+  count: number
+  code: string
+  reason: string
+}
+
+export namespace PeersRequest {
+  export enum Type {
+    UPDATE = 'UPDATE',
+    NLIST = 'NLIST',
+    LEAVE = 'LEAVE',
+    DISCONNECT = 'DISCONNECT',
+    PIGGY = 'PIGGY'
+  }
+
+  enum __TypeValues {
+    UPDATE = 0,
+    NLIST = 1,
+    LEAVE = 2,
+    DISCONNECT = 3,
+    PIGGY = 4
+  }
+
+  export namespace Type {
+    export const codec = (): Codec<Type> => {
+      return enumeration<Type>(__TypeValues)
+    }
+  }
+
+  let _codec: Codec<PeersRequest>
+
+  export const codec = (): Codec<PeersRequest> => {
+    if (_codec == null) {
+      _codec = message<PeersRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.type != null && __TypeValues[obj.type] !== 0) {
+          w.uint32(8)
+          PeersRequest.Type.codec().encode(obj.type, w)
+        }
+
+        if (obj.records != null && obj.records.length > 0) {
+          for (const value of obj.records) {
+            w.uint32(18)
+            PeerRecord.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.key != null && obj.key.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.key)
+        }
+
+        if ((obj.count != null && obj.count !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.count)
+        }
+
+        if ((obj.code != null && obj.code !== '')) {
+          w.uint32(42)
+          w.string(obj.code)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(50)
+          w.string(obj.reason)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          type: Type.UPDATE,
+          records: [],
+          key: uint8ArrayAlloc(0),
+          count: 0,
+          code: '',
+          reason: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.type = PeersRequest.Type.codec().decode(reader)
+              break
+            }
+            case 2: {
+              if (opts.limits?.records != null && obj.records.length === opts.limits.records) {
+                throw new MaxLengthError('Decode error - repeated field "records" had too many elements')
+              }
+
+              obj.records.push(PeerRecord.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.records$
+              }))
+              break
+            }
+            case 3: {
+              obj.key = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.count = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.code = reader.string()
+              break
+            }
+            case 6: {
+              obj.reason = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          records: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.type`,
+                value: PeersRequest.Type.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.records != null && obj.records === opts.limits.records) {
+                throw new MaxLengthError('Streaming decode error - repeated field "records" had too many elements')
+              }
+
+              for (const evt of PeerRecord.codec().stream(reader, reader.uint32(), `${prefix}.records[]`, {
+                limits: opts.limits?.records$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.records
+                }
+              }
+
+              obj.records++
+
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.key`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.count`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.code`,
+                value: reader.string()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PeersRequestTypeFieldEvent {
+    field: '$.type'
+    value: PeersRequest.Type
+  }
+
+  export interface PeersRequestRecordsNodeTokenFieldEvent {
+    field: '$.records[].nodeToken'
+    value: string
+    index: number
+  }
+
+  export interface PeersRequestRecordsAddrsFieldEvent {
+    field: '$.records[].addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PeersRequestRecordsSeqFieldEvent {
+    field: '$.records[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersRequestRecordsSignatureFieldEvent {
+    field: '$.records[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PeersRequestKeyFieldEvent {
+    field: '$.key'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PeersRequestCountFieldEvent {
+    field: '$.count'
+    value: number
+  }
+
+  export interface PeersRequestCodeFieldEvent {
+    field: '$.code'
+    value: string
+  }
+
+  export interface PeersRequestReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<PeersRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PeersRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersRequest>): PeersRequest {
+    return decodeMessage(buf, PeersRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersRequest>): Generator<PeersRequestTypeFieldEvent | PeersRequestRecordsNodeTokenFieldEvent | PeersRequestRecordsAddrsFieldEvent | PeersRequestRecordsSeqFieldEvent | PeersRequestRecordsSignatureFieldEvent | PeersRequestKeyFieldEvent | PeersRequestCountFieldEvent | PeersRequestCodeFieldEvent | PeersRequestReasonFieldEvent> {
+    return streamMessage(buf, PeersRequest.codec(), opts)
+  }
+}
+
+export interface PeersResponse {
+  records: PeerRecord[]
+  error?: WireError
+}
+
+export namespace PeersResponse {
+  let _codec: Codec<PeersResponse>
+
+  export const codec = (): Codec<PeersResponse> => {
+    if (_codec == null) {
+      _codec = message<PeersResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.records != null && obj.records.length > 0) {
+          for (const value of obj.records) {
+            w.uint32(10)
+            PeerRecord.codec().encode(value, w)
+          }
+        }
+
+        if (obj.error != null) {
+          w.uint32(18)
+          WireError.codec().encode(obj.error, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          records: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.records != null && obj.records.length === opts.limits.records) {
+                throw new MaxLengthError('Decode error - repeated field "records" had too many elements')
+              }
+
+              obj.records.push(PeerRecord.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.records$
+              }))
+              break
+            }
+            case 2: {
+              obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.error
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          records: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.records != null && obj.records === opts.limits.records) {
+                throw new MaxLengthError('Streaming decode error - repeated field "records" had too many elements')
+              }
+
+              for (const evt of PeerRecord.codec().stream(reader, reader.uint32(), `${prefix}.records[]`, {
+                limits: opts.limits?.records$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.records
+                }
+              }
+
+              obj.records++
+
+              break
+            }
+            case 2: {
+              yield * WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                limits: opts.limits?.error
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PeersResponseRecordsNodeTokenFieldEvent {
+    field: '$.records[].nodeToken'
+    value: string
+    index: number
+  }
+
+  export interface PeersResponseRecordsAddrsFieldEvent {
+    field: '$.records[].addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PeersResponseRecordsSeqFieldEvent {
+    field: '$.records[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersResponseRecordsSignatureFieldEvent {
+    field: '$.records[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PeersResponseErrorCodeFieldEvent {
+    field: '$.error.code'
+    value: string
+  }
+
+  export interface PeersResponseErrorReasonFieldEvent {
+    field: '$.error.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<PeersResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PeersResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersResponse>): PeersResponse {
+    return decodeMessage(buf, PeersResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersResponse>): Generator<PeersResponseRecordsNodeTokenFieldEvent | PeersResponseRecordsAddrsFieldEvent | PeersResponseRecordsSeqFieldEvent | PeersResponseRecordsSignatureFieldEvent | PeersResponseErrorCodeFieldEvent | PeersResponseErrorReasonFieldEvent> {
+    return streamMessage(buf, PeersResponse.codec(), opts)
+  }
+}
+
+export interface LeaderRequest {
+  type: LeaderRequest.Type
+  joinProof: Uint8Array<ArrayBuffer>
+  ttlSeconds: number
+  attributes: Map<string, string>
+  identityToken: string
+  requestId: string
+}
+
+export namespace LeaderRequest {
+  export enum Type {
+    TOKEN = 'TOKEN',
+    DEFER = 'DEFER',
+    STATUS = 'STATUS'
+  }
+
+  enum __TypeValues {
+    TOKEN = 0,
+    DEFER = 1,
+    STATUS = 2
+  }
+
+  export namespace Type {
+    export const codec = (): Codec<Type> => {
+      return enumeration<Type>(__TypeValues)
+    }
+  }
+
+  export interface LeaderRequest$attributesEntry {
+    key: string
+    value: string
+  }
+
+  export namespace LeaderRequest$attributesEntry {
+    let _codec: Codec<LeaderRequest$attributesEntry>
+
+    export const codec = (): Codec<LeaderRequest$attributesEntry> => {
+      if (_codec == null) {
+        _codec = message<LeaderRequest$attributesEntry>((obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if ((obj.key != null && obj.key !== '')) {
+            w.uint32(10)
+            w.string(obj.key)
+          }
+
+          if ((obj.value != null && obj.value !== '')) {
+            w.uint32(18)
+            w.string(obj.value)
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        }, (reader, length, opts = {}) => {
+          const obj: any = {
+            key: '',
+            value: ''
+          }
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                obj.key = reader.string()
+                break
+              }
+              case 2: {
+                obj.value = reader.string()
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        }, function * (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.key`,
+                  value: reader.string()
+                }
+                break
+              }
+              case 2: {
+                yield {
+                  field: `${prefix}.value`,
+                  value: reader.string()
+                }
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        })
+      }
+
+      return _codec
+    }
+
+    export interface LeaderRequest$attributesEntryKeyFieldEvent {
+      field: '$.key'
+      value: string
+    }
+
+    export interface LeaderRequest$attributesEntryValueFieldEvent {
+      field: '$.value'
+      value: string
+    }
+
+    export function encode (obj: Partial<LeaderRequest$attributesEntry>): Uint8Array<ArrayBuffer> {
+      return encodeMessage(obj, LeaderRequest$attributesEntry.codec())
+    }
+
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRequest$attributesEntry>): LeaderRequest$attributesEntry {
+      return decodeMessage(buf, LeaderRequest$attributesEntry.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRequest$attributesEntry>): Generator<LeaderRequest$attributesEntryKeyFieldEvent | LeaderRequest$attributesEntryValueFieldEvent> {
+      return streamMessage(buf, LeaderRequest$attributesEntry.codec(), opts)
+    }
+  }
+
+  let _codec: Codec<LeaderRequest>
+
+  export const codec = (): Codec<LeaderRequest> => {
+    if (_codec == null) {
+      _codec = message<LeaderRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.type != null && __TypeValues[obj.type] !== 0) {
+          w.uint32(8)
+          LeaderRequest.Type.codec().encode(obj.type, w)
+        }
+
+        if ((obj.joinProof != null && obj.joinProof.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.joinProof)
+        }
+
+        if ((obj.ttlSeconds != null && obj.ttlSeconds !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.ttlSeconds)
+        }
+
+        if (obj.attributes != null && obj.attributes.size > 0) {
+          for (const [key, value] of obj.attributes.entries()) {
+            w.uint32(34)
+            LeaderRequest.LeaderRequest$attributesEntry.codec().encode({ key, value }, w)
+          }
+        }
+
+        if ((obj.identityToken != null && obj.identityToken !== '')) {
+          w.uint32(42)
+          w.string(obj.identityToken)
+        }
+
+        if ((obj.requestId != null && obj.requestId !== '')) {
+          w.uint32(50)
+          w.string(obj.requestId)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          type: Type.TOKEN,
+          joinProof: uint8ArrayAlloc(0),
+          ttlSeconds: 0,
+          attributes: new Map<string, string>(),
+          identityToken: '',
+          requestId: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.type = LeaderRequest.Type.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.joinProof = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.ttlSeconds = reader.uint32()
+              break
+            }
+            case 4: {
+              if (opts.limits?.attributes != null && obj.attributes.size === opts.limits.attributes) {
+                throw new MaxSizeError('Decode error - map field "attributes" had too many elements')
+              }
+
+              const entry = LeaderRequest.LeaderRequest$attributesEntry.codec().decode(reader, reader.uint32(), {
+                limits: {
+                  value: opts.limits?.attributes$value
+                }
+              })
+              obj.attributes.set(entry.key, entry.value)
+              break
+            }
+            case 5: {
+              obj.identityToken = reader.string()
+              break
+            }
+            case 6: {
+              obj.requestId = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          attributes: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.type`,
+                value: LeaderRequest.Type.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.joinProof`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.ttlSeconds`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.attributes != null && obj.attributes === opts.limits.attributes) {
+                throw new MaxLengthError('Decode error - map field "attributes" had too many elements')
+              }
+
+              yield * LeaderRequest.LeaderRequest$attributesEntry.codec().stream(reader, reader.uint32(), `${prefix}.attributes{}`, {
+                limits: {
+                  value: opts.limits?.attributes$value
+                }
+              })
+
+              obj.attributes++
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.identityToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.requestId`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LeaderRequestTypeFieldEvent {
+    field: '$.type'
+    value: LeaderRequest.Type
+  }
+
+  export interface LeaderRequestJoinProofFieldEvent {
+    field: '$.joinProof'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaderRequestTtlSecondsFieldEvent {
+    field: '$.ttlSeconds'
+    value: number
+  }
+
+  export interface LeaderRequestAttributesFieldEvent {
+    field: '$.attributes{}'
+    key: string
+    value: string
+  }
+
+  export interface LeaderRequestIdentityTokenFieldEvent {
+    field: '$.identityToken'
+    value: string
+  }
+
+  export interface LeaderRequestRequestIdFieldEvent {
+    field: '$.requestId'
+    value: string
+  }
+
+  export function encode (obj: Partial<LeaderRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LeaderRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRequest>): LeaderRequest {
+    return decodeMessage(buf, LeaderRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRequest>): Generator<LeaderRequestTypeFieldEvent | LeaderRequestJoinProofFieldEvent | LeaderRequestTtlSecondsFieldEvent | LeaderRequestAttributesFieldEvent | LeaderRequestIdentityTokenFieldEvent | LeaderRequestRequestIdFieldEvent> {
+    return streamMessage(buf, LeaderRequest.codec(), opts)
+  }
+}
+
+export interface LeaderResponse {
+  status: LeaderResponse.Status
+  token: string
+  requestId: string
+  code: string
+  reason: string
+  retryAfterMs: number
+}
+
+export namespace LeaderResponse {
+  export enum Status {
+    ISSUED = 'ISSUED',
+    PENDING = 'PENDING',
+    DENIED = 'DENIED',
+    APPROVED = 'APPROVED'
+  }
+
+  enum __StatusValues {
+    ISSUED = 0,
+    PENDING = 1,
+    DENIED = 2,
+    APPROVED = 3
+  }
+
+  export namespace Status {
+    export const codec = (): Codec<Status> => {
+      return enumeration<Status>(__StatusValues)
+    }
+  }
+
+  let _codec: Codec<LeaderResponse>
+
+  export const codec = (): Codec<LeaderResponse> => {
+    if (_codec == null) {
+      _codec = message<LeaderResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.status != null && __StatusValues[obj.status] !== 0) {
+          w.uint32(8)
+          LeaderResponse.Status.codec().encode(obj.status, w)
+        }
+
+        if ((obj.token != null && obj.token !== '')) {
+          w.uint32(18)
+          w.string(obj.token)
+        }
+
+        if ((obj.requestId != null && obj.requestId !== '')) {
+          w.uint32(26)
+          w.string(obj.requestId)
+        }
+
+        if ((obj.code != null && obj.code !== '')) {
+          w.uint32(34)
+          w.string(obj.code)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(42)
+          w.string(obj.reason)
+        }
+
+        if ((obj.retryAfterMs != null && obj.retryAfterMs !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.retryAfterMs)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          status: Status.ISSUED,
+          token: '',
+          requestId: '',
+          code: '',
+          reason: '',
+          retryAfterMs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.status = LeaderResponse.Status.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.token = reader.string()
+              break
+            }
+            case 3: {
+              obj.requestId = reader.string()
+              break
+            }
+            case 4: {
+              obj.code = reader.string()
+              break
+            }
+            case 5: {
+              obj.reason = reader.string()
+              break
+            }
+            case 6: {
+              obj.retryAfterMs = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.status`,
+                value: LeaderResponse.Status.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.token`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.requestId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.code`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.retryAfterMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LeaderResponseStatusFieldEvent {
+    field: '$.status'
+    value: LeaderResponse.Status
+  }
+
+  export interface LeaderResponseTokenFieldEvent {
+    field: '$.token'
+    value: string
+  }
+
+  export interface LeaderResponseRequestIdFieldEvent {
+    field: '$.requestId'
+    value: string
+  }
+
+  export interface LeaderResponseCodeFieldEvent {
+    field: '$.code'
+    value: string
+  }
+
+  export interface LeaderResponseReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export interface LeaderResponseRetryAfterMsFieldEvent {
+    field: '$.retryAfterMs'
+    value: number
+  }
+
+  export function encode (obj: Partial<LeaderResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LeaderResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderResponse>): LeaderResponse {
+    return decodeMessage(buf, LeaderResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderResponse>): Generator<LeaderResponseStatusFieldEvent | LeaderResponseTokenFieldEvent | LeaderResponseRequestIdFieldEvent | LeaderResponseCodeFieldEvent | LeaderResponseReasonFieldEvent | LeaderResponseRetryAfterMsFieldEvent> {
+    return streamMessage(buf, LeaderResponse.codec(), opts)
+  }
+}

@@ -1,0 +1,30 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { checkHello, checkPeersRequest, checkJoinRequest, checkLeaderRequest, MalformedFrameError, MAX_RECORDS_PER_MESSAGE } from '../src/index.js'
+import { PeersRequest, LeaderRequest } from '../src/index.js'
+import type { Hello, PeerRecord } from '../src/index.js'
+
+const hello = (over: Partial<Hello> = {}): Hello => ({ version: 1, nodeToken: 'a.b.c', timestamp: 1n, nonce: new Uint8Array(16), signature: new Uint8Array(64), ...over })
+const record = (over: Partial<PeerRecord> = {}): PeerRecord => ({ nodeToken: 'a.b.c', addrs: [new Uint8Array(8)], seq: 1n, signature: new Uint8Array(64), ...over })
+const peers = (over: Partial<PeersRequest> = {}): PeersRequest => ({ type: PeersRequest.Type.UPDATE, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', ...over })
+const malformed = (fn: () => void): void => { assert.throws(fn, (err: Error) => err instanceof MalformedFrameError && (err).code === 'FRAME_MALFORMED') }
+
+test('a well-formed Hello passes', () => { checkHello(hello()) })
+test('Hello: empty token, huge token, missing timestamp, short nonce, short signature are malformed', () => {
+  malformed(() => { checkHello(hello({ nodeToken: '' })) })
+  malformed(() => { checkHello(hello({ nodeToken: 'x'.repeat(9000) })) })
+  malformed(() => { checkHello(hello({ timestamp: 0n })) })
+  malformed(() => { checkHello(hello({ nonce: new Uint8Array(15) })) })
+  malformed(() => { checkHello(hello({ signature: new Uint8Array(63) })) })
+})
+test('peers: too many records, bad key size, a bad record inside are malformed', () => {
+  checkPeersRequest(peers({ records: [record()] }))
+  malformed(() => { checkPeersRequest(peers({ records: Array.from({ length: MAX_RECORDS_PER_MESSAGE + 1 }, () => record()) })) })
+  malformed(() => { checkPeersRequest(peers({ type: PeersRequest.Type.NLIST, key: new Uint8Array(31) })) })
+  malformed(() => { checkPeersRequest(peers({ records: [record({ addrs: Array.from({ length: 17 }, () => new Uint8Array(8)) })] })) })
+  malformed(() => { checkPeersRequest(peers({ records: [record({ seq: 0n })] })) })
+})
+test('join and leader requests are checked', () => {
+  malformed(() => { checkJoinRequest({ identityToken: '' }) })
+  malformed(() => { checkLeaderRequest({ type: LeaderRequest.Type.TOKEN, joinProof: new Uint8Array(5), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '' }) })
+})

@@ -1,0 +1,80 @@
+import { describe, test, after, before } from 'node:test'
+import assert from 'node:assert/strict'
+import * as varint from 'uint8-varint'
+import { Frames, Hello, JoinRequest, FrameTooLargeError, MalformedFrameError, StreamClosedError, StreamTimeoutError, WireErrorCode } from '../src/index.js'
+import { streamPair } from './pair.js'
+import type { StreamPair } from './pair.js'
+
+const protocol = '/test/frames/1'
+
+describe('Frames over a real libp2p stream', () => {
+  let pair: StreamPair
+  before(async () => { pair = await streamPair(protocol) })
+  after(async () => { await pair.stop() })
+
+  test('a message round-trips', async () => {
+    const out = new Frames(pair.dialer, { protocol, maxSize: 1024 })
+    const inn = new Frames(pair.listener, { protocol, maxSize: 1024 })
+    const hello = { version: 1, nodeToken: 'x.y.z', timestamp: 42n, nonce: new Uint8Array(16).fill(7), signature: new Uint8Array(64).fill(9) }
+    await out.write(Hello, hello)
+    assert.deepEqual(await inn.read(Hello), hello)
+  })
+
+  test('a frame whose length prefix is above the limit is refused before it is buffered', async () => {
+    const inn = new Frames(pair.listener, { protocol, maxSize: 64 })
+    // announce 1 MiB but send only the prefix: the reader must refuse on the prefix alone
+    pair.dialer.send(varint.encode(1024 * 1024))
+    await assert.rejects(inn.read(Hello), (err: Error) => {
+      assert.ok(err instanceof FrameTooLargeError)
+      assert.equal((err).code, WireErrorCode.FRAME_TOO_LARGE)
+      return true
+    })
+  })
+})
+
+describe('Frames: malformed and early-closed input', () => {
+  test('bytes that are not the message are FRAME_MALFORMED', async () => {
+    const pair = await streamPair(protocol)
+    try {
+      const inn = new Frames(pair.listener, { protocol, maxSize: 1024 })
+      // field 1 as a length-delimited field with a length past the end of the frame
+      const garbage = Uint8Array.from([0x0a, 0x7f, 0x01])
+      pair.dialer.send(Uint8Array.from([...varint.encode(garbage.length), ...garbage]))
+      await assert.rejects(inn.read(JoinRequest), (err: Error) => err instanceof MalformedFrameError && (err).code === WireErrorCode.FRAME_MALFORMED)
+    } finally {
+      await pair.stop()
+    }
+  })
+
+  test('a stream closed before a whole frame arrived is STREAM_CLOSED', async () => {
+    const pair = await streamPair(protocol)
+    try {
+      const inn = new Frames(pair.listener, { protocol, maxSize: 1024 })
+      pair.dialer.send(Uint8Array.from([...varint.encode(100), 1, 2, 3]))
+      await pair.dialer.close()
+      await assert.rejects(inn.read(Hello), (err: Error) => err instanceof StreamClosedError)
+    } finally {
+      await pair.stop()
+    }
+  })
+
+  test('a read that outlives its deadline is STREAM_TIMEOUT', async () => {
+    const pair = await streamPair(protocol)
+    try {
+      const inn = new Frames(pair.listener, { protocol, maxSize: 1024 })
+      await assert.rejects(inn.read(Hello, { signal: AbortSignal.timeout(50) }), (err: Error) => err instanceof StreamTimeoutError)
+    } finally {
+      await pair.stop()
+    }
+  })
+
+  test('the writer refuses to send a frame the reader would refuse', async () => {
+    const pair = await streamPair(protocol)
+    try {
+      const out = new Frames(pair.dialer, { protocol, maxSize: 32 })
+      await assert.rejects(out.write(JoinRequest, { identityToken: 'x'.repeat(100) }), FrameTooLargeError)
+    } finally {
+      await pair.stop()
+    }
+  })
+})
