@@ -36,7 +36,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/require-await': 'off',
       'no-constant-condition': ['error', { checkLoops: false }],
-      eqeqeq: ['error', 'smart']
+      eqeqeq: ['error', 'smart'],
+      // an AbortSignal's reason is `any` by the DOM's definition; rejecting with it is the convention
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }]
     }
   },
   {

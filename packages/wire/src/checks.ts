@@ -28,6 +28,7 @@ export function checkHello (hello: Hello): void {
   if (hello.timestamp <= 0n) fail(p, 'timestamp is missing')
   if (hello.nonce.byteLength !== NONCE_BYTES) fail(p, `nonce must be ${NONCE_BYTES} bytes, got ${hello.nonce.byteLength}`)
   if (hello.signature.byteLength !== SIGNATURE_BYTES) fail(p, `signature must be ${SIGNATURE_BYTES} bytes, got ${hello.signature.byteLength}`)
+  if (hello.forPeer.byteLength === 0 || hello.forPeer.byteLength > 64) fail(p, 'for_peer must be a peer id multihash')
 }
 
 export function checkPeerRecord (record: PeerRecord, protocol: string): void {

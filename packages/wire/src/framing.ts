@@ -6,7 +6,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** The encode/decode pair protons generates for every message (`Hello`, `JoinRequest`, ...). */
 export interface MessageCodec<T> {
-  encode(message: T): Uint8Array
+  encode(message: Partial<T>): Uint8Array
   decode(data: Uint8Array | Uint8ArrayList): T
 }
 
@@ -50,7 +50,7 @@ export class Frames {
     }
   }
 
-  async write<T> (codec: MessageCodec<T>, message: T, options?: AbortOptions): Promise<void> {
+  async write<T> (codec: MessageCodec<T>, message: Partial<T>, options?: AbortOptions): Promise<void> {
     const bytes = codec.encode(message)
     if (bytes.byteLength > this.maxSize) {
       // never send what the other side must refuse

@@ -4,7 +4,7 @@ import { checkHello, checkPeersRequest, checkJoinRequest, checkLeaderRequest, Ma
 import { PeersRequest, LeaderRequest } from '../src/index.js'
 import type { Hello, PeerRecord } from '../src/index.js'
 
-const hello = (over: Partial<Hello> = {}): Hello => ({ version: 1, nodeToken: 'a.b.c', timestamp: 1n, nonce: new Uint8Array(16), signature: new Uint8Array(64), ...over })
+const hello = (over: Partial<Hello> = {}): Hello => ({ version: 1, nodeToken: 'a.b.c', timestamp: 1n, nonce: new Uint8Array(16), signature: new Uint8Array(64), forPeer: new Uint8Array(38), ...over })
 const record = (over: Partial<PeerRecord> = {}): PeerRecord => ({ nodeToken: 'a.b.c', addrs: [new Uint8Array(8)], seq: 1n, signature: new Uint8Array(64), ...over })
 const peers = (over: Partial<PeersRequest> = {}): PeersRequest => ({ type: PeersRequest.Type.UPDATE, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', ...over })
 const malformed = (fn: () => void): void => { assert.throws(fn, (err: Error) => err instanceof MalformedFrameError && (err).code === 'FRAME_MALFORMED') }
@@ -16,6 +16,7 @@ test('Hello: empty token, huge token, missing timestamp, short nonce, short sign
   malformed(() => { checkHello(hello({ timestamp: 0n })) })
   malformed(() => { checkHello(hello({ nonce: new Uint8Array(15) })) })
   malformed(() => { checkHello(hello({ signature: new Uint8Array(63) })) })
+  malformed(() => { checkHello(hello({ forPeer: new Uint8Array(0) })) })
 })
 test('peers: too many records, bad key size, a bad record inside are malformed', () => {
   checkPeersRequest(peers({ records: [record()] }))

@@ -20,7 +20,7 @@ export interface MessageCase<T> { name: string, codec: MessageCodec<T>, message:
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of (codec, message) pairs
 export const messageCases: Array<MessageCase<any>> = [
-  { name: 'Hello', codec: Hello, message: { version: 1, nodeToken: 'a.b.c', timestamp: 1700000000000n, nonce: bytes(16, 1), signature: bytes(64, 2) } },
+  { name: 'Hello', codec: Hello, message: { version: 1, nodeToken: 'a.b.c', timestamp: 1700000000000n, nonce: bytes(16, 1), signature: bytes(64, 2), forPeer: bytes(38, 4) } },
   { name: 'HandshakeReply.error', codec: HandshakeReply, message: { error: { code: 'VERSION_MISMATCH', reason: 'we speak 1, you speak 2' } } },
   { name: 'HandshakeDone.ok', codec: HandshakeDone, message: {} },
   { name: 'JoinRequest', codec: JoinRequest, message: { identityToken: 'a.b.c', record } },

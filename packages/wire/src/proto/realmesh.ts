@@ -298,6 +298,7 @@ export interface Hello {
   timestamp: bigint
   nonce: Uint8Array<ArrayBuffer>
   signature: Uint8Array<ArrayBuffer>
+  forPeer: Uint8Array<ArrayBuffer>
 }
 
 export namespace Hello {
@@ -335,6 +336,11 @@ export namespace Hello {
           w.bytes(obj.signature)
         }
 
+        if ((obj.forPeer != null && obj.forPeer.byteLength > 0)) {
+          w.uint32(50)
+          w.bytes(obj.forPeer)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -344,7 +350,8 @@ export namespace Hello {
           nodeToken: '',
           timestamp: 0n,
           nonce: uint8ArrayAlloc(0),
-          signature: uint8ArrayAlloc(0)
+          signature: uint8ArrayAlloc(0),
+          forPeer: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -371,6 +378,10 @@ export namespace Hello {
             }
             case 5: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.forPeer = reader.bytes()
               break
             }
             default: {
@@ -423,6 +434,13 @@ export namespace Hello {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.forPeer`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -460,6 +478,11 @@ export namespace Hello {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface HelloForPeerFieldEvent {
+    field: '$.forPeer'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -468,7 +491,7 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloVersionFieldEvent | HelloNodeTokenFieldEvent | HelloTimestampFieldEvent | HelloNonceFieldEvent | HelloSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloVersionFieldEvent | HelloNodeTokenFieldEvent | HelloTimestampFieldEvent | HelloNonceFieldEvent | HelloSignatureFieldEvent | HelloForPeerFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
   }
 }
@@ -588,6 +611,11 @@ export namespace HandshakeReply {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface HandshakeReplyHelloForPeerFieldEvent {
+    field: '$.hello.forPeer'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface HandshakeReplyErrorCodeFieldEvent {
     field: '$.error.code'
     value: string
@@ -606,7 +634,7 @@ export namespace HandshakeReply {
     return decodeMessage(buf, HandshakeReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandshakeReply>): Generator<HandshakeReplyHelloVersionFieldEvent | HandshakeReplyHelloNodeTokenFieldEvent | HandshakeReplyHelloTimestampFieldEvent | HandshakeReplyHelloNonceFieldEvent | HandshakeReplyHelloSignatureFieldEvent | HandshakeReplyErrorCodeFieldEvent | HandshakeReplyErrorReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandshakeReply>): Generator<HandshakeReplyHelloVersionFieldEvent | HandshakeReplyHelloNodeTokenFieldEvent | HandshakeReplyHelloTimestampFieldEvent | HandshakeReplyHelloNonceFieldEvent | HandshakeReplyHelloSignatureFieldEvent | HandshakeReplyHelloForPeerFieldEvent | HandshakeReplyErrorCodeFieldEvent | HandshakeReplyErrorReasonFieldEvent> {
     return streamMessage(buf, HandshakeReply.codec(), opts)
   }
 }

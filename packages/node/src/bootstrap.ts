@@ -1,0 +1,148 @@
+/**
+ * Getting into the realm at start: a node token from the leader when the node has none, then a
+ * join through any of the bootstrap addresses. Transient failures (unreachable, timed out) are
+ * retried with exponential backoff and jitter, each retry reported as a `bootstrap:retry` event;
+ * a deferral waits for the time the remote asked; a refusal (a NACK, a refused handshake, a denied
+ * token request) ends that address. When every address ended in a refusal, `bootstrap:failed`.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdOf } from './util/multiaddr.js'
+import { leaderPeerId } from '@realmesh/token'
+import { PROTOCOLS, WireErrorCode } from '@realmesh/wire'
+import { JoinDeferredError, TokenRequestError, NodeStateError, isTransient } from './errors.js'
+import { requestNodeToken } from './leader/leader-client.js'
+import { backoffDelay, sleep } from './util/backoff.js'
+import type { RealmNode, RefusalDetail } from './realm-node.js'
+import type { TokenRequestInit } from './init.js'
+import type { BackoffInit } from './util/backoff.js'
+import type { PeerId, AbortOptions } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { RealmDescriptor } from '@realmesh/token'
+
+export interface BootstrapInit {
+  realm: RealmDescriptor
+  self: PeerId
+  /** multiaddr strings with /p2p/<peer id> */
+  addresses: string[]
+  tokenRequest?: TokenRequestInit
+  backoff?: BackoffInit
+}
+
+export class Bootstrap {
+  private readonly node: RealmNode
+  private readonly init: BootstrapInit
+
+  constructor (node: RealmNode, init: BootstrapInit) {
+    this.node = node
+    this.init = init
+  }
+
+  /** Runs in the background until joined, refused everywhere, or `signal` aborts. */
+  run (signal: AbortSignal): void {
+    this.runAsync(signal).catch(() => {})
+  }
+
+  private async runAsync (signal: AbortSignal): Promise<void> {
+    if (!this.node.hasToken()) {
+      await this.acquireToken(signal)
+    }
+    const addresses = this.addresses()
+    if (addresses.length === 0) {
+      this.node.markFirstMember()
+      return
+    }
+    const joined = new AbortController()
+    const onJoined = (): void => { joined.abort() }
+    this.node.addEventListener('joined', onJoined, { once: true })
+    const loops = AbortSignal.any([signal, joined.signal])
+    const results = await Promise.allSettled(addresses.map(async (address) => this.joinVia(address, loops)))
+    this.node.removeEventListener('joined', onJoined)
+    if (this.node.joined || signal.aborted) return
+    const refusal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as Error | undefined
+    this.fail(refusal ?? new NodeStateError('no bootstrap address could be joined'))
+  }
+
+  /** Tries one address until it admits us, refuses us, or `signal` aborts. */
+  private async joinVia (address: Multiaddr, signal: AbortSignal): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.node.connect(address, { signal })
+        return
+      } catch (err) {
+        if (signal.aborted) throw err
+        if (err instanceof JoinDeferredError) {
+          this.node.safeDispatchEvent('join:deferred', { detail: { peer: err.peer, retryAfterMs: err.retryAfterMs } })
+          await sleep(err.retryAfterMs, signal)
+          continue
+        }
+        if (!isTransient(err)) throw err
+        await this.retryLater(address.toString(), attempt, err, signal)
+      }
+    }
+  }
+
+  private async acquireToken (signal: AbortSignal): Promise<void> {
+    const leader = leaderPeerId(this.init.realm)
+    const leaderAddrs = this.addresses().filter(a => peerIdOf(a) === leader.toString())
+    if (this.init.tokenRequest == null || leaderAddrs.length === 0) {
+      const err = new TokenRequestError(WireErrorCode.TOKEN_REQUEST_DENIED, this.init.tokenRequest == null
+        ? 'this node has no node token and no way to ask for one (give it a token, or a join secret for the leader)'
+        : `no address of the realm leader ${leader.toString()} among the bootstrap addresses`)
+      this.fail(err)
+      throw err
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const token = await requestNodeToken(async (options: AbortOptions) => {
+          const connection = await this.node.libp2p.dial(leaderAddrs, options)
+          return connection.newStream(PROTOCOLS.leader, options)
+        }, this.init.self, leader, {
+          ...this.init.tokenRequest,
+          signal,
+          onPending: (requestId) => { this.node.safeDispatchEvent('token:pending', { detail: { requestId } }) }
+        })
+        this.node.setNodeToken(token)
+        this.node.safeDispatchEvent('token', { detail: token })
+        return
+      } catch (err) {
+        if (signal.aborted) throw err
+        if (err instanceof TokenRequestError) {
+          this.fail(err)
+          throw err
+        }
+        await this.retryLater(leaderAddrs.map(String).join(','), attempt, err, signal)
+      }
+    }
+  }
+
+  private async retryLater (address: string, attempt: number, err: unknown, signal: AbortSignal): Promise<void> {
+    const delayMs = backoffDelay(attempt, this.init.backoff)
+    const e = err as { code?: string, message?: string }
+    this.node.safeDispatchEvent('bootstrap:retry', { detail: { address, attempt: attempt + 1, delayMs, code: e.code ?? 'UNREACHABLE', error: e.message ?? String(err) } })
+    await sleep(delayMs, signal)
+  }
+
+  private fail (err: Error): void {
+    const e = err as { code?: string, reason?: string, peer?: string, byRemote?: boolean }
+    const detail: RefusalDetail = { peer: e.peer ?? '', code: e.code ?? WireErrorCode.INTERNAL, reason: e.reason ?? err.message, byRemote: e.byRemote ?? false }
+    this.node.failJoin(err, detail)
+  }
+
+  private addresses (): Multiaddr[] {
+    const self = this.init.self.toString()
+    const seen = new Set<string>()
+    const out: Multiaddr[] = []
+    for (const text of this.init.addresses) {
+      let ma: Multiaddr
+      try {
+        ma = multiaddr(text)
+      } catch {
+        continue
+      }
+      if (peerIdOf(ma) === self || seen.has(ma.toString())) continue
+      seen.add(ma.toString())
+      out.push(ma)
+    }
+    return out
+  }
+}

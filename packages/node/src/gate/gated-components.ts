@@ -1,0 +1,94 @@
+/**
+ * The membership gate for libp2p services (kad-dht, identify, ping, gossipsub): each service is
+ * built with a view of the libp2p components in which
+ *   - registrar.handle() wraps the service's handler so that a stream from a connection that has
+ *     not passed handshake + join is aborted with NOT_A_MEMBER (after waiting for an admission that
+ *     is under way), and
+ *   - connectionManager.openStream() admits the connection (handshake + join as the dialer) before
+ *     opening the service's stream on it.
+ *
+ * Why not libp2p's own stream middleware (`libp2p.use`)? In libp2p 3.3.x the inbound path pushes
+ * the protocol handler onto the registered middleware array itself, so every inbound stream leaves
+ * one more handler behind and the N-th stream runs the handler N times. Wrapping the components
+ * the services see gives the same guarantee without depending on that code path.
+ */
+import type { Admission } from './admission.js'
+import type { Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions, AbortOptions } from '@libp2p/interface'
+import type { ConnectionManager, Registrar, OpenConnectionOptions } from '@libp2p/interface-internal'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+export interface GateHooks {
+  admission: Admission
+  /** opens a stream on an admitted connection to `peer` (dialing and admitting one if needed) */
+  openStream: (peer: PeerId | Multiaddr | Multiaddr[], protocols: string[], options?: AbortOptions) => Promise<Stream>
+  /** called for every stream refused by the gate (for scoring abusive peers) */
+  onRefused?: (connection: Connection, protocol: string, err: Error) => void
+}
+
+interface ServiceComponents {
+  registrar: Registrar
+  connectionManager: ConnectionManager
+}
+
+/** Wraps a libp2p service factory so the service only ever talks to admitted connections. */
+export function gated<C, S> (factory: (components: C) => S, hooks: () => GateHooks): (components: C & ServiceComponents) => S {
+  return (components: C & ServiceComponents) => factory(gatedComponents(components, hooks))
+}
+
+export function gatedComponents<C extends ServiceComponents> (components: C, hooks: () => GateHooks): C {
+  const registrar = gatedRegistrar(components.registrar, hooks)
+  const connectionManager = gatedConnectionManager(components.connectionManager, hooks)
+  return new Proxy(components, {
+    get (target, prop, receiver) {
+      if (prop === 'registrar') return registrar
+      if (prop === 'connectionManager') return connectionManager
+      return Reflect.get(target, prop, receiver)
+    }
+  })
+}
+
+/** A handler that only runs for streams on admitted connections. */
+export function gateHandler (protocol: string, handler: StreamHandler, hooks: () => GateHooks): StreamHandler {
+  return async (stream: Stream, connection: Connection) => {
+    const { admission, onRefused } = hooks()
+    try {
+      await admission.ensureInbound(connection, protocol)
+    } catch (err) {
+      stream.abort(err as Error)
+      onRefused?.(connection, protocol, err as Error)
+      return
+    }
+    await handler(stream, connection)
+  }
+}
+
+function gatedRegistrar (registrar: Registrar, hooks: () => GateHooks): Registrar {
+  return new Proxy(registrar, {
+    get (target, prop, receiver) {
+      if (prop === 'handle') {
+        return async (protocol: string | string[], handler: StreamHandler, options?: StreamHandlerOptions) => {
+          const protocols = Array.isArray(protocol) ? protocol : [protocol]
+          for (const p of protocols) {
+            await target.handle(p, gateHandler(p, handler, hooks), options)
+          }
+        }
+      }
+      const value = Reflect.get(target, prop, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+}
+
+function gatedConnectionManager (connectionManager: ConnectionManager, hooks: () => GateHooks): ConnectionManager {
+  return new Proxy(connectionManager, {
+    get (target, prop, receiver) {
+      if (prop === 'openStream') {
+        return async (peer: PeerId | Multiaddr | Multiaddr[], protocol: string | string[], options?: OpenConnectionOptions & AbortOptions) => {
+          return hooks().openStream(peer, Array.isArray(protocol) ? protocol : [protocol], options)
+        }
+      }
+      const value = Reflect.get(target, prop, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+}

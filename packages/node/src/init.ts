@@ -1,0 +1,73 @@
+import type { HandshakeInit } from './handshake/handshake.js'
+import type { JoinInit } from './join/join.js'
+import type { JoinCallback } from './join/decisions.js'
+import type { ConnectionLimits, DhtOptions } from './libp2p.js'
+import type { BackoffInit } from './util/backoff.js'
+import type { PrivateKey } from '@libp2p/interface'
+import type { RealmDescriptor } from '@realmesh/token'
+
+export interface TokenRequestInit {
+  /** the realm's join secret, for a leader whose policy auto-approves holders of it */
+  joinSecret?: string
+  /** requested token lifetime in seconds (the leader caps it) */
+  ttlSeconds?: number
+  /** extensions to ask for in the token (hostname, ...) */
+  attributes?: Record<string, string>
+}
+
+export interface RealmNodeInit {
+  /** the realm to join (realm.json) */
+  realm: RealmDescriptor
+  /** the node's Ed25519 key; its peer id is the node's identity on the network */
+  privateKey: PrivateKey
+  /**
+   * The node token the realm leader issued for this peer id. Without one, the node asks the
+   * leader for one at start (see `tokenRequest`), and emits `token` when it gets it.
+   */
+  nodeToken?: string
+  /**
+   * The identity token of the user/app that uses this node, when that identity is not the node
+   * itself; it must name this node's fingerprint. @default the node token (node = identity)
+   */
+  identityToken?: string
+  /** how to ask the leader for a node token when `nodeToken` is not given */
+  tokenRequest?: TokenRequestInit
+  /** @default ['/ip4/127.0.0.1/tcp/0'] */
+  listen?: string[]
+  /**
+   * Addresses (with /p2p/<peer id>) to join the realm through. An empty list makes this node the
+   * realm's first member. @default realm.bootstrap plus `knownPeers`
+   */
+  bootstrap?: string[]
+  /** addresses of members known from an earlier run (the CLI keeps them in the data dir) */
+  knownPeers?: string[]
+  /** decides on every identity that asks to join. @default allow */
+  authenticate?: JoinCallback
+  /** @default allow */
+  authorize?: JoinCallback
+  handshake?: HandshakeInit
+  join?: Omit<JoinInit, 'authenticate' | 'authorize'>
+  /** most members kept (least recently seen evicted first). @default 1024 */
+  maxMembers?: number
+  /** how many of the members closest to a newly joined peer get an UPDATE about it. @default 6 */
+  updateFanout?: number
+  /**
+   * how long a member whose last connection closed stays a member before it is dropped with
+   * reason 'disconnect' (a new admitted connection in that time keeps it). @default 15000
+   */
+  disconnectGraceMs?: number
+  /** most joins with peers learnt from UPDATE/NLIST in flight at once. @default 4 */
+  maxPendingJoins?: number
+  connections?: ConnectionLimits
+  dht?: DhtOptions
+  /** retry policy for bootstrap dials and token requests */
+  backoff?: BackoffInit
+  /** most verified tokens cached. @default 10000 */
+  tokenCacheSize?: number
+  /** clock skew tolerated on token exp/nbf, in seconds. @default 30 */
+  tokenSkewSeconds?: number
+  /** revocation check for token ids (jti). @default nothing is revoked */
+  isRevoked?: (jti: string) => boolean
+  /** the clock, ms since the epoch. @default Date.now */
+  now?: () => number
+}

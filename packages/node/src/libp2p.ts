@@ -1,0 +1,95 @@
+/**
+ * The libp2p node under a realmesh node: TCP and in-memory transports, Noise, yamux, and the
+ * services kad-dht (on the realm's own protocol id), identify and ping, each behind the membership
+ * gate (gate/gated-components.ts).
+ */
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { memory } from '@libp2p/memory'
+import { noise } from '@libp2p/noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import { kadProtocol } from '@realmesh/wire'
+import { gated } from './gate/gated-components.js'
+import type { GateHooks } from './gate/gated-components.js'
+import type { Identify } from '@libp2p/identify'
+import type { Ping } from '@libp2p/ping'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+
+// a type alias (not an interface) so it satisfies libp2p's ServiceMap index signature
+export type RealmServices = {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+}
+
+export type RealmLibp2p = Libp2p<RealmServices>
+
+export interface ConnectionLimits {
+  /** most open connections. @default 300 */
+  maxConnections?: number
+  /**
+   * inbound connections accepted per second from one IP address. libp2p's default (5) is right on
+   * the internet; a realm of many nodes on one host (tests, the demo) needs more.
+   * @default 5
+   */
+  inboundConnectionThreshold?: number
+  /** inbound connections allowed to be upgrading at once. @default 10 */
+  maxIncomingPendingConnections?: number
+}
+
+export interface DhtOptions {
+  /** k: bucket size, and how many closest peers a lookup returns. @default 20 */
+  kBucketSize?: number
+  /** keep private (LAN, loopback) addresses in the DHT: a private realm usually lives on them. @default true */
+  allowPrivateAddresses?: boolean
+  /** ms between self-lookups that refresh the neighbourhood. @default 300000 (kad-dht's) */
+  querySelfInterval?: number
+  /** ms before the first self-lookup after start. @default 1000 */
+  initialQuerySelfInterval?: number
+}
+
+export interface Libp2pAssembly {
+  privateKey: PrivateKey
+  realmId: string
+  listen: string[]
+  connections?: ConnectionLimits
+  dht?: DhtOptions
+  hooks: () => GateHooks
+}
+
+export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
+  const dht = init.dht ?? {}
+  return createLibp2p({
+    start: false,
+    privateKey: init.privateKey,
+    addresses: { listen: init.listen },
+    transports: [tcp(), memory()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: {
+      maxConnections: init.connections?.maxConnections ?? 300,
+      inboundConnectionThreshold: init.connections?.inboundConnectionThreshold ?? 5,
+      maxIncomingPendingConnections: init.connections?.maxIncomingPendingConnections ?? 10
+    },
+    services: {
+      // identify runs only once a connection is admitted (RealmNode calls it), never on open
+      identify: gated(identify({ runOnConnectionOpen: false }), init.hooks),
+      ping: gated(ping(), init.hooks),
+      dht: gated(kadDHT({
+        protocol: kadProtocol(init.realmId),
+        clientMode: false,
+        kBucketSize: dht.kBucketSize ?? 20,
+        peerInfoMapper: (dht.allowPrivateAddresses ?? true) ? passthroughMapper : removePrivateAddressesMapper,
+        querySelfInterval: dht.querySelfInterval,
+        initialQuerySelfInterval: dht.initialQuerySelfInterval ?? 1_000,
+        logPrefix: 'realmesh:kad',
+        datastorePrefix: `/realmesh/${init.realmId}/dht`,
+        metricsPrefix: 'realmesh_kad'
+      }), init.hooks)
+    }
+  })
+}

@@ -1,0 +1,181 @@
+/**
+ * The set of verified members this node has admitted (in either direction), with their soft
+ * state. It is the only writer of realmesh's view of the realm: a peer becomes a member only here,
+ * after handshake and join, and leaves only here (leave, disconnect, expiry, eviction), which also
+ * takes it out of the kad-dht routing table.
+ */
+import { TypedEventEmitter } from 'main-event'
+import { fingerprint, compareDistance, xorDistance } from '@realmesh/token'
+import type { PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { PeerRecord } from '@realmesh/wire'
+import type { IdentityTokenClaims, NodeTokenClaims } from '@realmesh/token'
+import type { VerifiedNode } from '../handshake/handshake.js'
+import type { RoutingTableView } from './kad-routing-table.js'
+
+export type LeaveReason = 'leave' | 'disconnect' | 'timeout' | 'token-expired' | 'evicted' | 'banned' | 'revoked'
+
+export interface Identity {
+  /** 'node' when the node is its own identity (the node token), else an identity token */
+  kind: 'node' | 'identity'
+  token: string
+  claims: NodeTokenClaims | IdentityTokenClaims
+}
+
+export interface Member {
+  peerId: PeerId
+  /** peer id string */
+  id: string
+  fingerprint: Uint8Array
+  node: VerifiedNode
+  identity: Identity
+  addrs: Multiaddr[]
+  /** the member's own signed record, forwarded to others in UPDATE and NLIST */
+  record?: PeerRecord
+  recordSeq: bigint
+  joinedAt: number
+  lastSeen: number
+  /** when the member's node token expires, ms since the epoch */
+  expiresAt: number
+}
+
+export interface PeerJoinedDetail { peer: string, identity: string, addrs: string[] }
+export interface PeerLeftDetail { peer: string, reason: LeaveReason, code?: string }
+
+export interface MembershipEvents {
+  'peer:joined': CustomEvent<PeerJoinedDetail>
+  'peer:left': CustomEvent<PeerLeftDetail>
+}
+
+export interface MembershipInit {
+  /**
+   * Most members kept. When full, the member seen least recently is evicted to make room (reason
+   * 'evicted'): the newest admitted connection is the most useful one. @default 1024
+   */
+  maxMembers?: number
+  now?: () => number
+  routingTable?: () => RoutingTableView | undefined
+}
+
+export class Membership extends TypedEventEmitter<MembershipEvents> {
+  private readonly members = new Map<string, Member>()
+  private readonly maxMembers: number
+  private readonly now: () => number
+  private readonly routingTable: () => RoutingTableView | undefined
+
+  constructor (init: MembershipInit = {}) {
+    super()
+    this.maxMembers = init.maxMembers ?? 1024
+    this.now = init.now ?? Date.now
+    this.routingTable = init.routingTable ?? (() => undefined)
+  }
+
+  get size (): number {
+    return this.members.size
+  }
+
+  has (peer: PeerId | string): boolean {
+    return this.members.has(peer.toString())
+  }
+
+  get (peer: PeerId | string): Member | undefined {
+    return this.members.get(peer.toString())
+  }
+
+  list (): Member[] {
+    return [...this.members.values()]
+  }
+
+  /** Adds (or refreshes) a member after a successful join. */
+  admit (init: { peerId: PeerId, node: VerifiedNode, identity: Identity, addrs: Multiaddr[], record?: PeerRecord, recordSeq?: bigint }): Member {
+    const id = init.peerId.toString()
+    const now = this.now()
+    const existing = this.members.get(id)
+    if (existing != null) {
+      existing.node = init.node
+      existing.identity = init.identity
+      existing.expiresAt = init.node.claims.exp * 1000
+      existing.lastSeen = now
+      if (init.record != null && (init.recordSeq ?? 0n) > existing.recordSeq) {
+        existing.record = init.record
+        existing.recordSeq = init.recordSeq ?? 0n
+        existing.addrs = init.addrs
+      }
+      return existing
+    }
+    if (this.members.size >= this.maxMembers) this.evictOne()
+    const member: Member = {
+      peerId: init.peerId,
+      id,
+      fingerprint: fingerprint(init.peerId),
+      node: init.node,
+      identity: init.identity,
+      addrs: init.addrs,
+      record: init.record,
+      recordSeq: init.recordSeq ?? 0n,
+      joinedAt: now,
+      lastSeen: now,
+      expiresAt: init.node.claims.exp * 1000
+    }
+    this.members.set(id, member)
+    this.safeDispatchEvent('peer:joined', { detail: { peer: id, identity: init.identity.claims.sub, addrs: init.addrs.map(a => a.toString()) } })
+    return member
+  }
+
+  /** Replaces a member's record when `seq` is newer; older records never overwrite newer ones. */
+  updateRecord (peer: string, record: PeerRecord, seq: bigint, addrs: Multiaddr[]): boolean {
+    const member = this.members.get(peer)
+    if (member == null || seq <= member.recordSeq) return false
+    member.record = record
+    member.recordSeq = seq
+    member.addrs = addrs
+    return true
+  }
+
+  touch (peer: PeerId | string): void {
+    const member = this.members.get(peer.toString())
+    if (member != null) member.lastSeen = this.now()
+  }
+
+  /** Removes a member, from the routing table too, and says why. */
+  remove (peer: PeerId | string, reason: LeaveReason, code?: string): boolean {
+    const id = peer.toString()
+    const member = this.members.get(id)
+    if (member == null) return false
+    this.members.delete(id)
+    this.routingTable()?.remove(member.peerId)
+    this.safeDispatchEvent('peer:left', { detail: { peer: id, reason, code } })
+    return true
+  }
+
+  /** Removes members whose node token has expired; returns how many. */
+  sweepExpired (): number {
+    const now = this.now()
+    let removed = 0
+    for (const member of [...this.members.values()]) {
+      if (member.expiresAt <= now) {
+        this.remove(member.peerId, 'token-expired')
+        removed++
+      }
+    }
+    return removed
+  }
+
+  /** The `n` members whose fingerprints are XOR-closest to `key`. */
+  closest (key: Uint8Array, n: number, exclude?: (member: Member) => boolean): Member[] {
+    return [...this.members.values()]
+      .filter(m => exclude?.(m) !== true)
+      .map(m => ({ m, d: xorDistance(m.fingerprint, key) }))
+      .sort((a, b) => compareDistance(a.d, b.d))
+      .slice(0, n)
+      .map(({ m }) => m)
+  }
+
+  private evictOne (): void {
+    let oldest: Member | undefined
+    for (const member of this.members.values()) {
+      if (oldest == null || member.lastSeen < oldest.lastSeen) oldest = member
+    }
+    if (oldest != null) this.remove(oldest.peerId, 'evicted')
+  }
+}

@@ -1,0 +1,542 @@
+/**
+ * A realmesh node: a libp2p node whose every connection must pass handshake and join before any
+ * realm protocol runs on it, with the set of verified members, the kad-dht on the realm's protocol
+ * and the peers protocol that grows it.
+ */
+import { TypedEventEmitter } from 'main-event'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdOf } from './util/multiaddr.js'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { TokenCache, compareDistance, fingerprint, leaderPeerId, xorDistance } from '@realmesh/token'
+import { PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
+import { Admission } from './gate/admission.js'
+import { gateHandler } from './gate/gated-components.js'
+import { Handshake } from './handshake/handshake.js'
+import { Join } from './join/join.js'
+import { Membership } from './membership/membership.js'
+import { kadRoutingTable } from './membership/kad-routing-table.js'
+import { Peers } from './peers/peers.js'
+import { signPeerRecord, verifyPeerRecord } from './peers/records.js'
+import { withoutPeer } from './util/multiaddr.js'
+import { deferToLeader } from './leader/leader-client.js'
+import { Bootstrap } from './bootstrap.js'
+import { assembleLibp2p } from './libp2p.js'
+import { BoundedMap } from './util/bounded-map.js'
+import { NodeStateError } from './errors.js'
+import type { RealmNodeInit } from './init.js'
+import type { RealmLibp2p } from './libp2p.js'
+import type { GateHooks } from './gate/gated-components.js'
+import type { VerifiedNode } from './handshake/handshake.js'
+import type { JoinAccepted } from './join/join.js'
+import type { LeaveReason, Member, PeerJoinedDetail, PeerLeftDetail } from './membership/membership.js'
+import type { VerifiedRecord } from './peers/records.js'
+import type { RoutingTableView } from './membership/kad-routing-table.js'
+import type { Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions, AbortOptions, Startable } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { PeerRecord } from '@realmesh/wire'
+import type { RealmDescriptor } from '@realmesh/token'
+
+export interface RefusalDetail { peer: string, code: string, reason: string, byRemote: boolean }
+export interface RetryDetail { address: string, attempt: number, delayMs: number, code: string, error: string }
+
+export interface RealmNodeEvents {
+  /** the node became part of the realm (first successful join, or start with nothing to join) */
+  joined: CustomEvent<void>
+  'peer:joined': CustomEvent<PeerJoinedDetail>
+  'peer:left': CustomEvent<PeerLeftDetail>
+  /** a handshake or join with a peer failed (either side refused) */
+  'join:refused': CustomEvent<RefusalDetail>
+  /** the remote deferred our join to the realm leader; the node retries */
+  'join:deferred': CustomEvent<{ peer: string, retryAfterMs: number }>
+  /** a bootstrap address or the leader could not be reached; the node retries after delayMs */
+  'bootstrap:retry': CustomEvent<RetryDetail>
+  /** every bootstrap address refused this node: it cannot join until something changes */
+  'bootstrap:failed': CustomEvent<RefusalDetail>
+  /** the node got a node token from the leader (persist it) */
+  token: CustomEvent<string>
+  /** a token request waits for the operator's approval */
+  'token:pending': CustomEvent<{ requestId: string }>
+}
+
+export interface NodeStatus {
+  peerId: string
+  realm: string
+  realmName: string
+  joined: boolean
+  members: string[]
+  routingTable: number
+  listen: string[]
+}
+
+export interface HandleOptions extends StreamHandlerOptions {
+  /** only admitted members may open the protocol. @default true */
+  members?: boolean
+}
+
+export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Startable {
+  readonly peerId: PeerId
+  readonly realm: RealmDescriptor
+  readonly libp2p: RealmLibp2p
+  readonly membership: Membership
+  readonly admission: Admission
+  private readonly init: RealmNodeInit
+  private readonly now: () => number
+  private readonly tokenCache: TokenCache
+  private readonly handshake: Handshake
+  private readonly join: Join
+  private readonly peers: Peers
+  private readonly bootstrap: Bootstrap
+  /** verified records of peers we know of but have not joined (yet) */
+  private readonly knownRecords: BoundedMap<string, VerifiedRecord>
+  private readonly pendingJoins = new Set<string>()
+  private readonly reapers = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  private nodeToken: string | undefined
+  private record: PeerRecord | undefined
+  private routingTable: RoutingTableView | undefined
+  private sweepTimer: ReturnType<typeof setInterval> | undefined
+  private running = false
+  private isJoined = false
+  private joinedWaiters = Promise.withResolvers<void>()
+  private shutdown = new AbortController()
+
+  static async create (init: RealmNodeInit): Promise<RealmNode> {
+    // the services are built before the node exists; they reach its gate through this reference
+    const ref: { node?: RealmNode } = {}
+    const libp2p = await assembleLibp2p({
+      privateKey: init.privateKey,
+      realmId: init.realm.id,
+      listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+      connections: init.connections,
+      dht: init.dht,
+      hooks: () => {
+        if (ref.node == null) throw new NodeStateError('the realm node is not constructed yet')
+        return ref.node.gateHooks
+      }
+    })
+    ref.node = new RealmNode(init, libp2p)
+    return ref.node
+  }
+
+  private constructor (init: RealmNodeInit, libp2p: RealmLibp2p) {
+    super()
+    this.init = init
+    this.realm = init.realm
+    this.libp2p = libp2p
+    this.peerId = peerIdFromPrivateKey(init.privateKey)
+    this.now = init.now ?? Date.now
+    this.nodeToken = init.nodeToken
+    this.joinedWaiters.promise.catch(() => {})
+    this.tokenCache = new TokenCache({ maxEntries: init.tokenCacheSize ?? 10_000, now: this.now })
+    const isRevoked = init.isRevoked ?? (() => false)
+    const skew = init.tokenSkewSeconds ?? 30
+    this.handshake = new Handshake({
+      peerId: this.peerId,
+      privateKey: init.privateKey,
+      realm: init.realm,
+      nodeToken: () => this.nodeToken,
+      tokenCache: this.tokenCache,
+      isRevoked,
+      now: this.now
+    }, { tokenSkewSeconds: skew, ...init.handshake })
+    this.join = new Join({
+      realm: init.realm,
+      tokenCache: this.tokenCache,
+      isRevoked,
+      now: this.now,
+      tokenSkewSeconds: skew,
+      identityToken: () => init.identityToken ?? this.nodeToken,
+      ownRecord: async () => this.ownRecord(),
+      deferToLeader: async (token, options) => deferToLeader(async (o) => this.openStream(leaderPeerId(this.realm), PROTOCOLS.leader, o), token, options)
+    }, { ...init.join, authenticate: init.authenticate, authorize: init.authorize })
+    this.admission = new Admission({
+      initiate: async (connection, options) => { await this.initiate(connection, options) },
+      waitMs: this.handshake.timeoutMs + this.join.timeoutMs
+    })
+    this.membership = new Membership({ maxMembers: init.maxMembers, now: this.now, routingTable: () => this.routingTable })
+    this.membership.addEventListener('peer:joined', (evt) => { this.safeDispatchEvent('peer:joined', { detail: evt.detail }) })
+    this.membership.addEventListener('peer:left', (evt) => { this.safeDispatchEvent('peer:left', { detail: evt.detail }) })
+    this.knownRecords = new BoundedMap({ maxSize: 1024, ttlMs: 3_600_000, now: this.now })
+    this.peers = new Peers({
+      onRecords: async (records, from) => { await this.onRecords(records, from) },
+      closestRecords: (key, count) => this.closestRecords(key, count),
+      onLeave: (from, reason, code) => { this.onRemoteLeave(from.remotePeer, reason, code) },
+      onMalformed: () => {}
+    })
+    this.bootstrap = new Bootstrap(this, {
+      realm: init.realm,
+      self: this.peerId,
+      addresses: [...(init.bootstrap ?? init.realm.bootstrap), ...(init.knownPeers ?? [])],
+      tokenRequest: init.tokenRequest,
+      backoff: init.backoff
+    })
+  }
+
+  /** what the membership gate needs from the node */
+  get gateHooks (): GateHooks {
+    return {
+      admission: this.admission,
+      openStream: async (peer, protocols, options) => this.openStream(peer, protocols, options),
+      onRefused: () => {}
+    }
+  }
+
+  isStarted (): boolean {
+    return this.running
+  }
+
+  get joined (): boolean {
+    return this.isJoined
+  }
+
+  hasToken (): boolean {
+    return this.nodeToken != null
+  }
+
+  async start (): Promise<void> {
+    if (this.running) return
+    this.running = true
+    this.shutdown = new AbortController()
+    await this.libp2p.handle(PROTOCOLS.handshake, async (stream, connection) => { await this.onHandshakeStream(stream, connection) }, { maxInboundStreams: 2, maxOutboundStreams: 2 })
+    await this.libp2p.handle(PROTOCOLS.join, async (stream, connection) => { await this.onJoinStream(stream, connection) }, { maxInboundStreams: 2, maxOutboundStreams: 2 })
+    await this.handle(PROTOCOLS.peers, this.peers.handle, { maxInboundStreams: 16 })
+    this.libp2p.addEventListener('connection:open', this.onConnectionOpen)
+    this.libp2p.addEventListener('connection:close', this.onConnectionClose)
+    await this.libp2p.start()
+    this.routingTable = kadRoutingTable(this.libp2p.services.dht)
+    for (const address of this.realm.bootstrap) {
+      const ma = multiaddr(address)
+      const peer = peerIdOf(ma)
+      if (peer != null && peer !== this.peerId.toString()) {
+        await this.libp2p.peerStore.merge(peerIdFromString(peer), { multiaddrs: [withoutPeer(ma)] }).catch(() => {})
+      }
+    }
+    this.sweepTimer = setInterval(() => {
+      this.membership.sweepExpired()
+      this.knownRecords.prune()
+    }, 60_000)
+    this.sweepTimer.unref()
+    this.bootstrap.run(this.shutdown.signal)
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.shutdown.abort(new NodeStateError('the node is stopping'))
+    clearInterval(this.sweepTimer)
+    await this.leave('stopping')
+    for (const timer of [...this.reapers.values(), ...this.graceTimers.values()]) clearTimeout(timer)
+    this.reapers.clear()
+    this.graceTimers.clear()
+    this.libp2p.removeEventListener('connection:open', this.onConnectionOpen)
+    this.libp2p.removeEventListener('connection:close', this.onConnectionClose)
+    await this.libp2p.stop()
+    if (!this.isJoined) this.joinedWaiters.reject(new NodeStateError('the node stopped before it joined'))
+  }
+
+  /** Resolves once the node is part of the realm; rejects when every bootstrap address refused it. */
+  async whenJoined (options: AbortOptions = {}): Promise<void> {
+    if (this.isJoined) return
+    const { promise } = this.joinedWaiters
+    if (options.signal == null) return promise
+    options.signal.throwIfAborted()
+    const signal = options.signal
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { reject(signal.reason) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      promise.then(resolve, reject).finally(() => { signal.removeEventListener('abort', onAbort) })
+    })
+  }
+
+  status (): NodeStatus {
+    return {
+      peerId: this.peerId.toString(),
+      realm: this.realm.id,
+      realmName: this.realm.name,
+      joined: this.isJoined,
+      members: this.membership.list().map(m => m.id).sort(),
+      routingTable: this.routingTable?.size ?? 0,
+      listen: this.libp2p.getMultiaddrs().map(a => a.toString())
+    }
+  }
+
+  members (): Member[] {
+    return this.membership.list()
+  }
+
+  /** Addresses of members, for a restart to rejoin through (the CLI saves them). */
+  knownPeers (limit = 32): string[] {
+    return this.membership.closest(fingerprint(this.peerId), limit)
+      .flatMap(m => m.addrs.slice(0, 2).map(a => a.encapsulate(`/p2p/${m.id}`).toString()))
+  }
+
+  /** Replaces the node token (a renewed one, or the first one from the leader). */
+  setNodeToken (token: string): void {
+    this.nodeToken = token
+    this.record = undefined
+  }
+
+  /**
+   * Registers a protocol handler. By default only admitted members may open it; with
+   * `members: false` anyone may (handshake-free protocols such as the leader's token request).
+   */
+  async handle (protocol: string, handler: StreamHandler, options: HandleOptions = {}): Promise<void> {
+    const { members, ...rest } = options
+    await this.libp2p.handle(protocol, members === false ? handler : gateHandler(protocol, handler, () => this.gateHooks), rest)
+  }
+
+  async unhandle (protocol: string): Promise<void> {
+    await this.libp2p.unhandle(protocol)
+  }
+
+  /**
+   * Opens a stream to a member: on an admitted connection if there is one, otherwise on a new
+   * connection that passes handshake and join first.
+   */
+  async openStream (peer: PeerId | Multiaddr | Multiaddr[], protocol: string | string[], options: AbortOptions = {}): Promise<Stream> {
+    const protocols = Array.isArray(protocol) ? protocol : [protocol]
+    const connection = await this.connect(peer, options)
+    return connection.newStream(protocols, options)
+  }
+
+  /** Dials `peer` (or reuses a connection) and makes sure the connection is admitted. */
+  async connect (peer: PeerId | Multiaddr | Multiaddr[], options: AbortOptions = {}): Promise<Connection> {
+    if (!this.running) throw new NodeStateError('the node is not started')
+    const existing = isPeerId(peer) ? this.libp2p.getConnections(peer).find(c => this.admission.isAdmitted(c)) : undefined
+    if (existing != null) return existing
+    const connection = await this.libp2p.dial(peer, options)
+    await this.admission.ensure(connection, 'admission', options)
+    return connection
+  }
+
+  /** Runs handshake + join as the initiator on an outbound connection. */
+  private async initiate (connection: Connection, options: AbortOptions): Promise<void> {
+    if (!this.admission.begin(connection)) {
+      await this.admission.ensure(connection, 'admission', options)
+      return
+    }
+    try {
+      const remoteNode = await this.handshake.initiate(connection, options)
+      this.admission.markHandshaken(connection, remoteNode)
+      const accepted = await this.join.initiate(connection, options)
+      this.onAdmitted(connection, remoteNode, accepted)
+      void this.askNeighbours(connection)
+    } catch (err) {
+      this.admission.markFailed(connection, err as Error)
+      this.reportRefusal(connection, err)
+      await connection.close().catch(() => {})
+      throw err
+    }
+  }
+
+  private async onHandshakeStream (stream: Stream, connection: Connection): Promise<void> {
+    if (!this.admission.begin(connection)) {
+      stream.abort(new Error('a handshake already ran on this connection'))
+      return
+    }
+    try {
+      const remoteNode = await this.handshake.respond(stream, connection)
+      this.admission.markHandshaken(connection, remoteNode)
+    } catch (err) {
+      this.admission.markFailed(connection, err as Error)
+      this.reportRefusal(connection, err)
+      await connection.close().catch(() => {})
+    }
+  }
+
+  private async onJoinStream (stream: Stream, connection: Connection): Promise<void> {
+    const remoteNode = this.admission.remoteNode(connection)
+    if (remoteNode == null || this.admission.state(connection) !== 'joining') {
+      stream.abort(new NodeStateError('join before handshake'))
+      return
+    }
+    const accepted = await this.join.respond(stream, connection, remoteNode, (accepted) => { this.onAdmitted(connection, remoteNode, accepted) })
+      .catch((err: unknown) => {
+        this.reportRefusal(connection, err)
+        return undefined
+      })
+    if (accepted == null) {
+      // NACK or DEFERRED: drop everything about the peer; it retries on a new connection
+      this.admission.markFailed(connection, new NodeStateError('join refused'))
+      await connection.close().catch(() => {})
+      return
+    }
+    void this.announce(connection.remotePeer, accepted)
+  }
+
+  /** Both sides, once the join is accepted: record the member, open the realm to it. */
+  private onAdmitted (connection: Connection, remoteNode: VerifiedNode, accepted: JoinAccepted): void {
+    const peer = connection.remotePeer
+    const addrs = accepted.record?.addrs ?? [withoutPeer(connection.remoteAddr)]
+    this.membership.admit({ peerId: peer, node: remoteNode, identity: accepted.identity, addrs, record: accepted.record?.record, recordSeq: accepted.record?.seq })
+    this.admission.markAdmitted(connection)
+    this.knownRecords.delete(peer.toString())
+    this.clearTimer(this.reapers, connection.id)
+    this.clearTimer(this.graceTimers, peer.toString())
+    this.setJoined()
+    void this.libp2p.peerStore.merge(peer, { multiaddrs: addrs }).catch(() => {})
+      .then(async () => this.libp2p.services.identify.identify(connection, { signal: AbortSignal.timeout(10_000) }))
+      .catch(() => {})
+  }
+
+  private setJoined (): void {
+    if (this.isJoined) return
+    this.isJoined = true
+    this.joinedWaiters.resolve()
+    this.safeDispatchEvent('joined')
+  }
+
+  /** Called by Bootstrap when the realm has nobody to join yet (this is its first member). */
+  markFirstMember (): void {
+    this.setJoined()
+  }
+
+  /** Called by Bootstrap when every address refused us. */
+  failJoin (err: Error, detail: RefusalDetail): void {
+    this.safeDispatchEvent('bootstrap:failed', { detail })
+    this.joinedWaiters.reject(err)
+  }
+
+  /** the responder tells the members closest to a newly joined peer about it (UPDATE) */
+  private async announce (joiner: PeerId, accepted: JoinAccepted): Promise<void> {
+    const record = accepted.record?.record
+    if (record == null) return
+    const targets = this.membership.closest(fingerprint(joiner), this.init.updateFanout ?? 6, m => m.peerId.equals(joiner))
+    await Promise.allSettled(targets.map(async (target) => this.peers.send(async (o) => this.openStream(target.peerId, PROTOCOLS.peers, o), { type: PeersRequest.Type.UPDATE, records: [record] }, { signal: this.shutdown.signal })))
+  }
+
+  /** after our own join: ask the member for the records closest to us, and join those */
+  private async askNeighbours (connection: Connection): Promise<void> {
+    try {
+      const records = await this.peers.send(async (o) => connection.newStream(PROTOCOLS.peers, o), { type: PeersRequest.Type.NLIST, key: Uint8Array.from(fingerprint(this.peerId)), count: this.init.dht?.kBucketSize ?? 20 }, { signal: this.shutdown.signal })
+      await this.onRecords(records, connection)
+    } catch {
+      // best effort: the DHT's self-lookup finds the neighbourhood too
+    }
+  }
+
+  /** Records from UPDATE / PIGGY / NLIST: verify, remember, and join the ones close to us. */
+  private async onRecords (records: PeerRecord[], from: Connection): Promise<void> {
+    for (const record of records) {
+      let verified: VerifiedRecord
+      try {
+        verified = await verifyPeerRecord(record, { realm: this.realm, tokenCache: this.tokenCache, now: this.now, isRevoked: this.init.isRevoked ?? (() => false), skewSeconds: this.init.tokenSkewSeconds })
+      } catch {
+        continue
+      }
+      if (verified.peerId.equals(this.peerId)) continue
+      this.membership.touch(from.remotePeer)
+      if (this.membership.has(verified.peerId)) {
+        this.membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs)
+        continue
+      }
+      const known = this.knownRecords.peek(verified.peer)
+      if (known != null && known.seq >= verified.seq) continue
+      this.knownRecords.set(verified.peer, verified)
+      await this.libp2p.peerStore.merge(verified.peerId, { multiaddrs: verified.addrs }).catch(() => {})
+      this.considerJoining(verified)
+    }
+  }
+
+  /**
+   * Joins a learnt member when it would be among our k closest members, or when we know fewer than
+   * k members. Others are only remembered (and forwarded in NLIST answers).
+   */
+  private considerJoining (record: VerifiedRecord): void {
+    const k = this.init.dht?.kBucketSize ?? 20
+    if (this.pendingJoins.has(record.peer) || this.pendingJoins.size >= (this.init.maxPendingJoins ?? 4) * 4) return
+    const self = fingerprint(this.peerId)
+    const closest = this.membership.closest(self, k)
+    const wanted = closest.length < k || closerThan(fingerprint(record.peerId), closest[closest.length - 1]?.fingerprint, self)
+    if (!wanted) return
+    this.pendingJoins.add(record.peer)
+    this.connect(record.peerId, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.handshake.timeoutMs + this.join.timeoutMs)]) })
+      .catch(() => {})
+      .finally(() => { this.pendingJoins.delete(record.peer) })
+  }
+
+  private closestRecords (key: Uint8Array, count: number): PeerRecord[] {
+    const own = this.record
+    const records = this.membership.closest(key, count).flatMap(m => m.record == null ? [] : [m.record])
+    return own == null ? records : [own, ...records].slice(0, count)
+  }
+
+  private onRemoteLeave (peer: PeerId, reason: LeaveReason, code: string): void {
+    this.membership.remove(peer, reason, code === '' ? undefined : code)
+    for (const connection of this.libp2p.getConnections(peer)) {
+      this.admission.forget(connection)
+      void connection.close().catch(() => {})
+    }
+  }
+
+  /** LEAVE to every member we have an admitted connection with (best effort, 2 s). */
+  private async leave (reason: string): Promise<void> {
+    const signal = AbortSignal.timeout(2_000)
+    const connections = this.libp2p.getConnections().filter(c => this.admission.isAdmitted(c))
+    await Promise.allSettled(connections.map(async (c) => this.peers.send(async (o) => c.newStream(PROTOCOLS.peers, o), { type: PeersRequest.Type.LEAVE, reason }, { signal })))
+  }
+
+  private async ownRecord (): Promise<PeerRecord | undefined> {
+    if (this.record != null) return this.record
+    if (this.nodeToken == null) return undefined
+    const addrs = this.libp2p.getMultiaddrs()
+    this.record = await signPeerRecord(this.init.privateKey, this.nodeToken, addrs, BigInt(this.now()))
+    return this.record
+  }
+
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
+    const connection = evt.detail
+    // a connection that has not passed handshake + join in time is closed
+    const timer = setTimeout(() => {
+      this.reapers.delete(connection.id)
+      if (!this.admission.isAdmitted(connection)) void connection.close().catch(() => {})
+    }, this.handshake.timeoutMs + this.join.timeoutMs)
+    timer.unref()
+    this.reapers.set(connection.id, timer)
+  }
+
+  private readonly onConnectionClose = (evt: CustomEvent<Connection>): void => {
+    const connection = evt.detail
+    const wasAdmitted = this.admission.isAdmitted(connection)
+    this.admission.forget(connection)
+    this.clearTimer(this.reapers, connection.id)
+    if (!wasAdmitted || !this.running) return
+    const peer = connection.remotePeer
+    if (this.libp2p.getConnections(peer).some(c => this.admission.isAdmitted(c))) return
+    const id = peer.toString()
+    this.clearTimer(this.graceTimers, id)
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(id)
+      if (!this.libp2p.getConnections(peer).some(c => this.admission.isAdmitted(c))) this.membership.remove(peer, 'disconnect')
+    }, this.init.disconnectGraceMs ?? 15_000)
+    timer.unref()
+    this.graceTimers.set(id, timer)
+  }
+
+  private reportRefusal (connection: Connection, err: unknown): void {
+    const e = err as { code?: string, reason?: string, message?: string, byRemote?: boolean }
+    if (e.code === WireErrorCode.JOIN_DEFERRED) return
+    this.safeDispatchEvent('join:refused', {
+      detail: { peer: connection.remotePeer.toString(), code: e.code ?? WireErrorCode.INTERNAL, reason: e.reason ?? e.message ?? String(err), byRemote: e.byRemote ?? false }
+    })
+  }
+
+  private clearTimer (timers: Map<string, ReturnType<typeof setTimeout>>, key: string): void {
+    const timer = timers.get(key)
+    if (timer != null) clearTimeout(timer)
+    timers.delete(key)
+  }
+}
+
+function isPeerId (value: unknown): value is PeerId {
+  return value != null && typeof (value as PeerId).toMultihash === 'function' && typeof (value as PeerId).equals === 'function'
+}
+
+function closerThan (candidate: Uint8Array, current: Uint8Array | undefined, key: Uint8Array): boolean {
+  return current == null || compareDistance(xorDistance(candidate, key), xorDistance(current, key)) < 0
+}
+
+export function createRealmNode (init: RealmNodeInit): Promise<RealmNode> {
+  return RealmNode.create(init)
+}
+
