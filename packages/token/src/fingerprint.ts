@@ -1,0 +1,76 @@
+/**
+ * Fingerprints: the kad-dht key of a peer id, and XOR distance between keys.
+ *
+ * fingerprint(peer) = sha256(peerId.toMultihash().bytes), exactly what @libp2p/kad-dht's
+ * `convertPeerId` computes, so realmesh distances agree with the DHT's routing table.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { sha256, toHex } from './hash.js'
+import { peerIdString } from './peer.js'
+import type { PeerId } from '@libp2p/interface'
+
+/** sha256 of the peer id's multihash bytes (32 bytes). Throws for a string that is not a peer id. */
+export function fingerprint (peer: PeerId | string): Uint8Array {
+  const peerId = typeof peer === 'string' ? peerIdFromString(peer) : peer
+  return sha256(peerId.toMultihash().bytes)
+}
+
+/** Lower-case hex of {@link fingerprint} (64 characters). */
+export function fingerprintHex (peer: PeerId | string): string {
+  return toHex(fingerprint(peer))
+}
+
+/** Byte-wise XOR of two keys of the same length. Throws a RangeError when the lengths differ. */
+export function xorDistance (a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length !== b.length) {
+    throw new RangeError(`xorDistance: keys must have the same length, got ${a.length} and ${b.length} bytes`)
+  }
+  const out = new Uint8Array(a.length)
+  for (let i = 0; i < a.length; i++) {
+    out[i] = (a[i] ?? 0) ^ (b[i] ?? 0)
+  }
+  return out
+}
+
+/**
+ * Compares two distances as big-endian unsigned integers: negative when a < b, 0 when equal,
+ * positive when a > b. Usable directly as an Array.prototype.sort comparator. A shorter array
+ * compares as if left-padded with zeros.
+ */
+export function compareDistance (a: Uint8Array, b: Uint8Array): number {
+  const length = Math.max(a.length, b.length)
+  const padA = length - a.length
+  const padB = length - b.length
+  for (let i = 0; i < length; i++) {
+    const x = i < padA ? 0 : (a[i - padA] ?? 0)
+    const y = i < padB ? 0 : (b[i - padB] ?? 0)
+    if (x !== y) {
+      return x < y ? -1 : 1
+    }
+  }
+  return 0
+}
+
+/**
+ * The (at most) n peers whose fingerprints are XOR-closest to key, closest first, as peer id
+ * strings. Duplicates are listed once. key must be 32 bytes (a fingerprint or a subject key).
+ */
+export function closestTo (key: Uint8Array, peers: Array<PeerId | string>, n: number): string[] {
+  const seen = new Set<string>()
+  const ranked: Array<{ id: string, distance: Uint8Array }> = []
+  for (const peer of peers) {
+    const id = peerIdString(peer)
+    if (seen.has(id)) {
+      continue
+    }
+    seen.add(id)
+    ranked.push({ id, distance: xorDistance(fingerprint(peer), key) })
+  }
+  ranked.sort((a, b) => compareDistance(a.distance, b.distance))
+  return ranked.slice(0, Math.max(0, n)).map(entry => entry.id)
+}
+
+/** The key a subject is coordinated under: sha256(utf8(realmId + '/' + subject)). */
+export function subjectKey (realmId: string, subject: string): Uint8Array {
+  return sha256(`${realmId}/${subject}`)
+}
