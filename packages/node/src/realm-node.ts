@@ -27,7 +27,7 @@ import type { RealmNodeInit } from './init.js'
 import type { RealmLibp2p } from './libp2p.js'
 import type { GateHooks } from './gate/gated-components.js'
 import type { VerifiedNode } from './handshake/handshake.js'
-import type { JoinAccepted } from './join/join.js'
+import type { JoinAccepted, JoinOutcome } from './join/join.js'
 import type { LeaveReason, Member, PeerJoinedDetail, PeerLeftDetail } from './membership/membership.js'
 import type { VerifiedRecord } from './peers/records.js'
 import type { RoutingTableView } from './membership/kad-routing-table.js'
@@ -52,6 +52,8 @@ export interface RealmNodeEvents {
   'bootstrap:retry': CustomEvent<RetryDetail>
   /** every bootstrap address refused this node: it cannot join until something changes */
   'bootstrap:failed': CustomEvent<RefusalDetail>
+  /** a peer was added to or removed from the kad-dht routing table; detail = its new size */
+  'routing:changed': CustomEvent<number>
   /** the node got a node token from the leader (persist it) */
   token: CustomEvent<string>
   /** a token request waits for the operator's approval */
@@ -204,6 +206,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.libp2p.addEventListener('connection:close', this.onConnectionClose)
     await this.libp2p.start()
     this.routingTable = kadRoutingTable(this.libp2p.services.dht)
+    this.routingTable.onChange((size) => { this.safeDispatchEvent('routing:changed', { detail: size }) })
     for (const address of this.realm.bootstrap) {
       const ma = multiaddr(address)
       const peer = peerIdOf(ma)
@@ -350,18 +353,22 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       stream.abort(new NodeStateError('join before handshake'))
       return
     }
-    const accepted = await this.join.respond(stream, connection, remoteNode, (accepted) => { this.onAdmitted(connection, remoteNode, accepted) })
-      .catch((err: unknown) => {
-        this.reportRefusal(connection, err)
-        return undefined
-      })
-    if (accepted == null) {
-      // NACK or DEFERRED: drop everything about the peer; it retries on a new connection
-      this.admission.markFailed(connection, new NodeStateError('join refused'))
-      await connection.close().catch(() => {})
+    let result: JoinOutcome
+    try {
+      result = await this.join.respond(stream, connection, remoteNode, (accepted) => { this.onAdmitted(connection, remoteNode, accepted) })
+    } catch (err) {
+      result = { outcome: 'refused', code: (err as { code?: string }).code ?? WireErrorCode.INTERNAL, reason: (err as Error).message }
+    }
+    if (result.outcome === 'accepted') {
+      void this.announce(connection.remotePeer, result.accepted)
       return
     }
-    void this.announce(connection.remotePeer, accepted)
+    // NACK or DEFERRED: drop everything about the peer; it retries on a new connection
+    if (result.outcome === 'refused') {
+      this.safeDispatchEvent('join:refused', { detail: { peer: connection.remotePeer.toString(), code: result.code, reason: result.reason, byRemote: false } })
+    }
+    this.admission.markFailed(connection, new NodeStateError(`join ${result.outcome}`))
+    await connection.close().catch(() => {})
   }
 
   /** Both sides, once the join is accepted: record the member, open the realm to it. */

@@ -60,6 +60,12 @@ export interface JoinAccepted {
   record?: VerifiedRecord
 }
 
+/** How a join request we answered ended. */
+export type JoinOutcome =
+  | { outcome: 'accepted', accepted: JoinAccepted }
+  | { outcome: 'refused', code: string, reason: string }
+  | { outcome: 'deferred', reason: string }
+
 export class Join {
   readonly timeoutMs: number
   private readonly deferRetryMs: number
@@ -117,14 +123,14 @@ export class Join {
    * this connection's handshake. `onAccept` runs before the ACK is written (so the initiator's
    * first stream after the ACK already finds it a member); it returns what we put in the ACK.
    */
-  async respond (stream: Stream, connection: Connection, remoteNode: VerifiedNode, onAccept: (accepted: JoinAccepted) => Promise<void> | void): Promise<JoinAccepted | undefined> {
+  async respond (stream: Stream, connection: Connection, remoteNode: VerifiedNode, onAccept: (accepted: JoinAccepted) => Promise<void> | void): Promise<JoinOutcome> {
     const remote = connection.remotePeer
     const signal = AbortSignal.timeout(this.timeoutMs)
     const frames = new Frames(stream, { protocol: PROTOCOLS.join, maxSize: FRAME_LIMITS.join })
-    const nack = async (code: string, reason: string): Promise<undefined> => {
+    const nack = async (code: string, reason: string): Promise<JoinOutcome> => {
       await frames.write(JoinResponse, { status: JoinResponse.Status.NACK, code, reason, identityToken: '', retryAfterMs: 0 }, { signal }).catch(() => {})
       await stream.close({ signal }).catch(() => {})
-      return undefined
+      return { outcome: 'refused', code, reason }
     }
     let request: JoinRequest
     try {
@@ -155,9 +161,10 @@ export class Join {
         const leader = this.leaderDecision(request.identityToken, decision.reason)
         if (leader.decision === 'denied') return nack(WireErrorCode.JOIN_DENIED_BY_LEADER, leader.reason)
         if (leader.decision === 'pending') {
-          await frames.write(JoinResponse, { status: JoinResponse.Status.DEFERRED, code: WireErrorCode.JOIN_DEFERRED, reason: decision.reason ?? `${step} deferred to the realm leader`, identityToken: '', retryAfterMs: this.deferRetryMs }, { signal }).catch(() => {})
+          const reason = decision.reason ?? `${step} deferred to the realm leader`
+          await frames.write(JoinResponse, { status: JoinResponse.Status.DEFERRED, code: WireErrorCode.JOIN_DEFERRED, reason, identityToken: '', retryAfterMs: this.deferRetryMs }, { signal }).catch(() => {})
           await stream.close({ signal }).catch(() => {})
-          return undefined
+          return { outcome: 'deferred', reason }
         }
       }
     }
@@ -173,7 +180,7 @@ export class Join {
       retryAfterMs: 0
     }, { signal })
     await stream.close({ signal }).catch(() => {})
-    return accepted
+    return { outcome: 'accepted', accepted }
   }
 
   /**

@@ -10,9 +10,11 @@ import type { PeerId } from '@libp2p/interface'
 export interface RoutingTableView {
   readonly size: number
   remove(peer: PeerId): void
+  /** called with the new size whenever a peer is added to or removed from the table */
+  onChange(listener: (size: number) => void): void
 }
 
-interface KadRoutingTable {
+interface KadRoutingTable extends EventTarget {
   size: number
   remove(peer: PeerId): Promise<void>
 }
@@ -26,6 +28,11 @@ export function kadRoutingTable (dht: KadDHT): RoutingTableView {
     get size () { return table.size },
     remove (peer: PeerId) {
       table.remove(peer).catch(() => {})
+    },
+    onChange (listener) {
+      const notify = (): void => { listener(table.size) }
+      table.addEventListener('peer:add', notify)
+      table.addEventListener('peer:remove', notify)
     }
   }
 }
