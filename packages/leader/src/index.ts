@@ -1,1 +1,36 @@
-export {}
+/**
+ * @realmesh/leader: the realm leader. Issues node tokens (by join secret, by the operator's
+ * approval, or offline), decides identities members defer to it, keeps the revocation list, and
+ * keeps its state in a leader directory.
+ */
+export { LeaderError, LeaderConfigError } from './errors.js'
+export type { LeaderErrorCode, ConfigProblem } from './errors.js'
+
+export {
+  defaultLeaderConfig,
+  defaultTokenPolicy,
+  parseLeaderConfig,
+  validateLeaderConfig,
+  validateTokenPolicy,
+  renderLeaderConfig,
+  POLICY_MODES,
+  DEFERRED_MODES,
+  DEFAULT_TOKEN_TTL_SECONDS,
+  DEFAULT_LEADER_LISTEN,
+  DEFAULT_LEADER_API,
+  DEFAULT_MAX_PENDING
+} from './config.js'
+export type { TokenPolicy, LeaderConfig } from './config.js'
+
+export { LEADER_FILES } from './issuing.js'
+export type { IssueHow, IssuedEntry } from './issuing.js'
+
+export { initLeader, loadLeaderDir, issueOffline, ensureLeaderToken } from './leader-dir.js'
+export type { InitLeaderInit, InitLeaderResult, LeaderDir, IssueOfflineInit } from './leader-dir.js'
+
+export { LeaderService } from './leader-service.js'
+export type { LeaderServiceInit, LeaderServiceEvents } from './leader-service.js'
+export type { PendingRequest } from './requests.js'
+
+export { startLeader } from './start-leader.js'
+export type { StartLeaderInit, RunningLeader } from './start-leader.js'

@@ -16,7 +16,7 @@ import { Join } from './join/join.js'
 import { Membership } from './membership/membership.js'
 import { kadRoutingTable } from './membership/kad-routing-table.js'
 import { Peers } from './peers/peers.js'
-import { signPeerRecord, verifyPeerRecord } from './peers/records.js'
+import { signPeerRecord, RecordVerifier } from './peers/records.js'
 import { withoutPeer } from './util/multiaddr.js'
 import { deferToLeader } from './leader/leader-client.js'
 import { Bootstrap } from './bootstrap.js'
@@ -90,6 +90,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly bootstrap: Bootstrap
   /** verified records of peers we know of but have not joined (yet) */
   private readonly knownRecords: BoundedMap<string, VerifiedRecord>
+  private readonly records: RecordVerifier
   private readonly pendingJoins = new Set<string>()
   private readonly reapers = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>()
@@ -141,7 +142,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       isRevoked,
       now: this.now
     }, { tokenSkewSeconds: skew, ...init.handshake })
+    this.records = new RecordVerifier({ realm: init.realm, tokenCache: this.tokenCache, now: this.now, isRevoked, skewSeconds: skew })
     this.join = new Join({
+      records: this.records,
       realm: init.realm,
       tokenCache: this.tokenCache,
       isRevoked,
@@ -427,7 +430,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     for (const record of records) {
       let verified: VerifiedRecord
       try {
-        verified = await verifyPeerRecord(record, { realm: this.realm, tokenCache: this.tokenCache, now: this.now, isRevoked: this.init.isRevoked ?? (() => false), skewSeconds: this.init.tokenSkewSeconds })
+        verified = await this.records.verify(record)
       } catch {
         continue
       }
@@ -487,7 +490,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     if (this.record != null) return this.record
     if (this.nodeToken == null) return undefined
     const addrs = this.libp2p.getMultiaddrs()
-    this.record = await signPeerRecord(this.init.privateKey, this.nodeToken, addrs, BigInt(this.now()))
+    this.record = signPeerRecord(this.init.privateKey, this.nodeToken, addrs, BigInt(this.now()))
     return this.record
   }
 

@@ -3,18 +3,18 @@
  * verifier applies before it is signed, so we never issue a token our own verifier would refuse as
  * malformed.
  */
-import { createPrivateKey, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
+import { signingKeyOf } from './signature.js'
 import { SignJWT } from 'jose'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { checkClaims, TOKEN_TYPES } from './claims.js'
 import { TokenError, UnsupportedKeyError } from './errors.js'
 import { fingerprintHex, subjectKey } from './fingerprint.js'
-import { toBase64Url, toHex } from './hash.js'
+import { toHex } from './hash.js'
 import { peerIdString } from './peer.js'
 import type { Audience, BaseClaims, IdentityExtensions, Role, TokenExtensions, TokenKind } from './claims.js'
 import type { RealmDescriptor } from './realm.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
-import type { KeyObject } from 'node:crypto'
 
 /** Options every issue function takes. */
 export interface IssueCommonInit {
@@ -78,25 +78,6 @@ export const DEFAULT_IDENTITY_TOKEN_TTL_SECONDS = 86_400
 export const DEFAULT_INTEREST_TOKEN_TTL_SECONDS = 300
 export const DEFAULT_INVITATION_TOKEN_TTL_SECONDS = 3600
 export const DEFAULT_INTEREST_THRESHOLD = 100
-
-const signingKeys = new WeakMap<PrivateKey, KeyObject>()
-
-/** The node:crypto private KeyObject of a libp2p Ed25519 key (memoized per key object). */
-function signingKeyOf (key: PrivateKey): KeyObject {
-  if (key.type !== 'Ed25519') {
-    throw new UnsupportedKeyError(key.type, 'token signer')
-  }
-  let keyObject = signingKeys.get(key)
-  if (keyObject === undefined) {
-    // libp2p's raw Ed25519 private key is seed (32 bytes) || public key (32 bytes)
-    keyObject = createPrivateKey({
-      key: { kty: 'OKP', crv: 'Ed25519', d: toBase64Url(key.raw.subarray(0, 32)), x: toBase64Url(key.publicKey.raw) },
-      format: 'jwk'
-    })
-    signingKeys.set(key, keyObject)
-  }
-  return keyObject
-}
 
 function realmIdFrom (realm: RealmDescriptor | string): string {
   const id = typeof realm === 'string' ? realm : realm.id

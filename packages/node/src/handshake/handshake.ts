@@ -11,9 +11,9 @@
  *     | --- HandshakeDone(ok | error) ------------> |
  */
 import { randomBytes } from 'node:crypto'
-import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromMultihash } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
-import { verifyNodeToken, tokenHash, TokenError } from '@realmesh/token'
+import { verifyNodeToken, tokenHash, TokenError, signBytes, verifyPeerSignature } from '@realmesh/token'
 import { Frames, FRAME_LIMITS, PROTOCOLS, WIRE_VERSION, WireErrorCode, Hello, HandshakeReply, HandshakeDone, checkHello, handshakeSigningBytes, RealmeshError, NONCE_BYTES } from '@realmesh/wire'
 import { HandshakeError } from '../errors.js'
 import { BoundedMap } from '../util/bounded-map.js'
@@ -128,7 +128,7 @@ export class Handshake {
     const nonce = Uint8Array.from(randomBytes(NONCE_BYTES))
     const timestamp = BigInt(this.components.now())
     const forPeer = Uint8Array.from(remote.toMultihash().bytes)
-    const signature = Uint8Array.from(await this.components.privateKey.sign(handshakeSigningBytes({ tokenHash: tokenHash(token), timestamp, nonce, remotePeer: remote })))
+    const signature = signBytes(this.components.privateKey, handshakeSigningBytes({ tokenHash: tokenHash(token), timestamp, nonce, remotePeer: remote }))
     return { version: WIRE_VERSION, nodeToken: token, timestamp, nonce, signature, forPeer }
   }
 
@@ -159,9 +159,8 @@ export class Handshake {
     if (skew > this.windowMs) {
       throw new HandshakeError(WireErrorCode.HANDSHAKE_TIMESTAMP, `${peer}'s Hello is ${skew} ms away from our clock; at most ${this.windowMs} ms is accepted`, { peer, byRemote: false })
     }
-    const publicKey = peerIdFromString(verified.claims.sub).publicKey
     const signed = handshakeSigningBytes({ tokenHash: verified.hash, timestamp: hello.timestamp, nonce: hello.nonce, remotePeer: this.components.peerId })
-    if (publicKey == null || !(await publicKey.verify(signed, hello.signature))) {
+    if (!verifyPeerSignature(verified.claims.sub, signed, hello.signature)) {
       throw new HandshakeError(WireErrorCode.HANDSHAKE_BAD_SIGNATURE, `${peer}'s Hello signature does not verify with its node key`, { peer, byRemote: false })
     }
     const nonceKey = `${peer}/${Buffer.from(hello.nonce).toString('hex')}`

@@ -16,12 +16,11 @@ import { Frames, FRAME_LIMITS, PROTOCOLS, WireErrorCode, JoinRequest, JoinRespon
 import { JoinDeferredError, JoinRefusedError } from '../errors.js'
 import { BoundedMap } from '../util/bounded-map.js'
 import { withTimeout } from '../util/signals.js'
-import { verifyPeerRecord } from '../peers/records.js'
 import { allow } from './decisions.js'
 import type { Decision, JoinCallback, JoinContext, LeaderDecision } from './decisions.js'
 import type { Identity } from '../membership/membership.js'
 import type { VerifiedNode } from '../handshake/handshake.js'
-import type { VerifiedRecord } from '../peers/records.js'
+import type { RecordVerifier, VerifiedRecord } from '../peers/records.js'
 import type { Connection, PeerId, Stream, AbortOptions } from '@libp2p/interface'
 import type { PeerRecord } from '@realmesh/wire'
 import type { RealmDescriptor, TokenCache } from '@realmesh/token'
@@ -51,6 +50,8 @@ export interface JoinComponents {
   identityToken: () => string | undefined
   /** our current signed peer record */
   ownRecord: () => Promise<PeerRecord | undefined>
+  /** verifies peer records (shared with the peers protocol, so a record is checked once) */
+  records: RecordVerifier
   /** asks the realm leader about an identity this node deferred */
   deferToLeader: (identityToken: string, options: AbortOptions) => Promise<LeaderDecision>
 }
@@ -216,7 +217,7 @@ export class Join {
   }
 
   private async verifyRecord (record: PeerRecord, remote: PeerId): Promise<VerifiedRecord> {
-    const verified = await verifyPeerRecord(record, { realm: this.components.realm, tokenCache: this.components.tokenCache, now: this.components.now, isRevoked: this.components.isRevoked, skewSeconds: this.components.tokenSkewSeconds })
+    const verified = await this.components.records.verify(record)
     if (!verified.peerId.equals(remote)) {
       throw new RealmeshError(WireErrorCode.RECORD_INVALID, `the peer record is for ${verified.peer}, not for ${remote.toString()}`)
     }

@@ -3,16 +3,18 @@
  * member itself, with a sequence number so a newer record replaces an older one and never the
  * other way round.
  */
+import { createHash } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { verifyNodeToken, tokenHash, TokenError } from '@realmesh/token'
+import { verifyNodeToken, tokenHash, TokenError, signBytes, verifyPeerSignature } from '@realmesh/token'
 import { peerRecordSigningBytes, RealmeshError, WireErrorCode, MAX_ADDRS_PER_RECORD } from '@realmesh/wire'
+import { BoundedMap } from '../util/bounded-map.js'
+import { withoutPeer } from '../util/multiaddr.js'
 import type { PeerRecord } from '@realmesh/wire'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { RealmDescriptor, TokenCache } from '@realmesh/token'
 import type { VerifiedNode } from '../handshake/handshake.js'
-import { withoutPeer } from '../util/multiaddr.js'
 
 export { withoutPeer }
 
@@ -46,38 +48,64 @@ export class RecordInvalidError extends RealmeshError {
 }
 
 /** Our own record, signed with our node key. Addresses carry no /p2p suffix. */
-export async function signPeerRecord (privateKey: PrivateKey, nodeToken: string, addrs: Multiaddr[], seq: bigint): Promise<PeerRecord> {
-  const bytes = addrs.slice(0, MAX_ADDRS_PER_RECORD).map(a => withoutPeer(a).bytes)
-  const signature = Uint8Array.from(await privateKey.sign(peerRecordSigningBytes({ tokenHash: tokenHash(nodeToken), addrs: bytes, seq })))
-  return { nodeToken, addrs: bytes.map(b => Uint8Array.from(b)), seq, signature }
+export function signPeerRecord (privateKey: PrivateKey, nodeToken: string, addrs: Multiaddr[], seq: bigint): PeerRecord {
+  const bytes = addrs.slice(0, MAX_ADDRS_PER_RECORD).map(a => Uint8Array.from(withoutPeer(a).bytes))
+  const signature = signBytes(privateKey, peerRecordSigningBytes({ tokenHash: tokenHash(nodeToken), addrs: bytes, seq }))
+  return { nodeToken, addrs: bytes, seq, signature }
+}
+
+interface Checked { peerId: PeerId, addrs: Multiaddr[] }
+
+/**
+ * Verifies peer records. The same record reaches a node many times (UPDATE, NLIST answers), so
+ * the expensive part (signature, address parsing) is remembered per record, bounded; the node
+ * token is re-verified every time (through the token cache), so expiry and revocation still apply.
+ */
+export class RecordVerifier {
+  private readonly checked = new BoundedMap<string, Checked>({ maxSize: 4096, ttlMs: 3_600_000 })
+  private readonly options: RecordVerifyOptions
+
+  constructor (options: RecordVerifyOptions) {
+    this.options = options
+  }
+
+  async verify (record: PeerRecord): Promise<VerifiedRecord> {
+    let node: VerifiedNode
+    try {
+      node = await verifyNodeToken(record.nodeToken, {
+        realm: this.options.realm,
+        cache: this.options.tokenCache,
+        now: this.options.now,
+        skewSeconds: this.options.skewSeconds,
+        isRevoked: this.options.isRevoked
+      })
+    } catch (err) {
+      throw new RecordInvalidError(`peer record carries an invalid node token: ${(err as Error).message}`, { cause: err })
+    }
+    const signed = peerRecordSigningBytes({ tokenHash: node.hash, addrs: record.addrs, seq: record.seq })
+    // the key covers exactly what is signed and the signature, so a hit is the same verified record
+    const key = createHash('sha256').update(signed).update(record.signature).digest('hex')
+    let checked = this.checked.get(key)
+    if (checked == null) {
+      if (!verifyPeerSignature(node.claims.sub, signed, record.signature)) {
+        throw new RecordInvalidError(`peer record of ${node.claims.sub} is not signed by its node key`)
+      }
+      const addrs: Multiaddr[] = []
+      for (const bytes of record.addrs) {
+        try {
+          addrs.push(multiaddr(bytes))
+        } catch (err) {
+          throw new RecordInvalidError(`peer record of ${node.claims.sub} holds an address that does not parse`, { cause: err })
+        }
+      }
+      checked = { peerId: peerIdFromString(node.claims.sub), addrs }
+      this.checked.set(key, checked)
+    }
+    return { peerId: checked.peerId, peer: node.claims.sub, addrs: checked.addrs, seq: record.seq, node, record }
+  }
 }
 
 /** Checks the node token (a member of this realm, for the peer it names) and the member's signature. */
 export async function verifyPeerRecord (record: PeerRecord, options: RecordVerifyOptions): Promise<VerifiedRecord> {
-  let node: VerifiedNode
-  try {
-    node = await verifyNodeToken(record.nodeToken, {
-      realm: options.realm,
-      cache: options.tokenCache,
-      now: options.now,
-      skewSeconds: options.skewSeconds,
-      isRevoked: options.isRevoked
-    })
-  } catch (err) {
-    throw new RecordInvalidError(`peer record carries an invalid node token: ${(err as Error).message}`, { cause: err })
-  }
-  const peerId = peerIdFromString(node.claims.sub)
-  const signed = peerRecordSigningBytes({ tokenHash: node.hash, addrs: record.addrs, seq: record.seq })
-  if (peerId.publicKey == null || !(await peerId.publicKey.verify(signed, record.signature))) {
-    throw new RecordInvalidError(`peer record of ${node.claims.sub} is not signed by its node key`)
-  }
-  const addrs: Multiaddr[] = []
-  for (const bytes of record.addrs) {
-    try {
-      addrs.push(multiaddr(bytes))
-    } catch (err) {
-      throw new RecordInvalidError(`peer record of ${node.claims.sub} holds an address that does not parse`, { cause: err })
-    }
-  }
-  return { peerId, peer: node.claims.sub, addrs, seq: record.seq, node, record }
+  return new RecordVerifier(options).verify(record)
 }

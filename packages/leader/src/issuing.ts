@@ -1,0 +1,93 @@
+/**
+ * Issuing node tokens with the leader key, and the log of what was issued (DIR/issued.jsonl, one
+ * JSON object per line: jti, peer, iat, exp, how). The token text itself is not logged: the log is
+ * what an operator reads to find a jti to revoke, and what an audit reads.
+ */
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { decodeTokenUnverified, issueNodeToken } from '@realmesh/token'
+import { LeaderError } from './errors.js'
+import { appendLine } from './files.js'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+import type { RealmDescriptor } from '@realmesh/token'
+
+/** The files of a leader directory. */
+export const LEADER_FILES = {
+  /** the leader's Ed25519 key (mode 0600) */
+  key: 'leader.key',
+  /** the realm descriptor; its bootstrap list is rewritten by startLeader */
+  realm: 'realm.json',
+  /** the leader's config (mode 0600: it may hold the join secret) */
+  config: 'leader.yaml',
+  /** the leader's own node token (mode 0600) */
+  nodeToken: 'node.token',
+  /** requests waiting for the operator, and decisions not yet collected (mode 0600) */
+  pending: 'pending.json',
+  /** append-only log of issued tokens (mode 0600) */
+  issued: 'issued.jsonl',
+  /** revoked token ids, until their tokens expire */
+  revoked: 'revoked.json'
+} as const
+
+/** how a token came to be: auto = join secret proof, manual = operator (approve, issueNodeToken), offline = from the key on disk (`realmesh token issue`, the leader's own token) */
+export type IssueHow = 'auto' | 'manual' | 'offline'
+
+export interface IssuedEntry {
+  jti: string
+  /** the node's peer id (the token's sub) */
+  peer: string
+  /** seconds since the epoch */
+  iat: number
+  exp: number
+  how: IssueHow
+}
+
+export interface IssueInit {
+  realm: RealmDescriptor
+  subject: string
+  ttlSeconds: number
+  attrs?: Record<string, string>
+  how: IssueHow
+  now?: () => number
+  /** the leader directory to log to; no logging without one */
+  dir?: string
+}
+
+/** Issues a node token and, with a dir, logs it to issued.jsonl. */
+export async function issueLogged (key: PrivateKey, init: IssueInit): Promise<{ token: string, entry: IssuedEntry }> {
+  const attrs = init.attrs ?? {}
+  const token = await issueNodeToken(key, {
+    realm: init.realm,
+    subject: init.subject,
+    ttlSeconds: init.ttlSeconds,
+    jti: randomUUID(),
+    now: init.now,
+    ext: Object.keys(attrs).length === 0 ? undefined : { attrs: { ...attrs } }
+  })
+  // our own, just-signed token: reading its claims back is safe and keeps iat/exp exactly as signed
+  const claims = decodeTokenUnverified(token).claims as { jti: string, sub: string, iat: number, exp: number }
+  const entry: IssuedEntry = { jti: claims.jti, peer: claims.sub, iat: claims.iat, exp: claims.exp, how: init.how }
+  if (init.dir !== undefined) {
+    await appendLine(join(init.dir, LEADER_FILES.issued), JSON.stringify(entry))
+  }
+  return { token, entry }
+}
+
+/** The canonical string of an Ed25519 peer id, or LeaderError PEER_INVALID. */
+export function ed25519PeerId (peer: PeerId | string): string {
+  let parsed: PeerId
+  try {
+    parsed = typeof peer === 'string' ? peerIdFromString(peer) : peer
+  } catch (err) {
+    throw new LeaderError('PEER_INVALID', `${JSON.stringify(peer)} is not a peer id; expected an Ed25519 peer id such as 12D3KooW...`, { cause: err })
+  }
+  if (parsed.type !== 'Ed25519') {
+    throw new LeaderError('PEER_INVALID', `${parsed.toString()} is a ${parsed.type} peer id; realmesh nodes have Ed25519 keys (12D3KooW...)`)
+  }
+  const text = parsed.toString()
+  if (typeof peer === 'string' && peer !== text) {
+    throw new LeaderError('PEER_INVALID', `${JSON.stringify(peer)} is not in canonical form; expected ${text}`)
+  }
+  return text
+}

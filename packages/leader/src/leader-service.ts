@@ -1,0 +1,304 @@
+/**
+ * The realm leader's service on a RealmNode: answers /realmesh/leader/1 (node-token requests from
+ * anyone, deferred identities from members) by its TokenPolicy, keeps the requests that wait for
+ * the operator, and the revocation list. With a `dir`, that state survives a restart
+ * (pending.json, revoked.json) and every issued token is logged (issued.jsonl).
+ */
+import { join } from 'node:path'
+import { TypedEventEmitter } from 'main-event'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { BoundedMap } from '@realmesh/node'
+import { DEFAULT_SKEW_SECONDS, decodeTokenUnverified, leaderPeerId } from '@realmesh/token'
+import { PROTOCOLS, TIMEOUTS, WireErrorCode } from '@realmesh/wire'
+import { answerDefer, answerStatus, answerToken } from './answers.js'
+import { validateTokenPolicy, DEFAULT_MAX_PENDING } from './config.js'
+import { LeaderConfigError, LeaderError } from './errors.js'
+import { AtomicFile, readTextIfExists } from './files.js'
+import { ed25519PeerId, issueLogged, LEADER_FILES } from './issuing.js'
+import { denied, leaderStreamHandler, pending } from './protocol.js'
+import { parseRequests, renderRequests, RequestBook } from './requests.js'
+import { checkJti, RevocationList } from './revocation.js'
+import type { AnswerComponents } from './answers.js'
+import type { TokenPolicy } from './config.js'
+import type { IssueHow } from './issuing.js'
+import type { Answer } from './protocol.js'
+import type { PendingRequest, RequestRecord } from './requests.js'
+import type { AbortOptions, PeerId, PrivateKey, Startable } from '@libp2p/interface'
+import type { RealmNode } from '@realmesh/node'
+import type { RealmDescriptor } from '@realmesh/token'
+
+/** a decided token request is kept a day: an issued token for its collection, a denial to refuse re-asks */
+const DECIDED_TTL_MS = 24 * 3_600_000
+const PRUNE_INTERVAL_MS = 60_000
+
+export interface LeaderServiceInit {
+  /** the leader's RealmNode (its key must be the realm leader's key) */
+  node: RealmNode
+  /** the realm leader's key: signs every token */
+  key: PrivateKey
+  realm: RealmDescriptor
+  /** validated on construction (LeaderConfigError); missing fields take their defaults */
+  policy: TokenPolicy
+  /** the leader directory to persist requests, revocations and the issue log in. @default none (in memory) */
+  dir?: string
+  /** the clock, ms since the epoch. @default Date.now */
+  now?: () => number
+  /** most requests waiting for the operator at once; more are DENIED with BUSY. @default 1000 */
+  maxPending?: number
+  /** most decided requests remembered (issued tokens not yet collected, deferral decisions). @default 10000 */
+  maxDecided?: number
+  /** the retry_after_ms sent with PENDING, ms. @default 2000 */
+  retryAfterMs?: number
+  /** longest one leader-protocol exchange may take, ms. @default 30000 */
+  timeoutMs?: number
+}
+
+export interface LeaderServiceEvents {
+  /** a request now waits for the operator (approve or deny its id) */
+  'request:pending': CustomEvent<PendingRequest>
+  /** a node token was issued */
+  'token:issued': CustomEvent<{ peer: string, jti: string, how: string }>
+  /** a request was refused (by policy, a bad proof or token, the operator, or because it was malformed) */
+  'request:denied': CustomEvent<{ peer: string, code: string }>
+  /** a state file could not be written (the change is in memory only) */
+  'state:error': CustomEvent<Error>
+}
+
+export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implements Startable {
+  readonly realm: RealmDescriptor
+  readonly policy: Readonly<TokenPolicy>
+  private readonly node: RealmNode
+  private readonly key: PrivateKey
+  private readonly leader: PeerId
+  private readonly dir: string | undefined
+  private readonly now: () => number
+  private readonly retryAfterMs: number
+  private readonly timeoutMs: number
+  private readonly book: RequestBook
+  private readonly revoked: RevocationList
+  /** exp (seconds) of tokens this service issued, so a revocation is kept exactly as long as needed */
+  private readonly issuedExp: BoundedMap<string, number>
+  private readonly approving = new Set<string>()
+  private readonly pendingFile: AtomicFile | undefined
+  private readonly revokedFile: AtomicFile | undefined
+  private running = false
+  private loaded = false
+  private shutdown = new AbortController()
+  private pruneTimer: ReturnType<typeof setInterval> | undefined
+
+  constructor (init: LeaderServiceInit) {
+    super()
+    this.realm = init.realm
+    this.policy = Object.freeze(validateTokenPolicy(init.policy, init.realm))
+    this.leader = leaderPeerId(init.realm)
+    if (!peerIdFromPrivateKey(init.key).equals(this.leader) || !init.node.peerId.equals(this.leader)) {
+      throw new LeaderError('LEADER_KEY_MISMATCH', `the leader key (${peerIdFromPrivateKey(init.key).toString()}) and the node (${init.node.peerId.toString()}) must both be the leader of realm ${init.realm.name}, ${this.leader.toString()}`)
+    }
+    this.node = init.node
+    this.key = init.key
+    this.dir = init.dir
+    this.now = init.now ?? Date.now
+    this.retryAfterMs = init.retryAfterMs ?? 2_000
+    this.timeoutMs = init.timeoutMs ?? TIMEOUTS.leader
+    const maxPending = init.maxPending ?? DEFAULT_MAX_PENDING
+    const maxDecided = init.maxDecided ?? 10_000
+    const problems = [['maxPending', maxPending], ['maxDecided', maxDecided]]
+      .filter(([, value]) => !Number.isSafeInteger(value) || (value as number) < 1)
+      .map(([path, value]) => ({ path: String(path), expected: 'a whole number, at least 1', got: String(value) }))
+    if (problems.length > 0) throw new LeaderConfigError(problems, 'leader service options')
+    this.book = new RequestBook({ maxPending, maxDecided, now: this.now })
+    this.revoked = new RevocationList(this.now)
+    this.issuedExp = new BoundedMap({ maxSize: 10_000, now: this.now })
+    if (init.dir !== undefined) {
+      this.pendingFile = new AtomicFile(join(init.dir, LEADER_FILES.pending), 0o600, () => renderRequests(this.book.list()))
+      this.revokedFile = new AtomicFile(join(init.dir, LEADER_FILES.revoked), 0o600, () => this.revoked.render())
+    }
+  }
+
+  isStarted (): boolean {
+    return this.running
+  }
+
+  /** Loads the persisted state (first start only) and registers PROTOCOLS.leader, open to non-members. */
+  async start (): Promise<void> {
+    if (this.running) return
+    if (!this.loaded) {
+      await this.load()
+      this.loaded = true
+    }
+    this.shutdown = new AbortController()
+    const components = this.answerComponents()
+    await this.node.handle(PROTOCOLS.leader, leaderStreamHandler({
+      token: async (request, connection) => answerToken(components, request, connection),
+      status: async (request, connection) => answerStatus(components, request, connection),
+      defer: async (request, connection) => answerDefer(components, request, connection),
+      onDenied: (peer, code) => { this.safeDispatchEvent('request:denied', { detail: { peer, code } }) }
+    }, { timeoutMs: this.timeoutMs, signal: () => this.shutdown.signal }), { members: false, maxInboundStreams: 32 })
+    this.pruneTimer = setInterval(() => { this.prune() }, PRUNE_INTERVAL_MS)
+    this.pruneTimer.unref()
+    this.running = true
+  }
+
+  /** Unregisters the protocol, aborts exchanges in flight, and waits for state writes to finish. */
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    clearInterval(this.pruneTimer)
+    this.shutdown.abort(new LeaderError('LEADER_NOT_STARTED', 'the leader service is stopping'))
+    await this.node.unhandle(PROTOCOLS.leader).catch(() => {})
+    await this.pendingFile?.idle()
+    await this.revokedFile?.idle()
+  }
+
+  /** The requests waiting for the operator, oldest first. */
+  pending (): PendingRequest[] {
+    return this.book.pending()
+  }
+
+  /**
+   * Approves a pending request. A token request gets its token now (the node collects it with its
+   * next STATUS poll); a deferred identity is APPROVED to the members that ask about it again.
+   * Resolves once the decision is on disk (with a dir).
+   */
+  async approve (id: string, options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    const record = this.pendingRecord(id)
+    this.approving.add(id)
+    try {
+      if (record.request.kind === 'token') {
+        const token = await this.issue(record.request.peer, record.ttlSeconds ?? this.policy.ttlSeconds, record.request.attributes, 'manual')
+        this.book.decide(id, 'issued', { token, expiresAt: this.decidedExpiry(token) })
+      } else {
+        this.book.decide(id, 'approved', { expiresAt: record.identityExpiresAt ?? this.now() + DECIDED_TTL_MS })
+      }
+    } finally {
+      this.approving.delete(id)
+    }
+    await this.persistRequests(options)
+  }
+
+  /** Denies a pending request; the requester is told with TOKEN_REQUEST_DENIED (or JOIN_DENIED_BY_LEADER) and `reason`. */
+  async deny (id: string, reason?: string, options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    const record = this.pendingRecord(id)
+    const text = reason ?? 'denied by the realm operator'
+    const expiresAt = record.request.kind === 'token' ? this.now() + DECIDED_TTL_MS : record.identityExpiresAt ?? this.now() + DECIDED_TTL_MS
+    this.book.decide(id, 'denied', { reason: text, expiresAt })
+    const code = record.request.kind === 'token' ? WireErrorCode.TOKEN_REQUEST_DENIED : WireErrorCode.JOIN_DENIED_BY_LEADER
+    this.safeDispatchEvent('request:denied', { detail: { peer: record.request.peer, code } })
+    await this.persistRequests(options)
+  }
+
+  /**
+   * Revokes a token id: the leader's node refuses the token from now on (members learn of
+   * revocations by their own `isRevoked`). Kept until the token expires; persisted in the background.
+   */
+  revoke (jti: string): void {
+    checkJti(jti)
+    const exp = this.issuedExp.peek(jti) ?? Math.ceil(this.now() / 1000) + this.realm.policy.maxTokenTtlSeconds + DEFAULT_SKEW_SECONDS
+    this.revoked.add(jti, exp)
+    this.persistInBackground(this.revokedFile)
+  }
+
+  isRevoked (jti: string): boolean {
+    return this.revoked.has(jti)
+  }
+
+  /** Issues a node token for `peer` now (the operator's path; logged as `manual`). */
+  async issueNodeToken (peer: PeerId | string, options: { ttlSeconds?: number, attrs?: Record<string, string> } & AbortOptions = {}): Promise<string> {
+    options.signal?.throwIfAborted()
+    return this.issue(ed25519PeerId(peer), options.ttlSeconds ?? this.policy.ttlSeconds, options.attrs ?? {}, 'manual')
+  }
+
+  /** Records a new pending request; it is on disk (with a dir) before the requester hears PENDING. */
+  private async addPending (record: RequestRecord): Promise<Answer> {
+    this.book.add(record)
+    try {
+      await this.persistRequests()
+    } catch {
+      this.book.forget(record.request.id)
+      return denied(WireErrorCode.INTERNAL, 'the leader could not record the request; try again later')
+    }
+    this.safeDispatchEvent('request:pending', { detail: { ...record.request, attributes: { ...record.request.attributes } } })
+    return pending(record.request.id, this.retryAfterMs)
+  }
+
+  // ---- helpers
+
+  private answerComponents (): AnswerComponents {
+    return {
+      realm: this.realm,
+      leader: this.leader,
+      policy: this.policy,
+      book: this.book,
+      retryAfterMs: this.retryAfterMs,
+      now: this.now,
+      isMember: (connection) => this.node.admission.isAdmitted(connection),
+      isRevoked: (jti) => this.isRevoked(jti),
+      issue: async (peer, ttlSeconds, attrs, how) => this.issue(peer, ttlSeconds, attrs, how),
+      addPending: async (record) => this.addPending(record),
+      forget: (id) => {
+        this.book.forget(id)
+        this.persistInBackground(this.pendingFile)
+      }
+    }
+  }
+
+  private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow): Promise<string> {
+    const { token, entry } = await issueLogged(this.key, { realm: this.realm, subject: peer, ttlSeconds, attrs, how, now: this.now, dir: this.dir })
+    this.issuedExp.set(entry.jti, entry.exp, Math.max(0, entry.exp * 1000 - this.now()))
+    this.safeDispatchEvent('token:issued', { detail: { peer, jti: entry.jti, how } })
+    return token
+  }
+
+  private pendingRecord (id: string): RequestRecord {
+    const record = this.book.get(id)
+    if (record === undefined) throw new LeaderError('REQUEST_UNKNOWN', `no request with id ${JSON.stringify(id)} (it was never made, expired, or was already collected)`)
+    if (record.state !== 'pending' || this.approving.has(id)) throw new LeaderError('REQUEST_ALREADY_DECIDED', `request ${id} was already decided`)
+    return record
+  }
+
+  private decidedExpiry (token: string): number {
+    const exp = (decodeTokenUnverified(token).claims as { exp: number }).exp * 1000
+    return Math.min(exp, this.now() + DECIDED_TTL_MS)
+  }
+
+  private async load (): Promise<void> {
+    if (this.pendingFile !== undefined) {
+      const text = await readTextIfExists(this.pendingFile.path)
+      if (text !== undefined) for (const record of parseRequests(text, this.pendingFile.path)) this.book.add(record)
+      this.book.prune()
+    }
+    if (this.revokedFile !== undefined) {
+      const text = await readTextIfExists(this.revokedFile.path)
+      if (text !== undefined) this.revoked.load(text, this.revokedFile.path)
+    }
+  }
+
+  private prune (): void {
+    if (this.book.prune()) this.persistInBackground(this.pendingFile)
+    if (this.revoked.prune()) this.persistInBackground(this.revokedFile)
+    this.issuedExp.prune()
+  }
+
+  private async persistRequests (options: AbortOptions = {}): Promise<void> {
+    if (this.pendingFile === undefined) return
+    const saved = this.pendingFile.save()
+    if (options.signal == null) return saved
+    // the decision stands either way; the caller only stops waiting for the disk
+    saved.catch(() => {})
+    const signal = options.signal
+    signal.throwIfAborted()
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { reject(signal.reason) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      saved.then(resolve, reject).finally(() => { signal.removeEventListener('abort', onAbort) })
+    })
+  }
+
+  private persistInBackground (file: AtomicFile | undefined): void {
+    file?.save().catch((err: unknown) => {
+      this.safeDispatchEvent('state:error', { detail: err instanceof Error ? err : new Error(String(err)) })
+    })
+  }
+}

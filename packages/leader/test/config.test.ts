@@ -1,0 +1,93 @@
+/**
+ * leader.yaml: defaults, the rendered file round-trips, and every bad value is reported with its
+ * path and what was expected.
+ */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { defaultLeaderConfig, LeaderConfigError, parseLeaderConfig, renderLeaderConfig, validateTokenPolicy } from '../src/index.js'
+import { createRealmDescriptor, generateNodeKey } from '@realmesh/token'
+
+function problemsOf (fn: () => unknown): Array<{ path: string, expected: string }> {
+  try {
+    fn()
+  } catch (err) {
+    assert.ok(err instanceof LeaderConfigError, `expected a LeaderConfigError, got ${String(err)}`)
+    assert.equal(err.code, 'CONFIG_INVALID')
+    assert.equal(err.path, err.problems[0]?.path)
+    return err.problems.map(p => ({ path: p.path, expected: p.expected }))
+  }
+  assert.fail('expected the config to be refused')
+}
+
+describe('leader config', () => {
+  it('has documented defaults', () => {
+    assert.deepEqual(defaultLeaderConfig('r1'), {
+      realm: { name: 'r1' },
+      policy: { mode: 'manual', ttlSeconds: 86400, deferred: 'manual' },
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      api: '127.0.0.1:0',
+      maxPending: 1000
+    })
+  })
+
+  it('renders a file that parses back to the same config, comments and all', () => {
+    const config = defaultLeaderConfig('r1')
+    assert.deepEqual(parseLeaderConfig(renderLeaderConfig(config)), config)
+    const auto = { ...config, policy: { mode: 'auto' as const, joinSecret: 'a "quoted"\nsecret', ttlSeconds: 60, deferred: 'approve' as const }, listen: ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001'], api: '[::1]:7300', maxPending: 5 }
+    assert.deepEqual(parseLeaderConfig(renderLeaderConfig(auto)), auto)
+    assert.match(renderLeaderConfig(config), /# how node-token requests are answered/)
+  })
+
+  it('fills defaults for what a minimal file leaves out', () => {
+    assert.deepEqual(parseLeaderConfig('realm:\n  name: small\n'), defaultLeaderConfig('small'))
+  })
+
+  it('reports a bad mode at policy.mode with the expected values', () => {
+    const problems = problemsOf(() => parseLeaderConfig('realm: { name: r }\npolicy:\n  mode: automatic\n'))
+    assert.deepEqual(problems.map(p => p.path), ['policy.mode'])
+    assert.match(problems[0]?.expected ?? '', /auto, manual, deny/)
+  })
+
+  it('reports policy.joinSecret when mode is auto without a secret', () => {
+    const problems = problemsOf(() => parseLeaderConfig('realm: { name: r }\npolicy: { mode: auto }\n'))
+    assert.deepEqual(problems.map(p => p.path), ['policy.joinSecret'])
+  })
+
+  it('reports every bad value at once, and unknown keys', () => {
+    const problems = problemsOf(() => parseLeaderConfig([
+      'realm: { name: "has spaces" }',
+      'polcy: {}',
+      'policy: { ttlSeconds: -5, deferred: later, joinSecret: "" }',
+      'listen: ["/ip4/1.2.3.4/tcp/1/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA", "not an address"]',
+      'api: "localhost"',
+      'maxPending: 0'
+    ].join('\n')))
+    assert.deepEqual(problems.map(p => p.path).sort(), [
+      'api', 'listen[0]', 'listen[1]', 'maxPending', 'policy.deferred', 'policy.joinSecret', 'policy.ttlSeconds', 'polcy', 'realm.name'
+    ].sort())
+  })
+
+  it('never shows the join secret in an error', () => {
+    try {
+      parseLeaderConfig('realm: { name: r }\npolicy: { joinSecret: 12345 }\n')
+      assert.fail('expected a refusal')
+    } catch (err) {
+      assert.ok(err instanceof LeaderConfigError)
+      assert.equal(err.path, 'policy.joinSecret')
+      assert.doesNotMatch(err.message, /12345/)
+    }
+  })
+
+  it('reports YAML that does not parse, and a document that is not a mapping', () => {
+    assert.deepEqual(problemsOf(() => parseLeaderConfig('realm: [unclosed\n')).map(p => p.path).slice(0, 1), [''])
+    assert.deepEqual(problemsOf(() => parseLeaderConfig('- a\n- b\n')).map(p => p.path), [''])
+    assert.deepEqual(problemsOf(() => parseLeaderConfig('')).map(p => p.path), [''])
+  })
+
+  it('checks a policy against the realm it serves', async () => {
+    const realm = createRealmDescriptor({ name: 'r', leaderKey: await generateNodeKey(), policy: { maxTokenTtlSeconds: 3600 } })
+    assert.deepEqual(validateTokenPolicy({ mode: 'manual', ttlSeconds: 3600, deferred: 'manual' }, realm), { mode: 'manual', ttlSeconds: 3600, deferred: 'manual' })
+    const problems = problemsOf(() => validateTokenPolicy({ mode: 'manual', ttlSeconds: 7200, deferred: 'manual' }, realm))
+    assert.deepEqual(problems.map(p => p.path), ['policy.ttlSeconds'])
+  })
+})

@@ -1,0 +1,150 @@
+/**
+ * A realm in one process: a leader (a RealmNode with the LeaderService) and N nodes, on the
+ * in-memory transport or TCP on 127.0.0.1, for tests, benchmarks and the demo.
+ *
+ *   const net = await createTestnet({ size: 10 })
+ *   await net.whenJoined()
+ *   ...
+ *   await net.stop()
+ */
+import { randomUUID, randomBytes } from 'node:crypto'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { createRealmDescriptor, generateNodeKey, issueNodeToken } from '@realmesh/token'
+import { createRealmNode, until } from '@realmesh/node'
+import { LeaderService } from '@realmesh/leader'
+import type { RealmNode, RealmNodeInit } from '@realmesh/node'
+import type { TokenPolicy } from '@realmesh/leader'
+import type { PeerId, PrivateKey, AbortOptions } from '@libp2p/interface'
+import type { RealmDescriptor } from '@realmesh/token'
+import type { UntilOptions } from '@realmesh/node'
+
+export interface TestnetInit {
+  /** nodes besides the leader */
+  size: number
+  /** @default 'memory' */
+  transport?: 'memory' | 'tcp'
+  /** realm name. @default 'testnet' */
+  name?: string
+  /** the leader's token policy. @default { mode: 'auto', joinSecret: <random>, deferred: 'approve' } */
+  policy?: Partial<TokenPolicy>
+  /**
+   * how nodes get their node token: issued by the testnet with the leader key before they start
+   * ('issued', fast), or asked from the leader with the join secret at start ('request').
+   * @default 'issued'
+   */
+  tokens?: 'issued' | 'request'
+  /** how many nodes start at once. @default 8 */
+  concurrency?: number
+  /** extra options for node `index` (0-based), merged over the testnet's */
+  node?: (index: number) => Partial<RealmNodeInit>
+  signal?: AbortSignal
+}
+
+export interface TestnetLeader {
+  node: RealmNode
+  service: LeaderService
+  key: PrivateKey
+}
+
+export interface Testnet {
+  realm: RealmDescriptor
+  leader: TestnetLeader
+  /** the nodes besides the leader, in start order */
+  nodes: RealmNode[]
+  /** the leader's node and every other node */
+  readonly all: RealmNode[]
+  joinSecret: string
+  /** starts one more node (not awaited to join; use its whenJoined) */
+  addNode(init?: Partial<RealmNodeInit>): Promise<RealmNode>
+  /** a node token signed by the leader */
+  issueToken(peer: PeerId | string, options?: { ttlSeconds?: number, now?: () => number }): Promise<string>
+  /** resolves when every node has joined */
+  whenJoined(options?: AbortOptions): Promise<void>
+  /** resolves when every node's routing table holds at least `size` peers (default: all others) */
+  whenRoutingTablesHold(size?: number, options?: UntilOptions): Promise<void>
+  stop(): Promise<void>
+}
+
+/** connection limits for many nodes on one host: libp2p's per-IP inbound rate limit would refuse them */
+const LOOPBACK_LIMITS = { maxConnections: 1000, inboundConnectionThreshold: 100_000, maxIncomingPendingConnections: 256 }
+
+export async function createTestnet (init: TestnetInit): Promise<Testnet> {
+  const transport = init.transport ?? 'memory'
+  const listen = (): string[] => transport === 'memory' ? [`/memory/${randomUUID()}`] : ['/ip4/127.0.0.1/tcp/0']
+  const joinSecret = init.policy?.joinSecret ?? randomBytes(16).toString('hex')
+  const leaderKey = await generateNodeKey()
+  const realm = createRealmDescriptor({ name: init.name ?? 'testnet', leaderKey })
+  const leaderPeer = peerIdFromPrivateKey(leaderKey)
+  const issueToken = async (peer: PeerId | string, options: { ttlSeconds?: number, now?: () => number } = {}): Promise<string> =>
+    issueNodeToken(leaderKey, { realm, subject: peer, ttlSeconds: options.ttlSeconds, now: options.now })
+
+  const leaderNode = await createRealmNode({
+    realm,
+    privateKey: leaderKey,
+    nodeToken: await issueToken(leaderPeer),
+    listen: listen(),
+    bootstrap: [],
+    connections: LOOPBACK_LIMITS
+  })
+  const service = new LeaderService({
+    node: leaderNode,
+    key: leaderKey,
+    realm,
+    policy: { mode: 'auto', ttlSeconds: 86_400, deferred: 'approve', ...init.policy, joinSecret }
+  })
+  await leaderNode.start()
+  await service.start()
+  const bootstrap = leaderNode.status().listen
+  const nodes: RealmNode[] = []
+
+  const addNode = async (extra: Partial<RealmNodeInit> = {}): Promise<RealmNode> => {
+    const privateKey = extra.privateKey ?? await generateNodeKey()
+    const request = init.tokens === 'request'
+    const node = await createRealmNode({
+      realm,
+      privateKey,
+      nodeToken: request ? undefined : await issueToken(peerIdFromPrivateKey(privateKey)),
+      tokenRequest: request ? { joinSecret } : undefined,
+      listen: listen(),
+      bootstrap,
+      connections: LOOPBACK_LIMITS,
+      ...extra
+    })
+    nodes.push(node)
+    await node.start()
+    return node
+  }
+
+  const concurrency = Math.max(1, init.concurrency ?? 8)
+  try {
+    for (let i = 0; i < init.size; i += concurrency) {
+      init.signal?.throwIfAborted()
+      await Promise.all(Array.from({ length: Math.min(concurrency, init.size - i) }, async (_, j) => addNode(init.node?.(i + j))))
+    }
+  } catch (err) {
+    await Promise.allSettled([...nodes, leaderNode].map(async n => n.stop()))
+    throw err
+  }
+
+  const net: Testnet = {
+    realm,
+    leader: { node: leaderNode, service, key: leaderKey },
+    nodes,
+    get all () { return [leaderNode, ...nodes] },
+    joinSecret,
+    addNode,
+    issueToken,
+    whenJoined: async (options) => { await Promise.all(nodes.map(async n => n.whenJoined(options))) },
+    whenRoutingTablesHold: async (size, options) => {
+      const all = net.all
+      const want = size ?? all.length - 1
+      await until(() => all.every(n => n.status().routingTable >= want), all, ['routing:changed'], { what: `every routing table to hold ${want} peers`, ...options })
+    },
+    stop: async () => {
+      await Promise.allSettled(nodes.map(async n => n.stop()))
+      await service.stop()
+      await leaderNode.stop()
+    }
+  }
+  return net
+}
