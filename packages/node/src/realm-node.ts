@@ -326,7 +326,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       this.admission.markHandshaken(connection, remoteNode)
       const accepted = await this.join.initiate(connection, options)
       this.onAdmitted(connection, remoteNode, accepted)
-      void this.askNeighbours(connection)
+      // while the neighbourhood is still thin, ask whom it knows close to us
+      if (this.membership.size <= (this.init.dht?.kBucketSize ?? 20)) void this.askNeighbours(connection)
     } catch (err) {
       this.admission.markFailed(connection, err as Error)
       this.reportRefusal(connection, err)
