@@ -3,6 +3,7 @@ import type { JoinInit } from './join/join.js'
 import type { JoinCallback } from './join/decisions.js'
 import type { ConnectionLimits, DhtOptions } from './libp2p.js'
 import type { BackoffInit } from './util/backoff.js'
+import type { GuardInit } from './security/guard.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { RealmDescriptor } from '@realmesh/token'
 
@@ -60,6 +61,8 @@ export interface RealmNodeInit {
   maxPendingJoins?: number
   connections?: ConnectionLimits
   dht?: DhtOptions
+  /** abuse control: scores, ban threshold and duration, ban storage, rate limits */
+  guard?: GuardInit
   /** retry policy for bootstrap dials and token requests */
   backoff?: BackoffInit
   /** most verified tokens cached. @default 10000 */

@@ -59,6 +59,8 @@ export interface Libp2pAssembly {
   connections?: ConnectionLimits
   dht?: DhtOptions
   hooks: () => GateHooks
+  /** banned peers: no connection to or from them gets past encryption */
+  isBanned: (peer: string) => boolean
 }
 
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
@@ -70,6 +72,11 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     transports: [tcp(), memory()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    connectionGater: {
+      denyDialPeer: (peer) => init.isBanned(peer.toString()),
+      denyInboundEncryptedConnection: (peer) => init.isBanned(peer.toString()),
+      denyOutboundEncryptedConnection: (peer) => init.isBanned(peer.toString())
+    },
     connectionManager: {
       maxConnections: init.connections?.maxConnections ?? 300,
       inboundConnectionThreshold: init.connections?.inboundConnectionThreshold ?? 5,

@@ -10,13 +10,15 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { TokenCache, compareDistance, fingerprint, leaderPeerId, xorDistance } from '@realmesh/token'
 import { PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
 import { Admission } from './gate/admission.js'
-import { gateHandler } from './gate/gated-components.js'
+import { gateHandler, rateLimitedHandler } from './gate/gated-components.js'
+import { Guard, offenceOf } from './security/guard.js'
 import { Handshake } from './handshake/handshake.js'
 import { Join } from './join/join.js'
 import { Membership } from './membership/membership.js'
 import { kadRoutingTable } from './membership/kad-routing-table.js'
 import { Peers } from './peers/peers.js'
 import { signPeerRecord, RecordVerifier } from './peers/records.js'
+import type { RecordInvalidError } from './peers/records.js'
 import { withoutPeer } from './util/multiaddr.js'
 import { deferToLeader } from './leader/leader-client.js'
 import { Bootstrap } from './bootstrap.js'
@@ -54,6 +56,8 @@ export interface RealmNodeEvents {
   'bootstrap:failed': CustomEvent<RefusalDetail>
   /** a peer was added to or removed from the kad-dht routing table; detail = its new size */
   'routing:changed': CustomEvent<number>
+  /** the guard banned a peer (score at the threshold, or `ban()`); it is dropped everywhere */
+  'peer:banned': CustomEvent<{ peer: string, reason: string, until: number }>
   /** the node got a node token from the leader (persist it) */
   token: CustomEvent<string>
   /** a token request waits for the operator's approval */
@@ -81,6 +85,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   readonly libp2p: RealmLibp2p
   readonly membership: Membership
   readonly admission: Admission
+  readonly guard: Guard
   private readonly init: RealmNodeInit
   private readonly now: () => number
   private readonly tokenCache: TokenCache
@@ -112,6 +117,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
       connections: init.connections,
       dht: init.dht,
+      isBanned: (peer) => ref.node?.guard.isBanned(peer) ?? false,
       hooks: () => {
         if (ref.node == null) throw new NodeStateError('the realm node is not constructed yet')
         return ref.node.gateHooks
@@ -130,6 +136,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.now = init.now ?? Date.now
     this.nodeToken = init.nodeToken
     this.joinedWaiters.promise.catch(() => {})
+    this.guard = new Guard(init.realm.id, init.guard, this.now)
+    this.guard.addEventListener('peer:banned', (evt) => {
+      this.safeDispatchEvent('peer:banned', { detail: evt.detail })
+      void this.dropPeer(peerIdFromString(evt.detail.peer), 'banned', WireErrorCode.PEER_BANNED, evt.detail.reason)
+    })
     this.tokenCache = new TokenCache({ maxEntries: init.tokenCacheSize ?? 10_000, now: this.now })
     const isRevoked = init.isRevoked ?? (() => false)
     const skew = init.tokenSkewSeconds ?? 30
@@ -166,7 +177,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       onRecords: async (records, from) => { await this.onRecords(records, from) },
       closestRecords: (key, count) => this.closestRecords(key, count),
       onLeave: (from, reason, code) => { this.onRemoteLeave(from.remotePeer, reason, code) },
-      onMalformed: () => {}
+      onMalformed: (from, err) => { this.offence(from, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) }
     })
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
@@ -182,7 +193,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     return {
       admission: this.admission,
       openStream: async (peer, protocols, options) => this.openStream(peer, protocols, options),
-      onRefused: () => {}
+      guard: this.guard
     }
   }
 
@@ -202,8 +213,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     if (this.running) return
     this.running = true
     this.shutdown = new AbortController()
-    await this.libp2p.handle(PROTOCOLS.handshake, async (stream, connection) => { await this.onHandshakeStream(stream, connection) }, { maxInboundStreams: 2, maxOutboundStreams: 2 })
-    await this.libp2p.handle(PROTOCOLS.join, async (stream, connection) => { await this.onJoinStream(stream, connection) }, { maxInboundStreams: 2, maxOutboundStreams: 2 })
+    await this.guard.start()
+    await this.handle(PROTOCOLS.handshake, async (stream, connection) => { await this.onHandshakeStream(stream, connection) }, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
+    await this.handle(PROTOCOLS.join, async (stream, connection) => { await this.onJoinStream(stream, connection) }, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.peers, this.peers.handle, { maxInboundStreams: 16 })
     this.libp2p.addEventListener('connection:open', this.onConnectionOpen)
     this.libp2p.addEventListener('connection:close', this.onConnectionClose)
@@ -288,7 +300,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
    */
   async handle (protocol: string, handler: StreamHandler, options: HandleOptions = {}): Promise<void> {
     const { members, ...rest } = options
-    await this.libp2p.handle(protocol, members === false ? handler : gateHandler(protocol, handler, () => this.gateHooks), rest)
+    const hooks = (): GateHooks => this.gateHooks
+    await this.libp2p.handle(protocol, members === false ? rateLimitedHandler(protocol, handler, hooks) : gateHandler(protocol, handler, hooks), rest)
   }
 
   async unhandle (protocol: string): Promise<void> {
@@ -369,6 +382,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     }
     // NACK or DEFERRED: drop everything about the peer; it retries on a new connection
     if (result.outcome === 'refused') {
+      this.offence(connection, result.code)
       this.safeDispatchEvent('join:refused', { detail: { peer: connection.remotePeer.toString(), code: result.code, reason: result.reason, byRemote: false } })
     }
     this.admission.markFailed(connection, new NodeStateError(`join ${result.outcome}`))
@@ -428,14 +442,18 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
 
   /** Records from UPDATE / PIGGY / NLIST: verify, remember, and join the ones close to us. */
   private async onRecords (records: PeerRecord[], from: Connection): Promise<void> {
+    if (this.guard.isBanned(from.remotePeer.toString())) return
     for (const record of records) {
       let verified: VerifiedRecord
       try {
         verified = await this.records.verify(record)
-      } catch {
+      } catch (err) {
+        // a record whose token merely expired on the way is stale, not forged
+        if ((err as RecordInvalidError).tokenCode !== 'TOKEN_EXPIRED') this.offence(from, WireErrorCode.RECORD_INVALID)
+        if (this.guard.isBanned(from.remotePeer.toString())) return
         continue
       }
-      if (verified.peerId.equals(this.peerId)) continue
+      if (verified.peerId.equals(this.peerId) || this.guard.isBanned(verified.peer)) continue
       this.membership.touch(from.remotePeer)
       if (this.membership.has(verified.peerId)) {
         this.membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs)
@@ -524,9 +542,39 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.graceTimers.set(id, timer)
   }
 
+  /** counts an offence (by refusal code) against the connection's remote peer */
+  private offence (connection: Connection, code: string): void {
+    const offence = offenceOf(code)
+    if (offence != null) this.guard.offence(connection.remotePeer.toString(), offence)
+  }
+
+  /** Bans `peer` for `durationMs` (default the guard's), and drops it everywhere at once. */
+  async ban (peer: PeerId | string, reason: string, durationMs?: number): Promise<void> {
+    await this.guard.ban(peer.toString(), reason, durationMs)
+  }
+
+  /**
+   * Drops a peer deliberately: DISCONNECT(code, reason) on an admitted connection (best effort),
+   * then out of membership, the routing table and known records, and every connection closed.
+   */
+  async dropPeer (peer: PeerId, reason: LeaveReason, code: string, text: string): Promise<void> {
+    // out of every table first (synchronously): nothing of the peer is used from here on
+    this.knownRecords.delete(peer.toString())
+    this.membership.remove(peer, reason, code)
+    const admitted = this.libp2p.getConnections(peer).find(c => this.admission.isAdmitted(c))
+    if (admitted != null) {
+      await this.peers.send(async (o) => admitted.newStream(PROTOCOLS.peers, o), { type: PeersRequest.Type.DISCONNECT, code, reason: text.slice(0, 256) }, { signal: AbortSignal.timeout(2_000) }).catch(() => {})
+    }
+    for (const connection of this.libp2p.getConnections(peer)) {
+      this.admission.forget(connection)
+      await connection.close().catch(() => {})
+    }
+  }
+
   private reportRefusal (connection: Connection, err: unknown): void {
     const e = err as { code?: string, reason?: string, message?: string, byRemote?: boolean }
     if (e.code === WireErrorCode.JOIN_DEFERRED) return
+    if (e.byRemote !== true && e.code != null) this.offence(connection, e.code)
     this.safeDispatchEvent('join:refused', {
       detail: { peer: connection.remotePeer.toString(), code: e.code ?? WireErrorCode.INTERNAL, reason: e.reason ?? e.message ?? String(err), byRemote: e.byRemote ?? false }
     })

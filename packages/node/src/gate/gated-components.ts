@@ -12,17 +12,18 @@
  * one more handler behind and the N-th stream runs the handler N times. Wrapping the components
  * the services see gives the same guarantee without depending on that code path.
  */
+import { NotMemberError } from '../errors.js'
 import type { Admission } from './admission.js'
+import type { Guard } from '../security/guard.js'
 import type { Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions, AbortOptions } from '@libp2p/interface'
 import type { ConnectionManager, Registrar, OpenConnectionOptions } from '@libp2p/interface-internal'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface GateHooks {
   admission: Admission
+  guard: Guard
   /** opens a stream on an admitted connection to `peer` (dialing and admitting one if needed) */
   openStream: (peer: PeerId | Multiaddr | Multiaddr[], protocols: string[], options?: AbortOptions) => Promise<Stream>
-  /** called for every stream refused by the gate (for scoring abusive peers) */
-  onRefused?: (connection: Connection, protocol: string, err: Error) => void
 }
 
 interface ServiceComponents {
@@ -47,15 +48,32 @@ export function gatedComponents<C extends ServiceComponents> (components: C, hoo
   })
 }
 
-/** A handler that only runs for streams on admitted connections. */
+/**
+ * A handler that only runs for streams from peers that are not banned, within the protocol's rate
+ * limit, on admitted connections; every refusal counts against the peer's score.
+ */
 export function gateHandler (protocol: string, handler: StreamHandler, hooks: () => GateHooks): StreamHandler {
-  return async (stream: Stream, connection: Connection) => {
-    const { admission, onRefused } = hooks()
+  const limited = rateLimitedHandler(protocol, async (stream, connection) => {
+    const { admission, guard } = hooks()
     try {
       await admission.ensureInbound(connection, protocol)
     } catch (err) {
       stream.abort(err as Error)
-      onRefused?.(connection, protocol, err as Error)
+      guard.offence(connection.remotePeer.toString(), 'NOT_A_MEMBER')
+      return
+    }
+    await handler(stream, connection)
+  }, hooks)
+  return limited
+}
+
+/** A handler that refuses banned peers and streams over the protocol's rate limit (no membership check). */
+export function rateLimitedHandler (protocol: string, handler: StreamHandler, hooks: () => GateHooks): StreamHandler {
+  return async (stream: Stream, connection: Connection) => {
+    const { guard } = hooks()
+    const peer = connection.remotePeer.toString()
+    if (guard.isBanned(peer) || !guard.allowStream(peer, protocol)) {
+      stream.abort(new NotMemberError(peer, protocol))
       return
     }
     await handler(stream, connection)
