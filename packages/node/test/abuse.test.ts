@@ -51,7 +51,7 @@ describe('abuse control', () => {
     const strangerKey = await generateNodeKey()
     const wrongRealm = signPeerRecord(strangerKey, await other.issue(strangerKey), [multiaddr('/ip4/10.9.9.8/tcp/1')], 5n)
     await sendUpdate(attacker, target, [badSig, wrongRealm])
-    assert.ok(target.guard.scores.score(attacker.peerId.toString()) <= -50, 'two forged records cost 25 points each')
+    assert.ok(target.guard.scores.score(attacker.peerId.toString()) < -45, 'two forged records cost 25 points each (less a few ms of recovery)')
     // garbage frames
     await sendRaw(attacker, target, Uint8Array.from([3, 0xff, 0xff, 0xff]))
     await sendRaw(attacker, target, Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x0f]))
