@@ -4,6 +4,7 @@ import type { JoinCallback } from './join/decisions.js'
 import type { ConnectionLimits, DhtOptions } from './libp2p.js'
 import type { BackoffInit } from './util/backoff.js'
 import type { GuardInit } from './security/guard.js'
+import type { KeepaliveInit } from './membership/liveness.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { RealmDescriptor } from '@realmesh/token'
 
@@ -61,6 +62,8 @@ export interface RealmNodeInit {
   maxPendingJoins?: number
   connections?: ConnectionLimits
   dht?: DhtOptions
+  /** liveness: keepalive interval, timeout, missed keepalives before 'timeout', piggy records */
+  keepalive?: KeepaliveInit
   /** abuse control: scores, ban threshold and duration, ban storage, rate limits */
   guard?: GuardInit
   /** retry policy for bootstrap dials and token requests */

@@ -72,6 +72,8 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     transports: [tcp(), memory()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    // realmesh's keepalive (membership/liveness.ts) replaces libp2p's connection monitor
+    connectionMonitor: { enabled: false },
     connectionGater: {
       denyDialPeer: (peer) => init.isBanned(peer.toString()),
       denyInboundEncryptedConnection: (peer) => init.isBanned(peer.toString()),

@@ -3,6 +3,7 @@
  * realm protocol runs on it, with the set of verified members, the kad-dht on the realm's protocol
  * and the peers protocol that grows it.
  */
+import { randomInt } from 'node:crypto'
 import { TypedEventEmitter } from 'main-event'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdOf } from './util/multiaddr.js'
@@ -16,6 +17,7 @@ import { Handshake } from './handshake/handshake.js'
 import { Join } from './join/join.js'
 import { Membership } from './membership/membership.js'
 import { kadRoutingTable } from './membership/kad-routing-table.js'
+import { Liveness } from './membership/liveness.js'
 import { Peers } from './peers/peers.js'
 import { signPeerRecord, RecordVerifier } from './peers/records.js'
 import type { RecordInvalidError } from './peers/records.js'
@@ -56,6 +58,8 @@ export interface RealmNodeEvents {
   'bootstrap:failed': CustomEvent<RefusalDetail>
   /** a peer was added to or removed from the kad-dht routing table; detail = its new size */
   'routing:changed': CustomEvent<number>
+  /** a member answered a keepalive; latencyMs is its moving-average round trip */
+  'peer:alive': CustomEvent<{ peer: string, latencyMs: number }>
   /** the guard banned a peer (score at the threshold, or `ban()`); it is dropped everywhere */
   'peer:banned': CustomEvent<{ peer: string, reason: string, until: number }>
   /** the node got a node token from the leader (persist it) */
@@ -93,6 +97,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly join: Join
   private readonly peers: Peers
   private readonly bootstrap: Bootstrap
+  private readonly liveness: Liveness
   /** verified records of peers we know of but have not joined (yet) */
   private readonly knownRecords: BoundedMap<string, VerifiedRecord>
   private readonly records: RecordVerifier
@@ -174,11 +179,21 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.membership.addEventListener('peer:left', (evt) => { this.safeDispatchEvent('peer:left', { detail: evt.detail }) })
     this.knownRecords = new BoundedMap({ maxSize: 1024, ttlMs: 3_600_000, now: this.now })
     this.peers = new Peers({
-      onRecords: async (records, from) => { await this.onRecords(records, from) },
+      onRecords: async (records, from) => { await this.onRecords(records, from.remotePeer) },
+      piggyFor: (from) => this.piggyFor(fingerprint(from.remotePeer), from.remotePeer.toString(), this.liveness.piggyCount),
       closestRecords: (key, count) => this.closestRecords(key, count),
       onLeave: (from, reason, code) => { this.onRemoteLeave(from.remotePeer, reason, code) },
       onMalformed: (from, err) => { this.offence(from, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) }
     })
+    this.liveness = new Liveness({
+      membership: this.membership,
+      now: this.now,
+      send: async (member, records, options) => this.peers.send(async (o) => this.openStream(member.peerId, PROTOCOLS.peers, o), { type: PeersRequest.Type.KEEPALIVE, records }, options),
+      piggyFor: (member, count) => this.piggyFor(member.fingerprint, member.id, count),
+      onPiggy: async (records, member) => { await this.onRecords(records, member.peerId) },
+      onAlive: (member) => { this.safeDispatchEvent('peer:alive', { detail: { peer: member.id, latencyMs: member.latencyMs ?? 0 } }) },
+      onTimeout: (member) => { void this.dropPeer(member.peerId, 'timeout', WireErrorCode.STREAM_TIMEOUT, `missed ${this.liveness.maxMissed} keepalives`) }
+    }, init.keepalive)
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
       self: this.peerId,
@@ -193,7 +208,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     return {
       admission: this.admission,
       openStream: async (peer, protocols, options) => this.openStream(peer, protocols, options),
-      guard: this.guard
+      guard: this.guard,
+      onMemberStream: (connection) => { this.membership.touch(connection.remotePeer) }
     }
   }
 
@@ -234,6 +250,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       this.knownRecords.prune()
     }, 60_000)
     this.sweepTimer.unref()
+    this.liveness.start()
     this.bootstrap.run(this.shutdown.signal)
   }
 
@@ -242,6 +259,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.running = false
     this.shutdown.abort(new NodeStateError('the node is stopping'))
     clearInterval(this.sweepTimer)
+    this.liveness.stop()
     await this.leave('stopping')
     for (const timer of [...this.reapers.values(), ...this.graceTimers.values()]) clearTimeout(timer)
     this.reapers.clear()
@@ -434,15 +452,16 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private async askNeighbours (connection: Connection): Promise<void> {
     try {
       const records = await this.peers.send(async (o) => connection.newStream(PROTOCOLS.peers, o), { type: PeersRequest.Type.NLIST, key: Uint8Array.from(fingerprint(this.peerId)), count: this.init.dht?.kBucketSize ?? 20 }, { signal: this.shutdown.signal })
-      await this.onRecords(records, connection)
+      await this.onRecords(records, connection.remotePeer)
     } catch {
       // best effort: the DHT's self-lookup finds the neighbourhood too
     }
   }
 
   /** Records from UPDATE / PIGGY / NLIST: verify, remember, and join the ones close to us. */
-  private async onRecords (records: PeerRecord[], from: Connection): Promise<void> {
-    if (this.guard.isBanned(from.remotePeer.toString())) return
+  private async onRecords (records: PeerRecord[], from: PeerId): Promise<void> {
+    const sender = from.toString()
+    if (this.guard.isBanned(sender)) return
     for (const record of records) {
       let verified: VerifiedRecord
       try {
@@ -450,11 +469,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       } catch (err) {
         // a record whose token merely expired on the way is stale, not forged
         if ((err as RecordInvalidError).tokenCode !== 'TOKEN_EXPIRED') this.offence(from, WireErrorCode.RECORD_INVALID)
-        if (this.guard.isBanned(from.remotePeer.toString())) return
+        if (this.guard.isBanned(sender)) return
         continue
       }
       if (verified.peerId.equals(this.peerId) || this.guard.isBanned(verified.peer)) continue
-      this.membership.touch(from.remotePeer)
+      this.membership.touch(from)
       if (this.membership.has(verified.peerId)) {
         this.membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs)
         continue
@@ -482,6 +501,20 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.connect(record.peerId, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.handshake.timeoutMs + this.join.timeoutMs)]) })
       .catch(() => {})
       .finally(() => { this.pendingJoins.delete(record.peer) })
+  }
+
+  /**
+   * Records to piggyback for the member at `key`: half the members closest to it (its neighbourhood,
+   * which it most needs), half picked at random (so records spread beyond neighbourhoods).
+   */
+  private piggyFor (key: Uint8Array, exclude: string, count: number): PeerRecord[] {
+    const skip = (m: Member): boolean => m.id === exclude || m.record == null
+    const chosen = new Set(this.membership.closest(key, Math.ceil(count / 2), skip))
+    const pool = this.membership.list().filter(m => !skip(m) && !chosen.has(m))
+    for (let i = 0; i < count - chosen.size && pool.length > 0; i++) {
+      chosen.add(pool.splice(randomInt(pool.length), 1)[0] as Member)
+    }
+    return [...chosen].flatMap(m => m.record == null ? [] : [m.record])
   }
 
   private closestRecords (key: Uint8Array, count: number): PeerRecord[] {
@@ -542,10 +575,10 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.graceTimers.set(id, timer)
   }
 
-  /** counts an offence (by refusal code) against the connection's remote peer */
-  private offence (connection: Connection, code: string): void {
+  /** counts an offence (by refusal code) against a peer (or a connection's remote peer) */
+  private offence (peer: Connection | PeerId, code: string): void {
     const offence = offenceOf(code)
-    if (offence != null) this.guard.offence(connection.remotePeer.toString(), offence)
+    if (offence != null) this.guard.offence(('remotePeer' in peer ? peer.remotePeer : peer).toString(), offence)
   }
 
   /** Bans `peer` for `durationMs` (default the guard's), and drops it everywhere at once. */

@@ -28,6 +28,7 @@ export const messageCases: Array<MessageCase<any>> = [
   { name: 'JoinResponse.deferred', codec: JoinResponse, message: { status: JoinResponse.Status.DEFERRED, code: 'JOIN_DEFERRED', reason: 'asked the leader', identityToken: '', retryAfterMs: 2000 } },
   { name: 'PeersRequest.update', codec: PeersRequest, message: { type: PeersRequest.Type.UPDATE, records: [record], key: new Uint8Array(0), count: 0, code: '', reason: '' } },
   { name: 'PeersRequest.nlist', codec: PeersRequest, message: { type: PeersRequest.Type.NLIST, records: [], key: bytes(32, 5), count: 20, code: '', reason: '' } },
+  { name: 'PeersRequest.keepalive', codec: PeersRequest, message: { type: PeersRequest.Type.KEEPALIVE, records: [record], key: new Uint8Array(0), count: 0, code: '', reason: '' } },
   { name: 'PeersResponse', codec: PeersResponse, message: { records: [record] } },
   { name: 'LeaderRequest.token', codec: LeaderRequest, message: { type: LeaderRequest.Type.TOKEN, joinProof: bytes(32, 6), ttlSeconds: 86400, attributes: new Map([['hostname', 'n1']]), identityToken: '', requestId: '' } },
   { name: 'LeaderResponse.pending', codec: LeaderResponse, message: { status: LeaderResponse.Status.PENDING, token: '', requestId: 'r-1', code: 'TOKEN_REQUEST_PENDING', reason: 'waiting for approval', retryAfterMs: 5000 } }

@@ -22,6 +22,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 export interface GateHooks {
   admission: Admission
   guard: Guard
+  /** a member opened a stream: it is alive */
+  onMemberStream: (connection: Connection) => void
   /** opens a stream on an admitted connection to `peer` (dialing and admitting one if needed) */
   openStream: (peer: PeerId | Multiaddr | Multiaddr[], protocols: string[], options?: AbortOptions) => Promise<Stream>
 }
@@ -62,6 +64,7 @@ export function gateHandler (protocol: string, handler: StreamHandler, hooks: ()
       guard.offence(connection.remotePeer.toString(), 'NOT_A_MEMBER')
       return
     }
+    hooks().onMemberStream(connection)
     await handler(stream, connection)
   }, hooks)
   return limited

@@ -34,7 +34,12 @@ export interface Member {
   record?: PeerRecord
   recordSeq: bigint
   joinedAt: number
+  /** when we last heard from the member (any realm stream, or a keepalive answer), ms */
   lastSeen: number
+  /** keepalive round trip, exponential moving average, ms (undefined until measured) */
+  latencyMs?: number
+  /** consecutive missed keepalives */
+  failures: number
   /** when the member's node token expires, ms since the epoch */
   expiresAt: number
 }
@@ -115,6 +120,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
       recordSeq: init.recordSeq ?? 0n,
       joinedAt: now,
       lastSeen: now,
+      failures: 0,
       expiresAt: init.node.claims.exp * 1000
     }
     this.members.set(id, member)
@@ -132,9 +138,13 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     return true
   }
 
+  /** the member was heard from: it is alive */
   touch (peer: PeerId | string): void {
     const member = this.members.get(peer.toString())
-    if (member != null) member.lastSeen = this.now()
+    if (member != null) {
+      member.lastSeen = this.now()
+      member.failures = 0
+    }
   }
 
   /** Removes a member, from the routing table too, and says why. */

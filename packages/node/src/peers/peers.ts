@@ -10,8 +10,10 @@ import type { Connection, Stream, AbortOptions } from '@libp2p/interface'
 import type { LeaveReason } from '../membership/membership.js'
 
 export interface PeersHandlers {
-  /** records in an UPDATE or PIGGY from `from`; returns nothing, errors are counted by the caller */
+  /** records in an UPDATE, PIGGY or KEEPALIVE from `from`; errors are counted by the caller */
   onRecords: (records: PeerRecord[], from: Connection) => Promise<void>
+  /** the records to answer a KEEPALIVE from `from` with */
+  piggyFor: (from: Connection) => PeerRecord[]
   /** the records we know closest to `key` */
   closestRecords: (key: Uint8Array, count: number, from: Connection) => PeerRecord[]
   /** the remote leaves or drops us */
@@ -47,6 +49,10 @@ export class Peers {
       case PeersRequest.Type.UPDATE:
       case PeersRequest.Type.PIGGY:
         await this.handlers.onRecords(request.records, connection)
+        break
+      case PeersRequest.Type.KEEPALIVE:
+        await this.handlers.onRecords(request.records, connection)
+        response = { records: this.handlers.piggyFor(connection) }
         break
       case PeersRequest.Type.NLIST:
         response = { records: this.handlers.closestRecords(request.key, Math.min(request.count === 0 ? 20 : request.count, MAX_RECORDS_PER_MESSAGE), connection) }

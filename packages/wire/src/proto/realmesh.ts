@@ -1116,7 +1116,8 @@ export namespace PeersRequest {
     NLIST = 'NLIST',
     LEAVE = 'LEAVE',
     DISCONNECT = 'DISCONNECT',
-    PIGGY = 'PIGGY'
+    PIGGY = 'PIGGY',
+    KEEPALIVE = 'KEEPALIVE'
   }
 
   enum __TypeValues {
@@ -1124,7 +1125,8 @@ export namespace PeersRequest {
     NLIST = 1,
     LEAVE = 2,
     DISCONNECT = 3,
-    PIGGY = 4
+    PIGGY = 4,
+    KEEPALIVE = 5
   }
 
   export namespace Type {

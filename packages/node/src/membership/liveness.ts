@@ -1,0 +1,121 @@
+/**
+ * Liveness and soft state (seed 002 KEEP_ALIVE, seed 001 soft state and piggy messages).
+ *
+ * A member we have not heard from for `intervalMs` gets a KEEPALIVE (anything it sends us counts
+ * as hearing from it, so usually only one side of a pair sends). The keepalive carries a few
+ * signed records both ways (PIGGY-style), and its round trip feeds the member's latency, an
+ * exponential moving average. A keepalive not answered within `timeoutMs` is a failure; after
+ * `maxMissed` consecutive failures the member is marked offline with reason 'timeout'.
+ */
+import type { Member, Membership } from './membership.js'
+import type { PeerRecord } from '@realmesh/wire'
+import type { AbortOptions } from '@libp2p/interface'
+
+export interface KeepaliveInit {
+  /** a member silent for this long gets a keepalive, ms. @default 10000 */
+  intervalMs?: number
+  /** a keepalive unanswered for this long is missed, ms. @default 5000 */
+  timeoutMs?: number
+  /** consecutive missed keepalives before the member is offline ('timeout'). @default 2 */
+  maxMissed?: number
+  /** records carried by each keepalive and its answer. @default 4 */
+  piggyRecords?: number
+  /** keepalives in flight at once. @default 16 */
+  concurrency?: number
+}
+
+export interface LivenessDeps {
+  membership: Membership
+  now: () => number
+  /** sends a KEEPALIVE with `records` to the member and returns the records it answered with */
+  send: (member: Member, records: PeerRecord[], options: AbortOptions) => Promise<PeerRecord[]>
+  /** the records to piggyback on a keepalive to `member` */
+  piggyFor: (member: Member, count: number) => PeerRecord[]
+  /** records that came back on a keepalive */
+  onPiggy: (records: PeerRecord[], member: Member) => Promise<void>
+  /** the member missed `maxMissed` keepalives */
+  onTimeout: (member: Member) => void
+  /** a keepalive was answered */
+  onAlive: (member: Member) => void
+}
+
+/** weight of the newest sample in the latency average */
+const LATENCY_ALPHA = 0.25
+
+export class Liveness {
+  readonly intervalMs: number
+  readonly timeoutMs: number
+  readonly maxMissed: number
+  private readonly piggyRecords: number
+  private readonly concurrency: number
+  private readonly deps: LivenessDeps
+  private readonly inFlight = new Set<string>()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private controller = new AbortController()
+
+  constructor (deps: LivenessDeps, init: KeepaliveInit = {}) {
+    this.deps = deps
+    this.intervalMs = init.intervalMs ?? 10_000
+    this.timeoutMs = init.timeoutMs ?? 5_000
+    this.maxMissed = init.maxMissed ?? 2
+    this.piggyRecords = init.piggyRecords ?? 4
+    this.concurrency = init.concurrency ?? 16
+  }
+
+  start (): void {
+    if (this.timer != null) return
+    this.controller = new AbortController()
+    // check four times per interval, so a silent member is asked at most a quarter interval late
+    this.timer = setInterval(() => { this.tick() }, Math.max(50, Math.floor(this.intervalMs / 4)))
+    this.timer.unref()
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+    this.timer = undefined
+    this.controller.abort()
+    this.inFlight.clear()
+  }
+
+  /** how many records ride on each keepalive */
+  get piggyCount (): number {
+    return this.piggyRecords
+  }
+
+  /** the worst-case time from a member going silent to being marked offline */
+  get detectionBoundMs (): number {
+    return this.intervalMs + this.intervalMs / 4 + this.maxMissed * (this.timeoutMs + this.intervalMs / 4)
+  }
+
+  private tick (): void {
+    const now = this.deps.now()
+    for (const member of this.deps.membership.list()) {
+      if (this.inFlight.size >= this.concurrency) return
+      if (this.inFlight.has(member.id) || now - member.lastSeen < this.intervalMs) continue
+      this.inFlight.add(member.id)
+      void this.probe(member).finally(() => { this.inFlight.delete(member.id) })
+    }
+  }
+
+  private async probe (member: Member): Promise<void> {
+    const started = this.deps.now()
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeoutMs)])
+    let records: PeerRecord[]
+    try {
+      records = await this.deps.send(member, this.deps.piggyFor(member, this.piggyRecords), { signal })
+    } catch {
+      if (this.controller.signal.aborted || !this.deps.membership.has(member.id)) return
+      member.failures++
+      // asked again after a quarter interval, not a whole one
+      member.lastSeen = Math.min(member.lastSeen, this.deps.now() - this.intervalMs)
+      if (member.failures >= this.maxMissed) this.deps.onTimeout(member)
+      return
+    }
+    const rtt = this.deps.now() - started
+    member.latencyMs = member.latencyMs == null ? rtt : member.latencyMs + LATENCY_ALPHA * (rtt - member.latencyMs)
+    member.failures = 0
+    member.lastSeen = this.deps.now()
+    this.deps.onAlive(member)
+    await this.deps.onPiggy(records, member).catch(() => {})
+  }
+}
