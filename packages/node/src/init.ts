@@ -58,8 +58,10 @@ export interface RealmNodeInit {
    * reason 'disconnect' (a new admitted connection in that time keeps it). @default 15000
    */
   disconnectGraceMs?: number
-  /** most joins with peers learnt from UPDATE/NLIST in flight at once. @default 4 */
+  /** most joins with peers learnt from UPDATE/PIGGY/NLIST in flight at once. @default 8 */
   maxPendingJoins?: number
+  /** members kept per bucket by the join decision (membership/join-decision.ts). @default dht.kBucketSize */
+  bucketSize?: number
   connections?: ConnectionLimits
   dht?: DhtOptions
   /** liveness: keepalive interval, timeout, missed keepalives before 'timeout', piggy records */

@@ -8,7 +8,7 @@ import { TypedEventEmitter } from 'main-event'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdOf } from './util/multiaddr.js'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { TokenCache, compareDistance, fingerprint, leaderPeerId, xorDistance } from '@realmesh/token'
+import { TokenCache, fingerprint, leaderPeerId } from '@realmesh/token'
 import { PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
 import { Admission } from './gate/admission.js'
 import { gateHandler, rateLimitedHandler } from './gate/gated-components.js'
@@ -18,6 +18,7 @@ import { Join } from './join/join.js'
 import { Membership } from './membership/membership.js'
 import { kadRoutingTable } from './membership/kad-routing-table.js'
 import { Liveness } from './membership/liveness.js'
+import { decideJoin, bucketOf, unhealthiest } from './membership/join-decision.js'
 import { Peers } from './peers/peers.js'
 import { signPeerRecord, RecordVerifier } from './peers/records.js'
 import type { RecordInvalidError } from './peers/records.js'
@@ -235,6 +236,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.handle(PROTOCOLS.peers, this.peers.handle, { maxInboundStreams: 16 })
     this.libp2p.addEventListener('connection:open', this.onConnectionOpen)
     this.libp2p.addEventListener('connection:close', this.onConnectionClose)
+    this.libp2p.addEventListener('self:peer:update', this.onSelfUpdate)
     await this.libp2p.start()
     this.routingTable = kadRoutingTable(this.libp2p.services.dht)
     this.routingTable.onChange((size) => { this.safeDispatchEvent('routing:changed', { detail: size }) })
@@ -266,6 +268,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.graceTimers.clear()
     this.libp2p.removeEventListener('connection:open', this.onConnectionOpen)
     this.libp2p.removeEventListener('connection:close', this.onConnectionClose)
+    this.libp2p.removeEventListener('self:peer:update', this.onSelfUpdate)
     await this.libp2p.stop()
     if (!this.isJoined) this.joinedWaiters.reject(new NodeStateError('the node stopped before it joined'))
   }
@@ -487,18 +490,26 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   }
 
   /**
-   * Joins a learnt member when it would be among our k closest members, or when we know fewer than
-   * k members. Others are only remembered (and forwarded in NLIST answers).
+   * Joins a learnt member, or only keeps (and forwards) its record: see membership/join-decision.ts
+   * for the rule and why. Joins in flight are bounded by `maxPendingJoins`.
    */
   private considerJoining (record: VerifiedRecord): void {
-    const k = this.init.dht?.kBucketSize ?? 20
-    if (this.pendingJoins.has(record.peer) || this.pendingJoins.size >= (this.init.maxPendingJoins ?? 4) * 4) return
+    if (this.pendingJoins.has(record.peer) || this.pendingJoins.size >= (this.init.maxPendingJoins ?? 8)) return
     const self = fingerprint(this.peerId)
-    const closest = this.membership.closest(self, k)
-    const wanted = closest.length < k || closerThan(fingerprint(record.peerId), closest[closest.length - 1]?.fingerprint, self)
-    if (!wanted) return
+    const k = this.init.dht?.kBucketSize ?? 20
+    const members = this.membership.list()
+    const verdict = decideJoin(fingerprint(record.peerId), self, members, { k, bucketSize: this.init.bucketSize })
+    if (verdict === 'forward-only') return
     this.pendingJoins.add(record.peer)
     this.connect(record.peerId, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.handshake.timeoutMs + this.join.timeoutMs)]) })
+      .then(() => {
+        if (verdict !== 'replaces-unhealthy') return
+        const bucket = bucketOf(fingerprint(record.peerId), self)
+        const all = this.membership.list()
+        const peers = all.filter(m => bucketOf(m.fingerprint, self) === bucket && !m.peerId.equals(record.peerId))
+        const worst = peers.length >= (this.init.bucketSize ?? k) ? unhealthiest(peers, all) : undefined
+        if (worst != null) void this.dropPeer(worst.peerId, 'evicted', WireErrorCode.INTERNAL, 'replaced by a healthier member')
+      })
       .catch(() => {})
       .finally(() => { this.pendingJoins.delete(record.peer) })
   }
@@ -544,6 +555,27 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     const addrs = this.libp2p.getMultiaddrs()
     this.record = signPeerRecord(this.init.privateKey, this.nodeToken, addrs, BigInt(this.now()))
     return this.record
+  }
+
+  /** our addresses changed (seed 003): sign a new record (higher seq) and tell our members */
+  private readonly onSelfUpdate = (): void => {
+    if (this.record == null) return
+    const now = this.libp2p.getMultiaddrs().map(a => withoutPeer(a).toString()).sort().join(' ')
+    const recorded = this.record.addrs.map(b => multiaddr(b).toString()).sort().join(' ')
+    if (now === recorded) return
+    this.record = undefined
+    void this.announceSelf()
+  }
+
+  /** sends our current record in an UPDATE to up to 64 members we have admitted connections with */
+  async announceSelf (options: AbortOptions = {}): Promise<void> {
+    const record = await this.ownRecord()
+    if (record == null) return
+    const signal = options.signal ?? this.shutdown.signal
+    const targets = this.membership.closest(fingerprint(this.peerId), 64)
+      .map(m => this.libp2p.getConnections(m.peerId).find(c => this.admission.isAdmitted(c)))
+      .filter((c): c is Connection => c != null)
+    await Promise.allSettled(targets.map(async (c) => this.peers.send(async (o) => c.newStream(PROTOCOLS.peers, o), { type: PeersRequest.Type.UPDATE, records: [record] }, { signal })))
   }
 
   private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
@@ -622,10 +654,6 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
 
 function isPeerId (value: unknown): value is PeerId {
   return value != null && typeof (value as PeerId).toMultihash === 'function' && typeof (value as PeerId).equals === 'function'
-}
-
-function closerThan (candidate: Uint8Array, current: Uint8Array | undefined, key: Uint8Array): boolean {
-  return current == null || compareDistance(xorDistance(candidate, key), xorDistance(current, key)) < 0
 }
 
 export function createRealmNode (init: RealmNodeInit): Promise<RealmNode> {

@@ -1,0 +1,66 @@
+/**
+ * Whether to join a peer we learnt of (from UPDATE, PIGGY or NLIST), or only keep and forward its
+ * record (seed 001 step 3: "based on the distance between the node's own fingerprint and the
+ * fingerprint of the peer's node token, as well as the soft state of its routing table (occupancy
+ * and individual route health inferred from latency)").
+ *
+ * In this order:
+ * 1. neighbourhood: we know fewer than k members, or the peer is closer to us than our k-th
+ *    closest member. Lookups end in the neighbourhood, so it must be complete: always join.
+ * 2. bucket-space: the peer's bucket (the length of the prefix its fingerprint shares with ours)
+ *    holds fewer than `bucketSize` members: join, a Kademlia table wants every bucket full.
+ * 3. replaces-unhealthy: the bucket is full, but one of its members is unhealthy (missed a
+ *    keepalive, or its latency is more than `slowFactor` times the median of our members): join;
+ *    the unhealthiest member of the bucket is then evicted to keep the bucket at its size.
+ * 4. forward-only: a full bucket of healthy members; a new, unknown peer is no better than a proven
+ *    one (Kademlia's preference for long-lived contacts). Its record is kept and forwarded.
+ */
+import { compareDistance, xorDistance } from '@realmesh/token'
+import type { Member } from './membership.js'
+
+export type JoinVerdict = 'neighbourhood' | 'bucket-space' | 'replaces-unhealthy' | 'forward-only'
+
+export interface JoinDecisionInit {
+  /** neighbourhood size (kad-dht's k). @default 20 */
+  k?: number
+  /** members kept per bucket. @default k */
+  bucketSize?: number
+  /** a member this many times slower than the median is unhealthy. @default 4 */
+  slowFactor?: number
+}
+
+/** length of the common prefix of two equal-length byte strings, in bits (256 when equal) */
+export function commonPrefixLength (a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = (a[i] ?? 0) ^ (b[i] ?? 0)
+    if (x !== 0) return i * 8 + Math.clz32(x) - 24
+  }
+  return a.length * 8
+}
+
+export function decideJoin (candidate: Uint8Array, self: Uint8Array, members: Member[], init: JoinDecisionInit = {}): JoinVerdict {
+  const k = init.k ?? 20
+  const bucketSize = init.bucketSize ?? k
+  if (members.length < k) return 'neighbourhood'
+  const distances = members.map(m => xorDistance(m.fingerprint, self)).sort(compareDistance)
+  const kth = distances[k - 1]
+  if (kth != null && compareDistance(xorDistance(candidate, self), kth) < 0) return 'neighbourhood'
+  const bucket = commonPrefixLength(candidate, self)
+  const inBucket = members.filter(m => commonPrefixLength(m.fingerprint, self) === bucket)
+  if (inBucket.length < bucketSize) return 'bucket-space'
+  return unhealthiest(inBucket, members, init.slowFactor ?? 4) == null ? 'forward-only' : 'replaces-unhealthy'
+}
+
+/** the least healthy of `bucket`, if any is unhealthy: most failures first, then the slowest */
+export function unhealthiest (bucket: Member[], all: Member[], slowFactor = 4): Member | undefined {
+  const latencies = all.flatMap(m => m.latencyMs == null ? [] : [m.latencyMs]).sort((a, b) => a - b)
+  const median = latencies[Math.floor(latencies.length / 2)]
+  const unhealthy = bucket.filter(m => m.failures > 0 || (median != null && m.latencyMs != null && m.latencyMs > slowFactor * Math.max(median, 1)))
+  unhealthy.sort((a, b) => (b.failures - a.failures) || ((b.latencyMs ?? 0) - (a.latencyMs ?? 0)))
+  return unhealthy[0]
+}
+
+/** the bucket index of `peer` relative to `self` */
+export function bucketOf (peer: Uint8Array, self: Uint8Array): number {
+  return commonPrefixLength(peer, self)
+}
