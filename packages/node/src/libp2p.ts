@@ -11,6 +11,8 @@ import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import { gossipsub } from '@libp2p/gossipsub'
+import type { GossipSub } from '@libp2p/gossipsub'
 import { kadProtocol } from '@realmesh/wire'
 import { gated } from './gate/gated-components.js'
 import type { GateHooks } from './gate/gated-components.js'
@@ -24,6 +26,7 @@ export type RealmServices = {
   identify: Identify
   ping: Ping
   dht: KadDHT
+  pubsub: GossipSub
 }
 
 export type RealmLibp2p = Libp2p<RealmServices>
@@ -98,6 +101,14 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
         logPrefix: 'realmesh:kad',
         datastorePrefix: `/realmesh/${init.realmId}/dht`,
         metricsPrefix: 'realmesh_kad'
+      }), init.hooks),
+      // broadcast: realm members only (the gate), messages signed by their originator
+      pubsub: gated(gossipsub({
+        emitSelf: false,
+        allowPublishToZeroTopicPeers: true,
+        fallbackToFloodsub: false,
+        globalSignaturePolicy: 'StrictSign',
+        maxInboundDataLength: 1024 * 1024
       }), init.hooks)
     }
   })

@@ -25,6 +25,8 @@ import type { RecordInvalidError } from './peers/records.js'
 import { withoutPeer } from './util/multiaddr.js'
 import { deferToLeader } from './leader/leader-client.js'
 import { Bootstrap } from './bootstrap.js'
+import { Broadcaster } from './broadcast/broadcast.js'
+import type { BroadcastMessage } from './broadcast/broadcast.js'
 import { assembleLibp2p } from './libp2p.js'
 import { BoundedMap } from './util/bounded-map.js'
 import { NodeStateError } from './errors.js'
@@ -59,6 +61,8 @@ export interface RealmNodeEvents {
   'bootstrap:failed': CustomEvent<RefusalDetail>
   /** a peer was added to or removed from the kad-dht routing table; detail = its new size */
   'routing:changed': CustomEvent<number>
+  /** a realm-wide broadcast from a member (see broadcast()) */
+  broadcast: CustomEvent<BroadcastMessage>
   /** a member answered a keepalive; latencyMs is its moving-average round trip */
   'peer:alive': CustomEvent<{ peer: string, latencyMs: number }>
   /** the guard banned a peer (score at the threshold, or `ban()`); it is dropped everywhere */
@@ -99,6 +103,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly peers: Peers
   private readonly bootstrap: Bootstrap
   private readonly liveness: Liveness
+  private readonly broadcaster: Broadcaster
   /** verified records of peers we know of but have not joined (yet) */
   private readonly knownRecords: BoundedMap<string, VerifiedRecord>
   private readonly records: RecordVerifier
@@ -195,6 +200,17 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       onAlive: (member) => { this.safeDispatchEvent('peer:alive', { detail: { peer: member.id, latencyMs: member.latencyMs ?? 0 } }) },
       onTimeout: (member) => { void this.dropPeer(member.peerId, 'timeout', WireErrorCode.STREAM_TIMEOUT, `missed ${this.liveness.maxMissed} keepalives`) }
     }, init.keepalive)
+    this.broadcaster = new Broadcaster({
+      pubsub: libp2p.services.pubsub,
+      realm: init.realm,
+      tokenCache: this.tokenCache,
+      nodeToken: () => this.nodeToken,
+      now: this.now,
+      isRevoked,
+      skewSeconds: skew,
+      onMessage: (message) => { this.safeDispatchEvent('broadcast', { detail: message }) },
+      onInvalid: (source) => { this.guard.offence(source.toString(), 'BROADCAST_INVALID') }
+    })
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
       self: this.peerId,
@@ -253,6 +269,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     }, 60_000)
     this.sweepTimer.unref()
     this.liveness.start()
+    this.broadcaster.start()
     this.bootstrap.run(this.shutdown.signal)
   }
 
@@ -262,6 +279,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.shutdown.abort(new NodeStateError('the node is stopping'))
     clearInterval(this.sweepTimer)
     this.liveness.stop()
+    this.broadcaster.stop()
     await this.leave('stopping')
     for (const timer of [...this.reapers.values(), ...this.graceTimers.values()]) clearTimeout(timer)
     this.reapers.clear()
@@ -307,6 +325,23 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   knownPeers (limit = 32): string[] {
     return this.membership.closest(fingerprint(this.peerId), limit)
       .flatMap(m => m.addrs.slice(0, 2).map(a => a.encapsulate(`/p2p/${m.id}`).toString()))
+  }
+
+  /**
+   * Sends `data` to every member of the realm, best effort (gossipsub on the realm's topic, signed
+   * by this node; receivers check that the originator is a member). At most 64 KiB.
+   */
+  async broadcast (data: Uint8Array, options: AbortOptions = {}): Promise<{ recipients: number }> {
+    return this.broadcaster.broadcast(data, options)
+  }
+
+  /**
+   * How many members this node forwards broadcasts to (its gossipsub mesh). A broadcast published
+   * before any node has a mesh peer reaches only the publisher's direct topic peers; wait for
+   * this to be > 0 (it changes on the libp2p.services.pubsub 'gossipsub:graft' event).
+   */
+  broadcastPeers (): number {
+    return this.broadcaster.meshPeers()
   }
 
   /** Replaces the node token (a renewed one, or the first one from the leader). */

@@ -43,6 +43,9 @@ export const FRAME_LIMITS: Record<ProtocolName, number> = {
   leader: 16 * 1024
 }
 
+/** Largest broadcast payload (the data, not counting the token), in bytes. */
+export const MAX_BROADCAST_BYTES = 64 * 1024
+
 /** Most peer records accepted in one peers message (UPDATE, NLIST response, PIGGY). */
 export const MAX_RECORDS_PER_MESSAGE = 64
 

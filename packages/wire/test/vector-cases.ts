@@ -2,7 +2,7 @@
 // vectors.test.ts checks that encoding the same inputs still gives the stored bytes.
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { Hello, HandshakeReply, HandshakeDone, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse } from '../src/index.js'
+import { Hello, HandshakeReply, HandshakeDone, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse, Broadcast } from '../src/index.js'
 import { handshakeSigningBytes, peerRecordSigningBytes, joinProofBytes } from '../src/index.js'
 import type { MessageCodec } from '../src/index.js'
 import type { PeerId } from '@libp2p/interface'
@@ -31,6 +31,7 @@ export const messageCases: Array<MessageCase<any>> = [
   { name: 'PeersRequest.keepalive', codec: PeersRequest, message: { type: PeersRequest.Type.KEEPALIVE, records: [record], key: new Uint8Array(0), count: 0, code: '', reason: '' } },
   { name: 'PeersResponse', codec: PeersResponse, message: { records: [record] } },
   { name: 'LeaderRequest.token', codec: LeaderRequest, message: { type: LeaderRequest.Type.TOKEN, joinProof: bytes(32, 6), ttlSeconds: 86400, attributes: new Map([['hostname', 'n1']]), identityToken: '', requestId: '' } },
+  { name: 'Broadcast', codec: Broadcast, message: { nodeToken: 'a.b.c', data: Uint8Array.from([104, 105]) } },
   { name: 'LeaderResponse.pending', codec: LeaderResponse, message: { status: LeaderResponse.Status.PENDING, token: '', requestId: 'r-1', code: 'TOKEN_REQUEST_PENDING', reason: 'waiting for approval', retryAfterMs: 5000 } }
 ]
 

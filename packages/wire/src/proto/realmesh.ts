@@ -2112,3 +2112,115 @@ export namespace LeaderResponse {
     return streamMessage(buf, LeaderResponse.codec(), opts)
   }
 }
+
+export interface Broadcast {
+  nodeToken: string
+  data: Uint8Array<ArrayBuffer>
+}
+
+export namespace Broadcast {
+  let _codec: Codec<Broadcast>
+
+  export const codec = (): Codec<Broadcast> => {
+    if (_codec == null) {
+      _codec = message<Broadcast>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.nodeToken != null && obj.nodeToken !== '')) {
+          w.uint32(10)
+          w.string(obj.nodeToken)
+        }
+
+        if ((obj.data != null && obj.data.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.data)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          nodeToken: '',
+          data: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.nodeToken = reader.string()
+              break
+            }
+            case 2: {
+              obj.data = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.nodeToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.data`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface BroadcastNodeTokenFieldEvent {
+    field: '$.nodeToken'
+    value: string
+  }
+
+  export interface BroadcastDataFieldEvent {
+    field: '$.data'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Broadcast>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Broadcast.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Broadcast>): Broadcast {
+    return decodeMessage(buf, Broadcast.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Broadcast>): Generator<BroadcastNodeTokenFieldEvent | BroadcastDataFieldEvent> {
+    return streamMessage(buf, Broadcast.codec(), opts)
+  }
+}
