@@ -85,9 +85,10 @@ export class Bootstrap {
     const leader = leaderPeerId(this.init.realm)
     const leaderAddrs = this.addresses().filter(a => peerIdOf(a) === leader.toString())
     if (this.init.tokenRequest == null || leaderAddrs.length === 0) {
-      const err = new TokenRequestError(WireErrorCode.TOKEN_REQUEST_DENIED, this.init.tokenRequest == null
-        ? 'this node has no node token and no way to ask for one (give it a token, or a join secret for the leader)'
-        : `no address of the realm leader ${leader.toString()} among the bootstrap addresses`)
+      // not the leader's decision: this node cannot even ask
+      const err = new NodeStateError(this.init.tokenRequest == null
+        ? 'this node has no node token and no way to ask for one (give it a token, or a tokenRequest to ask the leader)'
+        : `this node has no node token, and no address of the realm leader ${leader.toString()} is among the bootstrap addresses to ask it for one`)
       this.fail(err)
       throw err
     }

@@ -5,6 +5,7 @@ import type { ConnectionLimits, DhtOptions } from './libp2p.js'
 import type { BackoffInit } from './util/backoff.js'
 import type { GuardInit } from './security/guard.js'
 import type { KeepaliveInit } from './membership/liveness.js'
+import type { NeighbourhoodInit } from './membership/neighbourhood.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { RealmDescriptor } from '@realmesh/token'
 
@@ -55,7 +56,7 @@ export interface RealmNodeInit {
   updateFanout?: number
   /**
    * how long a member whose last connection closed stays a member before it is dropped with
-   * reason 'disconnect' (a new admitted connection in that time keeps it). @default 15000
+   * reason 'disconnect' (a new admitted connection in that time keeps it). @default 10000
    */
   disconnectGraceMs?: number
   /** most joins with peers learnt from UPDATE/PIGGY/NLIST in flight at once. @default 8 */
@@ -64,6 +65,8 @@ export interface RealmNodeInit {
   bucketSize?: number
   connections?: ConnectionLimits
   dht?: DhtOptions
+  /** neighbourhood refresh: NLIST rounds towards the true k closest (interval, members asked) */
+  neighbourhood?: NeighbourhoodInit
   /** liveness: keepalive interval, timeout, missed keepalives before 'timeout', piggy records */
   keepalive?: KeepaliveInit
   /** abuse control: scores, ban threshold and duration, ban storage, rate limits */

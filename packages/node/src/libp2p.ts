@@ -101,7 +101,7 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
         logPrefix: 'realmesh:kad',
         datastorePrefix: `/realmesh/${init.realmId}/dht`,
         metricsPrefix: 'realmesh_kad'
-      }), init.hooks),
+      }), init.hooks, { livenessPing: true }),
       // broadcast: realm members only (the gate), messages signed by their originator
       pubsub: gated(gossipsub({
         emitSelf: false,

@@ -18,6 +18,7 @@ import { Join } from './join/join.js'
 import { Membership } from './membership/membership.js'
 import { kadRoutingTable } from './membership/kad-routing-table.js'
 import { Liveness } from './membership/liveness.js'
+import { Neighbourhood } from './membership/neighbourhood.js'
 import { decideJoin, bucketOf, unhealthiest } from './membership/join-decision.js'
 import { Peers } from './peers/peers.js'
 import { signPeerRecord, RecordVerifier } from './peers/records.js'
@@ -29,6 +30,7 @@ import { Broadcaster } from './broadcast/broadcast.js'
 import type { BroadcastMessage } from './broadcast/broadcast.js'
 import { assembleLibp2p } from './libp2p.js'
 import { BoundedMap } from './util/bounded-map.js'
+import { backoffDelay } from './util/backoff.js'
 import { NodeStateError } from './errors.js'
 import type { RealmNodeInit } from './init.js'
 import type { RealmLibp2p } from './libp2p.js'
@@ -104,10 +106,13 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly bootstrap: Bootstrap
   private readonly liveness: Liveness
   private readonly broadcaster: Broadcaster
+  private readonly neighbourhood: Neighbourhood
   /** verified records of peers we know of but have not joined (yet) */
   private readonly knownRecords: BoundedMap<string, VerifiedRecord>
   private readonly records: RecordVerifier
   private readonly pendingJoins = new Set<string>()
+  /** failed joins with learnt peers: when the next attempt may be made */
+  private readonly joinBackoff = new BoundedMap<string, { attempts: number, nextAt: number }>({ maxSize: 4096, ttlMs: 3_600_000 })
   private readonly reapers = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>()
   private nodeToken: string | undefined
@@ -177,7 +182,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       deferToLeader: async (token, options) => deferToLeader(async (o) => this.openStream(leaderPeerId(this.realm), PROTOCOLS.leader, o), token, options)
     }, { ...init.join, authenticate: init.authenticate, authorize: init.authorize })
     this.admission = new Admission({
-      initiate: async (connection, options) => { await this.initiate(connection, options) },
+      initiate: async (connection) => { await this.initiate(connection) },
       waitMs: this.handshake.timeoutMs + this.join.timeoutMs
     })
     this.membership = new Membership({ maxMembers: init.maxMembers, now: this.now, routingTable: () => this.routingTable })
@@ -200,6 +205,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       onAlive: (member) => { this.safeDispatchEvent('peer:alive', { detail: { peer: member.id, latencyMs: member.latencyMs ?? 0 } }) },
       onTimeout: (member) => { void this.dropPeer(member.peerId, 'timeout', WireErrorCode.STREAM_TIMEOUT, `missed ${this.liveness.maxMissed} keepalives`) }
     }, init.keepalive)
+    this.neighbourhood = new Neighbourhood({
+      closest: (count) => this.membership.closest(fingerprint(this.peerId), count),
+      nlist: async (member, options) => this.peers.send(async (o) => this.openStream(member.peerId, PROTOCOLS.peers, o), { type: PeersRequest.Type.NLIST, key: Uint8Array.from(fingerprint(this.peerId)), count: this.init.dht?.kBucketSize ?? 20 }, options),
+      onRecords: async (records, member) => { await this.onRecords(records, member.peerId) }
+    }, init.neighbourhood)
     this.broadcaster = new Broadcaster({
       pubsub: libp2p.services.pubsub,
       realm: init.realm,
@@ -226,7 +236,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       admission: this.admission,
       openStream: async (peer, protocols, options) => this.openStream(peer, protocols, options),
       guard: this.guard,
-      onMemberStream: (connection) => { this.membership.touch(connection.remotePeer) }
+      onMemberStream: (connection) => { this.membership.touch(connection.remotePeer) },
+      livenessPing: async (peer, options) => this.livenessPing(peer, options)
     }
   }
 
@@ -279,6 +290,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.shutdown.abort(new NodeStateError('the node is stopping'))
     clearInterval(this.sweepTimer)
     this.liveness.stop()
+    this.neighbourhood.stop()
     this.broadcaster.stop()
     await this.leave('stopping')
     for (const timer of [...this.reapers.values(), ...this.graceTimers.values()]) clearTimeout(timer)
@@ -315,6 +327,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       routingTable: this.routingTable?.size ?? 0,
       listen: this.libp2p.getMultiaddrs().map(a => a.toString())
     }
+  }
+
+  /** the peers in the kad-dht routing table closest to `key` (default: to this node), at most `count` */
+  routingPeers (count = 1000, key: Uint8Array = fingerprint(this.peerId)): string[] {
+    return this.routingTable?.closest(key, count).map(p => p.toString()) ?? []
   }
 
   members (): Member[] {
@@ -384,8 +401,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     return connection
   }
 
-  /** Runs handshake + join as the initiator on an outbound connection. */
-  private async initiate (connection: Connection, options: AbortOptions): Promise<void> {
+  /** Runs handshake + join as the initiator on an outbound connection (bounded by their timeouts). */
+  private async initiate (connection: Connection): Promise<void> {
+    const options = { signal: this.shutdown.signal }
     if (!this.admission.begin(connection)) {
       await this.admission.ensure(connection, 'admission', options)
       return
@@ -463,6 +481,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private setJoined (): void {
     if (this.isJoined) return
     this.isJoined = true
+    if (this.running) this.neighbourhood.start()
     this.joinedWaiters.resolve()
     this.safeDispatchEvent('joined')
   }
@@ -517,10 +536,12 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
         continue
       }
       const known = this.knownRecords.peek(verified.peer)
-      if (known != null && known.seq >= verified.seq) continue
-      this.knownRecords.set(verified.peer, verified)
-      await this.libp2p.peerStore.merge(verified.peerId, { multiaddrs: verified.addrs }).catch(() => {})
-      this.considerJoining(verified)
+      if (known == null || known.seq < verified.seq) {
+        this.knownRecords.set(verified.peer, verified)
+        await this.libp2p.peerStore.merge(verified.peerId, { multiaddrs: verified.addrs }).catch(() => {})
+      }
+      // hearing of a peer again is a new chance to join it (a first attempt may have failed)
+      this.considerJoining(known != null && known.seq >= verified.seq ? known : verified)
     }
   }
 
@@ -530,6 +551,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
    */
   private considerJoining (record: VerifiedRecord): void {
     if (this.pendingJoins.has(record.peer) || this.pendingJoins.size >= (this.init.maxPendingJoins ?? 8)) return
+    const backoff = this.joinBackoff.get(record.peer)
+    if (backoff != null && backoff.nextAt > this.now()) return
     const self = fingerprint(this.peerId)
     const k = this.init.dht?.kBucketSize ?? 20
     const members = this.membership.list()
@@ -538,14 +561,18 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.pendingJoins.add(record.peer)
     this.connect(record.peerId, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.handshake.timeoutMs + this.join.timeoutMs)]) })
       .then(() => {
+        this.joinBackoff.delete(record.peer)
         if (verdict !== 'replaces-unhealthy') return
         const bucket = bucketOf(fingerprint(record.peerId), self)
         const all = this.membership.list()
         const peers = all.filter(m => bucketOf(m.fingerprint, self) === bucket && !m.peerId.equals(record.peerId))
         const worst = peers.length >= (this.init.bucketSize ?? k) ? unhealthiest(peers, all) : undefined
         if (worst != null) void this.dropPeer(worst.peerId, 'evicted', WireErrorCode.INTERNAL, 'replaced by a healthier member')
+      }, () => {
+        // re-joins retry with exponential backoff and jitter, however often the peer is heard of
+        const attempts = (this.joinBackoff.get(record.peer)?.attempts ?? 0) + 1
+        this.joinBackoff.set(record.peer, { attempts, nextAt: this.now() + backoffDelay(attempts, this.init.backoff) })
       })
-      .catch(() => {})
       .finally(() => { this.pendingJoins.delete(record.peer) })
   }
 
@@ -637,9 +664,22 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     const timer = setTimeout(() => {
       this.graceTimers.delete(id)
       if (!this.libp2p.getConnections(peer).some(c => this.admission.isAdmitted(c))) this.membership.remove(peer, 'disconnect')
-    }, this.init.disconnectGraceMs ?? 15_000)
+    }, this.init.disconnectGraceMs ?? 10_000)
     timer.unref()
     this.graceTimers.set(id, timer)
+  }
+
+  /**
+   * kad-dht's liveness probe: a member heard from within a keepalive interval, with no missed
+   * keepalive, is alive (its moving-average latency is the answer) without another round trip;
+   * anyone else gets a real ping on an admitted connection.
+   */
+  private async livenessPing (peer: PeerId, options?: AbortOptions): Promise<number> {
+    const member = this.membership.get(peer)
+    if (member != null && member.failures === 0 && this.now() - member.lastSeen < this.liveness.intervalMs) {
+      return member.latencyMs ?? 0
+    }
+    return this.libp2p.services.ping.ping(peer, options)
   }
 
   /** counts an offence (by refusal code) against a peer (or a connection's remote peer) */

@@ -23,8 +23,12 @@ interface Entry {
 }
 
 export interface AdmissionInit {
-  /** runs handshake + join as the initiator on an outbound connection */
-  initiate: (connection: Connection, options: AbortOptions) => Promise<void>
+  /**
+   * runs handshake + join as the initiator on an outbound connection. It is not given the caller's
+   * signal: an admission under way finishes (or times out) even when the caller that started it
+   * stops waiting (kad-dht aborts a finished query's dials), so the work is not wasted.
+   */
+  initiate: (connection: Connection) => Promise<void>
   /** the longest a stream waits for an admission in progress, in milliseconds */
   waitMs: number
 }
@@ -114,7 +118,7 @@ export class Admission {
     let entry = this.entries.get(connection.id)
     if (entry?.state === 'admitted') return
     if (initiate && (entry == null || entry.state === 'failed') && connection.direction === 'outbound') {
-      await this.init.initiate(connection, options)
+      await raceSignal(this.init.initiate(connection), options.signal)
       entry = this.entries.get(connection.id)
       if (entry?.state === 'admitted') return
     }

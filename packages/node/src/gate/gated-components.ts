@@ -24,6 +24,11 @@ export interface GateHooks {
   guard: Guard
   /** a member opened a stream: it is alive */
   onMemberStream: (connection: Connection) => void
+  /**
+   * liveness check for kad-dht (its `ping` component): answered from membership's soft state for
+   * a member heard from recently, a real ping otherwise. Resolves with a round trip in ms.
+   */
+  livenessPing: (peer: PeerId, options?: AbortOptions) => Promise<number>
   /** opens a stream on an admitted connection to `peer` (dialing and admitting one if needed) */
   openStream: (peer: PeerId | Multiaddr | Multiaddr[], protocols: string[], options?: AbortOptions) => Promise<Stream>
 }
@@ -33,18 +38,25 @@ interface ServiceComponents {
   connectionManager: ConnectionManager
 }
 
-/** Wraps a libp2p service factory so the service only ever talks to admitted connections. */
-export function gated<C, S> (factory: (components: C) => S, hooks: () => GateHooks): (components: C & ServiceComponents) => S {
-  return (components: C & ServiceComponents) => factory(gatedComponents(components, hooks))
+export interface GatedOptions {
+  /** give the service membership's liveness as its `ping` component (kad-dht) */
+  livenessPing?: boolean
 }
 
-export function gatedComponents<C extends ServiceComponents> (components: C, hooks: () => GateHooks): C {
+/** Wraps a libp2p service factory so the service only ever talks to admitted connections. */
+export function gated<C, S> (factory: (components: C) => S, hooks: () => GateHooks, options: GatedOptions = {}): (components: C & ServiceComponents) => S {
+  return (components: C & ServiceComponents) => factory(gatedComponents(components, hooks, options))
+}
+
+export function gatedComponents<C extends ServiceComponents> (components: C, hooks: () => GateHooks, options: GatedOptions = {}): C {
   const registrar = gatedRegistrar(components.registrar, hooks)
   const connectionManager = gatedConnectionManager(components.connectionManager, hooks)
+  const ping = { ping: async (peer: PeerId, o?: AbortOptions) => hooks().livenessPing(peer, o) }
   return new Proxy(components, {
     get (target, prop, receiver) {
       if (prop === 'registrar') return registrar
       if (prop === 'connectionManager') return connectionManager
+      if (prop === 'ping' && options.livenessPing === true) return ping
       return Reflect.get(target, prop, receiver)
     }
   })

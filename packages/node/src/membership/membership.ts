@@ -124,6 +124,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
       expiresAt: init.node.claims.exp * 1000
     }
     this.members.set(id, member)
+    this.routingTable()?.add(member.peerId)
     this.safeDispatchEvent('peer:joined', { detail: { peer: id, identity: init.identity.claims.sub, addrs: init.addrs.map(a => a.toString()) } })
     return member
   }

@@ -1,0 +1,76 @@
+/**
+ * Neighbourhood refresh: Kademlia's self-lookup, on realmesh's own records. After joining, and then
+ * periodically, the node asks the members closest to it for the records closest to its own
+ * fingerprint (NLIST) and hands them to the join decision. Each round can only bring closer
+ * members, so the neighbourhood converges to the true k closest; UPDATE (to the joiner's closest
+ * members) and PIGGY (on keepalives) spread news between rounds.
+ *
+ * Rounds run 2 s after joining, then with the delay doubling up to `intervalMs`.
+ */
+import type { Member } from './membership.js'
+import type { PeerRecord } from '@realmesh/wire'
+import type { AbortOptions } from '@libp2p/interface'
+
+export interface NeighbourhoodInit {
+  /** steady-state delay between refresh rounds, ms. @default 30000 */
+  intervalMs?: number
+  /** members asked per round. @default 3 */
+  ask?: number
+}
+
+export interface NeighbourhoodDeps {
+  /** our members closest to us */
+  closest: (count: number) => Member[]
+  /** NLIST(our fingerprint) to `member` */
+  nlist: (member: Member, options: AbortOptions) => Promise<PeerRecord[]>
+  onRecords: (records: PeerRecord[], member: Member) => Promise<void>
+}
+
+export class Neighbourhood {
+  private readonly deps: NeighbourhoodDeps
+  private readonly intervalMs: number
+  private readonly ask: number
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private delay = 2_000
+  private controller = new AbortController()
+
+  constructor (deps: NeighbourhoodDeps, init: NeighbourhoodInit = {}) {
+    this.deps = deps
+    this.intervalMs = init.intervalMs ?? 30_000
+    this.ask = init.ask ?? 3
+  }
+
+  /** starts the rounds (call once joined) */
+  start (): void {
+    if (this.timer != null) return
+    this.controller = new AbortController()
+    this.delay = Math.min(2_000, this.intervalMs)
+    this.schedule()
+  }
+
+  stop (): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.controller.abort()
+  }
+
+  private schedule (): void {
+    this.timer = setTimeout(() => {
+      void this.round().finally(() => {
+        if (this.timer == null) return
+        this.delay = Math.min(this.delay * 2, this.intervalMs)
+        this.schedule()
+      })
+    }, this.delay)
+    this.timer.unref()
+  }
+
+  /** one round: NLIST to the closest members, answers to the join decision */
+  async round (): Promise<void> {
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)])
+    await Promise.allSettled(this.deps.closest(this.ask).map(async (member) => {
+      const records = await this.deps.nlist(member, { signal })
+      await this.deps.onRecords(records, member)
+    }))
+  }
+}

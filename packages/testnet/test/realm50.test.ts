@@ -1,0 +1,74 @@
+// Issue 3's "must show", on one realm of 50 members grown from a single bootstrap address (the
+// leader's): routing tables converge to each node's true k closest; a broadcast reaches all 50; a
+// killed node disappears from every routing table within a bounded time. Figures are reported as
+// test diagnostics (`pnpm test` prints them; `node --test --test-reporter=tap` shows them as `#`).
+import { describe, test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { closestTo, fingerprint } from '@realmesh/token'
+import { createTestnet, until } from '../src/index.js'
+import type { Testnet } from '../src/index.js'
+import type { RealmNode } from '@realmesh/node'
+
+const SIZE = 50
+const K = 20
+
+/** share of `node`'s true K closest members (from the full member list) present in its routing table */
+function share (node: RealmNode, everyone: string[]): number {
+  const self = node.peerId.toString()
+  const truth = closestTo(fingerprint(node.peerId), everyone.filter(p => p !== self), K)
+  const table = new Set(node.routingPeers())
+  return truth.filter(p => table.has(p)).length / truth.length
+}
+
+describe(`a realm of ${SIZE} grown from one bootstrap address`, () => {
+  let net: Testnet
+  let everyone: string[]
+
+  before(async () => {
+    const started = Date.now()
+    net = await createTestnet({ size: SIZE - 1, transport: 'memory' })
+    await net.whenJoined({ signal: AbortSignal.timeout(240_000) })
+    everyone = net.all.map(n => n.peerId.toString())
+    console.log(`# ${SIZE} members joined in ${Date.now() - started} ms`)
+  })
+  after(async () => { await net?.stop() })
+
+  test(`every routing table converges to its node's true ${K} closest members`, async (t) => {
+    const started = Date.now()
+    const all = net.all
+    await until(() => all.every(n => share(n, everyone) === 1), all, ['routing:changed', 'peer:joined'], { timeoutMs: 180_000, what: 'every routing table to hold its true k closest' })
+      .catch(() => {})
+    const shares = all.map(n => share(n, everyone))
+    const mean = shares.reduce((a, b) => a + b, 0) / shares.length
+    const min = Math.min(...shares)
+    t.diagnostic(`k-closest share after ${Date.now() - started} ms: mean ${(mean * 100).toFixed(1)}%, min ${(min * 100).toFixed(1)}%, nodes at 100%: ${shares.filter(s => s === 1).length}/${shares.length}`)
+    assert.ok(mean >= 0.95, `mean share ${mean}`)
+    assert.ok(min >= 0.8, `min share ${min}`)
+  })
+
+  test(`a broadcast from one node reaches all ${SIZE}`, async (t) => {
+    const all = net.all
+    await until(() => all.every(n => n.broadcastPeers() > 0), all.map(n => n.libp2p.services.pubsub), ['gossipsub:graft'], { timeoutMs: 60_000, what: 'every node to have a broadcast mesh peer' })
+    const sender = net.nodes[7] as RealmNode
+    const got = new Set<string>()
+    for (const n of all) n.addEventListener('broadcast', (evt) => { if (evt.detail.from === sender.peerId.toString()) got.add(n.peerId.toString()) })
+    const started = Date.now()
+    await sender.broadcast(new TextEncoder().encode('to everyone'))
+    await until(() => got.size === SIZE - 1, all, ['broadcast'], { timeoutMs: 30_000, what: `the broadcast at all ${SIZE - 1} others` })
+    t.diagnostic(`broadcast reached ${got.size + 1}/${SIZE} members (sender included) in ${Date.now() - started} ms`)
+  })
+
+  test('a killed node disappears from every routing table and member list within the bound', async (t) => {
+    const victim = net.nodes[3] as RealmNode
+    const id = victim.peerId.toString()
+    const others = net.all.filter(n => n !== victim)
+    const holding = others.filter(n => n.routingPeers().includes(id) || n.status().members.includes(id)).length
+    const started = Date.now()
+    // killed, not stopped: its libp2p goes away without a LEAVE to anyone
+    await victim.libp2p.stop()
+    await until(() => others.every(n => !n.routingPeers().includes(id) && !n.status().members.includes(id)), others, ['peer:left', 'routing:changed'], { timeoutMs: 60_000, what: 'the killed node to disappear everywhere' })
+    const took = Date.now() - started
+    t.diagnostic(`killed node gone from ${holding} routing tables/member lists in ${took} ms (bound: disconnect grace 10 s, or keepalive detection when connections stay open)`)
+    assert.ok(took < 30_000)
+  })
+})
