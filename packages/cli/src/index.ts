@@ -1,1 +1,30 @@
-export {}
+/**
+ * @realmesh/cli: the `realmesh` command (bin.ts). What is exported here is what the command is
+ * built from, for tests and for embedding a daemon's control API elsewhere.
+ */
+export { runCli } from './cli.js'
+export type { Io } from './io.js'
+export { CliError, UsageError, ConfigError, RefusedError, EXIT, isRefusal, exitCodeOf } from './errors.js'
+export type { ConfigErrorInit } from './errors.js'
+export { parseDuration, DurationError, MAX_DURATION_SECONDS } from './duration.js'
+export { validateNodeConfig, checkNodeConfig, NODE_DEFAULTS } from './config/node-config.js'
+export type { NodeConfig } from './config/node-config.js'
+export { checkLocalRealmConfig, LOCAL_REALM_DEFAULTS } from './config/local-realm.js'
+export type { LocalRealmConfig, Transport } from './config/local-realm.js'
+export { parseYaml, parseConfig, loadConfigFile, MAX_CONFIG_BYTES } from './config/yaml-file.js'
+export type { Check } from './config/schema.js'
+export { NodeDataDir, NODE_FILES, readTokenFile, readRealmFile } from './data-dir/node-dir.js'
+export { MAX_SAVED_PEERS } from './data-dir/peers-file.js'
+export { ControlApi, ApiRequestError, MAX_BODY_BYTES } from './api/server.js'
+export type { ControlApiInit } from './api/server.js'
+export { Router } from './api/router.js'
+export type { Route, RouteContext, Method } from './api/router.js'
+export { statusRoutes } from './api/routes/status.js'
+export type { Role, StatusResponse, MemberView } from './api/routes/status.js'
+export { pendingRoutes } from './api/routes/pending.js'
+export type { PendingQueue } from './api/routes/pending.js'
+export { readApiFile, writeApiFile, removeApiFile, API_FILE } from './api/api-file.js'
+export type { ApiInfo } from './api/api-file.js'
+export { callApi, resolveTarget } from './api/client.js'
+export type { ApiTarget } from './api/client.js'
+export { parseApiAddress, isLoopbackHost, DEFAULT_API_ADDRESS } from './api/address.js'

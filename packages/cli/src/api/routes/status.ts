@@ -1,0 +1,53 @@
+/**
+ * GET /status (no token: it is what `realmesh status` and health checks read) and GET /members,
+ * served by both daemons.
+ */
+import type { RealmNode, NodeStatus } from '@realmesh/node'
+import type { Route } from '../router.js'
+
+export type Role = 'node' | 'leader'
+
+export interface StatusResponse extends NodeStatus {
+  role: Role
+}
+
+export interface MemberView {
+  peerId: string
+  /** 'node' when the member is its own identity, else 'identity' */
+  identity: string
+  addrs: string[]
+  joinedAt: string
+  lastSeen: string
+  /** when the member's node token expires */
+  expiresAt: string
+}
+
+export function statusRoutes (role: Role, node: RealmNode): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/status',
+      auth: false,
+      handle: (): StatusResponse => ({ role, ...node.status() })
+    },
+    {
+      method: 'GET',
+      path: '/members',
+      auth: true,
+      handle: (): { members: MemberView[] } => ({
+        members: node.members().map(m => ({
+          peerId: m.id,
+          identity: m.identity.kind,
+          addrs: m.addrs.map(a => a.toString()),
+          joinedAt: isoTime(m.joinedAt),
+          lastSeen: isoTime(m.lastSeen),
+          expiresAt: isoTime(m.expiresAt)
+        })).sort((a, b) => a.peerId.localeCompare(b.peerId))
+      })
+    }
+  ]
+}
+
+function isoTime (ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : ''
+}

@@ -1,0 +1,237 @@
+/**
+ * The daemons' local control API: HTTP on a loopback address only, JSON in and out, a bearer token
+ * on everything but GET /status, request bodies capped, and every malformed request answered with
+ * a 4xx `{ code, message }` rather than a crash.
+ */
+import { createServer } from 'node:http'
+import { randomBytes, createHash, timingSafeEqual } from 'node:crypto'
+import { assertLoopback, formatUrl, isLoopbackHost } from './address.js'
+import { Router } from './router.js'
+import { CliError } from '../errors.js'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Route } from './router.js'
+
+/** request bodies larger than this are refused (413) without being read */
+export const MAX_BODY_BYTES = 64 * 1024
+
+export interface ControlApiInit {
+  /** a loopback host: 127.0.0.1, ::1, localhost. API_NOT_LOOPBACK otherwise */
+  host: string
+  /** 0 = ephemeral */
+  port: number
+  routes: Route[]
+  /** the bearer token. @default 32 random bytes, base64url */
+  token?: string
+  /** @default 64 KiB */
+  maxBodyBytes?: number
+}
+
+/** An error a route handler throws to answer with a 4xx status. */
+export class ApiRequestError extends CliError {
+  static override name = 'ApiRequestError'
+  readonly status: number
+
+  constructor (status: number, code: string, message: string) {
+    super(code, message)
+    this.status = status
+  }
+}
+
+export class ControlApi {
+  readonly url: string
+  readonly token: string
+  private readonly server: Server
+  private readonly shutdown = new AbortController()
+
+  private constructor (server: Server, url: string, token: string) {
+    this.server = server
+    this.url = url
+    this.token = token
+  }
+
+  /** Listens on `host:port`; resolves once listening. */
+  static async start (init: ControlApiInit): Promise<ControlApi> {
+    assertLoopback(init.host)
+    const token = init.token ?? randomBytes(32).toString('base64url')
+    const router = new Router(init.routes)
+    const maxBody = init.maxBodyBytes ?? MAX_BODY_BYTES
+    const tokenDigest = sha256(token)
+    const ref: { api?: ControlApi } = {}
+    const server = createServer((req, res) => {
+      handle(req, res, { router, maxBody, tokenDigest, stopping: ref.api?.shutdown.signal }).catch(() => {
+        // handle() answers every error itself; this is only for a socket that died under us
+        res.destroy()
+      })
+    })
+    // bounded: slow or idle clients do not hold the daemon's sockets for ever
+    server.headersTimeout = 10_000
+    server.requestTimeout = 30_000
+    server.keepAliveTimeout = 5_000
+    server.maxHeadersCount = 100
+    server.maxConnections = 64
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+      else socket.destroy()
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(init.port, init.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    const address = server.address() as AddressInfo
+    ref.api = new ControlApi(server, formatUrl(address.address, address.port), token)
+    return ref.api
+  }
+
+  get port (): number {
+    return (this.server.address() as AddressInfo).port
+  }
+
+  /** Stops listening and closes every connection. Idempotent. */
+  async stop (): Promise<void> {
+    if (this.shutdown.signal.aborted) return
+    this.shutdown.abort()
+    await new Promise<void>((resolve) => {
+      this.server.close(() => { resolve() })
+      this.server.closeAllConnections()
+    })
+  }
+}
+
+interface Handling {
+  router: Router
+  maxBody: number
+  tokenDigest: Buffer
+  stopping: AbortSignal | undefined
+}
+
+async function handle (req: IncomingMessage, res: ServerResponse, h: Handling): Promise<void> {
+  let url: URL
+  try {
+    url = new URL(req.url ?? '/', 'http://127.0.0.1')
+  } catch {
+    send(res, 400, { code: 'BAD_REQUEST', message: 'the request target is not a valid path' })
+    return
+  }
+  // a browser page that rebinds its own name to 127.0.0.1 still sends its own Host: refuse it
+  if (!isLoopbackHost(hostOf(req.headers.host))) {
+    send(res, 403, { code: 'FORBIDDEN_HOST', message: 'the control API answers requests for loopback host names only' })
+    return
+  }
+  const match = h.router.match(req.method ?? '', url.pathname)
+  if (!match.ok) {
+    if (match.status === 405) res.setHeader('allow', (match.allow ?? []).join(', '))
+    send(res, match.status, match.status === 404
+      ? { code: 'NOT_FOUND', message: `no endpoint ${url.pathname}` }
+      : { code: 'METHOD_NOT_ALLOWED', message: `${req.method ?? ''} is not allowed on ${url.pathname}` })
+    return
+  }
+  if (match.route.auth && !authorized(req.headers.authorization, h.tokenDigest)) {
+    res.setHeader('www-authenticate', 'Bearer')
+    send(res, 401, { code: 'UNAUTHORIZED', message: 'this endpoint needs Authorization: Bearer <token> (the token is in DIR/api.json)' })
+    return
+  }
+  const body = await readJsonBody(req, h.maxBody)
+  if (!body.ok) {
+    send(res, body.status, { code: body.code, message: body.message }, body.status === 413)
+    return
+  }
+  const gone = new AbortController()
+  const onClose = (): void => { if (!res.writableFinished) gone.abort() }
+  res.once('close', onClose)
+  const signal = h.stopping == null ? gone.signal : AbortSignal.any([gone.signal, h.stopping])
+  try {
+    const result = await match.route.handle({ params: match.params, body: body.value, signal })
+    send(res, 200, result ?? { ok: true })
+  } catch (err) {
+    const { status, code, message } = errorResponse(err)
+    send(res, status, { code, message })
+  } finally {
+    res.off('close', onClose)
+  }
+}
+
+type Body = { ok: true, value: unknown } | { ok: false, status: 400 | 413, code: string, message: string }
+
+async function readJsonBody (req: IncomingMessage, maxBytes: number): Promise<Body> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > maxBytes) return tooLarge(maxBytes)
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > maxBytes) return tooLarge(maxBytes)
+    chunks.push(chunk)
+  }
+  if (size === 0) return { ok: true, value: undefined }
+  let value: unknown
+  try {
+    value = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    return { ok: false, status: 400, code: 'BAD_JSON', message: 'the request body is not valid JSON' }
+  }
+  if (typeof value !== 'object' || value == null || Array.isArray(value)) {
+    return { ok: false, status: 400, code: 'BAD_REQUEST', message: 'the request body must be a JSON object' }
+  }
+  return { ok: true, value }
+}
+
+function tooLarge (maxBytes: number): Body {
+  return { ok: false, status: 413, code: 'BODY_TOO_LARGE', message: `request bodies are limited to ${maxBytes} bytes` }
+}
+
+/** ApiRequestError: its status; a coded error: 404 for unknown things, else 409; anything else 500 */
+function errorResponse (err: unknown): { status: number, code: string, message: string } {
+  if (err instanceof ApiRequestError) return { status: err.status, code: err.code, message: err.message }
+  const code = (err as { code?: unknown } | null)?.code
+  const message = err instanceof Error ? err.message : String(err)
+  if (typeof code === 'string' && code !== '') {
+    return { status: /UNKNOWN|NOT_FOUND/.test(code) ? 404 : 409, code, message }
+  }
+  return { status: 500, code: 'INTERNAL', message }
+}
+
+function send (res: ServerResponse, status: number, body: unknown, close = false): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const text = JSON.stringify(body, jsonReplacer)
+  res.statusCode = status
+  res.setHeader('content-type', 'application/json; charset=utf-8')
+  res.setHeader('cache-control', 'no-store')
+  res.setHeader('x-content-type-options', 'nosniff')
+  res.setHeader('content-length', Buffer.byteLength(text))
+  if (close) res.setHeader('connection', 'close')
+  res.end(text)
+}
+
+/** Maps as objects, bigints as strings, bytes left out: what libp2p-ish values need to be JSON */
+export function jsonReplacer (_key: string, value: unknown): unknown {
+  if (value instanceof Map) return Object.fromEntries(value)
+  if (typeof value === 'bigint') return value.toString()
+  if (value instanceof Uint8Array) return undefined
+  return value
+}
+
+function authorized (header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '')
+  if (match?.[1] == null) return false
+  // compare digests: constant time, and no length leak
+  return timingSafeEqual(sha256(match[1]), expected)
+}
+
+function sha256 (text: string): Buffer {
+  return createHash('sha256').update(text).digest()
+}
+
+/** the host name of a Host header (`127.0.0.1:7070`, `[::1]:7070`, `localhost`) */
+function hostOf (header: string | undefined): string {
+  if (header == null || header === '') return 'localhost'
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(header)
+  if (bracketed?.[1] != null) return bracketed[1]
+  return header.replace(/:\d+$/, '')
+}

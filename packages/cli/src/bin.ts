@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * The `realmesh` executable: the process's stdio, environment and signals handed to runCli.
+ */
+import type { Io } from './io.js'
+
+/** libp2p 3 (and Promise.withResolvers, AbortSignal.any) need Node.js 22 */
+const MIN_NODE_MAJOR = 22
+const nodeMajor = Number(process.versions.node.split('.')[0])
+if (nodeMajor < MIN_NODE_MAJOR) {
+  process.stderr.write(`error NODE_TOO_OLD: realmesh needs Node.js >= ${MIN_NODE_MAJOR}; this is ${process.version} (./dev installs one into .toolchain/)\n`)
+  process.exit(1)
+}
+// loaded only now, so that an old Node fails with the line above rather than somewhere inside libp2p
+const { runCli, splitVerb } = await import('./cli.js')
+
+const argv = process.argv.slice(2)
+process.title = `realmesh ${splitVerb(argv).verb}`.trim()
+
+/** a stop that takes longer than this is stuck: exit anyway */
+const STOP_DEADLINE_MS = 20_000
+
+let stopController: AbortController | undefined
+/** streams whose reader went away (`realmesh status | head -1`, a log pipe that died) */
+const closed = new Set<NodeJS.WriteStream>()
+
+function write (stream: NodeJS.WriteStream, line: string): void {
+  if (!closed.has(stream)) stream.write(`${line}\n`)
+}
+
+const io: Io = {
+  out: (line) => { write(process.stdout, line) },
+  err: (line) => { write(process.stderr, line) },
+  env: process.env,
+  stopSignal: () => {
+    if (stopController != null) return stopController.signal
+    const controller = new AbortController()
+    stopController = controller
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (controller.signal.aborted) {
+        io.err(`${signal} again: exiting without a clean stop`)
+        process.exit(1)
+      }
+      io.err(`${signal} received`)
+      controller.abort()
+      setTimeout(() => {
+        io.err(`error STOP_TIMEOUT: the daemon did not stop within ${STOP_DEADLINE_MS / 1000} s`)
+        process.exit(1)
+      }, STOP_DEADLINE_MS).unref()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    return controller.signal
+  }
+}
+
+// a reader that went away is not an error of ours: stop writing there (a daemon keeps running)
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    closed.add(stream)
+  })
+}
+
+// a stray rejection deep in the network stack must not take a daemon down with it: say it, go on
+process.on('unhandledRejection', (reason) => {
+  const code = (reason as { code?: unknown } | null)?.code
+  io.err(`warning: unhandled rejection${typeof code === 'string' ? ` ${code}` : ''}: ${reason instanceof Error ? reason.message : String(reason)}`)
+  if (process.env.REALMESH_DEBUG === '1' && reason instanceof Error && reason.stack != null) io.err(reason.stack)
+})
+
+const code = await runCli(argv, io)
+process.exit(code)

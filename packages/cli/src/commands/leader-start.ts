@@ -1,0 +1,24 @@
+/** `realmesh leader start`: flags into the leader daemon's options. */
+import { resolve } from 'node:path'
+import { parseFlags, required } from '../args.js'
+import { loadConfigFile } from '../config/yaml-file.js'
+import { checkNodeConfig } from '../config/node-config.js'
+import { list, multiaddrString } from '../config/schema.js'
+import { checkApiAddress } from '../daemon/daemon-api.js'
+import { runLeaderDaemon } from '../daemon/leader-daemon.js'
+import { checkFlag } from './node-start.js'
+import type { Io } from '../io.js'
+
+export async function leaderStart (argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(argv, {
+    dir: { type: 'string' },
+    listen: { type: 'string', multiple: true },
+    api: { type: 'string' },
+    'node-config': { type: 'string' }
+  })
+  const dir = resolve(required(values.dir, '--dir'))
+  const listen = checkFlag(values.listen, '--listen', list(multiaddrString(), { max: 32 }))
+  if (values.api != null) checkApiAddress(values.api)
+  const nodeConfig = values['node-config'] == null ? undefined : await loadConfigFile(values['node-config'], checkNodeConfig)
+  return runLeaderDaemon({ dir, listen, api: values.api, connections: nodeConfig?.connections }, io)
+}

@@ -1,0 +1,69 @@
+/**
+ * `realmesh node start`: flags, then the config file, then the defaults, into the node daemon's
+ * options.
+ */
+import { resolve } from 'node:path'
+import { parseFlags, required } from '../args.js'
+import { ConfigError, UsageError } from '../errors.js'
+import { loadConfigFile } from '../config/yaml-file.js'
+import { NODE_DEFAULTS, checkNodeConfig } from '../config/node-config.js'
+import { list, multiaddrString } from '../config/schema.js'
+import { checkApiAddress } from '../daemon/daemon-api.js'
+import { runNodeDaemon } from '../daemon/node-daemon.js'
+import type { NodeConfig } from '../config/node-config.js'
+import type { Check } from '../config/schema.js'
+import type { Io } from '../io.js'
+
+export interface NodeStartOptions {
+  dir: string
+  /** --realm: a realm.json to (re)copy into the data dir */
+  realmFile?: string
+  /** --token: a token file to (re)copy into the data dir */
+  tokenFile?: string
+  joinSecret?: string
+  /** extra bootstrap addresses, tried with realm.json's and peers.json's */
+  bootstrap: string[]
+  listen: string[]
+  api: string
+  config: NodeConfig
+}
+
+export async function nodeStart (argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(argv, {
+    dir: { type: 'string' },
+    realm: { type: 'string' },
+    token: { type: 'string' },
+    'join-secret': { type: 'string' },
+    bootstrap: { type: 'string', multiple: true },
+    listen: { type: 'string', multiple: true },
+    api: { type: 'string' },
+    config: { type: 'string' }
+  })
+  if (values.token != null && values['join-secret'] != null) throw new UsageError('give --token or --join-secret, not both')
+  const config = values.config == null ? {} : await loadConfigFile(values.config, checkNodeConfig)
+  const api = values.api ?? config.api ?? NODE_DEFAULTS.api
+  checkApiAddress(api)
+  const envSecret = io.env.REALMESH_JOIN_SECRET
+  const options: NodeStartOptions = {
+    dir: resolve(required(values.dir, '--dir')),
+    realmFile: values.realm,
+    tokenFile: values.token,
+    joinSecret: values['join-secret'] ?? config.joinSecret ?? (envSecret === '' ? undefined : envSecret),
+    bootstrap: checkFlag(values.bootstrap, '--bootstrap', list(multiaddrString({ peer: true }), { max: 32 })) ?? config.bootstrap ?? NODE_DEFAULTS.bootstrap,
+    listen: checkFlag(values.listen, '--listen', list(multiaddrString(), { max: 32 })) ?? config.listen ?? NODE_DEFAULTS.listen,
+    api,
+    config
+  }
+  return runNodeDaemon(options, io)
+}
+
+/** a flag's value through a config check, its error reported against the flag */
+export function checkFlag<T> (value: unknown, flag: string, check: Check<T>): T | undefined {
+  if (value == null) return undefined
+  try {
+    return check(value, flag)
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`${err.path.replace(/\[\d+\]$/, '')}: expected ${err.expected}, got ${err.got}`)
+    throw err
+  }
+}

@@ -1,0 +1,42 @@
+/** `realmesh status`: a daemon's GET /status, as JSON or a short table. */
+import { parseFlags } from '../args.js'
+import { callApi, resolveTarget } from '../api/client.js'
+import { table, text } from '../format.js'
+import type { Io } from '../io.js'
+
+/** the flags every verb that talks to a daemon takes */
+export const TARGET_FLAGS = {
+  api: { type: 'string' },
+  dir: { type: 'string' },
+  'api-token': { type: 'string' },
+  json: { type: 'boolean' }
+} as const
+
+export async function status (argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(argv, TARGET_FLAGS)
+  const target = await resolveTarget({ api: values.api, dir: values.dir, apiToken: values['api-token'], env: io.env })
+  const result = await callApi(target, '/status', { auth: false })
+  if (values.json === true) {
+    io.out(JSON.stringify(result, null, 2))
+    return 0
+  }
+  for (const line of formatStatus(result)) io.out(line)
+  return 0
+}
+
+export function formatStatus (value: unknown): string[] {
+  const s = (value ?? {}) as Record<string, unknown>
+  const members = Array.isArray(s.members) ? s.members.map(String) : []
+  const listen = Array.isArray(s.listen) ? s.listen.map(String) : []
+  const rows: string[][] = [
+    ['role', text(s.role)],
+    ['peer id', text(s.peerId)],
+    ['realm', `${text(s.realmName)} (${text(s.realm)})`],
+    ['joined', s.joined === true ? 'yes' : 'no'],
+    ['members', String(members.length)],
+    ['routing table', text(s.routingTable)],
+    ...listen.map((a, i) => [i === 0 ? 'listen' : '', a]),
+    ...members.map((m, i) => [i === 0 ? 'member ids' : '', m])
+  ]
+  return table(rows)
+}

@@ -1,0 +1,64 @@
+/**
+ * A daemon's control API lifecycle: refuse a data dir another live daemon runs on, listen on the
+ * (loopback) address, write DIR/api.json, and undo both at stop.
+ */
+import { CliError } from '../errors.js'
+import { ControlApi } from '../api/server.js'
+import { apiFilePath, readApiFile, removeApiFile, writeApiFile } from '../api/api-file.js'
+import { callApi } from '../api/client.js'
+import { assertLoopback, parseApiAddress } from '../api/address.js'
+import type { Route } from '../api/router.js'
+
+export interface DaemonApi {
+  url: string
+  stop: () => Promise<void>
+}
+
+/**
+ * Fails with DIR_IN_USE when DIR/api.json names a live daemon with this peer id: two daemons with
+ * the same key would fight over one identity. A stale api.json (a daemon killed with SIGKILL) is
+ * fine: nobody answers there, or someone else does.
+ */
+export async function assertDirFree (dir: string, peerId: string): Promise<void> {
+  let info
+  try {
+    info = await readApiFile(dir)
+  } catch {
+    return
+  }
+  if (info == null) return
+  let status: unknown
+  try {
+    status = await callApi({ ...info, source: apiFilePath(dir) }, '/status', { auth: false, timeoutMs: 2_000 })
+  } catch {
+    return
+  }
+  if ((status as { peerId?: unknown } | undefined)?.peerId === peerId) {
+    throw new CliError('DIR_IN_USE', `a daemon for ${peerId} is already running on ${dir} (control API ${info.url}); stop it first`)
+  }
+}
+
+/** Checks an `--api` value before anything else starts: HOST:PORT on loopback. */
+export function checkApiAddress (text: string): { host: string, port: number } {
+  const address = parseApiAddress(text)
+  assertLoopback(address.host)
+  return address
+}
+
+export async function startDaemonApi (dir: string, address: string, routes: Route[]): Promise<DaemonApi> {
+  const { host, port } = checkApiAddress(address)
+  const api = await ControlApi.start({ host, port, routes })
+  try {
+    await writeApiFile(dir, { url: api.url, token: api.token })
+  } catch (err) {
+    await api.stop()
+    throw err
+  }
+  return {
+    url: api.url,
+    stop: async () => {
+      await removeApiFile(dir).catch(() => {})
+      await api.stop()
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The leader daemon: the realm leader's node and token service (startLeader), the control API
+ * with the pending-request endpoints, and a line on stderr for every request, token and member.
+ */
+import { join } from 'node:path'
+import { startLeader } from '@realmesh/leader'
+import { CliError, EXIT, messageOf } from '../errors.js'
+import { readRealmFile } from '../data-dir/node-dir.js'
+import { statusRoutes } from '../api/routes/status.js'
+import { pendingRoutes } from '../api/routes/pending.js'
+import { DEFAULT_API_ADDRESS } from '../api/address.js'
+import { assertDirFree, startDaemonApi } from './daemon-api.js'
+import { logMembers } from './node-events.js'
+import { logLeaderService } from './leader-events.js'
+import { waitForAbort } from './wait.js'
+import type { ConnectionLimits } from '@realmesh/node'
+import type { DaemonApi } from './daemon-api.js'
+import type { Io } from '../io.js'
+
+export interface LeaderDaemonOptions {
+  dir: string
+  listen?: string[]
+  api?: string
+  connections?: ConnectionLimits
+}
+
+export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Promise<number> {
+  const stop = io.stopSignal()
+  const { dir } = options
+  const realm = await readRealmFile(join(dir, 'realm.json'))
+  if (realm == null) throw new CliError('LEADER_DIR_NOT_INITIALIZED', `${dir} has no realm.json: run realmesh leader init --name NAME --dir ${dir} first`)
+  await assertDirFree(dir, realm.leader.peerId)
+  const leader = await startLeader({ dir, listen: options.listen, connections: options.connections })
+  const unlisten = [logMembers(leader.node, io), logLeaderService(leader.service, dir, io)]
+  let api: DaemonApi | undefined
+  try {
+    api = await startDaemonApi(dir, options.api ?? leader.config.api ?? DEFAULT_API_ADDRESS, [
+      ...statusRoutes('leader', leader.node),
+      ...pendingRoutes(leader.service)
+    ])
+    const { policy } = leader.config
+    io.err(`realm ${realm.name} (${realm.id})`)
+    io.err(`leader ${leader.node.peerId.toString()}, policy ${policy.mode}${policy.joinSecret == null ? '' : ' (join secret set)'}, deferred joins ${policy.deferred}`)
+    io.err(`realm descriptor ${join(dir, 'realm.json')}`)
+    for (const address of leader.node.status().listen) io.err(`listening on ${address}`)
+    io.err(`control api ${api.url} (token in ${join(dir, 'api.json')})`)
+    await waitForAbort(stop)
+    return EXIT.OK
+  } finally {
+    for (const off of unlisten) off()
+    io.err('stopping')
+    await leader.stop().catch((err: unknown) => { io.err(`error while stopping the leader: ${messageOf(err)}`) })
+    await api?.stop()
+    io.err('stopped')
+  }
+}

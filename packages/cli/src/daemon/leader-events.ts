@@ -1,0 +1,30 @@
+/** The leader daemon's lines about token requests: pending, issued, denied. */
+import type { LeaderService } from '@realmesh/leader'
+import type { Io } from '../io.js'
+
+export function logLeaderService (service: LeaderService, dir: string, io: Io): () => void {
+  const onPending = (evt: CustomEvent<{ id: string, kind: string, peer: string }>): void => {
+    const { id, kind, peer } = evt.detail
+    io.err(`pending request ${id} from ${peer}${kind === 'deferred' ? ' (a deferred join)' : ''}: approve with \`realmesh leader approve ${id} --dir ${dir}\``)
+  }
+  const onIssued = (evt: CustomEvent<{ peer: string, jti: string, how: string }>): void => {
+    const { peer, jti, how } = evt.detail
+    io.err(`token issued to ${peer} (${how}, jti ${jti})`)
+  }
+  const onDenied = (evt: CustomEvent<{ peer: string, code: string }>): void => {
+    io.err(`request from ${evt.detail.peer} denied: ${evt.detail.code}`)
+  }
+  const onStateError = (evt: CustomEvent<Error>): void => {
+    io.err(`warning: leader state not saved: ${evt.detail.message}`)
+  }
+  service.addEventListener('request:pending', onPending)
+  service.addEventListener('token:issued', onIssued)
+  service.addEventListener('request:denied', onDenied)
+  service.addEventListener('state:error', onStateError)
+  return () => {
+    service.removeEventListener('request:pending', onPending)
+    service.removeEventListener('token:issued', onIssued)
+    service.removeEventListener('request:denied', onDenied)
+    service.removeEventListener('state:error', onStateError)
+  }
+}

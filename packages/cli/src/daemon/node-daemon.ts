@@ -1,0 +1,114 @@
+/**
+ * The node daemon: a RealmNode whose key, token, realm descriptor and known peers live in its data
+ * dir, with the control API, until SIGINT / SIGTERM (exit 0) or a refusal by the realm (exit 2).
+ */
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { createRealmNode } from '@realmesh/node'
+import { EXIT, messageOf } from '../errors.js'
+import { ensureDir } from '../data-dir/files.js'
+import { NodeDataDir } from '../data-dir/node-dir.js'
+import { statusRoutes } from '../api/routes/status.js'
+import { plural } from '../format.js'
+import { assertDirFree, startDaemonApi } from './daemon-api.js'
+import { logBootstrap, logMembers } from './node-events.js'
+import { prepareRealm, prepareToken } from './node-state.js'
+import { waitForAbort } from './wait.js'
+import type { RealmNode } from '@realmesh/node'
+import type { NodeStartOptions } from '../commands/node-start.js'
+import type { DaemonApi } from './daemon-api.js'
+import type { Io } from '../io.js'
+
+/** how often DIR/peers.json is rewritten while the node runs */
+export const SAVE_PEERS_INTERVAL_MS = 30_000
+
+export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise<number> {
+  const stop = io.stopSignal()
+  const dir = new NodeDataDir(options.dir)
+  await ensureDir(dir.dir)
+  const { key, created } = await dir.loadOrCreateKey()
+  const peerId = peerIdFromPrivateKey(key).toString()
+  if (created) io.err(`created node key ${dir.path('key')} (peer id ${peerId})`)
+  // before anything in DIR is rewritten
+  await assertDirFree(dir.dir, peerId)
+  const realm = await prepareRealm(dir, options.realmFile, io)
+  const token = await prepareToken(dir, { tokenFile: options.tokenFile, peerId, realm, io })
+  const known = await dir.readPeers()
+  if (known.error != null) io.err(`ignoring ${dir.path('peers')}: ${known.error}`)
+
+  if (token == null) {
+    io.err(options.joinSecret == null
+      ? 'no node token: asking the realm leader for one; the operator approves it there (realmesh leader pending / approve)'
+      : 'no node token: asking the realm leader for one with the join secret')
+  }
+  const { config } = options
+  const node = await createRealmNode({
+    realm,
+    privateKey: key,
+    nodeToken: token,
+    // without a token the node always asks: with the join secret (auto approval) or for manual approval
+    tokenRequest: token == null ? (options.joinSecret == null ? {} : { joinSecret: options.joinSecret }) : undefined,
+    listen: options.listen,
+    bootstrap: [...options.bootstrap, ...realm.bootstrap],
+    knownPeers: known.peers,
+    connections: config.connections,
+    dht: config.dht,
+    handshake: config.handshake,
+    join: config.join
+  })
+  const unlisten = [logMembers(node, io), logBootstrap(node, io)]
+  node.addEventListener('token', (evt) => {
+    dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })
+  })
+  let api: DaemonApi | undefined
+  let saver: ReturnType<typeof setInterval> | undefined
+  const savePeers = async (): Promise<void> => {
+    const peers = node.knownPeers()
+    if (peers.length > 0) await dir.savePeers(peers).catch((err: unknown) => { io.err(`could not save ${dir.path('peers')}: ${messageOf(err)}`) })
+  }
+  try {
+    io.err(`realm ${realm.name} (${realm.id})`)
+    io.err(`peer id ${peerId}`)
+    await node.start()
+    api = await startDaemonApi(dir.dir, options.api, statusRoutes('node', node))
+    for (const address of node.status().listen) io.err(`listening on ${address}`)
+    io.err(`control api ${api.url} (token in ${dir.path('api')})`)
+    saver = setInterval(() => { void savePeers() }, SAVE_PEERS_INTERVAL_MS)
+    saver.unref()
+
+    const refused = await waitJoined(node, stop)
+    if (refused != null) {
+      io.err(`refused: ${refused.code} (${refused.reason})`)
+      return EXIT.REFUSED
+    }
+    if (stop.aborted) return EXIT.OK
+    io.err(`joined realm ${realm.name}: ${plural(node.members().length, 'member')}`)
+    await savePeers()
+    await waitForAbort(stop)
+    return EXIT.OK
+  } finally {
+    clearInterval(saver)
+    if (node.joined) await savePeers()
+    for (const off of unlisten) off()
+    io.err('stopping')
+    await node.stop().catch((err: unknown) => { io.err(`error while stopping the node: ${messageOf(err)}`) })
+    await api?.stop()
+    io.err('stopped')
+  }
+}
+
+/** Resolves when the node joined (undefined), was refused (the refusal), or `stop` aborted. */
+async function waitJoined (node: RealmNode, stop: AbortSignal): Promise<{ code: string, reason: string } | undefined> {
+  let refusal: { code: string, reason: string } | undefined
+  const onFailed = (evt: CustomEvent<{ code: string, reason: string }>): void => { refusal = { code: evt.detail.code, reason: evt.detail.reason } }
+  node.addEventListener('bootstrap:failed', onFailed)
+  try {
+    await node.whenJoined({ signal: stop })
+    return undefined
+  } catch (err) {
+    if (stop.aborted) return undefined
+    const e = err as { code?: string, reason?: string }
+    return refusal ?? { code: e.code ?? 'INTERNAL', reason: e.reason ?? messageOf(err) }
+  } finally {
+    node.removeEventListener('bootstrap:failed', onFailed)
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * What a daemon says about its realm node on stderr, one line per event: members joining and
+ * leaving, bootstrap retries, refusals, tokens.
+ */
+import { decodeTokenUnverified, leaderPeerId } from '@realmesh/token'
+import { formatMs } from '../duration.js'
+import { plural } from '../format.js'
+import type { RealmNode, RealmNodeEvents } from '@realmesh/node'
+import type { Io } from '../io.js'
+
+/** failures that are not a verdict on either side (a race, a slow peer): not worded as refusals */
+const TRANSIENT_CODES = new Set(['STREAM_CLOSED', 'STREAM_TIMEOUT', 'HANDSHAKE_TIMEOUT', 'BUSY', 'RATE_LIMITED'])
+
+type Listeners = { [K in keyof RealmNodeEvents]?: (evt: RealmNodeEvents[K]) => void }
+
+/** Adds the listeners; returns a function that removes them. */
+export function listen (node: RealmNode, listeners: Listeners): () => void {
+  const added: Array<() => void> = []
+  for (const [type, listener] of Object.entries(listeners) as Array<[keyof RealmNodeEvents, (evt: Event) => void]>) {
+    node.addEventListener(type, listener)
+    added.push(() => { node.removeEventListener(type, listener) })
+  }
+  return () => { for (const remove of added) remove() }
+}
+
+/** member joined / left lines (both daemons) */
+export function logMembers (node: RealmNode, io: Io): () => void {
+  return listen(node, {
+    'peer:joined': (evt) => { io.err(`member joined ${evt.detail.peer} (${plural(node.members().length, 'member')})`) },
+    'peer:left': (evt) => {
+      const { peer, reason, code } = evt.detail
+      io.err(`member left ${peer}: ${reason}${code == null ? '' : ` ${code}`} (${plural(node.members().length, 'member')})`)
+    }
+  })
+}
+
+/** retries, deferrals, refusals of single peers, tokens (node daemon) */
+export function logBootstrap (node: RealmNode, io: Io): () => void {
+  const leader = leaderPeerId(node.realm).toString()
+  const pendingShown = new Set<string>()
+  return listen(node, {
+    'bootstrap:retry': (evt) => {
+      const { address, attempt, delayMs, code } = evt.detail
+      const who = address.includes(leader) ? 'leader' : `bootstrap ${address}`
+      io.err(`${who} unreachable (${code}): retrying in ${formatMs(delayMs)}, attempt ${attempt}`)
+    },
+    'join:deferred': (evt) => {
+      io.err(`join deferred by ${evt.detail.peer} to the realm leader: retrying in ${formatMs(evt.detail.retryAfterMs)}`)
+    },
+    'join:refused': (evt) => {
+      const { peer, code, reason, byRemote } = evt.detail
+      // before the node joined, a refusal by the remote is reported once, by bootstrap:failed
+      if (byRemote && !node.joined) return
+      if (TRANSIENT_CODES.has(code)) io.err(`join with ${peer} failed (${code}): ${reason}`)
+      else io.err(byRemote ? `refused by ${peer}: ${code} (${reason})` : `refused ${peer}: ${code} (${reason})`)
+    },
+    'token:pending': (evt) => {
+      const id = evt.detail.requestId
+      if (pendingShown.has(id) || pendingShown.size > 100) return
+      pendingShown.add(id)
+      io.err(`waiting for approval: token request ${id} is pending at the leader (there: realmesh leader approve ${id} --dir LEADER_DIR)`)
+    },
+    token: (evt) => { io.err(`token received from the leader${expiry(evt.detail)}`) }
+  })
+}
+
+function expiry (token: string): string {
+  try {
+    const { exp } = decodeTokenUnverified(token).claims as { exp?: unknown }
+    return typeof exp === 'number' ? ` (expires ${new Date(exp * 1000).toISOString()})` : ''
+  } catch {
+    return ''
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * What a command may do to the outside world: write lines to stdout / stderr, read the environment,
+ * and (daemons only) learn when to stop. bin.ts provides the process's; tests provide their own.
+ */
+export interface Io {
+  /** one line on stdout: the command's result (a peer id, a token, JSON) */
+  out: (line: string) => void
+  /** one line on stderr: progress, events, errors */
+  err: (line: string) => void
+  env: Record<string, string | undefined>
+  /**
+   * For daemons: installs the SIGINT / SIGTERM handlers and returns a signal that aborts on the
+   * first of them (the daemon then stops cleanly and exits 0).
+   */
+  stopSignal: () => AbortSignal
+}

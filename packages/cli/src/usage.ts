@@ -1,0 +1,67 @@
+/** The help text: `realmesh`, `realmesh --help` print all of it; `realmesh VERB --help` its part. */
+
+const TARGET = '[--api HOST:PORT [--api-token T] | --dir DIR]'
+
+export const VERB_USAGE: Record<string, string[]> = {
+  'leader init': [
+    'realmesh leader init --name NAME --dir DIR [--policy auto|manual|deny] [--join-secret S]',
+    '                     [--listen MULTIADDR]... [--force]',
+    '    create a realm: the leader key (DIR/leader.key, 0600), DIR/realm.json and DIR/leader.yaml'
+  ],
+  'leader start': [
+    'realmesh leader start --dir DIR [--listen MULTIADDR]... [--api HOST:PORT] [--node-config node.yaml]',
+    '    run the leader daemon: answers token requests per its policy, serves the control API',
+    '    (--node-config: the connections section of a node config, for the leader\'s own node)'
+  ],
+  'leader pending': [
+    `realmesh leader pending ${TARGET} [--json]`,
+    '    list the requests waiting for the operator'
+  ],
+  'leader approve': [
+    `realmesh leader approve ID ${TARGET}`,
+    '    approve a pending request (the node gets its token / its join)'
+  ],
+  'leader deny': [
+    `realmesh leader deny ID [--reason R] ${TARGET}`,
+    '    deny a pending request'
+  ],
+  'token issue': [
+    'realmesh token issue --dir LEADER_DIR --peer PEER_ID [--ttl 24h] [--attr KEY=VALUE]...',
+    '    issue a node token offline; prints only the token (durations: 90s, 15m, 24h, 7d, or seconds)'
+  ],
+  'node init': [
+    'realmesh node init --dir DIR [--force]',
+    '    create a node key (DIR/node.key, 0600); prints only the peer id'
+  ],
+  'node start': [
+    'realmesh node start --dir DIR [--realm REALM_JSON] [--token FILE | --join-secret S]',
+    '                    [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--api HOST:PORT] [--config node.yaml]',
+    '    run a node daemon; --realm is needed on the first start only (it is copied to DIR/realm.json)',
+    '    without a token or join secret the node asks the leader and waits for the operator\'s approval'
+  ],
+  status: [
+    `realmesh status ${TARGET} [--json]`,
+    '    a daemon\'s peer id, realm, whether it joined, members, routing table size, listen addresses'
+  ],
+  demo: [
+    'realmesh demo [--nodes 5] [--transport tcp|memory] [--config local-realm.yaml]',
+    '    run a leader and N nodes in this process on loopback, print who joined, stop'
+  ]
+}
+
+const FOOTER = [
+  '',
+  'Flags override the config file. Exit codes: 0 ok (and a clean stop on SIGINT/SIGTERM),',
+  '1 usage, config or other error, 2 refused by the realm. REALMESH_DEBUG=1 prints stacks.'
+]
+
+export function usage (): string {
+  return ['usage:', ...Object.values(VERB_USAGE).flatMap(lines => ['', ...lines.map(l => `  ${l}`)]), ...FOOTER].join('\n')
+}
+
+/** the usage of one verb (`node start`), or of every verb of a group (`node`) */
+export function verbUsage (verb: string): string {
+  const verbs = Object.keys(VERB_USAGE).filter(v => v === verb || v.startsWith(`${verb} `))
+  if (verb === '' || verbs.length === 0) return usage()
+  return ['usage:', ...verbs.flatMap(v => (VERB_USAGE[v] ?? []).map(l => `  ${l}`))].join('\n')
+}

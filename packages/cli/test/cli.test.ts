@@ -1,0 +1,141 @@
+// The command line in-process: usage, and the errors that end a command with exit code 1 before
+// anything reaches the network.
+import { describe, test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { writeFile, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { runCli } from '../src/index.js'
+import { VERB_USAGE } from '../src/usage.js'
+import { RecordingIo, TempDirs, makeRealm } from './helpers.js'
+
+async function run (argv: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number, io: RecordingIo }> {
+  const io = new RecordingIo(env)
+  const code = await runCli(argv, io)
+  return { code, io }
+}
+
+/** the code of the `error CODE: message` line */
+function errorCode (io: RecordingIo): string | undefined {
+  for (const line of io.stderr) {
+    const match = /^error ([A-Z0-9_]+): /.exec(line)
+    if (match != null) return match[1]
+  }
+  return undefined
+}
+
+describe('realmesh (in-process)', () => {
+  const temp = new TempDirs()
+  after(async () => { await temp.cleanup() })
+
+  test('no arguments and --help print usage for every verb, exit 0', async () => {
+    for (const argv of [[], ['--help'], ['-h']]) {
+      const { code, io } = await run(argv)
+      assert.equal(code, 0)
+      const text = io.stdout.join('\n')
+      for (const verb of Object.keys(VERB_USAGE)) assert.ok(text.includes(`realmesh ${verb}`), `usage lacks ${verb}`)
+    }
+  })
+
+  test('VERB --help prints that verb\'s usage', async () => {
+    const { code, io } = await run(['node', 'start', '--help'])
+    assert.equal(code, 0)
+    assert.match(io.stdout.join('\n'), /realmesh node start --dir DIR/)
+  })
+
+  test('an unknown verb or flag is USAGE, exit 1', async () => {
+    const unknown = await run(['frobnicate'])
+    assert.equal(unknown.code, 1)
+    assert.equal(errorCode(unknown.io), 'USAGE')
+    const flag = await run(['node', 'init', '--dri', 'x'])
+    assert.equal(flag.code, 1)
+    assert.equal(errorCode(flag.io), 'USAGE')
+    const missing = await run(['node', 'init'])
+    assert.equal(errorCode(missing.io), 'USAGE')
+  })
+
+  test('node init prints only the peer id, refuses an existing key, and --force replaces it', async () => {
+    const dir = await temp.make()
+    const first = await run(['node', 'init', '--dir', dir])
+    assert.equal(first.code, 0)
+    assert.equal(first.io.stdout.length, 1)
+    assert.match(first.io.stdout[0] ?? '', /^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/)
+    assert.equal((await stat(join(dir, 'node.key'))).mode & 0o777, 0o600)
+    const again = await run(['node', 'init', '--dir', dir])
+    assert.equal(again.code, 1)
+    assert.equal(errorCode(again.io), 'KEY_FILE_EXISTS')
+    await writeFile(join(dir, 'node.token'), 'a.b.c')
+    const forced = await run(['node', 'init', '--dir', dir, '--force'])
+    assert.equal(forced.code, 0)
+    assert.notEqual(forced.io.stdout[0], first.io.stdout[0])
+    await assert.rejects(readFile(join(dir, 'node.token')), { code: 'ENOENT' })
+  })
+
+  test('token issue: a bad --ttl is DURATION_INVALID, a bad --peer PEER_ID_INVALID', async () => {
+    const dir = await temp.make()
+    assert.equal((await run(['leader', 'init', '--name', 'cli', '--dir', dir])).code, 0)
+    const peer = (await run(['node', 'init', '--dir', await temp.make()])).io.stdout[0] ?? ''
+    const ttl = await run(['token', 'issue', '--dir', dir, '--peer', peer, '--ttl', '1w'])
+    assert.equal(ttl.code, 1)
+    assert.equal(errorCode(ttl.io), 'DURATION_INVALID')
+    const bad = await run(['token', 'issue', '--dir', dir, '--peer', 'nobody'])
+    assert.equal(errorCode(bad.io), 'PEER_ID_INVALID')
+    const ok = await run(['token', 'issue', '--dir', dir, '--peer', peer, '--ttl', '15m'])
+    assert.equal(ok.code, 0)
+    assert.equal(ok.io.stdout.length, 1)
+    assert.match(ok.io.stdout[0] ?? '', /^[\w-]+\.[\w-]+\.[\w-]+$/)
+  })
+
+  test('leader init prints the realm id, the leader peer id and the path of realm.json', async () => {
+    const dir = await temp.make()
+    const { code, io } = await run(['leader', 'init', '--name', 'printed', '--dir', dir, '--policy', 'auto', '--join-secret', 'x'])
+    assert.equal(code, 0)
+    const realm = JSON.parse(await readFile(join(dir, 'realm.json'), 'utf8')) as { id: string, leader: { peerId: string } }
+    const text = io.stdout.join('\n')
+    assert.ok(text.includes(realm.id))
+    assert.ok(text.includes(realm.leader.peerId))
+    assert.ok(text.includes(join(dir, 'realm.json')))
+    assert.equal((await stat(join(dir, 'leader.key'))).mode & 0o777, 0o600)
+    const again = await run(['leader', 'init', '--name', 'printed', '--dir', dir])
+    assert.equal(again.code, 1)
+    assert.equal(errorCode(again.io), 'LEADER_DIR_EXISTS')
+    assert.equal(errorCode((await run(['leader', 'init', '--name', 'p', '--dir', await temp.make(), '--policy', 'open'])).io), 'USAGE')
+  })
+
+  test('node start: a bad config value is CONFIG_INVALID with its path, exit 1, before anything starts', async () => {
+    const dir = await temp.make()
+    const config = join(dir, 'node.yaml')
+    await writeFile(config, 'connections:\n  maxConnections: many\n')
+    const { code, io } = await run(['node', 'start', '--dir', join(dir, 'n'), '--config', config])
+    assert.equal(code, 1)
+    assert.equal(errorCode(io), 'CONFIG_INVALID')
+    assert.ok(io.stderr.some(l => l.includes(`${config}: connections.maxConnections: expected a positive integer, got "many"`)))
+  })
+
+  test('node start: no realm on a first start is REALM_REQUIRED; a non-loopback --api is API_NOT_LOOPBACK', async () => {
+    const dir = await temp.make()
+    assert.equal(errorCode((await run(['node', 'start', '--dir', dir])).io), 'REALM_REQUIRED')
+    const { realm } = await makeRealm()
+    await writeFile(join(dir, 'realm.json'), JSON.stringify(realm))
+    const api = await run(['node', 'start', '--dir', dir, '--realm', join(dir, 'realm.json'), '--api', '0.0.0.0:7000'])
+    assert.equal(api.code, 1)
+    assert.equal(errorCode(api.io), 'API_NOT_LOOPBACK')
+    const both = await run(['node', 'start', '--dir', dir, '--token', 'x', '--join-secret', 'y'])
+    assert.equal(errorCode(both.io), 'USAGE')
+    const listen = await run(['node', 'start', '--dir', dir, '--listen', 'nowhere'])
+    assert.equal(errorCode(listen.io), 'USAGE')
+    assert.ok(listen.io.stderr.some(l => l.includes('--listen: expected a multiaddr')))
+  })
+
+  test('status without a running daemon is API_NOT_RUNNING; with neither --dir nor --api USAGE', async () => {
+    assert.equal(errorCode((await run(['status', '--dir', await temp.make()])).io), 'API_NOT_RUNNING')
+    assert.equal(errorCode((await run(['status'])).io), 'USAGE')
+    assert.equal(errorCode((await run(['status', '--api', 'nonsense'])).io), 'API_ADDRESS_INVALID')
+  })
+
+  test('REALMESH_DEBUG=1 adds the stack; without it there is none', async () => {
+    const plain = await run(['frobnicate'])
+    assert.ok(!plain.io.stderr.some(l => l.includes('    at ')))
+    const debug = await run(['frobnicate'], { REALMESH_DEBUG: '1' })
+    assert.ok(debug.io.stderr.some(l => l.includes('    at ')))
+  })
+})

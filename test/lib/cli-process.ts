@@ -1,0 +1,192 @@
+/**
+ * The `realmesh` command as separate OS processes, for end-to-end tests: spawn it, wait for a line
+ * on its output (never a bare sleep), wait for its exit, and on any timeout fail with the output
+ * of every process the test started.
+ */
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { resolve, join } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
+
+/** test/dist/lib -> the repository root */
+export const REPO_ROOT = resolve(import.meta.dirname, '../../..')
+export const BIN = join(REPO_ROOT, 'packages/cli/dist/src/bin.js')
+
+/** most lines kept per process (a daemon that runs long must not grow the test without bound) */
+const MAX_LINES = 5_000
+
+export interface Exit {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+interface Line { stream: 'out' | 'err', text: string, at: number }
+
+export class CliProcess {
+  readonly name: string
+  readonly args: string[]
+  readonly child: ChildProcess
+  readonly exited: Promise<Exit>
+  private readonly lines: Line[] = []
+  private readonly listeners = new Set<() => void>()
+  private readonly group: ProcessGroup
+  private exit: Exit | undefined
+
+  constructor (group: ProcessGroup, name: string, args: string[], options: { cwd: string, env?: Record<string, string> }) {
+    this.group = group
+    this.name = name
+    this.args = args
+    this.child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: { ...cleanEnv(), ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    for (const stream of ['out', 'err'] as const) {
+      const source = stream === 'out' ? this.child.stdout : this.child.stderr
+      if (source == null) continue
+      createInterface({ input: source, crlfDelay: Infinity }).on('line', (text) => {
+        if (this.lines.length >= MAX_LINES) this.lines.shift()
+        this.lines.push({ stream, text, at: Date.now() })
+        this.notify()
+      })
+    }
+    this.exited = new Promise<Exit>((resolve) => {
+      this.child.once('close', (code, signal) => {
+        this.exit = { code, signal }
+        this.notify()
+        resolve(this.exit)
+      })
+    })
+  }
+
+  get pid (): number | undefined {
+    return this.child.pid
+  }
+
+  get stdout (): string {
+    return this.lines.filter(l => l.stream === 'out').map(l => l.text).join('\n')
+  }
+
+  get stderr (): string {
+    return this.lines.filter(l => l.stream === 'err').map(l => l.text).join('\n')
+  }
+
+  /**
+   * Resolves with the match of the first line (printed so far or later, stdout or stderr) matching
+   * `pattern`. Rejects when the process exits first, or after `timeoutMs`, with every process's output.
+   */
+  async waitForLine (pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+    return this.waitFor(() => {
+      for (const line of this.lines) {
+        const match = pattern.exec(line.text)
+        if (match != null) return match
+      }
+      return undefined
+    }, `a line matching ${String(pattern)}`, timeoutMs, true)
+  }
+
+  /** Resolves with the exit once the process has ended; rejects after `timeoutMs` with the output. */
+  async waitForExit (timeoutMs = 60_000): Promise<Exit> {
+    return this.waitFor(() => this.exit, 'its exit', timeoutMs, false)
+  }
+
+  kill (signal: NodeJS.Signals): void {
+    if (this.exit == null) this.child.kill(signal)
+  }
+
+  get running (): boolean {
+    return this.exit == null
+  }
+
+  /** the collected output, each line tagged with the stream and the time since start */
+  describe (): string {
+    const head = `--- ${this.name} (pid ${this.pid ?? '?'}): realmesh ${this.args.join(' ')}${this.exit == null ? ' [running]' : ` [exited code=${String(this.exit.code)} signal=${String(this.exit.signal)}]`}`
+    return [head, ...this.lines.map(l => `  ${((l.at - this.group.startedAt) / 1000).toFixed(1).padStart(6)}s ${l.stream} | ${l.text}`)].join('\n')
+  }
+
+  private async waitFor<T> (probe: () => T | undefined, what: string, timeoutMs: number, failOnExit: boolean): Promise<T> {
+    const first = probe()
+    if (first !== undefined) return first
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        done()
+        reject(new Error(`${this.name}: timed out after ${timeoutMs / 1000} s waiting for ${what}\n${this.group.describe()}`))
+      }, timeoutMs)
+      const check = (): void => {
+        const value = probe()
+        if (value !== undefined) {
+          done()
+          resolve(value)
+        } else if (failOnExit && this.exit != null) {
+          done()
+          reject(new Error(`${this.name}: exited (code ${String(this.exit.code)}, signal ${String(this.exit.signal)}) before ${what}\n${this.group.describe()}`))
+        }
+      }
+      const done = (): void => {
+        clearTimeout(timer)
+        this.listeners.delete(check)
+      }
+      this.listeners.add(check)
+    })
+  }
+
+  private notify (): void {
+    for (const listener of [...this.listeners]) listener()
+  }
+}
+
+/** Every process a test starts: for failure messages, and to kill what is left at the end. */
+export class ProcessGroup {
+  /** output lines are stamped with the time since this, so that processes' logs line up */
+  readonly startedAt = Date.now()
+  private readonly processes: CliProcess[] = []
+  private readonly cwd: string
+
+  constructor (cwd: string) {
+    this.cwd = cwd
+  }
+
+  /** starts `realmesh ...args` */
+  start (name: string, args: string[], env?: Record<string, string>): CliProcess {
+    const proc = new CliProcess(this, name, args, { cwd: this.cwd, env })
+    this.processes.push(proc)
+    return proc
+  }
+
+  /** runs a one-shot command to its end; rejects (with all output) if it takes longer than `timeoutMs` */
+  async run (name: string, args: string[], timeoutMs = 60_000, env?: Record<string, string>): Promise<{ code: number | null, stdout: string, stderr: string }> {
+    const proc = this.start(name, args, env)
+    const exit = await proc.waitForExit(timeoutMs).catch((err: unknown) => {
+      proc.kill('SIGKILL')
+      throw err
+    })
+    return { code: exit.code, stdout: proc.stdout, stderr: proc.stderr }
+  }
+
+  /** runs a one-shot command that must succeed; resolves with its stdout */
+  async ok (name: string, args: string[], timeoutMs = 60_000): Promise<string> {
+    const result = await this.run(name, args, timeoutMs)
+    if (result.code !== 0) throw new Error(`${name}: realmesh ${args.join(' ')} exited with ${String(result.code)}\n${this.describe()}`)
+    return result.stdout.trim()
+  }
+
+  describe (): string {
+    return this.processes.map(p => p.describe()).join('\n')
+  }
+
+  /** SIGKILL whatever still runs (after a failure), and wait for it */
+  async killAll (): Promise<void> {
+    const running = this.processes.filter(p => p.running)
+    for (const p of running) p.kill('SIGKILL')
+    await Promise.all(running.map(async p => p.exited))
+  }
+}
+
+/** the parent's environment without realmesh's own variables, so a developer's shell cannot steer the test */
+function cleanEnv (): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value != null && (!key.startsWith('REALMESH_') || key === 'REALMESH_DEBUG')) env[key] = value
+  }
+  return env
+}
