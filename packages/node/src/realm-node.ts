@@ -391,12 +391,31 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     return connection.newStream(protocols, options)
   }
 
-  /** Dials `peer` (or reuses a connection) and makes sure the connection is admitted. */
+  /**
+   * Dials `peer` (or reuses a connection) and makes sure the connection is admitted: an admitted
+   * connection is used as it is, one being admitted is waited for; when the only connections are
+   * inbound ones nobody is admitting (their dialer went quiet), a new outbound one is opened,
+   * since only the dialer of a connection can start its handshake.
+   */
   async connect (peer: PeerId | Multiaddr | Multiaddr[], options: AbortOptions = {}): Promise<Connection> {
     if (!this.running) throw new NodeStateError('the node is not started')
-    const existing = isPeerId(peer) ? this.libp2p.getConnections(peer).find(c => this.admission.isAdmitted(c)) : undefined
-    if (existing != null) return existing
-    const connection = await this.libp2p.dial(peer, options)
+    const target = isPeerId(peer) ? peer : peerOfTarget(peer)
+    const connections = target == null ? [] : this.libp2p.getConnections(target)
+    const admitted = connections.find(c => this.admission.isAdmitted(c))
+    if (admitted != null) return admitted
+    const underway = connections.find(c => { const state = this.admission.state(c); return state === 'handshaking' || state === 'joining' })
+    if (underway != null) {
+      try {
+        await this.admission.ensure(underway, 'admission', options)
+        return underway
+      } catch (err) {
+        options.signal?.throwIfAborted()
+        // that admission failed: try a connection of our own below
+        void err
+      }
+    }
+    const force = connections.length > 0 && !connections.some(c => c.direction === 'outbound' && this.admission.state(c) == null)
+    const connection = await this.libp2p.dial(peer, { ...options, force })
     await this.admission.ensure(connection, 'admission', options)
     return connection
   }
@@ -725,6 +744,13 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     if (timer != null) clearTimeout(timer)
     timers.delete(key)
   }
+}
+
+/** the peer a dial target names in its /p2p/ part, if any */
+function peerOfTarget (target: Multiaddr | Multiaddr[]): PeerId | undefined {
+  const first = Array.isArray(target) ? target[0] : target
+  const id = first == null ? undefined : peerIdOf(first)
+  return id == null ? undefined : peerIdFromString(id)
 }
 
 function isPeerId (value: unknown): value is PeerId {
