@@ -267,6 +267,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.libp2p.start()
     this.routingTable = kadRoutingTable(this.libp2p.services.dht)
     this.routingTable.onChange((size) => { this.safeDispatchEvent('routing:changed', { detail: size }) })
+    // membership is the only writer: kad-dht may finish adding a peer (its ping queued earlier)
+    // after membership dropped it; such an add is undone at once
+    this.routingTable.onAdd((peer) => { if (!this.membership.has(peer)) this.routingTable?.remove(peer) })
     for (const address of this.realm.bootstrap) {
       const ma = multiaddr(address)
       const peer = peerIdOf(ma)

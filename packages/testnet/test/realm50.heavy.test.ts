@@ -66,7 +66,11 @@ describe(`a realm of ${SIZE} grown from one bootstrap address`, () => {
     const started = Date.now()
     // killed, not stopped: its libp2p goes away without a LEAVE to anyone
     await victim.libp2p.stop()
-    await until(() => others.every(n => !n.routingPeers().includes(id) && !n.status().members.includes(id)), others, ['peer:left', 'routing:changed'], { timeoutMs: 60_000, what: 'the killed node to disappear everywhere' })
+    const holders = (): string[] => others
+      .filter(n => n.routingPeers().includes(id) || n.status().members.includes(id))
+      .map(n => `${n.peerId.toString().slice(-6)}(member ${n.status().members.includes(id)}, kad ${n.routingPeers().includes(id)}, connections ${n.libp2p.getConnections(victim.peerId).length})`)
+    await until(() => holders().length === 0, others, ['peer:left', 'routing:changed'], { timeoutMs: 60_000, what: 'the killed node to disappear everywhere' })
+      .catch((err: Error) => { throw new Error(`${err.message}; still held by ${holders().join(', ')}`) })
     const took = Date.now() - started
     t.diagnostic(`killed node gone from ${holding} routing tables/member lists in ${took} ms (bound: disconnect grace 10 s, or keepalive detection when connections stay open)`)
     assert.ok(took < 30_000)

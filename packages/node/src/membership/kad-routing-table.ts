@@ -13,6 +13,8 @@ export interface RoutingTableView {
   remove(peer: PeerId): void
   /** called with the new size whenever a peer is added to or removed from the table */
   onChange(listener: (size: number) => void): void
+  /** called with every peer kad-dht adds to the table */
+  onAdd(listener: (peer: PeerId) => void): void
   /** the `count` peers in the table closest to `key` (a kad id: a fingerprint or subject key) */
   closest(key: Uint8Array, count: number): PeerId[]
   /** puts a member in the table (kad-dht's bucket policy still applies when its bucket is full) */
@@ -41,6 +43,9 @@ export function kadRoutingTable (dht: KadDHT): RoutingTableView {
     },
     closest (key, count) {
       return table.closestPeers(key, { count })
+    },
+    onAdd (listener) {
+      table.addEventListener('peer:add', (evt) => { listener((evt as CustomEvent<PeerId>).detail) })
     },
     onChange (listener) {
       const notify = (): void => { listener(table.size) }
