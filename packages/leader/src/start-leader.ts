@@ -4,7 +4,8 @@
  * rewritten with the addresses the node actually listens on.
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { createRealmNode } from '@realmesh/node'
+import { join } from 'node:path'
+import { createRealmNode, fileBanStore } from '@realmesh/node'
 import { MAX_BOOTSTRAP_ADDRESSES, parseRealmDescriptor } from '@realmesh/token'
 import { ensureLeaderToken, LEADER_TOKEN_RENEW_BEFORE_MS, loadLeaderDir, writeRealm } from './leader-dir.js'
 import { LeaderService } from './leader-service.js'
@@ -54,6 +55,8 @@ export async function startLeader (init: StartLeaderInit): Promise<RunningLeader
     listen: init.listen ?? config.listen,
     bootstrap: [],
     connections: init.connections,
+    // bans of abusive peers survive a restart
+    guard: { banStore: fileBanStore(join(init.dir, 'bans.json')) },
     isRevoked,
     now
   })

@@ -14,7 +14,9 @@ export const NODE_DEFAULTS = {
   connections: { maxConnections: 300, inboundConnectionThreshold: 5, maxIncomingPendingConnections: 10 },
   dht: { kBucketSize: 20, allowPrivateAddresses: true },
   handshake: { timeoutMs: 30_000, windowMs: 30_000 },
-  join: { timeoutMs: 30_000 }
+  join: { timeoutMs: 30_000 },
+  keepalive: { intervalMs: 10_000, timeoutMs: 5_000, maxMissed: 2 },
+  abuse: { banThreshold: -100, banDurationMs: 3_600_000 }
 }
 
 const MAX_ADDRESSES = 32
@@ -34,6 +36,8 @@ export interface NodeConfig {
   dht?: { kBucketSize?: number, allowPrivateAddresses?: boolean }
   handshake?: { timeoutMs?: number, windowMs?: number }
   join?: { timeoutMs?: number }
+  keepalive?: { intervalMs?: number, timeoutMs?: number, maxMissed?: number }
+  abuse?: { banThreshold?: number, banDurationMs?: number }
 }
 
 export const checkNodeConfig: Check<NodeConfig> = object({
@@ -51,7 +55,12 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     allowPrivateAddresses: boolean
   }),
   handshake: object({ timeoutMs, windowMs: timeoutMs }),
-  join: object({ timeoutMs })
+  join: object({ timeoutMs }),
+  keepalive: object({ intervalMs: timeoutMs, timeoutMs, maxMissed: integer(1, 100, 'a whole number from 1 to 100') }),
+  abuse: object({
+    banThreshold: integer(-1_000_000, -1, 'a negative whole number (a score at or below it bans the peer)'),
+    banDurationMs: integer(1_000, 365 * 86_400_000, 'a number of milliseconds from 1000 to one year')
+  })
 })
 
 /** Validates parsed config data (a YAML document's value). */

@@ -3,7 +3,8 @@
  * dir, with the control API, until SIGINT / SIGTERM (exit 0) or a refusal by the realm (exit 2).
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { createRealmNode } from '@realmesh/node'
+import { join } from 'node:path'
+import { createRealmNode, fileBanStore } from '@realmesh/node'
 import { EXIT, messageOf } from '../errors.js'
 import { ensureDir } from '../data-dir/files.js'
 import { NodeDataDir } from '../data-dir/node-dir.js'
@@ -53,7 +54,10 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     connections: config.connections,
     dht: config.dht,
     handshake: config.handshake,
-    join: config.join
+    join: config.join,
+    keepalive: config.keepalive,
+    // bans of abusive peers survive a restart (DIR/bans.json)
+    guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) }
   })
   const unlisten = [logMembers(node, io), logBootstrap(node, io)]
   node.addEventListener('token', (evt) => {

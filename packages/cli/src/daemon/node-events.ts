@@ -26,6 +26,7 @@ export function listen (node: RealmNode, listeners: Listeners): () => void {
 /** member joined / left lines (both daemons) */
 export function logMembers (node: RealmNode, io: Io): () => void {
   return listen(node, {
+    'peer:banned': (evt) => { io.err(`banned ${evt.detail.peer} until ${new Date(evt.detail.until).toISOString()}: ${evt.detail.reason}`) },
     'peer:joined': (evt) => { io.err(`member joined ${evt.detail.peer} (${plural(node.members().length, 'member')})`) },
     'peer:left': (evt) => {
       const { peer, reason, code } = evt.detail
