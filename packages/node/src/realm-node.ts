@@ -111,6 +111,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly knownRecords: BoundedMap<string, VerifiedRecord>
   private readonly records: RecordVerifier
   private readonly pendingJoins = new Set<string>()
+  /** peers admitted at least once lately (bounded): their stray streams are not offences */
+  private readonly everAdmitted = new BoundedMap<string, true>({ maxSize: 10_000, ttlMs: 3_600_000 })
   /** failed joins with learnt peers: when the next attempt may be made */
   private readonly joinBackoff = new BoundedMap<string, { attempts: number, nextAt: number }>({ maxSize: 4096, ttlMs: 3_600_000 })
   private readonly reapers = new Map<string, ReturnType<typeof setTimeout>>()
@@ -208,7 +210,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.neighbourhood = new Neighbourhood({
       closest: (count) => this.membership.closest(fingerprint(this.peerId), count),
       nlist: async (member, options) => this.peers.send(async (o) => this.openStream(member.peerId, PROTOCOLS.peers, o), { type: PeersRequest.Type.NLIST, key: Uint8Array.from(fingerprint(this.peerId)), count: this.init.dht?.kBucketSize ?? 20 }, options),
-      onRecords: async (records, member) => { await this.onRecords(records, member.peerId) }
+      onRecords: async (records, member) => { await this.onRecords(records, member.peerId) },
+      memberCount: () => this.membership.size
     }, init.neighbourhood)
     this.broadcaster = new Broadcaster({
       pubsub: libp2p.services.pubsub,
@@ -237,7 +240,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       openStream: async (peer, protocols, options) => this.openStream(peer, protocols, options),
       guard: this.guard,
       onMemberStream: (connection) => { this.membership.touch(connection.remotePeer) },
-      livenessPing: async (peer, options) => this.livenessPing(peer, options)
+      livenessPing: async (peer, options) => this.livenessPing(peer, options),
+      wasAdmitted: (peer) => this.everAdmitted.has(peer.toString())
     }
   }
 
@@ -489,15 +493,35 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private onAdmitted (connection: Connection, remoteNode: VerifiedNode, accepted: JoinAccepted): void {
     const peer = connection.remotePeer
     const addrs = accepted.record?.addrs ?? [withoutPeer(connection.remoteAddr)]
+    this.everAdmitted.set(peer.toString(), true)
     this.membership.admit({ peerId: peer, node: remoteNode, identity: accepted.identity, addrs, record: accepted.record?.record, recordSeq: accepted.record?.seq })
     this.admission.markAdmitted(connection)
     this.knownRecords.delete(peer.toString())
     this.clearTimer(this.reapers, connection.id)
     this.clearTimer(this.graceTimers, peer.toString())
     this.setJoined()
+    this.closeDuplicates(peer)
     void this.libp2p.peerStore.merge(peer, { multiaddrs: addrs }).catch(() => {})
       .then(async () => this.libp2p.services.identify.identify(connection, { signal: AbortSignal.timeout(10_000) }))
       .catch(() => {})
+  }
+
+  /**
+   * Two admitted connections to one peer (both dialled at once) are one too many. Both sides keep
+   * the same one, without talking about it: the one dialled by the smaller peer id (then the older
+   * one); the other is closed after a few seconds, so streams already on it can finish.
+   */
+  private closeDuplicates (peer: PeerId): void {
+    const admitted = this.libp2p.getConnections(peer).filter(c => this.admission.isAdmitted(c))
+    if (admitted.length < 2) return
+    const self = this.peerId.toString()
+    const remote = peer.toString()
+    const dialer = (c: Connection): string => c.direction === 'outbound' ? self : remote
+    admitted.sort((a, b) => dialer(a) < dialer(b) ? -1 : dialer(a) > dialer(b) ? 1 : a.timeline.open - b.timeline.open)
+    for (const extra of admitted.slice(1)) {
+      const timer = setTimeout(() => { void extra.close().catch(() => {}) }, 5_000)
+      timer.unref()
+    }
   }
 
   private setJoined (): void {

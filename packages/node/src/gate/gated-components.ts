@@ -24,6 +24,8 @@ export interface GateHooks {
   guard: Guard
   /** a member opened a stream: it is alive */
   onMemberStream: (connection: Connection) => void
+  /** whether the peer was ever admitted by us (a stream from an ex-member racing its drop is no offence) */
+  wasAdmitted: (peer: PeerId) => boolean
   /**
    * liveness check for kad-dht (its `ping` component): answered from membership's soft state for
    * a member heard from recently, a real ping otherwise. Resolves with a round trip in ms.
@@ -73,7 +75,9 @@ export function gateHandler (protocol: string, handler: StreamHandler, hooks: ()
       await admission.ensureInbound(connection, protocol)
     } catch (err) {
       stream.abort(err as Error)
-      guard.offence(connection.remotePeer.toString(), 'NOT_A_MEMBER')
+      // strangers probing realm protocols are penalised; a (recent) member whose stream races its
+      // own drop or a reconnect is not
+      if (!hooks().wasAdmitted(connection.remotePeer)) guard.offence(connection.remotePeer.toString(), 'NOT_A_MEMBER')
       return
     }
     hooks().onMemberStream(connection)

@@ -6,7 +6,12 @@
  * signed records both ways (PIGGY-style), and its round trip feeds the member's latency, an
  * exponential moving average. A keepalive not answered within `timeoutMs` is a failure; after
  * `maxMissed` consecutive failures the member is marked offline with reason 'timeout'.
+ *
+ * A miss is not counted when this node's own event loop was lagging while it waited (more than half
+ * the timeout): the answer may have been there, unread. Counting such misses turns an overloaded
+ * node into one that drops and re-joins its members, which overloads it further.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { Member, Membership } from './membership.js'
 import type { PeerRecord } from '@realmesh/wire'
 import type { AbortOptions } from '@libp2p/interface'
@@ -16,7 +21,7 @@ export interface KeepaliveInit {
   intervalMs?: number
   /** a keepalive unanswered for this long is missed, ms. @default 5000 */
   timeoutMs?: number
-  /** consecutive missed keepalives before the member is offline ('timeout'). @default 2 */
+  /** consecutive missed keepalives before the member is offline ('timeout'). @default 3 */
   maxMissed?: number
   /** records carried by each keepalive and its answer. @default 4 */
   piggyRecords?: number
@@ -52,12 +57,13 @@ export class Liveness {
   private readonly inFlight = new Set<string>()
   private timer: ReturnType<typeof setInterval> | undefined
   private controller = new AbortController()
+  private readonly lag = monitorEventLoopDelay({ resolution: 20 })
 
   constructor (deps: LivenessDeps, init: KeepaliveInit = {}) {
     this.deps = deps
     this.intervalMs = init.intervalMs ?? 10_000
     this.timeoutMs = init.timeoutMs ?? 5_000
-    this.maxMissed = init.maxMissed ?? 2
+    this.maxMissed = init.maxMissed ?? 3
     this.piggyRecords = init.piggyRecords ?? 4
     this.concurrency = init.concurrency ?? 16
   }
@@ -65,6 +71,7 @@ export class Liveness {
   start (): void {
     if (this.timer != null) return
     this.controller = new AbortController()
+    this.lag.enable()
     // check four times per interval, so a silent member is asked at most a quarter interval late
     this.timer = setInterval(() => { this.tick() }, Math.max(50, Math.floor(this.intervalMs / 4)))
     this.timer.unref()
@@ -74,6 +81,7 @@ export class Liveness {
     clearInterval(this.timer)
     this.timer = undefined
     this.controller.abort()
+    this.lag.disable()
     this.inFlight.clear()
   }
 
@@ -85,6 +93,13 @@ export class Liveness {
   /** the worst-case time from a member going silent to being marked offline */
   get detectionBoundMs (): number {
     return this.intervalMs + this.intervalMs / 4 + this.maxMissed * (this.timeoutMs + this.intervalMs / 4)
+  }
+
+  /** whether the event loop lagged by more than half a keepalive timeout lately (and resets the window) */
+  private lagging (): boolean {
+    const worst = this.lag.max / 1e6
+    this.lag.reset()
+    return worst > this.timeoutMs / 2
   }
 
   private tick (): void {
@@ -105,6 +120,11 @@ export class Liveness {
       records = await this.deps.send(member, this.deps.piggyFor(member, this.piggyRecords), { signal })
     } catch {
       if (this.controller.signal.aborted || !this.deps.membership.has(member.id)) return
+      if (this.lagging()) {
+        // our own event loop was too slow to tell: ask again a quarter interval later, no miss counted
+        member.lastSeen = Math.min(member.lastSeen, this.deps.now() - this.intervalMs)
+        return
+      }
       member.failures++
       // asked again after a quarter interval, not a whole one
       member.lastSeen = Math.min(member.lastSeen, this.deps.now() - this.intervalMs)

@@ -5,7 +5,8 @@
  * members, so the neighbourhood converges to the true k closest; UPDATE (to the joiner's closest
  * members) and PIGGY (on keepalives) spread news between rounds.
  *
- * Rounds run 2 s after joining, then with the delay doubling up to `intervalMs`.
+ * Rounds run 2 s after joining; while a round brings members we did not have, the next one follows
+ * 4 s later; a round that brings nothing doubles the delay, up to `intervalMs`.
  */
 import type { Member } from './membership.js'
 import type { PeerRecord } from '@realmesh/wire'
@@ -24,6 +25,8 @@ export interface NeighbourhoodDeps {
   /** NLIST(our fingerprint) to `member` */
   nlist: (member: Member, options: AbortOptions) => Promise<PeerRecord[]>
   onRecords: (records: PeerRecord[], member: Member) => Promise<void>
+  /** how many members we have (a round that grows it was useful) */
+  memberCount: () => number
 }
 
 export class Neighbourhood {
@@ -32,6 +35,7 @@ export class Neighbourhood {
   private readonly ask: number
   private timer: ReturnType<typeof setTimeout> | undefined
   private delay = 2_000
+  private lastCount = 0
   private controller = new AbortController()
 
   constructor (deps: NeighbourhoodDeps, init: NeighbourhoodInit = {}) {
@@ -56,9 +60,13 @@ export class Neighbourhood {
 
   private schedule (): void {
     this.timer = setTimeout(() => {
+      const before = this.deps.memberCount()
       void this.round().finally(() => {
         if (this.timer == null) return
-        this.delay = Math.min(this.delay * 2, this.intervalMs)
+        // joins the round started finish later: judge the round by the previous one's harvest too
+        const grew = this.deps.memberCount() > before || this.deps.memberCount() > this.lastCount
+        this.lastCount = this.deps.memberCount()
+        this.delay = grew ? Math.min(4_000, this.intervalMs) : Math.min(this.delay * 2, this.intervalMs)
         this.schedule()
       })
     }, this.delay)
