@@ -36,7 +36,7 @@ describe(`a realm of ${SIZE} grown from one bootstrap address`, () => {
   test(`every routing table converges to its node's true ${K} closest members`, async (t) => {
     const started = Date.now()
     const all = net.all
-    await until(() => all.every(n => share(n, everyone) === 1), all, ['routing:changed', 'peer:joined'], { timeoutMs: 180_000, what: 'every routing table to hold its true k closest' })
+    await until(() => all.every(n => share(n, everyone) === 1), all, ['routing:changed', 'peer:joined'], { timeoutMs: 300_000, what: 'every routing table to hold its true k closest' })
       .catch(() => {})
     const shares = all.map(n => share(n, everyone))
     const mean = shares.reduce((a, b) => a + b, 0) / shares.length
