@@ -273,7 +273,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.routingTable.onChange((size) => { this.safeDispatchEvent('routing:changed', { detail: size }) })
     // membership is the only writer: kad-dht may finish adding a peer (its ping queued earlier)
     // after membership dropped it; such an add is undone at once
-    this.routingTable.onAdd((peer) => { if (!this.membership.has(peer)) this.routingTable?.remove(peer) })
+    this.routingTable.onAdd((peer) => {
+      if (this.membership.has(peer)) return
+      // if the peer became a member while the removal ran, its own add was a no-op: add it again
+      void this.routingTable?.remove(peer).then(() => { if (this.membership.has(peer)) this.routingTable?.add(peer) })
+    })
     for (const address of this.realm.bootstrap) {
       const ma = multiaddr(address)
       const peer = peerIdOf(ma)
@@ -284,7 +288,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.sweepTimer = setInterval(() => {
       this.membership.sweepExpired()
       this.knownRecords.prune()
-    }, 60_000)
+      this.reconcileRoutingTable()
+    }, 15_000)
     this.sweepTimer.unref()
     this.liveness.start()
     this.broadcaster.start()
@@ -530,6 +535,21 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     if (this.running) this.neighbourhood.start()
     this.joinedWaiters.resolve()
     this.safeDispatchEvent('joined')
+  }
+
+  /**
+   * Membership and the kad-dht table agree: every member is in the table (kad-dht's bucket policy
+   * permitting), nothing else is. The events keep them in step; this is the backstop for races.
+   */
+  private reconcileRoutingTable (): void {
+    const table = this.routingTable
+    if (table == null) return
+    const inTable = new Set(table.closest(fingerprint(this.peerId), 100_000).map(p => p.toString()))
+    for (const member of this.membership.list()) {
+      if (!inTable.has(member.id)) table.add(member.peerId)
+      inTable.delete(member.id)
+    }
+    for (const stray of inTable) void table.remove(peerIdFromString(stray))
   }
 
   /** Called by Bootstrap when the realm has nobody to join yet (this is its first member). */

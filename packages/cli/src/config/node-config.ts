@@ -15,7 +15,7 @@ export const NODE_DEFAULTS = {
   dht: { kBucketSize: 20, allowPrivateAddresses: true },
   handshake: { timeoutMs: 30_000, windowMs: 30_000 },
   join: { timeoutMs: 30_000 },
-  keepalive: { intervalMs: 10_000, timeoutMs: 5_000, maxMissed: 3 },
+  keepalive: { intervalMs: 30_000, timeoutMs: 10_000, maxMissed: 3 },
   abuse: { banThreshold: -100, banDurationMs: 3_600_000 }
 }
 

@@ -10,7 +10,8 @@ import type { PeerId } from '@libp2p/interface'
 
 export interface RoutingTableView {
   readonly size: number
-  remove(peer: PeerId): void
+  /** resolves once the peer is out of the table */
+  remove(peer: PeerId): Promise<void>
   /** called with the new size whenever a peer is added to or removed from the table */
   onChange(listener: (size: number) => void): void
   /** called with every peer kad-dht adds to the table */
@@ -35,8 +36,8 @@ export function kadRoutingTable (dht: KadDHT): RoutingTableView {
   }
   return {
     get size () { return table.size },
-    remove (peer: PeerId) {
-      table.remove(peer).catch(() => {})
+    async remove (peer: PeerId) {
+      await table.remove(peer).catch(() => {})
     },
     add (peer: PeerId) {
       table.add(peer).catch(() => {})

@@ -17,9 +17,14 @@ import type { PeerRecord } from '@realmesh/wire'
 import type { AbortOptions } from '@libp2p/interface'
 
 export interface KeepaliveInit {
-  /** a member silent for this long gets a keepalive, ms. @default 10000 */
+  /**
+   * a member silent for this long gets a keepalive, ms. A dead connection is noticed sooner by
+   * yamux's own keepalive (a ping frame every 30 s) and TCP; this catches members that are
+   * connected but not answering (frozen, overloaded, partitioned behind a stateful middlebox).
+   * @default 30000
+   */
   intervalMs?: number
-  /** a keepalive unanswered for this long is missed, ms. @default 5000 */
+  /** a keepalive unanswered for this long is missed, ms. @default 10000 */
   timeoutMs?: number
   /** consecutive missed keepalives before the member is offline ('timeout'). @default 3 */
   maxMissed?: number
@@ -61,8 +66,8 @@ export class Liveness {
 
   constructor (deps: LivenessDeps, init: KeepaliveInit = {}) {
     this.deps = deps
-    this.intervalMs = init.intervalMs ?? 10_000
-    this.timeoutMs = init.timeoutMs ?? 5_000
+    this.intervalMs = init.intervalMs ?? 30_000
+    this.timeoutMs = init.timeoutMs ?? 10_000
     this.maxMissed = init.maxMissed ?? 3
     this.piggyRecords = init.piggyRecords ?? 4
     this.concurrency = init.concurrency ?? 16

@@ -154,7 +154,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     const member = this.members.get(id)
     if (member == null) return false
     this.members.delete(id)
-    this.routingTable()?.remove(member.peerId)
+    void this.routingTable()?.remove(member.peerId)
     this.safeDispatchEvent('peer:left', { detail: { peer: id, reason, code } })
     return true
   }
