@@ -1,0 +1,88 @@
+/**
+ * What a run measures: the full run (`pnpm bench`, under 20 minutes on 2 cores) and the quick one
+ * (`pnpm bench --quick`, under 2 minutes: smaller N, fewer repetitions).
+ */
+import type { Job, MessagesJob, NetworkJob, Side, TokensJob } from './jobs.js'
+
+export type Mode = 'full' | 'quick'
+
+export interface BenchConfig {
+  mode: Mode
+  /** suite 1: network sizes */
+  joinSizes: number[]
+  /** suite 2: network size */
+  lookupSize: number
+  /** suite 5: network size */
+  memorySize: number
+  /** suite 6: network sizes */
+  growthSizes: number[]
+  /** lookups measured per network (at most) */
+  lookups: number
+  /** time given to a network's lookups (fewer are measured when they are slow) */
+  lookupBudgetMs: number
+  /** nodes started at once (as @realmesh/testnet's default) */
+  concurrency: number
+  /** routing tables unchanged this long = settled */
+  quietMs: number
+  /** most time a network gets from its first start to settle (see settleTimeoutMs) */
+  settleCapMs: number
+  /** suite 3 */
+  messages: Omit<MessagesJob, 'kind'>
+  /** suite 4 */
+  tokens: Omit<TokensJob, 'kind'>
+}
+
+export function configFor (mode: Mode): BenchConfig {
+  if (mode === 'quick') {
+    return {
+      mode,
+      joinSizes: [8, 16],
+      lookupSize: 16,
+      memorySize: 16,
+      growthSizes: [8, 16],
+      lookups: 40,
+      lookupBudgetMs: 5_000,
+      concurrency: 8,
+      quietMs: 2_000,
+      settleCapMs: 40_000,
+      messages: { nodes: 4, echo: { size: 1024, count: 300 }, throughput: [{ size: 1024, count: 2_000 }, { size: 65_536, count: 100 }], rounds: 3 },
+      tokens: { tokens: 200, minMs: 100, rounds: 3 }
+    }
+  }
+  return {
+    mode,
+    joinSizes: [25, 50, 100],
+    lookupSize: 100,
+    memorySize: 100,
+    growthSizes: [25, 50, 100, 200],
+    lookups: 100,
+    lookupBudgetMs: 25_000,
+    concurrency: 8,
+    quietMs: 2_000,
+    settleCapMs: 150_000,
+    messages: { nodes: 6, echo: { size: 1024, count: 2_000 }, throughput: [{ size: 1024, count: 20_000 }, { size: 65_536, count: 1_000 }], rounds: 5 },
+    tokens: { tokens: 2_000, minMs: 500, rounds: 5 }
+  }
+}
+
+/**
+ * the settle timeout for a network of n nodes, from starting its first node: generous (60 s + 2 s
+ * per node), since starting is slow on 2 cores, and capped so the run keeps to its time
+ */
+export function settleTimeoutMs (n: number, capMs: number): number {
+  return Math.min(60_000 + n * 2_000, capMs)
+}
+
+export function networkJob (config: BenchConfig, side: Side, n: number): NetworkJob {
+  return { kind: 'network', side, n, transport: 'memory', concurrency: config.concurrency, lookups: config.lookups, lookupBudgetMs: config.lookupBudgetMs, quietMs: config.quietMs, settleTimeoutMs: settleTimeoutMs(n, config.settleCapMs) }
+}
+
+/** how long a job's child may run before it is killed (and recorded as timed out) */
+export function jobTimeoutMs (job: Job): number {
+  switch (job.kind) {
+    // lookups that outlive their own timeouts (a stalled event loop) are what this limit catches
+    case 'network': return job.settleTimeoutMs + job.lookupBudgetMs + 60_000
+    case 'messages': return 300_000
+    case 'tokens': return 300_000
+  }
+}

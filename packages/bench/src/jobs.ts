@@ -1,0 +1,123 @@
+/**
+ * A job is one measured side of one scenario, run in a fresh Node process (`--expose-gc`) so that
+ * heap, RSS, JIT state and leftover timers never carry from one measurement to the next. Suites
+ * say which jobs they need; a job several suites need (a network of N nodes serves join, lookup,
+ * memory and growth) runs once.
+ */
+import { spawn } from 'node:child_process'
+import { mkdir, readFile, rm } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import type { NetworkResult } from './runners/network.js'
+import type { MessagesResult } from './runners/messages.js'
+import type { TokensResult } from './runners/tokens.js'
+
+export type Side = 'realmesh' | 'plain'
+export type Transport = 'memory' | 'tcp'
+
+/** N nodes of one side: join until settled, memory, then coordinator lookups */
+export interface NetworkJob {
+  kind: 'network'
+  side: Side
+  /** nodes in all (realmesh: the leader + n - 1; plain: the bootstrap node + n - 1) */
+  n: number
+  transport: Transport
+  /** nodes started at once */
+  concurrency: number
+  /** lookups measured (after a few unmeasured warm-up lookups) */
+  lookups: number
+  /** stop measuring lookups after this long, however many were done (the run's time limit) */
+  lookupBudgetMs: number
+  quietMs: number
+  settleTimeoutMs: number
+}
+
+/** two nodes of a small network of each side, in one process: echo round trips and sink throughput */
+export interface MessagesJob {
+  kind: 'messages'
+  /** nodes in each network the two belong to */
+  nodes: number
+  /** round trips in all (spread over the rounds) */
+  echo: { size: number, count: number }
+  /** messages per size in all (spread over the rounds) */
+  throughput: Array<{ size: number, count: number }>
+  /** interleaved rounds */
+  rounds: number
+}
+
+/** token verification rates (both sides in one process, interleaved rounds) */
+export interface TokensJob {
+  kind: 'tokens'
+  /** distinct tokens verified per pass */
+  tokens: number
+  /** each measured round runs passes until at least this long */
+  minMs: number
+  rounds: number
+}
+
+export type Job = NetworkJob | MessagesJob | TokensJob
+
+export interface JobResults {
+  network: NetworkResult
+  messages: MessagesResult
+  tokens: TokensResult
+}
+
+export type JobOutcome =
+  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult }
+  | { key: string, ok: false, wallMs: number, error: string }
+
+export function jobKey (job: Job): string {
+  switch (job.kind) {
+    case 'network': return `network-${job.side}-${job.n}`
+    case 'messages': return 'messages'
+    case 'tokens': return 'tokens'
+  }
+}
+
+/** the jobs, each once, in the order first asked for */
+export function uniqueJobs (jobs: Job[]): Job[] {
+  const seen = new Map<string, Job>()
+  for (const job of jobs) if (!seen.has(jobKey(job))) seen.set(jobKey(job), job)
+  return [...seen.values()]
+}
+
+export interface RunInChildOptions {
+  /** where the child writes its result */
+  tmpDir: string
+  /** the child is killed after this long */
+  timeoutMs: number
+}
+
+const CHILD = fileURLToPath(new URL('./child.js', import.meta.url))
+
+/** Runs `job` in a fresh `node --expose-gc` process; never throws (a failure is an outcome). */
+export async function runInChild (job: Job, options: RunInChildOptions): Promise<JobOutcome> {
+  const key = jobKey(job)
+  await mkdir(options.tmpDir, { recursive: true })
+  const out = join(options.tmpDir, `${key}.json`)
+  await rm(out, { force: true })
+  const started = performance.now()
+  const exit = await new Promise<{ code: number | null, signal: string | null, killed: boolean }>((resolve) => {
+    const child = spawn(process.execPath, ['--expose-gc', CHILD, JSON.stringify(job), out], { stdio: ['ignore', 'inherit', 'inherit'] })
+    let killed = false
+    const timer = setTimeout(() => {
+      killed = true
+      child.kill('SIGKILL')
+    }, options.timeoutMs)
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, killed })
+    })
+  })
+  const wallMs = performance.now() - started
+  try {
+    const written = JSON.parse(await readFile(out, 'utf8')) as { ok: boolean, partial?: boolean, result?: unknown, error?: string }
+    // a partial result (the child was killed after writing it) is what was measured by then
+    if (written.ok) return { key, ok: true, wallMs, result: written.result as NetworkResult | MessagesResult | TokensResult }
+    return { key, ok: false, wallMs, error: written.error ?? 'the job failed' }
+  } catch {
+    const why = exit.killed ? `killed after ${Math.round(options.timeoutMs / 1000)} s (timeout)` : `exited with ${exit.code ?? exit.signal} without a result`
+    return { key, ok: false, wallMs, error: why }
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The message scenario, both sides in one process on TCP (127.0.0.1), measured in interleaved
+ * rounds so that whatever else the machine does slows every side alike:
+ *   - a realm (leader + nodes - 1) and a plain network of the same size (with gossipsub) start and
+ *     settle side by side;
+ *   - realmesh: two members (neither the leader) connected through the subject adapter (today a
+ *     direct member stream); plain: a plain libp2p stream between two of its nodes, and gossipsub
+ *     between the same two nodes;
+ *   - each round runs a share of the echo round trips and one throughput run per message size on
+ *     every side, the order of the sides rotating from round to round.
+ */
+import { createTestnet } from '@realmesh/testnet'
+import { openSubjectStream } from '../adapters.js'
+import { createPlainNetwork } from '../baseline.js'
+import { routingTableOf } from '../kad.js'
+import { whenSettled } from '../settle.js'
+import { Sender, echoRoundTrips, serveEcho, serveSink, sinkThroughput } from './streams.js'
+import { gossipRoundTrips, gossipThroughput, prepareGossip } from './gossip.js'
+import type { Throughput } from './streams.js'
+import type { GossipThroughput } from './gossip.js'
+import type { MessagesJob } from '../jobs.js'
+import type { RoutingTableView } from '../kad.js'
+
+const ECHO = '/bench/echo/1'
+const SINK = '/bench/sink/1'
+/** unmeasured round trips first, so every side is measured warm */
+const WARMUP_ROUNDS = 50
+
+export interface SideMessages {
+  /** every measured round trip (ms) */
+  echoMs: number[]
+  /** one entry per round and message size */
+  throughput: Throughput[]
+}
+
+export interface MessagesResult {
+  rounds: number
+  /** the subject adapter between two realm members */
+  realmesh: SideMessages
+  /** a plain libp2p stream between two plain nodes */
+  plain: SideMessages
+  /** gossipsub between the same two plain nodes (throughput: received messages and bytes) */
+  gossipsub: SideMessages & { incomplete: string[], error?: string }
+}
+
+const log = (message: string): void => {
+  process.stderr.write(`  [messages] ${message}\n`)
+}
+
+async function settled (tables: RoutingTableView[], n: number, what: string): Promise<void> {
+  const result = await whenSettled(tables, { minSize: n - 1, quietMs: 500, timeoutMs: 90_000 })
+  if (!result.settled) throw new Error(`the ${n}-node ${what} network did not settle within 90 s`)
+}
+
+interface Side {
+  echo: (count: number) => Promise<number[]>
+  sink: (size: number, count: number) => Promise<Throughput>
+}
+
+export async function runMessages (job: MessagesJob): Promise<MessagesResult> {
+  const realm = await createTestnet({ size: job.nodes - 1, transport: 'tcp' })
+  const plainNet = await createPlainNetwork({ size: job.nodes - 1, transport: 'tcp', gossipsub: true })
+  await Promise.all([
+    settled(realm.all.map(n => routingTableOf(n.libp2p.services.dht)), job.nodes, 'realm'),
+    settled(plainNet.all.map(n => routingTableOf(n.services.dht)), job.nodes, 'plain')
+  ])
+  const [realmSender, realmReceiver] = realm.nodes
+  const [plainSender, plainReceiver] = plainNet.nodes
+  if (realmSender == null || realmReceiver == null || plainSender == null || plainReceiver == null) throw new Error('the messages scenario needs at least 3 nodes')
+
+  const signal = AbortSignal.timeout(30_000)
+  const realmEcho = new Sender(await openSubjectStream(realmSender, realmReceiver, { protocol: ECHO, serve: serveEcho, signal }))
+  const realmSink = new Sender(await openSubjectStream(realmSender, realmReceiver, { protocol: SINK, serve: serveSink, signal }))
+  await plainReceiver.handle(ECHO, serveEcho)
+  await plainReceiver.handle(SINK, serveSink)
+  const plainEcho = new Sender(await plainSender.dialProtocol(plainReceiver.peerId, ECHO, { signal }))
+  const plainSink = new Sender(await plainSender.dialProtocol(plainReceiver.peerId, SINK, { signal }))
+
+  const result: MessagesResult = {
+    rounds: job.rounds,
+    realmesh: { echoMs: [], throughput: [] },
+    plain: { echoMs: [], throughput: [] },
+    gossipsub: { echoMs: [], throughput: [], incomplete: [] }
+  }
+  const sides: Array<[SideMessages, Side]> = [
+    [result.realmesh, { echo: async (count) => echoRoundTrips(realmEcho, job.echo.size, count), sink: async (size, count) => sinkThroughput(realmSink, size, count) }],
+    [result.plain, { echo: async (count) => echoRoundTrips(plainEcho, job.echo.size, count), sink: async (size, count) => sinkThroughput(plainSink, size, count) }]
+  ]
+  try {
+    await prepareGossip(plainSender, plainReceiver)
+    sides.push([result.gossipsub, {
+      echo: async (count) => gossipRoundTrips(plainSender, job.echo.size, count),
+      sink: async (size, count) => {
+        const run: GossipThroughput = await gossipThroughput(plainSender, plainReceiver, size, count)
+        if (!run.complete) result.gossipsub.incomplete.push(`${run.received} of ${run.sent} ${size} B messages arrived`)
+        // what arrived, in the time it took
+        return { size, messages: run.received, bytes: run.received * size, ms: run.ms }
+      }
+    }])
+  } catch (err) {
+    result.gossipsub.error = (err as Error).message
+  }
+
+  for (const [, side] of sides) {
+    await side.echo(WARMUP_ROUNDS)
+    for (const { size, count } of job.throughput) await side.sink(size, Math.max(1, Math.min(count, Math.ceil(count / job.rounds / 4))))
+  }
+  const echoPerRound = Math.ceil(job.echo.count / job.rounds)
+  for (let round = 0; round < job.rounds; round++) {
+    // rotate which side goes first
+    const order = sides.map((_, i) => sides[(i + round) % sides.length]).filter(s => s != null)
+    for (const [into, side] of order) {
+      try {
+        into.echoMs.push(...await side.echo(echoPerRound))
+        for (const { size, count } of job.throughput) into.throughput.push(await side.sink(size, Math.ceil(count / job.rounds)))
+      } catch (err) {
+        if (into === result.gossipsub) result.gossipsub.error ??= (err as Error).message
+        else throw err
+      }
+    }
+    log(`round ${round + 1} of ${job.rounds} done`)
+  }
+  return result
+}

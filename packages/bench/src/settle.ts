@@ -1,0 +1,91 @@
+/**
+ * "Routing tables settled", one definition for realmesh and plain libp2p:
+ *
+ *   every node's routing table holds at least one peer, and no routing table in the network has
+ *   changed (peer added or removed) for `quietMs` (2 s).
+ *
+ * The settle time is the moment of the last change before that quiet window (the window itself is
+ * not counted). How full the tables are at that moment is measured separately (the share of each
+ * node's true k closest peers it holds, src/kad.ts neighbourhoodQuality), because the two sides
+ * fill them differently: plain kad-dht stops where its first self-lookup left it until the next
+ * one (5 min later), realmesh keeps adding the closest members it hears of (UPDATE, NLIST).
+ *
+ * Waiting is driven by the tables' own add/remove events; the only timer is the quiet window. A
+ * network that does not settle within `timeoutMs` is reported, not thrown.
+ */
+import type { RoutingTableView } from './kad.js'
+
+export interface SettleInit {
+  /** every table must hold at least this many peers. @default 1 */
+  minSize?: number
+  /** no change anywhere for this long. @default 2000 */
+  quietMs?: number
+  /** give up after this long (ms from the call) */
+  timeoutMs: number
+  /** the clock (ms). @default performance.now */
+  now?: () => number
+}
+
+export interface SettleResult {
+  settled: boolean
+  /** clock time of the last routing-table change seen (when settled: the settle time) */
+  lastChangeAt: number
+  /** clock time at which the last table to do so reached `minSize` (undefined: some never did) */
+  allReachedAt: number | undefined
+  /** smallest and mean table size at the end */
+  minSize: number
+  meanSize: number
+  /** tables below `minSize` at the end */
+  below: number
+  /** routing-table changes in the network during the 10 s before the result (how much it still churns) */
+  recentChanges: number
+}
+
+export async function whenSettled (tables: RoutingTableView[], init: SettleInit): Promise<SettleResult> {
+  const now = init.now ?? (() => performance.now())
+  const quietMs = init.quietMs ?? 2_000
+  const minSize = init.minSize ?? 1
+  let lastChangeAt = now()
+  const changes: number[] = []
+  const reached = (): boolean => tables.every(t => t.size >= minSize)
+  let allReachedAt = reached() ? lastChangeAt : undefined
+  const snapshot = (settled: boolean): SettleResult => {
+    const sizes = tables.map(t => t.size)
+    return {
+      settled,
+      lastChangeAt,
+      allReachedAt,
+      minSize: sizes.length === 0 ? 0 : Math.min(...sizes),
+      meanSize: sizes.length === 0 ? 0 : sizes.reduce((a, b) => a + b, 0) / sizes.length,
+      below: sizes.filter(s => s < minSize).length,
+      recentChanges: changes.filter(t => t >= now() - 10_000).length
+    }
+  }
+  return new Promise<SettleResult>((resolve) => {
+    let quiet: ReturnType<typeof setTimeout> | undefined
+    const stops: Array<() => void> = []
+    const finish = (settled: boolean): void => {
+      clearTimeout(quiet)
+      clearTimeout(deadline)
+      for (const stop of stops) stop()
+      resolve(snapshot(settled))
+    }
+    const armQuiet = (): void => {
+      clearTimeout(quiet)
+      quiet = setTimeout(() => {
+        // quiet long enough: settled if every table is full enough, else wait for the next change
+        if (reached()) finish(true)
+      }, quietMs)
+    }
+    const onChange = (): void => {
+      lastChangeAt = now()
+      changes.push(lastChangeAt)
+      if (changes.length > 10_000) changes.splice(0, changes.length - 10_000)
+      if (allReachedAt == null && reached()) allReachedAt = lastChangeAt
+      armQuiet()
+    }
+    const deadline = setTimeout(() => { finish(false) }, init.timeoutMs)
+    for (const table of tables) stops.push(table.onChange(onChange))
+    armQuiet()
+  })
+}

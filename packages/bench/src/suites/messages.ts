@@ -1,0 +1,98 @@
+/**
+ * Suite 3, subject messages: latency and throughput between a matched sender and receiver.
+ * realmesh: src/adapters.ts openSubjectStream (today a direct stream between two admitted members,
+ * subjects pending); baselines: a plain libp2p stream between two nodes of a plain network of the
+ * same size, and gossipsub between the same two plain nodes. TCP on 127.0.0.1.
+ */
+import { SUBJECT_MESSAGES_LABEL } from '../adapters.js'
+import { median, percentile } from '../stats.js'
+import { failureOf, notes, resultOf, row } from './suite.js'
+import type { BenchConfig } from '../config.js'
+import type { MessagesJob } from '../jobs.js'
+import type { MessagesResult, SideMessages } from '../runners/messages.js'
+import type { Chart, Row, Suite, SuiteContext } from './suite.js'
+
+function messagesJob (config: BenchConfig): MessagesJob {
+  return { kind: 'messages', ...config.messages }
+}
+
+interface Figures {
+  p50: number | null
+  p99: number | null
+  /** per message size, the median round: [messages/s, MB/s] */
+  rate: Map<number, { perSecond: number, mbPerSecond: number }>
+}
+
+function figures (side: SideMessages | undefined): Figures {
+  const rate = new Map<number, { perSecond: number, mbPerSecond: number }>()
+  const sizes = new Set((side?.throughput ?? []).map(t => t.size))
+  for (const size of sizes) {
+    const runs = (side?.throughput ?? []).filter(t => t.size === size && t.ms > 0)
+    if (runs.length === 0) continue
+    rate.set(size, {
+      perSecond: median(runs.map(t => t.messages / (t.ms / 1000))),
+      mbPerSecond: median(runs.map(t => t.bytes / 1e6 / (t.ms / 1000)))
+    })
+  }
+  return { p50: latency(side?.echoMs, 50), p99: latency(side?.echoMs, 99), rate }
+}
+
+function latency (samples: number[] | undefined, p: number): number | null {
+  return samples == null || samples.length === 0 ? null : percentile(samples, p)
+}
+
+function sizeLabel (bytes: number): string {
+  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`
+}
+
+export const messagesSuite: Suite = {
+  name: 'messages',
+  title: 'Subject messages',
+  describe: `realmesh: ${SUBJECT_MESSAGES_LABEL}, opened through src/adapters.ts openSubjectStream between two admitted members of a realm (leader + 5 nodes, TCP on 127.0.0.1). Baselines, on a plain network of the same size in the same process: a plain libp2p stream between two of its nodes, and gossipsub between the same two nodes (the receiver the only subscriber of the topic; the echo answer on a second topic). Latency: round-trip time of a 1 KiB message echoed back, one at a time. Throughput: runs of 1 KiB and of 64 KiB messages written with backpressure, timed until the receiver has read them all; gossipsub has no backpressure, so its publisher keeps at most 256 KiB unacknowledged. All sides measured in interleaved rounds (5 in a full run, the order rotating); throughput is the median round. 50 unmeasured round trips and a short warm-up run per side first.`,
+  jobs: (config) => [messagesJob(config)],
+  rows: (ctx) => {
+    const outcome = ctx.outcome(messagesJob(ctx.config))
+    const result = resultOf<MessagesResult>(outcome)
+    const failed = failureOf(outcome, 'messages')
+    const ours = figures(result?.realmesh)
+    const gossip = result?.gossipsub
+    const baselines: Array<{ label: string, figures: Figures, target?: number, note?: string }> = [
+      { label: 'plain stream', figures: figures(result?.plain), target: 0.8 },
+      { label: 'gossipsub', figures: figures(gossip), note: notes(gossip?.error != null && `gossipsub: ${gossip.error}`, (gossip?.incomplete.length ?? 0) > 0 && `gossipsub runs that stalled (10 s without a message; counted with what arrived): ${gossip?.incomplete.join(', ') ?? ''}`) }
+    ]
+    const n = ctx.config.messages.nodes
+    const echo = sizeLabel(ctx.config.messages.echo.size)
+    const rows: Row[] = []
+    for (const base of baselines) {
+      rows.push(
+        row({ suite: 'messages', name: `${SUBJECT_MESSAGES_LABEL}: latency p50, ${echo} round trip, vs ${base.label}`, unit: 'ms', ours: ours.p50, baseline: base.figures.p50, betterIs: 'lower', n, note: notes(failed, base.note) }),
+        row({ suite: 'messages', name: `${SUBJECT_MESSAGES_LABEL}: latency p99, ${echo} round trip, vs ${base.label}`, unit: 'ms', ours: ours.p99, baseline: base.figures.p99, betterIs: 'lower', n, note: notes(failed, base.note) })
+      )
+      for (const { size } of ctx.config.messages.throughput) {
+        const o = ours.rate.get(size)
+        const b = base.figures.rate.get(size)
+        const note = notes(failed, base.note)
+        rows.push(
+          row({ suite: 'messages', name: `${SUBJECT_MESSAGES_LABEL}: throughput, ${sizeLabel(size)} messages, vs ${base.label}`, unit: 'msg/s', ours: o?.perSecond ?? null, baseline: b?.perSecond ?? null, betterIs: 'higher', n, target: base.target, note }),
+          row({ suite: 'messages', name: `${SUBJECT_MESSAGES_LABEL}: throughput, ${sizeLabel(size)} messages, vs ${base.label} (bytes)`, unit: 'MB/s', ours: o?.mbPerSecond ?? null, baseline: b?.mbPerSecond ?? null, betterIs: 'higher', n, target: base.target, note })
+        )
+      }
+    }
+    return rows
+  },
+  charts: (ctx: SuiteContext): Chart[] => {
+    const result = resultOf<MessagesResult>(ctx.outcome(messagesJob(ctx.config)))
+    return [{
+      file: 'message-latency.svg',
+      kind: 'cdf',
+      title: `Message round trip, ${sizeLabel(ctx.config.messages.echo.size)} (CDF)`,
+      xLabel: 'round trip (ms)',
+      yLabel: 'share of messages',
+      series: [
+        { label: 'realmesh member stream', samples: result?.realmesh.echoMs ?? [] },
+        { label: 'plain libp2p stream', samples: result?.plain.echoMs ?? [] },
+        { label: 'gossipsub', samples: result?.gossipsub.echoMs ?? [] }
+      ]
+    }]
+  }
+}
