@@ -1,11 +1,11 @@
 /**
  * Hashing and encoding helpers shared by the package (node:crypto, synchronous).
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
-/** sha256 of the bytes, or of the UTF-8 encoding of the string. */
+/** sha256 of the bytes, or of the UTF-8 encoding of the string (one-shot: no Hash object per call). */
 export function sha256 (data: Uint8Array | string): Uint8Array {
-  const digest = createHash('sha256').update(data).digest()
+  const digest = hash('sha256', data, 'buffer')
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
 }
 

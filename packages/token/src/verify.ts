@@ -177,8 +177,9 @@ async function verifyRealmToken<K extends 'node' | 'identity' | 'interest'> (
   const clock = clockOf(opts)
   // size cap before hashing: a cache lookup must not hash megabytes
   checkTokenSize(token)
-  const hash = tokenHash(token)
-  const hashHex = toHex(hash)
+  // hashed only when needed: for the cache key, or when the caller reads `hash`
+  let hash = opts.cache === undefined ? undefined : tokenHash(token)
+  const hashHex = hash === undefined ? '' : toHex(hash)
   const realm = opts.realm
   let claims = opts.cache?.get(kind, realm.id, hashHex) as ClaimsOf[K] | undefined
   const cached = claims !== undefined
@@ -192,7 +193,13 @@ async function verifyRealmToken<K extends 'node' | 'identity' | 'interest'> (
   if (!cached) {
     opts.cache?.set(kind, realm.id, hashHex, claims, claims.exp)
   }
-  return { token, hash, claims, issuer: claims.iss, selfIssued }
+  return {
+    token,
+    get hash () { return (hash ??= tokenHash(token)) },
+    claims,
+    issuer: claims.iss,
+    selfIssued
+  }
 }
 
 /**
