@@ -174,8 +174,13 @@ describe('realm membership across OS processes', { timeout: 600_000 }, () => {
   step('4. a node killed with SIGKILL rejoins from its data dir, without token or realm flags', async () => {
     const victim = daemons.get('N1')
     assert.ok(victim != null)
+    const killedAt = Date.now()
     victim.kill('SIGKILL')
     assert.equal((await victim.waitForExit(STEP_MS)).signal, 'SIGKILL')
+    // no LEAVE from a killed process: the leader notices the connection drop and lets the member go
+    const [, reason] = await leader.waitForLine(new RegExp(`^member left ${members.get('N1') ?? '?'}: (\\S+)`), STEP_MS)
+    console.log(`# the leader dropped the SIGKILLed node after ${Date.now() - killedAt} ms (reason ${reason})`)
+    assert.ok(reason === 'disconnect' || reason === 'timeout', reason)
     const restarted = procs.start('N1 again', ['node', 'start', '--dir', dir('N1'), '--config', config])
     daemons.set('N1', restarted)
     const [, peerId] = await restarted.waitForLine(/^peer id (\S+)$/, STEP_MS)
