@@ -4,14 +4,17 @@
  * the protocol that receives the message.
  */
 import { MalformedFrameError } from './errors.js'
-import { MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_RECORDS_PER_MESSAGE, PROTOCOLS } from './protocols.js'
-import type { Hello, JoinRequest, LeaderRequest, PeerRecord, PeersRequest } from './proto/realmesh.js'
+import { MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_RECORDS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS } from './protocols.js'
+import { SubjectRequest } from './proto/realmesh.js'
+import type { DirectRequest, Hello, JoinRequest, LeaderRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest } from './proto/realmesh.js'
 
 /** a compact JWS is never longer than this on the wire */
 export const MAX_TOKEN_CHARS = 8 * 1024
 export const NONCE_BYTES = 16
 export const SIGNATURE_BYTES = 64
 export const KEY_BYTES = 32
+/** message ids, sessions and direct request ids */
+export const ID_BYTES = 16
 
 function fail (protocol: string, detail: string): never {
   throw new MalformedFrameError(protocol, detail)
@@ -65,4 +68,60 @@ export function checkLeaderRequest (request: LeaderRequest): void {
   }
   if (request.identityToken.length > MAX_TOKEN_CHARS) fail(p, 'identity_token too long')
   if (request.requestId.length > 128) fail(p, 'request_id too long')
+}
+
+export function checkSubjectRequest (request: SubjectRequest): void {
+  const p = PROTOCOLS.subject
+  checkToken(p, 'interest_token', request.interestToken)
+  if (request.key.byteLength !== KEY_BYTES) fail(p, `key must be ${KEY_BYTES} bytes, got ${request.key.byteLength}`)
+  if (request.type === SubjectRequest.Type.WITHDRAW) return
+  checkToken(p, 'identity_token', request.identityToken)
+  if (request.record == null) fail(p, 'record is missing')
+  checkPeerRecord(request.record, p)
+}
+
+export function checkMessageOpen (open: MessageOpen): void {
+  const p = PROTOCOLS.message
+  if (open.key.byteLength !== KEY_BYTES) fail(p, `key must be ${KEY_BYTES} bytes, got ${open.key.byteLength}`)
+  checkToken(p, 'interest_token', open.interestToken)
+  checkToken(p, 'identity_token', open.identityToken)
+  if (open.session.byteLength !== ID_BYTES) fail(p, `session must be ${ID_BYTES} bytes, got ${open.session.byteLength}`)
+}
+
+/** data size is the receiver's own check (it refuses a too-large message and goes on) */
+export function checkMessageData (data: MessageData): void {
+  const p = PROTOCOLS.message
+  if (data.id.byteLength !== ID_BYTES) fail(p, `id must be ${ID_BYTES} bytes, got ${data.id.byteLength}`)
+  if (data.seq <= 0n) fail(p, 'seq is missing')
+  if (data.lowSeq <= 0n || data.lowSeq > data.seq) fail(p, 'low_seq must be 1..seq')
+  if (data.expiresAtMs <= 0n) fail(p, 'expires_at_ms is missing')
+  if (utf8Length(data.replySubject) > MAX_SUBJECT_BYTES) fail(p, `reply_subject longer than ${MAX_SUBJECT_BYTES} bytes`)
+}
+
+export function checkMessageReply (reply: MessageReply): void {
+  const p = PROTOCOLS.message
+  if (reply.acks.length > MAX_ACKS_PER_REPLY) fail(p, `${reply.acks.length} acks, at most ${MAX_ACKS_PER_REPLY}`)
+  for (const ack of reply.acks) {
+    if (ack.seq <= 0n) fail(p, 'ack.seq is missing')
+    if (ack.code.length > 64) fail(p, 'ack.code longer than 64 characters')
+  }
+}
+
+export function checkDirectRequest (request: DirectRequest): void {
+  if (request.id.byteLength !== ID_BYTES) fail(PROTOCOLS.direct, `id must be ${ID_BYTES} bytes, got ${request.id.byteLength}`)
+}
+
+/** Checks a subject name (or reply subject): 1..MAX_SUBJECT_BYTES UTF-8 bytes; returns it. */
+export function checkSubjectName (subject: string, field = 'subject'): string {
+  if (typeof subject !== 'string' || subject.length === 0) throw new MalformedFrameError(PROTOCOLS.subject, `${field} must be a non-empty string`)
+  if (utf8Length(subject) > MAX_SUBJECT_BYTES) throw new MalformedFrameError(PROTOCOLS.subject, `${field} is longer than ${MAX_SUBJECT_BYTES} bytes`)
+  return subject
+}
+
+const encoder = new TextEncoder()
+
+function utf8Length (text: string): number {
+  // at most 3 bytes per UTF-16 unit: skip the encoding when the answer is clear anyway
+  if (text.length * 3 <= MAX_SUBJECT_BYTES) return text.length
+  return encoder.encode(text).byteLength
 }

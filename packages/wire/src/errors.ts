@@ -52,6 +52,38 @@ export const WireErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** too many pending joins/handshakes */
   BUSY: 'BUSY',
+  /** an interest token names another node than the record it came with (or the stream's peer) */
+  INTEREST_NODE_MISMATCH: 'INTEREST_NODE_MISMATCH',
+  /** an interest token is for another subject key than the request's */
+  INTEREST_SUBJECT_MISMATCH: 'INTEREST_SUBJECT_MISMATCH',
+  /** an interest token is not signed by the identity its identity token names */
+  INTEREST_IDENTITY_MISMATCH: 'INTEREST_IDENTITY_MISMATCH',
+  /** this node has no interest in the subject (MATCH, message stream) */
+  SUBJECT_UNKNOWN: 'SUBJECT_UNKNOWN',
+  /** the counterpart's role does not pair with ours (two receivers, two senders) */
+  SUBJECT_ROLE_MISMATCH: 'SUBJECT_ROLE_MISMATCH',
+  /** the counterpart is outside the audience of an interest */
+  SUBJECT_AUDIENCE: 'SUBJECT_AUDIENCE',
+  /** the subject's authorize callback refused the counterpart */
+  SUBJECT_UNAUTHORIZED: 'SUBJECT_UNAUTHORIZED',
+  /** no coordinator accepted the interest in time */
+  SUBJECT_REGISTER_FAILED: 'SUBJECT_REGISTER_FAILED',
+  /** message (or direct request) data above the limit */
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
+  /** the message's time to live ended before it was delivered */
+  MESSAGE_EXPIRED: 'MESSAGE_EXPIRED',
+  /** the message was sent max-retries times without an ack */
+  MESSAGE_RETRIES_EXHAUSTED: 'MESSAGE_RETRIES_EXHAUSTED',
+  /** the cache of messages waiting for a receiver is full (policy whenFull: reject) */
+  MESSAGE_CACHE_FULL: 'MESSAGE_CACHE_FULL',
+  /** the message was purged from a full cache before any receiver was matched */
+  MESSAGE_PURGED: 'MESSAGE_PURGED',
+  /** the receiving application refused the message (its handler threw, or msg.reject()) */
+  APP_REJECTED: 'APP_REJECTED',
+  /** the receiver went away (left the realm, or withdrew its interest) before it acked */
+  RECEIVER_GONE: 'RECEIVER_GONE',
+  /** the receiving node has no request handler (node.onRequest) */
+  NO_HANDLER: 'NO_HANDLER',
   /** the receiving side failed for a reason of its own */
   INTERNAL: 'INTERNAL'
 } as const

@@ -15,6 +15,11 @@ export interface FramesInit {
   protocol: string
   /** largest frame accepted, in bytes (see FRAME_LIMITS) */
   maxSize: number
+  /**
+   * most bytes buffered from the stream before they are read (a frame being received, and frames
+   * that arrived behind it); more aborts the stream. @default max(4 MiB, 2 x maxSize)
+   */
+  maxBufferSize?: number
 }
 
 /**
@@ -33,7 +38,7 @@ export class Frames {
     this.stream = stream
     this.protocol = init.protocol
     this.maxSize = init.maxSize
-    this.lp = lpStream(stream, { maxDataLength: init.maxSize })
+    this.lp = lpStream(stream, { maxDataLength: init.maxSize, maxBufferSize: init.maxBufferSize ?? Math.max(4 * 1024 * 1024, 2 * init.maxSize) })
   }
 
   async read<T> (codec: MessageCodec<T>, options?: AbortOptions): Promise<T> {

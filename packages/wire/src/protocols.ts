@@ -14,7 +14,13 @@ export const PROTOCOLS = {
   handshake: '/realmesh/handshake/1',
   join: '/realmesh/join/1',
   peers: '/realmesh/peers/1',
-  leader: '/realmesh/leader/1'
+  leader: '/realmesh/leader/1',
+  /** interest registration with subject coordinators, and their MATCH notifications */
+  subject: '/realmesh/subject/1',
+  /** subject messages, sender node -> receiver node, one long-lived stream per subject */
+  message: '/realmesh/message/1',
+  /** node.send(): one request, one response */
+  direct: '/realmesh/direct/1'
 } as const
 
 export type ProtocolName = keyof typeof PROTOCOLS
@@ -29,6 +35,33 @@ export function broadcastTopic (realmId: string): string {
   return `realmesh/${realmId}/broadcast/1`
 }
 
+/** Largest subject message data a subscription or publication may allow (`maxMessageBytes`), in bytes. */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
+/** Default largest subject message data, in bytes. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024
+
+/** Largest node.send() request or response data, in bytes. */
+export const MAX_DIRECT_BYTES = 1024 * 1024
+
+/** What a frame holds besides its data (id, seq, reply subject, ...): a frame may be this much larger. */
+export const MESSAGE_FRAME_SLACK = 4 * 1024
+
+/** Longest subject name (and reply subject), in UTF-8 bytes. */
+export const MAX_SUBJECT_BYTES = 256
+
+/** Most acks in one MessageReply. */
+export const MAX_ACKS_PER_REPLY = 1024
+
+/**
+ * Most messages a sender has in flight (sent, not acked) per receiver, and so the receiver's
+ * reorder window: a seq this far beyond the next one expected is a protocol violation.
+ */
+export const MESSAGE_WINDOW = 1024
+
+/** Most message data a sender has in flight per receiver, in bytes (always at least one message). */
+export const MESSAGE_WINDOW_BYTES = 8 * 1024 * 1024
+
 /**
  * Largest frame (one length-prefixed protobuf message) accepted per protocol, in bytes. A larger
  * length prefix is refused before any of the frame is buffered (FRAME_TOO_LARGE).
@@ -40,7 +73,13 @@ export const FRAME_LIMITS: Record<ProtocolName, number> = {
   join: 16 * 1024,
   // up to MAX_RECORDS_PER_MESSAGE records of ~2 KiB each
   peers: 256 * 1024,
-  leader: 16 * 1024
+  leader: 16 * 1024,
+  // two tokens and a peer record: well under 16 KiB; the rest is room for larger identity tokens
+  subject: 64 * 1024,
+  // the largest message data a receiver may accept, plus the rest of a MessageData frame; each
+  // receiver announces its own (smaller) limit in its first MessageReply
+  message: MAX_MESSAGE_BYTES + MESSAGE_FRAME_SLACK,
+  direct: MAX_DIRECT_BYTES + MESSAGE_FRAME_SLACK
 }
 
 /** Largest broadcast payload (the data, not counting the token), in bytes. */
@@ -61,5 +100,11 @@ export const TIMEOUTS = {
   handshake: 30_000,
   join: 30_000,
   peers: 10_000,
-  leader: 30_000
+  leader: 30_000,
+  /** one REGISTER / WITHDRAW / MATCH exchange */
+  subject: 10_000,
+  /** from opening a message stream to the receiver's first MessageReply */
+  message: 10_000,
+  /** one node.send() exchange, including the remote application's answer */
+  direct: 30_000
 } as const

@@ -2,7 +2,7 @@
 // vectors.test.ts checks that encoding the same inputs still gives the stored bytes.
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { Hello, HandshakeReply, HandshakeDone, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse, Broadcast } from '../src/index.js'
+import { Hello, HandshakeReply, HandshakeDone, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse, Broadcast, SubjectRequest, SubjectResponse, MessageOpen, MessageData, MessageReply, MessageAck, DirectRequest, DirectResponse } from '../src/index.js'
 import { handshakeSigningBytes, peerRecordSigningBytes, joinProofBytes } from '../src/index.js'
 import type { MessageCodec } from '../src/index.js'
 import type { PeerId } from '@libp2p/interface'
@@ -32,7 +32,18 @@ export const messageCases: Array<MessageCase<any>> = [
   { name: 'PeersResponse', codec: PeersResponse, message: { records: [record] } },
   { name: 'LeaderRequest.token', codec: LeaderRequest, message: { type: LeaderRequest.Type.TOKEN, joinProof: bytes(32, 6), ttlSeconds: 86400, attributes: new Map([['hostname', 'n1']]), identityToken: '', requestId: '' } },
   { name: 'Broadcast', codec: Broadcast, message: { nodeToken: 'a.b.c', data: Uint8Array.from([104, 105]) } },
-  { name: 'LeaderResponse.pending', codec: LeaderResponse, message: { status: LeaderResponse.Status.PENDING, token: '', requestId: 'r-1', code: 'TOKEN_REQUEST_PENDING', reason: 'waiting for approval', retryAfterMs: 5000 } }
+  { name: 'LeaderResponse.pending', codec: LeaderResponse, message: { status: LeaderResponse.Status.PENDING, token: '', requestId: 'r-1', code: 'TOKEN_REQUEST_PENDING', reason: 'waiting for approval', retryAfterMs: 5000 } },
+  { name: 'SubjectRequest.register', codec: SubjectRequest, message: { type: SubjectRequest.Type.REGISTER, interestToken: 'i.n.t', identityToken: 'a.b.c', record, key: bytes(32, 9) } },
+  { name: 'SubjectRequest.match', codec: SubjectRequest, message: { type: SubjectRequest.Type.MATCH, interestToken: 'i.n.t', identityToken: 'a.b.c', record, key: bytes(32, 9) } },
+  { name: 'SubjectRequest.withdraw', codec: SubjectRequest, message: { type: SubjectRequest.Type.WITHDRAW, interestToken: 'i.n.t', identityToken: '', key: bytes(32, 9) } },
+  { name: 'SubjectResponse.error', codec: SubjectResponse, message: { error: { code: 'INTEREST_NODE_MISMATCH', reason: 'the interest names another node' } } },
+  { name: 'MessageOpen', codec: MessageOpen, message: { key: bytes(32, 9), interestToken: 'i.n.t', identityToken: 'a.b.c', session: bytes(16, 10) } },
+  { name: 'MessageData', codec: MessageData, message: { id: bytes(16, 11), seq: 7n, data: Uint8Array.from([104, 105]), ack: MessageData.AckMode.DESTINATION, replySubject: 'replies', expiresAtMs: 1700000030000n, lowSeq: 5n } },
+  { name: 'MessageReply.open', codec: MessageReply, message: { maxData: 1048576, acks: [] } },
+  { name: 'MessageReply.acks', codec: MessageReply, message: { maxData: 0, acks: [{ seq: 5n, id: bytes(16, 11), status: MessageAck.Status.DELIVERED, code: '' }, { seq: 6n, id: bytes(16, 12), status: MessageAck.Status.REJECTED, code: 'MESSAGE_TOO_LARGE' }] } },
+  { name: 'MessageReply.error', codec: MessageReply, message: { error: { code: 'SUBJECT_UNAUTHORIZED', reason: 'not on the list' }, maxData: 0, acks: [] } },
+  { name: 'DirectRequest', codec: DirectRequest, message: { id: bytes(16, 13), data: Uint8Array.from([1, 2, 3]) } },
+  { name: 'DirectResponse.error', codec: DirectResponse, message: { data: new Uint8Array(0), error: { code: 'NO_HANDLER', reason: 'no request handler' } } }
 ]
 
 export async function signingCases (): Promise<Array<{ name: string, bytes: Uint8Array }>> {

@@ -2224,3 +2224,1303 @@ export namespace Broadcast {
     return streamMessage(buf, Broadcast.codec(), opts)
   }
 }
+
+export interface SubjectRequest {
+  type: SubjectRequest.Type
+  interestToken: string
+  identityToken: string
+  record?: PeerRecord
+  key: Uint8Array<ArrayBuffer>
+}
+
+export namespace SubjectRequest {
+  export enum Type {
+    REGISTER = 'REGISTER',
+    WITHDRAW = 'WITHDRAW',
+    MATCH = 'MATCH'
+  }
+
+  enum __TypeValues {
+    REGISTER = 0,
+    WITHDRAW = 1,
+    MATCH = 2
+  }
+
+  export namespace Type {
+    export const codec = (): Codec<Type> => {
+      return enumeration<Type>(__TypeValues)
+    }
+  }
+
+  let _codec: Codec<SubjectRequest>
+
+  export const codec = (): Codec<SubjectRequest> => {
+    if (_codec == null) {
+      _codec = message<SubjectRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.type != null && __TypeValues[obj.type] !== 0) {
+          w.uint32(8)
+          SubjectRequest.Type.codec().encode(obj.type, w)
+        }
+
+        if ((obj.interestToken != null && obj.interestToken !== '')) {
+          w.uint32(18)
+          w.string(obj.interestToken)
+        }
+
+        if ((obj.identityToken != null && obj.identityToken !== '')) {
+          w.uint32(26)
+          w.string(obj.identityToken)
+        }
+
+        if (obj.record != null) {
+          w.uint32(34)
+          PeerRecord.codec().encode(obj.record, w)
+        }
+
+        if ((obj.key != null && obj.key.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.key)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          type: Type.REGISTER,
+          interestToken: '',
+          identityToken: '',
+          key: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.type = SubjectRequest.Type.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.interestToken = reader.string()
+              break
+            }
+            case 3: {
+              obj.identityToken = reader.string()
+              break
+            }
+            case 4: {
+              obj.record = PeerRecord.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.record
+              })
+              break
+            }
+            case 5: {
+              obj.key = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.type`,
+                value: SubjectRequest.Type.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.interestToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.identityToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield * PeerRecord.codec().stream(reader, reader.uint32(), `${prefix}.record`, {
+                limits: opts.limits?.record
+              })
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.key`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SubjectRequestTypeFieldEvent {
+    field: '$.type'
+    value: SubjectRequest.Type
+  }
+
+  export interface SubjectRequestInterestTokenFieldEvent {
+    field: '$.interestToken'
+    value: string
+  }
+
+  export interface SubjectRequestIdentityTokenFieldEvent {
+    field: '$.identityToken'
+    value: string
+  }
+
+  export interface SubjectRequestRecordNodeTokenFieldEvent {
+    field: '$.record.nodeToken'
+    value: string
+  }
+
+  export interface SubjectRequestRecordAddrsFieldEvent {
+    field: '$.record.addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SubjectRequestRecordSeqFieldEvent {
+    field: '$.record.seq'
+    value: bigint
+  }
+
+  export interface SubjectRequestRecordSignatureFieldEvent {
+    field: '$.record.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SubjectRequestKeyFieldEvent {
+    field: '$.key'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SubjectRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SubjectRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SubjectRequest>): SubjectRequest {
+    return decodeMessage(buf, SubjectRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SubjectRequest>): Generator<SubjectRequestTypeFieldEvent | SubjectRequestInterestTokenFieldEvent | SubjectRequestIdentityTokenFieldEvent | SubjectRequestRecordNodeTokenFieldEvent | SubjectRequestRecordAddrsFieldEvent | SubjectRequestRecordSeqFieldEvent | SubjectRequestRecordSignatureFieldEvent | SubjectRequestKeyFieldEvent> {
+    return streamMessage(buf, SubjectRequest.codec(), opts)
+  }
+}
+
+export interface SubjectResponse {
+  error?: WireError
+}
+
+export namespace SubjectResponse {
+  let _codec: Codec<SubjectResponse>
+
+  export const codec = (): Codec<SubjectResponse> => {
+    if (_codec == null) {
+      _codec = message<SubjectResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.error != null) {
+          w.uint32(10)
+          WireError.codec().encode(obj.error, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.error
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                limits: opts.limits?.error
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SubjectResponseErrorCodeFieldEvent {
+    field: '$.error.code'
+    value: string
+  }
+
+  export interface SubjectResponseErrorReasonFieldEvent {
+    field: '$.error.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<SubjectResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SubjectResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SubjectResponse>): SubjectResponse {
+    return decodeMessage(buf, SubjectResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SubjectResponse>): Generator<SubjectResponseErrorCodeFieldEvent | SubjectResponseErrorReasonFieldEvent> {
+    return streamMessage(buf, SubjectResponse.codec(), opts)
+  }
+}
+
+export interface MessageOpen {
+  key: Uint8Array<ArrayBuffer>
+  interestToken: string
+  identityToken: string
+  session: Uint8Array<ArrayBuffer>
+}
+
+export namespace MessageOpen {
+  let _codec: Codec<MessageOpen>
+
+  export const codec = (): Codec<MessageOpen> => {
+    if (_codec == null) {
+      _codec = message<MessageOpen>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.key != null && obj.key.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.key)
+        }
+
+        if ((obj.interestToken != null && obj.interestToken !== '')) {
+          w.uint32(18)
+          w.string(obj.interestToken)
+        }
+
+        if ((obj.identityToken != null && obj.identityToken !== '')) {
+          w.uint32(26)
+          w.string(obj.identityToken)
+        }
+
+        if ((obj.session != null && obj.session.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.session)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          key: uint8ArrayAlloc(0),
+          interestToken: '',
+          identityToken: '',
+          session: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.key = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.interestToken = reader.string()
+              break
+            }
+            case 3: {
+              obj.identityToken = reader.string()
+              break
+            }
+            case 4: {
+              obj.session = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.key`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.interestToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.identityToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.session`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface MessageOpenKeyFieldEvent {
+    field: '$.key'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MessageOpenInterestTokenFieldEvent {
+    field: '$.interestToken'
+    value: string
+  }
+
+  export interface MessageOpenIdentityTokenFieldEvent {
+    field: '$.identityToken'
+    value: string
+  }
+
+  export interface MessageOpenSessionFieldEvent {
+    field: '$.session'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<MessageOpen>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, MessageOpen.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageOpen>): MessageOpen {
+    return decodeMessage(buf, MessageOpen.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageOpen>): Generator<MessageOpenKeyFieldEvent | MessageOpenInterestTokenFieldEvent | MessageOpenIdentityTokenFieldEvent | MessageOpenSessionFieldEvent> {
+    return streamMessage(buf, MessageOpen.codec(), opts)
+  }
+}
+
+export interface MessageData {
+  id: Uint8Array<ArrayBuffer>
+  seq: bigint
+  data: Uint8Array<ArrayBuffer>
+  ack: MessageData.AckMode
+  replySubject: string
+  expiresAtMs: bigint
+  lowSeq: bigint
+}
+
+export namespace MessageData {
+  export enum AckMode {
+    NONE = 'NONE',
+    DESTINATION = 'DESTINATION',
+    APP = 'APP'
+  }
+
+  enum __AckModeValues {
+    NONE = 0,
+    DESTINATION = 1,
+    APP = 2
+  }
+
+  export namespace AckMode {
+    export const codec = (): Codec<AckMode> => {
+      return enumeration<AckMode>(__AckModeValues)
+    }
+  }
+
+  let _codec: Codec<MessageData>
+
+  export const codec = (): Codec<MessageData> => {
+    if (_codec == null) {
+      _codec = message<MessageData>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.id != null && obj.id.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.id)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.seq)
+        }
+
+        if ((obj.data != null && obj.data.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.data)
+        }
+
+        if (obj.ack != null && __AckModeValues[obj.ack] !== 0) {
+          w.uint32(32)
+          MessageData.AckMode.codec().encode(obj.ack, w)
+        }
+
+        if ((obj.replySubject != null && obj.replySubject !== '')) {
+          w.uint32(42)
+          w.string(obj.replySubject)
+        }
+
+        if ((obj.expiresAtMs != null && obj.expiresAtMs !== 0n)) {
+          w.uint32(48)
+          w.uint64(obj.expiresAtMs)
+        }
+
+        if ((obj.lowSeq != null && obj.lowSeq !== 0n)) {
+          w.uint32(56)
+          w.uint64(obj.lowSeq)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          id: uint8ArrayAlloc(0),
+          seq: 0n,
+          data: uint8ArrayAlloc(0),
+          ack: AckMode.NONE,
+          replySubject: '',
+          expiresAtMs: 0n,
+          lowSeq: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.id = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.seq = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.data = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.ack = MessageData.AckMode.codec().decode(reader)
+              break
+            }
+            case 5: {
+              obj.replySubject = reader.string()
+              break
+            }
+            case 6: {
+              obj.expiresAtMs = reader.uint64()
+              break
+            }
+            case 7: {
+              obj.lowSeq = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.data`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.ack`,
+                value: MessageData.AckMode.codec().decode(reader)
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.replySubject`,
+                value: reader.string()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.expiresAtMs`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.lowSeq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface MessageDataIdFieldEvent {
+    field: '$.id'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MessageDataSeqFieldEvent {
+    field: '$.seq'
+    value: bigint
+  }
+
+  export interface MessageDataDataFieldEvent {
+    field: '$.data'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MessageDataAckFieldEvent {
+    field: '$.ack'
+    value: MessageData.AckMode
+  }
+
+  export interface MessageDataReplySubjectFieldEvent {
+    field: '$.replySubject'
+    value: string
+  }
+
+  export interface MessageDataExpiresAtMsFieldEvent {
+    field: '$.expiresAtMs'
+    value: bigint
+  }
+
+  export interface MessageDataLowSeqFieldEvent {
+    field: '$.lowSeq'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<MessageData>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, MessageData.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageData>): MessageData {
+    return decodeMessage(buf, MessageData.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageData>): Generator<MessageDataIdFieldEvent | MessageDataSeqFieldEvent | MessageDataDataFieldEvent | MessageDataAckFieldEvent | MessageDataReplySubjectFieldEvent | MessageDataExpiresAtMsFieldEvent | MessageDataLowSeqFieldEvent> {
+    return streamMessage(buf, MessageData.codec(), opts)
+  }
+}
+
+export interface MessageAck {
+  seq: bigint
+  id: Uint8Array<ArrayBuffer>
+  status: MessageAck.Status
+  code: string
+}
+
+export namespace MessageAck {
+  export enum Status {
+    DELIVERED = 'DELIVERED',
+    REJECTED = 'REJECTED'
+  }
+
+  enum __StatusValues {
+    DELIVERED = 0,
+    REJECTED = 1
+  }
+
+  export namespace Status {
+    export const codec = (): Codec<Status> => {
+      return enumeration<Status>(__StatusValues)
+    }
+  }
+
+  let _codec: Codec<MessageAck>
+
+  export const codec = (): Codec<MessageAck> => {
+    if (_codec == null) {
+      _codec = message<MessageAck>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.seq != null && obj.seq !== 0n)) {
+          w.uint32(8)
+          w.uint64(obj.seq)
+        }
+
+        if ((obj.id != null && obj.id.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.id)
+        }
+
+        if (obj.status != null && __StatusValues[obj.status] !== 0) {
+          w.uint32(24)
+          MessageAck.Status.codec().encode(obj.status, w)
+        }
+
+        if ((obj.code != null && obj.code !== '')) {
+          w.uint32(34)
+          w.string(obj.code)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          seq: 0n,
+          id: uint8ArrayAlloc(0),
+          status: Status.DELIVERED,
+          code: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.seq = reader.uint64()
+              break
+            }
+            case 2: {
+              obj.id = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.status = MessageAck.Status.codec().decode(reader)
+              break
+            }
+            case 4: {
+              obj.code = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.status`,
+                value: MessageAck.Status.codec().decode(reader)
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.code`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface MessageAckSeqFieldEvent {
+    field: '$.seq'
+    value: bigint
+  }
+
+  export interface MessageAckIdFieldEvent {
+    field: '$.id'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MessageAckStatusFieldEvent {
+    field: '$.status'
+    value: MessageAck.Status
+  }
+
+  export interface MessageAckCodeFieldEvent {
+    field: '$.code'
+    value: string
+  }
+
+  export function encode (obj: Partial<MessageAck>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, MessageAck.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageAck>): MessageAck {
+    return decodeMessage(buf, MessageAck.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageAck>): Generator<MessageAckSeqFieldEvent | MessageAckIdFieldEvent | MessageAckStatusFieldEvent | MessageAckCodeFieldEvent> {
+    return streamMessage(buf, MessageAck.codec(), opts)
+  }
+}
+
+export interface MessageReply {
+  error?: WireError
+  maxData: number
+  acks: MessageAck[]
+}
+
+export namespace MessageReply {
+  let _codec: Codec<MessageReply>
+
+  export const codec = (): Codec<MessageReply> => {
+    if (_codec == null) {
+      _codec = message<MessageReply>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.error != null) {
+          w.uint32(10)
+          WireError.codec().encode(obj.error, w)
+        }
+
+        if ((obj.maxData != null && obj.maxData !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.maxData)
+        }
+
+        if (obj.acks != null && obj.acks.length > 0) {
+          for (const value of obj.acks) {
+            w.uint32(26)
+            MessageAck.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          maxData: 0,
+          acks: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.error
+              })
+              break
+            }
+            case 2: {
+              obj.maxData = reader.uint32()
+              break
+            }
+            case 3: {
+              if (opts.limits?.acks != null && obj.acks.length === opts.limits.acks) {
+                throw new MaxLengthError('Decode error - repeated field "acks" had too many elements')
+              }
+
+              obj.acks.push(MessageAck.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.acks$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          acks: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                limits: opts.limits?.error
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.maxData`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.acks != null && obj.acks === opts.limits.acks) {
+                throw new MaxLengthError('Streaming decode error - repeated field "acks" had too many elements')
+              }
+
+              for (const evt of MessageAck.codec().stream(reader, reader.uint32(), `${prefix}.acks[]`, {
+                limits: opts.limits?.acks$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.acks
+                }
+              }
+
+              obj.acks++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface MessageReplyErrorCodeFieldEvent {
+    field: '$.error.code'
+    value: string
+  }
+
+  export interface MessageReplyErrorReasonFieldEvent {
+    field: '$.error.reason'
+    value: string
+  }
+
+  export interface MessageReplyMaxDataFieldEvent {
+    field: '$.maxData'
+    value: number
+  }
+
+  export interface MessageReplyAcksSeqFieldEvent {
+    field: '$.acks[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface MessageReplyAcksIdFieldEvent {
+    field: '$.acks[].id'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface MessageReplyAcksStatusFieldEvent {
+    field: '$.acks[].status'
+    value: MessageAck.Status
+    index: number
+  }
+
+  export interface MessageReplyAcksCodeFieldEvent {
+    field: '$.acks[].code'
+    value: string
+    index: number
+  }
+
+  export function encode (obj: Partial<MessageReply>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, MessageReply.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageReply>): MessageReply {
+    return decodeMessage(buf, MessageReply.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageReply>): Generator<MessageReplyErrorCodeFieldEvent | MessageReplyErrorReasonFieldEvent | MessageReplyMaxDataFieldEvent | MessageReplyAcksSeqFieldEvent | MessageReplyAcksIdFieldEvent | MessageReplyAcksStatusFieldEvent | MessageReplyAcksCodeFieldEvent> {
+    return streamMessage(buf, MessageReply.codec(), opts)
+  }
+}
+
+export interface DirectRequest {
+  id: Uint8Array<ArrayBuffer>
+  data: Uint8Array<ArrayBuffer>
+}
+
+export namespace DirectRequest {
+  let _codec: Codec<DirectRequest>
+
+  export const codec = (): Codec<DirectRequest> => {
+    if (_codec == null) {
+      _codec = message<DirectRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.id != null && obj.id.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.id)
+        }
+
+        if ((obj.data != null && obj.data.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.data)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          id: uint8ArrayAlloc(0),
+          data: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.id = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.data = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.data`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DirectRequestIdFieldEvent {
+    field: '$.id'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface DirectRequestDataFieldEvent {
+    field: '$.data'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<DirectRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DirectRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DirectRequest>): DirectRequest {
+    return decodeMessage(buf, DirectRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DirectRequest>): Generator<DirectRequestIdFieldEvent | DirectRequestDataFieldEvent> {
+    return streamMessage(buf, DirectRequest.codec(), opts)
+  }
+}
+
+export interface DirectResponse {
+  data: Uint8Array<ArrayBuffer>
+  error?: WireError
+}
+
+export namespace DirectResponse {
+  let _codec: Codec<DirectResponse>
+
+  export const codec = (): Codec<DirectResponse> => {
+    if (_codec == null) {
+      _codec = message<DirectResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.data != null && obj.data.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.data)
+        }
+
+        if (obj.error != null) {
+          w.uint32(18)
+          WireError.codec().encode(obj.error, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          data: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.data = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.error
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.data`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield * WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                limits: opts.limits?.error
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DirectResponseDataFieldEvent {
+    field: '$.data'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface DirectResponseErrorCodeFieldEvent {
+    field: '$.error.code'
+    value: string
+  }
+
+  export interface DirectResponseErrorReasonFieldEvent {
+    field: '$.error.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<DirectResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DirectResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DirectResponse>): DirectResponse {
+    return decodeMessage(buf, DirectResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DirectResponse>): Generator<DirectResponseDataFieldEvent | DirectResponseErrorCodeFieldEvent | DirectResponseErrorReasonFieldEvent> {
+    return streamMessage(buf, DirectResponse.codec(), opts)
+  }
+}
