@@ -6,6 +6,8 @@ import type { BackoffInit } from './util/backoff.js'
 import type { GuardInit } from './security/guard.js'
 import type { KeepaliveInit } from './membership/liveness.js'
 import type { NeighbourhoodInit } from './membership/neighbourhood.js'
+import type { SubjectsInit } from './subjects/subjects.js'
+import type { MessagingInit } from './messaging/messaging.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { RealmDescriptor } from '@realmesh/token'
 
@@ -33,6 +35,11 @@ export interface RealmNodeInit {
    * itself; it must name this node's fingerprint. @default the node token (node = identity)
    */
   identityToken?: string
+  /**
+   * The key of the identity in `identityToken`: interest tokens are signed with it. Required for
+   * subjects when `identityToken` is given. @default the node key (node = identity)
+   */
+  identityKey?: PrivateKey
   /** how to ask the leader for a node token when `nodeToken` is not given */
   tokenRequest?: TokenRequestInit
   /** @default ['/ip4/127.0.0.1/tcp/0'] */
@@ -71,6 +78,10 @@ export interface RealmNodeInit {
   keepalive?: KeepaliveInit
   /** abuse control: scores, ban threshold and duration, ban storage, rate limits */
   guard?: GuardInit
+  /** subjects: replicas (R), coordinator bounds, lookup timeout */
+  subjects?: SubjectsInit
+  /** subject messages: ack timeout, stream reopening backoff, registration timeout */
+  messaging?: MessagingInit
   /** retry policy for bootstrap dials and token requests */
   backoff?: BackoffInit
   /** most verified tokens cached. @default 10000 */

@@ -29,6 +29,13 @@ import { Bootstrap } from './bootstrap.js'
 import { Broadcaster } from './broadcast/broadcast.js'
 import type { BroadcastMessage } from './broadcast/broadcast.js'
 import { assembleLibp2p } from './libp2p.js'
+import { assembleSubjectLayer } from './subjects/assembly.js'
+import type { Subjects, SubjectStatus } from './subjects/subjects.js'
+import type { Messaging } from './messaging/messaging.js'
+import type { SubjectMatchedDetail, SubjectRegisteredDetail } from './subjects/assembly.js'
+import type { FindCoordinatorsOptions } from './subjects/find-coordinators.js'
+import type { MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './messaging/options.js'
+import type { RequestHandler } from './messaging/direct.js'
 import { BoundedMap } from './util/bounded-map.js'
 import { backoffDelay } from './util/backoff.js'
 import { NodeStateError } from './errors.js'
@@ -73,6 +80,12 @@ export interface RealmNodeEvents {
   token: CustomEvent<string>
   /** a token request waits for the operator's approval */
   'token:pending': CustomEvent<{ requestId: string }>
+  /** a coordinator matched one of our subjects with a counterpart, which we verified and authorized */
+  'subject:matched': CustomEvent<SubjectMatchedDetail>
+  /** a subject message was delivered to this node's subscriptions */
+  message: CustomEvent<SubjectMessage>
+  /** as one of a subject's coordinators, this node stored a new or renewed interest */
+  'subject:registered': CustomEvent<SubjectRegisteredDetail>
 }
 
 export interface NodeStatus {
@@ -97,6 +110,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   readonly membership: Membership
   readonly admission: Admission
   readonly guard: Guard
+  /** subjects: this node's interests, its coordinator replica role, matched counterparts */
+  readonly subjectLayer: Subjects
+  private readonly messaging: Messaging
   private readonly init: RealmNodeInit
   private readonly now: () => number
   private readonly tokenCache: TokenCache
@@ -224,6 +240,29 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       onMessage: (message) => { this.safeDispatchEvent('broadcast', { detail: message }) },
       onInvalid: (source) => { this.guard.offence(source.toString(), 'BROADCAST_INVALID') }
     })
+    const layer = assembleSubjectLayer({
+      self: this.peerId,
+      realm: init.realm,
+      identityKey: init.identityKey ?? init.privateKey,
+      identityToken: () => init.identityToken ?? this.nodeToken,
+      ownRecord: async () => this.ownRecord(),
+      tokenCache: this.tokenCache,
+      records: this.records,
+      isRevoked,
+      skewSeconds: skew,
+      libp2p,
+      membership: this.membership,
+      guard: this.guard,
+      routingTableSize: () => this.routingTable?.size ?? 0,
+      openStream: async (peer, protocol, o) => this.openStream(peer, protocol, o),
+      running: () => this.running,
+      emit: (type, detail) => { this.safeDispatchEvent(type, { detail }) },
+      now: this.now,
+      subjects: init.subjects,
+      messaging: init.messaging
+    })
+    this.subjectLayer = layer.subjects
+    this.messaging = layer.messaging
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
       self: this.peerId,
@@ -265,6 +304,10 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.handle(PROTOCOLS.handshake, async (stream, connection) => { await this.onHandshakeStream(stream, connection) }, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.join, async (stream, connection) => { await this.onJoinStream(stream, connection) }, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.peers, this.peers.handle, { maxInboundStreams: 16 })
+    await this.handle(PROTOCOLS.subject, this.subjectLayer.handle, { maxInboundStreams: 64 })
+    // one long-lived stream per sender node and subject
+    await this.handle(PROTOCOLS.message, this.messaging.inbox.handle, { maxInboundStreams: 256, maxOutboundStreams: 256 })
+    await this.handle(PROTOCOLS.direct, this.messaging.direct.handle, { maxInboundStreams: 32 })
     this.libp2p.addEventListener('connection:open', this.onConnectionOpen)
     this.libp2p.addEventListener('connection:close', this.onConnectionClose)
     this.libp2p.addEventListener('self:peer:update', this.onSelfUpdate)
@@ -293,6 +336,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.sweepTimer.unref()
     this.liveness.start()
     this.broadcaster.start()
+    this.subjectLayer.start()
     this.bootstrap.run(this.shutdown.signal)
   }
 
@@ -304,6 +348,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.liveness.stop()
     this.neighbourhood.stop()
     this.broadcaster.stop()
+    this.messaging.stop()
+    await this.subjectLayer.stop()
     await this.leave('stopping')
     for (const timer of [...this.reapers.values(), ...this.graceTimers.values()]) clearTimeout(timer)
     this.reapers.clear()
@@ -371,6 +417,61 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
    */
   broadcastPeers (): number {
     return this.broadcaster.meshPeers()
+  }
+
+  /**
+   * Receives the messages published on `subject` (delivered in order per sender, duplicates
+   * dropped, acked per `options.ack`). Resolves once the interest is registered with at least one
+   * of the subject's coordinators (SUBJECT_REGISTER_FAILED otherwise).
+   */
+  async subscribe (subject: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+    this.assertSubjects()
+    return this.messaging.subscribe(subject, handler, options)
+  }
+
+  /**
+   * Sends `data` to every receiver matched on `subject` (the first publish registers this node as
+   * a sender; messages wait in the cache until a receiver is matched). With `ack` 'destination' or
+   * 'app' it resolves with each receiver's result; a too-large message is refused with
+   * MESSAGE_TOO_LARGE and nothing else changes.
+   */
+  async publish (subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
+    this.assertSubjects()
+    return this.messaging.publish(subject, data, options)
+  }
+
+  /** A direct request to a member; resolves with its application's answer (see onRequest). */
+  async send (peer: PeerId | string, data: Uint8Array, options: AbortOptions = {}): Promise<Uint8Array> {
+    if (!this.running) throw new NodeStateError('the node is not started')
+    return this.messaging.direct.send(typeof peer === 'string' ? peerIdFromString(peer) : peer, data, options)
+  }
+
+  /** Answers direct requests from members (undefined: none, they get NO_HANDLER). */
+  onRequest (handler: RequestHandler | undefined): void {
+    this.messaging.direct.onRequest(handler)
+  }
+
+  /** The `count` members closest to the subject's key (a kad-dht lookup), closest first. @default count = subjects.replicas */
+  async findCoordinators (subject: string, count?: number, options: FindCoordinatorsOptions = {}): Promise<string[]> {
+    if (!this.running) throw new NodeStateError('the node is not started')
+    return this.subjectLayer.findCoordinators(subject, count, options)
+  }
+
+  /** message counters since start (delivered, duplicates, rejected, streams, resent) */
+  messageStats (): MessageStats {
+    return { ...this.messaging.stats }
+  }
+
+  /** this node's subjects: role, coordinators, matched counterparts */
+  subjects (): SubjectStatus[] {
+    return this.subjectLayer.status()
+  }
+
+  private assertSubjects (): void {
+    if (!this.running) throw new NodeStateError('the node is not started')
+    if (this.init.identityToken != null && this.init.identityKey == null) {
+      throw new NodeStateError('this node uses an identity token: give its identityKey to sign interest tokens with')
+    }
   }
 
   /** Replaces the node token (a renewed one, or the first one from the leader). */

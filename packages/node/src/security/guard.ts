@@ -42,6 +42,12 @@ export function defaultRateLimits (realmId: string): Record<string, RateLimit> {
     [PROTOCOLS.join]: { perSecond: 1, burst: 5 },
     [PROTOCOLS.leader]: { perSecond: 2, burst: 10 },
     [PROTOCOLS.peers]: { perSecond: 20, burst: 60 },
+    // REGISTER / MATCH come in bursts: a node that subscribes to many subjects at once, a
+    // coordinator matching a subject with many interested nodes
+    [PROTOCOLS.subject]: { perSecond: 100, burst: 500 },
+    // message streams are long-lived, but one per sender node and subject: a burst at start
+    [PROTOCOLS.message]: { perSecond: 50, burst: 500 },
+    [PROTOCOLS.direct]: { perSecond: 20, burst: 50 },
     [kadProtocol(realmId)]: { perSecond: 100, burst: 200 },
     '/ipfs/id/1.0.0': { perSecond: 2, burst: 10 },
     '/ipfs/id/push/1.0.0': { perSecond: 2, burst: 10 },

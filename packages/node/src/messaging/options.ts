@@ -1,0 +1,154 @@
+/**
+ * Per-subject message properties, their defaults, and what subscribers and publishers get back.
+ * A subject's interest (role, audience, threshold, TTLs) is shared by everything this node does on
+ * the subject: the first subscribe() or publish() sets it, later calls only widen its role.
+ */
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES } from '@realmesh/wire'
+import type { Audience } from '@realmesh/token'
+import type { AbortOptions } from '@libp2p/interface'
+import type { AuthorizeSubject, InterestSettings } from '../subjects/local-interests.js'
+
+/** none: fire and forget; destination: acked when the receiving node hands it to its application; app: acked by the receiving application */
+export type AckMode = 'none' | 'destination' | 'app'
+
+export interface CacheOptions {
+  /** messages kept while no receiver is matched. @default 100 */
+  size?: number
+  /** which cached message goes out first once a receiver is matched. @default 'fifo' */
+  policy?: 'fifo' | 'lifo'
+  /** a full cache refuses the new message (MESSAGE_CACHE_FULL) or drops its oldest one. @default 'purge' */
+  whenFull?: 'reject' | 'purge'
+}
+
+export interface InterestOptions extends AbortOptions {
+  /** who may be matched with us. @default { kind: 'public' } */
+  audience?: Audience
+  /** runs for every counterpart before anything is exchanged with it. @default allow */
+  authorize?: AuthorizeSubject
+  /** lifetime of our interest tokens, seconds. @default 300 */
+  interestTtlSeconds?: number
+  /** how often the interest is registered again with a fresh token, ms. @default interestTtlSeconds * 1000 / 3 */
+  refreshMs?: number
+  /** messages a sender may send under one of our interest tokens before it needs a renewed one. @default 1000 */
+  threshold?: number
+}
+
+export interface SubscribeOptions extends InterestOptions {
+  /** 'both' also makes this node a sender on the subject. @default 'receiver' */
+  role?: 'receiver' | 'both'
+  /** how this subscription acks messages a sender wants acked ('none' acks as 'destination'). @default 'destination' */
+  ack?: AckMode
+  /** largest message data accepted, bytes (at most 4 MiB). @default 1048576 */
+  maxMessageBytes?: number
+}
+
+/**
+ * `signal` bounds the wait for the interest's first registration (subscribe, first publish) and,
+ * for publish, the wait for the result (the message itself goes on until it is settled).
+ */
+export interface PublishOptions extends InterestOptions {
+  /** @default 'none' */
+  ack?: AckMode
+  /** how long the message may take to be delivered, ms (cache included). @default 30000 */
+  ttlMs?: number
+  /** resends on a new stream before the message is given up. @default 10 */
+  maxRetries?: number
+  /** a subject the receiver may answer on */
+  replySubject?: string
+  /** largest message data this node publishes on the subject, bytes (at most 4 MiB; set by the first publish). @default 1048576 */
+  maxMessageBytes?: number
+  /** messages published before any receiver is matched (set by the first publish) */
+  cache?: CacheOptions
+}
+
+export interface SubjectMessage {
+  subject: string
+  /** hex of the message's 16-byte id */
+  id: string
+  /** the sender's identity */
+  from: string
+  /** the sender's node */
+  peer: string
+  /** its place in the sender's order (per sender node and subject) */
+  seq: number
+  data: Uint8Array
+  replySubject?: string
+  /** how the sender wants it acked (after this subscription's own mode is applied) */
+  ack: AckMode
+  /** ack mode 'app': acknowledge now rather than when the handler resolves */
+  accept: () => void
+  /** ack mode 'app': refuse it (the sender gets 'rejected' with `code`, default APP_REJECTED) */
+  reject: (code?: string) => void
+}
+
+/** Called for every message, in order per sender; with ack 'app' its promise settling is the ack. */
+export type MessageHandler = (message: SubjectMessage) => void | Promise<void>
+
+export interface DeliveryResult {
+  /** the receiver's identity */
+  receiver: string
+  /** its node */
+  peer: string
+  status: 'delivered' | 'expired' | 'rejected'
+  code?: string
+}
+
+export interface PublishResult {
+  id: string
+  /** the message waited in the cache for a receiver */
+  cached: boolean
+  /** ack 'none': how many receivers it went to */
+  sent?: number
+  /** ack 'destination' / 'app': one result per receiver it went to */
+  results?: DeliveryResult[]
+  /** the message never left the cache: MESSAGE_EXPIRED or MESSAGE_PURGED */
+  code?: string
+}
+
+export interface Subscription {
+  readonly subject: string
+  unsubscribe: () => Promise<void>
+}
+
+/** counters since start, for diagnostics and tests */
+export interface MessageStats {
+  /** messages handed to this node's subscriptions */
+  delivered: number
+  /** arrivals dropped as duplicates (and acked again) */
+  duplicates: number
+  /** arrivals refused (too large, expired, refused by the application) */
+  rejected: number
+  /** message streams opened to this node by senders */
+  streams: number
+  /** messages this node sent again on a new stream (no ack on the old one) */
+  resent: number
+}
+
+export const DEFAULTS = {
+  interestTtlSeconds: 300,
+  threshold: 1000,
+  ttlMs: 30_000,
+  maxRetries: 10,
+  cache: { size: 100, policy: 'fifo', whenFull: 'purge' }
+} as const
+
+export function interestSettings (options: InterestOptions): InterestSettings {
+  const ttlSeconds = positive(options.interestTtlSeconds ?? DEFAULTS.interestTtlSeconds, 'interestTtlSeconds')
+  return {
+    audience: options.audience ?? { kind: 'public' },
+    threshold: positive(options.threshold ?? DEFAULTS.threshold, 'threshold'),
+    ttlSeconds,
+    refreshMs: positive(options.refreshMs ?? Math.floor(ttlSeconds * 1000 / 3), 'refreshMs')
+  }
+}
+
+export function maxMessageBytes (value: number | undefined): number {
+  const max = value ?? DEFAULT_MAX_MESSAGE_BYTES
+  if (!Number.isInteger(max) || max < 1 || max > MAX_MESSAGE_BYTES) throw new RangeError(`maxMessageBytes must be an integer in 1..${MAX_MESSAGE_BYTES}, got ${max}`)
+  return max
+}
+
+export function positive (value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${value}`)
+  return value
+}

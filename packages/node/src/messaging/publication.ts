@@ -1,0 +1,168 @@
+/**
+ * This node as a sender on one subject: a link per matched receiver, and the cache for messages
+ * published before any receiver is matched (handed to the first receivers matched). publish()
+ * settles once every receiver it went to has a result (with acks), or at once (without).
+ */
+import { randomBytes } from 'node:crypto'
+import { WireErrorCode } from '@realmesh/wire'
+import { MessageCache } from './message-cache.js'
+import { MessageTooLargeError } from './errors.js'
+import { SenderLink } from './sender-link.js'
+import type { CacheOptions, DeliveryResult, PublishOptions, PublishResult } from './options.js'
+import type { SenderLinkDeps } from './sender-link.js'
+import type { DropCode } from './message-cache.js'
+import type { VerifiedInterest } from '../subjects/interest-verifier.js'
+
+interface Pending {
+  id: Uint8Array<ArrayBuffer>
+  data: Uint8Array<ArrayBuffer>
+  options: Required<Pick<PublishOptions, 'ack' | 'maxRetries'>> & { replySubject: string }
+  expiresAt: number
+  resolve: (result: PublishResult) => void
+  cached: boolean
+}
+
+export interface PublicationDeps {
+  now: () => number
+  /** what every link of this publication shares (key, tokens, open, timers, counters) */
+  link: Omit<SenderLinkDeps, 'onRefused'>
+  /** the receiver refused us for good: forget it as a counterpart */
+  forget: (receiver: VerifiedInterest) => void
+}
+
+export class Publication {
+  readonly subject: string
+  readonly maxMessageBytes: number
+  private readonly links = new Map<string, SenderLink>()
+  private readonly cache: MessageCache<Pending>
+  private readonly deps: PublicationDeps
+  private cacheTimer: ReturnType<typeof setTimeout> | undefined
+
+  constructor (subject: string, maxMessageBytes: number, cache: CacheOptions, deps: PublicationDeps) {
+    this.subject = subject
+    this.maxMessageBytes = maxMessageBytes
+    this.deps = deps
+    this.cache = new MessageCache<Pending>(cache, (item, code) => { this.dropped(item, code) })
+  }
+
+  get receivers (): number {
+    return this.links.size
+  }
+
+  async publish (data: Uint8Array, options: PublishOptions, ttlMs: number): Promise<PublishResult> {
+    if (data.byteLength > this.maxMessageBytes) throw new MessageTooLargeError(data.byteLength, this.maxMessageBytes)
+    const ack = options.ack ?? 'none'
+    const now = this.deps.now()
+    return new Promise<PublishResult>((resolve, reject) => {
+      const pending: Pending = {
+        id: Uint8Array.from(randomBytes(16)),
+        data: Uint8Array.from(data),
+        options: { ack, maxRetries: options.maxRetries ?? 10, replySubject: options.replySubject ?? '' },
+        expiresAt: now + ttlMs,
+        resolve,
+        cached: false
+      }
+      this.prune()
+      if (this.links.size > 0) {
+        this.dispatch(pending)
+        return
+      }
+      try {
+        pending.cached = true
+        this.cache.add(pending, now)
+      } catch (err) {
+        reject(err)
+        return
+      }
+      this.armCacheTimer()
+      if (ack === 'none') resolve({ id: hex(pending.id), cached: true, sent: 0 })
+    })
+  }
+
+  /** a receiver was matched (or renewed its token) */
+  addReceiver (receiver: VerifiedInterest): void {
+    const existing = this.links.get(receiver.nodeId)
+    if (existing != null) {
+      existing.update(receiver)
+      return
+    }
+    this.links.set(receiver.nodeId, new SenderLink(receiver, { ...this.deps.link, onRefused: (code) => { this.refused(receiver, code) } }))
+    if (this.cache.length > 0) {
+      clearTimeout(this.cacheTimer)
+      for (const pending of this.cache.drain(this.deps.now())) this.dispatch(pending)
+    }
+  }
+
+  /** a receiver went away (left the realm, withdrew): what it had not acked is settled expired */
+  removeReceiver (nodeId: string, code: string = WireErrorCode.RECEIVER_GONE, status: 'expired' | 'rejected' = 'expired'): void {
+    const link = this.links.get(nodeId)
+    this.links.delete(nodeId)
+    link?.close(code, status)
+  }
+
+  close (): void {
+    clearTimeout(this.cacheTimer)
+    for (const nodeId of [...this.links.keys()]) this.removeReceiver(nodeId)
+    for (const pending of this.cache.drain(Number.POSITIVE_INFINITY)) this.dropped(pending, WireErrorCode.MESSAGE_EXPIRED)
+  }
+
+  /** hands a message to every receiver's link; resolves once each settled it (acks) or at once (none) */
+  private dispatch (pending: Pending): void {
+    const links = [...this.links.values()]
+    const id = hex(pending.id)
+    const results: DeliveryResult[] = []
+    for (const link of links) {
+      const { identity: receiver, nodeId: peer } = link.receiver
+      let settled = false
+      link.send({
+        id: pending.id,
+        data: pending.data,
+        ack: pending.options.ack,
+        replySubject: pending.options.replySubject,
+        expiresAt: pending.expiresAt,
+        maxRetries: pending.options.maxRetries,
+        settle: (result) => {
+          if (settled) return
+          settled = true
+          results.push({ receiver, peer, ...result })
+          if (pending.options.ack !== 'none' && results.length === links.length) pending.resolve({ id, cached: pending.cached, results })
+        }
+      })
+    }
+    if (pending.options.ack === 'none') pending.resolve({ id, cached: pending.cached, sent: links.length })
+  }
+
+  private refused (receiver: VerifiedInterest, code: string): void {
+    if (this.links.get(receiver.nodeId)?.receiver.identity !== receiver.identity) return
+    this.removeReceiver(receiver.nodeId, code, 'rejected')
+    this.deps.forget(receiver)
+  }
+
+  /** a message that never left the cache */
+  private dropped (pending: Pending, code: DropCode): void {
+    if (pending.options.ack !== 'none') pending.resolve({ id: hex(pending.id), cached: true, results: [], code })
+  }
+
+  /** receivers whose interest expired without renewal are gone */
+  private prune (): void {
+    const now = this.deps.now()
+    for (const [nodeId, link] of [...this.links]) {
+      if (link.receiver.expiresAt <= now) this.removeReceiver(nodeId, WireErrorCode.RECEIVER_GONE)
+    }
+  }
+
+  private armCacheTimer (): void {
+    clearTimeout(this.cacheTimer)
+    const next = this.cache.nextExpiry()
+    if (next == null) return
+    this.cacheTimer = setTimeout(() => {
+      this.cache.prune(this.deps.now())
+      this.armCacheTimer()
+    }, Math.max(0, next - this.deps.now()) + 1)
+    this.cacheTimer.unref()
+  }
+}
+
+function hex (bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex')
+}

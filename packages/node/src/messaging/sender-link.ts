@@ -1,0 +1,327 @@
+/**
+ * One sender's link to one receiver node on one subject: a long-lived /realmesh/message/1 stream
+ * (reopened with exponential backoff when it breaks), messages numbered 1, 2, 3 ... in this link's
+ * session, at most MESSAGE_WINDOW messages / MESSAGE_WINDOW_BYTES in flight, and each message
+ * settled exactly once: delivered or rejected (the receiver's ack), or expired (its TTL ended, it
+ * was resent max-retries times, the receiver went away). Unacked messages are resent in order on
+ * the next stream; the receiver drops what it already has and acks it again.
+ */
+import { randomBytes } from 'node:crypto'
+import { MESSAGE_WINDOW, MESSAGE_WINDOW_BYTES, MessageAck, MessageData, MessageReply, RemoteError, WireErrorCode, checkMessageReply } from '@realmesh/wire'
+import { backoffDelay } from '../util/backoff.js'
+import { ACK_MODES, isFinalRefusal, openMessageStream } from './message-stream.js'
+import type { OpenStream } from './message-stream.js'
+import type { AbortOptions, PeerId, Stream } from '@libp2p/interface'
+import type { BackoffInit } from '../util/backoff.js'
+import type { VerifiedInterest } from '../subjects/interest-verifier.js'
+import type { AckMode, DeliveryResult } from './options.js'
+
+export interface Outgoing {
+  id: Uint8Array<ArrayBuffer>
+  data: Uint8Array<ArrayBuffer>
+  ack: AckMode
+  replySubject: string
+  expiresAt: number
+  maxRetries: number
+  /** settles the message for this receiver (called once) */
+  settle: (result: Pick<DeliveryResult, 'status' | 'code'>) => void
+}
+
+interface Entry { message: Outgoing, seq?: bigint, attempts: number }
+
+export interface SenderLinkDeps {
+  key: Uint8Array<ArrayBuffer>
+  /** our current interest token and identity token */
+  tokens: () => { interestToken: string, identityToken: string } | undefined
+  open: (peer: PeerId, options: AbortOptions) => Promise<Stream>
+  /** the receiver refused the stream for good (no longer subscribed, unauthorized, ...) */
+  onRefused: (code: string) => void
+  /** `count` unacked messages go out again on a new stream */
+  onResend: (count: number) => void
+  now: () => number
+  ackTimeoutMs: number
+  backoff: BackoffInit
+}
+
+/** messages waiting to be sent to one receiver (it is slow or unreachable): more are given up at once */
+export const MAX_QUEUED_MESSAGES = 10_000
+export const MAX_QUEUED_BYTES = 64 * 1024 * 1024
+
+export class SenderLink {
+  receiver: VerifiedInterest
+  private readonly deps: SenderLinkDeps
+  private readonly session = Uint8Array.from(randomBytes(16))
+  private readonly queue: Entry[] = []
+  private readonly inflight = new Map<bigint, Entry>()
+  private inflightBytes = 0
+  private queuedBytes = 0
+  private nextSeq = 1n
+  private sentUnderToken = 0
+  private current: OpenStream | undefined
+  private pumping = false
+  private closed = false
+  private failures = 0
+  private retryTimer: ReturnType<typeof setTimeout> | undefined
+  private ackTimer: ReturnType<typeof setTimeout> | undefined
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined
+  private expiryAt = Number.POSITIVE_INFINITY
+
+  constructor (receiver: VerifiedInterest, deps: SenderLinkDeps) {
+    this.receiver = receiver
+    this.deps = deps
+  }
+
+
+  send (message: Outgoing): void {
+    if (this.closed) {
+      message.settle({ status: 'expired', code: WireErrorCode.RECEIVER_GONE })
+      return
+    }
+    if (this.queue.length >= MAX_QUEUED_MESSAGES || this.queuedBytes + message.data.byteLength > MAX_QUEUED_BYTES) {
+      message.settle({ status: 'expired', code: WireErrorCode.BUSY })
+      return
+    }
+    this.queue.push({ message, attempts: 0 })
+    this.queuedBytes += message.data.byteLength
+    this.armExpiry()
+    void this.pump()
+  }
+
+  /** the receiver renewed its interest: a fresh threshold */
+  update (receiver: VerifiedInterest): void {
+    if (receiver.issuedAt < this.receiver.issuedAt) return
+    if (receiver.jti !== this.receiver.jti) this.sentUnderToken = 0
+    this.receiver = receiver
+    void this.pump()
+  }
+
+  /** settles everything left with `status` and `code` (the receiver went away, or refused us) and closes the stream */
+  close (code: string = WireErrorCode.RECEIVER_GONE, status: 'expired' | 'rejected' = 'expired'): void {
+    if (this.closed) return
+    this.closed = true
+    for (const timer of [this.retryTimer, this.ackTimer, this.expiryTimer]) clearTimeout(timer)
+    const left = [...this.inflight.values(), ...this.queue.splice(0)]
+    this.queuedBytes = 0
+    this.inflight.clear()
+    for (const entry of left) entry.message.settle({ status, code })
+    this.current?.stream.abort(new Error('link closed'))
+    this.current = undefined
+  }
+
+  private async pump (): Promise<void> {
+    if (this.pumping || this.closed) return
+    this.pumping = true
+    try {
+      while (!this.closed && this.queue.length > 0) {
+        this.dropExpired()
+        const entry = this.queue[0]
+        if (entry == null) break
+        const bytes = entry.message.data.byteLength
+        if (this.inflight.size >= MESSAGE_WINDOW || (this.inflight.size > 0 && this.inflightBytes + bytes > MESSAGE_WINDOW_BYTES)) break
+        if (entry.seq == null && this.sentUnderToken >= this.receiver.threshold) break
+        const open = await this.ensureOpen()
+        if (open == null || this.queue[0] !== entry) break
+        this.queue.shift()
+        this.queuedBytes -= bytes
+        if (bytes > open.maxData) {
+          entry.message.settle({ status: 'rejected', code: WireErrorCode.MESSAGE_TOO_LARGE })
+          continue
+        }
+        if (entry.seq == null) {
+          entry.seq = this.nextSeq++
+          this.sentUnderToken++
+        }
+        const acked = entry.message.ack !== 'none'
+        if (acked) this.track(entry)
+        try {
+          await open.frames.write(MessageData, this.frameOf(entry, entry.seq))
+        } catch (err) {
+          if (!acked) {
+            this.queue.unshift(entry)
+            this.queuedBytes += bytes
+          }
+          this.broken(open, err)
+          break
+        }
+        if (!acked) entry.message.settle({ status: 'delivered' })
+      }
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private frameOf (entry: Entry, seq: bigint): MessageData {
+    const m = entry.message
+    return { id: m.id, seq, data: m.data, ack: ACK_MODES[m.ack], replySubject: m.replySubject, expiresAtMs: BigInt(m.expiresAt), lowSeq: this.lowSeq(seq) }
+  }
+
+  /** the lowest seq still in play: everything below it was acked or given up */
+  private lowSeq (seq: bigint): bigint {
+    let low = seq
+    for (const s of this.inflight.keys()) if (s < low) low = s
+    for (const e of this.queue) if (e.seq != null && e.seq < low) low = e.seq
+    return low
+  }
+
+  private track (entry: Entry): void {
+    this.inflight.set(entry.seq as bigint, entry)
+    this.inflightBytes += entry.message.data.byteLength
+    if (this.ackTimer == null) this.armAckTimer()
+  }
+
+  private untrack (seq: bigint): Entry | undefined {
+    const entry = this.inflight.get(seq)
+    if (entry == null) return undefined
+    this.inflight.delete(seq)
+    this.inflightBytes -= entry.message.data.byteLength
+    return entry
+  }
+
+  private async ensureOpen (): Promise<OpenStream | undefined> {
+    if (this.current != null) return this.current
+    if (this.retryTimer != null) return undefined
+    const tokens = this.deps.tokens()
+    if (tokens == null) {
+      this.retryLater()
+      return undefined
+    }
+    try {
+      const open = await openMessageStream({ open: this.deps.open, peer: this.receiver.node, key: this.deps.key, tokens, session: this.session })
+      if (this.closed) {
+        open.stream.abort(new Error('link closed'))
+        return undefined
+      }
+      this.current = open
+      this.failures = 0
+      void this.read(open)
+      return open
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? ''
+      if (isFinalRefusal(code)) {
+        this.deps.onRefused(code)
+        this.close(code, 'rejected')
+      } else {
+        this.retryLater()
+      }
+      return undefined
+    }
+  }
+
+  private async read (open: OpenStream): Promise<void> {
+    try {
+      while (this.current === open) {
+        const reply = await open.frames.read(MessageReply)
+        checkMessageReply(reply)
+        if (reply.error != null) {
+          if (isFinalRefusal(reply.error.code)) {
+            this.deps.onRefused(reply.error.code)
+            this.close(reply.error.code, 'rejected')
+            return
+          }
+          throw new RemoteError(reply.error.code, reply.error.reason, 'message stream ended by the receiver')
+        }
+        for (const ack of reply.acks) this.onAck(ack)
+        if (reply.acks.length > 0) {
+          this.armAckTimer()
+          void this.pump()
+        }
+      }
+    } catch (err) {
+      this.broken(open, err)
+    }
+  }
+
+  private onAck (ack: MessageAck): void {
+    const entry = this.inflight.get(ack.seq)
+    if (entry == null || !sameBytes(entry.message.id, ack.id)) return
+    this.untrack(ack.seq)
+    entry.message.settle(ack.status === MessageAck.Status.DELIVERED ? { status: 'delivered' } : { status: 'rejected', code: ack.code === '' ? WireErrorCode.APP_REJECTED : ack.code })
+  }
+
+  /** the stream failed: unacked messages go back to the front of the queue, in order, to be resent */
+  private broken (open: OpenStream, err: unknown): void {
+    if (this.current !== open) return
+    this.current = undefined
+    open.stream.abort(err instanceof Error ? err : new Error(String(err)))
+    const unacked = [...this.inflight.values()].sort((a, b) => ((a.seq ?? 0n) < (b.seq ?? 0n) ? -1 : 1))
+    this.inflight.clear()
+    this.inflightBytes = 0
+    const again: Entry[] = []
+    for (const entry of unacked) {
+      entry.attempts++
+      if (entry.attempts > entry.message.maxRetries) entry.message.settle({ status: 'expired', code: WireErrorCode.MESSAGE_RETRIES_EXHAUSTED })
+      else again.push(entry)
+    }
+    this.queue.unshift(...again)
+    for (const entry of again) this.queuedBytes += entry.message.data.byteLength
+    if (again.length > 0) this.deps.onResend(again.length)
+    clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+    if (!this.closed) this.retryLater()
+  }
+
+  private retryLater (): void {
+    if (this.retryTimer != null || this.closed) return
+    this.failures++
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      void this.pump()
+    }, backoffDelay(this.failures, this.deps.backoff))
+    this.retryTimer.unref()
+  }
+
+  /** no ack for ackTimeoutMs while messages are in flight: the stream is presumed dead */
+  private armAckTimer (): void {
+    clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+    if (this.inflight.size === 0) return
+    const open = this.current
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined
+      if (open != null) this.broken(open, new Error(`no ack within ${this.deps.ackTimeoutMs} ms`))
+    }, this.deps.ackTimeoutMs)
+    this.ackTimer.unref()
+  }
+
+  private dropExpired (): void {
+    const now = this.deps.now()
+    for (let i = 0; i < this.queue.length;) {
+      const entry = this.queue[i] as Entry
+      if (entry.message.expiresAt <= now) {
+        this.queue.splice(i, 1)
+        this.queuedBytes -= entry.message.data.byteLength
+        entry.message.settle({ status: 'expired', code: WireErrorCode.MESSAGE_EXPIRED })
+      } else {
+        i++
+      }
+    }
+    for (const [seq, entry] of [...this.inflight]) {
+      if (entry.message.expiresAt <= now) {
+        this.untrack(seq)
+        entry.message.settle({ status: 'expired', code: WireErrorCode.MESSAGE_EXPIRED })
+      }
+    }
+  }
+
+  /** a timer at the earliest expiry of what is queued or in flight */
+  private armExpiry (): void {
+    let next = Number.POSITIVE_INFINITY
+    for (const e of [...this.queue, ...this.inflight.values()]) if (e.message.expiresAt < next) next = e.message.expiresAt
+    if (this.expiryTimer != null && this.expiryAt <= next) return
+    clearTimeout(this.expiryTimer)
+    this.expiryTimer = undefined
+    this.expiryAt = next
+    if (!Number.isFinite(next) || this.closed) return
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = undefined
+      this.dropExpired()
+      this.armExpiry()
+      void this.pump()
+    }, Math.max(0, next - this.deps.now()) + 1)
+    this.expiryTimer.unref()
+  }
+}
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((v, i) => v === b[i])
+}

@@ -1,0 +1,124 @@
+/**
+ * The subject layer of a RealmNode: Subjects (interests, coordinator replica, counterparts) and
+ * Messaging (subscriptions, publications, direct requests), wired to the node's membership, guard,
+ * token checks and streams, with its events. Kept out of realm-node.ts, which only calls this.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { InterestVerifier } from './interest-verifier.js'
+import { Subjects } from './subjects.js'
+import { offenceFor } from './subject-protocol.js'
+import { Messaging } from '../messaging/messaging.js'
+import type { AbortOptions, PeerId, PrivateKey, Stream } from '@libp2p/interface'
+import type { PeerRecord } from '@realmesh/wire'
+import type { RealmDescriptor, TokenCache } from '@realmesh/token'
+import type { SubjectsInit } from './subjects.js'
+import type { MessagingInit } from '../messaging/messaging.js'
+import type { SubjectMessage } from '../messaging/options.js'
+import type { RecordVerifier } from '../peers/records.js'
+import type { Membership } from '../membership/membership.js'
+import type { Guard } from '../security/guard.js'
+import type { RealmLibp2p } from '../libp2p.js'
+
+export interface SubjectMatchedDetail {
+  subject: string
+  /** hex subject key */
+  key: string
+  /** the counterpart's node */
+  peer: string
+  /** the counterpart's identity */
+  identity: string
+  /** the counterpart's role */
+  role: string
+}
+
+export interface SubjectRegisteredDetail {
+  /** hex subject key */
+  key: string
+  /** the interested identity and its node */
+  identity: string
+  peer: string
+  role: string
+  /** the interest token's id and expiry (ms) */
+  jti: string
+  expiresAt: number
+}
+
+export interface SubjectLayerEvents {
+  'subject:matched': SubjectMatchedDetail
+  'subject:registered': SubjectRegisteredDetail
+  message: SubjectMessage
+}
+
+export interface SubjectLayerContext {
+  self: PeerId
+  realm: RealmDescriptor
+  identityKey: PrivateKey
+  identityToken: () => string | undefined
+  ownRecord: () => Promise<PeerRecord | undefined>
+  tokenCache: TokenCache
+  records: RecordVerifier
+  isRevoked: (jti: string) => boolean
+  skewSeconds: number
+  libp2p: RealmLibp2p
+  membership: Membership
+  guard: Guard
+  routingTableSize: () => number
+  openStream: (peer: PeerId, protocol: string, options: AbortOptions) => Promise<Stream>
+  /** whether the node runs (membership changes before start and after stop are ignored) */
+  running: () => boolean
+  emit: <K extends keyof SubjectLayerEvents>(type: K, detail: SubjectLayerEvents[K]) => void
+  now: () => number
+  subjects?: SubjectsInit
+  messaging?: MessagingInit
+}
+
+export function assembleSubjectLayer (ctx: SubjectLayerContext): { subjects: Subjects, messaging: Messaging } {
+  const { membership, guard, libp2p } = ctx
+  const offence = (peer: string, code: string): void => {
+    const found = offenceFor(code)
+    if (found != null) guard.offence(peer, found)
+  }
+  const ref: { messaging?: Messaging } = {}
+  const subjects = new Subjects({
+    self: ctx.self,
+    realm: ctx.realm,
+    identityKey: ctx.identityKey,
+    identityToken: ctx.identityToken,
+    ownRecord: ctx.ownRecord,
+    verifier: new InterestVerifier({ realm: ctx.realm, tokenCache: ctx.tokenCache, records: ctx.records, now: ctx.now, isRevoked: ctx.isRevoked, skewSeconds: ctx.skewSeconds }),
+    tokenCache: ctx.tokenCache,
+    dht: () => libp2p.services.dht,
+    routingTableSize: ctx.routingTableSize,
+    localClosest: (key, count) => membership.closest(key, count).map(m => m.id),
+    isAlive: (peer) => {
+      const member = membership.get(peer)
+      return member != null && member.failures === 0
+    },
+    openStream: ctx.openStream,
+    rememberAddrs: (peer, addrs) => { void libp2p.peerStore.merge(peer, { multiaddrs: addrs }).catch(() => {}) },
+    offence: (peer, found) => { guard.offence(peer, found) },
+    onCounterpart: (event) => {
+      ref.messaging?.onCounterpart(event)
+      const { interest, counterpart } = event
+      if (event.isNew) ctx.emit('subject:matched', { subject: interest.subject, key: interest.keyHex, peer: counterpart.nodeId, identity: counterpart.identity, role: counterpart.role })
+    },
+    onInterestRemoved: (interest) => { ref.messaging?.onInterestRemoved(interest) },
+    onStored: (i) => { ctx.emit('subject:registered', { key: i.keyHex, identity: i.identity, peer: i.nodeId, role: i.role, jti: i.jti, expiresAt: i.expiresAt }) },
+    now: ctx.now
+  }, ctx.subjects)
+  const messaging = new Messaging({
+    realmId: ctx.realm.id,
+    subjects,
+    identityToken: ctx.identityToken,
+    openStream: ctx.openStream,
+    member: (peer) => membership.get(peer)?.node,
+    identityOf: (peer) => membership.get(peer)?.identity.claims.sub,
+    refused: offence,
+    emitMessage: (message) => { ctx.emit('message', message) },
+    now: ctx.now
+  }, ctx.messaging)
+  ref.messaging = messaging
+  membership.addEventListener('peer:joined', (evt) => { if (ctx.running()) subjects.memberJoined(peerIdFromString(evt.detail.peer)) })
+  membership.addEventListener('peer:left', (evt) => { if (ctx.running()) messaging.counterpartsGone(subjects.memberLeft(evt.detail.peer)) })
+  return { subjects, messaging }
+}

@@ -1,0 +1,107 @@
+/**
+ * Finding a subject's coordinators: the R realm members whose fingerprints are XOR-closest to the
+ * subject key, through a kad-dht lookup on the realm's DHT (only members are in it).
+ *
+ * kad-dht hashes every lookup key before it measures distances (`convertBuffer` = sha256), and the
+ * subject key is itself sha256(realm id + "/" + subject). So the DHT is asked for the key's
+ * preimage, `subjectLookupKey(realmId, subject)`, which kad-dht hashes to exactly the subject key:
+ * asking for the subject key itself would find the members closest to sha256(subject key), an
+ * unrelated point.
+ */
+import { closestTo, subjectKey } from '@realmesh/token'
+import { withTimeout } from '../util/signals.js'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+
+/** the bytes kad-dht hashes to `subjectKey(realmId, subject)`: utf8(realmId + "/" + subject) */
+export function subjectLookupKey (realmId: string, subject: string): Uint8Array {
+  return new TextEncoder().encode(`${realmId}/${subject}`)
+}
+
+export interface FindCoordinatorsDeps {
+  self: PeerId
+  realmId: string
+  dht: KadDHT
+  /** members in the DHT routing table */
+  routingTableSize: () => number
+  /** the members this node knows closest to a key (the answer when a lookup cannot run or fails) */
+  localClosest: (key: Uint8Array, count: number) => string[]
+  /** a member this node hears from (no missed keepalive) */
+  isAlive: (peer: string) => boolean
+}
+
+export interface FindCoordinatorsOptions extends AbortOptions {
+  /** give up on the DHT walk after this long and answer from the local table. @default 20000 */
+  timeoutMs?: number
+}
+
+/**
+ * The `count` members closest to the subject's key, closest first, as peer id strings: members that
+ * answered the DHT lookup, plus this node when it is closer than the count-th.
+ *
+ * kad-dht's lookup runs until it has heard from the k (20) closest peers it learnt of; a
+ * coordinator needs only the `count` closest. The walk stops as soon as the `count` closest peers
+ * known (seeded with the local routing table, grown by every answer's closer peers, minus peers
+ * that failed) have all answered: none of them knew anyone closer, which is Kademlia's own
+ * termination rule for `count` instead of k. A peer that would be a coordinator but failed to
+ * answer gets one more walk; it stays a candidate when it is a member this node hears from. A
+ * lookup that fails or times out (or cannot run: an empty routing table) falls back to the members
+ * this node knows; the caller's own abort is thrown.
+ */
+export async function findCoordinators (deps: FindCoordinatorsDeps, subject: string, count: number, options: FindCoordinatorsOptions = {}): Promise<string[]> {
+  const key = subjectKey(deps.realmId, subject)
+  const self = deps.self.toString()
+  const local = deps.localClosest(key, Math.max(count, 20))
+  // kad-dht would wait for a first peer in its table (membership puts it there a moment after a join)
+  if (deps.routingTableSize() === 0) return closestTo(key, [...local, self], count)
+  const signal = withTimeout(options, options.timeoutMs ?? 20_000)
+  let walk = await lookup(deps, subject, key, count, local, signal)
+  // a peer that would be a coordinator failed to answer (a busy peer, a connection being admitted
+  // at that moment): one more walk before it is left out
+  const ranked = (): string[] => closestTo(key, [...walk.answered, ...walk.failed, self], count)
+  if (ranked().some(p => walk.failed.has(p) && !deps.isAlive(p)) && !signal.aborted) {
+    const again = await lookup(deps, subject, key, count, local, signal)
+    walk = { answered: new Set([...walk.answered, ...again.answered]), failed: new Set([...again.failed].filter(p => !walk.answered.has(p))) }
+  }
+  options.signal?.throwIfAborted()
+  // members we hear from (live by our own keepalives) stay candidates when a lookup message to them failed
+  const candidates = walk.answered.size > 0 ? [...walk.answered, ...[...walk.failed].filter(p => deps.isAlive(p))] : local
+  return closestTo(key, [...candidates, self], count)
+}
+
+interface Walk { answered: Set<string>, failed: Set<string> }
+
+async function lookup (deps: FindCoordinatorsDeps, subject: string, key: Uint8Array, count: number, local: string[], signal: AbortSignal): Promise<Walk> {
+  const self = deps.self.toString()
+  const known = new Set(local)
+  const answered = new Set<string>()
+  const failed = new Set<string>()
+  const settled = (): boolean => closestTo(key, [...known, self], count).every(p => p === self || answered.has(p))
+  try {
+    // isSelfQuery: kad-dht holds every query until its first self-lookup ended (seconds after
+    // start), to have a routing table to start from; ours is filled by membership at admission
+    const query = { signal, isSelfQuery: true } as Parameters<KadDHT['getClosestPeers']>[1]
+    for await (const event of deps.dht.getClosestPeers(subjectLookupKey(deps.realmId, subject), query)) {
+      if (event.name === 'PEER_RESPONSE') {
+        const from = event.from.toString()
+        answered.add(from)
+        failed.delete(from)
+        known.add(from)
+        for (const peer of event.closer) {
+          const id = peer.id.toString()
+          if (id !== self && !failed.has(id)) known.add(id)
+        }
+      } else if (event.name === 'QUERY_ERROR') {
+        const from = event.from.toString()
+        if (!answered.has(from)) failed.add(from)
+        known.delete(from)
+      } else {
+        continue
+      }
+      if (settled()) break
+    }
+  } catch {
+    // a failed or timed-out walk: what it learnt so far is the answer
+  }
+  return { answered, failed }
+}

@@ -1,0 +1,269 @@
+/**
+ * This node's own interests, one per subject: its role is the union of what the node does there
+ * (subscriptions receive, publications send; `both` when it does both), signed into an interest
+ * token with the identity key and registered with the R members closest to the subject key, so
+ * that one coordinator's crash loses nothing. An interest is registered again (with a fresh token,
+ * the closest members looked up again) every `refreshMs`, at once when one of its coordinators
+ * leaves, when a receiver has taken half its threshold of messages, and when its role changes; a
+ * member that joins closer to the key than one of the coordinators gets it at once.
+ */
+import { randomUUID } from 'node:crypto'
+import { compareDistance, fingerprint, issueInterestToken, subjectKey, xorDistance } from '@realmesh/token'
+import { WireErrorCode } from '@realmesh/wire'
+import { SubjectError } from './errors.js'
+import { backoffDelay } from '../util/backoff.js'
+import type { AbortOptions, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Audience, Role } from '@realmesh/token'
+import type { BackoffInit } from '../util/backoff.js'
+import type { SubjectPeer } from './subjects.js'
+
+export interface InterestSettings {
+  audience: Audience
+  threshold: number
+  ttlSeconds: number
+  refreshMs: number
+}
+
+/** Decides whether a counterpart may exchange messages with us on a subject. @default allow */
+export type AuthorizeSubject = (peer: SubjectPeer, options: AbortOptions) => boolean | Promise<boolean>
+
+export interface LocalInterest {
+  readonly subject: string
+  readonly key: Uint8Array<ArrayBuffer>
+  readonly keyHex: string
+  role: Role
+  settings: InterestSettings
+  authorizers: Set<AuthorizeSubject>
+  /** uses that send (publications, `both` subscriptions) and that receive (subscriptions) */
+  senders: number
+  receivers: number
+  /** the current interest token, its id and expiry (ms) */
+  token?: string
+  jti?: string
+  expiresAt: number
+  /** members that accepted the current registration, closest first */
+  coordinators: string[]
+  /** messages received under the current token */
+  received: number
+}
+
+export interface Uses { send: boolean, receive: boolean }
+
+export interface LocalInterestsDeps {
+  realmId: string
+  self: PeerId
+  identityKey: PrivateKey
+  replicas: number
+  maxSubjects: number
+  now: () => number
+  backoff?: BackoffInit
+  find: (subject: string, count: number, options: AbortOptions) => Promise<string[]>
+  /** REGISTER the interest with `peer` (handled locally when it is this node) */
+  register: (peer: string, interest: LocalInterest, options: AbortOptions) => Promise<void>
+  withdraw: (peer: string, interest: LocalInterest, options: AbortOptions) => Promise<void>
+  /** the interest is gone (its last use released) */
+  onRemoved: (interest: LocalInterest) => void
+}
+
+interface Run { current: Promise<void>, next?: Promise<void> }
+
+export class LocalInterests {
+  private readonly interests = new Map<string, LocalInterest>()
+  private readonly runs = new Map<string, Run>()
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly failures = new Map<string, number>()
+  private readonly deps: LocalInterestsDeps
+  private shutdown = new AbortController()
+
+  constructor (deps: LocalInterestsDeps) {
+    this.deps = deps
+  }
+
+  get (keyHex: string): LocalInterest | undefined {
+    return this.interests.get(keyHex)
+  }
+
+  list (): LocalInterest[] {
+    return [...this.interests.values()]
+  }
+
+  start (): void {
+    this.shutdown = new AbortController()
+  }
+
+  /**
+   * Adds a use of `subject`: creates the interest (with `settings`) or widens its role, and resolves
+   * once it is registered with at least one coordinator (SUBJECT_REGISTER_FAILED otherwise, and the
+   * use is undone).
+   */
+  async use (subject: string, uses: Uses, settings: InterestSettings, authorize: AuthorizeSubject | undefined, options: AbortOptions = {}): Promise<LocalInterest> {
+    const key = Uint8Array.from(subjectKey(this.deps.realmId, subject))
+    const keyHex = Buffer.from(key).toString('hex')
+    let interest = this.interests.get(keyHex)
+    if (interest == null) {
+      if (this.interests.size >= this.deps.maxSubjects) throw new SubjectError(WireErrorCode.BUSY, `this node has interests in ${this.interests.size} subjects already`)
+      interest = { subject, key, keyHex, role: 'receiver', settings, authorizers: new Set(), senders: 0, receivers: 0, expiresAt: 0, coordinators: [], received: 0 }
+      this.interests.set(keyHex, interest)
+    }
+    const before = interest.token == null ? undefined : interest.role
+    interest.senders += uses.send ? 1 : 0
+    interest.receivers += uses.receive ? 1 : 0
+    if (authorize != null) interest.authorizers.add(authorize)
+    interest.role = roleOf(interest)
+    try {
+      await (before === interest.role ? (this.runs.get(keyHex)?.current ?? Promise.resolve()) : this.refresh(interest, options))
+    } catch (err) {
+      await this.release(interest, uses, authorize)
+      throw err
+    }
+    return interest
+  }
+
+  /** Takes a use back: the role narrows, or the interest is withdrawn when it was the last. */
+  async release (interest: LocalInterest, uses: Uses, authorize?: AuthorizeSubject): Promise<void> {
+    interest.senders -= uses.send ? 1 : 0
+    interest.receivers -= uses.receive ? 1 : 0
+    if (authorize != null) interest.authorizers.delete(authorize)
+    if (interest.senders > 0 || interest.receivers > 0) {
+      const role = roleOf(interest)
+      if (role !== interest.role) {
+        interest.role = role
+        await this.refresh(interest).catch(() => {})
+      }
+      return
+    }
+    if (this.interests.get(interest.keyHex) !== interest) return
+    this.interests.delete(interest.keyHex)
+    this.clearTimer(interest.keyHex)
+    this.deps.onRemoved(interest)
+    const signal = AbortSignal.timeout(2_000)
+    await Promise.allSettled(interest.coordinators.map(async peer => this.deps.withdraw(peer, interest, { signal })))
+  }
+
+  /** A message arrived under the current token: renew the token at half the threshold. */
+  noteReceived (interest: LocalInterest): void {
+    interest.received++
+    if (interest.received >= Math.max(1, Math.floor(interest.settings.threshold / 2)) && !this.runs.has(interest.keyHex)) {
+      this.refresh(interest).catch(() => {})
+    }
+  }
+
+  /** a coordinator of ours left: register the interests it held with the closest members again */
+  memberLeft (peer: string): void {
+    for (const interest of this.interests.values()) {
+      if (!interest.coordinators.includes(peer)) continue
+      interest.coordinators = interest.coordinators.filter(p => p !== peer)
+      this.refresh(interest).catch(() => {})
+    }
+  }
+
+  /** a member joined: when it is closer to a key than one of its coordinators, it gets the interest too */
+  memberJoined (peer: PeerId): void {
+    const id = peer.toString()
+    const theirs = fingerprint(peer)
+    for (const interest of this.interests.values()) {
+      if (interest.token == null || interest.coordinators.includes(id)) continue
+      const distance = xorDistance(theirs, interest.key)
+      const farthest = interest.coordinators.at(-1)
+      const closer = interest.coordinators.length < this.deps.replicas || (farthest != null && compareDistance(distance, xorDistance(fingerprint(farthest), interest.key)) < 0)
+      if (!closer) continue
+      const token = interest.token
+      this.deps.register(id, interest, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(10_000)]) }).then(() => {
+        if (interest.token !== token || interest.coordinators.includes(id)) return
+        interest.coordinators = [...interest.coordinators, id]
+          .sort((a, b) => compareDistance(xorDistance(fingerprint(a), interest.key), xorDistance(fingerprint(b), interest.key)))
+          .slice(0, this.deps.replicas)
+      }, () => {})
+    }
+  }
+
+  /** withdraws every interest (best effort) and stops all timers */
+  async stop (): Promise<void> {
+    this.shutdown.abort()
+    for (const key of [...this.timers.keys()]) this.clearTimer(key)
+    const all = [...this.interests.values()]
+    this.interests.clear()
+    const signal = AbortSignal.timeout(2_000)
+    await Promise.allSettled(all.flatMap(interest => interest.coordinators.map(async peer => this.deps.withdraw(peer, interest, { signal }))))
+  }
+
+  /** A fresh token, registered with the R closest members; one run at a time per interest. */
+  refresh (interest: LocalInterest, options: AbortOptions = {}): Promise<void> {
+    const run = this.runs.get(interest.keyHex)
+    if (run != null) {
+      // the run under way may have used settings that changed since: one more after it
+      run.next ??= run.current.catch(() => {}).then(async () => {
+        this.runs.delete(interest.keyHex)
+        return this.refresh(interest, options)
+      })
+      return run.next
+    }
+    const current = this.registerOnce(interest, options)
+    const entry: Run = { current }
+    this.runs.set(interest.keyHex, entry)
+    current.catch(() => {}).finally(() => { if (this.runs.get(interest.keyHex) === entry && entry.next == null) this.runs.delete(interest.keyHex) })
+    return current
+  }
+
+  private async registerOnce (interest: LocalInterest, options: AbortOptions): Promise<void> {
+    this.clearTimer(interest.keyHex)
+    const { settings } = interest
+    const jti = randomUUID()
+    const now = this.deps.now()
+    interest.token = await issueInterestToken(this.deps.identityKey, {
+      realm: this.deps.realmId,
+      subject: interest.subject,
+      role: interest.role,
+      threshold: settings.threshold,
+      audience: settings.audience,
+      node: this.deps.self,
+      ttlSeconds: settings.ttlSeconds,
+      now: () => now,
+      jti
+    })
+    interest.jti = jti
+    interest.expiresAt = (Math.floor(now / 1000) + settings.ttlSeconds) * 1000
+    interest.received = 0
+    const signal = options.signal == null ? this.shutdown.signal : AbortSignal.any([options.signal, this.shutdown.signal])
+    let coordinators: string[] = []
+    let firstError: unknown
+    try {
+      coordinators = await this.deps.find(interest.subject, this.deps.replicas, { signal })
+      const results = await Promise.allSettled(coordinators.map(async peer => this.deps.register(peer, interest, { signal })))
+      firstError = results.find(r => r.status === 'rejected')?.reason
+      coordinators = coordinators.filter((_, i) => results[i]?.status === 'fulfilled')
+    } catch (err) {
+      firstError = err
+    }
+    if (this.interests.get(interest.keyHex) !== interest || this.shutdown.signal.aborted) return
+    if (coordinators.length === 0) {
+      const attempt = (this.failures.get(interest.keyHex) ?? 0) + 1
+      this.failures.set(interest.keyHex, attempt)
+      this.schedule(interest, backoffDelay(attempt, this.deps.backoff))
+      throw new SubjectError(WireErrorCode.SUBJECT_REGISTER_FAILED, `no coordinator of ${interest.subject} accepted the interest: ${(firstError as Error | undefined)?.message ?? 'none found'}`, { cause: firstError })
+    }
+    this.failures.delete(interest.keyHex)
+    interest.coordinators = coordinators
+    this.schedule(interest, settings.refreshMs)
+  }
+
+  private schedule (interest: LocalInterest, delayMs: number): void {
+    this.clearTimer(interest.keyHex)
+    const timer = setTimeout(() => {
+      this.timers.delete(interest.keyHex)
+      this.refresh(interest).catch(() => {})
+    }, delayMs)
+    timer.unref()
+    this.timers.set(interest.keyHex, timer)
+  }
+
+  private clearTimer (keyHex: string): void {
+    clearTimeout(this.timers.get(keyHex))
+    this.timers.delete(keyHex)
+  }
+}
+
+function roleOf (interest: LocalInterest): Role {
+  if (interest.senders > 0 && interest.receivers > 0) return 'both'
+  return interest.senders > 0 ? 'sender' : 'receiver'
+}
