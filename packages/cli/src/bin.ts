@@ -51,6 +51,16 @@ const io: Io = {
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
     return controller.signal
+  },
+  readStdin: async (maxBytes) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > maxBytes) throw Object.assign(new Error(`stdin holds more than ${maxBytes} bytes`), { code: 'DATA_TOO_LARGE' })
+      chunks.push(chunk)
+    }
+    return Uint8Array.from(Buffer.concat(chunks))
   }
 }
 

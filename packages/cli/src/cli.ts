@@ -10,6 +10,10 @@ import { nodeInit } from './commands/node-init.js'
 import { nodeStart } from './commands/node-start.js'
 import { status } from './commands/status.js'
 import { demo } from './commands/demo.js'
+import { subscribe } from './commands/subscribe.js'
+import { publish } from './commands/publish.js'
+import { send } from './commands/send.js'
+import { subjects } from './commands/subjects.js'
 import { UsageError, codeOf, exitCodeOf, messageOf } from './errors.js'
 import { usage, verbUsage } from './usage.js'
 import type { Io } from './io.js'
@@ -26,6 +30,10 @@ const COMMANDS: Record<string, Command> = {
   'node init': nodeInit,
   'node start': nodeStart,
   status,
+  subscribe,
+  publish,
+  send,
+  subjects,
   demo
 }
 

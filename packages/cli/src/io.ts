@@ -13,4 +13,6 @@ export interface Io {
    * first of them (the daemon then stops cleanly and exits 0).
    */
   stopSignal: () => AbortSignal
+  /** reads all of stdin (`realmesh publish SUBJECT -`), at most `maxBytes` (DATA_TOO_LARGE beyond) */
+  readStdin?: (maxBytes: number) => Promise<Uint8Array>
 }

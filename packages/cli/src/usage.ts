@@ -43,6 +43,23 @@ export const VERB_USAGE: Record<string, string[]> = {
     `realmesh status ${TARGET} [--json]`,
     '    a daemon\'s peer id, realm, whether it joined, members, routing table size, listen addresses'
   ],
+  subscribe: [
+    `realmesh subscribe SUBJECT ${TARGET} [--json] [--ack destination|app] [--role receiver|both]`,
+    '    receive the messages on SUBJECT through the daemon, one line each on stdout, until SIGINT/SIGTERM',
+    '    (--json: the message as JSON; --ack app: acked once the line reached this command)'
+  ],
+  publish: [
+    `realmesh publish SUBJECT DATA|- ${TARGET} [--ack | --ack-mode destination|app] [--ttl 30s] [--reply-subject S] [--json]`,
+    '    publish one message (- reads stdin); with --ack wait for every receiver\'s result (exit 1 unless all delivered)'
+  ],
+  send: [
+    `realmesh send PEER_ID DATA|- ${TARGET} [--json]`,
+    '    a direct request to a member; prints its answer (a daemon answers with the data it got)'
+  ],
+  subjects: [
+    `realmesh subjects ${TARGET} [--json]`,
+    '    the daemon\'s subjects: role, coordinators, matched counterparts'
+  ],
   demo: [
     'realmesh demo [--nodes 5] [--transport tcp|memory] [--config local-realm.yaml]',
     '    run a leader and N nodes in this process on loopback, print who joined, stop'

@@ -85,6 +85,61 @@ export async function callApi (target: ApiTarget, path: string, options: Request
   return data
 }
 
+/** lines longer than this end a stream (a message is at most 4 MiB, base64 in JSON) */
+const MAX_LINE_BYTES = 8 * 1024 * 1024
+
+/**
+ * Calls a streaming endpoint (NDJSON) and hands each line's JSON to `onLine` until the server ends
+ * the stream (resolves) or `signal` aborts (resolves too: the caller stopped). Errors before the
+ * stream starts are thrown like callApi's.
+ */
+export async function streamApi (target: ApiTarget, path: string, onLine: (value: unknown) => void, options: Omit<RequestOptions, 'timeoutMs'> & { signal: AbortSignal }): Promise<void> {
+  if (target.token == null) throw new UsageError('this needs the API token: give --dir DIR, --api-token TOKEN or REALMESH_API_TOKEN', 'API_TOKEN_MISSING')
+  let res: Response
+  try {
+    res = await fetch(`${target.url}${path}`, {
+      method: options.method ?? 'POST',
+      headers: { accept: 'application/x-ndjson', authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(options.body ?? {}),
+      signal: options.signal,
+      redirect: 'error'
+    })
+  } catch (err) {
+    if (options.signal.aborted) return
+    throw new CliError('API_UNREACHABLE', `the daemon's control API at ${target.url} (from ${target.source}) does not answer: ${causeOf(err)}`, { cause: err })
+  }
+  if (!res.ok || res.body == null) {
+    const text = await readCapped(res)
+    let data: { code?: unknown, message?: unknown } = {}
+    try {
+      data = JSON.parse(text) as typeof data
+    } catch {
+      // not JSON: the status says enough
+    }
+    if (res.status === 401) throw new CliError('API_UNAUTHORIZED', `${target.url} refused the API token (from ${target.source})`)
+    throw new CliError(typeof data.code === 'string' ? data.code : `HTTP_${res.status}`, typeof data.message === 'string' ? data.message : `${target.url}${path} answered ${res.status}`)
+  }
+  const decoder = new TextDecoder()
+  let buffered = ''
+  try {
+    for await (const chunk of res.body) {
+      buffered += decoder.decode(chunk, { stream: true })
+      let newline = buffered.indexOf('\n')
+      while (newline !== -1) {
+        const line = buffered.slice(0, newline)
+        buffered = buffered.slice(newline + 1)
+        if (line.trim() !== '') onLine(JSON.parse(line))
+        newline = buffered.indexOf('\n')
+      }
+      if (buffered.length > MAX_LINE_BYTES) throw new CliError('API_BAD_RESPONSE', 'a line of the stream is too long')
+    }
+  } catch (err) {
+    if (options.signal.aborted) return
+    if (err instanceof CliError) throw err
+    throw new CliError('API_STREAM_ENDED', `the daemon's stream ended: ${causeOf(err)}`, { cause: err })
+  }
+}
+
 async function readCapped (res: Response): Promise<string> {
   if (res.body == null) return ''
   const decoder = new TextDecoder()

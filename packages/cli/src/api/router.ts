@@ -19,8 +19,23 @@ export interface Route {
   path: string
   /** whether the bearer token is required (everything but GET /status) */
   auth: boolean
-  /** returns the JSON response body */
+  /** largest request body accepted. @default the server's (64 KiB) */
+  maxBodyBytes?: number
+  /** returns the JSON response body, or JsonLines to stream one JSON document per line */
   handle: (context: RouteContext) => unknown
+}
+
+/**
+ * A streamed answer (`application/x-ndjson`): `run` emits JSON values, each written as one line,
+ * until it resolves or the request's signal aborts (the client went away, the server stops). The
+ * promise `emit` returns resolves once the line is handed to the socket.
+ */
+export class JsonLines {
+  readonly run: (emit: (value: unknown) => Promise<void>, signal: AbortSignal) => Promise<void>
+
+  constructor (run: (emit: (value: unknown) => Promise<void>, signal: AbortSignal) => Promise<void>) {
+    this.run = run
+  }
 }
 
 export type Match =

@@ -6,14 +6,17 @@
 import { createServer } from 'node:http'
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto'
 import { assertLoopback, formatUrl, isLoopbackHost } from './address.js'
-import { Router } from './router.js'
+import { JsonLines, Router } from './router.js'
 import { CliError } from '../errors.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Route } from './router.js'
 
-/** request bodies larger than this are refused (413) without being read */
+/** request bodies larger than this are refused (413) without being read (a route may allow more) */
 export const MAX_BODY_BYTES = 64 * 1024
+
+/** a streamed answer whose reader lags this far behind is cut off */
+export const MAX_STREAM_BACKLOG_BYTES = 16 * 1024 * 1024
 
 export interface ControlApiInit {
   /** a loopback host: 127.0.0.1, ::1, localhost. API_NOT_LOOPBACK otherwise */
@@ -134,7 +137,7 @@ async function handle (req: IncomingMessage, res: ServerResponse, h: Handling): 
     send(res, 401, { code: 'UNAUTHORIZED', message: 'this endpoint needs Authorization: Bearer <token> (the token is in DIR/api.json)' })
     return
   }
-  const body = await readJsonBody(req, h.maxBody)
+  const body = await readJsonBody(req, match.route.maxBodyBytes ?? h.maxBody)
   if (!body.ok) {
     send(res, body.status, { code: body.code, message: body.message }, body.status === 413)
     return
@@ -145,7 +148,8 @@ async function handle (req: IncomingMessage, res: ServerResponse, h: Handling): 
   const signal = h.stopping == null ? gone.signal : AbortSignal.any([gone.signal, h.stopping])
   try {
     const result = await match.route.handle({ params: match.params, body: body.value, signal })
-    send(res, 200, result ?? { ok: true })
+    if (result instanceof JsonLines) await stream(res, result, signal)
+    else send(res, 200, result ?? { ok: true })
   } catch (err) {
     const { status, code, message } = errorResponse(err)
     send(res, status, { code, message })
@@ -207,6 +211,31 @@ function send (res: ServerResponse, status: number, body: unknown, close = false
   res.setHeader('content-length', Buffer.byteLength(text))
   if (close) res.setHeader('connection', 'close')
   res.end(text)
+}
+
+/** writes what `lines` emits, one JSON document per line, until it is done or the client is gone */
+async function stream (res: ServerResponse, lines: JsonLines, signal: AbortSignal): Promise<void> {
+  res.statusCode = 200
+  res.setHeader('content-type', 'application/x-ndjson; charset=utf-8')
+  res.setHeader('cache-control', 'no-store')
+  res.setHeader('x-content-type-options', 'nosniff')
+  res.flushHeaders()
+  const emit = async (value: unknown): Promise<void> => {
+    if (res.destroyed || res.writableEnded) throw new ApiRequestError(499, 'CLIENT_GONE', 'the client went away')
+    // a reader that does not keep up is cut off rather than buffered without bound
+    if (res.writableLength > MAX_STREAM_BACKLOG_BYTES) {
+      res.destroy()
+      throw new ApiRequestError(499, 'CLIENT_TOO_SLOW', 'the client does not read its stream')
+    }
+    await new Promise<void>((resolve, reject) => {
+      res.write(`${JSON.stringify(value, jsonReplacer)}\n`, (err) => { if (err == null) resolve(); else reject(err) })
+    })
+  }
+  try {
+    await lines.run(emit, signal)
+  } finally {
+    if (!res.destroyed) res.end()
+  }
 }
 
 /** Maps as objects, bigints as strings, bytes left out: what libp2p-ish values need to be JSON */

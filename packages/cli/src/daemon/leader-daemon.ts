@@ -8,9 +8,10 @@ import { CliError, EXIT, messageOf } from '../errors.js'
 import { readRealmFile } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
 import { pendingRoutes } from '../api/routes/pending.js'
+import { subjectRoutes } from '../api/routes/subjects.js'
 import { DEFAULT_API_ADDRESS } from '../api/address.js'
 import { assertDirFree, startDaemonApi } from './daemon-api.js'
-import { logMembers } from './node-events.js'
+import { echoRequests, logMembers, logSubjects } from './node-events.js'
 import { logLeaderService } from './leader-events.js'
 import { waitForAbort } from './wait.js'
 import type { ConnectionLimits } from '@realmesh/node'
@@ -31,12 +32,14 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
   if (realm == null) throw new CliError('LEADER_DIR_NOT_INITIALIZED', `${dir} has no realm.json: run realmesh leader init --name NAME --dir ${dir} first`)
   await assertDirFree(dir, realm.leader.peerId)
   const leader = await startLeader({ dir, listen: options.listen, connections: options.connections })
-  const unlisten = [logMembers(leader.node, io), logLeaderService(leader.service, dir, io)]
+  const unlisten = [logMembers(leader.node, io), logLeaderService(leader.service, dir, io), logSubjects(leader.node, io)]
+  echoRequests(leader.node)
   let api: DaemonApi | undefined
   try {
     api = await startDaemonApi(dir, options.api ?? leader.config.api ?? DEFAULT_API_ADDRESS, [
       ...statusRoutes('leader', leader.node),
-      ...pendingRoutes(leader.service)
+      ...pendingRoutes(leader.service),
+      ...subjectRoutes(leader.node)
     ])
     const { policy } = leader.config
     io.err(`realm ${realm.name} (${realm.id})`)

@@ -9,9 +9,10 @@ import { EXIT, messageOf } from '../errors.js'
 import { ensureDir } from '../data-dir/files.js'
 import { NodeDataDir } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
+import { subjectRoutes } from '../api/routes/subjects.js'
 import { plural } from '../format.js'
 import { assertDirFree, startDaemonApi } from './daemon-api.js'
-import { logBootstrap, logMembers } from './node-events.js'
+import { echoRequests, logBootstrap, logMembers, logSubjects } from './node-events.js'
 import { prepareRealm, prepareToken } from './node-state.js'
 import { waitForAbort } from './wait.js'
 import type { RealmNode } from '@realmesh/node'
@@ -59,7 +60,8 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     // bans of abusive peers survive a restart (DIR/bans.json)
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) }
   })
-  const unlisten = [logMembers(node, io), logBootstrap(node, io)]
+  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io)]
+  echoRequests(node)
   node.addEventListener('token', (evt) => {
     dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })
   })
@@ -73,7 +75,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     io.err(`realm ${realm.name} (${realm.id})`)
     io.err(`peer id ${peerId}`)
     await node.start()
-    api = await startDaemonApi(dir.dir, options.api, statusRoutes('node', node))
+    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node)])
     for (const address of node.status().listen) io.err(`listening on ${address}`)
     io.err(`control api ${api.url} (token in ${dir.path('api')})`)
     saver = setInterval(() => { void savePeers() }, SAVE_PEERS_INTERVAL_MS)

@@ -73,3 +73,21 @@ function expiry (token: string): string {
     return ''
   }
 }
+
+/** subject matches (both daemons) */
+export function logSubjects (node: RealmNode, io: Io): () => void {
+  return listen(node, {
+    'subject:matched': (evt) => {
+      const { subject, peer, identity, role } = evt.detail
+      io.err(`subject ${subject} matched with ${role} ${identity}${identity === peer ? '' : ` at ${peer}`}`)
+    }
+  })
+}
+
+/**
+ * A daemon answers direct requests (`realmesh send`) with the data it got: a round trip through
+ * the realm that needs no application. An application embedding @realmesh/node sets its own.
+ */
+export function echoRequests (node: RealmNode): void {
+  node.onRequest(({ data }) => data)
+}

@@ -1,0 +1,109 @@
+/**
+ * Subjects and direct requests through the daemon's node (bearer token on all of them):
+ *   GET  /subjects                      { subjects: [{ subject, key, role, coordinators, counterparts }], stats }
+ *   POST /subjects/SUBJECT/publish      body { data | dataBase64, ack?, ttlMs?, replySubject? } -> the publish result
+ *   POST /subjects/SUBJECT/subscribe    body { ack?, role? } -> NDJSON: { type: 'subscribed', ... } then
+ *                                       { type: 'message', subject, id, from, peer, seq, data | dataBase64, replySubject? }
+ *                                       per message, until the client goes away (that ends the subscription)
+ *   POST /send/PEER_ID                  body { data | dataBase64 } -> { data | dataBase64 } (the peer's answer)
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { MAX_MESSAGE_BYTES, MAX_SUBJECT_BYTES } from '@realmesh/wire'
+import { ApiRequestError } from '../server.js'
+import { JsonLines } from '../router.js'
+import { payload, payloadOf } from '../payload.js'
+import type { RealmNode, AckMode, SubjectMessage } from '@realmesh/node'
+import type { Route } from '../router.js'
+
+/** base64 of the largest message, plus room for the rest of the body */
+export const MAX_PUBLISH_BODY_BYTES = Math.ceil(MAX_MESSAGE_BYTES / 3) * 4 + 64 * 1024
+
+/** the longest a publish may wait for its acks (its TTL), ms */
+export const MAX_PUBLISH_TTL_MS = 600_000
+
+export function subjectRoutes (node: RealmNode): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/subjects',
+      auth: true,
+      handle: () => ({ subjects: node.subjects(), stats: node.messageStats() })
+    },
+    {
+      method: 'POST',
+      path: '/subjects/:subject/publish',
+      auth: true,
+      maxBodyBytes: MAX_PUBLISH_BODY_BYTES,
+      handle: async ({ params, body }) => {
+        const options = (body ?? {}) as { ack?: unknown, ttlMs?: unknown, replySubject?: unknown }
+        const ack = ackOf(options.ack, 'none')
+        const ttlMs = options.ttlMs === undefined ? undefined : positiveInt(options.ttlMs, 'ttlMs', MAX_PUBLISH_TTL_MS)
+        const replySubject = options.replySubject === undefined ? undefined : subjectOf(options.replySubject, 'replySubject')
+        return node.publish(subjectOf(params.subject, 'subject'), payloadOf(body), { ack, ttlMs, replySubject })
+      }
+    },
+    {
+      method: 'POST',
+      path: '/subjects/:subject/subscribe',
+      auth: true,
+      handle: ({ params, body }) => {
+        const subject = subjectOf(params.subject, 'subject')
+        const options = (body ?? {}) as { ack?: unknown, role?: unknown }
+        const ack = ackOf(options.ack, 'destination')
+        if (options.role !== undefined && options.role !== 'receiver' && options.role !== 'both') throw new ApiRequestError(400, 'BAD_REQUEST', 'role is "receiver" or "both"')
+        const role = options.role ?? 'receiver'
+        return new JsonLines(async (emit, signal) => {
+          // with ack 'app', a message is acked once its line reached the client's socket
+          const subscription = await node.subscribe(subject, async (message) => { await emit(messageLine(message)).catch(() => {}) }, { ack, role, signal })
+          try {
+            const status = node.subjects().find(s => s.subject === subject)
+            await emit({ type: 'subscribed', subject, key: status?.key, role: status?.role, coordinators: status?.coordinators ?? [] })
+            await new Promise<void>((resolve) => {
+              if (signal.aborted) resolve()
+              else signal.addEventListener('abort', () => { resolve() }, { once: true })
+            })
+          } finally {
+            await subscription.unsubscribe()
+          }
+        })
+      }
+    },
+    {
+      method: 'POST',
+      path: '/send/:peer',
+      auth: true,
+      maxBodyBytes: MAX_PUBLISH_BODY_BYTES,
+      handle: async ({ params, body, signal }) => {
+        let peer
+        try {
+          peer = peerIdFromString(params.peer ?? '')
+        } catch {
+          throw new ApiRequestError(400, 'PEER_ID_INVALID', 'expected a peer id (12D3KooW...)')
+        }
+        return payload(await node.send(peer, payloadOf(body), { signal }))
+      }
+    }
+  ]
+}
+
+function messageLine (message: SubjectMessage): object {
+  return { type: 'message', subject: message.subject, id: message.id, from: message.from, peer: message.peer, seq: message.seq, ...payload(message.data), ...(message.replySubject == null ? {} : { replySubject: message.replySubject }) }
+}
+
+function subjectOf (value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '' || Buffer.byteLength(value) > MAX_SUBJECT_BYTES) throw new ApiRequestError(400, 'BAD_REQUEST', `${field} is 1 to ${MAX_SUBJECT_BYTES} bytes of text`)
+  return value
+}
+
+function ackOf (value: unknown, fallback: AckMode): AckMode {
+  if (value === undefined) return fallback
+  if (value === true) return 'destination'
+  if (value === false) return 'none'
+  if (value === 'none' || value === 'destination' || value === 'app') return value
+  throw new ApiRequestError(400, 'BAD_REQUEST', 'ack is "none", "destination", "app" or a boolean')
+}
+
+function positiveInt (value: unknown, field: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) throw new ApiRequestError(400, 'BAD_REQUEST', `${field} is an integer in 1..${max}`)
+  return value
+}

@@ -1,0 +1,46 @@
+/**
+ * `realmesh publish SUBJECT DATA|-`: one message through the daemon's node. Without `--ack` it
+ * says how many receivers it went to (or that it waits in the cache); with `--ack` it waits for
+ * each receiver's result and exits 0 only when every one was delivered.
+ */
+import { parseFlags } from '../args.js'
+import { callApi, resolveTarget } from '../api/client.js'
+import { CliError, UsageError } from '../errors.js'
+import { parseDuration } from '../duration.js'
+import { plural, shortPeerId } from '../format.js'
+import { TARGET_FLAGS } from './status.js'
+import { readData } from './data-arg.js'
+import type { Io } from '../io.js'
+
+interface Result { id?: string, cached?: boolean, sent?: number, code?: string, results?: Array<{ receiver: string, peer: string, status: string, code?: string }> }
+
+export async function publish (argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { ...TARGET_FLAGS, ack: { type: 'boolean' }, 'ack-mode': { type: 'string' }, ttl: { type: 'string' }, 'reply-subject': { type: 'string' } }, 2)
+  const subject = positionals[0]
+  if (subject == null || subject === '') throw new UsageError('realmesh publish SUBJECT DATA: the subject is missing')
+  const mode = values['ack-mode']
+  if (mode != null && mode !== 'destination' && mode !== 'app') throw new UsageError('--ack-mode is destination or app')
+  const ack = mode ?? (values.ack === true ? 'destination' : 'none')
+  const ttlMs = values.ttl == null ? undefined : parseDuration(values.ttl) * 1000
+  const data = await readData(positionals[1], io, 'publish')
+  const target = await resolveTarget({ api: values.api, dir: values.dir, apiToken: values['api-token'], env: io.env })
+  const result = await callApi(target, `/subjects/${encodeURIComponent(subject)}/publish`, {
+    method: 'POST',
+    body: { ...data, ack, ttlMs, replySubject: values['reply-subject'] },
+    // with acks the answer comes when every receiver settled: at most the message's TTL
+    timeoutMs: (ttlMs ?? 30_000) + 15_000
+  }) as Result
+  if (values.json === true) io.out(JSON.stringify(result))
+  if (ack === 'none') {
+    if (values.json !== true) io.out(result.cached === true ? `${subject}: no receiver yet, the message waits in the cache (id ${result.id ?? '?'})` : `${subject}: sent to ${plural(result.sent ?? 0, 'receiver')} (id ${result.id ?? '?'})`)
+    return 0
+  }
+  const results = result.results ?? []
+  if (values.json !== true) {
+    for (const r of results) io.out(`${r.status} ${shortPeerId(r.receiver)}${r.code == null ? '' : ` (${r.code})`}`)
+  }
+  if (results.length === 0) throw new CliError(result.code ?? 'MESSAGE_EXPIRED', `no receiver was matched on ${subject} before the message ${result.code === 'MESSAGE_PURGED' ? 'was purged from the cache' : 'expired'}`)
+  const failed = results.filter(r => r.status !== 'delivered')
+  if (failed.length > 0) throw new CliError('MESSAGE_NOT_DELIVERED', `${failed.length} of ${plural(results.length, 'receiver')} did not get the message: ${failed.map(r => `${shortPeerId(r.receiver)} ${r.status}${r.code == null ? '' : ` ${r.code}`}`).join(', ')}`)
+  return 0
+}

@@ -1,0 +1,40 @@
+/**
+ * `realmesh subscribe SUBJECT`: the daemon subscribes for as long as this command runs; every
+ * message is one line on stdout (`--json`: the message as JSON, else `FROM TEXT`) until SIGINT /
+ * SIGTERM (exit 0) or the daemon goes away (API_STREAM_ENDED, exit 1).
+ */
+import { parseFlags } from '../args.js'
+import { resolveTarget, streamApi } from '../api/client.js'
+import { CliError, UsageError } from '../errors.js'
+import { shortPeerId } from '../format.js'
+import { TARGET_FLAGS } from './status.js'
+import { printable } from './data-arg.js'
+import type { Io } from '../io.js'
+
+export async function subscribe (argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { ...TARGET_FLAGS, ack: { type: 'string' }, role: { type: 'string' } }, 1)
+  const subject = positionals[0]
+  if (subject == null || subject === '') throw new UsageError('realmesh subscribe SUBJECT: the subject is missing')
+  if (values.ack != null && values.ack !== 'destination' && values.ack !== 'app') throw new UsageError('--ack is destination (the daemon acks what it received) or app (acked once written to this command)')
+  if (values.role != null && values.role !== 'receiver' && values.role !== 'both') throw new UsageError('--role is receiver or both')
+  const target = await resolveTarget({ api: values.api, dir: values.dir, apiToken: values['api-token'], env: io.env })
+  const stop = io.stopSignal()
+  await streamApi(target, `/subjects/${encodeURIComponent(subject)}/subscribe`, (line) => {
+    const value = (line ?? {}) as Record<string, unknown>
+    if (value.type === 'subscribed') {
+      const coordinators = Array.isArray(value.coordinators) ? value.coordinators.map(String) : []
+      io.err(`subscribed to ${subject} (coordinators ${coordinators.map(shortPeerId).join(', ')})`)
+      return
+    }
+    if (value.type !== 'message') return
+    if (values.json === true) {
+      const { type, ...message } = value
+      void type
+      io.out(JSON.stringify(message))
+    } else {
+      io.out(`${shortPeerId(String(value.from))} ${printable(value)}`)
+    }
+  }, { body: { ack: values.ack, role: values.role }, signal: stop })
+  if (stop.aborted) return 0
+  throw new CliError('API_STREAM_ENDED', `the daemon ended the subscription to ${subject} (did it stop?)`)
+}
