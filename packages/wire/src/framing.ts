@@ -68,6 +68,18 @@ export class Frames {
     }
   }
 
+  /** Several messages in one write (one buffer down the stream): cheaper than one write each. */
+  async writeMany<T> (codec: MessageCodec<T>, messages: Array<Partial<T>>, options?: AbortOptions): Promise<void> {
+    const encoded = messages.map(message => codec.encode(message))
+    // never send what the other side must refuse
+    if (encoded.some(bytes => bytes.byteLength > this.maxSize)) throw new FrameTooLargeError(this.protocol, this.maxSize)
+    try {
+      await this.lp.writeV(encoded, options)
+    } catch (err) {
+      throw this.translate(err, options)
+    }
+  }
+
   private translate (err: unknown, options?: AbortOptions): Error {
     const name = (err as Error | undefined)?.name
     if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {

@@ -20,6 +20,14 @@ describe('Frames over a real libp2p stream', () => {
     assert.deepEqual(await inn.read(Hello), hello)
   })
 
+  test('writeMany sends several frames in one write; the reader gets each, in order', async () => {
+    const out = new Frames(pair.dialer, { protocol, maxSize: 1024 })
+    const inn = new Frames(pair.listener, { protocol, maxSize: 1024 })
+    const tokens = ['a', 'bb', 'ccc']
+    await out.writeMany(JoinRequest, tokens.map(identityToken => ({ identityToken })))
+    for (const identityToken of tokens) assert.equal((await inn.read(JoinRequest)).identityToken, identityToken)
+  })
+
   test('a frame whose length prefix is above the limit is refused before it is buffered', async () => {
     const inn = new Frames(pair.listener, { protocol, maxSize: 64 })
     // announce 1 MiB but send only the prefix: the reader must refuse on the prefix alone
@@ -73,6 +81,11 @@ describe('Frames: malformed and early-closed input', () => {
     try {
       const out = new Frames(pair.dialer, { protocol, maxSize: 32 })
       await assert.rejects(out.write(JoinRequest, { identityToken: 'x'.repeat(100) }), FrameTooLargeError)
+      // nothing of a batch goes when one of its frames is too large
+      await assert.rejects(out.writeMany(JoinRequest, [{ identityToken: 'ok' }, { identityToken: 'x'.repeat(100) }]), FrameTooLargeError)
+      const inn = new Frames(pair.listener, { protocol, maxSize: 32 })
+      await out.write(JoinRequest, { identityToken: 'next' })
+      assert.equal((await inn.read(JoinRequest)).identityToken, 'next')
     } finally {
       await pair.stop()
     }

@@ -105,8 +105,19 @@ export class Inbox {
     }
     this.deps.stats.streams++
     const state = this.stateOf(sender, keyHex, open.session)
+    // acks are gathered and sent once what arrived together was handled: one reply for a burst
+    let gathered: MessageAck[] = []
+    let flushing = false
     const sendAcks = (acks: MessageAck[]): void => {
-      for (let i = 0; i < acks.length; i += MAX_ACKS_PER_REPLY) write({ acks: acks.slice(i, i + MAX_ACKS_PER_REPLY) })
+      for (const ack of acks) gathered.push(ack)
+      if (flushing) return
+      flushing = true
+      setImmediate(() => {
+        flushing = false
+        const all = gathered
+        gathered = []
+        for (let i = 0; i < all.length; i += MAX_ACKS_PER_REPLY) write({ acks: all.slice(i, i + MAX_ACKS_PER_REPLY) })
+      })
     }
     state.send = sendAcks
     const end = (): void => {

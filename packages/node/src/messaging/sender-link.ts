@@ -46,6 +46,8 @@ export interface SenderLinkDeps {
 /** messages waiting to be sent to one receiver (it is slow or unreachable): more are given up at once */
 export const MAX_QUEUED_MESSAGES = 10_000
 export const MAX_QUEUED_BYTES = 64 * 1024 * 1024
+/** a write carries at most this many bytes of messages (one frame of any size goes alone) */
+const WRITE_BATCH_BYTES = 256 * 1024
 
 export class SenderLink {
   receiver: VerifiedInterest
@@ -83,7 +85,7 @@ export class SenderLink {
     }
     this.queue.push({ message, attempts: 0 })
     this.queuedBytes += message.data.byteLength
-    this.armExpiry()
+    if (message.expiresAt < this.expiryAt) this.armExpiry(message.expiresAt)
     void this.pump()
   }
 
@@ -113,53 +115,75 @@ export class SenderLink {
     this.pumping = true
     try {
       while (!this.closed && this.queue.length > 0) {
-        this.dropExpired()
-        const entry = this.queue[0]
-        if (entry == null) break
-        const bytes = entry.message.data.byteLength
-        if (this.inflight.size >= MESSAGE_WINDOW || (this.inflight.size > 0 && this.inflightBytes + bytes > MESSAGE_WINDOW_BYTES)) break
-        if (entry.seq == null && this.sentUnderToken >= this.receiver.threshold) break
+        if (this.deps.now() >= this.expiryAt) this.expireNow()
+        const first = this.queue[0]
+        if (first == null) break
+        if (!this.mayTake(first)) break
         const open = await this.ensureOpen()
-        if (open == null || this.queue[0] !== entry) break
-        this.queue.shift()
-        this.queuedBytes -= bytes
-        if (bytes > open.maxData) {
-          entry.message.settle({ status: 'rejected', code: WireErrorCode.MESSAGE_TOO_LARGE })
-          continue
-        }
-        if (entry.seq == null) {
-          entry.seq = this.nextSeq++
-          this.sentUnderToken++
-        }
-        const acked = entry.message.ack !== 'none'
-        if (acked) this.track(entry)
-        try {
-          await open.frames.write(MessageData, this.frameOf(entry, entry.seq))
-        } catch (err) {
-          if (!acked) {
-            this.queue.unshift(entry)
-            this.queuedBytes += bytes
+        if (open == null || this.queue[0] !== first) break
+        // everything the window allows goes out in one write (up to WRITE_BATCH_BYTES)
+        const batch: Entry[] = []
+        let batchBytes = 0
+        for (let entry = this.queue[0]; entry != null && this.mayTake(entry) && (batch.length === 0 || batchBytes + entry.message.data.byteLength <= WRITE_BATCH_BYTES); entry = this.queue[0]) {
+          const bytes = entry.message.data.byteLength
+          this.queue.shift()
+          this.queuedBytes -= bytes
+          if (bytes > open.maxData) {
+            entry.message.settle({ status: 'rejected', code: WireErrorCode.MESSAGE_TOO_LARGE })
+            continue
           }
+          if (entry.seq == null) {
+            entry.seq = this.nextSeq++
+            this.sentUnderToken++
+          }
+          if (entry.message.ack !== 'none') this.track(entry)
+          batch.push(entry)
+          batchBytes += bytes
+        }
+        if (batch.length === 0) continue
+        const low = this.lowSeq()
+        try {
+          await open.frames.writeMany(MessageData, batch.map(entry => this.frameOf(entry, entry.seq as bigint, low)))
+        } catch (err) {
+          // unacked-mode messages go back to the front, in order; tracked ones are resent by broken()
+          const back = batch.filter(entry => entry.message.ack === 'none')
+          this.queue.unshift(...back)
+          for (const entry of back) this.queuedBytes += entry.message.data.byteLength
           this.broken(open, err)
           break
         }
-        if (!acked) entry.message.settle({ status: 'delivered' })
+        for (const entry of batch) if (entry.message.ack === 'none') entry.message.settle({ status: 'delivered' })
       }
     } finally {
       this.pumping = false
     }
   }
 
-  private frameOf (entry: Entry, seq: bigint): MessageData {
-    const m = entry.message
-    return { id: m.id, seq, data: m.data, ack: ACK_MODES[m.ack], replySubject: m.replySubject, expiresAtMs: BigInt(m.expiresAt), lowSeq: this.lowSeq(seq) }
+  /** the window has room for `entry`, and the receiver's threshold allows a new message */
+  private mayTake (entry: Entry): boolean {
+    const bytes = entry.message.data.byteLength
+    if (this.inflight.size >= MESSAGE_WINDOW || (this.inflight.size > 0 && this.inflightBytes + bytes > MESSAGE_WINDOW_BYTES)) return false
+    return entry.seq != null || this.sentUnderToken < this.receiver.threshold
   }
 
-  /** the lowest seq still in play: everything below it was acked or given up */
-  private lowSeq (seq: bigint): bigint {
-    let low = seq
-    for (const s of this.inflight.keys()) if (s < low) low = s
-    for (const e of this.queue) if (e.seq != null && e.seq < low) low = e.seq
+  private frameOf (entry: Entry, seq: bigint, low: bigint): MessageData {
+    const m = entry.message
+    return { id: m.id, seq, data: m.data, ack: ACK_MODES[m.ack], replySubject: m.replySubject, expiresAtMs: BigInt(m.expiresAt), lowSeq: low < seq ? low : seq }
+  }
+
+  /**
+   * The lowest seq still in play (everything below it was acked or given up): the oldest in
+   * flight (the map keeps the order they were sent in, which is seq order) or a resend waiting at
+   * the front of the queue (resends go back to the front in seq order); else the next seq.
+   */
+  private lowSeq (): bigint {
+    let low = this.nextSeq
+    for (const s of this.inflight.keys()) {
+      low = s
+      break
+    }
+    const front = this.queue[0]?.seq
+    if (front != null && front < low) low = front
     return low
   }
 
@@ -283,8 +307,10 @@ export class SenderLink {
     this.ackTimer.unref()
   }
 
-  private dropExpired (): void {
+  /** settles what expired, then arms the timer at the earliest expiry of what is left (a scan: runs once per expiry, not per message) */
+  private expireNow (): void {
     const now = this.deps.now()
+    let next = Number.POSITIVE_INFINITY
     for (let i = 0; i < this.queue.length;) {
       const entry = this.queue[i] as Entry
       if (entry.message.expiresAt <= now) {
@@ -292,6 +318,7 @@ export class SenderLink {
         this.queuedBytes -= entry.message.data.byteLength
         entry.message.settle({ status: 'expired', code: WireErrorCode.MESSAGE_EXPIRED })
       } else {
+        if (entry.message.expiresAt < next) next = entry.message.expiresAt
         i++
       }
     }
@@ -299,25 +326,30 @@ export class SenderLink {
       if (entry.message.expiresAt <= now) {
         this.untrack(seq)
         entry.message.settle({ status: 'expired', code: WireErrorCode.MESSAGE_EXPIRED })
+      } else if (entry.message.expiresAt < next) {
+        next = entry.message.expiresAt
       }
     }
-  }
-
-  /** a timer at the earliest expiry of what is queued or in flight */
-  private armExpiry (): void {
-    let next = Number.POSITIVE_INFINITY
-    for (const e of [...this.queue, ...this.inflight.values()]) if (e.message.expiresAt < next) next = e.message.expiresAt
-    if (this.expiryTimer != null && this.expiryAt <= next) return
     clearTimeout(this.expiryTimer)
     this.expiryTimer = undefined
-    this.expiryAt = next
-    if (!Number.isFinite(next) || this.closed) return
+    this.expiryAt = Number.POSITIVE_INFINITY
+    if (Number.isFinite(next)) this.armExpiry(next)
+  }
+
+  /**
+   * A timer at `at`, when that is earlier than the one armed. `expiryAt` is never later than the
+   * earliest expiry of anything queued or in flight (it may be earlier: acked messages are not
+   * taken out of it), so the pump only scans once something may really have expired.
+   */
+  private armExpiry (at: number): void {
+    if (this.closed || at >= this.expiryAt) return
+    clearTimeout(this.expiryTimer)
+    this.expiryAt = at
     this.expiryTimer = setTimeout(() => {
       this.expiryTimer = undefined
-      this.dropExpired()
-      this.armExpiry()
+      this.expireNow()
       void this.pump()
-    }, Math.max(0, next - this.deps.now()) + 1)
+    }, Math.max(0, at - this.deps.now()) + 1)
     this.expiryTimer.unref()
   }
 }

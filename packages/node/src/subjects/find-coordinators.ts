@@ -11,7 +11,7 @@
 import { closestTo, subjectKey } from '@realmesh/token'
 import { withTimeout } from '../util/signals.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
-import type { KadDHT } from '@libp2p/kad-dht'
+import type { KadDHT, QueryEvent } from '@libp2p/kad-dht'
 
 /** the bytes kad-dht hashes to `subjectKey(realmId, subject)`: utf8(realmId + "/" + subject) */
 export function subjectLookupKey (realmId: string, subject: string): Uint8Array {
@@ -33,6 +33,8 @@ export interface FindCoordinatorsDeps {
 export interface FindCoordinatorsOptions extends AbortOptions {
   /** give up on the DHT walk after this long and answer from the local table. @default 20000 */
   timeoutMs?: number
+  /** every kad-dht query event of the walk (SEND_QUERY, PEER_RESPONSE, QUERY_ERROR, ...), for tracing and counting hops */
+  onQueryEvent?: (event: QueryEvent) => void
 }
 
 /**
@@ -55,12 +57,12 @@ export async function findCoordinators (deps: FindCoordinatorsDeps, subject: str
   // kad-dht would wait for a first peer in its table (membership puts it there a moment after a join)
   if (deps.routingTableSize() === 0) return closestTo(key, [...local, self], count)
   const signal = withTimeout(options, options.timeoutMs ?? 20_000)
-  let walk = await lookup(deps, subject, key, count, local, signal)
+  let walk = await lookup(deps, subject, key, count, local, signal, options.onQueryEvent)
   // a peer that would be a coordinator failed to answer (a busy peer, a connection being admitted
   // at that moment): one more walk before it is left out
   const ranked = (): string[] => closestTo(key, [...walk.answered, ...walk.failed, self], count)
   if (ranked().some(p => walk.failed.has(p) && !deps.isAlive(p)) && !signal.aborted) {
-    const again = await lookup(deps, subject, key, count, local, signal)
+    const again = await lookup(deps, subject, key, count, local, signal, options.onQueryEvent)
     walk = { answered: new Set([...walk.answered, ...again.answered]), failed: new Set([...again.failed].filter(p => !walk.answered.has(p))) }
   }
   options.signal?.throwIfAborted()
@@ -71,7 +73,7 @@ export async function findCoordinators (deps: FindCoordinatorsDeps, subject: str
 
 interface Walk { answered: Set<string>, failed: Set<string> }
 
-async function lookup (deps: FindCoordinatorsDeps, subject: string, key: Uint8Array, count: number, local: string[], signal: AbortSignal): Promise<Walk> {
+async function lookup (deps: FindCoordinatorsDeps, subject: string, key: Uint8Array, count: number, local: string[], signal: AbortSignal, onEvent?: (event: QueryEvent) => void): Promise<Walk> {
   const self = deps.self.toString()
   const known = new Set(local)
   const answered = new Set<string>()
@@ -82,6 +84,7 @@ async function lookup (deps: FindCoordinatorsDeps, subject: string, key: Uint8Ar
     // start), to have a routing table to start from; ours is filled by membership at admission
     const query = { signal, isSelfQuery: true } as Parameters<KadDHT['getClosestPeers']>[1]
     for await (const event of deps.dht.getClosestPeers(subjectLookupKey(deps.realmId, subject), query)) {
+      onEvent?.(event)
       if (event.name === 'PEER_RESPONSE') {
         const from = event.from.toString()
         answered.add(from)
