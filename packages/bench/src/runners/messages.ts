@@ -3,18 +3,19 @@
  * rounds so that whatever else the machine does slows every side alike:
  *   - a realm (leader + nodes - 1) and a plain network of the same size (with gossipsub) start and
  *     settle side by side;
- *   - realmesh: two members (neither the leader) connected through the subject adapter (today a
- *     direct member stream); plain: a plain libp2p stream between two of its nodes, and gossipsub
+ *   - realmesh: two members (neither the leader) matched on a subject (src/adapters.ts subjectPair):
+ *     latency is a publish acked by the receiver, throughput a window of acked publishes; plain: a plain libp2p stream between two of its nodes, and gossipsub
  *     between the same two nodes;
  *   - each round runs a share of the echo round trips and one throughput run per message size on
  *     every side, the order of the sides rotating from round to round.
  */
 import { createTestnet } from '@realmesh/testnet'
-import { openSubjectStream } from '../adapters.js'
+import { subjectPair } from '../adapters.js'
+import type { SubjectPair } from '../adapters.js'
 import { createPlainNetwork } from '../baseline.js'
 import { routingTableOf } from '../kad.js'
 import { whenSettled } from '../settle.js'
-import { Sender, echoRoundTrips, serveEcho, serveSink, sinkThroughput } from './streams.js'
+import { Sender, echoRoundTrips, payload, serveEcho, serveSink, sinkThroughput } from './streams.js'
 import { gossipRoundTrips, gossipThroughput, prepareGossip } from './gossip.js'
 import type { Throughput } from './streams.js'
 import type { GossipThroughput } from './gossip.js'
@@ -69,8 +70,7 @@ export async function runMessages (job: MessagesJob): Promise<MessagesResult> {
   if (realmSender == null || realmReceiver == null || plainSender == null || plainReceiver == null) throw new Error('the messages scenario needs at least 3 nodes')
 
   const signal = AbortSignal.timeout(30_000)
-  const realmEcho = new Sender(await openSubjectStream(realmSender, realmReceiver, { protocol: ECHO, serve: serveEcho, signal }))
-  const realmSink = new Sender(await openSubjectStream(realmSender, realmReceiver, { protocol: SINK, serve: serveSink, signal }))
+  const pair = await subjectPair(realmSender, realmReceiver, { subject: 'bench', maxMessageBytes: 1024 * 1024, signal })
   await plainReceiver.handle(ECHO, serveEcho)
   await plainReceiver.handle(SINK, serveSink)
   const plainEcho = new Sender(await plainSender.dialProtocol(plainReceiver.peerId, ECHO, { signal }))
@@ -83,7 +83,7 @@ export async function runMessages (job: MessagesJob): Promise<MessagesResult> {
     gossipsub: { echoMs: [], throughput: [], incomplete: [] }
   }
   const sides: Array<[SideMessages, Side]> = [
-    [result.realmesh, { echo: async (count) => echoRoundTrips(realmEcho, job.echo.size, count), sink: async (size, count) => sinkThroughput(realmSink, size, count) }],
+    [result.realmesh, { echo: async (count) => ackedRoundTrips(pair, job.echo.size, count), sink: async (size, count) => ackedThroughput(pair, size, count) }],
     [result.plain, { echo: async (count) => echoRoundTrips(plainEcho, job.echo.size, count), sink: async (size, count) => sinkThroughput(plainSink, size, count) }]
   ]
   try {
@@ -121,4 +121,36 @@ export async function runMessages (job: MessagesJob): Promise<MessagesResult> {
     log(`round ${round + 1} of ${job.rounds} done`)
   }
   return result
+}
+
+/** times (ms) of `count` publishes of `size` bytes, one at a time, each until the receiver acked it */
+async function ackedRoundTrips (pair: SubjectPair, size: number, count: number): Promise<number[]> {
+  const message = payload(size)
+  const times: number[] = []
+  for (let i = 0; i < count; i++) {
+    const start = performance.now()
+    await pair.send(message)
+    times.push(performance.now() - start)
+  }
+  return times
+}
+
+/**
+ * `count` publishes of `size` bytes with at most 4 MiB (and 512 messages) of them unacked at a
+ * time, timed until every one was acked and the receiver's handler had them all
+ */
+async function ackedThroughput (pair: SubjectPair, size: number, count: number): Promise<Throughput> {
+  const message = payload(size)
+  const window = Math.max(1, Math.min(512, Math.floor(4 * 1024 * 1024 / size)))
+  const target = pair.seen() + count
+  const start = performance.now()
+  let next = 0
+  await Promise.all(Array.from({ length: Math.min(window, count) }, async () => {
+    while (next < count) {
+      next++
+      await pair.send(message)
+    }
+  }))
+  await pair.whenSeen(target)
+  return { size, messages: count, bytes: size * count, ms: performance.now() - start }
 }

@@ -12,7 +12,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createTestnet } from '@realmesh/testnet'
 import { closestTo, subjectKey } from '@realmesh/token'
-import { findCoordinator } from '../adapters.js'
+import { coordinatorLookupKey, findCoordinator } from '../adapters.js'
 import { createPlainNetwork, PLAIN_NETWORK_ID } from '../baseline.js'
 import { closestPeerLookup, kadIdOf, neighbourhoodQuality, routingTableOf } from '../kad.js'
 import { whenSettled } from '../settle.js'
@@ -80,8 +80,10 @@ interface Member {
   table: RoutingTableView
   connections: () => number
   lookup: (subject: string, options: AbortOptions) => Promise<LookupResult>
-  /** the key a lookup for `subject` looks up */
+  /** the key a lookup for `subject` looks up (kad-dht hashes it) */
   key: (subject: string) => Uint8Array
+  /** realmesh: the querying member may be the coordinator itself; kad-dht's getClosestPeers never returns the querier */
+  selfCanCoordinate: boolean
 }
 
 const log = (job: NetworkJob, message: string): void => {
@@ -95,7 +97,8 @@ async function startRealm (job: NetworkJob): Promise<Member[]> {
     table: routingTableOf(node.libp2p.services.dht),
     connections: () => node.libp2p.getConnections().length,
     lookup: async (subject, options) => findCoordinator(node, subject, options),
-    key: (subject) => subjectKey(node.realm.id, subject)
+    key: (subject) => coordinatorLookupKey(node, subject),
+    selfCanCoordinate: true
   }))
 }
 
@@ -106,7 +109,8 @@ async function startPlain (job: NetworkJob): Promise<Member[]> {
     table: routingTableOf(node.services.dht),
     connections: () => node.getConnections().length,
     lookup: async (subject, options) => closestPeerLookup(node.services.dht, subjectKey(PLAIN_NETWORK_ID, subject), options),
-    key: (subject) => subjectKey(PLAIN_NETWORK_ID, subject)
+    key: (subject) => subjectKey(PLAIN_NETWORK_ID, subject),
+    selfCanCoordinate: false
   }))
 }
 
@@ -129,6 +133,7 @@ export async function runNetwork (job: NetworkJob, progress: (partial: NetworkRe
   const startMs = performance.now() - t0
   log(job, `${job.n} nodes started in ${(startMs / 1000).toFixed(1)} s; waiting for routing tables to settle`)
   const settle = await whenSettled(members.map(m => m.table), {
+    settledSize: Math.min(K / 2, job.n - 1),
     quietMs: job.quietMs,
     timeoutMs: Math.max(1_000, job.settleTimeoutMs - startMs)
   })
@@ -198,7 +203,7 @@ export async function runNetwork (job: NetworkJob, progress: (partial: NetworkRe
       lookups.queries.push(result.queries)
       if (result.hops != null) lookups.hops.push(result.hops)
       const self = member.peerId.toString()
-      const truth = closestTo(kadIdOf(member.key(subject)), ids.filter(id => id !== self), 1)[0]
+      const truth = closestTo(kadIdOf(member.key(subject)), member.selfCanCoordinate ? ids : ids.filter(id => id !== self), 1)[0]
       if (truth === result.closest) lookups.correct++
     } catch (err) {
       if (i < 0) continue

@@ -1,8 +1,7 @@
 /**
  * Suite 2, coordinator lookup at N = 100: realmesh finds a subject's coordinator through
- * src/adapters.ts findCoordinator (today: the realm kad-dht's getClosestPeers for
- * subjectKey(realm.id, subject), subjects pending); the baseline runs kad-dht getClosestPeers for
- * the same kind of key on a plain network of the same size.
+ * src/adapters.ts findCoordinator (node.findCoordinators(subject, 1) on the realm's kad-dht); the
+ * baseline runs kad-dht getClosestPeers for the same kind of key on a plain network of the same size.
  */
 import { networkJob } from '../config.js'
 import { lookupMean, lookupPercentile, lookupTrouble, networkResult } from './network-results.js'
@@ -12,7 +11,7 @@ import type { Suite } from './suite.js'
 export const lookupSuite: Suite = {
   name: 'lookup',
   title: 'Coordinator lookup',
-  describe: 'After the network of the join suite settled, one lookup at a time from node i mod N for subject "subject-i" (after a few unmeasured warm-up lookups). realmesh: findCoordinator (src/adapters.ts), today the realm kad-dht getClosestPeers(subjectKey(realm.id, subject)), coordinator = the closest peer found (subjects pending). Plain: kad-dht getClosestPeers(subjectKey("bench-plain", subject)). Hops: FIND_NODE round trips in sequence before the coordinator was known (0 = in the querying node\'s own table), from kad-dht\'s query events. "Correct": the coordinator found is the true closest node to the key (all nodes but the querier).',
+  describe: 'After the network of the join suite settled, one lookup at a time from node i mod N for subject "subject-i" (after a few unmeasured warm-up lookups). realmesh: node.findCoordinators(subject, 1) (src/adapters.ts), the realm kad-dht walk for the subject key that stops once the closest member known has answered. Plain: kad-dht getClosestPeers(subjectKey("bench-plain", subject)). Hops: FIND_NODE round trips in sequence before the coordinator was known (0 = in the querying node\'s own table), from kad-dht\'s query events. "Correct": the coordinator found is the true closest node to the key (realmesh: among all members, the querier included, since a member may coordinate a subject itself; plain: all nodes but the querier, which getClosestPeers never returns).',
   jobs: (config) => [networkJob(config, 'realmesh', config.lookupSize), networkJob(config, 'plain', config.lookupSize)],
   rows: (ctx) => {
     const n = ctx.config.lookupSize

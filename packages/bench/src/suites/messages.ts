@@ -1,7 +1,7 @@
 /**
  * Suite 3, subject messages: latency and throughput between a matched sender and receiver.
- * realmesh: src/adapters.ts openSubjectStream (today a direct stream between two admitted members,
- * subjects pending); baselines: a plain libp2p stream between two nodes of a plain network of the
+ * realmesh: src/adapters.ts subjectPair (a subscriber and a publisher matched by the subject's
+ * coordinators; each publish acked by the receiver, ack 'destination'); baselines: a plain libp2p stream between two nodes of a plain network of the
  * same size, and gossipsub between the same two plain nodes. TCP on 127.0.0.1.
  */
 import { SUBJECT_MESSAGES_LABEL } from '../adapters.js'
@@ -48,7 +48,7 @@ function sizeLabel (bytes: number): string {
 export const messagesSuite: Suite = {
   name: 'messages',
   title: 'Subject messages',
-  describe: `realmesh: ${SUBJECT_MESSAGES_LABEL}, opened through src/adapters.ts openSubjectStream between two admitted members of a realm (leader + 5 nodes, TCP on 127.0.0.1). Baselines, on a plain network of the same size in the same process: a plain libp2p stream between two of its nodes, and gossipsub between the same two nodes (the receiver the only subscriber of the topic; the echo answer on a second topic). Latency: round-trip time of a 1 KiB message echoed back, one at a time. Throughput: runs of 1 KiB and of 64 KiB messages written with backpressure, timed until the receiver has read them all; gossipsub has no backpressure, so its publisher keeps at most 256 KiB unacknowledged. All sides measured in interleaved rounds (5 in a full run, the order rotating); throughput is the median round. 50 unmeasured round trips and a short warm-up run per side first.`,
+  describe: `realmesh: a subscriber and a publisher on two members of a realm (leader + 5 nodes, TCP on 127.0.0.1), matched by the subject's coordinators (src/adapters.ts subjectPair); messages go straight from node to node on /realmesh/message/1 with ack 'destination' (the receiver acks once its handler has the message). Baselines, on a plain network of the same size in the same process: a plain libp2p stream between two of its nodes, and gossipsub between the same two nodes (the receiver the only subscriber of the topic; the echo answer on a second topic). Latency: realmesh, a 1 KiB publish until its ack came back; baselines, a 1 KiB message echoed back; one at a time. Throughput: runs of 1 KiB and of 64 KiB messages, timed until the receiver has them all; realmesh keeps at most 512 messages / 4 MiB unacked, the plain stream writes with backpressure (no acks), gossipsub has no backpressure, so its publisher keeps at most 256 KiB unacknowledged. All sides measured in interleaved rounds (5 in a full run, the order rotating); throughput is the median round. 50 unmeasured round trips and a short warm-up run per side first.`,
   jobs: (config) => [messagesJob(config)],
   rows: (ctx) => {
     const outcome = ctx.outcome(messagesJob(ctx.config))
