@@ -133,7 +133,7 @@ export async function runNetwork (job: NetworkJob, progress: (partial: NetworkRe
   const startMs = performance.now() - t0
   log(job, `${job.n} nodes started in ${(startMs / 1000).toFixed(1)} s; waiting for routing tables to settle`)
   const settle = await whenSettled(members.map(m => m.table), {
-    settledSize: Math.min(K / 2, job.n - 1),
+    settledMean: Math.min(K / 2, job.n - 1),
     quietMs: job.quietMs,
     timeoutMs: Math.max(1_000, job.settleTimeoutMs - startMs)
   })

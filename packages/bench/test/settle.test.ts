@@ -1,0 +1,44 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { whenSettled } from '../src/settle.js'
+import type { RoutingTableView } from '../src/kad.js'
+
+/** a routing table driven by the test: `set(n)` changes its size and tells the listeners */
+function table (size: number): RoutingTableView & { set: (n: number) => void } {
+  const listeners = new Set<() => void>()
+  let current = size
+  return {
+    get size () { return current },
+    peers: () => [],
+    closest: () => [],
+    onChange (listener) {
+      listeners.add(listener)
+      return () => { listeners.delete(listener) }
+    },
+    set (n) {
+      current = n
+      for (const listener of listeners) listener()
+    }
+  }
+}
+
+describe('whenSettled', () => {
+  test('a quiet network whose mean table is below the floor is not settled until it fills', async () => {
+    const tables = [table(1), table(2), table(3)]
+    const settling = whenSettled(tables, { settledMean: 10, quietMs: 20, timeoutMs: 5_000 })
+    // quiet, every table holds a peer, but the mean is 2: the settle must wait for changes
+    await new Promise(resolve => setImmediate(resolve))
+    for (const t of tables) t.set(12)
+    const result = await settling
+    assert.equal(result.settled, true)
+    assert.equal(result.meanSize, 12)
+  })
+
+  test('a mean above the floor settles even with one small table; an empty table never does', async () => {
+    const ok = await whenSettled([table(2), table(20), table(20)], { settledMean: 10, quietMs: 10, timeoutMs: 5_000 })
+    assert.equal(ok.settled, true)
+    const empty = await whenSettled([table(0), table(30)], { settledMean: 10, quietMs: 10, timeoutMs: 200 })
+    assert.equal(empty.settled, false)
+    assert.equal(empty.below, 1)
+  })
+})
