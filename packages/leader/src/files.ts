@@ -3,34 +3,9 @@
  * directory, synced, then renamed over the old one, so a reader or a crash never sees half a file),
  * the issued-token log by appending whole lines.
  */
-import { randomBytes } from 'node:crypto'
-import { appendFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
-
-/** Writes `text` to `path` atomically with the given mode (0600 for anything secret). */
-export async function writeFileAtomic (path: string, text: string, mode: number): Promise<void> {
-  const dir = dirname(path)
-  await mkdir(dir, { recursive: true, mode: 0o700 })
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
-  const handle = await open(tmp, 'wx', mode)
-  try {
-    // the umask only removes bits; set the mode explicitly so a 0644 file is 0644 everywhere
-    await handle.chmod(mode)
-    await handle.writeFile(text, 'utf8')
-    await handle.sync()
-  } catch (err) {
-    await handle.close()
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-  await handle.close()
-  try {
-    await rename(tmp, path)
-  } catch (err) {
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-}
+import { appendFile, mkdir, readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { writeFileAtomic } from '@realmesh/token'
 
 /** Appends one line (O_APPEND, so concurrent writers never interleave within a line); creates the file 0600. */
 export async function appendLine (path: string, line: string): Promise<void> {
@@ -88,7 +63,7 @@ export class AtomicFile {
         const waiters = this.waiters
         this.waiters = []
         try {
-          await writeFileAtomic(this.path, this.render(), this.mode)
+          await writeFileAtomic(this.path, this.render(), { mode: this.mode })
           for (const waiter of waiters) waiter.resolve()
         } catch (err) {
           for (const waiter of waiters) waiter.reject(err)
@@ -99,3 +74,6 @@ export class AtomicFile {
     }
   }
 }
+
+/** the one atomic write, from @realmesh/token */
+export { writeFileAtomic }

@@ -100,7 +100,7 @@ export async function initLeader (init: InitLeaderInit): Promise<InitLeaderResul
     }
   }
   await writeRealm(init.dir, realm)
-  await writeFileAtomic(join(init.dir, LEADER_FILES.config), renderLeaderConfig(config), 0o600)
+  await writeFileAtomic(join(init.dir, LEADER_FILES.config), renderLeaderConfig(config), { mode: 0o600 })
   await ensureLeaderToken(init.dir, key, realm, { now })
   return { peerId: realm.leader.peerId, realm, dir: init.dir, config }
 }
@@ -176,13 +176,13 @@ export async function ensureLeaderToken (dir: string, key: Ed25519PrivateKey, re
     }
   }
   const { token, entry } = await issueLogged(key, { realm, subject: realm.leader.peerId, ttlSeconds: realm.policy.maxTokenTtlSeconds, how: 'offline', now, dir })
-  await writeFileAtomic(path, `${token}\n`, 0o600)
+  await writeFileAtomic(path, `${token}\n`, { mode: 0o600 })
   return { token, exp: entry.exp }
 }
 
 /** Writes realm.json (not secret: it is what nodes are given to find the realm). */
 export async function writeRealm (dir: string, realm: RealmDescriptor): Promise<void> {
-  await writeFileAtomic(join(dir, LEADER_FILES.realm), `${JSON.stringify(realm, null, 2)}\n`, 0o644)
+  await writeFileAtomic(join(dir, LEADER_FILES.realm), `${JSON.stringify(realm, null, 2)}\n`, { mode: 0o644 })
 }
 
 async function readRequired (dir: string, file: string): Promise<string> {

@@ -7,6 +7,8 @@ export type { TokenErrorCode, TokenErrorOptions, KeyFileErrorCode } from './erro
 
 export { generateNodeKey, writeKeyFile, readKeyFile, readOrCreateKeyFile } from './keys.js'
 export type { WriteKeyFileOptions } from './keys.js'
+export { writeFileAtomic } from './files.js'
+export type { WriteFileAtomicOptions } from './files.js'
 
 export { fingerprint, fingerprintHex, xorDistance, compareDistance, closestTo, subjectKey } from './fingerprint.js'
 

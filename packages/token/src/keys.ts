@@ -2,11 +2,10 @@
  * Key generation and key files. A key file holds one libp2p protobuf-marshalled Ed25519 private
  * key, base64 (standard alphabet, padded) on one line, mode 0600.
  */
-import { randomBytes } from 'node:crypto'
-import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { KeyFileError } from './errors.js'
+import { writeFileAtomic } from './files.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 /** A key file is ~100 bytes; anything much larger is not one, and is not read into memory. */
@@ -33,42 +32,14 @@ function errnoCode (err: unknown): string | undefined {
  * the temporary file is hard-linked to the path, which fails when the path exists).
  */
 export async function writeKeyFile (path: string, key: Ed25519PrivateKey, options: WriteKeyFileOptions = {}): Promise<void> {
-  const overwrite = options.overwrite ?? false
-  const dir = dirname(path)
-  await mkdir(dir, { recursive: true, mode: 0o700 })
-
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   const text = `${Buffer.from(privateKeyToProtobuf(key)).toString('base64')}\n`
-  const handle = await open(tmp, 'wx', 0o600)
   try {
-    // the process umask only removes bits, but be explicit: the key is never group/world readable
-    await handle.chmod(0o600)
-    await handle.writeFile(text, 'utf8')
-    await handle.sync()
+    await writeFileAtomic(path, text, { mode: 0o600, overwrite: options.overwrite ?? false })
   } catch (err) {
-    await handle.close()
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-  await handle.close()
-
-  try {
-    if (overwrite) {
-      await rename(tmp, path)
-      return
+    if (errnoCode(err) === 'EEXIST') {
+      throw new KeyFileError('KEY_FILE_EXISTS', path,
+        `key file ${path} already exists; refusing to replace a key (pass { overwrite: true } to replace it)`)
     }
-    try {
-      await link(tmp, path)
-    } catch (err) {
-      if (errnoCode(err) === 'EEXIST') {
-        throw new KeyFileError('KEY_FILE_EXISTS', path,
-          `key file ${path} already exists; refusing to replace a key (pass { overwrite: true } to replace it)`)
-      }
-      throw err
-    }
-    await unlink(tmp)
-  } catch (err) {
-    await unlink(tmp).catch(() => {})
     throw err
   }
 }

@@ -22,7 +22,7 @@ export function apiFilePath (dir: string): string {
 }
 
 export async function writeApiFile (dir: string, info: ApiInfo): Promise<void> {
-  await writeFileAtomic(apiFilePath(dir), `${JSON.stringify({ url: info.url, token: info.token }, null, 2)}\n`, 0o600)
+  await writeFileAtomic(apiFilePath(dir), `${JSON.stringify({ url: info.url, token: info.token }, null, 2)}\n`, { mode: 0o600 })
 }
 
 export async function removeApiFile (dir: string): Promise<void> {

@@ -2,35 +2,13 @@
  * Small file helpers for data dirs: atomic writes with an explicit mode (a reader never sees half a
  * token), and bounded reads (a data dir file is never megabytes).
  */
-import { mkdir, open, readFile, rename, rm, stat, chmod } from 'node:fs/promises'
-import { dirname, join, basename } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, rm, stat } from 'node:fs/promises'
 import { CliError } from '../errors.js'
+import { writeFileAtomic } from '@realmesh/token'
 
 /** Creates `dir` (and parents) with mode 0700 when missing. */
 export async function ensureDir (dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
-}
-
-/** Writes `text` to `path` through a temp file in the same dir and a rename, with `mode`. */
-export async function writeFileAtomic (path: string, text: string, mode = 0o600): Promise<void> {
-  await ensureDir(dirname(path))
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
-  const handle = await open(tmp, 'wx', mode)
-  try {
-    await handle.writeFile(text, 'utf8')
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try {
-    // the mode given to open() is filtered by the umask; say it again
-    await chmod(tmp, mode)
-    await rename(tmp, path)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw err
-  }
 }
 
 /** Reads a text file of at most `maxBytes`; undefined when it does not exist. */
@@ -50,3 +28,6 @@ export async function readTextFile (path: string, maxBytes: number): Promise<str
 export async function removeFile (path: string): Promise<void> {
   await rm(path, { force: true })
 }
+
+/** the one atomic write, from @realmesh/token */
+export { writeFileAtomic }

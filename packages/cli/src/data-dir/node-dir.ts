@@ -59,7 +59,7 @@ export class NodeDataDir {
   }
 
   async saveToken (token: string): Promise<void> {
-    await writeFileAtomic(this.path('token'), `${token}\n`, 0o600)
+    await writeFileAtomic(this.path('token'), `${token}\n`, { mode: 0o600 })
   }
 
   async readRealm (): Promise<RealmDescriptor | undefined> {
@@ -67,7 +67,7 @@ export class NodeDataDir {
   }
 
   async saveRealm (realm: RealmDescriptor): Promise<void> {
-    await writeFileAtomic(this.path('realm'), `${JSON.stringify(realm, null, 2)}\n`, 0o644)
+    await writeFileAtomic(this.path('realm'), `${JSON.stringify(realm, null, 2)}\n`, { mode: 0o644 })
   }
 
   /** Addresses saved by an earlier run; a damaged file is ignored (it is only a hint). */
@@ -81,7 +81,7 @@ export class NodeDataDir {
   }
 
   async savePeers (peers: string[], now = Date.now()): Promise<void> {
-    await writeFileAtomic(this.path('peers'), formatPeersFile(peers, now), 0o644)
+    await writeFileAtomic(this.path('peers'), formatPeersFile(peers, now), { mode: 0o644 })
   }
 }
 
