@@ -89,6 +89,9 @@ export interface RunInChildOptions {
   timeoutMs: number
 }
 
+/** 200 realm nodes in one process hold over 1.5 GiB of heap; V8's default limit is close to that */
+const CHILD_HEAP_MIB = 8_192
+
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url))
 
 /** Runs `job` in a fresh `node --expose-gc` process; never throws (a failure is an outcome). */
@@ -99,7 +102,7 @@ export async function runInChild (job: Job, options: RunInChildOptions): Promise
   await rm(out, { force: true })
   const started = performance.now()
   const exit = await new Promise<{ code: number | null, signal: string | null, killed: boolean }>((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', CHILD, JSON.stringify(job), out], { stdio: ['ignore', 'inherit', 'inherit'] })
+    const child = spawn(process.execPath, ['--expose-gc', `--max-old-space-size=${CHILD_HEAP_MIB}`, CHILD, JSON.stringify(job), out], { stdio: ['ignore', 'inherit', 'inherit'] })
     let killed = false
     const timer = setTimeout(() => {
       killed = true

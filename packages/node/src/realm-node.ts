@@ -8,7 +8,7 @@ import { TypedEventEmitter } from 'main-event'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdOf } from './util/multiaddr.js'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { TokenCache, fingerprint, leaderPeerId } from '@realmesh/token'
+import { TokenCache, fingerprint, leaderPeerId, xorDistance, compareDistance } from '@realmesh/token'
 import { PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
 import { Admission } from './gate/admission.js'
 import { gateHandler, rateLimitedHandler } from './gate/gated-components.js'
@@ -136,6 +136,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private nodeToken: string | undefined
   private record: PeerRecord | undefined
   private routingTable: RoutingTableView | undefined
+  /** XOR distance to the closest member asked for our neighbours while joining */
+  private closestAsked: Uint8Array | undefined
   private sweepTimer: ReturnType<typeof setInterval> | undefined
   private running = false
   private isJoined = false
@@ -545,8 +547,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       this.admission.markHandshaken(connection, remoteNode)
       const accepted = await this.join.initiate(connection, options)
       this.onAdmitted(connection, remoteNode, accepted)
-      // while the neighbourhood is still thin, ask whom it knows close to us
-      if (this.membership.size <= (this.init.dht?.kBucketSize ?? 20)) void this.askNeighbours(connection)
+      // an iterative self-lookup while joining: ask a member whom it knows close to us when it is
+      // closer to us than every member asked so far (O(log N) asks; the neighbourhood rounds go on)
+      if (this.closerThanAsked(connection.remotePeer)) void this.askNeighbours(connection)
     } catch (err) {
       this.admission.markFailed(connection, err as Error)
       this.reportRefusal(connection, err)
@@ -576,6 +579,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       stream.abort(new NodeStateError('join before handshake'))
       return
     }
+    // the newest record of the joiner this node had before this join: an UPDATE about a record
+    // that reached us some other way would only repeat what its sender already spread
+    const seqBefore = this.recordSeqOf(connection.remotePeer)
     let result: JoinOutcome
     try {
       result = await this.join.respond(stream, connection, remoteNode, (accepted) => { this.onAdmitted(connection, remoteNode, accepted) })
@@ -583,7 +589,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       result = { outcome: 'refused', code: (err as { code?: string }).code ?? WireErrorCode.INTERNAL, reason: (err as Error).message }
     }
     if (result.outcome === 'accepted') {
-      void this.announce(connection.remotePeer, result.accepted)
+      const seq = result.accepted.record?.seq
+      if (seq != null && (seqBefore == null || seq > seqBefore)) void this.announce(connection.remotePeer, result.accepted)
       return
     }
     // NACK or DEFERRED: drop everything about the peer; it retries on a new connection
@@ -664,7 +671,28 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.joinedWaiters.reject(err)
   }
 
-  /** the responder tells the members closest to a newly joined peer about it (UPDATE) */
+  /** true (and remembered) when `peer` is closer to this node than every member asked for neighbours so far */
+  private closerThanAsked (peer: PeerId): boolean {
+    const distance = xorDistance(fingerprint(this.peerId), fingerprint(peer))
+    if (this.closestAsked != null && compareDistance(distance, this.closestAsked) >= 0) return false
+    this.closestAsked = distance
+    return true
+  }
+
+  /** the sequence number of the newest signed record of `peer` this node holds (member or learnt), if any */
+  private recordSeqOf (peer: PeerId): bigint | undefined {
+    const member = this.membership.get(peer)
+    const known = this.knownRecords.peek(peer.toString())?.seq
+    if (member?.record != null && (known == null || member.recordSeq > known)) return member.recordSeq
+    return known
+  }
+
+  /**
+   * The responder tells the members closest to a joiner about it (UPDATE), when the joiner's
+   * record is news to it: the first member a node joins (its bootstrap) spreads it, and so does
+   * any member that had not heard of it yet. A member that already held the record (from an
+   * UPDATE, an NLIST answer or an earlier join) stays quiet: whoever gave it the record spread it.
+   */
   private async announce (joiner: PeerId, accepted: JoinAccepted): Promise<void> {
     const record = accepted.record?.record
     if (record == null) return
