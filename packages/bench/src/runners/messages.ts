@@ -73,8 +73,17 @@ export async function runMessages (job: MessagesJob): Promise<MessagesResult> {
   const pair = await subjectPair(realmSender, realmReceiver, { subject: 'bench', maxMessageBytes: 1024 * 1024, signal })
   await plainReceiver.handle(ECHO, serveEcho)
   await plainReceiver.handle(SINK, serveSink)
-  const plainEcho = new Sender(await plainSender.dialProtocol(plainReceiver.peerId, ECHO, { signal }))
-  const plainSink = new Sender(await plainSender.dialProtocol(plainReceiver.peerId, SINK, { signal }))
+  // a fresh stream for each use (opened before the clock starts): a stream left idle while the
+  // other sides run their rounds can pass libp2p's stream inactivity timeout on a loaded machine,
+  // and a later write then fails with "Cannot write to a stream that is closed"
+  const withStream = async <T>(protocol: string, use: (sender: Sender) => Promise<T>): Promise<T> => {
+    const sender = new Sender(await plainSender.dialProtocol(plainReceiver.peerId, protocol, { signal: AbortSignal.timeout(30_000) }))
+    try {
+      return await use(sender)
+    } finally {
+      await sender.close()
+    }
+  }
 
   const result: MessagesResult = {
     rounds: job.rounds,
@@ -84,7 +93,10 @@ export async function runMessages (job: MessagesJob): Promise<MessagesResult> {
   }
   const sides: Array<[SideMessages, Side]> = [
     [result.realmesh, { echo: async (count) => ackedRoundTrips(pair, job.echo.size, count), sink: async (size, count) => ackedThroughput(pair, size, count) }],
-    [result.plain, { echo: async (count) => echoRoundTrips(plainEcho, job.echo.size, count), sink: async (size, count) => sinkThroughput(plainSink, size, count) }]
+    [result.plain, {
+      echo: async (count) => withStream(ECHO, async (echo) => echoRoundTrips(echo, job.echo.size, count)),
+      sink: async (size, count) => withStream(SINK, async (sink) => sinkThroughput(sink, size, count))
+    }]
   ]
   try {
     await prepareGossip(plainSender, plainReceiver)
