@@ -6,18 +6,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cdfSvg, lineChartSvg } from './svg.js'
 import { finiteOrNull, formatRatio, formatValue, meetsTarget } from './stats.js'
-import type { BetterIs } from './stats.js'
 import type { Chart, Row, Suite } from './suites/suite.js'
 
-export interface ResultEntry {
-  name: string
-  unit: string
-  ours: number | null
-  baseline: number | null
-  ratio: number | null
-  betterIs: BetterIs
-  n: number
-}
+/** one row of latest.json: a table row without its suite, target and footnote */
+export type ResultEntry = Pick<Row, 'name' | 'unit' | 'ours' | 'baseline' | 'ratio' | 'betterIs' | 'n'>
 
 export interface LatestJson {
   runAt: string

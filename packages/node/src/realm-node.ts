@@ -302,6 +302,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     if (this.running) return
     this.running = true
     this.shutdown = new AbortController()
+    // a restarted node joins afresh: its iterative self-lookup starts over
+    this.closestAsked = undefined
     await this.guard.start()
     await this.handle(PROTOCOLS.handshake, async (stream, connection) => { await this.onHandshakeStream(stream, connection) }, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.join, async (stream, connection) => { await this.onJoinStream(stream, connection) }, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
