@@ -4,7 +4,8 @@
  * ping, kad-dht in server mode with passthroughMapper, the same connection limits and dht
  * options), minus realmesh: no handshake, no join, no membership gate, identify on connection
  * open, kad-dht on its own protocol id. A network is a bootstrap node plus nodes that dial it,
- * started `concurrency` at a time, as @realmesh/testnet starts a realm.
+ * started `concurrency` at a time, as @realmesh/testnet starts a realm (with
+ * `dialAfterAllStarted`, as its `joinAfterAllStarted`: all started first, then all dial).
  */
 import { randomUUID } from 'node:crypto'
 import { createLibp2p } from 'libp2p'
@@ -88,6 +89,8 @@ export interface PlainNetworkInit {
   concurrency?: number
   /** @default false */
   gossipsub?: boolean
+  /** start every node first, then let them all dial the bootstrap node at once (as @realmesh/testnet's `joinAfterAllStarted`). @default false */
+  dialAfterAllStarted?: boolean
   signal?: AbortSignal
 }
 
@@ -115,7 +118,7 @@ export async function createPlainNetwork (init: PlainNetworkInit): Promise<Plain
     nodes.push(node)
     await node.start()
     // like a realm node's bootstrap: dial in the background, retried with backoff
-    void dialWithRetry(node, address.toString(), shutdown.signal)
+    if (init.dialAfterAllStarted !== true) void dialWithRetry(node, address.toString(), shutdown.signal)
   }
 
   const concurrency = Math.max(1, init.concurrency ?? 8)
@@ -128,6 +131,9 @@ export async function createPlainNetwork (init: PlainNetworkInit): Promise<Plain
     shutdown.abort()
     await Promise.allSettled([...nodes, bootstrap].map(async n => n.stop()))
     throw err
+  }
+  if (init.dialAfterAllStarted === true) {
+    for (const node of nodes) void dialWithRetry(node, address.toString(), shutdown.signal)
   }
   return {
     bootstrap,

@@ -64,7 +64,7 @@ export function configFor (mode: Mode): BenchConfig {
     growthSizes: [25, 50, 100, 200],
     lookups: 100,
     lookupBudgetMs: 25_000,
-    concurrency: 8,
+    concurrency: ALL_AT_ONCE,
     quietMs: 2_000,
     settleCapMs: 150_000,
     messages: { nodes: 6, echo: { size: 1024, count: 2_000 }, throughput: [{ size: 1024, count: 20_000 }, { size: 65_536, count: 1_000 }], rounds: 5 },

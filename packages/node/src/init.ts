@@ -51,6 +51,11 @@ export interface RealmNodeInit {
   bootstrap?: string[]
   /** addresses of members known from an earlier run (the CLI keeps them in the data dir) */
   knownPeers?: string[]
+  /**
+   * start joining the realm (token request, then join through `bootstrap`) in `start()`. With
+   * `false`, `start()` only listens and the join begins at `joinRealm()`. @default true
+   */
+  joinOnStart?: boolean
   /** decides on every identity that asks to join. @default allow */
   authenticate?: JoinCallback
   /** @default allow */

@@ -138,6 +138,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private routingTable: RoutingTableView | undefined
   /** XOR distance to the closest member asked for our neighbours while joining */
   private closestAsked: Uint8Array | undefined
+  /** the bootstrap of this run has begun */
+  private bootstrapping = false
   private sweepTimer: ReturnType<typeof setInterval> | undefined
   private running = false
   private isJoined = false
@@ -341,6 +343,24 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.liveness.start()
     this.broadcaster.start()
     this.subjectLayer.start()
+    this.bootstrapping = false
+    if (this.init.joinOnStart !== false) this.beginJoin()
+  }
+
+  /**
+   * Begins joining the realm, when `start()` did not (`joinOnStart: false`), and resolves once
+   * joined (rejects like `whenJoined`). Joining runs in the background until the node stops:
+   * aborting `signal` stops only the wait.
+   */
+  async joinRealm (options: AbortOptions = {}): Promise<void> {
+    if (!this.running) throw new NodeStateError('the node is not started')
+    this.beginJoin()
+    await this.whenJoined(options)
+  }
+
+  private beginJoin (): void {
+    if (this.bootstrapping) return
+    this.bootstrapping = true
     this.bootstrap.run(this.shutdown.signal)
   }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateNodeKey, issueIdentityToken } from '@realmesh/token'
 import { PROTOCOLS, Frames, FRAME_LIMITS, JoinRequest, JoinResponse } from '@realmesh/wire'
-import { allow, deny, nextEvent, JoinRefusedError } from '../src/index.js'
+import { allow, createRealmNode, deny, nextEvent, JoinRefusedError, NodeStateError } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import type { Realm } from './fixtures.js'
 import type { JoinContext, RealmNode, RefusalDetail } from '../src/index.js'
@@ -110,6 +110,25 @@ describe('membership after join', () => {
     // a learns of c only from b's UPDATE or a lookup; either way it ends up a verified member
     await nextEvent(a, 'peer:joined', d => (d as { peer: string }).peer === c.peerId.toString(), { timeoutMs: 20_000 })
     assert.ok(a.membership.has(c.peerId))
+  })
+
+  test('joinOnStart: false listens without joining until joinRealm()', async () => {
+    const a = await h.node(realm)
+    const b = await h.node(realm, { bootstrap: addrs(a).map(String), joinOnStart: false })
+    assert.equal(b.isStarted(), true)
+    assert.equal(b.joined, false)
+    assert.equal(b.libp2p.getConnections().length, 0, 'no dial before joinRealm()')
+    // a wait that gives up leaves the join running
+    await assert.rejects(b.joinRealm({ signal: AbortSignal.abort() }))
+    await b.joinRealm({ signal: AbortSignal.timeout(10_000) })
+    assert.ok(a.membership.has(b.peerId))
+    // a second call joins nothing twice
+    await b.joinRealm()
+  })
+
+  test('joinRealm() on a node that is not started is a NodeStateError', async () => {
+    const node = await createRealmNode({ realm: realm.realm, privateKey: await generateNodeKey(), nodeToken: 'x', bootstrap: [], joinOnStart: false })
+    await assert.rejects(node.joinRealm(), (err: Error) => err instanceof NodeStateError)
   })
 
   test('LEAVE on stop removes the member at once, with reason leave', async () => {

@@ -35,6 +35,12 @@ export interface TestnetInit {
   tokens?: 'issued' | 'request'
   /** how many nodes start at once. @default 8 */
   concurrency?: number
+  /**
+   * start every node first (listening, not joining), then let them all begin joining at once:
+   * the joins of early nodes do not slow the start of later ones (a large in-memory realm).
+   * @default false: each node begins joining as it starts
+   */
+  joinAfterAllStarted?: boolean
   /** extra options for node `index` (0-based), merged over the testnet's */
   node?: (index: number) => Partial<RealmNodeInit>
   signal?: AbortSignal
@@ -97,6 +103,7 @@ export async function createTestnet (init: TestnetInit): Promise<Testnet> {
   const bootstrap = leaderNode.status().listen
   const nodes: RealmNode[] = []
 
+  let deferJoin = init.joinAfterAllStarted === true
   const addNode = async (extra: Partial<RealmNodeInit> = {}): Promise<RealmNode> => {
     const privateKey = extra.privateKey ?? await generateNodeKey()
     const request = init.tokens === 'request'
@@ -108,6 +115,7 @@ export async function createTestnet (init: TestnetInit): Promise<Testnet> {
       listen: listen(),
       bootstrap,
       connections: LOOPBACK_LIMITS,
+      joinOnStart: !deferJoin,
       ...extra
     })
     nodes.push(node)
@@ -124,6 +132,11 @@ export async function createTestnet (init: TestnetInit): Promise<Testnet> {
   } catch (err) {
     await Promise.allSettled([...nodes, leaderNode].map(async n => n.stop()))
     throw err
+  }
+  if (deferJoin) {
+    deferJoin = false
+    // joining goes on in the background; a refusal surfaces through whenJoined
+    for (const node of nodes) node.joinRealm().catch(() => {})
   }
 
   const net: Testnet = {

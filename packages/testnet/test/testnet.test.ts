@@ -23,6 +23,19 @@ describe('testnet', () => {
     })
   }
 
+  test('joinAfterAllStarted: the nodes begin joining once all are started, and all join; a node added later joins as it starts', async () => {
+    const net = await createTestnet({ size: 5, concurrency: 1000, joinAfterAllStarted: true })
+    try {
+      await net.whenJoined({ signal: AbortSignal.timeout(30_000) })
+      assert.ok(net.nodes.every(n => n.joined))
+      // a node added later joins as it starts
+      const late = await net.addNode()
+      await late.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    } finally {
+      await net.stop()
+    }
+  })
+
   test('nodes can get their tokens from the leader with the join secret', async () => {
     const net = await createTestnet({ size: 3, tokens: 'request' })
     try {
