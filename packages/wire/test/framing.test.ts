@@ -40,6 +40,36 @@ describe('Frames over a real libp2p stream', () => {
   })
 })
 
+describe('Frames: length prefixes', () => {
+  test('a three-byte length prefix arriving one byte at a time is read whole', async () => {
+    const pair = await streamPair(protocol)
+    try {
+      const inn = new Frames(pair.listener, { protocol, maxSize: 1024 * 1024 })
+      const identityToken = 'x'.repeat(70_000)
+      const frame = JoinRequest.encode({ identityToken })
+      const prefix = varint.encode(frame.byteLength)
+      assert.equal(prefix.byteLength, 3)
+      const read = inn.read(JoinRequest)
+      for (const byte of prefix) pair.dialer.send(Uint8Array.of(byte))
+      pair.dialer.send(frame)
+      assert.equal((await read).identityToken, identityToken)
+    } finally {
+      await pair.stop()
+    }
+  })
+
+  test('a length prefix that never ends (continuation bits only) is FRAME_TOO_LARGE once it is longer than the limit needs', async () => {
+    const pair = await streamPair(protocol)
+    try {
+      const inn = new Frames(pair.listener, { protocol, maxSize: 1024 })
+      pair.dialer.send(new Uint8Array(64).fill(0xff))
+      await assert.rejects(inn.read(Hello), (err: Error) => err instanceof FrameTooLargeError && (err).code === WireErrorCode.FRAME_TOO_LARGE)
+    } finally {
+      await pair.stop()
+    }
+  })
+})
+
 describe('Frames: malformed and early-closed input', () => {
   test('bytes that are not the message are FRAME_MALFORMED', async () => {
     const pair = await streamPair(protocol)
