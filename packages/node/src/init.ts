@@ -73,7 +73,10 @@ export interface RealmNodeInit {
   disconnectGraceMs?: number
   /** most joins with peers learnt from UPDATE/PIGGY/NLIST in flight at once. @default 8 */
   maxPendingJoins?: number
-  /** members kept per bucket by the join decision (membership/join-decision.ts). @default dht.kBucketSize */
+  /**
+   * members kept per bucket outside the neighbourhood (the k closest are always members) by the
+   * join decision (membership/join-decision.ts). @default ceil(dht.kBucketSize / 2)
+   */
   bucketSize?: number
   connections?: ConnectionLimits
   dht?: DhtOptions

@@ -19,7 +19,7 @@ import { Membership } from './membership/membership.js'
 import { kadRoutingTable } from './membership/kad-routing-table.js'
 import { Liveness } from './membership/liveness.js'
 import { Neighbourhood } from './membership/neighbourhood.js'
-import { decideJoin, bucketOf, unhealthiest } from './membership/join-decision.js'
+import { decideJoin, bucketOf, defaultBucketSize, unhealthiest } from './membership/join-decision.js'
 import { Peers } from './peers/peers.js'
 import { signPeerRecord, RecordVerifier } from './peers/records.js'
 import type { RecordInvalidError } from './peers/records.js'
@@ -783,7 +783,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
         const bucket = bucketOf(fingerprint(record.peerId), self)
         const all = this.membership.list()
         const peers = all.filter(m => bucketOf(m.fingerprint, self) === bucket && !m.peerId.equals(record.peerId))
-        const worst = peers.length >= (this.init.bucketSize ?? k) ? unhealthiest(peers, all) : undefined
+        const worst = peers.length >= (this.init.bucketSize ?? defaultBucketSize(k)) ? unhealthiest(peers, all) : undefined
         if (worst != null) void this.dropPeer(worst.peerId, 'evicted', WireErrorCode.INTERNAL, 'replaced by a healthier member')
       }, () => {
         // re-joins retry with exponential backoff and jitter, however often the peer is heard of

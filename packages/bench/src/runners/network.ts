@@ -2,8 +2,9 @@
  * One side of a network scenario at N nodes, in its own process:
  *   1. heap and RSS of the process before any node (after GC)
  *   2. start the network (realmesh: @realmesh/testnet, a leader + N - 1 nodes; plain: a bootstrap
- *      node + N - 1 nodes; on both sides every node is started first and then all of them join /
- *      dial at once) and wait until routing tables settle (src/settle.ts): the join times
+ *      node + N - 1 nodes; every node started at once, realm nodes joining once all have
+ *      started, plain nodes dialling as each starts: BENCHMARKS.md says why) and wait until
+ *      routing tables settle (src/settle.ts): the join times
  *   3. heap and RSS after GC, minus (1), divided by N: memory per node
  *   4. coordinator lookups, one at a time, from node i mod N for subject `subject-i`, until
  *      `lookups` are done or `lookupBudgetMs` has passed
@@ -104,7 +105,7 @@ async function startRealm (job: NetworkJob): Promise<Member[]> {
 }
 
 async function startPlain (job: NetworkJob): Promise<Member[]> {
-  const net = await createPlainNetwork({ size: job.n - 1, transport: job.transport, concurrency: job.concurrency, dialAfterAllStarted: true })
+  const net = await createPlainNetwork({ size: job.n - 1, transport: job.transport, concurrency: job.concurrency })
   return net.all.map(node => ({
     peerId: node.peerId,
     table: routingTableOf(node.services.dht),

@@ -8,7 +8,10 @@
  * 1. neighbourhood: we know fewer than k members, or the peer is closer to us than our k-th
  *    closest member. Lookups end in the neighbourhood, so it must be complete: always join.
  * 2. bucket-space: the peer's bucket (the length of the prefix its fingerprint shares with ours)
- *    holds fewer than `bucketSize` members: join, a Kademlia table wants every bucket full.
+ *    holds fewer than `bucketSize` members: join. `bucketSize` defaults to half of k (see
+ *    `defaultBucketSize`): a member is a live, admitted connection whose liveness is checked,
+ *    so a dead one is noticed and replaced within a keepalive timeout and a far bucket needs less
+ *    redundancy than a Kademlia bucket of unchecked contacts; each member costs a connection.
  * 3. replaces-unhealthy: the bucket is full, but one of its members is unhealthy (missed a
  *    keepalive, or its latency is more than `slowFactor` times the median of our members): join;
  *    the unhealthiest member of the bucket is then evicted to keep the bucket at its size.
@@ -23,7 +26,7 @@ export type JoinVerdict = 'neighbourhood' | 'bucket-space' | 'replaces-unhealthy
 export interface JoinDecisionInit {
   /** neighbourhood size (kad-dht's k). @default 20 */
   k?: number
-  /** members kept per bucket. @default k */
+  /** members kept per bucket outside the neighbourhood. @default ceil(k / 2) */
   bucketSize?: number
   /** a member this many times slower than the median is unhealthy. @default 4 */
   slowFactor?: number
@@ -38,9 +41,18 @@ export function commonPrefixLength (a: Uint8Array, b: Uint8Array): number {
   return a.length * 8
 }
 
+/**
+ * members kept per bucket outside the neighbourhood when not configured: half of k. At N = 100
+ * and k = 20 that is about 44 members (and connections) per node instead of about 65, with the k
+ * closest still all members; lookups keep an entry in every bucket.
+ */
+export function defaultBucketSize (k: number): number {
+  return Math.max(1, Math.ceil(k / 2))
+}
+
 export function decideJoin (candidate: Uint8Array, self: Uint8Array, members: Member[], init: JoinDecisionInit = {}): JoinVerdict {
   const k = init.k ?? 20
-  const bucketSize = init.bucketSize ?? k
+  const bucketSize = init.bucketSize ?? defaultBucketSize(k)
   if (members.length < k) return 'neighbourhood'
   const distances = members.map(m => xorDistance(m.fingerprint, self)).sort(compareDistance)
   const kth = distances[k - 1]
