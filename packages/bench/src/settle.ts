@@ -17,8 +17,11 @@
  * fill them differently: plain kad-dht stops where its first self-lookup left it until the next
  * one (5 min later), realmesh keeps adding the closest members it hears of (UPDATE, NLIST).
  *
- * Waiting is driven by the tables' own add/remove events; the only timer is the quiet window. A
- * network that does not settle within `timeoutMs` is reported, not thrown.
+ * Waiting is driven by the tables' own add/remove events; the only timers are the quiet window and
+ * the time limit. A network that does not settle within `timeoutMs` is reported, not thrown. The
+ * time limit is also checked on every change: hundreds of nodes on the memory transport deliver
+ * in microtasks, and while they talk the process can go tens of seconds without running a timer
+ * (200 realm nodes: a limit of 150 s fired at 217 s), so a timer alone would overrun it.
  */
 import type { RoutingTableView } from './kad.js'
 
@@ -55,7 +58,8 @@ export async function whenSettled (tables: RoutingTableView[], init: SettleInit)
   const quietMs = init.quietMs ?? 2_000
   const minSize = init.minSize ?? 1
   const settledMean = init.settledMean ?? minSize
-  let lastChangeAt = now()
+  const startedAt = now()
+  let lastChangeAt = startedAt
   const changes: number[] = []
   const reached = (): boolean => tables.every(t => t.size >= minSize)
   let allReachedAt = reached() ? lastChangeAt : undefined
@@ -92,6 +96,10 @@ export async function whenSettled (tables: RoutingTableView[], init: SettleInit)
       changes.push(lastChangeAt)
       if (changes.length > 10_000) changes.splice(0, changes.length - 10_000)
       if (allReachedAt == null && reached()) allReachedAt = lastChangeAt
+      if (lastChangeAt - startedAt >= init.timeoutMs) {
+        finish(false)
+        return
+      }
       armQuiet()
     }
     const deadline = setTimeout(() => { finish(false) }, init.timeoutMs)

@@ -41,4 +41,30 @@ describe('whenSettled', () => {
     assert.equal(empty.settled, false)
     assert.equal(empty.below, 1)
   })
+
+  test('the time limit holds while changes keep the event loop from running timers', async () => {
+    // a chain of microtasks that changes a table for 300 ms of clock time: no timer can run during
+    // it (the way hundreds of in-memory nodes starve timers); the limit of 100 ms must end the wait
+    // inside the chain, at the first change past the limit, not when timers run again
+    const t = table(1)
+    let clock = 0
+    const settling = whenSettled([t], { quietMs: 10, timeoutMs: 100, now: () => clock })
+    let ended = false
+    void settling.then(() => { ended = true })
+    let endedAt: number | undefined
+    const step = async (): Promise<void> => {
+      for (let i = 0; i < 30; i++) {
+        clock += 10
+        t.set(i + 2)
+        await Promise.resolve()
+        await Promise.resolve()
+        if (ended && endedAt == null) endedAt = clock
+      }
+    }
+    await step()
+    const result = await settling
+    assert.equal(result.settled, false)
+    assert.equal(endedAt, 100, 'the wait ended at the first change at or past the limit')
+    assert.equal(result.lastChangeAt, 100)
+  })
 })
