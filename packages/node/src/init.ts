@@ -71,7 +71,10 @@ export interface RealmNodeInit {
    * reason 'disconnect' (a new admitted connection in that time keeps it). @default 10000
    */
   disconnectGraceMs?: number
-  /** most joins with peers learnt from UPDATE/PIGGY/NLIST in flight at once. @default 8 */
+  /**
+   * most joins with peers learnt from UPDATE/PIGGY/NLIST in flight at once; records heard while
+   * all are taken wait (at most 256, for 5 min) for the next to end. @default 8
+   */
   maxPendingJoins?: number
   /**
    * members kept per bucket outside the neighbourhood (the k closest are always members) by the

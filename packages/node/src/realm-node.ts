@@ -127,6 +127,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly knownRecords: BoundedMap<string, VerifiedRecord>
   private readonly records: RecordVerifier
   private readonly pendingJoins = new Set<string>()
+  /**
+   * records heard while `maxPendingJoins` joins were under way, oldest first: each join that ends
+   * takes the next (without this they waited to be heard again, a keepalive's PIGGY 30 s later)
+   */
+  private readonly deferredJoins: BoundedMap<string, VerifiedRecord>
   /** peers admitted at least once lately (bounded): their stray streams are not offences */
   private readonly everAdmitted = new BoundedMap<string, true>({ maxSize: 10_000, ttlMs: 3_600_000 })
   /** failed joins with learnt peers: when the next attempt may be made */
@@ -211,6 +216,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.membership.addEventListener('peer:joined', (evt) => { this.safeDispatchEvent('peer:joined', { detail: evt.detail }) })
     this.membership.addEventListener('peer:left', (evt) => { this.safeDispatchEvent('peer:left', { detail: evt.detail }) })
     this.knownRecords = new BoundedMap({ maxSize: 1024, ttlMs: 3_600_000, now: this.now })
+    this.deferredJoins = new BoundedMap({ maxSize: 256, ttlMs: 300_000, now: this.now })
     this.peers = new Peers({
       onRecords: async (records, from) => { await this.onRecords(records, from.remotePeer) },
       piggyFor: (from) => this.piggyFor(fingerprint(from.remotePeer), from.remotePeer.toString(), this.liveness.piggyCount),
@@ -337,6 +343,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.sweepTimer = setInterval(() => {
       this.membership.sweepExpired()
       this.knownRecords.prune()
+      this.deferredJoins.prune()
       this.reconcileRoutingTable()
     }, 15_000)
     this.sweepTimer.unref()
@@ -377,6 +384,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.leave('stopping')
     for (const timer of [...this.reapers.values(), ...this.graceTimers.values()]) clearTimeout(timer)
     this.reapers.clear()
+    this.deferredJoins.clear()
     this.graceTimers.clear()
     this.libp2p.removeEventListener('connection:open', this.onConnectionOpen)
     this.libp2p.removeEventListener('connection:close', this.onConnectionClose)
@@ -764,10 +772,16 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
 
   /**
    * Joins a learnt member, or only keeps (and forwards) its record: see membership/join-decision.ts
-   * for the rule and why. Joins in flight are bounded by `maxPendingJoins`.
+   * for the rule and why. Joins in flight are bounded by `maxPendingJoins`; a record heard while
+   * they are all taken waits in `deferredJoins` for the next free one.
    */
   private considerJoining (record: VerifiedRecord): void {
-    if (this.pendingJoins.has(record.peer) || this.pendingJoins.size >= (this.init.maxPendingJoins ?? 8)) return
+    if (this.pendingJoins.has(record.peer)) return
+    if (this.pendingJoins.size >= (this.init.maxPendingJoins ?? 8)) {
+      this.deferredJoins.set(record.peer, record)
+      return
+    }
+    this.deferredJoins.delete(record.peer)
     const backoff = this.joinBackoff.get(record.peer)
     if (backoff != null && backoff.nextAt > this.now()) return
     const self = fingerprint(this.peerId)
@@ -790,7 +804,22 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
         const attempts = (this.joinBackoff.get(record.peer)?.attempts ?? 0) + 1
         this.joinBackoff.set(record.peer, { attempts, nextAt: this.now() + backoffDelay(attempts, this.init.backoff) })
       })
-      .finally(() => { this.pendingJoins.delete(record.peer) })
+      .finally(() => {
+        this.pendingJoins.delete(record.peer)
+        this.joinDeferred()
+      })
+  }
+
+  /** a join ended: consider the records that waited for a free one, oldest first, while joins are free */
+  private joinDeferred (): void {
+    if (!this.running) return
+    const limit = this.init.maxPendingJoins ?? 8
+    for (const [peer, record] of this.deferredJoins) {
+      if (this.pendingJoins.size >= limit) return
+      this.deferredJoins.delete(peer)
+      if (this.membership.has(record.peerId) || this.guard.isBanned(peer)) continue
+      this.considerJoining(record)
+    }
   }
 
   /**
@@ -917,6 +946,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   async dropPeer (peer: PeerId, reason: LeaveReason, code: string, text: string): Promise<void> {
     // out of every table first (synchronously): nothing of the peer is used from here on
     this.knownRecords.delete(peer.toString())
+    this.deferredJoins.delete(peer.toString())
     this.membership.remove(peer, reason, code)
     const admitted = this.libp2p.getConnections(peer).find(c => this.admission.isAdmitted(c))
     if (admitted != null) {

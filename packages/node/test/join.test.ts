@@ -3,10 +3,10 @@ import assert from 'node:assert/strict'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateNodeKey, issueIdentityToken } from '@realmesh/token'
 import { PROTOCOLS, Frames, FRAME_LIMITS, JoinRequest, JoinResponse } from '@realmesh/wire'
-import { allow, createRealmNode, deny, nextEvent, JoinRefusedError, NodeStateError } from '../src/index.js'
+import { allow, createRealmNode, deny, nextEvent, until, JoinRefusedError, NodeStateError } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import type { Realm } from './fixtures.js'
-import type { JoinContext, RealmNode, RefusalDetail } from '../src/index.js'
+import type { JoinContext, RealmNode, RealmNodeInit, RefusalDetail } from '../src/index.js'
 
 describe('join', () => {
   const h = new Harness()
@@ -110,6 +110,30 @@ describe('membership after join', () => {
     // a learns of c only from b's UPDATE or a lookup; either way it ends up a verified member
     await nextEvent(a, 'peer:joined', d => (d as { peer: string }).peer === c.peerId.toString(), { timeoutMs: 20_000 })
     assert.ok(a.membership.has(c.peerId))
+  })
+
+  test('records heard while every join slot is taken are joined as slots free, without being heard again', async () => {
+    // nobody tells anyone of anyone except through the joiner's own NLIST to its bootstrap node:
+    // no UPDATE, no neighbourhood rounds, no keepalive PIGGY, no kad-dht self-lookup
+    const quiet: Partial<RealmNodeInit> = {
+      updateFanout: 0,
+      neighbourhood: { ask: 0 },
+      keepalive: { intervalMs: 600_000 },
+      dht: { initialQuerySelfInterval: 600_000 }
+    }
+    const hub = await h.node(realm, quiet)
+    const others: RealmNode[] = []
+    for (let i = 0; i < 4; i++) {
+      const node = await h.node(realm, { ...quiet, bootstrap: addrs(hub).map(String) })
+      await node.whenJoined({ signal: AbortSignal.timeout(10_000) })
+      others.push(node)
+    }
+    await until(() => others.every(node => hub.membership.has(node.peerId)), [hub], ['peer:joined'], { timeoutMs: 10_000, what: 'the hub to hold the 4 others' })
+    // one join at a time: the NLIST answer brings 4 records, 1 is joined at once, 3 wait
+    const joiner = await h.node(realm, { ...quiet, maxPendingJoins: 1, bootstrap: addrs(hub).map(String) })
+    await joiner.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    await until(() => others.every(node => joiner.membership.has(node.peerId)), [joiner], ['peer:joined'], { timeoutMs: 15_000, what: 'the joiner to join all 4 it heard of' })
+    assert.equal(joiner.membership.size, 5)
   })
 
   test('joinOnStart: false listens without joining until joinRealm()', async () => {
