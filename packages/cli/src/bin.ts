@@ -60,7 +60,7 @@ const io: Io = {
       if (size > maxBytes) throw Object.assign(new Error(`stdin holds more than ${maxBytes} bytes`), { code: 'DATA_TOO_LARGE' })
       chunks.push(chunk)
     }
-    return Uint8Array.from(Buffer.concat(chunks))
+    return new Uint8Array(Buffer.concat(chunks))
   }
 }
 

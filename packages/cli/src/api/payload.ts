@@ -14,7 +14,7 @@ export function payloadOf (body: unknown): Uint8Array {
   if (typeof data === 'string' && dataBase64 === undefined) return new TextEncoder().encode(data)
   if (typeof dataBase64 === 'string' && data === undefined) {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(dataBase64)) throw new ApiRequestError(400, 'BAD_REQUEST', 'dataBase64 is not base64')
-    return Uint8Array.from(Buffer.from(dataBase64, 'base64'))
+    return new Uint8Array(Buffer.from(dataBase64, 'base64'))
   }
   throw new ApiRequestError(400, 'BAD_REQUEST', 'give the message as "data" (text) or "dataBase64", one of them')
 }

@@ -66,7 +66,7 @@ export class Broadcaster {
     if (data.byteLength > MAX_BROADCAST_BYTES) throw new BroadcastTooLargeError(data.byteLength)
     const nodeToken = this.deps.nodeToken()
     if (nodeToken == null) throw new RealmeshError(WireErrorCode.HANDSHAKE_REQUIRED, 'this node has no node token yet')
-    const result = await this.deps.pubsub.publish(this.topic, Broadcast.encode({ nodeToken, data: Uint8Array.from(data) }))
+    const result = await this.deps.pubsub.publish(this.topic, Broadcast.encode({ nodeToken, data: new Uint8Array(data) }))
     return { recipients: result.recipients.length }
   }
 

@@ -79,7 +79,7 @@ export class Direct {
       const info = { id: Buffer.from(request.id).toString('hex'), peer: connection.remotePeer.toString(), identity: this.deps.identityOf(connection.remotePeer) ?? connection.remotePeer.toString(), data: request.data }
       const data = await this.handler(info, { signal })
       if (data.byteLength > MAX_DIRECT_BYTES) throw new MessageTooLargeError(data.byteLength, MAX_DIRECT_BYTES, 'direct response')
-      response = { data: Uint8Array.from(data) }
+      response = { data: new Uint8Array(data) }
     } catch (err) {
       const code = (err as { code?: unknown } | null)?.code
       response = { data: new Uint8Array(0), error: { code: typeof code === 'string' && code !== '' ? code.slice(0, 64) : WireErrorCode.INTERNAL, reason: (err as Error).message?.slice(0, 256) ?? '' } }

@@ -56,7 +56,10 @@ export class Publication {
     return new Promise<PublishResult>((resolve, reject) => {
       const pending: Pending = {
         id: Uint8Array.from(randomBytes(16)),
-        data: Uint8Array.from(data),
+        // a copy: the caller may reuse its buffer while the message waits to be sent or resent
+        // (a typed-array copy is a memcpy; Uint8Array.from iterated byte by byte, 5% of the CPU
+        // of a run of 64 KiB messages)
+        data: new Uint8Array(data),
         options: { ack, maxRetries: options.maxRetries ?? 10, replySubject: options.replySubject ?? '' },
         expiresAt: now + ttlMs,
         resolve,
