@@ -107,8 +107,8 @@ async function main (): Promise<void> {
     process.stdout.write(`[${i + 1}/${jobs.length}] ${key} (load ${load.toFixed(2)})\n`)
     const outcome = await runInChild(job, { tmpDir: join(TMP_DIR, 'jobs'), timeoutMs: jobTimeoutMs(job) })
     outcomes.set(key, outcome)
-    summaries.push({ key, ok: outcome.ok, wallMs: outcome.wallMs, error: outcome.ok ? undefined : outcome.error, load })
-    process.stdout.write(`[${i + 1}/${jobs.length}] ${key}: ${outcome.ok ? 'done' : `FAILED (${outcome.error.split('\n')[0] ?? ''})`} in ${seconds(outcome.wallMs)}\n`)
+    summaries.push({ key, ok: outcome.ok, wallMs: outcome.wallMs, error: outcome.ok ? undefined : outcome.error, partial: outcome.ok ? outcome.partial : undefined, load })
+    process.stdout.write(`[${i + 1}/${jobs.length}] ${key}: ${outcome.ok ? (outcome.partial == null ? 'done' : `PARTIAL (${outcome.partial})`) : `FAILED (${outcome.error.split('\n')[0] ?? ''})`} in ${seconds(outcome.wallMs)}\n`)
   }
 
   const ctx = { config, outcome: (job: Job) => outcomes.get(jobKey(job)) }

@@ -64,7 +64,8 @@ export interface JobResults {
 }
 
 export type JobOutcome =
-  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult }
+  /** `partial`: the child was killed at its time limit; `result` is what it had measured by then */
+  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult, partial?: string }
   | { key: string, ok: false, wallMs: number, error: string }
 
 export function jobKey (job: Job): string {
@@ -117,7 +118,9 @@ export async function runInChild (job: Job, options: RunInChildOptions): Promise
   try {
     const written = JSON.parse(await readFile(out, 'utf8')) as { ok: boolean, partial?: boolean, result?: unknown, error?: string }
     // a partial result (the child was killed after writing it) is what was measured by then
-    if (written.ok) return { key, ok: true, wallMs, result: written.result as NetworkResult | MessagesResult | TokensResult }
+    const result = written.result as NetworkResult | MessagesResult | TokensResult
+    if (written.ok && written.partial === true) return { key, ok: true, wallMs, result, partial: `killed after ${Math.round(options.timeoutMs / 1000)} s (timeout); what it measured by then is reported` }
+    if (written.ok) return { key, ok: true, wallMs, result }
     return { key, ok: false, wallMs, error: written.error ?? 'the job failed' }
   } catch {
     const why = exit.killed ? `killed after ${Math.round(options.timeoutMs / 1000)} s (timeout)` : `exited with ${exit.code ?? exit.signal} without a result`

@@ -23,6 +23,8 @@ export interface JobSummary {
   ok: boolean
   wallMs: number
   error?: string
+  /** set when the job was cut off at its time limit and reported what it had measured */
+  partial?: string
   /** 1-minute load average of the machine when the job started */
   load: number
 }
@@ -114,7 +116,7 @@ export function toMarkdown (info: RunInfo, rows: Row[], suites: readonly Suite[]
   for (const suite of suites) out.push(`- **${suite.title}** (\`--only ${suite.name}\`): ${suite.describe}`)
   out.push('', '## Jobs', '', 'Each job is one side of one scenario in a fresh `node --expose-gc` process. Load is the 1-minute load average of the machine when the job started (other work on the machine slows both sides, but not necessarily equally).', '')
   out.push('| job | wall time (s) | load | outcome |', '|---|---:|---:|---|')
-  for (const job of info.jobs) out.push(`| ${job.key} | ${(job.wallMs / 1000).toFixed(1)} | ${job.load.toFixed(2)} | ${job.ok ? 'ok' : cell(`failed: ${job.error?.split('\n')[0] ?? ''}`)} |`)
+  for (const job of info.jobs) out.push(`| ${job.key} | ${(job.wallMs / 1000).toFixed(1)} | ${job.load.toFixed(2)} | ${job.ok ? (job.partial == null ? 'ok' : cell(`partial: ${job.partial}`)) : cell(`failed: ${job.error?.split('\n')[0] ?? ''}`)} |`)
   return out.join('\n') + '\n'
 }
 

@@ -22,7 +22,11 @@ const info: RunInfo = {
   mode: 'full',
   suites: ['lookup', 'tokens', 'join'],
   wallMs: 60_000,
-  jobs: [{ key: 'tokens', ok: true, wallMs: 1000, load: 0.5 }]
+  jobs: [
+    { key: 'tokens', ok: true, wallMs: 1000, load: 0.5 },
+    { key: 'network-realmesh-200', ok: true, wallMs: 235_000, load: 2, partial: 'killed after 235 s (timeout); what it measured by then is reported' },
+    { key: 'network-plain-200', ok: false, wallMs: 235_000, load: 2, error: 'killed after 235 s (timeout)\nstack' }
+  ]
 }
 
 const charts: Chart[] = [
@@ -113,6 +117,10 @@ describe('writeReport and spliceResults', () => {
       assert.equal(json.results.length, 3)
       const md = await readFile(join(dir, 'latest.md'), 'utf8')
       assert.ok(md.includes('![Lookup <p50> & "p99"](growth-lookup.svg)'))
+      // every job's outcome: a job cut off at its limit with a partial result is not just "ok"
+      assert.ok(md.includes('| tokens | 1.0 | 0.50 | ok |'))
+      assert.ok(md.includes('| network-realmesh-200 | 235.0 | 2.00 | partial: killed after 235 s (timeout); what it measured by then is reported |'))
+      assert.ok(md.includes('| network-plain-200 | 235.0 | 2.00 | failed: killed after 235 s (timeout) |'))
 
       const doc = join(dir, 'DOC.md')
       await writeFile(doc, `# doc\n\n${RESULTS_START}\nold\n${RESULTS_END}\n\nafter\n`)

@@ -42,6 +42,7 @@ export function lookupTrouble (side: Side, r: NetworkResult | undefined): string
   const parts: string[] = []
   const total = r.lookups.failures + r.lookups.ms.length
   if (r.lookups.failures > 0) parts.push(`${r.lookups.failures} of ${total} lookups failed or timed out after ${LOOKUP_TIMEOUT_MS / 1000} s${r.lookups.errors[0] == null ? '' : ` (${r.lookups.errors[0]})`}, counted as slower than any success`)
+  else if (total === 0) parts.push('no lookup finished in the time given')
   else if (total < 20) parts.push(`only ${total} lookups fit in the time given`)
   if (!r.join.settled) parts.push('measured on a network whose routing tables had not settled')
   return parts.length === 0 ? '' : `${side}: ${parts.join(', ')}`

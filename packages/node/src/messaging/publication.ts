@@ -57,8 +57,6 @@ export class Publication {
       const pending: Pending = {
         id: Uint8Array.from(randomBytes(16)),
         // a copy: the caller may reuse its buffer while the message waits to be sent or resent
-        // (a typed-array copy is a memcpy; Uint8Array.from iterated byte by byte, 5% of the CPU
-        // of a run of 64 KiB messages)
         data: new Uint8Array(data),
         options: { ack, maxRetries: options.maxRetries ?? 10, replySubject: options.replySubject ?? '' },
         expiresAt: now + ttlMs,
