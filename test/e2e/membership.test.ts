@@ -7,14 +7,13 @@
  * Every wait is on a process's output (or exit) with a generous bound, so that a loaded 2-core
  * machine is slow but not flaky; a timeout fails with the output of every process.
  */
-import { describe, test, before, after } from 'node:test'
+import { describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { issueNodeToken, parseRealmDescriptor, readKeyFile } from '@realmesh/token'
-import { ProcessGroup } from '../lib/cli-process.js'
-import { makeTempDir } from '../lib/temp-dir.js'
+import { scenario } from '../lib/scenario.js'
 import type { CliProcess } from '../lib/cli-process.js'
 
 const STEP_MS = 60_000
@@ -23,70 +22,38 @@ const SECRET = 's3cret'
 interface Status { role: string, peerId: string, realm: string, joined: boolean, members: string[], routingTable: number, listen: string[] }
 
 describe('realm membership across OS processes', { timeout: 600_000 }, () => {
-  let root: { path: string, remove: () => Promise<void> }
-  let procs: ProcessGroup
-  let config: string
-  const dir = (name: string): string => join(root.path, name)
+  const e2e = scenario()
+  const { dir, step } = e2e
   /** the good nodes: name -> peer id */
   const members = new Map<string, string>()
   const daemons = new Map<string, CliProcess>()
   let leader: CliProcess
   let leaderId: string
-  let broken = false
-
-  before(async () => {
-    root = await makeTempDir()
-    procs = new ProcessGroup(root.path)
-    config = join(root.path, 'node.yaml')
-    // many nodes on one IP start within a second: libp2p's per-IP inbound rate limit (5/s) is for the internet
-    await writeFile(config, 'connections:\n  inboundConnectionThreshold: 1000\n')
-  })
-
-  after(async () => {
-    if (broken || process.env.E2E_VERBOSE === '1') console.error(procs.describe())
-    await procs.killAll()
-    await root.remove()
-  })
 
   async function status (name: string): Promise<Status> {
-    return JSON.parse(await procs.ok(`status ${name}`, ['status', '--dir', dir(name), '--json'])) as Status
+    return JSON.parse(await e2e.procs.ok(`status ${name}`, ['status', '--dir', dir(name), '--json'])) as Status
   }
 
   /** a node daemon; resolves with its peer id once it printed it */
   async function startNode (name: string, args: string[]): Promise<{ proc: CliProcess, peerId: string }> {
-    const proc = procs.start(name, ['node', 'start', '--dir', dir(name), '--config', config, ...args])
+    const proc = e2e.procs.start(name, ['node', 'start', '--dir', dir(name), '--config', e2e.config, ...args])
     daemons.set(name, proc)
     const [, peerId = ''] = await proc.waitForLine(/^peer id (\S+)$/, STEP_MS)
     return { proc, peerId }
   }
 
   async function issue (leaderDir: string, node: string): Promise<string> {
-    const peerId = await procs.ok(`node init ${node}`, ['node', 'init', '--dir', dir(node)])
-    const token = await procs.ok(`token issue ${node}`, ['token', 'issue', '--dir', leaderDir, '--peer', peerId, '--ttl', '1h'])
-    const file = join(root.path, `${node}.token`)
+    const peerId = await e2e.procs.ok(`node init ${node}`, ['node', 'init', '--dir', dir(node)])
+    const token = await e2e.procs.ok(`token issue ${node}`, ['token', 'issue', '--dir', leaderDir, '--peer', peerId, '--ttl', '1h'])
+    const file = join(e2e.root, `${node}.token`)
     await writeFile(file, `${token}\n`)
     return file
   }
 
-  function step (name: string, fn: () => Promise<void>): void {
-    test(name, async (t) => {
-      if (broken) {
-        t.skip('an earlier step failed')
-        return
-      }
-      try {
-        await fn()
-      } catch (err) {
-        broken = true
-        throw err
-      }
-    })
-  }
-
   step('1. a leader is initialised and started; realm.json gets its address', async () => {
-    const init = await procs.ok('leader init', ['leader', 'init', '--name', 'e2e', '--dir', dir('L'), '--policy', 'auto', '--join-secret', SECRET])
+    const init = await e2e.procs.ok('leader init', ['leader', 'init', '--name', 'e2e', '--dir', dir('L'), '--policy', 'auto', '--join-secret', SECRET])
     assert.match(init, /realm\.json/)
-    leader = procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', config])
+    leader = e2e.procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', e2e.config])
     daemons.set('L', leader)
     const [, address = ''] = await leader.waitForLine(/^listening on (\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+)$/, STEP_MS)
     await leader.waitForLine(/^control api /, STEP_MS)
@@ -98,10 +65,10 @@ describe('realm membership across OS processes', { timeout: 600_000 }, () => {
     // the same API by address: the token from the environment, refused without one
     const api = JSON.parse(await readFile(join(dir('L'), 'api.json'), 'utf8')) as { url: string, token: string }
     const apiAddress = new URL(api.url).host
-    const withToken = await procs.run('pending --api', ['leader', 'pending', '--api', apiAddress], STEP_MS, { REALMESH_API_TOKEN: api.token })
-    assert.equal(withToken.code, 0, procs.describe())
+    const withToken = await e2e.procs.run('pending --api', ['leader', 'pending', '--api', apiAddress], STEP_MS, { REALMESH_API_TOKEN: api.token })
+    assert.equal(withToken.code, 0, e2e.procs.describe())
     assert.equal(withToken.stdout.trim(), 'no pending requests')
-    const without = await procs.run('pending --api (no token)', ['leader', 'pending', '--api', apiAddress], STEP_MS)
+    const without = await e2e.procs.run('pending --api (no token)', ['leader', 'pending', '--api', apiAddress], STEP_MS)
     assert.equal(without.code, 1)
     assert.match(without.stderr, /^error API_TOKEN_MISSING: /m)
   })
@@ -134,17 +101,17 @@ describe('realm membership across OS processes', { timeout: 600_000 }, () => {
   step('3. a foreign token, an expired token and a wrong join secret are refused (exit 2); the realm goes on', async () => {
     const realmFile = join(dir('L'), 'realm.json')
     // a token from another realm's leader
-    await procs.ok('other leader init', ['leader', 'init', '--name', 'other', '--dir', dir('L2')])
+    await e2e.procs.ok('other leader init', ['leader', 'init', '--name', 'other', '--dir', dir('L2')])
     const foreign = await issue(dir('L2'), 'X1')
     // a token of this realm that expired a day ago
-    const x2 = await procs.ok('node init X2', ['node', 'init', '--dir', dir('X2')])
+    const x2 = await e2e.procs.ok('node init X2', ['node', 'init', '--dir', dir('X2')])
     const expiredToken = await issueNodeToken(await readKeyFile(join(dir('L'), 'leader.key')), {
       realm: parseRealmDescriptor(await readFile(realmFile, 'utf8')),
       subject: peerIdFromString(x2),
       ttlSeconds: 3600,
       now: () => Date.now() - 2 * 86_400_000
     })
-    const expired = join(root.path, 'X2.token')
+    const expired = join(e2e.root, 'X2.token')
     await writeFile(expired, expiredToken)
 
     const refused = await Promise.all([
@@ -181,7 +148,7 @@ describe('realm membership across OS processes', { timeout: 600_000 }, () => {
     const [, reason] = await leader.waitForLine(new RegExp(`^member left ${members.get('N1') ?? '?'}: (\\S+)`), STEP_MS)
     console.log(`# the leader dropped the SIGKILLed node after ${Date.now() - killedAt} ms (reason ${reason})`)
     assert.ok(reason === 'disconnect' || reason === 'timeout', reason)
-    const restarted = procs.start('N1 again', ['node', 'start', '--dir', dir('N1'), '--config', config])
+    const restarted = e2e.procs.start('N1 again', ['node', 'start', '--dir', dir('N1'), '--config', e2e.config])
     daemons.set('N1', restarted)
     const [, peerId] = await restarted.waitForLine(/^peer id (\S+)$/, STEP_MS)
     assert.equal(peerId, members.get('N1'))

@@ -9,13 +9,12 @@
  * Every wait is on a process's output (or exit), bounded generously; a timeout fails with the
  * output of every process.
  */
-import { describe, test, before, after } from 'node:test'
+import { describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { closestTo, parseRealmDescriptor, subjectKey } from '@realmesh/token'
-import { ProcessGroup } from '../lib/cli-process.js'
-import { makeTempDir } from '../lib/temp-dir.js'
+import { scenario } from '../lib/scenario.js'
 import type { CliProcess } from '../lib/cli-process.js'
 
 const STEP_MS = 90_000
@@ -28,62 +27,31 @@ const TOTAL = 30
 interface Line { data: string, from: string, seq: number, id: string }
 
 describe('subjects across OS processes', { timeout: 900_000 }, () => {
-  let root: { path: string, remove: () => Promise<void> }
-  let procs: ProcessGroup
-  let config: string
-  const dir = (name: string): string => join(root.path, name)
+  const e2e = scenario()
+  const { dir, step } = e2e
   const ids = new Map<string, string>()
   const daemons = new Map<string, CliProcess>()
   let subject = 'greetings'
   let roles: { coordinator: string, subscriber: string, publisher: string, late: string }
   let subscriber: CliProcess
-  let broken = false
   const startedAt = Date.now()
-
-  before(async () => {
-    root = await makeTempDir()
-    procs = new ProcessGroup(root.path)
-    config = join(root.path, 'node.yaml')
-    await writeFile(config, 'connections:\n  inboundConnectionThreshold: 1000\n')
-  })
-
-  after(async () => {
-    if (broken || process.env.E2E_VERBOSE === '1') console.error(procs.describe())
-    await procs.killAll()
-    await root.remove()
-  })
-
-  function step (name: string, fn: () => Promise<void>): void {
-    test(name, async (t) => {
-      if (broken) {
-        t.skip('an earlier step failed')
-        return
-      }
-      try {
-        await fn()
-      } catch (err) {
-        broken = true
-        throw err
-      }
-    })
-  }
 
   /** messages a subscriber printed, parsed */
   const received = (proc: CliProcess): Line[] => proc.stdout.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l) as Line)
 
   async function publish (from: string, data: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
-    return procs.run(`publish ${data}`, ['publish', subject, data, '--dir', dir(from), '--ack'], STEP_MS)
+    return e2e.procs.run(`publish ${data}`, ['publish', subject, data, '--dir', dir(from), '--ack'], STEP_MS)
   }
 
   step('1. a leader and 6 nodes join', async () => {
-    await procs.ok('leader init', ['leader', 'init', '--name', 'subjects', '--dir', dir('L'), '--policy', 'auto', '--join-secret', SECRET])
-    const leader = procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', config])
+    await e2e.procs.ok('leader init', ['leader', 'init', '--name', 'subjects', '--dir', dir('L'), '--policy', 'auto', '--join-secret', SECRET])
+    const leader = e2e.procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', e2e.config])
     daemons.set('L', leader)
     await leader.waitForLine(/^control api /, STEP_MS)
     const realmFile = join(dir('L'), 'realm.json')
     ids.set('L', parseRealmDescriptor(await readFile(realmFile, 'utf8')).leader.peerId)
     await Promise.all(NODES.map(async (name) => {
-      const proc = procs.start(name, ['node', 'start', '--dir', dir(name), '--config', config, '--realm', realmFile, '--join-secret', SECRET])
+      const proc = e2e.procs.start(name, ['node', 'start', '--dir', dir(name), '--config', e2e.config, '--realm', realmFile, '--join-secret', SECRET])
       daemons.set(name, proc)
       const [, peerId = ''] = await proc.waitForLine(/^peer id (\S+)$/, STEP_MS)
       ids.set(name, peerId)
@@ -102,15 +70,15 @@ describe('subjects across OS processes', { timeout: 900_000 }, () => {
     const [subscriberNode = '', publisherNode = '', late = ''] = NODES.filter(n => n !== coordinator)
     roles = { coordinator, subscriber: subscriberNode, publisher: publisherNode, late }
 
-    subscriber = procs.start('subscriber', ['subscribe', subject, '--dir', dir(roles.subscriber), '--json'])
+    subscriber = e2e.procs.start('subscriber', ['subscribe', subject, '--dir', dir(roles.subscriber), '--json'])
     await subscriber.waitForLine(new RegExp(`^subscribed to ${subject} `), STEP_MS)
     // the daemon's own view: its coordinators are the three members closest to the key
-    const subjects = JSON.parse(await procs.ok('subjects', ['subjects', '--dir', dir(roles.subscriber), '--json'])) as { subjects: Array<{ subject: string, coordinators: string[] }> }
+    const subjects = JSON.parse(await e2e.procs.ok('subjects', ['subjects', '--dir', dir(roles.subscriber), '--json'])) as { subjects: Array<{ subject: string, coordinators: string[] }> }
     assert.deepEqual(subjects.subjects.find(s => s.subject === subject)?.coordinators, closestTo(subjectKey(realm.id, subject), everyone, 3))
 
     for (let i = 1; i <= BEFORE_KILL; i++) {
       const result = await publish(roles.publisher, String(i))
-      assert.equal(result.code, 0, `publish ${i}\n${procs.describe()}`)
+      assert.equal(result.code, 0, `publish ${i}\n${e2e.procs.describe()}`)
       assert.match(result.stdout, /^delivered /)
     }
     await subscriber.waitForLine(new RegExp(`"data":"${BEFORE_KILL}"`), STEP_MS)
@@ -128,7 +96,7 @@ describe('subjects across OS processes', { timeout: 900_000 }, () => {
       if (result.code === 0) acked.push(String(i))
     }
     assert.equal((await victim.waitForExit(STEP_MS)).signal, 'SIGKILL')
-    assert.equal(acked.length, TOTAL - BEFORE_KILL, `every publish was acked\n${procs.describe()}`)
+    assert.equal(acked.length, TOTAL - BEFORE_KILL, `every publish was acked\n${e2e.procs.describe()}`)
     await subscriber.waitForLine(new RegExp(`"data":"${TOTAL}"`), STEP_MS)
     const lines = received(subscriber)
     // once each, in order, all from the publisher
@@ -139,12 +107,12 @@ describe('subjects across OS processes', { timeout: 900_000 }, () => {
 
   step('4. a subscriber that comes after the crash is matched with the publisher through the surviving replicas', async () => {
     const publisherDaemon = daemons.get(roles.publisher) as CliProcess
-    const late = procs.start('late subscriber', ['subscribe', subject, '--dir', dir(roles.late), '--json'])
+    const late = e2e.procs.start('late subscriber', ['subscribe', subject, '--dir', dir(roles.late), '--json'])
     await late.waitForLine(new RegExp(`^subscribed to ${subject} `), STEP_MS)
     await publisherDaemon.waitForLine(new RegExp(`^subject ${subject} matched with receiver ${ids.get(roles.late) ?? ''}`), STEP_MS)
     for (let i = TOTAL + 1; i <= TOTAL + 5; i++) {
       const result = await publish(roles.publisher, String(i))
-      assert.equal(result.code, 0, `publish ${i}\n${procs.describe()}`)
+      assert.equal(result.code, 0, `publish ${i}\n${e2e.procs.describe()}`)
       assert.equal(result.stdout.split('\n').filter(l => l.startsWith('delivered ')).length, 2, result.stdout)
     }
     await late.waitForLine(new RegExp(`"data":"${TOTAL + 5}"`), STEP_MS)
