@@ -115,15 +115,14 @@ export async function runInChild (job: Job, options: RunInChildOptions): Promise
     })
   })
   const wallMs = performance.now() - started
+  const ended = exit.killed ? `killed after ${Math.round(options.timeoutMs / 1000)} s (timeout)` : `exited with ${exit.code ?? exit.signal}`
   try {
     const written = JSON.parse(await readFile(out, 'utf8')) as { ok: boolean, partial?: boolean, result?: unknown, error?: string }
-    // a partial result (the child was killed after writing it) is what was measured by then
+    // a partial result (the child ended before its final write) is what was measured by then
     const result = written.result as NetworkResult | MessagesResult | TokensResult
-    if (written.ok && written.partial === true) return { key, ok: true, wallMs, result, partial: `killed after ${Math.round(options.timeoutMs / 1000)} s (timeout); what it measured by then is reported` }
-    if (written.ok) return { key, ok: true, wallMs, result }
+    if (written.ok) return written.partial === true ? { key, ok: true, wallMs, result, partial: `${ended}; what it measured by then is reported` } : { key, ok: true, wallMs, result }
     return { key, ok: false, wallMs, error: written.error ?? 'the job failed' }
   } catch {
-    const why = exit.killed ? `killed after ${Math.round(options.timeoutMs / 1000)} s (timeout)` : `exited with ${exit.code ?? exit.signal} without a result`
-    return { key, ok: false, wallMs, error: why }
+    return { key, ok: false, wallMs, error: exit.killed ? ended : `${ended} without a result` }
   }
 }

@@ -777,7 +777,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
    */
   private considerJoining (record: VerifiedRecord): void {
     if (this.pendingJoins.has(record.peer)) return
-    if (this.pendingJoins.size >= (this.init.maxPendingJoins ?? 8)) {
+    if (this.pendingJoins.size >= this.maxPendingJoins) {
       this.deferredJoins.set(record.peer, record)
       return
     }
@@ -810,12 +810,15 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       })
   }
 
+  private get maxPendingJoins (): number {
+    return this.init.maxPendingJoins ?? 8
+  }
+
   /** a join ended: consider the records that waited for a free one, oldest first, while joins are free */
   private joinDeferred (): void {
     if (!this.running) return
-    const limit = this.init.maxPendingJoins ?? 8
     for (const [peer, record] of this.deferredJoins) {
-      if (this.pendingJoins.size >= limit) return
+      if (this.pendingJoins.size >= this.maxPendingJoins) return
       this.deferredJoins.delete(peer)
       if (this.membership.has(record.peerId) || this.guard.isBanned(peer)) continue
       this.considerJoining(record)
