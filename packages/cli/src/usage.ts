@@ -5,8 +5,9 @@ const TARGET = '[--api HOST:PORT [--api-token T] | --dir DIR]'
 export const VERB_USAGE: Record<string, string[]> = {
   'leader init': [
     'realmesh leader init --name NAME --dir DIR [--policy auto|manual|deny] [--join-secret S]',
-    '                     [--listen MULTIADDR]... [--force]',
-    '    create a realm: the leader key (DIR/leader.key, 0600), DIR/realm.json and DIR/leader.yaml'
+    '                     [--listen MULTIADDR]... [--broadcast] [--force]',
+    '    create a realm: the leader key (DIR/leader.key, 0600), DIR/realm.json and DIR/leader.yaml',
+    '    (--broadcast: members run realm-wide broadcast, policy.broadcast in realm.json; off by default)'
   ],
   'leader start': [
     'realmesh leader start --dir DIR [--listen MULTIADDR]... [--api HOST:PORT] [--node-config node.yaml]',

@@ -95,6 +95,12 @@ describe('realmesh (in-process)', () => {
     assert.ok(text.includes(realm.leader.peerId))
     assert.ok(text.includes(join(dir, 'realm.json')))
     assert.equal((await stat(join(dir, 'leader.key'))).mode & 0o777, 0o600)
+    assert.equal((realm as { policy?: { broadcast?: boolean } }).policy?.broadcast, undefined, 'no broadcast unless asked for')
+    assert.ok(text.includes('broadcast   off'))
+    const loud = await temp.make()
+    assert.equal((await run(['leader', 'init', '--name', 'loud', '--dir', loud, '--broadcast'])).code, 0)
+    const loudRealm = JSON.parse(await readFile(join(loud, 'realm.json'), 'utf8')) as { policy: { broadcast?: boolean } }
+    assert.equal(loudRealm.policy.broadcast, true)
     const again = await run(['leader', 'init', '--name', 'printed', '--dir', dir])
     assert.equal(again.code, 1)
     assert.equal(errorCode(again.io), 'LEADER_DIR_EXISTS')

@@ -1,7 +1,7 @@
 /**
  * The libp2p node under a realmesh node: TCP and in-memory transports, Noise, yamux, and the
- * services kad-dht (on the realm's own protocol id), identify and ping, each behind the membership
- * gate (gate/gated-components.ts).
+ * services kad-dht (on the realm's own protocol id), identify and ping, and gossipsub when the realm
+ * broadcasts (its policy.broadcast), each behind the membership gate (gate/gated-components.ts).
  */
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -26,7 +26,8 @@ export type RealmServices = {
   identify: Identify
   ping: Ping
   dht: KadDHT
-  pubsub: GossipSub
+  /** only in a realm whose policy.broadcast is true */
+  pubsub?: GossipSub
 }
 
 export type RealmLibp2p = Libp2p<RealmServices>
@@ -62,13 +63,27 @@ export interface Libp2pAssembly {
   connections?: ConnectionLimits
   dht?: DhtOptions
   hooks: () => GateHooks
+  /** run gossipsub for realm-wide broadcast (the realm's policy.broadcast). @default false */
+  broadcast?: boolean
   /** banned peers: no connection to or from them gets past encryption */
   isBanned: (peer: string) => boolean
 }
 
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
   const dht = init.dht ?? {}
-  return createLibp2p({
+  // broadcast: realm members only (the gate), messages signed by their originator
+  const broadcast = init.broadcast === true
+    ? {
+        pubsub: gated(gossipsub({
+          emitSelf: false,
+          allowPublishToZeroTopicPeers: true,
+          fallbackToFloodsub: false,
+          globalSignaturePolicy: 'StrictSign',
+          maxInboundDataLength: 1024 * 1024
+        }), init.hooks)
+      }
+    : {}
+  return createLibp2p<RealmServices>({
     start: false,
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
@@ -102,14 +117,7 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
         datastorePrefix: `/realmesh/${init.realmId}/dht`,
         metricsPrefix: 'realmesh_kad'
       }), init.hooks, { livenessPing: true }),
-      // broadcast: realm members only (the gate), messages signed by their originator
-      pubsub: gated(gossipsub({
-        emitSelf: false,
-        allowPublishToZeroTopicPeers: true,
-        fallbackToFloodsub: false,
-        globalSignaturePolicy: 'StrictSign',
-        maxInboundDataLength: 1024 * 1024
-      }), init.hooks)
+      ...broadcast
     }
   })
 }

@@ -26,7 +26,7 @@ import type { RecordInvalidError } from './peers/records.js'
 import { withoutPeer } from './util/multiaddr.js'
 import { deferToLeader } from './leader/leader-client.js'
 import { Bootstrap } from './bootstrap.js'
-import { Broadcaster } from './broadcast/broadcast.js'
+import { BroadcastDisabledError, Broadcaster } from './broadcast/broadcast.js'
 import type { BroadcastMessage } from './broadcast/broadcast.js'
 import { assembleLibp2p } from './libp2p.js'
 import { assembleSubjectLayer } from './subjects/assembly.js'
@@ -121,7 +121,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly peers: Peers
   private readonly bootstrap: Bootstrap
   private readonly liveness: Liveness
-  private readonly broadcaster: Broadcaster
+  /** only in a realm whose policy.broadcast is true */
+  private readonly broadcaster: Broadcaster | undefined
   private readonly neighbourhood: Neighbourhood
   /** verified records of peers we know of but have not joined (yet) */
   private readonly knownRecords: BoundedMap<string, VerifiedRecord>
@@ -160,6 +161,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
       connections: init.connections,
       dht: init.dht,
+      broadcast: init.realm.policy.broadcast === true,
       isBanned: (peer) => ref.node?.guard.isBanned(peer) ?? false,
       hooks: () => {
         if (ref.node == null) throw new NodeStateError('the realm node is not constructed yet')
@@ -239,8 +241,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       onRecords: async (records, member) => { await this.onRecords(records, member.peerId) },
       memberCount: () => this.membership.size
     }, init.neighbourhood)
-    this.broadcaster = new Broadcaster({
-      pubsub: libp2p.services.pubsub,
+    const pubsub = libp2p.services.pubsub
+    this.broadcaster = pubsub == null ? undefined : new Broadcaster({
+      pubsub,
       realm: init.realm,
       tokenCache: this.tokenCache,
       nodeToken: () => this.nodeToken,
@@ -348,7 +351,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     }, 15_000)
     this.sweepTimer.unref()
     this.liveness.start()
-    this.broadcaster.start()
+    this.broadcaster?.start()
     this.subjectLayer.start()
     this.bootstrapping = false
     if (this.init.joinOnStart !== false) this.beginJoin()
@@ -378,7 +381,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     clearInterval(this.sweepTimer)
     this.liveness.stop()
     this.neighbourhood.stop()
-    this.broadcaster.stop()
+    this.broadcaster?.stop()
     this.messaging.stop()
     await this.subjectLayer.stop()
     await this.leave('stopping')
@@ -436,9 +439,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
 
   /**
    * Sends `data` to every member of the realm, best effort (gossipsub on the realm's topic, signed
-   * by this node; receivers check that the originator is a member). At most 64 KiB.
+   * by this node; receivers check that the originator is a member). At most 64 KiB. Only in a
+   * realm whose realm.json sets `"policy": { "broadcast": true }`; elsewhere BroadcastDisabledError.
    */
   async broadcast (data: Uint8Array, options: AbortOptions = {}): Promise<{ recipients: number }> {
+    if (this.broadcaster == null) throw new BroadcastDisabledError(this.init.realm.name)
     return this.broadcaster.broadcast(data, options)
   }
 
@@ -448,7 +453,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
    * this to be > 0 (it changes on the libp2p.services.pubsub 'gossipsub:graft' event).
    */
   broadcastPeers (): number {
-    return this.broadcaster.meshPeers()
+    return this.broadcaster?.meshPeers() ?? 0
   }
 
   /**

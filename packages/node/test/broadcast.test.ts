@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateNodeKey } from '@realmesh/token'
 import { Broadcast, broadcastTopic, MAX_BROADCAST_BYTES } from '@realmesh/wire'
-import { until, BroadcastTooLargeError } from '../src/index.js'
+import { until, BroadcastDisabledError, BroadcastTooLargeError } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import type { Realm } from './fixtures.js'
 import type { BroadcastMessage, RealmNode } from '../src/index.js'
@@ -10,7 +10,7 @@ import type { BroadcastMessage, RealmNode } from '../src/index.js'
 describe('broadcast', () => {
   const h = new Harness()
   let realm: Realm
-  before(async () => { realm = await makeRealm() })
+  before(async () => { realm = await makeRealm('loud', { broadcast: true }) })
   after(async () => { await h.stopAll() })
 
   async function realmOf (size: number): Promise<RealmNode[]> {
@@ -20,7 +20,7 @@ describe('broadcast', () => {
     await Promise.all(nodes.map(async n => n.whenJoined({ signal: AbortSignal.timeout(10_000) })))
     if (size > 1) {
       // gossipsub forwards along its mesh, formed on heartbeats: wait until every node has one
-      await until(() => nodes.every(n => n.broadcastPeers() > 0), nodes.map(n => n.libp2p.services.pubsub), ['gossipsub:graft'], { what: 'every node to have a broadcast mesh peer' })
+      await until(() => nodes.every(n => n.broadcastPeers() > 0), nodes.map(n => n.libp2p.services.pubsub).filter(p => p != null), ['gossipsub:graft'], { what: 'every node to have a broadcast mesh peer' })
     }
     return nodes
   }
@@ -57,10 +57,26 @@ describe('broadcast', () => {
     const offences: string[] = []
     victim.guard.addEventListener('peer:offence', (evt) => { offences.push(evt.detail.offence) })
     for (let i = 0; i < 20 && offences.length === 0; i++) {
-      await liar.libp2p.services.pubsub.publish(broadcastTopic(realm.realm.id), forged).catch(() => {})
+      await liar.libp2p.services.pubsub?.publish(broadcastTopic(realm.realm.id), forged).catch(() => {})
       await until(() => offences.length > 0, [victim.guard], ['peer:offence'], { timeoutMs: 500 }).catch(() => {})
     }
     assert.ok(offences.includes('BROADCAST_INVALID'))
     assert.equal(delivered.length, 0)
+  })
+
+  test('a realm that does not broadcast runs no gossipsub, and broadcast() says why', async () => {
+    const quiet = await makeRealm('quiet')
+    const first = await h.node(quiet)
+    const second = await h.node(quiet, { bootstrap: addrs(first).map(String) })
+    await second.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    for (const node of [first, second]) {
+      assert.equal(node.libp2p.services.pubsub, undefined)
+      assert.ok(!node.libp2p.getProtocols().some(p => p.startsWith('/meshsub/')), 'no gossipsub protocol is handled')
+      // no stream beyond realmesh's own runs on the member connection
+      const streams = node.libp2p.getConnections().flatMap(c => c.streams.map(s => s.protocol ?? ''))
+      assert.ok(!streams.some(p => p.startsWith('/meshsub/')), `no gossipsub stream: ${streams.join(', ')}`)
+      assert.equal(node.broadcastPeers(), 0)
+    }
+    await assert.rejects(first.broadcast(new Uint8Array([1])), (err: Error) => err instanceof BroadcastDisabledError && (err as BroadcastDisabledError).code === 'BROADCAST_DISABLED' && /policy/.test(err.message))
   })
 })

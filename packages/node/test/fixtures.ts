@@ -13,7 +13,7 @@ import { createRealmNode } from '../src/index.js'
 import type { RealmNode, RealmNodeInit } from '../src/index.js'
 import type { Libp2p, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { RealmDescriptor } from '@realmesh/token'
+import type { RealmDescriptor, RealmPolicy } from '@realmesh/token'
 
 export interface Realm {
   realm: RealmDescriptor
@@ -21,9 +21,9 @@ export interface Realm {
   issue(key: PrivateKey, options?: { ttlSeconds?: number, now?: () => number }): Promise<string>
 }
 
-export async function makeRealm (name = 'test'): Promise<Realm> {
+export async function makeRealm (name = 'test', policy: Partial<RealmPolicy> = {}): Promise<Realm> {
   const leaderKey = await generateNodeKey()
-  const realm = createRealmDescriptor({ name, leaderKey })
+  const realm = createRealmDescriptor({ name, leaderKey, policy })
   return {
     realm,
     leaderKey,

@@ -15,7 +15,7 @@ import { LeaderService } from '@realmesh/leader'
 import type { RealmNode, RealmNodeInit } from '@realmesh/node'
 import type { TokenPolicy } from '@realmesh/leader'
 import type { PeerId, PrivateKey, AbortOptions } from '@libp2p/interface'
-import type { RealmDescriptor } from '@realmesh/token'
+import type { RealmDescriptor, RealmPolicy } from '@realmesh/token'
 import type { UntilOptions } from '@realmesh/node'
 
 export interface TestnetInit {
@@ -27,6 +27,8 @@ export interface TestnetInit {
   name?: string
   /** the leader's token policy. @default { mode: 'auto', joinSecret: <random>, deferred: 'approve' } */
   policy?: Partial<TokenPolicy>
+  /** the realm's policy in its descriptor, e.g. `{ broadcast: true }`. @default {} (no broadcast) */
+  realmPolicy?: Partial<RealmPolicy>
   /**
    * how nodes get their node token: issued by the testnet with the leader key before they start
    * ('issued', fast), or asked from the leader with the join secret at start ('request').
@@ -79,7 +81,7 @@ export async function createTestnet (init: TestnetInit): Promise<Testnet> {
   const listen = (): string[] => transport === 'memory' ? [`/memory/${randomUUID()}`] : ['/ip4/127.0.0.1/tcp/0']
   const joinSecret = init.policy?.joinSecret ?? randomBytes(16).toString('hex')
   const leaderKey = await generateNodeKey()
-  const realm = createRealmDescriptor({ name: init.name ?? 'testnet', leaderKey })
+  const realm = createRealmDescriptor({ name: init.name ?? 'testnet', leaderKey, policy: init.realmPolicy })
   const leaderPeer = peerIdFromPrivateKey(leaderKey)
   const issueToken = async (peer: PeerId | string, options: { ttlSeconds?: number, now?: () => number } = {}): Promise<string> =>
     issueNodeToken(leaderKey, { realm, subject: peer, ttlSeconds: options.ttlSeconds, now: options.now })

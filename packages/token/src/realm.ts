@@ -16,6 +16,12 @@ export interface RealmPolicy {
   allowSelfIssued: boolean
   /** Longest token lifetime (exp - iat) a verifier accepts, in seconds. @default 2592000 (30 days) */
   maxTokenTtlSeconds: number
+  /**
+   * Members run realm-wide broadcast (gossipsub on the realm's topic). It costs every member two
+   * long-lived streams per member connection and gossipsub's heartbeat, used or not, so a realm
+   * turns it on only when it broadcasts. Absent means false (and is left out of the descriptor).
+   */
+  broadcast?: boolean
 }
 
 /** An Ed25519 public key as an OKP JWK (RFC 8037). */
@@ -60,7 +66,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 const TOP_LEVEL_KEYS = ['version', 'id', 'name', 'leader', 'bootstrap', 'policy', 'createdAt']
 const LEADER_KEYS = ['peerId', 'jwk']
 const JWK_KEYS = ['kty', 'crv', 'x']
-const POLICY_KEYS = ['allowSelfIssued', 'maxTokenTtlSeconds']
+const POLICY_KEYS = ['allowSelfIssued', 'maxTokenTtlSeconds', 'broadcast']
 
 function ed25519PublicKeyOf (key: PublicKey | PrivateKey, where: string): PublicKey {
   const publicKey = 'publicKey' in key ? key.publicKey : key
@@ -172,7 +178,11 @@ function parsePolicy (value: unknown): RealmPolicy {
   if (typeof maxTokenTtlSeconds !== 'number' || !Number.isSafeInteger(maxTokenTtlSeconds) || maxTokenTtlSeconds <= 0) {
     fail('policy.maxTokenTtlSeconds', 'a positive whole number of seconds', `got ${shown(maxTokenTtlSeconds)}`)
   }
-  return { allowSelfIssued, maxTokenTtlSeconds }
+  const broadcast = policy.broadcast
+  if (broadcast !== undefined && typeof broadcast !== 'boolean') {
+    fail('policy.broadcast', 'true or false', `got ${shown(broadcast)}`)
+  }
+  return broadcast === undefined ? { allowSelfIssued, maxTokenTtlSeconds } : { allowSelfIssued, maxTokenTtlSeconds, broadcast }
 }
 
 /** Validates a list of bootstrap addresses; path names the list in errors (e.g. `bootstrap`). */

@@ -52,6 +52,16 @@ describe('realm descriptor', () => {
     assert.deepEqual(parsed.policy, DEFAULT_REALM_POLICY)
   })
 
+  test('policy.broadcast is kept when given and left out when absent (absent means off)', async () => {
+    const f = await fixture()
+    const on = createRealmDescriptor({ name: 'loud', leaderKey: f.leader, policy: { broadcast: true }, now: fixedNow })
+    assert.equal(on.policy.broadcast, true)
+    assert.deepEqual(parseRealmDescriptor(JSON.stringify(on)), on)
+    const off = createRealmDescriptor({ name: 'quiet', leaderKey: f.leader, now: fixedNow })
+    assert.equal('broadcast' in off.policy, false, 'a descriptor without it stays as it was')
+    assert.equal(parseRealmDescriptor({ ...jsonCopy(off), policy: { broadcast: false } }).policy.broadcast, false)
+  })
+
   test('a tampered id fails at path "id"', async () => {
     const f = await fixture()
     const doc = jsonCopy(f.realm)
@@ -108,6 +118,7 @@ describe('realm descriptor', () => {
       ['leader', 'leader', 'someone'],
       ['policy.allowSelfIssued', 'policy.allowSelfIssued', 'yes'],
       ['policy.maxTokenTtlSeconds', 'policy.maxTokenTtlSeconds', -1],
+      ['policy.broadcast', 'policy.broadcast', 'on'],
       ['policy.allowSelfIsued', 'policy.allowSelfIsued', true],
       ['createdAt', 'createdAt', 'yesterday'],
       ['extra', 'extra', 1],

@@ -15,6 +15,7 @@ export async function leaderInit (argv: string[], io: Io): Promise<number> {
     policy: { type: 'string' },
     'join-secret': { type: 'string' },
     listen: { type: 'string', multiple: true },
+    broadcast: { type: 'boolean' },
     force: { type: 'boolean' }
   })
   const name = required(values.name, '--name')
@@ -26,7 +27,9 @@ export async function leaderInit (argv: string[], io: Io): Promise<number> {
   if (joinSecret === '') throw new UsageError('--join-secret: expected a non-empty secret')
   if (joinSecret != null) policy.joinSecret = joinSecret
   const listen = checkFlag(values.listen, '--listen', list(multiaddrString(), { max: 32 }))
-  const result = await initLeader({ dir, name, policy, listen, overwrite: values.force === true }).catch((err: unknown) => {
+  // realm-wide broadcast is the realm's choice, written into realm.json: off unless asked for
+  const realmPolicy = values.broadcast === true ? { broadcast: true } : {}
+  const result = await initLeader({ dir, name, policy, realmPolicy, listen, overwrite: values.force === true }).catch((err: unknown) => {
     if ((err as { code?: string }).code !== 'LEADER_DIR_EXISTS') throw err
     throw new CliError('LEADER_DIR_EXISTS', `${dir} already holds a leader (${join(dir, 'leader.key')}); --force replaces it with a new key, that is a new realm`, { cause: err })
   })
@@ -34,6 +37,7 @@ export async function leaderInit (argv: string[], io: Io): Promise<number> {
   io.out(`realm name  ${result.realm.name}`)
   io.out(`leader      ${result.peerId}`)
   io.out(`realm.json  ${join(dir, 'realm.json')}`)
+  io.out(`broadcast   ${result.realm.policy.broadcast === true ? 'on' : 'off'}`)
   io.out(`policy      ${result.config.policy.mode}${result.config.policy.joinSecret == null ? '' : ` (join secret in ${join(dir, 'leader.yaml')})`}`)
   return 0
 }
