@@ -77,6 +77,6 @@ describe('broadcast', () => {
       assert.ok(!streams.some(p => p.startsWith('/meshsub/')), `no gossipsub stream: ${streams.join(', ')}`)
       assert.equal(node.broadcastPeers(), 0)
     }
-    await assert.rejects(first.broadcast(new Uint8Array([1])), (err: Error) => err instanceof BroadcastDisabledError && (err as BroadcastDisabledError).code === 'BROADCAST_DISABLED' && /policy/.test(err.message))
+    await assert.rejects(first.broadcast(new Uint8Array([1])), (err: Error) => err instanceof BroadcastDisabledError && err.code === 'BROADCAST_DISABLED' && /policy/.test(err.message))
   })
 })

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { BoundedMap, backoffDelay, sleep } from '../src/index.js'
+import { LoopLag } from '../src/util/loop-lag.js'
 
 test('BoundedMap never holds more than maxSize and drops the least recently used', () => {
   const evicted: string[] = []
@@ -46,4 +47,27 @@ test('sleep rejects with the signal reason when aborted', async () => {
   const pending = sleep(60_000, controller.signal)
   controller.abort(new Error('stop'))
   await assert.rejects(pending, /stop/)
+})
+
+test('LoopLag: every node of the process sees a stall through the one shared monitor, until the last stops', async () => {
+  const a = new LoopLag()
+  const b = new LoopLag()
+  a.start()
+  b.start()
+  // the monitor measures the gaps between its samples: wait until it has taken two
+  for (let i = 0; i < 200 && a.samples < 2; i++) await new Promise(resolve => setTimeout(resolve, 10))
+  const before = performance.now()
+  // a stall of 300 ms: the loop runs nothing else meanwhile
+  const end = performance.now() + 300
+  while (performance.now() < end) { /* busy */ }
+  // the monitor records the delay when its next sample runs: wait for that sample
+  for (let i = 0; i < 80 && a.worstSince(before) < 250; i++) await new Promise(resolve => setImmediate(resolve))
+  for (let i = 0; i < 40 && a.worstSince(before) < 250; i++) await new Promise(resolve => setTimeout(resolve, 25))
+  assert.ok(a.worstSince(before) >= 250, `a saw ${a.worstSince(before)} ms`)
+  assert.ok(b.worstSince(before) >= 250, 'so did b, through the same monitor')
+  a.stop()
+  assert.equal(a.worstSince(before), 0, 'a stopped user sees nothing')
+  assert.ok(b.worstSince(before) >= 250, 'one user stopping does not blind the other')
+  b.stop()
+  assert.equal(b.worstSince(before), 0)
 })

@@ -11,7 +11,7 @@
  * the timeout): the answer may have been there, unread. Counting such misses turns an overloaded
  * node into one that drops and re-joins its members, which overloads it further.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { LoopLag } from '../util/loop-lag.js'
 import type { Member, Membership } from './membership.js'
 import type { PeerRecord } from '@realmesh/wire'
 import type { AbortOptions } from '@libp2p/interface'
@@ -62,7 +62,7 @@ export class Liveness {
   private readonly inFlight = new Set<string>()
   private timer: ReturnType<typeof setInterval> | undefined
   private controller = new AbortController()
-  private readonly lag = monitorEventLoopDelay({ resolution: 20 })
+  private readonly lag = new LoopLag()
 
   constructor (deps: LivenessDeps, init: KeepaliveInit = {}) {
     this.deps = deps
@@ -76,7 +76,7 @@ export class Liveness {
   start (): void {
     if (this.timer != null) return
     this.controller = new AbortController()
-    this.lag.enable()
+    this.lag.start()
     // check four times per interval, so a silent member is asked at most a quarter interval late
     this.timer = setInterval(() => { this.tick() }, Math.max(50, Math.floor(this.intervalMs / 4)))
     this.timer.unref()
@@ -86,7 +86,7 @@ export class Liveness {
     clearInterval(this.timer)
     this.timer = undefined
     this.controller.abort()
-    this.lag.disable()
+    this.lag.stop()
     this.inFlight.clear()
   }
 
@@ -100,11 +100,9 @@ export class Liveness {
     return this.intervalMs + this.intervalMs / 4 + this.maxMissed * (this.timeoutMs + this.intervalMs / 4)
   }
 
-  /** whether the event loop lagged by more than half a keepalive timeout lately (and resets the window) */
-  private lagging (): boolean {
-    const worst = this.lag.max / 1e6
-    this.lag.reset()
-    return worst > this.timeoutMs / 2
+  /** whether the event loop lagged by more than half a keepalive timeout since `since` (performance.now()) */
+  private lagging (since: number): boolean {
+    return this.lag.worstSince(since) > this.timeoutMs / 2
   }
 
   private tick (): void {
@@ -119,13 +117,14 @@ export class Liveness {
 
   private async probe (member: Member): Promise<void> {
     const started = this.deps.now()
+    const waitFrom = performance.now()
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeoutMs)])
     let records: PeerRecord[]
     try {
       records = await this.deps.send(member, this.deps.piggyFor(member, this.piggyRecords), { signal })
     } catch {
       if (this.controller.signal.aborted || !this.deps.membership.has(member.id)) return
-      if (this.lagging()) {
+      if (this.lagging(waitFrom)) {
         // our own event loop was too slow to tell: ask again a quarter interval later, no miss counted
         member.lastSeen = Math.min(member.lastSeen, this.deps.now() - this.intervalMs)
         return
