@@ -21,6 +21,7 @@ import { Liveness } from './membership/liveness.js'
 import { Neighbourhood } from './membership/neighbourhood.js'
 import { decideJoin, bucketOf, defaultBucketSize, unhealthiest } from './membership/join-decision.js'
 import { Peers } from './peers/peers.js'
+import { KeepaliveChannels } from './peers/keepalive.js'
 import { signPeerRecord, RecordVerifier } from './peers/records.js'
 import type { RecordInvalidError } from './peers/records.js'
 import { withoutPeer } from './util/multiaddr.js'
@@ -121,6 +122,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly peers: Peers
   private readonly bootstrap: Bootstrap
   private readonly liveness: Liveness
+  private readonly keepalives: KeepaliveChannels
   /** only in a realm whose policy.broadcast is true */
   private readonly broadcaster: Broadcaster | undefined
   private readonly neighbourhood: Neighbourhood
@@ -226,10 +228,20 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       onLeave: (from, reason, code) => { this.onRemoteLeave(from.remotePeer, reason, code) },
       onMalformed: (from, err) => { this.offence(from, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) }
     })
+    this.keepalives = new KeepaliveChannels({
+      open: async (peer, protocol, o) => this.openStream(peer, protocol, o),
+      fallback: async (peer, records, options) => this.peers.send(async (o) => this.openStream(peer, PROTOCOLS.peers, o), { type: PeersRequest.Type.KEEPALIVE, records }, options),
+      isMember: (connection) => this.admission.isAdmitted(connection),
+      touch: (connection) => { this.membership.touch(connection.remotePeer) },
+      onRecords: async (records, from) => { await this.onRecords(records, from.remotePeer) },
+      piggyFor: (from) => this.piggyFor(fingerprint(from.remotePeer), from.remotePeer.toString(), this.liveness.piggyCount),
+      onMalformed: (from, err) => { this.offence(from, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) }
+    }, { maxChannels: init.maxMembers })
+    this.membership.addEventListener('peer:left', (evt) => { this.keepalives.close(evt.detail.peer) })
     this.liveness = new Liveness({
       membership: this.membership,
       now: this.now,
-      send: async (member, records, options) => this.peers.send(async (o) => this.openStream(member.peerId, PROTOCOLS.peers, o), { type: PeersRequest.Type.KEEPALIVE, records }, options),
+      send: async (member, records, options) => this.keepalives.send(member.peerId, records, options),
       piggyFor: (member, count) => this.piggyFor(member.fingerprint, member.id, count),
       onPiggy: async (records, member) => { await this.onRecords(records, member.peerId) },
       onAlive: (member) => { this.safeDispatchEvent('peer:alive', { detail: { peer: member.id, latencyMs: member.latencyMs ?? 0 } }) },
@@ -319,6 +331,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.handle(PROTOCOLS.handshake, async (stream, connection) => { await this.onHandshakeStream(stream, connection) }, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.join, async (stream, connection) => { await this.onJoinStream(stream, connection) }, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.peers, this.peers.handle, { maxInboundStreams: 16 })
+    // one keepalive stream per member and direction; a second allows for one replacing a failed one
+    await this.handle(PROTOCOLS.keepalive, this.keepalives.handle, { maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.subject, this.subjectLayer.handle, { maxInboundStreams: 64 })
     // one long-lived stream per sender node and subject
     await this.handle(PROTOCOLS.message, this.messaging.inbox.handle, { maxInboundStreams: 256, maxOutboundStreams: 256 })
@@ -380,6 +394,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.shutdown.abort(new NodeStateError('the node is stopping'))
     clearInterval(this.sweepTimer)
     this.liveness.stop()
+    this.keepalives.clear()
     this.neighbourhood.stop()
     this.broadcaster?.stop()
     this.messaging.stop()

@@ -1,10 +1,16 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { PROTOCOLS } from '@realmesh/wire'
+import { Frames, FRAME_LIMITS, PROTOCOLS, PeersRequest, PeersResponse, WireErrorCode } from '@realmesh/wire'
 import { nextEvent } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import type { Realm } from './fixtures.js'
-import type { RealmNodeInit } from '../src/index.js'
+import type { RealmNode, RealmNodeInit } from '../src/index.js'
+import type { Stream } from '@libp2p/interface'
+
+/** the keepalive streams `from` holds to `to`, in the given direction */
+function keepaliveStreams (from: RealmNode, to: RealmNode, direction: 'inbound' | 'outbound'): Stream[] {
+  return from.libp2p.getConnections(to.peerId).flatMap(c => c.streams).filter(s => s.protocol === PROTOCOLS.keepalive && s.direction === direction)
+}
 
 // fast keepalives, no UPDATE fan-out and no early DHT self-lookup: records can only travel on keepalives
 const quiet: Partial<RealmNodeInit> = {
@@ -46,11 +52,55 @@ describe('liveness', () => {
     const b = await h.node(realm, { ...quiet, keepalive: { intervalMs: 600_000 }, bootstrap: addrs(a).map(String) })
     await b.whenJoined({ signal: AbortSignal.timeout(10_000) })
     await b.unhandle(PROTOCOLS.peers)
+    await b.unhandle(PROTOCOLS.keepalive)
+    for (const stream of keepaliveStreams(b, a, 'inbound')) stream.abort(new Error('frozen'))
     const started = Date.now()
     const left = await nextEvent<{ peer: string, reason: string }>(a, 'peer:left', d => d.peer === b.peerId.toString(), { timeoutMs: 10_000 })
     assert.equal(left.reason, 'timeout')
     // worst case: interval + a quarter + maxMissed x (timeout + a quarter) = 200 + 50 + 2 x 350
     assert.ok(Date.now() - started < 3_000, `detected in ${Date.now() - started} ms`)
     assert.equal(a.status().members.includes(b.peerId.toString()), false)
+  })
+
+  test('keepalives to a member reuse one stream, and a reset stream is replaced', async () => {
+    const a = await h.node(realm, quiet)
+    // b sends no keepalives of its own: every one is a's
+    const b = await h.node(realm, { ...quiet, keepalive: { intervalMs: 600_000 }, bootstrap: addrs(a).map(String) })
+    await b.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    const isB = (d: { peer: string }): boolean => d.peer === b.peerId.toString()
+    await nextEvent(a, 'peer:alive', isB, { timeoutMs: 5_000 })
+    const [first] = keepaliveStreams(a, b, 'outbound')
+    assert.ok(first != null, 'a holds a keepalive stream to b')
+    for (let i = 0; i < 3; i++) await nextEvent(a, 'peer:alive', isB, { timeoutMs: 5_000 })
+    assert.deepEqual(keepaliveStreams(a, b, 'outbound').map(s => s.id), [first.id], 'four keepalives, one stream')
+    assert.equal(keepaliveStreams(b, a, 'inbound').length, 1)
+
+    // b resets it (a middlebox, a muxer hiccup): a's next keepalive opens a new one
+    for (const stream of keepaliveStreams(b, a, 'inbound')) stream.abort(new Error('reset'))
+    await nextEvent(a, 'peer:alive', isB, { timeoutMs: 5_000 })
+    const now = keepaliveStreams(a, b, 'outbound')
+    assert.equal(now.length, 1)
+    assert.notEqual(now[0]?.id, first.id)
+    assert.equal(a.status().members.includes(b.peerId.toString()), true)
+  })
+
+  test('anything but KEEPALIVE on the keepalive stream is refused as FRAME_MALFORMED, and the member stays', async () => {
+    const a = await h.node(realm, quiet)
+    const b = await h.node(realm, { ...quiet, keepalive: { intervalMs: 600_000 }, bootstrap: addrs(a).map(String) })
+    await b.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    const stream = await b.openStream(a.peerId, PROTOCOLS.keepalive)
+    const frames = new Frames(stream, { protocol: PROTOCOLS.keepalive, maxSize: FRAME_LIMITS.keepalive })
+    await frames.write(PeersRequest, { type: PeersRequest.Type.KEEPALIVE, records: [] })
+    assert.equal((await frames.read(PeersResponse, { signal: AbortSignal.timeout(5_000) })).error, undefined)
+    // an NLIST belongs on the peers protocol
+    await frames.write(PeersRequest, { type: PeersRequest.Type.NLIST, key: new Uint8Array(32), count: 5 })
+    const refused = await frames.read(PeersResponse, { signal: AbortSignal.timeout(5_000) })
+    assert.equal(refused.error?.code, WireErrorCode.FRAME_MALFORMED)
+    assert.deepEqual(refused.records, [])
+    await assert.rejects(frames.read(PeersResponse, { signal: AbortSignal.timeout(5_000) }), { code: WireErrorCode.STREAM_CLOSED })
+    assert.ok(a.guard.scores.score(b.peerId.toString()) < 0, 'the malformed frame counts against b')
+    assert.equal(a.status().members.includes(b.peerId.toString()), true)
+    // and a's own keepalives to b go on
+    await nextEvent(a, 'peer:alive', d => (d as { peer: string }).peer === b.peerId.toString(), { timeoutMs: 5_000 })
   })
 })

@@ -14,6 +14,8 @@ export const PROTOCOLS = {
   handshake: '/realmesh/handshake/1',
   join: '/realmesh/join/1',
   peers: '/realmesh/peers/1',
+  /** KEEPALIVE requests and their answers, one long-lived stream per member and direction */
+  keepalive: '/realmesh/keepalive/1',
   leader: '/realmesh/leader/1',
   /** interest registration with subject coordinators, and their MATCH notifications */
   subject: '/realmesh/subject/1',
@@ -73,6 +75,8 @@ export const FRAME_LIMITS: Record<ProtocolName, number> = {
   join: 16 * 1024,
   // up to MAX_RECORDS_PER_MESSAGE records of ~2 KiB each
   peers: 256 * 1024,
+  // a keepalive is a PeersRequest of at most MAX_RECORDS_PER_MESSAGE records, like the peers protocol's
+  keepalive: 256 * 1024,
   leader: 16 * 1024,
   // two tokens and a peer record: well under 16 KiB; the rest is room for larger identity tokens
   subject: 64 * 1024,
@@ -100,6 +104,8 @@ export const TIMEOUTS = {
   handshake: 30_000,
   join: 30_000,
   peers: 10_000,
+  /** one keepalive and its answer (the stream itself lives as long as the connection) */
+  keepalive: 10_000,
   leader: 30_000,
   /** one REGISTER / WITHDRAW / MATCH exchange */
   subject: 10_000,
