@@ -232,6 +232,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       open: async (peer, protocol, o) => this.openStream(peer, protocol, o),
       fallback: async (peer, records, options) => this.peers.send(async (o) => this.openStream(peer, PROTOCOLS.peers, o), { type: PeersRequest.Type.KEEPALIVE, records }, options),
       isMember: (connection) => this.admission.isAdmitted(connection),
+      allow: (connection) => this.guard.allowStream(connection.remotePeer.toString(), PROTOCOLS.keepalive),
       touch: (connection) => { this.membership.touch(connection.remotePeer) },
       onRecords: async (records, from) => { await this.onRecords(records, from.remotePeer) },
       piggyFor: (from) => this.piggyFor(fingerprint(from.remotePeer), from.remotePeer.toString(), this.liveness.piggyCount),

@@ -103,4 +103,25 @@ describe('liveness', () => {
     // and a's own keepalives to b go on
     await nextEvent(a, 'peer:alive', d => (d as { peer: string }).peer === b.peerId.toString(), { timeoutMs: 5_000 })
   })
+
+  test('a member flooding keepalives on its stream hits the rate limit: RATE_LIMITED, the stream ends, the offence counts', async () => {
+    const a = await h.node(realm, quiet)
+    const b = await h.node(realm, { ...quiet, keepalive: { intervalMs: 600_000 }, bootstrap: addrs(a).map(String) })
+    await b.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    const stream = await b.openStream(a.peerId, PROTOCOLS.keepalive)
+    const frames = new Frames(stream, { protocol: PROTOCOLS.keepalive, maxSize: FRAME_LIMITS.keepalive })
+    let answered = 0
+    let refused: string | undefined
+    for (let i = 0; i < 500 && refused == null; i++) {
+      await frames.write(PeersRequest, { type: PeersRequest.Type.KEEPALIVE, records: [] })
+      const response = await frames.read(PeersResponse, { signal: AbortSignal.timeout(5_000) })
+      if (response.error != null) refused = response.error.code
+      else answered++
+    }
+    assert.equal(refused, WireErrorCode.RATE_LIMITED)
+    // the burst (60, less the stream's own open) and what refilled meanwhile, not 500
+    assert.ok(answered >= 50 && answered < 200, `${answered} keepalives answered before the limit`)
+    await assert.rejects(frames.read(PeersResponse, { signal: AbortSignal.timeout(5_000) }), { code: WireErrorCode.STREAM_CLOSED })
+    assert.ok(a.guard.scores.score(b.peerId.toString()) < 0)
+  })
 })

@@ -14,7 +14,9 @@
  * not speak this protocol gets its keepalives on the peers protocol, one stream each, as before.
  *
  * The answering side serves KEEPALIVE requests only, one at a time, each counting as hearing from
- * the member; anything else is a malformed frame and ends the stream.
+ * the member; anything else is a malformed frame and ends the stream. Each keepalive takes from the
+ * member's rate limit for this protocol, as opening a stream would: a member cannot make us verify
+ * records as fast as it can write frames.
  */
 import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, PeersRequest, PeersResponse, checkPeersRequest, MAX_RECORDS_PER_MESSAGE, RealmeshError, WireErrorCode, MalformedFrameError } from '@realmesh/wire'
 import { BoundedMap } from '../util/bounded-map.js'
@@ -28,6 +30,8 @@ export interface KeepaliveChannelsDeps {
   fallback: (peer: PeerId, records: PeerRecord[], options: AbortOptions) => Promise<PeerRecord[]>
   /** whether `connection` is an admitted member connection (checked per keepalive received) */
   isMember: (connection: Connection) => boolean
+  /** whether the member may send another keepalive now (its rate limit; a refusal counts against it) */
+  allow: (connection: Connection) => boolean
   /** a keepalive arrived: the member is alive */
   touch: (connection: Connection) => void
   /** records on a keepalive from `from` */
@@ -149,6 +153,10 @@ export class KeepaliveChannels {
         stream.abort(new Error('not a member any more'))
         return
       }
+      if (!this.deps.allow(connection)) {
+        this.answerError(stream, frames, WireErrorCode.RATE_LIMITED, `more keepalives than ${PROTOCOLS.keepalive} allows`)
+        return
+      }
       this.deps.touch(connection)
       await this.deps.onRecords(request.records, connection).catch(() => {})
       try {
@@ -162,9 +170,13 @@ export class KeepaliveChannels {
 
   private refuse (stream: Stream, frames: Frames, connection: Connection, err: Error): void {
     this.deps.onMalformed(connection, err)
-    const code = err instanceof RealmeshError ? err.code : WireErrorCode.FRAME_MALFORMED
-    void frames.write(PeersResponse, { records: [], error: { code, reason: err.message } }, { signal: AbortSignal.timeout(1_000) })
+    this.answerError(stream, frames, err instanceof RealmeshError ? err.code : WireErrorCode.FRAME_MALFORMED, err.message)
+  }
+
+  /** answers with an error and ends the stream */
+  private answerError (stream: Stream, frames: Frames, code: string, reason: string): void {
+    void frames.write(PeersResponse, { records: [], error: { code, reason } }, { signal: AbortSignal.timeout(1_000) })
       .catch(() => {})
-      .finally(() => { stream.abort(err) })
+      .finally(() => { stream.abort(new RealmeshError(code, reason)) })
   }
 }

@@ -42,6 +42,8 @@ export function defaultRateLimits (realmId: string): Record<string, RateLimit> {
     [PROTOCOLS.join]: { perSecond: 1, burst: 5 },
     [PROTOCOLS.leader]: { perSecond: 2, burst: 10 },
     [PROTOCOLS.peers]: { perSecond: 20, burst: 60 },
+    // opening the stream and every keepalive on it: one per member every keepalive interval
+    [PROTOCOLS.keepalive]: { perSecond: 20, burst: 60 },
     // REGISTER / MATCH come in bursts: a node that subscribes to many subjects at once, a
     // coordinator matching a subject with many interested nodes
     [PROTOCOLS.subject]: { perSecond: 100, burst: 500 },
