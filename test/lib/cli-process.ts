@@ -85,6 +85,18 @@ export class CliProcess {
     }, `a line matching ${String(pattern)}`, timeoutMs, true)
   }
 
+  /** Like waitForLine, for the `count`-th line matching `pattern`. */
+  async waitForLines (pattern: RegExp, count: number, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+    return this.waitFor(() => {
+      let seen = 0
+      for (const line of this.lines) {
+        const match = pattern.exec(line.text)
+        if (match != null && ++seen === count) return match
+      }
+      return undefined
+    }, `${count} lines matching ${String(pattern)}`, timeoutMs, true)
+  }
+
   /** Resolves with the exit once the process has ended; rejects after `timeoutMs` with the output. */
   async waitForExit (timeoutMs = 60_000): Promise<Exit> {
     return this.waitFor(() => this.exit, 'its exit', timeoutMs, false)

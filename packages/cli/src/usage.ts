@@ -12,7 +12,7 @@ export const VERB_USAGE: Record<string, string[]> = {
   'leader start': [
     'realmesh leader start --dir DIR [--listen MULTIADDR]... [--api HOST:PORT] [--node-config node.yaml]',
     '    run the leader daemon: answers token requests per its policy, serves the control API',
-    '    (--node-config: the connections section of a node config, for the leader\'s own node)'
+    '    (--node-config: a node config\'s connections, dht, handshake, join, keepalive and abuse sections, for the leader\'s own node)'
   ],
   'leader pending': [
     `realmesh leader pending ${TARGET} [--json]`,

@@ -10,7 +10,7 @@ import { MAX_BOOTSTRAP_ADDRESSES, parseRealmDescriptor } from '@realmesh/token'
 import { ensureLeaderToken, LEADER_TOKEN_RENEW_BEFORE_MS, loadLeaderDir, writeRealm } from './leader-dir.js'
 import { LeaderService } from './leader-service.js'
 import type { LeaderConfig } from './config.js'
-import type { ConnectionLimits, RealmNode } from '@realmesh/node'
+import type { ConnectionLimits, RealmNode, RealmNodeInit } from '@realmesh/node'
 import type { RealmDescriptor } from '@realmesh/token'
 
 export interface StartLeaderInit {
@@ -19,6 +19,11 @@ export interface StartLeaderInit {
   listen?: string[]
   /** libp2p connection limits of the leader's node. @default the RealmNode defaults */
   connections?: ConnectionLimits
+  /**
+   * the rest of a node's settings for the leader's own node (a node config's sections, as
+   * `realmesh leader start --node-config` gives them). @default the RealmNode defaults
+   */
+  node?: Pick<RealmNodeInit, 'dht' | 'handshake' | 'join' | 'keepalive'> & { abuse?: { banThreshold?: number, banDurationMs?: number } }
   /** @default Date.now */
   now?: () => number
 }
@@ -55,8 +60,12 @@ export async function startLeader (init: StartLeaderInit): Promise<RunningLeader
     listen: init.listen ?? config.listen,
     bootstrap: [],
     connections: init.connections,
+    dht: init.node?.dht,
+    handshake: init.node?.handshake,
+    join: init.node?.join,
+    keepalive: init.node?.keepalive,
     // bans of abusive peers survive a restart
-    guard: { banStore: fileBanStore(join(init.dir, 'bans.json')) },
+    guard: { ...init.node?.abuse, banStore: fileBanStore(join(init.dir, 'bans.json')) },
     isRevoked,
     now
   })

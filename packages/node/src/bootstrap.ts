@@ -62,6 +62,26 @@ export class Bootstrap {
     this.fail(refusal ?? new NodeStateError('no bootstrap address could be joined'))
   }
 
+  /**
+   * Joins again after the node lost every member (they dropped it while it was frozen or cut off,
+   * or they all left): through the bootstrap addresses and `extra` (where its last members were),
+   * each retried with backoff like the first join, until one member is admitted or `signal`
+   * aborts. A refusal ends that address quietly: the node is still up, and a peer joining it ends
+   * the isolation as well. Resolves when it is over either way. `addresses`: see rejoinAddresses.
+   */
+  async rejoin (addresses: Multiaddr[], signal: AbortSignal): Promise<void> {
+    if (addresses.length === 0) return
+    const admitted = new AbortController()
+    const onJoined = (): void => { admitted.abort() }
+    this.node.addEventListener('peer:joined', onJoined, { once: true })
+    try {
+      const loops = AbortSignal.any([signal, admitted.signal])
+      await Promise.allSettled(addresses.map(async (address) => this.joinVia(address, loops)))
+    } finally {
+      this.node.removeEventListener('peer:joined', onJoined)
+    }
+  }
+
   /** Tries one address until it admits us, refuses us, or `signal` aborts. */
   private async joinVia (address: Multiaddr, signal: AbortSignal): Promise<void> {
     for (let attempt = 0; ; attempt++) {
@@ -129,11 +149,16 @@ export class Bootstrap {
     this.node.failJoin(err, detail)
   }
 
-  private addresses (): Multiaddr[] {
+  /** the bootstrap addresses (without this node's own), then `extra`, without duplicates */
+  rejoinAddresses (extra: string[]): Multiaddr[] {
+    return this.addresses(extra)
+  }
+
+  private addresses (extra: string[] = []): Multiaddr[] {
     const self = this.init.self.toString()
     const seen = new Set<string>()
     const out: Multiaddr[] = []
-    for (const text of this.init.addresses) {
+    for (const text of [...this.init.addresses, ...extra]) {
       let ma: Multiaddr
       try {
         ma = multiaddr(text)

@@ -67,6 +67,12 @@ export interface RealmNodeEvents {
   'join:deferred': CustomEvent<{ peer: string, retryAfterMs: number }>
   /** a bootstrap address or the leader could not be reached; the node retries after delayMs */
   'bootstrap:retry': CustomEvent<RetryDetail>
+  /**
+   * the node lost its last member (dropped while frozen or cut off, or every member left): it joins
+   * again through its bootstrap addresses and where its last members were (`bootstrap:retry` while
+   * they are unreachable), until a member is admitted
+   */
+  rejoin: CustomEvent<{ addresses: number }>
   /** every bootstrap address refused this node: it cannot join until something changes */
   'bootstrap:failed': CustomEvent<RefusalDetail>
   /** a peer was added to or removed from the kad-dht routing table; detail = its new size */
@@ -148,6 +154,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private closestAsked: Uint8Array | undefined
   /** the bootstrap of this run has begun */
   private bootstrapping = false
+  private rejoining = false
+  /** members that went away other than by leaving (their addresses are where to rejoin through) */
+  private readonly lastMembers = new BoundedMap<string, true>({ maxSize: 16 })
   private sweepTimer: ReturnType<typeof setInterval> | undefined
   private running = false
   private isJoined = false
@@ -238,7 +247,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       piggyFor: (from) => this.piggyFor(fingerprint(from.remotePeer), from.remotePeer.toString(), this.liveness.piggyCount),
       onMalformed: (from, err) => { this.offence(from, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) }
     }, { maxChannels: init.maxMembers })
-    this.membership.addEventListener('peer:left', (evt) => { this.keepalives.close(evt.detail.peer) })
+    this.membership.addEventListener('peer:left', (evt) => {
+      this.keepalives.close(evt.detail.peer)
+      if (evt.detail.reason !== 'leave') this.lastMembers.set(evt.detail.peer, true)
+      if (this.membership.size === 0) void this.rejoinIfIsolated()
+    })
     this.liveness = new Liveness({
       membership: this.membership,
       now: this.now,
@@ -651,6 +664,31 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     }
     this.admission.markFailed(connection, new NodeStateError(`join ${result.outcome}`))
     await connection.close().catch(() => {})
+  }
+
+  /**
+   * Joins again once the last member is gone (the `rejoin` event), unless this node has no
+   * bootstrap address but its own (the leader, the first member: others come to it). One rejoin
+   * at a time; it ends when a member is admitted or the node stops.
+   */
+  private async rejoinIfIsolated (): Promise<void> {
+    if (!this.running || !this.isJoined || this.rejoining || this.membership.size > 0) return
+    if (this.bootstrap.rejoinAddresses([]).length === 0) return
+    this.rejoining = true
+    try {
+      const extra: string[] = []
+      for (const peer of [...this.lastMembers.keys()]) {
+        const known = await this.libp2p.peerStore.get(peerIdFromString(peer)).catch(() => undefined)
+        for (const { multiaddr: ma } of known?.addresses.slice(0, 2) ?? []) extra.push(withoutPeer(ma).encapsulate(`/p2p/${peer}`).toString())
+      }
+      this.lastMembers.clear()
+      if (!this.running || this.membership.size > 0) return
+      const addresses = this.bootstrap.rejoinAddresses(extra)
+      this.safeDispatchEvent('rejoin', { detail: { addresses: addresses.length } })
+      await this.bootstrap.rejoin(addresses, this.shutdown.signal)
+    } finally {
+      this.rejoining = false
+    }
   }
 
   /** Both sides, once the join is accepted: record the member, open the realm to it. */

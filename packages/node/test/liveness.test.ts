@@ -124,4 +124,18 @@ describe('liveness', () => {
     await assert.rejects(frames.read(PeersResponse, { signal: AbortSignal.timeout(5_000) }), { code: WireErrorCode.STREAM_CLOSED })
     assert.ok(a.guard.scores.score(b.peerId.toString()) < 0)
   })
+
+  test('a node its last member dropped (it seemed frozen) joins again through its bootstrap address', async () => {
+    const a = await h.node(realm, quiet)
+    const b = await h.node(realm, { ...quiet, bootstrap: addrs(a).map(String) })
+    await b.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    const rejoin = nextEvent<{ addresses: number }>(b, 'rejoin', undefined, { timeoutMs: 10_000 })
+    const left = nextEvent<{ peer: string, reason: string }>(b, 'peer:left', d => d.peer === a.peerId.toString(), { timeoutMs: 10_000 })
+    await a.dropPeer(b.peerId, 'timeout', WireErrorCode.STREAM_TIMEOUT, 'missed 2 keepalives')
+    assert.equal((await left).reason, 'disconnect')
+    assert.ok((await rejoin).addresses >= 1)
+    await nextEvent(a, 'peer:joined', d => (d as { peer: string }).peer === b.peerId.toString(), { timeoutMs: 10_000 })
+    await nextEvent(b, 'peer:alive', d => (d as { peer: string }).peer === a.peerId.toString(), { timeoutMs: 5_000 })
+    assert.deepEqual(b.status().members, [a.peerId.toString()])
+  })
 })

@@ -71,3 +71,22 @@ test('LoopLag: every node of the process sees a stall through the one shared mon
   b.stop()
   assert.equal(b.worstSince(before), 0)
 })
+
+test('LoopLag: a stall long before `since` does not count, though nothing read the monitor in between', async () => {
+  const lag = new LoopLag()
+  lag.start()
+  try {
+    for (let i = 0; i < 200 && lag.samples < 2; i++) await new Promise(resolve => setTimeout(resolve, 10))
+    const end = performance.now() + 300
+    while (performance.now() < end) { /* busy */ }
+    // nobody reads; the windows roll on their own: wait until the stall's window and the next have closed
+    const closedAfterStall = lag.windowsClosed
+    for (let i = 0; i < 400 && lag.windowsClosed < closedAfterStall + 2; i++) await new Promise(resolve => setTimeout(resolve, 10))
+    assert.ok(lag.windowsClosed >= closedAfterStall + 2)
+    const since = performance.now()
+    assert.ok(lag.worstSince(since) < 250, `a stall before since counted: ${lag.worstSince(since)} ms`)
+    assert.ok(lag.worstSince(since - 5_000) >= 250, 'it counts for a span that holds it')
+  } finally {
+    lag.stop()
+  }
+})

@@ -20,5 +20,7 @@ export async function leaderStart (argv: string[], io: Io): Promise<number> {
   const listen = checkFlag(values.listen, '--listen', list(multiaddrString(), { max: 32 }))
   if (values.api != null) checkApiAddress(values.api)
   const nodeConfig = values['node-config'] == null ? undefined : await loadConfigFile(values['node-config'], checkNodeConfig)
-  return runLeaderDaemon({ dir, listen, api: values.api, connections: nodeConfig?.connections }, io)
+  // listen, bootstrap, api and joinSecret are a node daemon's: the leader has its own (leader.yaml, flags)
+  const node = nodeConfig == null ? undefined : { dht: nodeConfig.dht, handshake: nodeConfig.handshake, join: nodeConfig.join, keepalive: nodeConfig.keepalive, abuse: nodeConfig.abuse }
+  return runLeaderDaemon({ dir, listen, api: values.api, connections: nodeConfig?.connections, node }, io)
 }

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path'
 import { startLeader } from '@realmesh/leader'
+import type { StartLeaderInit } from '@realmesh/leader'
 import { CliError, EXIT, messageOf } from '../errors.js'
 import { readRealmFile } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
@@ -23,6 +24,8 @@ export interface LeaderDaemonOptions {
   listen?: string[]
   api?: string
   connections?: ConnectionLimits
+  /** the node config's other sections for the leader's own node (see startLeader) */
+  node?: StartLeaderInit['node']
 }
 
 export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Promise<number> {
@@ -31,7 +34,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
   const realm = await readRealmFile(join(dir, 'realm.json'))
   if (realm == null) throw new CliError('LEADER_DIR_NOT_INITIALIZED', `${dir} has no realm.json: run realmesh leader init --name NAME --dir ${dir} first`)
   await assertDirFree(dir, realm.leader.peerId)
-  const leader = await startLeader({ dir, listen: options.listen, connections: options.connections })
+  const leader = await startLeader({ dir, listen: options.listen, connections: options.connections, node: options.node })
   const unlisten = [logMembers(leader.node, io), logLeaderService(leader.service, dir, io), logSubjects(leader.node, io)]
   echoRequests(leader.node)
   let api: DaemonApi | undefined

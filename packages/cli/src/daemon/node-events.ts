@@ -45,6 +45,10 @@ export function logBootstrap (node: RealmNode, io: Io): () => void {
       const who = address.includes(leader) ? 'leader' : `bootstrap ${address}`
       io.err(`${who} unreachable (${code}): retrying in ${formatMs(delayMs)}, attempt ${attempt}`)
     },
+    rejoin: (evt) => {
+      const n = evt.detail.addresses
+      io.err(`lost every member: joining again through ${n} ${n === 1 ? 'address' : 'addresses'}`)
+    },
     'join:deferred': (evt) => {
       io.err(`join deferred by ${evt.detail.peer} to the realm leader: retrying in ${formatMs(evt.detail.retryAfterMs)}`)
     },

@@ -5,9 +5,12 @@
  * that each had their own).
  *
  * The histogram is read in windows of WINDOW_MS: a window closes (its worst delay kept, with the
- * time it closed) when it is read after WINDOW_MS. `worstSince(t)` is the worst delay of the
- * windows that closed after t and of the open one; a window that began before t may count a delay
- * from just before t, which errs on the side of "the loop lagged".
+ * time it closed) every WINDOW_MS, on a timer (late when the loop lags, so the window then spans
+ * the lag) and whenever it is read. `worstSince(t)` is the worst delay of the windows that closed
+ * after t and of the open one; a window that began before t may count a delay from up to one
+ * window before t, which errs on the side of "the loop lagged". Without the timer a window would
+ * stay open from one read to the next, and a stall an hour ago would excuse the next missed
+ * keepalive.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 
@@ -18,7 +21,21 @@ const MAX_WINDOWS = 120
 let monitor: ReturnType<typeof monitorEventLoopDelay> | undefined
 let users = 0
 let openedAt = 0
+let ticker: ReturnType<typeof setInterval> | undefined
+let windowsClosed = 0
 const closed: Array<{ closedAt: number, worstMs: number }> = []
+
+/** closes the open window once it is WINDOW_MS old */
+function roll (): void {
+  if (monitor == null) return
+  const now = performance.now()
+  if (now - openedAt < WINDOW_MS) return
+  closed.push({ closedAt: now, worstMs: monitor.max / 1e6 })
+  if (closed.length > MAX_WINDOWS) closed.shift()
+  monitor.reset()
+  openedAt = now
+  windowsClosed++
+}
 
 /** One user's handle on the shared monitor: `start()` and `stop()` count users; the last stop disables it. */
 export class LoopLag {
@@ -32,6 +49,8 @@ export class LoopLag {
       monitor.enable()
       openedAt = performance.now()
       closed.length = 0
+      ticker = setInterval(roll, WINDOW_MS)
+      ticker.unref()
     }
   }
 
@@ -39,6 +58,8 @@ export class LoopLag {
     if (!this.active) return
     this.active = false
     if (--users === 0) {
+      clearInterval(ticker)
+      ticker = undefined
       monitor?.disable()
       monitor = undefined
       closed.length = 0
@@ -50,16 +71,15 @@ export class LoopLag {
     return monitor?.count ?? 0
   }
 
+  /** windows closed since the process's monitor started (for tests) */
+  get windowsClosed (): number {
+    return monitor == null ? 0 : windowsClosed
+  }
+
   /** the worst event-loop delay (ms) seen since `since` (a `performance.now()` time); 0 when stopped */
   worstSince (since: number): number {
     if (!this.active || monitor == null) return 0
-    const now = performance.now()
-    if (now - openedAt >= WINDOW_MS) {
-      closed.push({ closedAt: now, worstMs: monitor.max / 1e6 })
-      if (closed.length > MAX_WINDOWS) closed.shift()
-      monitor.reset()
-      openedAt = now
-    }
+    roll()
     let worst = monitor.max / 1e6
     for (const window of closed) if (window.closedAt > since && window.worstMs > worst) worst = window.worstMs
     return worst
