@@ -2,8 +2,9 @@
  * A frozen process, end to end: a leader and two nodes as separate `realmesh` OS processes on
  * 127.0.0.1, with keepalives every second (configs/node.yaml's `keepalive`). One node is stopped
  * with SIGSTOP (a paused VM, a laptop lid, a debugger): its TCP connections stay open, so only
- * keepalives can tell. Its members mark it offline with reason `timeout`; after SIGCONT it finds
- * it lost every member, joins again through its bootstrap address, and is a member once more.
+ * keepalives can tell. Its members mark it offline with reason `timeout`; after SIGCONT it is a
+ * member once more: it joins again itself when it finds it lost every member (the `rejoin` event),
+ * or a member that hears of its record again joins it, whichever comes first.
  *
  * Every wait is on a process's output (or exit), bounded generously.
  */
@@ -71,14 +72,17 @@ describe('a frozen node across OS processes', { timeout: 300_000 }, () => {
     assert.ok(frozen.proc.running, 'stopped, not dead')
   })
 
-  step('3. SIGCONT: the node finds it lost every member, joins again, and is a member once more', async () => {
+  step('3. SIGCONT: the node is a member of the realm once more', async () => {
     const frozen = nodes.get('N1')
     assert.ok(frozen != null)
     const resumedAt = Date.now()
     frozen.proc.kill('SIGCONT')
-    await frozen.proc.waitForLine(/^lost every member: joining again through \d+ address/, STEP_MS)
+    // either side may heal it first: the resumed node, finding it lost every member, joins again
+    // through its bootstrap address; or a member hears of its record again (from the other node)
+    // and joins it
     await leader.waitForLines(new RegExp(`^member joined ${frozen.peerId} `), 2, STEP_MS)
-    console.log(`# the resumed node was a member of the leader again after ${Date.now() - resumedAt} ms`)
+    const how = frozen.proc.stderr.includes('lost every member') ? 'it joined again itself' : 'the leader joined it'
+    console.log(`# the resumed node was a member of the leader again after ${Date.now() - resumedAt} ms (${how})`)
     const s = await status('N1')
     assert.equal(s.joined, true)
     assert.ok(s.members.includes(leaderId), 'the leader is its member again')
