@@ -6,6 +6,7 @@
  *
  *   TOKEN   policy deny                    -> DENIED TOKEN_REQUEST_DENIED
  *           join secret set + proof given  -> ISSUED (proof right) / DENIED JOIN_SECRET_INVALID (wrong)
+ *           from a member (renewal)        -> ISSUED, the attributes of its current token
  *           policy auto, no valid proof    -> DENIED JOIN_SECRET_INVALID
  *           policy manual                  -> PENDING (the same id for the same peer) / BUSY when full
  *   STATUS  own request                    -> PENDING / ISSUED (then forgotten) / DENIED TOKEN_REQUEST_DENIED
@@ -42,6 +43,8 @@ export interface AnswerComponents {
   retryAfterMs: number
   now: () => number
   isMember: (connection: Connection) => boolean
+  /** the current node token of the member on `connection` (admitted with it), if it is one */
+  memberToken: (connection: Connection) => { jti: string, attrs: Record<string, string> } | undefined
   isRevoked: (jti: string) => boolean
   issue: (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow) => Promise<string>
   /** records a new pending request (persisted, announced) and answers PENDING */
@@ -75,6 +78,13 @@ export async function answerToken (c: AnswerComponents, request: LeaderRequest, 
     const waiting = c.book.tokenRequestOf(peer)
     if (waiting !== undefined) c.forget(waiting.request.id)
     return issued(token)
+  }
+  // a renewal: the connection passed handshake and join with this peer's valid node token, so the
+  // peer gets a fresh one, whatever the policy (deny aside), with its current token's attributes:
+  // renewing is no way to change them
+  const current = c.isMember(connection) ? c.memberToken(connection) : undefined
+  if (current !== undefined && !c.isRevoked(current.jti)) {
+    return issued(await c.issue(peer, ttlSeconds, current.attrs, 'renewal'))
   }
   if (c.policy.mode === 'auto') {
     return denied(WireErrorCode.JOIN_SECRET_INVALID, `realm ${c.realm.name} issues tokens only to nodes that prove its join secret, and the request has no proof`)

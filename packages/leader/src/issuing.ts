@@ -30,8 +30,8 @@ export const LEADER_FILES = {
   revoked: 'revoked.json'
 } as const
 
-/** how a token came to be: auto = join secret proof, manual = operator (approve, issueNodeToken), offline = from the key on disk (`realmesh token issue`, the leader's own token) */
-export type IssueHow = 'auto' | 'manual' | 'offline'
+/** how a token came to be: auto = join secret proof, manual = operator (approve, issueNodeToken), offline = from the key on disk (`realmesh token issue`, the leader's own token), renewal = a member's request with its valid token */
+export type IssueHow = 'auto' | 'manual' | 'offline' | 'renewal'
 
 export interface IssuedEntry {
   jti: string

@@ -234,6 +234,10 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
       retryAfterMs: this.retryAfterMs,
       now: this.now,
       isMember: (connection) => this.node.admission.isAdmitted(connection),
+      memberToken: (connection) => {
+        const claims = this.node.membership.get(connection.remotePeer)?.node.claims
+        return claims == null ? undefined : { jti: claims.jti, attrs: { ...claims.ext?.attrs } }
+      },
       isRevoked: (jti) => this.isRevoked(jti),
       issue: async (peer, ttlSeconds, attrs, how) => this.issue(peer, ttlSeconds, attrs, how),
       addPending: async (record) => this.addPending(record),

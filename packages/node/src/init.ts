@@ -42,6 +42,15 @@ export interface RealmNodeInit {
   identityKey?: PrivateKey
   /** how to ask the leader for a node token when `nodeToken` is not given */
   tokenRequest?: TokenRequestInit
+  /**
+   * Renew the node token from the realm leader at two thirds of its lifetime (then `token` again,
+   * to persist): the leader issues a member a fresh token with its current token's attributes
+   * (`tokenRequest.ttlSeconds` asks for a lifetime). Members keep the node past the old token's
+   * expiry once they have its re-signed record (an UPDATE to each). Failures are retried with
+   * `backoff` until the token expires (`token:renewal-failed`). Not on the realm leader, which
+   * renews its own. @default true
+   */
+  renewToken?: boolean
   /** @default ['/ip4/127.0.0.1/tcp/0'] */
   listen?: string[]
   /**

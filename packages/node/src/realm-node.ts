@@ -25,7 +25,8 @@ import { KeepaliveChannels } from './peers/keepalive.js'
 import { signPeerRecord, RecordVerifier } from './peers/records.js'
 import type { RecordInvalidError } from './peers/records.js'
 import { withoutPeer } from './util/multiaddr.js'
-import { deferToLeader } from './leader/leader-client.js'
+import { deferToLeader, requestNodeToken } from './leader/leader-client.js'
+import { TokenRenewal } from './leader/renewal.js'
 import { Bootstrap } from './bootstrap.js'
 import { BroadcastDisabledError, Broadcaster } from './broadcast/broadcast.js'
 import type { BroadcastMessage } from './broadcast/broadcast.js'
@@ -81,10 +82,14 @@ export interface RealmNodeEvents {
   broadcast: CustomEvent<BroadcastMessage>
   /** a member answered a keepalive; latencyMs is its moving-average round trip */
   'peer:alive': CustomEvent<{ peer: string, latencyMs: number }>
+  /** a member presented a renewed node token (in its re-signed record): it stays a member until expiresAt (ms) */
+  'peer:renewed': CustomEvent<{ peer: string, expiresAt: number }>
   /** the guard banned a peer (score at the threshold, or `ban()`); it is dropped everywhere */
   'peer:banned': CustomEvent<{ peer: string, reason: string, until: number }>
-  /** the node got a node token from the leader (persist it) */
+  /** the node got a node token from the leader, its first or a renewal (persist it) */
   token: CustomEvent<string>
+  /** renewing the node token failed; it is tried again after retryInMs, or not (undefined) when the token expires first */
+  'token:renewal-failed': CustomEvent<{ code: string, error: string, retryInMs?: number }>
   /** a token request waits for the operator's approval */
   'token:pending': CustomEvent<{ requestId: string }>
   /** a coordinator matched one of our subjects with a counterpart, which we verified and authorized */
@@ -129,6 +134,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly bootstrap: Bootstrap
   private readonly liveness: Liveness
   private readonly keepalives: KeepaliveChannels
+  private readonly renewal: TokenRenewal
   /** only in a realm whose policy.broadcast is true */
   private readonly broadcaster: Broadcaster | undefined
   private readonly neighbourhood: Neighbourhood
@@ -252,6 +258,19 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       if (evt.detail.reason !== 'leave') this.lastMembers.set(evt.detail.peer, true)
       if (this.membership.size === 0) void this.rejoinIfIsolated()
     })
+    this.renewal = new TokenRenewal({
+      token: () => this.nodeToken,
+      request: async (options) => requestNodeToken(async (o) => this.openStream(leaderPeerId(this.realm), PROTOCOLS.leader, o), this.peerId, leaderPeerId(this.realm), { ...options, ttlSeconds: init.tokenRequest?.ttlSeconds }),
+      onRenewed: async (token) => {
+        this.setNodeToken(token)
+        this.safeDispatchEvent('token', { detail: token })
+        await this.announceRecord()
+      },
+      onFailed: (err, delayMs) => {
+        this.safeDispatchEvent('token:renewal-failed', { detail: { code: (err as { code?: string }).code ?? WireErrorCode.INTERNAL, error: err.message, retryInMs: delayMs } })
+      },
+      now: this.now
+    }, { backoff: init.backoff })
     this.liveness = new Liveness({
       membership: this.membership,
       now: this.now,
@@ -379,6 +398,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     }, 15_000)
     this.sweepTimer.unref()
     this.liveness.start()
+    // the leader renews its own token from its key (@realmesh/leader); every other node asks the leader
+    if (this.init.renewToken !== false && this.peerId.toString() !== this.realm.leader.peerId) this.renewal.start()
     this.broadcaster?.start()
     this.subjectLayer.start()
     this.bootstrapping = false
@@ -408,6 +429,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.shutdown.abort(new NodeStateError('the node is stopping'))
     clearInterval(this.sweepTimer)
     this.liveness.stop()
+    this.renewal.stop()
     this.keepalives.clear()
     this.neighbourhood.stop()
     this.broadcaster?.stop()
@@ -544,6 +566,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   setNodeToken (token: string): void {
     this.nodeToken = token
     this.record = undefined
+    this.renewal.schedule()
   }
 
   /**
@@ -664,6 +687,23 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     }
     this.admission.markFailed(connection, new NodeStateError(`join ${result.outcome}`))
     await connection.close().catch(() => {})
+  }
+
+  /**
+   * Our record (re-signed with a renewed token) to every member in an UPDATE, 16 at a time, so
+   * that they keep us past the old token's expiry. Best effort: a member that misses it learns the
+   * record from a keepalive or an NLIST later, or drops us when the old token expires and we join
+   * it again.
+   */
+  private async announceRecord (): Promise<void> {
+    const record = await this.ownRecord()
+    if (record == null) return
+    const members = this.membership.list()
+    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(30_000)])
+    for (let i = 0; i < members.length && !signal.aborted; i += 16) {
+      await Promise.allSettled(members.slice(i, i + 16).map(async (member) =>
+        this.peers.send(async (o) => this.openStream(member.peerId, PROTOCOLS.peers, o), { type: PeersRequest.Type.UPDATE, records: [record] }, { signal })))
+    }
   }
 
   /**
@@ -816,7 +856,10 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       if (verified.peerId.equals(this.peerId) || this.guard.isBanned(verified.peer)) continue
       this.membership.touch(from)
       if (this.membership.has(verified.peerId)) {
-        this.membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs)
+        const expiresAt = this.membership.get(verified.peer)?.expiresAt ?? 0
+        this.membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs, verified.node)
+        const renewedUntil = this.membership.get(verified.peer)?.expiresAt ?? 0
+        if (renewedUntil > expiresAt) this.safeDispatchEvent('peer:renewed', { detail: { peer: verified.peer, expiresAt: renewedUntil } })
         continue
       }
       const known = this.knownRecords.peek(verified.peer)

@@ -65,7 +65,11 @@ export function logBootstrap (node: RealmNode, io: Io): () => void {
       pendingShown.add(id)
       io.err(`waiting for approval: token request ${id} is pending at the leader (there: realmesh leader approve ${id} --dir LEADER_DIR)`)
     },
-    token: (evt) => { io.err(`token received from the leader${expiry(evt.detail)}`) }
+    token: (evt) => { io.err(`token received from the leader${expiry(evt.detail)}`) },
+    'token:renewal-failed': (evt) => {
+      const { code, error, retryInMs } = evt.detail
+      io.err(`renewing the node token failed (${code}): ${error}; ${retryInMs == null ? 'it expires before another try: ask the operator for a new one' : `retrying in ${formatMs(retryInMs)}`}`)
+    }
   })
 }
 

@@ -130,12 +130,18 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
   }
 
   /** Replaces a member's record when `seq` is newer; older records never overwrite newer ones. */
-  updateRecord (peer: string, record: PeerRecord, seq: bigint, addrs: Multiaddr[]): boolean {
+  updateRecord (peer: string, record: PeerRecord, seq: bigint, addrs: Multiaddr[], node?: VerifiedNode): boolean {
     const member = this.members.get(peer)
     if (member == null || seq <= member.recordSeq) return false
     member.record = record
     member.recordSeq = seq
     member.addrs = addrs
+    // a newer record with a renewed node token (verified by the caller, for this peer): the member
+    // now lasts as long as that token
+    if (node != null && node.claims.sub === member.id && node.claims.exp * 1000 > member.expiresAt) {
+      member.node = node
+      member.expiresAt = node.claims.exp * 1000
+    }
     return true
   }
 

@@ -1,0 +1,64 @@
+/**
+ * Node token renewal: a member asks the leader for a new token at two thirds of its token's
+ * lifetime, gets one with the same attributes without the operator, and its members keep it past
+ * the old token's expiry once they have its re-signed record. Real RealmNodes, a real leader.
+ */
+import assert from 'node:assert/strict'
+import { afterEach, describe, it } from 'node:test'
+import { generateNodeKey, issueNodeToken, verifyNodeToken } from '@realmesh/token'
+import { until } from '@realmesh/node'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { Cleanup, nextEvent, startNode, startTestLeader, within } from './helpers.js'
+
+const TTL = 6
+
+describe('node token renewal', () => {
+  const cleanup = new Cleanup()
+  afterEach(async () => { await cleanup.run() })
+
+  it('a member renews its token from the leader without the operator, and its members keep it past the old expiry', async () => {
+    // manual policy: a first token needs the operator, a renewal does not
+    const leader = await startTestLeader(cleanup, { policy: { mode: 'manual' } })
+    const key = await generateNodeKey()
+    const first = await issueNodeToken(leader.key, { realm: leader.realm, subject: peerIdFromPrivateKey(key), ttlSeconds: TTL, ext: { attrs: { role: 'sensor' } } })
+    const old = await verifyNodeToken(first, { realm: leader.realm })
+    const issued = nextEvent<{ peer: string, how: string, jti: string }>(leader.service, 'token:issued')
+    const renewedToken = new Promise<string>((resolve) => {
+      void startNode(cleanup, { realm: leader.realm, privateKey: key, nodeToken: first, bootstrap: [leader.address] }, {
+        token: (evt) => { resolve((evt as CustomEvent<string>).detail) }
+      })
+    })
+    const token = await within(renewedToken, 'the renewed token', 15_000)
+    const renewed = await verifyNodeToken(token, { realm: leader.realm, expectedPeer: peerIdFromPrivateKey(key) })
+    assert.notEqual(renewed.claims.jti, old.claims.jti)
+    assert.ok(renewed.claims.exp > old.claims.exp)
+    assert.ok(renewed.claims.iat < old.claims.exp, 'renewed before the old token expired')
+    assert.deepEqual(renewed.claims.ext?.attrs, { role: 'sensor' }, 'the attributes of the token it renews')
+    const event = await issued
+    assert.equal(event.how, 'renewal')
+    assert.equal(event.jti, renewed.claims.jti)
+    assert.deepEqual(leader.service.pending(), [], 'no operator involved')
+
+    // the leader learns the new token from the node's re-signed record
+    const peer = peerIdFromPrivateKey(key).toString()
+    await until(() => leader.node.membership.get(peer)?.expiresAt === renewed.claims.exp * 1000, [leader.node], ['peer:renewed'], { timeoutMs: 10_000 })
+    // past the old token's expiry (a wall-clock time: that is what is tested), the sweep keeps it
+    const untilExpired = old.claims.exp * 1000 - Date.now() + 50
+    if (untilExpired > 0) await new Promise(resolve => setTimeout(resolve, untilExpired))
+    assert.equal(leader.node.membership.sweepExpired(), 0)
+    assert.ok(leader.node.members().some(m => m.id === peer))
+  })
+
+  it('a leader whose policy is deny renews nothing: the node reports TOKEN_REQUEST_DENIED (token:renewal-failed)', async () => {
+    const leader = await startTestLeader(cleanup, { policy: { mode: 'deny' } })
+    const key = await generateNodeKey()
+    const first = await issueNodeToken(leader.key, { realm: leader.realm, subject: peerIdFromPrivateKey(key), ttlSeconds: TTL })
+    const failed = new Promise<{ code: string, retryInMs?: number }>((resolve) => {
+      void startNode(cleanup, { realm: leader.realm, privateKey: key, nodeToken: first, bootstrap: [leader.address] }, {
+        'token:renewal-failed': (evt) => { resolve((evt as CustomEvent<{ code: string, retryInMs?: number }>).detail) }
+      })
+    })
+    const detail = await within(failed, 'the refused renewal', 15_000)
+    assert.equal(detail.code, 'TOKEN_REQUEST_DENIED')
+  })
+})
