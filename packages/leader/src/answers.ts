@@ -46,7 +46,8 @@ export interface AnswerComponents {
   /** the current node token of the member on `connection` (admitted with it), if it is one */
   memberToken: (connection: Connection) => { jti: string, attrs: Record<string, string> } | undefined
   isRevoked: (jti: string) => boolean
-  issue: (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow) => Promise<string>
+  /** `renews`: for a renewal, the jti of the token it replaces */
+  issue: (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renews?: string) => Promise<string>
   /** records a new pending request (persisted, announced) and answers PENDING */
   addPending: (record: RequestRecord) => Promise<Answer>
   /** forgets a request (and persists that) */
@@ -84,7 +85,7 @@ export async function answerToken (c: AnswerComponents, request: LeaderRequest, 
   // renewing is no way to change them
   const current = c.isMember(connection) ? c.memberToken(connection) : undefined
   if (current !== undefined && !c.isRevoked(current.jti)) {
-    return issued(await c.issue(peer, ttlSeconds, current.attrs, 'renewal'))
+    return issued(await c.issue(peer, ttlSeconds, current.attrs, 'renewal', current.jti))
   }
   if (c.policy.mode === 'auto') {
     return denied(WireErrorCode.JOIN_SECRET_INVALID, `realm ${c.realm.name} issues tokens only to nodes that prove its join secret, and the request has no proof`)

@@ -41,6 +41,8 @@ export interface IssuedEntry {
   iat: number
   exp: number
   how: IssueHow
+  /** for a renewal: the jti of the token it renews */
+  renews?: string
 }
 
 export interface IssueInit {
@@ -49,6 +51,8 @@ export interface IssueInit {
   ttlSeconds: number
   attrs?: Record<string, string>
   how: IssueHow
+  /** for a renewal: the jti of the token it renews (logged) */
+  renews?: string
   now?: () => number
   /** the leader directory to log to; no logging without one */
   dir?: string
@@ -67,7 +71,7 @@ export async function issueLogged (key: PrivateKey, init: IssueInit): Promise<{ 
   })
   // our own, just-signed token: reading its claims back is safe and keeps iat/exp exactly as signed
   const claims = decodeTokenUnverified(token).claims as { jti: string, sub: string, iat: number, exp: number }
-  const entry: IssuedEntry = { jti: claims.jti, peer: claims.sub, iat: claims.iat, exp: claims.exp, how: init.how }
+  const entry: IssuedEntry = { jti: claims.jti, peer: claims.sub, iat: claims.iat, exp: claims.exp, how: init.how, ...(init.renews === undefined ? {} : { renews: init.renews }) }
   if (init.dir !== undefined) {
     await appendLine(join(init.dir, LEADER_FILES.issued), JSON.stringify(entry))
   }

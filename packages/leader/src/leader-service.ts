@@ -78,6 +78,8 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   private readonly revoked: RevocationList
   /** exp (seconds) of tokens this service issued, so a revocation is kept exactly as long as needed */
   private readonly issuedExp: BoundedMap<string, number>
+  /** jti -> the jti of the token that renewed it (this run's renewals), so a revocation follows them */
+  private readonly renewedBy: BoundedMap<string, string>
   private readonly approving = new Set<string>()
   private readonly pendingFile: AtomicFile | undefined
   private readonly revokedFile: AtomicFile | undefined
@@ -109,6 +111,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     this.book = new RequestBook({ maxPending, maxDecided, now: this.now })
     this.revoked = new RevocationList(this.now)
     this.issuedExp = new BoundedMap({ maxSize: 10_000, now: this.now })
+    this.renewedBy = new BoundedMap({ maxSize: 10_000, now: this.now })
     if (init.dir !== undefined) {
       this.pendingFile = new AtomicFile(join(init.dir, LEADER_FILES.pending), 0o600, () => renderRequests(this.book.list()))
       this.revokedFile = new AtomicFile(join(init.dir, LEADER_FILES.revoked), 0o600, () => this.revoked.render())
@@ -192,11 +195,16 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   /**
    * Revokes a token id: the leader's node refuses the token from now on (members learn of
    * revocations by their own `isRevoked`). Kept until the token expires; persisted in the background.
+   * Renewals of the token this leader issued since it started are revoked with it (a member renews
+   * its token at two thirds of its lifetime: revoking the token the operator knows of must not leave
+   * the renewed one valid); renewals from before a restart are in issued.jsonl (`renews`).
    */
   revoke (jti: string): void {
     checkJti(jti)
-    const exp = this.issuedExp.peek(jti) ?? Math.ceil(this.now() / 1000) + this.realm.policy.maxTokenTtlSeconds + DEFAULT_SKEW_SECONDS
-    this.revoked.add(jti, exp)
+    for (let next: string | undefined = jti, hops = 0; next !== undefined && hops < 10_000; next = this.renewedBy.peek(next), hops++) {
+      const exp = this.issuedExp.peek(next) ?? Math.ceil(this.now() / 1000) + this.realm.policy.maxTokenTtlSeconds + DEFAULT_SKEW_SECONDS
+      this.revoked.add(next, exp)
+    }
     this.persistInBackground(this.revokedFile)
   }
 
@@ -239,7 +247,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
         return claims == null ? undefined : { jti: claims.jti, attrs: { ...claims.ext?.attrs } }
       },
       isRevoked: (jti) => this.isRevoked(jti),
-      issue: async (peer, ttlSeconds, attrs, how) => this.issue(peer, ttlSeconds, attrs, how),
+      issue: async (peer, ttlSeconds, attrs, how, renews) => this.issue(peer, ttlSeconds, attrs, how, renews),
       addPending: async (record) => this.addPending(record),
       forget: (id) => {
         this.book.forget(id)
@@ -248,9 +256,10 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     }
   }
 
-  private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow): Promise<string> {
-    const { token, entry } = await issueLogged(this.key, { realm: this.realm, subject: peer, ttlSeconds, attrs, how, now: this.now, dir: this.dir })
+  private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renews?: string): Promise<string> {
+    const { token, entry } = await issueLogged(this.key, { realm: this.realm, subject: peer, ttlSeconds, attrs, how, renews, now: this.now, dir: this.dir })
     this.issuedExp.set(entry.jti, entry.exp, Math.max(0, entry.exp * 1000 - this.now()))
+    if (renews !== undefined) this.renewedBy.set(renews, entry.jti, Math.max(0, entry.exp * 1000 - this.now()))
     this.safeDispatchEvent('token:issued', { detail: { peer, jti: entry.jti, how } })
     return token
   }
@@ -283,6 +292,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     if (this.book.prune()) this.persistInBackground(this.pendingFile)
     if (this.revoked.prune()) this.persistInBackground(this.revokedFile)
     this.issuedExp.prune()
+    this.renewedBy.prune()
   }
 
   private async persistRequests (options: AbortOptions = {}): Promise<void> {

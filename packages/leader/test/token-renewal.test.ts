@@ -47,6 +47,10 @@ describe('node token renewal', () => {
     if (untilExpired > 0) await new Promise(resolve => setTimeout(resolve, untilExpired))
     assert.equal(leader.node.membership.sweepExpired(), 0)
     assert.ok(leader.node.members().some(m => m.id === peer))
+
+    // revoking the token the operator knows of revokes its renewal too
+    leader.service.revoke(old.claims.jti)
+    assert.equal(leader.service.isRevoked(renewed.claims.jti), true)
   })
 
   it('a leader whose policy is deny renews nothing: the node reports TOKEN_REQUEST_DENIED (token:renewal-failed)', async () => {
