@@ -270,7 +270,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
         this.safeDispatchEvent('token:renewal-failed', { detail: { code: (err as { code?: string }).code ?? WireErrorCode.INTERNAL, error: err.message, retryInMs: delayMs } })
       },
       now: this.now
-    }, { backoff: init.backoff })
+    // a leader that is down for hours gets a try every few minutes, not every 30 s
+    }, { backoff: { ...init.backoff, maxMs: Math.max(init.backoff?.maxMs ?? 0, 300_000) } })
     this.liveness = new Liveness({
       membership: this.membership,
       now: this.now,

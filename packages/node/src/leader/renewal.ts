@@ -101,8 +101,11 @@ export class TokenRenewal {
       return
     }
     const before = this.deps.token()
+    const lifetime = before == null ? undefined : tokenLifetime(before)
+    // no point waiting past the expiry (a request the leader keeps PENDING would wait for ever)
+    const untilExpiry = lifetime == null ? MAX_TIMER_MS : Math.min(MAX_TIMER_MS, Math.max(1_000, lifetime.exp * 1000 - this.deps.now()))
     try {
-      const token = await this.deps.request({ signal: this.controller.signal })
+      const token = await this.deps.request({ signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(untilExpiry)]) })
       if (!this.running) return
       this.attempt = 0
       // the token may have been replaced meanwhile (setNodeToken): the newer one wins
@@ -110,7 +113,6 @@ export class TokenRenewal {
       this.schedule()
     } catch (err) {
       if (!this.running) return
-      const lifetime = before == null ? undefined : tokenLifetime(before)
       const delayMs = backoffDelay(this.attempt++, this.backoff)
       // once the token has expired no member would admit us to ask again: give up
       const expired = lifetime != null && lifetime.exp * 1000 <= this.deps.now() + delayMs
