@@ -236,12 +236,16 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.membership.addEventListener('peer:left', (evt) => { this.safeDispatchEvent('peer:left', { detail: evt.detail }) })
     this.knownRecords = new BoundedMap({ maxSize: 1024, ttlMs: 3_600_000, now: this.now })
     this.deferredJoins = new BoundedMap({ maxSize: 256, ttlMs: 300_000, now: this.now })
+    // what the peers protocol and the keepalive stream both do with a member's records and frames
+    const fromMember = {
+      onRecords: async (records: PeerRecord[], from: Connection) => { await this.onRecords(records, from.remotePeer) },
+      piggyFor: (from: Connection) => this.piggyFor(fingerprint(from.remotePeer), from.remotePeer.toString(), this.liveness.piggyCount),
+      onMalformed: (from: Connection, err: Error) => { this.offence(from, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) }
+    }
     this.peers = new Peers({
-      onRecords: async (records, from) => { await this.onRecords(records, from.remotePeer) },
-      piggyFor: (from) => this.piggyFor(fingerprint(from.remotePeer), from.remotePeer.toString(), this.liveness.piggyCount),
+      ...fromMember,
       closestRecords: (key, count) => this.closestRecords(key, count),
-      onLeave: (from, reason, code) => { this.onRemoteLeave(from.remotePeer, reason, code) },
-      onMalformed: (from, err) => { this.offence(from, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) }
+      onLeave: (from, reason, code) => { this.onRemoteLeave(from.remotePeer, reason, code) }
     })
     this.keepalives = new KeepaliveChannels({
       open: async (peer, protocol, o) => this.openStream(peer, protocol, o),
@@ -249,9 +253,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       isMember: (connection) => this.admission.isAdmitted(connection),
       allow: (connection) => this.guard.allowStream(connection.remotePeer.toString(), PROTOCOLS.keepalive),
       touch: (connection) => { this.membership.touch(connection.remotePeer) },
-      onRecords: async (records, from) => { await this.onRecords(records, from.remotePeer) },
-      piggyFor: (from) => this.piggyFor(fingerprint(from.remotePeer), from.remotePeer.toString(), this.liveness.piggyCount),
-      onMalformed: (from, err) => { this.offence(from, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) }
+      ...fromMember
     }, { maxChannels: init.maxMembers })
     this.membership.addEventListener('peer:left', (evt) => {
       this.keepalives.close(evt.detail.peer)
@@ -702,8 +704,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     const members = this.membership.list()
     const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(30_000)])
     for (let i = 0; i < members.length && !signal.aborted; i += 16) {
-      await Promise.allSettled(members.slice(i, i + 16).map(async (member) =>
-        this.peers.send(async (o) => this.openStream(member.peerId, PROTOCOLS.peers, o), { type: PeersRequest.Type.UPDATE, records: [record] }, { signal })))
+      await Promise.allSettled(members.slice(i, i + 16).map(async (member) => this.sendUpdate(member.peerId, record, signal)))
     }
   }
 
@@ -827,7 +828,12 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     const record = accepted.record?.record
     if (record == null) return
     const targets = this.membership.closest(fingerprint(joiner), this.init.updateFanout ?? 6, m => m.peerId.equals(joiner))
-    await Promise.allSettled(targets.map(async (target) => this.peers.send(async (o) => this.openStream(target.peerId, PROTOCOLS.peers, o), { type: PeersRequest.Type.UPDATE, records: [record] }, { signal: this.shutdown.signal })))
+    await Promise.allSettled(targets.map(async (target) => this.sendUpdate(target.peerId, record, this.shutdown.signal)))
+  }
+
+  /** UPDATE with one record to a member */
+  private async sendUpdate (peer: PeerId, record: PeerRecord, signal: AbortSignal): Promise<void> {
+    await this.peers.send(async (o) => this.openStream(peer, PROTOCOLS.peers, o), { type: PeersRequest.Type.UPDATE, records: [record] }, { signal })
   }
 
   /** after our own join: ask the member for the records closest to us, and join those */
@@ -857,10 +863,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       if (verified.peerId.equals(this.peerId) || this.guard.isBanned(verified.peer)) continue
       this.membership.touch(from)
       if (this.membership.has(verified.peerId)) {
-        const expiresAt = this.membership.get(verified.peer)?.expiresAt ?? 0
-        this.membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs, verified.node)
-        const renewedUntil = this.membership.get(verified.peer)?.expiresAt ?? 0
-        if (renewedUntil > expiresAt) this.safeDispatchEvent('peer:renewed', { detail: { peer: verified.peer, expiresAt: renewedUntil } })
+        if (this.membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs, verified.node) === 'renewed') {
+          this.safeDispatchEvent('peer:renewed', { detail: { peer: verified.peer, expiresAt: verified.node.claims.exp * 1000 } })
+        }
         continue
       }
       const known = this.knownRecords.peek(verified.peer)

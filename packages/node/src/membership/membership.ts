@@ -129,20 +129,22 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     return member
   }
 
-  /** Replaces a member's record when `seq` is newer; older records never overwrite newer ones. */
-  updateRecord (peer: string, record: PeerRecord, seq: bigint, addrs: Multiaddr[], node?: VerifiedNode): boolean {
+  /**
+   * Replaces a member's record when `seq` is newer; older records never overwrite newer ones.
+   * 'renewed': the record also carried a later-expiring node token, which the member now holds.
+   */
+  updateRecord (peer: string, record: PeerRecord, seq: bigint, addrs: Multiaddr[], node?: VerifiedNode): 'unchanged' | 'updated' | 'renewed' {
     const member = this.members.get(peer)
-    if (member == null || seq <= member.recordSeq) return false
+    if (member == null || seq <= member.recordSeq) return 'unchanged'
     member.record = record
     member.recordSeq = seq
     member.addrs = addrs
     // a newer record with a renewed node token (verified by the caller, for this peer): the member
     // now lasts as long as that token
-    if (node != null && node.claims.sub === member.id && node.claims.exp * 1000 > member.expiresAt) {
-      member.node = node
-      member.expiresAt = node.claims.exp * 1000
-    }
-    return true
+    if (node == null || node.claims.sub !== member.id || node.claims.exp * 1000 <= member.expiresAt) return 'updated'
+    member.node = node
+    member.expiresAt = node.claims.exp * 1000
+    return 'renewed'
   }
 
   /** the member was heard from: it is alive */
