@@ -106,6 +106,43 @@ describe('Frames: malformed and early-closed input', () => {
     }
   })
 
+  test('a frame of exactly the limit goes; one byte more does not (limits on both sides of a varint length step)', async () => {
+    for (const maxSize of [127, 128, 16_383, 16_384]) {
+      const pair = await streamPair(protocol)
+      try {
+        const out = new Frames(pair.dialer, { protocol, maxSize })
+        const inn = new Frames(pair.listener, { protocol, maxSize })
+        // a JoinRequest of one string field: tag, varint length, the string
+        const fits = (size: number): string => {
+          for (let s = size - 1; s >= 0; s--) if (1 + varint.encodingLength(s) + s === size) return 'x'.repeat(s)
+          throw new Error(`no JoinRequest encodes to ${size} bytes`)
+        }
+        const atLimit = fits(maxSize)
+        assert.equal(JoinRequest.encode({ identityToken: atLimit }).byteLength, maxSize)
+        await out.write(JoinRequest, { identityToken: atLimit })
+        assert.equal((await inn.read(JoinRequest)).identityToken, atLimit)
+        await assert.rejects(out.write(JoinRequest, { identityToken: atLimit + 'x' }), FrameTooLargeError, `maxSize ${maxSize}`)
+      } finally {
+        await pair.stop()
+      }
+    }
+  })
+
+  test('a codec without protons\' codec() (raw bytes) is framed the same way', async () => {
+    const pair = await streamPair(protocol)
+    try {
+      const raw = { encode: (bytes: Partial<Uint8Array>) => bytes as Uint8Array, decode: (data: Uint8Array | { subarray: () => Uint8Array }) => data instanceof Uint8Array ? data : data.subarray() }
+      const out = new Frames(pair.dialer, { protocol, maxSize: 300 })
+      const inn = new Frames(pair.listener, { protocol, maxSize: 300 })
+      await out.writeMany(raw, [Uint8Array.of(1, 2, 3), new Uint8Array(200).fill(5)])
+      assert.deepEqual([...await inn.read(raw)], [1, 2, 3])
+      assert.equal((await inn.read(raw)).byteLength, 200)
+      await assert.rejects(out.write(raw, new Uint8Array(301)), FrameTooLargeError)
+    } finally {
+      await pair.stop()
+    }
+  })
+
   test('the writer refuses to send a frame the reader would refuse', async () => {
     const pair = await streamPair(protocol)
     try {

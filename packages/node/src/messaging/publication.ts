@@ -3,15 +3,18 @@
  * published before any receiver is matched (handed to the first receivers matched). publish()
  * settles once every receiver it went to has a result (with acks), or at once (without).
  */
-import { randomBytes } from 'node:crypto'
 import { WireErrorCode } from '@realmesh/wire'
 import { MessageCache } from './message-cache.js'
 import { MessageTooLargeError } from './errors.js'
 import { SenderLink } from './sender-link.js'
+import { RandomIds } from '../util/random-ids.js'
 import type { CacheOptions, DeliveryResult, PublishOptions, PublishResult } from './options.js'
 import type { SenderLinkDeps } from './sender-link.js'
 import type { DropCode } from './message-cache.js'
 import type { VerifiedInterest } from '../subjects/interest-verifier.js'
+
+/** message ids of every publication in this process */
+const ids = new RandomIds()
 
 interface Pending {
   id: Uint8Array<ArrayBuffer>
@@ -55,7 +58,7 @@ export class Publication {
     const now = this.deps.now()
     return new Promise<PublishResult>((resolve, reject) => {
       const pending: Pending = {
-        id: Uint8Array.from(randomBytes(16)),
+        id: ids.next(),
         // a copy: the caller may reuse its buffer while the message waits to be sent or resent
         data: new Uint8Array(data),
         options: { ack, maxRetries: options.maxRetries ?? 10, replySubject: options.replySubject ?? '' },
