@@ -62,6 +62,42 @@ describe('subjects across a realm of 5', () => {
     await sub.unsubscribe()
   })
 
+  test('large messages to two receivers arrive intact while their buffers are reused: each has its own bytes', async () => {
+    const [, b, c, d] = nodes as [RealmNode, RealmNode, RealmNode, RealmNode]
+    // message i: 24 to 96 KiB (three sizes, so the sender's buffers are reused), every byte derived from i
+    const sizeOf = (i: number): number => [24_576, 65_536, 98_304][i % 3] as number
+    const messageOf = (i: number): Uint8Array => Uint8Array.from({ length: sizeOf(i) }, (_, j) => (i * 131 + j * 7 + (j >> 8)) & 0xff)
+    const got = new Map<string, number[]>([['b', []], ['d', []]])
+    const damaged: string[] = []
+    const check = (who: string) => (m: SubjectMessage): void => {
+      const i = Number((m.replySubject ?? '').slice('reply-'.length))
+      if (Buffer.compare(m.data, messageOf(i)) !== 0) damaged.push(`${who}: message ${i}`)
+      got.get(who)?.push(i)
+    }
+    const subs = [await b.subscribe('large', check('b'), { maxMessageBytes: 128 * 1024 }), await d.subscribe('large', check('d'), { maxMessageBytes: 128 * 1024 })]
+    // the first publish registers the sender's interest; the coordinators then match both receivers
+    await c.publish('large', messageOf(0), { ack: 'destination', replySubject: 'reply-0', maxMessageBytes: 128 * 1024 })
+    await until(() => c.subjects().find(s => s.subject === 'large')?.counterparts.length === 2, [c], ['subject:matched'], { what: 'both receivers matched' })
+    // three waves of 20 at a time (a wave's buffers go back to the pool before the next takes
+    // them), the caller's buffer reused for the next message as soon as publish() returned
+    const scratch = new Uint8Array(98_304)
+    for (let wave = 0; wave < 3; wave++) {
+      const sends: Array<Promise<{ results?: Array<{ status: string }> }>> = []
+      for (let i = wave * 20 + 1; i <= wave * 20 + 20; i++) {
+        const data = scratch.subarray(0, sizeOf(i))
+        data.set(messageOf(i))
+        sends.push(c.publish('large', data, { ack: 'destination', replySubject: `reply-${i}`, maxMessageBytes: 128 * 1024 }))
+      }
+      const results = await Promise.all(sends)
+      assert.ok(results.every(r => r.results?.length === 2 && r.results.every(x => x.status === 'delivered')), JSON.stringify(results.map(r => r.results)))
+    }
+    const sixty = Array.from({ length: 60 }, (_, i) => i + 1)
+    assert.deepEqual(damaged, [], 'every message arrived with its own bytes')
+    assert.deepEqual(got.get('b')?.filter(i => i > 0), sixty)
+    assert.deepEqual(got.get('d')?.filter(i => i > 0), sixty)
+    for (const sub of subs) await sub.unsubscribe()
+  })
+
   test('without acks publish says how many receivers it went to; before any receiver the message waits in the cache', async () => {
     const [a, , , d] = nodes as [RealmNode, RealmNode, RealmNode, RealmNode]
     const early = await d.publish('cached', text('early'))
@@ -122,34 +158,43 @@ describe('subjects: retries, thresholds, a coordinator crash', () => {
   after(async () => { await h.stopAll() })
   before(async () => { realm = await makeRealm() })
 
-  test('unacked messages are resent on a new stream: the receiver drops the duplicates and keeps the order', async () => {
-    const [a, b] = await realmOf(h, realm, 2, { messaging: { backoff: { baseMs: 50, maxMs: 200 } } }) as [RealmNode, RealmNode]
-    const seen = new Map<string, number>()
-    const order: number[] = []
-    const fifth = Promise.withResolvers<void>()
-    const release = Promise.withResolvers<void>()
-    await a.subscribe('retries', async (m) => {
-      seen.set(m.id, (seen.get(m.id) ?? 0) + 1)
-      order.push(Number(str(m.data)))
-      // the fifth message holds its ack until the connection broke: what was not acked is resent
-      if (str(m.data) === '5') {
-        fifth.resolve()
-        await release.promise
-      }
-    }, { ack: 'app' })
-    const sends = Array.from({ length: 20 }, async (_, i) => b.publish('retries', text(String(i + 1)), { ack: 'app' }))
-    await fifth.promise
-    await Promise.all(b.libp2p.getConnections(a.peerId).map(async c => c.close()))
-    await until(() => a.messageStats().streams >= 2, [a.libp2p], ['connection:open', 'peer:identify'], { what: 'the sender to open a second stream', timeoutMs: 15_000 })
-      .catch(() => {})
-    release.resolve()
-    const results = await Promise.all(sends)
-    assert.ok(results.every(r => r.results?.[0]?.status === 'delivered'), JSON.stringify(results.map(r => r.results?.[0])))
-    assert.ok(b.messageStats().resent > 0, 'the sender resent')
-    assert.ok(a.messageStats().duplicates > 0, 'the receiver saw duplicates')
-    assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => i + 1))
-    assert.ok([...seen.values()].every(n => n === 1), 'each message handled once')
-  })
+  // large: 40 KiB each, sent first as frames built around the publication's pooled copy; resent as frames of their own
+  for (const large of [false, true]) {
+    test(`unacked messages are resent on a new stream: the receiver drops the duplicates and keeps the order${large ? ' (40 KiB messages)' : ''}`, async () => {
+      const payloadOf = (n: number): Uint8Array => large ? Uint8Array.from({ length: 40 * 1024 }, (_, j) => j < 4 ? (n >> (24 - 8 * j)) & 0xff : (n * 31 + j) & 0xff) : text(String(n))
+      const numberOf = (data: Uint8Array): number => large ? new DataView(data.buffer, data.byteOffset).getUint32(0) : Number(str(data))
+      const damaged: number[] = []
+      const [a, b] = await realmOf(h, realm, 2, { messaging: { backoff: { baseMs: 50, maxMs: 200 } } }) as [RealmNode, RealmNode]
+      const seen = new Map<string, number>()
+      const order: number[] = []
+      const fifth = Promise.withResolvers<void>()
+      const release = Promise.withResolvers<void>()
+      await a.subscribe(`retries-${String(large)}`, async (m) => {
+        seen.set(m.id, (seen.get(m.id) ?? 0) + 1)
+        const n = numberOf(m.data)
+        order.push(n)
+        if (Buffer.compare(m.data, payloadOf(n)) !== 0) damaged.push(n)
+        // the fifth message holds its ack until the connection broke: what was not acked is resent
+        if (n === 5) {
+          fifth.resolve()
+          await release.promise
+        }
+      }, { ack: 'app', maxMessageBytes: 64 * 1024 })
+      const sends = Array.from({ length: 20 }, async (_, i) => b.publish(`retries-${String(large)}`, payloadOf(i + 1), { ack: 'app', maxMessageBytes: 64 * 1024 }))
+      await fifth.promise
+      await Promise.all(b.libp2p.getConnections(a.peerId).map(async c => c.close()))
+      await until(() => a.messageStats().streams >= 2, [a.libp2p], ['connection:open', 'peer:identify'], { what: 'the sender to open a second stream', timeoutMs: 15_000 })
+        .catch(() => {})
+      release.resolve()
+      const results = await Promise.all(sends)
+      assert.ok(results.every(r => r.results?.[0]?.status === 'delivered'), JSON.stringify(results.map(r => r.results?.[0])))
+      assert.ok(b.messageStats().resent > 0, 'the sender resent')
+      assert.ok(a.messageStats().duplicates > 0, 'the receiver saw duplicates')
+      assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => i + 1))
+      assert.ok([...seen.values()].every(n => n === 1), 'each message handled once')
+      assert.deepEqual(damaged, [], 'every message arrived with its own bytes')
+    })
+  }
 
   test('a receiver renews its interest before a sender reaches its threshold: nothing stalls', async () => {
     const [a, b] = await realmOf(h, realm, 2)

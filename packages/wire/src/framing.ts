@@ -4,7 +4,7 @@ import { FrameTooLargeError, MalformedFrameError, StreamClosedError, StreamTimeo
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { Codec, Writer } from 'protons-runtime'
-import type { Uint8ArrayList } from 'uint8arraylist'
+import { Uint8ArrayList } from 'uint8arraylist'
 
 /** The encode/decode pair protons generates for every message (`Hello`, `JoinRequest`, ...). */
 export interface MessageCodec<T> {
@@ -66,9 +66,17 @@ export class Frames {
   /**
    * Several messages in one write. Each frame (varint length, then the message) is encoded into
    * one buffer and the whole buffer goes down the stream as one chunk: every extra chunk costs
-   * its own cipher update and socket write under Noise, more than copying it does.
+   * its own cipher update and socket write under Noise.
    */
   async writeMany<T> (codec: MessageCodec<T>, messages: Array<Partial<T>>, options?: AbortOptions): Promise<void> {
+    await this.writeEncoded([this.encode(codec, messages)], options)
+  }
+
+  /**
+   * The frames of `messages` (varint length, then the message, each) in one buffer. Throws
+   * FrameTooLargeError, and encodes nothing, when one of them is larger than `maxSize`.
+   */
+  encode<T> (codec: MessageCodec<T>, messages: Array<Partial<T>>): Uint8Array {
     const w = writer()
     // a frame of n bytes takes n + varintLength(n), which passes this bound exactly when n > maxSize
     const largest = this.maxSize + varintLength(this.maxSize)
@@ -78,10 +86,18 @@ export class Frames {
       // never send what the other side must refuse
       if (w.len - before > largest) throw new FrameTooLargeError(this.protocol, this.maxSize)
     }
-    const bytes = w.finish()
+    return w.finish()
+  }
+
+  /**
+   * Sends frames already encoded (`encode`, or built in place like `frameAroundData`) in one
+   * write; resolves once the stream takes more (its drain).
+   */
+  async writeEncoded (chunks: Uint8Array[], options?: AbortOptions): Promise<void> {
     try {
       options?.signal?.throwIfAborted()
-      if (!this.stream.send(bytes)) await this.stream.onDrain(options)
+      const data = chunks.length === 1 ? chunks[0] as Uint8Array : new Uint8ArrayList(...chunks)
+      if (!this.stream.send(data)) await this.stream.onDrain(options)
     } catch (err) {
       throw this.translate(err, options)
     }

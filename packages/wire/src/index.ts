@@ -2,6 +2,8 @@ export { WIRE_VERSION, PROTOCOLS, kadProtocol, broadcastTopic, FRAME_LIMITS, TIM
 export type { ProtocolName } from './protocols.js'
 export { WireErrorCode, RealmeshError, FrameTooLargeError, MalformedFrameError, StreamClosedError, StreamTimeoutError, RemoteError } from './errors.js'
 export { Frames } from './framing.js'
+export { frameAroundData, messageHeaderRoom } from './message-frame.js'
+export type { MessageHeader } from './message-frame.js'
 export type { FramesInit, MessageCodec } from './framing.js'
 export { handshakeSigningBytes, peerRecordSigningBytes, joinProofBytes } from './signing.js'
 export type { HandshakeSigningInput, PeerRecordSigningInput } from './signing.js'

@@ -4,12 +4,14 @@
  * publications (a link per matched receiver), and direct requests.
  */
 import { subjectKey } from '@realmesh/token'
-import { MAX_SUBJECT_BYTES, PROTOCOLS } from '@realmesh/wire'
+import { MAX_MESSAGE_BYTES, MAX_SUBJECT_BYTES, PROTOCOLS } from '@realmesh/wire'
 import { canReceive, canSend } from '../subjects/audience.js'
 import { BoundedMap } from '../util/bounded-map.js'
+import { BufferPool } from '../util/buffer-pool.js'
 import { raceSignal } from '../util/signals.js'
 import { Inbox } from './inbox.js'
-import { Publication } from './publication.js'
+import { Publication, ownedCopy } from './publication.js'
+import { MessageTooLargeError } from './errors.js'
 import { Direct } from './direct.js'
 import { DEFAULTS, interestSettings, maxMessageBytes, positive } from './options.js'
 import type { AbortOptions, PeerId, Stream } from '@libp2p/interface'
@@ -50,6 +52,8 @@ export class Messaging {
   private readonly publications = new Map<string, Publication>()
   private readonly creating = new Map<string, Promise<Publication>>()
   private readonly keys = new BoundedMap<string, string>({ maxSize: 1024 })
+  /** copies of large outgoing data, reused once acked */
+  private readonly pool = new BufferPool()
   private readonly deps: MessagingDeps
   private readonly init: MessagingInit
 
@@ -103,9 +107,15 @@ export class Messaging {
 
   async publish (subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
     const ttlMs = positive(options.ttlMs ?? DEFAULTS.ttlMs, 'ttlMs')
+    if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
+    if (data.byteLength > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(data.byteLength, MAX_MESSAGE_BYTES)
+    const replySubject = options.replySubject ?? ''
+    if (typeof replySubject !== 'string' || Buffer.byteLength(replySubject) > MAX_SUBJECT_BYTES) throw new RangeError(`a reply subject is at most ${MAX_SUBJECT_BYTES} bytes of UTF-8`)
+    // copied before the first await: the caller may reuse its buffer once publish() has returned
+    const owned = ownedCopy(data, replySubject, this.pool)
     const publication = await this.publication(subject, options)
     // an aborted caller stops waiting; the message itself goes on until it is settled
-    return raceSignal(publication.publish(data, options, ttlMs), options.signal)
+    return raceSignal(publication.publish(owned, options, ttlMs), options.signal)
   }
 
   /** a counterpart was admitted: a receiver becomes (or renews) a link of our publication */
@@ -135,6 +145,7 @@ export class Messaging {
     this.publications.clear()
     for (const receiving of this.inbox.subjects.values()) for (const end of receiving.streams) end()
     this.inbox.subjects.clear()
+    this.pool.clear()
   }
 
   private async publication (subject: string, options: PublishOptions): Promise<Publication> {
@@ -146,6 +157,7 @@ export class Messaging {
     const publication = new Publication(subject, maxMessageBytes(options.maxMessageBytes), { ...DEFAULTS.cache, ...options.cache }, {
       now: this.deps.now,
       forget: (receiver) => { this.deps.subjects.counterparts.remove(receiver.keyHex, receiver.identity, receiver.nodeId) },
+      pool: this.pool,
       link: {
         key: Uint8Array.from(Buffer.from(keyHex, 'hex')),
         tokens: () => {

@@ -3,22 +3,49 @@
  * published before any receiver is matched (handed to the first receivers matched). publish()
  * settles once every receiver it went to has a result (with acks), or at once (without).
  */
-import { WireErrorCode } from '@realmesh/wire'
+import { WireErrorCode, messageHeaderRoom } from '@realmesh/wire'
 import { MessageCache } from './message-cache.js'
 import { MessageTooLargeError } from './errors.js'
 import { SenderLink } from './sender-link.js'
 import { RandomIds } from '../util/random-ids.js'
 import type { CacheOptions, DeliveryResult, PublishOptions, PublishResult } from './options.js'
-import type { SenderLinkDeps } from './sender-link.js'
+import type { FrameRoom, SenderLinkDeps } from './sender-link.js'
+import type { BufferPool } from '../util/buffer-pool.js'
 import type { DropCode } from './message-cache.js'
 import type { VerifiedInterest } from '../subjects/interest-verifier.js'
 
 /** message ids of every publication in this process */
 const ids = new RandomIds()
 
+/**
+ * Data of at least this many bytes is copied into a pooled buffer with room for its frame header
+ * (sent without another copy, and the buffer used again once every receiver acked it); smaller
+ * data is copied as it is and encoded with the other small messages of a write.
+ */
+export const IN_PLACE_MIN_BYTES = 16 * 1024
+
+/** a message's data as the publication holds it: its own copy, large data in a pooled buffer after room for the frame header */
+export interface OwnedData {
+  copy: Uint8Array<ArrayBuffer>
+  room?: FrameRoom
+}
+
+/**
+ * Copies `data` for a publication, at once: the caller may reuse its buffer as soon as publish()
+ * returns its promise, while the message waits to be sent or resent.
+ */
+export function ownedCopy (data: Uint8Array, replySubject: string, pool: BufferPool): OwnedData {
+  if (data.byteLength < IN_PLACE_MIN_BYTES) return { copy: new Uint8Array(data) }
+  const offset = messageHeaderRoom(Buffer.byteLength(replySubject))
+  const buffer = pool.take(offset + data.byteLength)
+  buffer.set(data, offset)
+  return { copy: buffer.subarray(offset, offset + data.byteLength), room: { buffer, offset, consumed: false } }
+}
+
 interface Pending {
   id: Uint8Array<ArrayBuffer>
   data: Uint8Array<ArrayBuffer>
+  room?: FrameRoom
   options: Required<Pick<PublishOptions, 'ack' | 'maxRetries'>> & { replySubject: string }
   expiresAt: number
   resolve: (result: PublishResult) => void
@@ -31,6 +58,8 @@ export interface PublicationDeps {
   link: Omit<SenderLinkDeps, 'onRefused'>
   /** the receiver refused us for good: forget it as a counterpart */
   forget: (receiver: VerifiedInterest) => void
+  /** buffers for copies of large data */
+  pool: BufferPool
 }
 
 export class Publication {
@@ -52,16 +81,19 @@ export class Publication {
     return this.links.size
   }
 
-  async publish (data: Uint8Array, options: PublishOptions, ttlMs: number): Promise<PublishResult> {
-    if (data.byteLength > this.maxMessageBytes) throw new MessageTooLargeError(data.byteLength, this.maxMessageBytes)
+  /** `owned`: the publication's own copy of the data (ownedCopy), made before the caller could change it */
+  async publish (owned: OwnedData, options: PublishOptions, ttlMs: number): Promise<PublishResult> {
+    const { copy, room } = owned
+    if (copy.byteLength > this.maxMessageBytes) throw new MessageTooLargeError(copy.byteLength, this.maxMessageBytes)
     const ack = options.ack ?? 'none'
     const now = this.deps.now()
+    const replySubject = options.replySubject ?? ''
     return new Promise<PublishResult>((resolve, reject) => {
       const pending: Pending = {
         id: ids.next(),
-        // a copy: the caller may reuse its buffer while the message waits to be sent or resent
-        data: new Uint8Array(data),
-        options: { ack, maxRetries: options.maxRetries ?? 10, replySubject: options.replySubject ?? '' },
+        data: copy,
+        room,
+        options: { ack, maxRetries: options.maxRetries ?? 10, replySubject },
         expiresAt: now + ttlMs,
         resolve,
         cached: false
@@ -81,6 +113,19 @@ export class Publication {
       this.armCacheTimer()
       if (ack === 'none') resolve({ id: hex(pending.id), cached: true, sent: 0 })
     })
+  }
+
+  /**
+   * Every receiver acked the message, and the one that got the frame built in its room acked it
+   * on the stream that carried it (so no stream still holds those bytes): the buffer may be reused.
+   */
+  private release (pending: Pending, results: DeliveryResult[]): void {
+    const room = pending.room
+    if (room == null || pending.options.ack === 'none') return
+    if (results.some(result => result.status !== 'delivered')) return
+    if (room.claimedOn != null && !room.consumed) return
+    pending.room = undefined
+    this.deps.pool.give(room.buffer)
   }
 
   /** a receiver was matched (or renewed its token) */
@@ -121,6 +166,7 @@ export class Publication {
       link.send({
         id: pending.id,
         data: pending.data,
+        room: pending.room,
         ack: pending.options.ack,
         replySubject: pending.options.replySubject,
         expiresAt: pending.expiresAt,
@@ -129,7 +175,10 @@ export class Publication {
           if (settled) return
           settled = true
           results.push({ receiver, peer, ...result })
-          if (pending.options.ack !== 'none' && results.length === links.length) pending.resolve({ id, cached: pending.cached, results })
+          if (pending.options.ack !== 'none' && results.length === links.length) {
+            this.release(pending, results)
+            pending.resolve({ id, cached: pending.cached, results })
+          }
         }
       })
     }

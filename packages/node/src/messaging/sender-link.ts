@@ -7,7 +7,7 @@
  * the next stream; the receiver drops what it already has and acks it again.
  */
 import { randomBytes } from 'node:crypto'
-import { MESSAGE_WINDOW, MESSAGE_WINDOW_BYTES, MessageAck, MessageData, MessageReply, RemoteError, WireErrorCode, checkMessageReply } from '@realmesh/wire'
+import { FRAME_LIMITS, MESSAGE_WINDOW, MESSAGE_WINDOW_BYTES, MessageAck, MessageData, MessageReply, RemoteError, WireErrorCode, checkMessageReply, frameAroundData } from '@realmesh/wire'
 import { backoffDelay } from '../util/backoff.js'
 import { ACK_MODES, isFinalRefusal, openMessageStream } from './message-stream.js'
 import type { OpenStream } from './message-stream.js'
@@ -16,9 +16,25 @@ import type { BackoffInit } from '../util/backoff.js'
 import type { VerifiedInterest } from '../subjects/interest-verifier.js'
 import type { AckMode, DeliveryResult } from './options.js'
 
+/**
+ * A message's data with room before it for its frame's header (`frameAroundData`): the first
+ * stream to send the message writes its frame there, with no copy of the data; every other send
+ * (other receivers, resends) encodes a frame of its own. Shared by the links of one message.
+ */
+export interface FrameRoom {
+  buffer: Uint8Array<ArrayBuffer>
+  /** where the data starts in `buffer` */
+  offset: number
+  /** the stream the frame in the room went out on (set once: the room is written once) */
+  claimedOn?: object
+  /** the receiver acked the message on that stream, so it read every byte of that frame */
+  consumed: boolean
+}
+
 export interface Outgoing {
   id: Uint8Array<ArrayBuffer>
   data: Uint8Array<ArrayBuffer>
+  room?: FrameRoom
   ack: AckMode
   replySubject: string
   expiresAt: number
@@ -143,7 +159,7 @@ export class SenderLink {
         if (batch.length === 0) continue
         const low = this.lowSeq()
         try {
-          await open.frames.writeMany(MessageData, batch.map(entry => this.frameOf(entry, entry.seq as bigint, low)))
+          await open.frames.writeEncoded(this.framesOf(open, batch, low))
         } catch (err) {
           // unacked-mode messages go back to the front, in order; tracked ones are resent by broken()
           const back = batch.filter(entry => entry.message.ack === 'none')
@@ -157,6 +173,30 @@ export class SenderLink {
     } finally {
       this.pumping = false
     }
+  }
+
+  /**
+   * The frames of a batch, in order: a message with an unclaimed room goes as its own chunk, framed
+   * in place; the others are encoded together, a buffer per run of them.
+   */
+  private framesOf (open: OpenStream, batch: Entry[], low: bigint): Uint8Array[] {
+    const parts: Uint8Array[] = []
+    let group: MessageData[] = []
+    for (const entry of batch) {
+      const frame = this.frameOf(entry, entry.seq as bigint, low)
+      const room = entry.message.room
+      const inPlace = room == null || room.claimedOn != null ? undefined : frameAroundData(room.buffer, room.offset, entry.message.data.byteLength, frame, FRAME_LIMITS.message)
+      if (inPlace == null) {
+        group.push(frame)
+        continue
+      }
+      (room as FrameRoom).claimedOn = open
+      if (group.length > 0) parts.push(open.frames.encode(MessageData, group))
+      group = []
+      parts.push(inPlace)
+    }
+    if (group.length > 0) parts.push(open.frames.encode(MessageData, group))
+    return parts
   }
 
   /** the window has room for `entry`, and the receiver's threshold allows a new message */
@@ -244,7 +284,7 @@ export class SenderLink {
           }
           throw new RemoteError(reply.error.code, reply.error.reason, 'message stream ended by the receiver')
         }
-        for (const ack of reply.acks) this.onAck(ack)
+        for (const ack of reply.acks) this.onAck(ack, open)
         if (reply.acks.length > 0) {
           this.armAckTimer()
           void this.pump()
@@ -255,10 +295,12 @@ export class SenderLink {
     }
   }
 
-  private onAck (ack: MessageAck): void {
+  private onAck (ack: MessageAck, on: OpenStream): void {
     const entry = this.inflight.get(ack.seq)
     if (entry == null || !sameBytes(entry.message.id, ack.id)) return
     this.untrack(ack.seq)
+    const room = entry.message.room
+    if (room != null && room.claimedOn === on) room.consumed = true
     entry.message.settle(ack.status === MessageAck.Status.DELIVERED ? { status: 'delivered' } : { status: 'rejected', code: ack.code === '' ? WireErrorCode.APP_REJECTED : ack.code })
   }
 
