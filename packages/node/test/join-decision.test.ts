@@ -40,16 +40,19 @@ test('a full bucket with a member that missed keepalives, or is much slower than
   assert.equal(unhealthiest(slow.slice(2), slow)?.latencyMs, 500)
 })
 
-test('by default a far bucket keeps half of k members; the neighbourhood still takes every closer peer', () => {
-  assert.equal(defaultBucketSize(20), 10)
+test('by default a far bucket keeps a quarter of k members, at least 3; the neighbourhood still takes every closer peer', () => {
+  assert.equal(defaultBucketSize(20), 5)
+  assert.equal(defaultBucketSize(40), 10)
+  assert.equal(defaultBucketSize(4), 3)
+  assert.equal(defaultBucketSize(2), 2)
   assert.equal(defaultBucketSize(1), 1)
-  // k = 4: the 4 closest members share 4 or more leading bits with us; bucket 0 (first bit differs) holds 2
+  // k = 4: the 4 closest members share 4 or more leading bits with us; bucket 0 (first bit differs) holds 3
   const near = [member(fp(0x01)), member(fp(0x02)), member(fp(0x03)), member(fp(0x04))]
-  const far = [member(fp(0x80)), member(fp(0x81))]
-  assert.equal(decideJoin(fp(0x90), self, [...near, far[0] as Member], { k: 4 }), 'bucket-space')
+  const far = [member(fp(0x80)), member(fp(0x81)), member(fp(0x82))]
+  assert.equal(decideJoin(fp(0x90), self, [...near, ...far.slice(0, 2)], { k: 4 }), 'bucket-space')
   assert.equal(decideJoin(fp(0x90), self, [...near, ...far], { k: 4 }), 'forward-only')
   assert.equal(decideJoin(fp(0x90), self, [...near, ...far], { k: 4, bucketSize: 4 }), 'bucket-space')
-  // bucket 5 (first byte 0x04-0x07) is full with 0x04 and 0x06: 0x05 is not among the 4 closest
-  assert.equal(decideJoin(fp(0x05), self, [...near, member(fp(0x06))], { k: 4 }), 'forward-only')
+  // bucket 5 (first byte 0x04-0x07) is full with 0x04, 0x06 and 0x07: 0x05 is not among the 4 closest
+  assert.equal(decideJoin(fp(0x05), self, [...near, member(fp(0x06)), member(fp(0x07))], { k: 4 }), 'forward-only')
   assert.equal(decideJoin(fp(0x00, 1), self, [...near, ...far], { k: 4 }), 'neighbourhood')
 })
