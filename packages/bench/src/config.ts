@@ -67,7 +67,7 @@ export function configFor (mode: Mode): BenchConfig {
     concurrency: ALL_AT_ONCE,
     quietMs: 2_000,
     settleCapMs: 150_000,
-    messages: { nodes: 6, echo: { size: 1024, count: 2_000 }, throughput: [{ size: 1024, count: 20_000 }, { size: 65_536, count: 1_000 }], rounds: 5 },
+    messages: { nodes: 6, echo: { size: 1024, count: 2_000 }, throughput: [{ size: 1024, count: 20_000 }, { size: 65_536, count: 5_000 }], rounds: 5 },
     tokens: { tokens: 2_000, minMs: 500, rounds: 5 }
   }
 }
