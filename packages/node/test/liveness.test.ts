@@ -19,6 +19,15 @@ const quiet: Partial<RealmNodeInit> = {
   dht: { initialQuerySelfInterval: 600_000 }
 }
 
+/** a joined to b, b sending no keepalives of its own, and b's raw keepalive stream to a */
+async function keepaliveStreamFrom (h: Harness, realm: Realm): Promise<{ a: RealmNode, b: RealmNode, frames: Frames }> {
+  const a = await h.node(realm, quiet)
+  const b = await h.node(realm, { ...quiet, keepalive: { intervalMs: 600_000 }, bootstrap: addrs(a).map(String) })
+  await b.whenJoined({ signal: AbortSignal.timeout(10_000) })
+  const stream = await b.openStream(a.peerId, PROTOCOLS.keepalive)
+  return { a, b, frames: new Frames(stream, { protocol: PROTOCOLS.keepalive, maxSize: FRAME_LIMITS.keepalive }) }
+}
+
 describe('liveness', () => {
   const h = new Harness()
   let realm: Realm
@@ -85,11 +94,7 @@ describe('liveness', () => {
   })
 
   test('anything but KEEPALIVE on the keepalive stream is refused as FRAME_MALFORMED, and the member stays', async () => {
-    const a = await h.node(realm, quiet)
-    const b = await h.node(realm, { ...quiet, keepalive: { intervalMs: 600_000 }, bootstrap: addrs(a).map(String) })
-    await b.whenJoined({ signal: AbortSignal.timeout(10_000) })
-    const stream = await b.openStream(a.peerId, PROTOCOLS.keepalive)
-    const frames = new Frames(stream, { protocol: PROTOCOLS.keepalive, maxSize: FRAME_LIMITS.keepalive })
+    const { a, b, frames } = await keepaliveStreamFrom(h, realm)
     await frames.write(PeersRequest, { type: PeersRequest.Type.KEEPALIVE, records: [] })
     assert.equal((await frames.read(PeersResponse, { signal: AbortSignal.timeout(5_000) })).error, undefined)
     // an NLIST belongs on the peers protocol
@@ -105,11 +110,7 @@ describe('liveness', () => {
   })
 
   test('a member flooding keepalives on its stream hits the rate limit: RATE_LIMITED, the stream ends, the offence counts', async () => {
-    const a = await h.node(realm, quiet)
-    const b = await h.node(realm, { ...quiet, keepalive: { intervalMs: 600_000 }, bootstrap: addrs(a).map(String) })
-    await b.whenJoined({ signal: AbortSignal.timeout(10_000) })
-    const stream = await b.openStream(a.peerId, PROTOCOLS.keepalive)
-    const frames = new Frames(stream, { protocol: PROTOCOLS.keepalive, maxSize: FRAME_LIMITS.keepalive })
+    const { a, b, frames } = await keepaliveStreamFrom(h, realm)
     let answered = 0
     let refused: string | undefined
     for (let i = 0; i < 500 && refused == null; i++) {

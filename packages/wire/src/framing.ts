@@ -37,11 +37,14 @@ export class Frames {
   private readonly lp: LengthPrefixedStream<Stream>
   private readonly protocol: string
   private readonly maxSize: number
+  /** the most bytes one encoded frame (varint length and message) may take: n + varintLength(n) passes it exactly when n > maxSize */
+  private readonly largestFrame: number
 
   constructor (stream: Stream, init: FramesInit) {
     this.stream = stream
     this.protocol = init.protocol
     this.maxSize = init.maxSize
+    this.largestFrame = init.maxSize + writer().uint32(init.maxSize).len
     this.lp = lpStream(stream, { maxDataLength: init.maxSize, maxBufferSize: init.maxBufferSize ?? Math.max(4 * 1024 * 1024, 2 * init.maxSize) })
   }
 
@@ -78,13 +81,11 @@ export class Frames {
    */
   encode<T> (codec: MessageCodec<T>, messages: Array<Partial<T>>): Uint8Array {
     const w = writer()
-    // a frame of n bytes takes n + varintLength(n), which passes this bound exactly when n > maxSize
-    const largest = this.maxSize + varintLength(this.maxSize)
     for (const message of messages) {
       const before = w.len
       encodeFrame(codec, message, w)
       // never send what the other side must refuse
-      if (w.len - before > largest) throw new FrameTooLargeError(this.protocol, this.maxSize)
+      if (w.len - before > this.largestFrame) throw new FrameTooLargeError(this.protocol, this.maxSize)
     }
     return w.finish()
   }
@@ -130,15 +131,6 @@ function encodeFrame<T> (codec: MessageCodec<T>, message: Partial<T>, w: Writer)
   } else {
     w.bytes(codec.encode(message))
   }
-}
-
-function varintLength (n: number): number {
-  let length = 1
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80)
-    length++
-  }
-  return length
 }
 
 function errorText (err: unknown): string {

@@ -186,11 +186,11 @@ export class SenderLink {
       const frame = this.frameOf(entry, entry.seq as bigint, low)
       const room = entry.message.room
       const inPlace = room == null || room.claimedOn != null ? undefined : frameAroundData(room.buffer, room.offset, entry.message.data.byteLength, frame, FRAME_LIMITS.message)
-      if (inPlace == null) {
+      if (room == null || inPlace == null) {
         group.push(frame)
         continue
       }
-      (room as FrameRoom).claimedOn = open
+      room.claimedOn = open
       if (group.length > 0) parts.push(open.frames.encode(MessageData, group))
       group = []
       parts.push(inPlace)
