@@ -14,6 +14,7 @@ import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { kadProtocol } from '@realmesh/wire'
+import { quietLogger } from './util/quiet-logger.js'
 import { gated } from './gate/gated-components.js'
 import type { GateHooks } from './gate/gated-components.js'
 import type { Identify } from '@libp2p/identify'
@@ -86,6 +87,8 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
   return createLibp2p<RealmServices>({
     start: false,
     privateKey: init.privateKey,
+    // per-connection and per-stream loggers cost heap only where DEBUG turns them on
+    logger: quietLogger(),
     addresses: { listen: init.listen },
     transports: [tcp(), memory()],
     connectionEncrypters: [noise()],
