@@ -1,6 +1,7 @@
 export { RealmNode, createRealmNode } from './realm-node.js'
 export type { RealmNodeEvents, NodeStatus, HandleOptions, RefusalDetail, RetryDetail } from './realm-node.js'
 export type { SubjectMatchedDetail, SubjectRegisteredDetail } from './subjects/assembly.js'
+export type { MessageStreamDetail } from './messaging/inbox.js'
 export type { RealmNodeInit, TokenRequestInit } from './init.js'
 export type { HandshakeInit } from './handshake/handshake.js'
 export type { JoinInit, JoinAccepted } from './join/join.js'

@@ -106,7 +106,8 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
       maxIncomingPendingConnections: init.connections?.maxIncomingPendingConnections ?? 10
     },
     services: {
-      // identify runs only once a connection is admitted (RealmNode calls it), never on open
+      // identify never runs on open: RealmNode runs it once a connection is admitted, and only in a
+      // realm that broadcasts (gossipsub's topology needs it; kad-dht's table is fed by membership)
       identify: gated(identify({ runOnConnectionOpen: false }), init.hooks),
       ping: gated(ping(), init.hooks),
       dht: gated(kadDHT({

@@ -183,8 +183,7 @@ describe('subjects: retries, thresholds, a coordinator crash', () => {
       const sends = Array.from({ length: 20 }, async (_, i) => b.publish(`retries-${String(large)}`, payloadOf(i + 1), { ack: 'app', maxMessageBytes: 64 * 1024 }))
       await fifth.promise
       await Promise.all(b.libp2p.getConnections(a.peerId).map(async c => c.close()))
-      await until(() => a.messageStats().streams >= 2, [a.libp2p], ['connection:open', 'peer:identify'], { what: 'the sender to open a second stream', timeoutMs: 15_000 })
-        .catch(() => {})
+      await until(() => a.messageStats().streams >= 2, [a], ['message:stream'], { what: 'the sender to open a second stream', timeoutMs: 15_000 })
       release.resolve()
       const results = await Promise.all(sends)
       assert.ok(results.every(r => r.results?.[0]?.status === 'delivered'), JSON.stringify(results.map(r => r.results?.[0])))

@@ -53,8 +53,18 @@ export interface InboxDeps {
   /** a message was delivered on the subject (the interest renews its token at half its threshold) */
   noteReceived: (keyHex: string) => void
   emit: (message: SubjectMessage) => void
+  /** a sender's message stream to one of our subscriptions was accepted */
+  opened: (stream: MessageStreamDetail) => void
   now: () => number
   stats: MessageStats
+}
+
+export interface MessageStreamDetail {
+  subject: string
+  /** the sending identity */
+  identity: string
+  /** the member node it sends from */
+  peer: string
 }
 
 /** a message this long past its expiry is refused (clocks of members are only loosely in sync) */
@@ -104,6 +114,7 @@ export class Inbox {
       return
     }
     this.deps.stats.streams++
+    this.deps.opened({ subject: receiving.subject, identity: sender.identity, peer })
     const state = this.stateOf(sender, keyHex, open.session)
     // acks are gathered and sent once what arrived together was handled: one reply for a burst
     let gathered: MessageAck[] = []

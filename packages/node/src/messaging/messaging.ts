@@ -22,6 +22,7 @@ import type { VerifiedNode } from '../handshake/handshake.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { Receiving } from './inbox.js'
 import type { MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './options.js'
+import type { MessageStreamDetail } from './inbox.js'
 
 export interface MessagingInit {
   /** a sender resends unacked messages on a new stream after this long without any ack, ms. @default 5000 */
@@ -42,6 +43,8 @@ export interface MessagingDeps {
   /** a refusal of ours, for scoring */
   refused: (peer: string, code: string) => void
   emitMessage: (message: SubjectMessage) => void
+  /** a sender's message stream to one of our subscriptions was accepted */
+  emitStream: (stream: MessageStreamDetail) => void
   now: () => number
 }
 
@@ -69,6 +72,7 @@ export class Messaging {
         if (interest != null) deps.subjects.interests.noteReceived(interest)
       },
       emit: deps.emitMessage,
+      opened: deps.emitStream,
       now: deps.now,
       stats: this.stats
     })

@@ -14,6 +14,7 @@ import type { RealmDescriptor, TokenCache } from '@realmesh/token'
 import type { SubjectsInit } from './subjects.js'
 import type { MessagingInit } from '../messaging/messaging.js'
 import type { SubjectMessage } from '../messaging/options.js'
+import type { MessageStreamDetail } from '../messaging/inbox.js'
 import type { RecordVerifier } from '../peers/records.js'
 import type { Membership } from '../membership/membership.js'
 import type { Guard } from '../security/guard.js'
@@ -47,6 +48,7 @@ export interface SubjectLayerEvents {
   'subject:matched': SubjectMatchedDetail
   'subject:registered': SubjectRegisteredDetail
   message: SubjectMessage
+  'message:stream': MessageStreamDetail
 }
 
 export interface SubjectLayerContext {
@@ -115,6 +117,7 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): { subjects: Sub
     identityOf: (peer) => membership.get(peer)?.identity.claims.sub,
     refused: offence,
     emitMessage: (message) => { ctx.emit('message', message) },
+    emitStream: (stream) => { ctx.emit('message:stream', stream) },
     now: ctx.now
   }, ctx.messaging)
   ref.messaging = messaging
