@@ -40,6 +40,14 @@ test('a full bucket with a member that missed keepalives, or is much slower than
   assert.equal(unhealthiest(slow.slice(2), slow)?.latencyMs, 500)
 })
 
+test('a bucket over its size (members joined us) only forwards, however unhealthy its members: no evict and re-join loop', () => {
+  const near = [member(fp(0x01), { latencyMs: 10 }), member(fp(0x02), { latencyMs: 10 })]
+  const over = [...near, member(fp(0x80), { latencyMs: 10 }), member(fp(0x81), { failures: 2, latencyMs: 10 }), member(fp(0x82), { latencyMs: 900 })]
+  assert.equal(decideJoin(fp(0x90), self, over, { k: 2, bucketSize: 2 }), 'forward-only')
+  // the same bucket at exactly its size replaces its unhealthiest member
+  assert.equal(decideJoin(fp(0x90), self, over.slice(0, 4), { k: 2, bucketSize: 2 }), 'replaces-unhealthy')
+})
+
 test('by default a far bucket keeps a quarter of k members, at least 3; the neighbourhood still takes every closer peer', () => {
   assert.equal(defaultBucketSize(20), 5)
   assert.equal(defaultBucketSize(40), 10)

@@ -12,9 +12,14 @@
  *    least 3 (see `defaultBucketSize`): a member is a live, admitted connection whose liveness is checked,
  *    so a dead one is noticed and replaced within a keepalive timeout and a far bucket needs less
  *    redundancy than a Kademlia bucket of unchecked contacts; each member costs a connection.
- * 3. replaces-unhealthy: the bucket is full, but one of its members is unhealthy (missed a
- *    keepalive, or its latency is more than `slowFactor` times the median of our members): join;
- *    the unhealthiest member of the bucket is then evicted to keep the bucket at its size.
+ * 3. replaces-unhealthy: the bucket holds exactly `bucketSize` members, and one of them is
+ *    unhealthy (missed a keepalive, or its latency is more than `slowFactor` times the median of
+ *    our members): join; the unhealthiest member of the bucket is then evicted to keep the bucket
+ *    at its size. A bucket already over its size only forwards: membership is symmetric, so a
+ *    bucket grows past its size when members join us, and an evicted member whose own bucket
+ *    then has room joins us again. Replacing in such a bucket would evict and re-admit for ever
+ *    (a realm of 200 in one process, where event-loop stalls make members look unhealthy all
+ *    the time, never stopped changing).
  * 4. forward-only: a full bucket of healthy members; a new, unknown peer is no better than a proven
  *    one (Kademlia's preference for long-lived contacts). Its record is kept and forwarded.
  */
@@ -65,6 +70,7 @@ export function decideJoin (candidate: Uint8Array, self: Uint8Array, members: Me
   const bucket = commonPrefixLength(candidate, self)
   const inBucket = members.filter(m => commonPrefixLength(m.fingerprint, self) === bucket)
   if (inBucket.length < bucketSize) return 'bucket-space'
+  if (inBucket.length > bucketSize) return 'forward-only'
   return unhealthiest(inBucket, members, init.slowFactor ?? 4) == null ? 'forward-only' : 'replaces-unhealthy'
 }
 
