@@ -20,9 +20,8 @@ import type { LocalInterest } from '../subjects/local-interests.js'
 import type { VerifiedInterest } from '../subjects/interest-verifier.js'
 import type { VerifiedNode } from '../handshake/handshake.js'
 import type { BackoffInit } from '../util/backoff.js'
-import type { Receiving } from './inbox.js'
+import type { MessageStreamDetail, Receiving } from './inbox.js'
 import type { MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './options.js'
-import type { MessageStreamDetail } from './inbox.js'
 
 export interface MessagingInit {
   /** a sender resends unacked messages on a new stream after this long without any ack, ms. @default 5000 */
