@@ -3,7 +3,7 @@
  * `{ ok, result | error }` to the result file and exits without stopping the nodes (stopping
  * hundreds of nodes measures nothing and can take long; the process exit frees everything).
  */
-import { writeFile } from 'node:fs/promises'
+import { writeFileSync } from 'node:fs'
 import { runNetwork } from './runners/network.js'
 import { runMessages } from './runners/messages.js'
 import { runTokens } from './runners/tokens.js'
@@ -11,7 +11,9 @@ import type { Job } from './jobs.js'
 
 async function run (job: Job): Promise<unknown> {
   switch (job.kind) {
-    case 'network': return runNetwork(job, async (partial) => { await writeFile(out, JSON.stringify({ ok: true, partial: true, result: partial })) })
+    // written synchronously: hundreds of in-memory nodes can keep the event loop from ever running
+    // a file write's callback before the job's time limit kills the process
+    case 'network': return runNetwork(job, async (partial) => { writeFileSync(out, JSON.stringify({ ok: true, partial: true, result: partial })) })
     case 'messages': return runMessages(job)
     case 'tokens': return runTokens(job)
   }
@@ -33,5 +35,5 @@ try {
 } catch (err) {
   written = { ok: false, error: (err as Error).stack ?? String(err) }
 }
-await writeFile(out, JSON.stringify(written))
+writeFileSync(out, JSON.stringify(written))
 process.exit(0)

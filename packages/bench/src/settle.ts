@@ -17,6 +17,9 @@
  * fill them differently: plain kad-dht stops where its first self-lookup left it until the next
  * one (5 min later), realmesh keeps adding the closest members it hears of (UPDATE, NLIST).
  *
+ * A quiet window must also be one in which the process ran: a quiet timer that fires more than
+ * quietMs late (the process was stalled) starts the window again.
+ *
  * Waiting is driven by the tables' own add/remove events; the only timers are the quiet window and
  * the time limit. A network that does not settle within `timeoutMs` is reported, not thrown. The
  * time limit is also checked on every change: hundreds of nodes on the memory transport deliver
@@ -86,7 +89,15 @@ export async function whenSettled (tables: RoutingTableView[], init: SettleInit)
     }
     const armQuiet = (): void => {
       clearTimeout(quiet)
+      const armedAt = now()
       quiet = setTimeout(() => {
+        // a window the process spent stalled (the timer ran more than quietMs late) is not quiet:
+        // the nodes had no chance to change their tables in it (200 realm nodes in one process
+        // "settled" at 37 s, mean table 17, after a 40 s stall), so it starts again
+        if (now() - armedAt > 2 * quietMs) {
+          armQuiet()
+          return
+        }
         // quiet long enough: settled if every table is full enough, else wait for the next change
         if (reached() && tables.reduce((sum, t) => sum + t.size, 0) >= settledMean * tables.length) finish(true)
       }, quietMs)

@@ -42,6 +42,21 @@ describe('whenSettled', () => {
     assert.equal(empty.below, 1)
   })
 
+  test('a window in which the process was stalled is not quiet: the wait goes on until a real one', async () => {
+    // the clock jumps 100 ms past the quiet window (a stall) before its timer runs: that window
+    // must not count; the next one, in which the clock does not jump, settles
+    let clock = 0
+    let settled = false
+    const settling = whenSettled([table(12)], { quietMs: 20, timeoutMs: 5_000, now: () => clock })
+    void settling.then(() => { settled = true })
+    clock = 100
+    // runs after the first quiet timer (due at 20 ms) and before the re-armed one (40 ms at the earliest)
+    await new Promise(resolve => setTimeout(resolve, 30))
+    assert.equal(settled, false, 'a stalled window counted as quiet')
+    const result = await settling
+    assert.equal(result.settled, true)
+  })
+
   test('the time limit holds while changes keep the event loop from running timers', async () => {
     // a chain of microtasks that changes a table for 300 ms of clock time: no timer can run during
     // it (the way hundreds of in-memory nodes starve timers); the limit of 100 ms must end the wait

@@ -5,6 +5,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { generateNodeKey, TokenCache } from '@realmesh/token'
 import { Frames, FRAME_LIMITS, PROTOCOLS, PeersRequest, PeersResponse } from '@realmesh/wire'
 import { signPeerRecord, verifyPeerRecord, RecordInvalidError } from '../src/index.js'
+import { RecordVerifier } from '../src/peers/records.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import type { Realm } from './fixtures.js'
 
@@ -27,6 +28,25 @@ describe('peer records', () => {
     ]) {
       await assert.rejects(verifyPeerRecord(tampered, options), (err: Error) => err instanceof RecordInvalidError && err.code === 'RECORD_INVALID')
     }
+  })
+
+  test('a verifier that remembers a record by its signature still refuses other bytes under that signature', async () => {
+    const key = await generateNodeKey()
+    const record = signPeerRecord(key, await realm.issue(key), [multiaddr('/ip4/127.0.0.1/tcp/4001')], 7n)
+    const verifier = new RecordVerifier({ realm: realm.realm, tokenCache: new TokenCache(), now: Date.now, isRevoked: () => false })
+    const first = await verifier.verify(record)
+    // the same record again (a fresh decode of it, as from another keepalive) is remembered
+    const again = await verifier.verify({ ...record, addrs: record.addrs.map(a => Uint8Array.from(a)), signature: Uint8Array.from(record.signature) })
+    assert.equal(again.peerId, first.peerId, 'answered from the remembered check')
+    for (const tampered of [
+      { ...record, seq: 8n },
+      { ...record, addrs: [Uint8Array.from(multiaddr('/ip4/10.0.0.1/tcp/4001').bytes)] },
+      { ...record, addrs: [] }
+    ]) {
+      await assert.rejects(verifier.verify(tampered), (err: Error) => err instanceof RecordInvalidError && err.code === 'RECORD_INVALID')
+    }
+    // and the real record is still known afterwards
+    assert.equal((await verifier.verify(record)).peerId, first.peerId)
   })
 
   test('a member that comes back on a new address is known at the new one; an older record never overwrites it', async () => {

@@ -52,6 +52,24 @@ export function compareDistance (a: Uint8Array, b: Uint8Array): number {
 }
 
 /**
+ * Compares the XOR distances of `a` and `b` to `key` (all three of one length) without computing
+ * them: negative when a is closer, 0 when a and b are equal, positive when b is closer. The same
+ * order as compareDistance(xorDistance(a, key), xorDistance(b, key)), with no allocation, for
+ * sorting members by distance on hot paths.
+ */
+export function compareXor (key: Uint8Array, a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== key.length || b.length !== key.length) {
+    throw new RangeError(`compareXor: keys must have the same length, got ${key.length}, ${a.length} and ${b.length} bytes`)
+  }
+  for (let i = 0; i < key.length; i++) {
+    const x = (a[i] as number) ^ (key[i] as number)
+    const y = (b[i] as number) ^ (key[i] as number)
+    if (x !== y) return x < y ? -1 : 1
+  }
+  return 0
+}
+
+/**
  * The (at most) n peers whose fingerprints are XOR-closest to key, closest first, as peer id
  * strings. Duplicates are listed once. key must be 32 bytes (a fingerprint or a subject key).
  */

@@ -66,6 +66,28 @@ export interface VerifiedToken<C> {
   selfIssued: boolean
 }
 
+/**
+ * The hashes of recently verified tokens, by token text. The same tokens come back all the time
+ * (a member's node token rides on every record it sends, and records ride on every keepalive), and
+ * a lookup of the text costs less than hashing it again. Bounded in entries and in token length.
+ */
+const recentHashes = new Map<string, { hash: Uint8Array, hex: string }>()
+const RECENT_HASHES = 512
+const RECENT_HASH_MAX_LENGTH = 4096
+
+function recentHash (token: string): { hash: Uint8Array, hex: string } {
+  let entry = recentHashes.get(token)
+  if (entry !== undefined) return entry
+  const hash = tokenHash(token)
+  entry = { hash, hex: toHex(hash) }
+  if (token.length <= RECENT_HASH_MAX_LENGTH) {
+    // the oldest entry goes first (a Map iterates in insertion order)
+    if (recentHashes.size >= RECENT_HASHES) recentHashes.delete(recentHashes.keys().next().value as string)
+    recentHashes.set(token, entry)
+  }
+  return entry
+}
+
 /** sha256 of the token text (ASCII). */
 export function tokenHash (token: string): Uint8Array {
   return sha256(token)
@@ -178,8 +200,9 @@ async function verifyRealmToken<K extends 'node' | 'identity' | 'interest'> (
   // size cap before hashing: a cache lookup must not hash megabytes
   checkTokenSize(token)
   // hashed only when needed: for the cache key, or when the caller reads `hash`
-  let hash = opts.cache === undefined ? undefined : tokenHash(token)
-  const hashHex = hash === undefined ? '' : toHex(hash)
+  const hashed = opts.cache === undefined ? undefined : recentHash(token)
+  let hash = hashed?.hash
+  const hashHex = hashed?.hex ?? ''
   const realm = opts.realm
   let claims = opts.cache?.get(kind, realm.id, hashHex) as ClaimsOf[K] | undefined
   const cached = claims !== undefined

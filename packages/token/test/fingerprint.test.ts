@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { closestTo, compareDistance, fingerprint, fingerprintHex, subjectKey, xorDistance } from '../src/index.js'
+import { randomBytes } from 'node:crypto'
+import { closestTo, compareDistance, compareXor, fingerprint, fingerprintHex, subjectKey, xorDistance } from '../src/index.js'
 import { fixture } from './fixtures.js'
 
 // computed with @libp2p/kad-dht 16.4.5 `convertPeerId` for the fixed fixture keys
@@ -38,6 +39,21 @@ describe('fingerprints', () => {
     assert.ok(compareDistance(Uint8Array.of(5), Uint8Array.of(0, 4)) > 0, 'shorter is left-padded with zeros')
     const sorted = [Uint8Array.of(3, 0), Uint8Array.of(0, 9), Uint8Array.of(1, 1)].sort(compareDistance)
     assert.deepEqual(sorted, [Uint8Array.of(0, 9), Uint8Array.of(1, 1), Uint8Array.of(3, 0)])
+  })
+
+  test('compareXor orders keys by their XOR distance to a key, as compareDistance of the distances does', () => {
+    for (let round = 0; round < 200; round++) {
+      const key = randomBytes(32)
+      const a = randomBytes(32)
+      // b shares a random-length prefix with a, so the first differing byte moves around
+      const b = Buffer.concat([a.subarray(0, round % 33), randomBytes(32 - (round % 33))])
+      const expected = Math.sign(compareDistance(xorDistance(a, key), xorDistance(b, key)))
+      assert.equal(Math.sign(compareXor(key, a, b)), expected)
+      assert.equal(Math.sign(compareXor(key, b, a)), expected === 0 ? 0 : -expected)
+    }
+    assert.equal(compareXor(Uint8Array.of(7), Uint8Array.of(7), Uint8Array.of(7)), 0)
+    assert.ok(compareXor(Uint8Array.of(0b1000), Uint8Array.of(0b1001), Uint8Array.of(0b0000)) < 0, '1 is closer than 8')
+    assert.throws(() => compareXor(Uint8Array.of(1), Uint8Array.of(1, 2), Uint8Array.of(1)), RangeError)
   })
 
   test('closestTo sorts peers by XOR distance of their fingerprint to the key', async () => {

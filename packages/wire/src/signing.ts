@@ -24,13 +24,14 @@ export interface HandshakeSigningInput {
 
 /** domain || tokenHash || u64 timestamp || u16 len || nonce || u16 len || remote peer multihash */
 export function handshakeSigningBytes (input: HandshakeSigningInput): Uint8Array {
-  return concat([
-    DOMAINS.handshake,
-    input.tokenHash,
-    u64(input.timestamp),
-    lengthPrefixed(input.nonce),
-    lengthPrefixed(input.remotePeer.toMultihash().bytes)
-  ])
+  const remote = input.remotePeer.toMultihash().bytes
+  return new Layout(DOMAINS.handshake.byteLength + input.tokenHash.byteLength + 8 + 2 + input.nonce.byteLength + 2 + remote.byteLength)
+    .bytes(DOMAINS.handshake)
+    .bytes(input.tokenHash)
+    .u64(input.timestamp)
+    .lengthPrefixed(input.nonce)
+    .lengthPrefixed(remote)
+    .done()
 }
 
 export interface PeerRecordSigningInput {
@@ -43,13 +44,15 @@ export interface PeerRecordSigningInput {
 
 /** domain || tokenHash || u64 seq || u16 count || (u16 len || addr)* */
 export function peerRecordSigningBytes (input: PeerRecordSigningInput): Uint8Array {
-  return concat([
-    DOMAINS.peerRecord,
-    input.tokenHash,
-    u64(input.seq),
-    u16(input.addrs.length),
-    ...input.addrs.map(lengthPrefixed)
-  ])
+  let length = DOMAINS.peerRecord.byteLength + input.tokenHash.byteLength + 8 + 2
+  for (const addr of input.addrs) length += 2 + addr.byteLength
+  const layout = new Layout(length)
+    .bytes(DOMAINS.peerRecord)
+    .bytes(input.tokenHash)
+    .u64(input.seq)
+    .u16(input.addrs.length)
+  for (const addr of input.addrs) layout.lengthPrefixed(addr)
+  return layout.done()
 }
 
 /**
@@ -58,40 +61,54 @@ export function peerRecordSigningBytes (input: PeerRecordSigningInput): Uint8Arr
  * domain || u16 len || requester multihash || u16 len || leader multihash
  */
 export function joinProofBytes (requester: PeerId, leader: PeerId): Uint8Array {
-  return concat([
-    DOMAINS.joinProof,
-    lengthPrefixed(requester.toMultihash().bytes),
-    lengthPrefixed(leader.toMultihash().bytes)
-  ])
+  const a = requester.toMultihash().bytes
+  const b = leader.toMultihash().bytes
+  return new Layout(DOMAINS.joinProof.byteLength + 2 + a.byteLength + 2 + b.byteLength)
+    .bytes(DOMAINS.joinProof)
+    .lengthPrefixed(a)
+    .lengthPrefixed(b)
+    .done()
 }
 
-function u64 (value: bigint | number): Uint8Array {
-  const out = new Uint8Array(8)
-  new DataView(out.buffer).setBigUint64(0, BigInt(value))
-  return out
-}
+/**
+ * Writes a layout into one buffer of the length computed up front. Peer records are checked on
+ * every keepalive (their piggybacked records), so this is a hot path: a small buffer per field and
+ * a concatenation of them cost several times the one allocation here, which comes from Node's
+ * buffer pool (a caller that keeps the bytes for long should keep a copy, not a slice of the pool).
+ */
+class Layout {
+  private readonly out: Buffer
+  private offset = 0
 
-function u16 (value: number): Uint8Array {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
-    throw new RangeError(`${value} does not fit in 16 bits`)
+  constructor (length: number) {
+    this.out = Buffer.allocUnsafe(length)
   }
-  const out = new Uint8Array(2)
-  new DataView(out.buffer).setUint16(0, value)
-  return out
-}
 
-function lengthPrefixed (bytes: Uint8Array): Uint8Array {
-  return concat([u16(bytes.byteLength), bytes])
-}
-
-function concat (parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.byteLength
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
+  bytes (bytes: Uint8Array): this {
+    this.out.set(bytes, this.offset)
+    this.offset += bytes.byteLength
+    return this
   }
-  return out
+
+  u64 (value: bigint | number): this {
+    this.offset = this.out.writeBigUInt64BE(BigInt(value), this.offset)
+    return this
+  }
+
+  u16 (value: number): this {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
+      throw new RangeError(`${value} does not fit in 16 bits`)
+    }
+    this.offset = this.out.writeUInt16BE(value, this.offset)
+    return this
+  }
+
+  lengthPrefixed (bytes: Uint8Array): this {
+    return this.u16(bytes.byteLength).bytes(bytes)
+  }
+
+  done (): Uint8Array {
+    if (this.offset !== this.out.byteLength) throw new Error(`signing layout wrote ${this.offset} of ${this.out.byteLength} bytes`)
+    return new Uint8Array(this.out.buffer, this.out.byteOffset, this.out.byteLength)
+  }
 }

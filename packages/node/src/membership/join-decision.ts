@@ -23,7 +23,7 @@
  * 4. forward-only: a full bucket of healthy members; a new, unknown peer is no better than a proven
  *    one (Kademlia's preference for long-lived contacts). Its record is kept and forwarded.
  */
-import { compareDistance, xorDistance } from '@realmesh/token'
+import { compareXor } from '@realmesh/token'
 import type { Member } from './membership.js'
 
 export type JoinVerdict = 'neighbourhood' | 'bucket-space' | 'replaces-unhealthy' | 'forward-only'
@@ -64,9 +64,10 @@ export function decideJoin (candidate: Uint8Array, self: Uint8Array, members: Me
   const k = init.k ?? 20
   const bucketSize = init.bucketSize ?? defaultBucketSize(k)
   if (members.length < k) return 'neighbourhood'
-  const distances = members.map(m => xorDistance(m.fingerprint, self)).sort(compareDistance)
-  const kth = distances[k - 1]
-  if (kth != null && compareDistance(xorDistance(candidate, self), kth) < 0) return 'neighbourhood'
+  // closer than the k-th closest member: fewer than k members are as close to us as it is, or closer
+  let closer = 0
+  for (const m of members) if (compareXor(self, m.fingerprint, candidate) <= 0 && ++closer >= k) break
+  if (closer < k) return 'neighbourhood'
   const bucket = commonPrefixLength(candidate, self)
   const inBucket = members.filter(m => commonPrefixLength(m.fingerprint, self) === bucket)
   if (inBucket.length < bucketSize) return 'bucket-space'

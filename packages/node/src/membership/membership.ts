@@ -5,7 +5,7 @@
  * takes it out of the kad-dht routing table.
  */
 import { TypedEventEmitter } from 'main-event'
-import { fingerprint, compareDistance, xorDistance } from '@realmesh/token'
+import { fingerprint, compareXor } from '@realmesh/token'
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerRecord } from '@realmesh/wire'
@@ -182,12 +182,25 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
 
   /** The `n` members whose fingerprints are XOR-closest to `key`. */
   closest (key: Uint8Array, n: number, exclude?: (member: Member) => boolean): Member[] {
-    return [...this.members.values()]
-      .filter(m => exclude?.(m) !== true)
-      .map(m => ({ m, d: xorDistance(m.fingerprint, key) }))
-      .sort((a, b) => compareDistance(a.d, b.d))
-      .slice(0, n)
-      .map(({ m }) => m)
+    if (n <= 0) return []
+    if (n > 16) {
+      const ranked: Member[] = []
+      for (const m of this.members.values()) if (exclude?.(m) !== true) ranked.push(m)
+      return ranked.sort((a, b) => compareXor(key, a.fingerprint, b.fingerprint)).slice(0, n)
+    }
+    // a few closest (a keepalive's piggyback asks for 2 of some 60): kept in order as the members go by
+    const best: Member[] = []
+    for (const m of this.members.values()) {
+      if (exclude?.(m) === true) continue
+      if (best.length === n && compareXor(key, m.fingerprint, (best[n - 1] as Member).fingerprint) >= 0) continue
+      let i = best.length < n ? best.length : n - 1
+      while (i > 0 && compareXor(key, m.fingerprint, (best[i - 1] as Member).fingerprint) < 0) {
+        best[i] = best[i - 1] as Member
+        i--
+      }
+      best[i] = m
+    }
+    return best
   }
 
   private evictOne (): void {

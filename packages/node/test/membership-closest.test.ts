@@ -1,0 +1,51 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { compareDistance, xorDistance } from '@realmesh/token'
+import { Membership } from '../src/membership/membership.js'
+import { decideJoin } from '../src/membership/join-decision.js'
+import type { Member } from '../src/membership/membership.js'
+import type { VerifiedNode } from '../src/handshake/handshake.js'
+
+async function membership (count: number): Promise<Membership> {
+  const m = new Membership()
+  for (let i = 0; i < count; i++) {
+    const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const node = { claims: { exp: Math.floor(Date.now() / 1000) + 3600 } } as unknown as VerifiedNode
+    m.admit({ peerId, node, identity: node as never, addrs: [] })
+  }
+  return m
+}
+
+/** the members sorted by distance to `key`, the plain way */
+const byDistance = (members: Member[], key: Uint8Array): Member[] =>
+  [...members].sort((a, b) => compareDistance(xorDistance(a.fingerprint, key), xorDistance(b.fingerprint, key)))
+
+test('closest gives the n nearest members in order, for small and large n, with exclusions', async () => {
+  const m = await membership(60)
+  for (let round = 0; round < 20; round++) {
+    const key = randomBytes(32)
+    const sorted = byDistance(m.list(), key)
+    for (const n of [1, 2, 3, 16, 17, 20, 60, 100]) {
+      assert.deepEqual(m.closest(key, n).map(x => x.id), sorted.slice(0, n).map(x => x.id), `n = ${n}`)
+    }
+    const odd = (x: Member): boolean => (x.fingerprint[31] ?? 0) % 2 === 1
+    assert.deepEqual(m.closest(key, 4, odd).map(x => x.id), sorted.filter(x => !odd(x)).slice(0, 4).map(x => x.id))
+    assert.deepEqual(m.closest(key, 0), [])
+  }
+})
+
+test('decideJoin puts a candidate in the neighbourhood exactly when it is nearer than the k-th closest member', async () => {
+  const members = (await membership(40)).list()
+  const self = randomBytes(32)
+  const kth = byDistance(members, self)[19] as Member
+  for (let round = 0; round < 200; round++) {
+    const candidate = randomBytes(32)
+    const nearer = compareDistance(xorDistance(candidate, self), xorDistance(kth.fingerprint, self)) < 0
+    assert.equal(decideJoin(candidate, self, members, { k: 20 }) === 'neighbourhood', nearer)
+  }
+  // the k-th closest member itself is not nearer than itself
+  assert.notEqual(decideJoin(kth.fingerprint, self, members, { k: 20 }), 'neighbourhood')
+})
