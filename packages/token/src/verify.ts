@@ -69,23 +69,28 @@ export interface VerifiedToken<C> {
 /**
  * The hashes of recently verified tokens, by token text. The same tokens come back all the time
  * (a member's node token rides on every record it sends, and records ride on every keepalive), and
- * a lookup of the text costs less than hashing it again. Bounded in entries and in token length.
+ * comparing the text costs less than hashing it again. A fixed table of slots, each picked by the
+ * token's last characters (its signature, which is random): a miss costs one comparison and a
+ * slot overwrite, so a stream of ever-new tokens pays almost nothing for it. Bounded in slots and
+ * in token length.
  */
-const recentHashes = new Map<string, { hash: Uint8Array, hex: string }>()
-const RECENT_HASHES = 512
-const RECENT_HASH_MAX_LENGTH = 4096
+const HASH_SLOTS = 512
+const HASH_SLOT_MAX_LENGTH = 4096
+const hashSlots: Array<{ token: string, hash: Uint8Array, hex: string } | undefined> = new Array(HASH_SLOTS)
 
 function recentHash (token: string): { hash: Uint8Array, hex: string } {
-  let entry = recentHashes.get(token)
-  if (entry !== undefined) return entry
-  const hash = tokenHash(token)
-  entry = { hash, hex: toHex(hash) }
-  if (token.length <= RECENT_HASH_MAX_LENGTH) {
-    // the oldest entry goes first (a Map iterates in insertion order)
-    if (recentHashes.size >= RECENT_HASHES) recentHashes.delete(recentHashes.keys().next().value as string)
-    recentHashes.set(token, entry)
+  const n = token.length
+  if (n < 3 || n > HASH_SLOT_MAX_LENGTH) {
+    const hash = tokenHash(token)
+    return { hash, hex: toHex(hash) }
   }
-  return entry
+  const slot = ((token.charCodeAt(n - 1) * 31 + token.charCodeAt(n - 2)) * 31 + token.charCodeAt(n - 3)) % HASH_SLOTS
+  const entry = hashSlots[slot]
+  if (entry !== undefined && entry.token === token) return entry
+  const hash = tokenHash(token)
+  const fresh = { token, hash, hex: toHex(hash) }
+  hashSlots[slot] = fresh
+  return fresh
 }
 
 /** sha256 of the token text (ASCII). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { issueIdentityToken, issueNodeToken, TokenCache, verifyIdentityToken, verifyNodeToken } from '../src/index.js'
+import { issueIdentityToken, issueNodeToken, TokenCache, tokenHash, verifyIdentityToken, verifyNodeToken } from '../src/index.js'
 import { FIXED_NOW_MS, fixedNow, fixture, rejectsWith } from './fixtures.js'
 
 describe('TokenCache', () => {
@@ -14,6 +14,21 @@ describe('TokenCache', () => {
     const second = await verifyNodeToken(token, { realm: f.realm, now: fixedNow, cache })
     assert.equal(cache.stats.hits, 1)
     assert.deepEqual(second, first)
+  })
+
+  test('many tokens (more than the remembered hashes, so some share a slot) each get their own hash and cache entry', async () => {
+    const f = await fixture()
+    const cache = new TokenCache({ now: fixedNow })
+    const tokens: string[] = []
+    for (let i = 0; i < 700; i++) tokens.push(await issueNodeToken(f.leader, { realm: f.realm, subject: f.nodeId, now: fixedNow, jti: `t-${i}` }))
+    assert.equal(new Set(tokens).size, tokens.length)
+    for (const round of [0, 1]) {
+      for (const token of tokens) {
+        const verified = await verifyNodeToken(token, { realm: f.realm, now: fixedNow, cache })
+        assert.deepEqual(Buffer.from(verified.hash), Buffer.from(tokenHash(token)))
+      }
+      assert.equal(cache.stats.hits, round * tokens.length)
+    }
   })
 
   test('only successful verifications are cached', async () => {
