@@ -66,7 +66,9 @@ export function configFor (mode: Mode): BenchConfig {
     lookupBudgetMs: 25_000,
     concurrency: ALL_AT_ONCE,
     quietMs: 2_000,
-    settleCapMs: 150_000,
+    // a realm of 200 in one process settles at about 200 to 240 s (2026-12-02); 210 s keeps the
+    // full run under 18 minutes at worst
+    settleCapMs: 210_000,
     messages: { nodes: 6, echo: { size: 1024, count: 2_000 }, throughput: [{ size: 1024, count: 20_000 }, { size: 65_536, count: 5_000 }], rounds: 5 },
     tokens: { tokens: 2_000, minMs: 500, rounds: 5 }
   }
@@ -87,8 +89,9 @@ export function networkJob (config: BenchConfig, side: Side, n: number): Network
 /** how long a job's child may run before it is killed (and recorded as timed out) */
 export function jobTimeoutMs (job: Job): number {
   switch (job.kind) {
-    // lookups that outlive their own timeouts (a stalled event loop) are what this limit catches
-    case 'network': return job.settleTimeoutMs + job.lookupBudgetMs + 60_000
+    // lookups that outlive their own timeouts (a stalled event loop) are what this limit catches;
+    // the larger the network, the longer its event loop stalls (60 s + 0.3 s per node)
+    case 'network': return job.settleTimeoutMs + job.lookupBudgetMs + 60_000 + job.n * 300
     case 'messages': return 300_000
     case 'tokens': return 300_000
   }
