@@ -43,8 +43,8 @@ describe('whenSettled', () => {
   })
 
   test('a window in which the process was stalled is not quiet: the wait goes on until a real one', async () => {
-    // the clock jumps 100 ms past the quiet window (a stall) before its timer runs: that window
-    // must not count; the next one, in which the clock does not jump, settles
+    // the clock jumps 100 ms (a stall, far over a quarter of the window) before the window's
+    // timers run: that window must not count; the next one, in which the clock does not jump, settles
     let clock = 0
     let settled = false
     const settling = whenSettled([table(12)], { quietMs: 20, timeoutMs: 5_000, now: () => clock })
