@@ -120,8 +120,6 @@ export interface HandleOptions extends StreamHandlerOptions {
 
 export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Startable {
   readonly peerId: PeerId
-  /** our fingerprint (kad-dht key) */
-  private readonly fingerprint: Uint8Array
   readonly realm: RealmDescriptor
   readonly libp2p: RealmLibp2p
   readonly membership: Membership
@@ -200,7 +198,6 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.realm = init.realm
     this.libp2p = libp2p
     this.peerId = peerIdFromPrivateKey(init.privateKey)
-    this.fingerprint = fingerprint(this.peerId)
     this.now = init.now ?? Date.now
     this.nodeToken = init.nodeToken
     this.joinedWaiters.promise.catch(() => {})
@@ -245,10 +242,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     // what the peers protocol and the keepalive stream both do with a member's records and frames
     const fromMember = {
       onRecords: async (records: PeerRecord[], from: Connection) => { await this.onRecords(records, from.remotePeer) },
-      piggyFor: (from: Connection) => {
-        const id = from.remotePeer.toString()
-        return this.piggyFor(this.membership.get(id)?.fingerprint ?? fingerprint(from.remotePeer), id, this.liveness.piggyCount)
-      },
+      piggyFor: (from: Connection) => this.piggyFor(fingerprint(from.remotePeer), from.remotePeer.toString(), this.liveness.piggyCount),
       onMalformed: (from: Connection, err: Error) => { this.offence(from, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) }
     }
     this.peers = new Peers({
@@ -907,17 +901,17 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.deferredJoins.delete(record.peer)
     const backoff = this.joinBackoff.get(record.peer)
     if (backoff != null && backoff.nextAt > this.now()) return
-    const self = this.fingerprint
+    const self = fingerprint(this.peerId)
     const k = this.init.dht?.kBucketSize ?? 20
     const members = this.membership.list()
-    const verdict = decideJoin(record.fingerprint, self, members, { k, bucketSize: this.init.bucketSize })
+    const verdict = decideJoin(fingerprint(record.peerId), self, members, { k, bucketSize: this.init.bucketSize })
     if (verdict === 'forward-only') return
     this.pendingJoins.add(record.peer)
     this.connect(record.peerId, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.handshake.timeoutMs + this.join.timeoutMs)]) })
       .then(() => {
         this.joinBackoff.delete(record.peer)
         if (verdict !== 'replaces-unhealthy') return
-        const bucket = bucketOf(record.fingerprint, self)
+        const bucket = bucketOf(fingerprint(record.peerId), self)
         const all = this.membership.list()
         const peers = all.filter(m => bucketOf(m.fingerprint, self) === bucket && !m.peerId.equals(record.peerId))
         const worst = peers.length >= (this.init.bucketSize ?? defaultBucketSize(k)) ? unhealthiest(peers, all) : undefined

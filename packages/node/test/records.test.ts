@@ -30,7 +30,7 @@ describe('peer records', () => {
     }
   })
 
-  test('a verifier that remembers a record by its signature still refuses other bytes under that signature', async () => {
+  test('a verifier that remembers verified records still refuses other bytes under the same signature', async () => {
     const key = await generateNodeKey()
     const record = signPeerRecord(key, await realm.issue(key), [multiaddr('/ip4/127.0.0.1/tcp/4001')], 7n)
     const verifier = new RecordVerifier({ realm: realm.realm, tokenCache: new TokenCache(), now: Date.now, isRevoked: () => false })

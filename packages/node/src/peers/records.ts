@@ -3,9 +3,10 @@
  * member itself, with a sequence number so a newer record replaces an older one and never the
  * other way round.
  */
+import { createHash } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { fingerprint, verifyNodeToken, tokenHash, TokenError, signBytes, verifyPeerSignature } from '@realmesh/token'
+import { verifyNodeToken, tokenHash, TokenError, signBytes, verifyPeerSignature } from '@realmesh/token'
 import { peerRecordSigningBytes, RealmeshError, WireErrorCode, MAX_ADDRS_PER_RECORD } from '@realmesh/wire'
 import { BoundedMap } from '../util/bounded-map.js'
 import { withoutPeer } from '../util/multiaddr.js'
@@ -21,8 +22,6 @@ export interface VerifiedRecord {
   peerId: PeerId
   /** peer id string */
   peer: string
-  /** the peer's fingerprint (its kad-dht key) */
-  fingerprint: Uint8Array
   addrs: Multiaddr[]
   seq: bigint
   node: VerifiedNode
@@ -55,8 +54,7 @@ export function signPeerRecord (privateKey: PrivateKey, nodeToken: string, addrs
   return { nodeToken, addrs: bytes, seq, signature }
 }
 
-/** a record whose signature verified: what was signed, and what it gave */
-interface Checked { signed: Uint8Array, peerId: PeerId, fingerprint: Uint8Array, addrs: Multiaddr[] }
+interface Checked { peerId: PeerId, addrs: Multiaddr[] }
 
 /**
  * Verifies peer records. The same record reaches a node many times (UPDATE, NLIST answers), so
@@ -85,11 +83,9 @@ export class RecordVerifier {
       throw new RecordInvalidError(`peer record carries an invalid node token: ${(err as Error).message}`, { cause: err })
     }
     const signed = peerRecordSigningBytes({ tokenHash: node.hash, addrs: record.addrs, seq: record.seq })
-    // keyed by the signature, and a hit only when the same bytes were signed: the same verified
-    // record (no hash of it per check: records come on every keepalive)
-    const key = Buffer.from(record.signature.buffer, record.signature.byteOffset, record.signature.byteLength).toString('base64')
+    // the key covers exactly what is signed and the signature, so a hit is the same verified record
+    const key = createHash('sha256').update(signed).update(record.signature).digest('hex')
     let checked = this.checked.get(key)
-    if (checked != null && !Buffer.from(signed.buffer, signed.byteOffset, signed.byteLength).equals(checked.signed)) checked = undefined
     if (checked == null) {
       if (!verifyPeerSignature(node.claims.sub, signed, record.signature)) {
         throw new RecordInvalidError(`peer record of ${node.claims.sub} is not signed by its node key`)
@@ -102,12 +98,10 @@ export class RecordVerifier {
           throw new RecordInvalidError(`peer record of ${node.claims.sub} holds an address that does not parse`, { cause: err })
         }
       }
-      const peerId = peerIdFromString(node.claims.sub)
-      // a copy: `signed` is a slice of Node's shared buffer pool, which would stay alive with it
-      checked = { signed: Uint8Array.from(signed), peerId, fingerprint: fingerprint(peerId), addrs }
+      checked = { peerId: peerIdFromString(node.claims.sub), addrs }
       this.checked.set(key, checked)
     }
-    return { peerId: checked.peerId, peer: node.claims.sub, fingerprint: checked.fingerprint, addrs: checked.addrs, seq: record.seq, node, record }
+    return { peerId: checked.peerId, peer: node.claims.sub, addrs: checked.addrs, seq: record.seq, node, record }
   }
 }
 
