@@ -80,16 +80,12 @@ const hashSlots: Array<{ token: string, hash: Uint8Array, hex: string } | undefi
 
 function recentHash (token: string): { hash: Uint8Array, hex: string } {
   const n = token.length
-  if (n < 3 || n > HASH_SLOT_MAX_LENGTH) {
-    const hash = tokenHash(token)
-    return { hash, hex: toHex(hash) }
-  }
-  const slot = ((token.charCodeAt(n - 1) * 31 + token.charCodeAt(n - 2)) * 31 + token.charCodeAt(n - 3)) % HASH_SLOTS
+  const slot = n >= 3 && n <= HASH_SLOT_MAX_LENGTH ? ((token.charCodeAt(n - 1) * 31 + token.charCodeAt(n - 2)) * 31 + token.charCodeAt(n - 3)) % HASH_SLOTS : -1
   const entry = hashSlots[slot]
-  if (entry !== undefined && entry.token === token) return entry
+  if (entry?.token === token) return entry
   const hash = tokenHash(token)
   const fresh = { token, hash, hex: toHex(hash) }
-  hashSlots[slot] = fresh
+  if (slot >= 0) hashSlots[slot] = fresh
   return fresh
 }
 
