@@ -44,6 +44,15 @@ export interface ConnectionLimits {
   inboundConnectionThreshold?: number
   /** inbound connections allowed to be upgrading at once. @default 10 */
   maxIncomingPendingConnections?: number
+  /**
+   * an inbound connection that has not completed the realm handshake this long after it opened is
+   * closed, ms (an outsider's idle connections must not hold slots). @default 5000
+   */
+  handshakeDeadlineMs?: number
+  /** most inbound connections not yet admitted from one IP address; more are closed at once. @default 16 */
+  maxUnadmittedPerAddress?: number
+  /** most inbound connections not yet admitted in all; more are closed at once (the other slots are for members). @default 64 */
+  maxUnadmitted?: number
 }
 
 export interface DhtOptions {

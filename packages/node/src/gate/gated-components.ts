@@ -21,6 +21,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface GateHooks {
   admission: Admission
+  /** the connection is admitted and its peer still a member with a current token (else it is dropped now) */
+  isCurrent: (connection: Connection) => boolean
   guard: Guard
   /** a member opened a stream: it is alive */
   onMemberStream: (connection: Connection) => void
@@ -73,6 +75,7 @@ export function gateHandler (protocol: string, handler: StreamHandler, hooks: ()
     const { admission, guard } = hooks()
     try {
       await admission.ensureInbound(connection, protocol)
+      if (!hooks().isCurrent(connection)) throw new NotMemberError(connection.remotePeer.toString(), protocol)
     } catch (err) {
       stream.abort(err as Error)
       // strangers probing realm protocols are penalised; a (recent) member whose stream races its

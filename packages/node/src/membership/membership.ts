@@ -167,19 +167,6 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     return true
   }
 
-  /** Removes members whose node token has expired; returns how many. */
-  sweepExpired (): number {
-    const now = this.now()
-    let removed = 0
-    for (const member of [...this.members.values()]) {
-      if (member.expiresAt <= now) {
-        this.remove(member.peerId, 'token-expired')
-        removed++
-      }
-    }
-    return removed
-  }
-
   /** The `n` members whose fingerprints are XOR-closest to `key`. */
   closest (key: Uint8Array, n: number, exclude?: (member: Member) => boolean): Member[] {
     if (n <= 0) return []

@@ -1,0 +1,285 @@
+/**
+ * How the realm grows around this node (seed 001 step 3): records of members heard of in UPDATE,
+ * PIGGY, keepalive and NLIST answers are verified, remembered, and joined when the join decision
+ * (join-decision.ts) says so; a node that just joined asks its way towards its neighbourhood
+ * (an iterative self-lookup), and a member that admitted a joiner whose record was news to it
+ * tells the joiner's closest members (UPDATE).
+ *
+ * Who is blamed for a bad record: a record whose signature or token is forged could only come
+ * from its sender (an honest member verifies every record before it keeps or forwards it), so the
+ * sender is charged RECORD_INVALID. A record whose token is merely expired, revoked or not yet
+ * valid was valid, as far as the sender could know, when it forwarded it: nobody is charged.
+ */
+import { randomInt } from 'node:crypto'
+import { fingerprint, xorDistance, compareDistance } from '@realmesh/token'
+import { PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
+import { BoundedMap } from '../util/bounded-map.js'
+import { backoffDelay } from '../util/backoff.js'
+import { decideJoin, bucketOf, defaultBucketSize, unhealthiest } from './join-decision.js'
+import type { Guard } from '../security/guard.js'
+import type { Peers } from '../peers/peers.js'
+import type { RecordInvalidError, RecordVerifier, VerifiedRecord } from '../peers/records.js'
+import type { JoinAccepted } from '../join/join.js'
+import type { LeaveReason, Member, Membership } from './membership.js'
+import type { RealmLibp2p } from '../libp2p.js'
+import type { BackoffInit } from '../util/backoff.js'
+import type { Connection, PeerId, Stream, AbortOptions } from '@libp2p/interface'
+import type { PeerRecord } from '@realmesh/wire'
+
+/** token refusals that say nothing bad about whoever forwarded the record */
+const NOT_THE_FORWARDERS_FAULT = new Set(['TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_NOT_YET_VALID'])
+
+export interface GrowthInit {
+  /** k: the neighbourhood size and NLIST count. @default 20 */
+  k?: number
+  /** members kept per far bucket (see join-decision.ts) */
+  bucketSize?: number
+  /** how many of the members closest to a newly joined peer get an UPDATE about it. @default 6 */
+  updateFanout?: number
+  /** most joins with learnt peers in flight at once. @default 8 */
+  maxPendingJoins?: number
+  backoff?: BackoffInit
+}
+
+export interface GrowthDeps {
+  self: PeerId
+  libp2p: RealmLibp2p
+  membership: Membership
+  guard: Guard
+  records: RecordVerifier
+  peers: Peers
+  now: () => number
+  running: () => boolean
+  shutdown: () => AbortSignal
+  /** dials `peer` and admits the connection (handshake + join) */
+  connect: (peer: PeerId, options: AbortOptions) => Promise<Connection>
+  openStream: (peer: PeerId, protocol: string, options: AbortOptions) => Promise<Stream>
+  /** the longest one admission may take, ms */
+  admissionMs: number
+  /** this node's own record, if it has one */
+  ownRecord: () => PeerRecord | undefined
+  /** drops a member deliberately (a healthier peer replaces it) */
+  drop: (peer: PeerId, reason: LeaveReason, code: string, text: string) => Promise<void>
+  /** counts an offence against the peer by refusal code */
+  offence: (peer: PeerId, code: string) => void
+  /** a member's newer record carried a renewed node token: it stays a member until `expiresAt` (ms) */
+  renewed: (peer: string, expiresAt: number) => void
+}
+
+export class Growth {
+  private readonly deps: GrowthDeps
+  private readonly k: number
+  private readonly init: GrowthInit
+  /** verified records of peers we know of but have not joined (yet) */
+  private readonly known: BoundedMap<string, VerifiedRecord>
+  private readonly pendingJoins = new Set<string>()
+  /**
+   * records heard while `maxPendingJoins` joins were under way, oldest first: each join that ends
+   * takes the next (without this they waited to be heard again, a keepalive's PIGGY 30 s later)
+   */
+  private readonly deferredJoins: BoundedMap<string, VerifiedRecord>
+  /** failed joins with learnt peers: when the next attempt may be made */
+  private readonly joinBackoff: BoundedMap<string, { attempts: number, nextAt: number }>
+  /** XOR distance to the closest member asked for our neighbours while joining */
+  private closestAsked: Uint8Array | undefined
+
+  constructor (deps: GrowthDeps, init: GrowthInit = {}) {
+    this.deps = deps
+    this.init = init
+    this.k = init.k ?? 20
+    this.known = new BoundedMap({ maxSize: 1024, ttlMs: 3_600_000, now: deps.now })
+    this.deferredJoins = new BoundedMap({ maxSize: 256, ttlMs: 300_000, now: deps.now })
+    this.joinBackoff = new BoundedMap({ maxSize: 4096, ttlMs: 3_600_000, now: deps.now })
+  }
+
+  /** a restarted node joins afresh: its iterative self-lookup starts over */
+  reset (): void {
+    this.closestAsked = undefined
+  }
+
+  clear (): void {
+    this.deferredJoins.clear()
+  }
+
+  prune (): void {
+    this.known.prune()
+    this.deferredJoins.prune()
+  }
+
+  /** forgets what is held about `peer` (its membership ended) */
+  forget (peer: string): void {
+    this.known.delete(peer)
+    this.deferredJoins.delete(peer)
+  }
+
+  /** the sequence number of the newest signed record of `peer` this node holds (member or learnt), if any */
+  recordSeqOf (peer: PeerId): bigint | undefined {
+    const member = this.deps.membership.get(peer)
+    const known = this.known.peek(peer.toString())?.seq
+    if (member?.record != null && (known == null || member.recordSeq > known)) return member.recordSeq
+    return known
+  }
+
+  /** We dialled and were admitted: ask the member for our neighbours when it is closer to us than any asked so far. */
+  admittedAsInitiator (connection: Connection): void {
+    this.known.delete(connection.remotePeer.toString())
+    // an iterative self-lookup while joining: O(log N) asks; the neighbourhood rounds go on
+    if (this.closerThanAsked(connection.remotePeer)) void this.askNeighbours(connection)
+  }
+
+  /**
+   * The responder tells the members closest to a joiner about it (UPDATE), when the joiner's
+   * record is news to it: the first member a node joins (its bootstrap) spreads it, and so does
+   * any member that had not heard of it yet. A member that already held the record (from an
+   * UPDATE, an NLIST answer or an earlier join) stays quiet: whoever gave it the record spread it.
+   */
+  answered (joiner: PeerId, accepted: JoinAccepted, seqBefore: bigint | undefined): void {
+    this.known.delete(joiner.toString())
+    const record = accepted.record?.record
+    const seq = accepted.record?.seq
+    if (record == null || seq == null || (seqBefore != null && seq <= seqBefore)) return
+    const targets = this.deps.membership.closest(fingerprint(joiner), this.init.updateFanout ?? 6, m => m.peerId.equals(joiner))
+    void Promise.allSettled(targets.map(async (target) => this.sendUpdate(target.peerId, record, this.deps.shutdown())))
+  }
+
+  /** UPDATE with one record to a member */
+  async sendUpdate (peer: PeerId, record: PeerRecord, signal: AbortSignal): Promise<void> {
+    await this.deps.peers.send(async (o) => this.deps.openStream(peer, PROTOCOLS.peers, o), { type: PeersRequest.Type.UPDATE, records: [record] }, { signal })
+  }
+
+  /** Records from UPDATE / PIGGY / NLIST: verify, remember, and join the ones close to us. */
+  async onRecords (records: PeerRecord[], from: PeerId): Promise<void> {
+    const { guard, membership } = this.deps
+    const sender = from.toString()
+    if (guard.isBanned(sender)) return
+    for (const record of records) {
+      let verified: VerifiedRecord
+      try {
+        verified = await this.deps.records.verify(record)
+      } catch (err) {
+        const tokenCode = (err as RecordInvalidError).tokenCode
+        if (tokenCode == null || !NOT_THE_FORWARDERS_FAULT.has(tokenCode)) this.deps.offence(from, WireErrorCode.RECORD_INVALID)
+        if (guard.isBanned(sender)) return
+        continue
+      }
+      if (verified.peerId.equals(this.deps.self) || guard.isBanned(verified.peer)) continue
+      membership.touch(from)
+      if (membership.has(verified.peerId)) {
+        if (membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs, verified.node) === 'renewed') {
+          this.deps.renewed(verified.peer, verified.node.claims.exp * 1000)
+        }
+        continue
+      }
+      const known = this.known.peek(verified.peer)
+      if (known == null || known.seq < verified.seq) {
+        this.known.set(verified.peer, verified)
+        await this.deps.libp2p.peerStore.merge(verified.peerId, { multiaddrs: verified.addrs }).catch(() => {})
+      }
+      // hearing of a peer again is a new chance to join it (a first attempt may have failed)
+      this.considerJoining(known != null && known.seq >= verified.seq ? known : verified)
+    }
+  }
+
+  /**
+   * Records to piggyback for the member at `key`: half the members closest to it (its neighbourhood,
+   * which it most needs), half picked at random (so records spread beyond neighbourhoods).
+   */
+  piggyFor (key: Uint8Array, exclude: string, count: number): PeerRecord[] {
+    const { membership } = this.deps
+    const skip = (m: Member): boolean => m.id === exclude || m.record == null
+    const chosen = new Set(membership.closest(key, Math.ceil(count / 2), skip))
+    const pool = membership.list().filter(m => !skip(m) && !chosen.has(m))
+    for (let i = 0; i < count - chosen.size && pool.length > 0; i++) {
+      chosen.add(pool.splice(randomInt(pool.length), 1)[0] as Member)
+    }
+    return [...chosen].flatMap(m => m.record == null ? [] : [m.record])
+  }
+
+  /** our own record and the members' records closest to `key` (an NLIST answer) */
+  closestRecords (key: Uint8Array, count: number): PeerRecord[] {
+    const own = this.deps.ownRecord()
+    const records = this.deps.membership.closest(key, count).flatMap(m => m.record == null ? [] : [m.record])
+    return own == null ? records : [own, ...records].slice(0, count)
+  }
+
+  /** NLIST: the records a member holds closest to us */
+  async nlist (open: (o: AbortOptions) => Promise<Stream>, options: AbortOptions): Promise<PeerRecord[]> {
+    return this.deps.peers.send(open, { type: PeersRequest.Type.NLIST, key: Uint8Array.from(fingerprint(this.deps.self)), count: this.k }, options)
+  }
+
+  /** after our own join: ask the member for the records closest to us, and join those */
+  private async askNeighbours (connection: Connection): Promise<void> {
+    try {
+      const records = await this.nlist(async (o) => connection.newStream(PROTOCOLS.peers, o), { signal: this.deps.shutdown() })
+      await this.onRecords(records, connection.remotePeer)
+    } catch {
+      // best effort: the DHT's self-lookup finds the neighbourhood too
+    }
+  }
+
+  /** true (and remembered) when `peer` is closer to this node than every member asked for neighbours so far */
+  private closerThanAsked (peer: PeerId): boolean {
+    const distance = xorDistance(fingerprint(this.deps.self), fingerprint(peer))
+    if (this.closestAsked != null && compareDistance(distance, this.closestAsked) >= 0) return false
+    this.closestAsked = distance
+    return true
+  }
+
+  /**
+   * Joins a learnt member, or only keeps (and forwards) its record: see join-decision.ts for the
+   * rule and why. Joins in flight are bounded by `maxPendingJoins`; a record heard while they are
+   * all taken waits in `deferredJoins` for the next free one.
+   */
+  private considerJoining (record: VerifiedRecord): void {
+    if (this.pendingJoins.has(record.peer)) return
+    if (this.pendingJoins.size >= this.maxPendingJoins) {
+      this.deferredJoins.set(record.peer, record)
+      return
+    }
+    this.deferredJoins.delete(record.peer)
+    const backoff = this.joinBackoff.get(record.peer)
+    if (backoff != null && backoff.nextAt > this.deps.now()) return
+    const self = fingerprint(this.deps.self)
+    const verdict = decideJoin(fingerprint(record.peerId), self, this.deps.membership.list(), { k: this.k, bucketSize: this.init.bucketSize })
+    if (verdict === 'forward-only') return
+    this.pendingJoins.add(record.peer)
+    this.deps.connect(record.peerId, { signal: AbortSignal.any([this.deps.shutdown(), AbortSignal.timeout(this.deps.admissionMs)]) })
+      .then(() => {
+        this.joinBackoff.delete(record.peer)
+        if (verdict === 'replaces-unhealthy') this.replaceUnhealthiest(record.peerId)
+      }, () => {
+        // re-joins retry with exponential backoff and jitter, however often the peer is heard of
+        const attempts = (this.joinBackoff.get(record.peer)?.attempts ?? 0) + 1
+        this.joinBackoff.set(record.peer, { attempts, nextAt: this.deps.now() + backoffDelay(attempts, this.init.backoff) })
+      })
+      .finally(() => {
+        this.pendingJoins.delete(record.peer)
+        this.joinDeferred()
+      })
+  }
+
+  /** `joined` took a place in a full bucket: the unhealthiest member of that bucket makes room */
+  private replaceUnhealthiest (joined: PeerId): void {
+    const self = fingerprint(this.deps.self)
+    const bucket = bucketOf(fingerprint(joined), self)
+    const all = this.deps.membership.list()
+    const peers = all.filter(m => bucketOf(m.fingerprint, self) === bucket && !m.peerId.equals(joined))
+    const worst = peers.length >= (this.init.bucketSize ?? defaultBucketSize(this.k)) ? unhealthiest(peers, all) : undefined
+    if (worst != null) void this.deps.drop(worst.peerId, 'evicted', WireErrorCode.INTERNAL, 'replaced by a healthier member')
+  }
+
+  private get maxPendingJoins (): number {
+    return this.init.maxPendingJoins ?? 8
+  }
+
+  /** a join ended: consider the records that waited for a free one, oldest first, while joins are free */
+  private joinDeferred (): void {
+    if (!this.deps.running()) return
+    for (const [peer, record] of this.deferredJoins) {
+      if (this.pendingJoins.size >= this.maxPendingJoins) return
+      this.deferredJoins.delete(peer)
+      if (this.deps.membership.has(record.peerId) || this.deps.guard.isBanned(peer)) continue
+      this.considerJoining(record)
+    }
+  }
+}

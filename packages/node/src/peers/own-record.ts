@@ -1,0 +1,93 @@
+/**
+ * This node's own signed peer record (its node token and listen addresses, seq = the time it was
+ * signed), and telling members when it changes: new addresses (seed 003: publishing address
+ * changes to peers) or a renewed node token, which members must see before the old one expires.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { fingerprint } from '@realmesh/token'
+import { signPeerRecord, withoutPeer } from './records.js'
+import type { Membership } from '../membership/membership.js'
+import type { RealmLibp2p } from '../libp2p.js'
+import type { Connection, PeerId, PrivateKey, AbortOptions } from '@libp2p/interface'
+import type { PeerRecord } from '@realmesh/wire'
+
+export interface OwnRecordDeps {
+  self: PeerId
+  privateKey: PrivateKey
+  libp2p: RealmLibp2p
+  membership: Membership
+  nodeToken: () => string | undefined
+  now: () => number
+  shutdown: () => AbortSignal
+  /** an admitted connection to `peer`, if there is one */
+  admittedConnection: (peer: PeerId) => Connection | undefined
+  /** UPDATE with `record` on `connection` */
+  updateOn: (connection: Connection, record: PeerRecord, signal: AbortSignal) => Promise<void>
+  /** UPDATE with `record` to `peer` (dialling and admitting a connection if needed) */
+  updateTo: (peer: PeerId, record: PeerRecord, signal: AbortSignal) => Promise<void>
+}
+
+export class OwnRecord {
+  private readonly deps: OwnRecordDeps
+  private record: PeerRecord | undefined
+
+  constructor (deps: OwnRecordDeps) {
+    this.deps = deps
+  }
+
+  /** the current record, signed now if there is none (undefined without a node token) */
+  get (): PeerRecord | undefined {
+    if (this.record != null) return this.record
+    const token = this.deps.nodeToken()
+    if (token == null) return undefined
+    this.record = signPeerRecord(this.deps.privateKey, token, this.deps.libp2p.getMultiaddrs(), BigInt(this.deps.now()))
+    return this.record
+  }
+
+  /** the record held now, without signing one */
+  peek (): PeerRecord | undefined {
+    return this.record
+  }
+
+  /** the token changed: the next get() signs a new record */
+  invalidate (): void {
+    this.record = undefined
+  }
+
+  /** our addresses changed: sign a new record (higher seq) and tell our members */
+  readonly onSelfUpdate = (): void => {
+    if (this.record == null) return
+    const now = this.deps.libp2p.getMultiaddrs().map(a => withoutPeer(a).toString()).sort().join(' ')
+    const recorded = this.record.addrs.map(b => multiaddr(b).toString()).sort().join(' ')
+    if (now === recorded) return
+    this.record = undefined
+    void this.announceSelf()
+  }
+
+  /** sends our current record in an UPDATE to up to 64 members we have admitted connections with */
+  async announceSelf (options: AbortOptions = {}): Promise<void> {
+    const record = this.get()
+    if (record == null) return
+    const signal = options.signal ?? this.deps.shutdown()
+    const targets = this.deps.membership.closest(fingerprint(this.deps.self), 64)
+      .map(m => this.deps.admittedConnection(m.peerId))
+      .filter((c): c is Connection => c != null)
+    await Promise.allSettled(targets.map(async (c) => this.deps.updateOn(c, record, signal)))
+  }
+
+  /**
+   * Our record (re-signed with a renewed token) to every member in an UPDATE, 16 at a time, so
+   * that they keep us past the old token's expiry. Best effort: a member that misses it learns the
+   * record from a keepalive or an NLIST later, or drops us when the old token expires and we join
+   * it again.
+   */
+  async announceToAll (): Promise<void> {
+    const record = this.get()
+    if (record == null) return
+    const members = this.deps.membership.list()
+    const signal = AbortSignal.any([this.deps.shutdown(), AbortSignal.timeout(30_000)])
+    for (let i = 0; i < members.length && !signal.aborted; i += 16) {
+      await Promise.allSettled(members.slice(i, i + 16).map(async (member) => this.deps.updateTo(member.peerId, record, signal)))
+    }
+  }
+}
