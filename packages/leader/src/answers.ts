@@ -5,6 +5,7 @@
  * check passed.
  *
  *   TOKEN   policy deny                    -> DENIED TOKEN_REQUEST_DENIED
+ *           a revoked peer                 -> DENIED TOKEN_REVOKED
  *           join secret set + proof given  -> ISSUED (proof right) / DENIED JOIN_SECRET_INVALID (wrong)
  *           from a member (renewal)        -> ISSUED, the attributes of its current token
  *           policy auto, no valid proof    -> DENIED JOIN_SECRET_INVALID
@@ -45,7 +46,9 @@ export interface AnswerComponents {
   isMember: (connection: Connection) => boolean
   /** the current node token of the member on `connection` (admitted with it), if it is one */
   memberToken: (connection: Connection) => { jti: string, attrs: Record<string, string> } | undefined
-  isRevoked: (jti: string) => boolean
+  isRevoked: (jti: string, sub: string) => boolean
+  /** whether `peer` was revoked (it gets no token from this leader) */
+  refusesIssuance: (peer: string) => boolean
   /** `renews`: for a renewal, the jti of the token it replaces */
   issue: (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renews?: string) => Promise<string>
   /** records a new pending request (persisted, announced) and answers PENDING */
@@ -59,6 +62,10 @@ export async function answerToken (c: AnswerComponents, request: LeaderRequest, 
   const peer = requester.toString()
   if (c.policy.mode === 'deny') {
     return denied(WireErrorCode.TOKEN_REQUEST_DENIED, `the leader of realm ${c.realm.name} does not issue tokens on request; ask its operator for one (realmesh token issue)`)
+  }
+  if (c.refusesIssuance(peer)) {
+    // asking again is no way back in, with or without the join secret
+    return denied('TOKEN_REVOKED', `the tokens of ${peer} were revoked by the operator of realm ${c.realm.name}`)
   }
   if (requester.type !== 'Ed25519') {
     return denied(WireErrorCode.TOKEN_REQUEST_DENIED, `node tokens are for Ed25519 peer ids; ${peer} is ${requester.type}`)
@@ -84,7 +91,7 @@ export async function answerToken (c: AnswerComponents, request: LeaderRequest, 
   // peer gets a fresh one, whatever the policy (deny aside), with its current token's attributes:
   // renewing is no way to change them
   const current = c.isMember(connection) ? c.memberToken(connection) : undefined
-  if (current !== undefined && !c.isRevoked(current.jti)) {
+  if (current !== undefined && !c.isRevoked(current.jti, peer)) {
     return issued(await c.issue(peer, ttlSeconds, current.attrs, 'renewal', current.jti))
   }
   if (c.policy.mode === 'auto') {

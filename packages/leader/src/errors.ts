@@ -23,6 +23,10 @@ export type LeaderErrorCode =
   | 'JTI_INVALID'
   /** the service is not started (or was stopped) */
   | 'LEADER_NOT_STARTED'
+  /** a revocation reason longer than 256 characters */
+  | 'REASON_INVALID'
+  /** the peer was revoked: the leader issues it no token, by policy, renewal or the operator */
+  | 'PEER_REVOKED'
 
 export class LeaderError extends Error {
   static override name = 'LeaderError'

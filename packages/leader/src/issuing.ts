@@ -4,7 +4,9 @@
  * what an operator reads to find a jti to revoke, and what an audit reads.
  */
 import { randomUUID } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { decodeTokenUnverified, issueNodeToken } from '@realmesh/token'
 import { LeaderError } from './errors.js'
@@ -94,4 +96,41 @@ export function ed25519PeerId (peer: PeerId | string): string {
     throw new LeaderError('PEER_INVALID', `${JSON.stringify(peer)} is not in canonical form; expected ${text}`)
   }
   return text
+}
+
+/**
+ * The token `jti` and every renewal of it since (renewals of renewals too), from DIR/issued.jsonl,
+ * read line by line (the log grows for as long as the realm lives). Empty when the log has no
+ * such token; lines that do not parse are skipped.
+ */
+export async function issuedChain (dir: string, jti: string): Promise<IssuedEntry[]> {
+  const chain: IssuedEntry[] = []
+  const ids = new Set([jti])
+  let stream
+  try {
+    stream = createReadStream(join(dir, LEADER_FILES.issued), { encoding: 'utf8' })
+    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+      const entry = parseIssued(line)
+      if (entry == null) continue
+      if (entry.jti === jti || (entry.renews !== undefined && ids.has(entry.renews))) {
+        ids.add(entry.jti)
+        chain.push(entry)
+      }
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err
+  } finally {
+    stream?.destroy()
+  }
+  return chain
+}
+
+function parseIssued (line: string): IssuedEntry | undefined {
+  try {
+    const value = JSON.parse(line) as Partial<IssuedEntry>
+    if (typeof value.jti !== 'string' || typeof value.peer !== 'string' || typeof value.exp !== 'number') return undefined
+    return value as IssuedEntry
+  } catch {
+    return undefined
+  }
 }

@@ -162,7 +162,7 @@ export const LEADER_TOKEN_RENEW_BEFORE_MS = 24 * 3_600_000
  * The leader's own node token (iss = sub = the leader): DIR/node.token when it verifies and has
  * more than a day to live, otherwise a new one (the longest the realm allows), written there.
  */
-export async function ensureLeaderToken (dir: string, key: Ed25519PrivateKey, realm: RealmDescriptor, options: { now?: () => number, isRevoked?: (jti: string) => boolean } = {}): Promise<{ token: string, exp: number }> {
+export async function ensureLeaderToken (dir: string, key: Ed25519PrivateKey, realm: RealmDescriptor, options: { now?: () => number, isRevoked?: (jti: string, sub: string) => boolean } = {}): Promise<{ token: string, exp: number }> {
   const now = options.now ?? Date.now
   const path = join(dir, LEADER_FILES.nodeToken)
   const existing = (await readTextIfExists(path))?.trim()

@@ -14,18 +14,20 @@ import { answerDefer, answerStatus, answerToken } from './answers.js'
 import { validateTokenPolicy, DEFAULT_MAX_PENDING } from './config.js'
 import { LeaderConfigError, LeaderError } from './errors.js'
 import { AtomicFile, readTextIfExists } from './files.js'
-import { ed25519PeerId, issueLogged, LEADER_FILES } from './issuing.js'
+import { ed25519PeerId, issueLogged, issuedChain, LEADER_FILES } from './issuing.js'
 import { denied, leaderStreamHandler, pending } from './protocol.js'
 import { parseRequests, renderRequests, RequestBook } from './requests.js'
-import { checkJti, RevocationList } from './revocation.js'
+import { asPeerId, checkJti, RevocationBook } from './revocation.js'
 import type { AnswerComponents } from './answers.js'
 import type { TokenPolicy } from './config.js'
-import type { IssueHow } from './issuing.js'
+import type { IssueHow, IssuedEntry } from './issuing.js'
+import type { RevocationTarget } from './revocation.js'
 import type { Answer } from './protocol.js'
 import type { PendingRequest, RequestRecord } from './requests.js'
 import type { AbortOptions, PeerId, PrivateKey, Startable } from '@libp2p/interface'
 import type { RealmNode } from '@realmesh/node'
 import type { RealmDescriptor } from '@realmesh/token'
+import type { Revocation } from '@realmesh/wire'
 
 /** a decided token request is kept a day: an issued token for its collection, a denial to refuse re-asks */
 const DECIDED_TTL_MS = 24 * 3_600_000
@@ -75,9 +77,9 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   private readonly retryAfterMs: number
   private readonly timeoutMs: number
   private readonly book: RequestBook
-  private readonly revoked: RevocationList
-  /** exp (seconds) of tokens this service issued, so a revocation is kept exactly as long as needed */
-  private readonly issuedExp: BoundedMap<string, number>
+  private readonly revoked: RevocationBook
+  /** tokens this service issued in this run (the log has them all), so a revocation is kept exactly as long as needed */
+  private readonly issuedEntries: BoundedMap<string, IssuedEntry>
   /** jti -> the jti of the token that renewed it (this run's renewals), so a revocation follows them */
   private readonly renewedBy: BoundedMap<string, string>
   private readonly approving = new Set<string>()
@@ -109,8 +111,8 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
       .map(([path, value]) => ({ path: String(path), expected: 'a whole number, at least 1', got: String(value) }))
     if (problems.length > 0) throw new LeaderConfigError(problems, 'leader service options')
     this.book = new RequestBook({ maxPending, maxDecided, now: this.now })
-    this.revoked = new RevocationList(this.now)
-    this.issuedExp = new BoundedMap({ maxSize: 10_000, now: this.now })
+    this.revoked = new RevocationBook({ realm: init.realm, key: init.key, now: this.now })
+    this.issuedEntries = new BoundedMap({ maxSize: 10_000, now: this.now })
     this.renewedBy = new BoundedMap({ maxSize: 10_000, now: this.now })
     if (init.dir !== undefined) {
       this.pendingFile = new AtomicFile(join(init.dir, LEADER_FILES.pending), 0o600, () => renderRequests(this.book.list()))
@@ -193,23 +195,54 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   }
 
   /**
-   * Revokes a token id: the leader's node refuses the token from now on (members learn of
-   * revocations by their own `isRevoked`). Kept until the token expires; persisted in the background.
-   * Renewals of the token this leader issued since it started are revoked with it (a member renews
-   * its token at two thirds of its lifetime: revoking the token the operator knows of must not leave
-   * the renewed one valid); renewals from before a restart are in issued.jsonl (`renews`).
+   * Revokes every token of a peer (`target` a peer id) or one token (`target` a jti) with its
+   * renewals (from issued.jsonl, and those of this run): signs a revocation for each, writes them
+   * to revoked.json, and hands them to the leader's node, which drops the peer and passes them on
+   * to every member (they drop it too, and refuse it from then on). A revoked peer gets no token
+   * from this leader again, by policy, renewal or the operator. Resolves with the revocations
+   * once they are on disk (with a dir).
    */
-  revoke (jti: string): void {
-    checkJti(jti)
-    for (let next: string | undefined = jti, hops = 0; next !== undefined && hops < 10_000; next = this.renewedBy.peek(next), hops++) {
-      const exp = this.issuedExp.peek(next) ?? Math.ceil(this.now() / 1000) + this.realm.policy.maxTokenTtlSeconds + DEFAULT_SKEW_SECONDS
-      this.revoked.add(next, exp)
-    }
-    this.persistInBackground(this.revokedFile)
+  async revoke (target: string, options: { reason?: string } & AbortOptions = {}): Promise<Revocation[]> {
+    options.signal?.throwIfAborted()
+    const targets = await this.targetsOf(target)
+    const signed = this.revoked.sign(targets, options.reason ?? '')
+    if (this.revokedFile !== undefined) await this.revokedFile.save()
+    this.node.revocations.add(signed)
+    return signed
   }
 
-  isRevoked (jti: string): boolean {
-    return this.revoked.has(jti)
+  /** the live revocations this leader signed, lowest seq first */
+  revocations (): Revocation[] {
+    return this.revoked.list()
+  }
+
+  /** whether the token `jti` (of `sub`; without it, of whichever peer it was issued to) is revoked */
+  isRevoked (jti: string, sub?: string): boolean {
+    if (sub === undefined) return this.revoked.list().some(r => r.jti === jti)
+    return this.node.revocations.isRevoked(jti, sub) || this.revoked.isPeerRevoked(sub)
+  }
+
+  /** whether this leader refuses to issue `peer` a token: it was revoked, or a token of it is (until that token would have expired) */
+  refusesIssuance (peer: string): boolean {
+    return this.revoked.isPeerRevoked(peer) || this.node.revocations.of(peer).length > 0
+  }
+
+  private async targetsOf (target: string): Promise<RevocationTarget[]> {
+    const peer = asPeerId(target)
+    if (peer !== undefined) return [{ peer, jti: '', untilMs: this.revoked.peerRevocationUntil() }]
+    checkJti(target)
+    const chain = new Map<string, IssuedEntry>()
+    if (this.dir !== undefined) for (const entry of await issuedChain(this.dir, target)) chain.set(entry.jti, entry)
+    // this run's renewals, also without a dir
+    for (let next: string | undefined = target, hops = 0; next !== undefined && hops < 10_000; next = this.renewedBy.peek(next), hops++) {
+      const entry = this.issuedEntries.peek(next)
+      if (entry !== undefined) chain.set(entry.jti, entry)
+    }
+    const skewMs = DEFAULT_SKEW_SECONDS * 1000
+    const targets = [...chain.values()].map(e => ({ peer: e.peer, jti: e.jti, untilMs: e.exp * 1000 + skewMs })).filter(t => t.untilMs > this.now())
+    // a token this leader has no record of: revoked by its id alone, for as long as any token lasts
+    if (!chain.has(target)) targets.unshift({ peer: '', jti: target, untilMs: this.revoked.peerRevocationUntil() })
+    return targets
   }
 
   /** Issues a node token for `peer` now (the operator's path; logged as `manual`). */
@@ -246,7 +279,8 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
         const claims = this.node.membership.get(connection.remotePeer)?.node.claims
         return claims == null ? undefined : { jti: claims.jti, attrs: { ...claims.ext?.attrs } }
       },
-      isRevoked: (jti) => this.isRevoked(jti),
+      isRevoked: (jti, sub) => this.isRevoked(jti, sub),
+      refusesIssuance: (peer) => this.refusesIssuance(peer),
       issue: async (peer, ttlSeconds, attrs, how, renews) => this.issue(peer, ttlSeconds, attrs, how, renews),
       addPending: async (record) => this.addPending(record),
       forget: (id) => {
@@ -257,8 +291,9 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   }
 
   private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renews?: string): Promise<string> {
+    if (this.refusesIssuance(peer)) throw new LeaderError('PEER_REVOKED', `the tokens of ${peer} were revoked: this leader issues it no token (see realmesh leader revocations)`)
     const { token, entry } = await issueLogged(this.key, { realm: this.realm, subject: peer, ttlSeconds, attrs, how, renews, now: this.now, dir: this.dir })
-    this.issuedExp.set(entry.jti, entry.exp, Math.max(0, entry.exp * 1000 - this.now()))
+    this.issuedEntries.set(entry.jti, entry, Math.max(0, entry.exp * 1000 - this.now()))
     if (renews !== undefined) this.renewedBy.set(renews, entry.jti, Math.max(0, entry.exp * 1000 - this.now()))
     this.safeDispatchEvent('token:issued', { detail: { peer, jti: entry.jti, how } })
     return token
@@ -286,12 +321,14 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
       const text = await readTextIfExists(this.revokedFile.path)
       if (text !== undefined) this.revoked.load(text, this.revokedFile.path)
     }
+    // the leader's node enforces and spreads what this leader revoked, from its first connection on
+    this.node.revocations.add(this.revoked.list())
   }
 
   private prune (): void {
     if (this.book.prune()) this.persistInBackground(this.pendingFile)
     if (this.revoked.prune()) this.persistInBackground(this.revokedFile)
-    this.issuedExp.prune()
+    this.issuedEntries.prune()
     this.renewedBy.prune()
   }
 

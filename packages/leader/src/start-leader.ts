@@ -43,14 +43,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 const RENEW_RETRY_MS = 60_000
 
 /**
- * Loads DIR, starts the leader's RealmNode (bootstrap [], isRevoked wired to the service) and its
+ * Loads DIR, starts the leader's RealmNode (bootstrap [], its revocations those of the service) and its
  * LeaderService (with DIR for persistence), and rewrites DIR/realm.json's bootstrap list.
  */
 export async function startLeader (init: StartLeaderInit): Promise<RunningLeader> {
   const now = init.now ?? Date.now
   const { key, realm, config } = await loadLeaderDir(init.dir)
   const ref: { service?: LeaderService } = {}
-  const isRevoked = (jti: string): boolean => ref.service?.isRevoked(jti) ?? false
+  const isRevoked = (jti: string, sub: string): boolean => ref.service?.isRevoked(jti, sub) ?? false
   // revocations are only known once the service has loaded revoked.json; the token is re-checked below
   const own = await ensureLeaderToken(init.dir, key, realm, { now })
   const node = await createRealmNode({
@@ -66,7 +66,6 @@ export async function startLeader (init: StartLeaderInit): Promise<RunningLeader
     keepalive: init.node?.keepalive,
     // bans of abusive peers survive a restart
     guard: { ...init.node?.abuse, banStore: fileBanStore(join(init.dir, 'bans.json')) },
-    isRevoked,
     now
   })
   const service = new LeaderService({ node, key, realm, policy: config.policy, dir: init.dir, maxPending: config.maxPending, now })

@@ -143,7 +143,7 @@ describe('deferred authentication', () => {
     const { peerId } = await joinerKey()
     const good = await issueIdentityToken(leader.key, { realm: leader.realm, subject: peerId, jti: 'revoke-me' })
     assert.equal((await ask(good)).status, LeaderResponse.Status.APPROVED)
-    leader.service.revoke('revoke-me')
+    await leader.service.revoke('revoke-me')
     assert.equal(leader.service.isRevoked('revoke-me'), true)
     const revoked = await ask(good)
     assert.equal(revoked.code, 'TOKEN_REVOKED')

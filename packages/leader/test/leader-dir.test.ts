@@ -126,8 +126,8 @@ describe('startLeader', () => {
     const first = await startLeader({ dir, connections: { inboundConnectionThreshold: 1000 } })
     const ownToken = (await readFile(join(dir, 'node.token'), 'utf8')).trim()
     const own = await verifyNodeToken(ownToken, { realm: first.realm })
-    first.service.revoke(own.claims.jti)
-    first.service.revoke('some-other-token')
+    await first.service.revoke(own.claims.jti)
+    await first.service.revoke('some-other-token')
     await first.stop()
     assert.equal(await modeOf(join(dir, 'revoked.json')), 0o600)
 

@@ -1,12 +1,16 @@
 /**
  * The leader's bounded state, with an injected clock: requests expire and are bounded, decided
- * requests are bounded, revocations are dropped once their token has expired, and the state files
+ * requests are bounded, revocations are signed, numbered and dropped once over, and the state files
  * round-trip (a bad file is refused with STATE_FILE_INVALID).
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { parseRequests, renderRequests, RequestBook } from '../src/requests.js'
-import { RevocationList } from '../src/revocation.js'
+import { RevocationBook } from '../src/revocation.js'
+import { verifyRevocation } from '@realmesh/node'
+import { createRealmDescriptor, generateNodeKey } from '@realmesh/token'
+import type { RealmDescriptor } from '@realmesh/token'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
 import type { RequestRecord } from '../src/requests.js'
 
 function tokenRecord (book: RequestBook, peer: string, expiresAt: number): RequestRecord {
@@ -65,21 +69,46 @@ describe('request book', () => {
   })
 })
 
-describe('revocation list', () => {
-  it('holds a jti until its token expires, then drops it', () => {
-    let now = 0
-    const list = new RevocationList(() => now)
-    list.add('a', 10)
-    list.add('b', 20)
-    assert.equal(list.has('a'), true)
-    now = 10_000
-    assert.equal(list.has('a'), false)
-    assert.equal(list.prune(), true)
-    assert.equal(list.size, 1)
-    const copy = new RevocationList(() => now)
-    copy.load(list.render(), 'revoked.json')
-    assert.equal(copy.has('b'), true)
-    assert.throws(() => { list.add('', 5) }, { code: 'JTI_INVALID' })
-    assert.throws(() => { copy.load('{"version":1,"revoked":[{"jti":3}]}', 'revoked.json') }, { code: 'STATE_FILE_INVALID' })
+describe('revocation book', () => {
+  it('signs revocations numbered 1, 2, 3 that verify against the realm, keeps them until their time is over, and continues the numbering after a reload', async () => {
+    let now = 1_000_000
+    const { key, realm } = await testRealm()
+    const book = new RevocationBook({ realm, key, now: () => now })
+    const peer = '12D3KooWAWeuFbnBGVNN5f7ebu8PQmASWmwPyxPA9X5ob7RzEhkW'
+    const [a, b] = book.sign([{ peer, jti: '', untilMs: now + 10_000 }, { peer: '', jti: 'some-jti', untilMs: now + 20_000 }], 'gone')
+    assert.equal(a?.seq, 1n)
+    assert.equal(b?.seq, 2n)
+    for (const revocation of book.list()) verifyRevocation(realm, revocation)
+    assert.equal(book.isPeerRevoked(peer), true, 'a whole peer is remembered')
+    assert.equal(book.isPeerRevoked('12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'), false)
+    now += 10_000
+    assert.equal(book.prune(), true)
+    assert.deepEqual(book.list().map(r => r.seq), [2n])
+    assert.equal(book.isPeerRevoked(peer), true, 'the peer stays refused after its revocation is over')
+    const copy = new RevocationBook({ realm, key, now: () => now })
+    copy.load(book.render(), 'revoked.json')
+    assert.deepEqual(copy.list().map(r => r.seq), [2n])
+    assert.equal(copy.isPeerRevoked(peer), true)
+    assert.equal(copy.sign([{ peer, jti: '', untilMs: now + 1 }], '')[0]?.seq, 3n, 'the numbering goes on')
+    assert.throws(() => { book.sign([{ peer, jti: '', untilMs: now + 1 }], 'x'.repeat(257)) }, { code: 'REASON_INVALID' })
+    assert.throws(() => { copy.load('{', 'revoked.json') }, { code: 'STATE_FILE_INVALID' })
+    assert.throws(() => { copy.load('{"version":2,"nextSeq":1,"revocations":[{"seq":"x"}],"peers":[]}', 'revoked.json') }, { code: 'STATE_FILE_INVALID' })
+  })
+
+  it('reads a version 1 revoked.json as revocations signed now', async () => {
+    const now = 1_000_000
+    const { key, realm } = await testRealm()
+    const book = new RevocationBook({ realm, key, now: () => now })
+    book.load(JSON.stringify({ version: 1, revoked: [{ jti: 'old', exp: now / 1000 + 60 }, { jti: 'expired', exp: 1 }] }), 'revoked.json')
+    const [only] = book.list()
+    assert.equal(book.list().length, 1)
+    assert.equal(only?.jti, 'old')
+    verifyRevocation(realm, only)
+    assert.throws(() => { book.load('{"version":1,"revoked":[{"jti":3}]}', 'revoked.json') }, { code: 'STATE_FILE_INVALID' })
   })
 })
+
+async function testRealm (): Promise<{ key: Ed25519PrivateKey, realm: RealmDescriptor }> {
+  const key = await generateNodeKey()
+  return { key, realm: createRealmDescriptor({ name: 'state-test', leaderKey: key }) }
+}

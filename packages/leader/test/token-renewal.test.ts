@@ -49,7 +49,7 @@ describe('node token renewal', () => {
     assert.ok(leader.node.members().some(m => m.id === peer))
 
     // revoking the token the operator knows of revokes its renewal too
-    leader.service.revoke(old.claims.jti)
+    await leader.service.revoke(old.claims.jti)
     assert.equal(leader.service.isRevoked(renewed.claims.jti), true)
   })
 

@@ -8,6 +8,7 @@ import type { KeepaliveInit } from './membership/liveness.js'
 import type { NeighbourhoodInit } from './membership/neighbourhood.js'
 import type { SubjectsInit } from './subjects/subjects.js'
 import type { MessagingInit } from './messaging/messaging.js'
+import type { RevocationStore } from './revocation/revocations.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { RealmDescriptor } from '@realmesh/token'
 
@@ -108,8 +109,11 @@ export interface RealmNodeInit {
   tokenCacheSize?: number
   /** clock skew tolerated on token exp/nbf, in seconds. @default 30 */
   tokenSkewSeconds?: number
-  /** revocation check for token ids (jti). @default nothing is revoked */
-  isRevoked?: (jti: string) => boolean
+  /**
+   * Where the realm's revocations (signed by its leader, spread among members) are kept across
+   * restarts. @default in memory only
+   */
+  revocationStore?: RevocationStore
   /** the clock, ms since the epoch. @default Date.now */
   now?: () => number
 }

@@ -11,7 +11,7 @@
 import { TypedEventEmitter } from 'main-event'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { TokenCache, fingerprint, leaderPeerId } from '@realmesh/token'
+import { TokenCache, decodeTokenUnverified, fingerprint, leaderPeerId } from '@realmesh/token'
 import { PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
 import { ConnectionGate } from './gate/connection-gate.js'
 import { gateHandler, rateLimitedHandler } from './gate/gated-components.js'
@@ -28,6 +28,8 @@ import { Peers } from './peers/peers.js'
 import { KeepaliveChannels } from './peers/keepalive.js'
 import { RecordVerifier } from './peers/records.js'
 import { OwnRecord } from './peers/own-record.js'
+import { Revocations, revokes } from './revocation/revocations.js'
+import { RevocationSpread } from './revocation/spread.js'
 import { peerIdOf, withoutPeer } from './util/multiaddr.js'
 import { deferToLeader, requestNodeToken } from './leader/leader-client.js'
 import { TokenRenewal } from './leader/renewal.js'
@@ -53,10 +55,13 @@ import type { LeaveReason, Member, PeerJoinedDetail, PeerLeftDetail } from './me
 import type { RoutingTableView } from './membership/kad-routing-table.js'
 import type { Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions, AbortOptions, Startable } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { PeerRecord } from '@realmesh/wire'
+import type { PeerRecord, Revocation } from '@realmesh/wire'
 import type { RealmDescriptor } from '@realmesh/token'
 
 export type { RefusalDetail }
+
+/** the token refusal code (a TokenErrorCode, spoken on the wire as it is) of a revoked token */
+const TOKEN_REVOKED = 'TOKEN_REVOKED'
 
 export interface RetryDetail { address: string, attempt: number, delayMs: number, code: string, error: string }
 
@@ -93,6 +98,8 @@ export interface RealmNodeEvents {
   token: CustomEvent<string>
   /** renewing the node token failed; it is tried again after retryInMs, or not (undefined) when the token expires first */
   'token:renewal-failed': CustomEvent<{ code: string, error: string, retryInMs?: number }>
+  /** the realm leader revoked this node's token (a member passed on the signed revocation): no member admits it any more */
+  'token:revoked': CustomEvent<{ code: string, reason: string, seq: number }>
   /** a token request waits for the operator's approval */
   'token:pending': CustomEvent<{ requestId: string }>
   /** a coordinator matched one of our subjects with a counterpart, which we verified and authorized */
@@ -128,6 +135,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   readonly guard: Guard
   /** subjects: this node's interests, its coordinator replica role, matched counterparts */
   readonly subjectLayer: Subjects
+  /** the realm's revocations this node holds (signed by the leader, spread among members) */
+  readonly revocations: Revocations
   private readonly messaging: Messaging
   private readonly init: RealmNodeInit
   private readonly now: () => number
@@ -136,6 +145,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly growth: Growth
   private readonly upkeep: Upkeep
   private readonly ownRecord: OwnRecord
+  private readonly revocationSpread: RevocationSpread
+  private readonly dropNode: (peer: string) => void
   private readonly peers: Peers
   private readonly bootstrap: Bootstrap
   private readonly liveness: Liveness
@@ -190,7 +201,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       void this.dropPeer(peerIdFromString(evt.detail.peer), 'banned', WireErrorCode.PEER_BANNED, evt.detail.reason)
     })
     this.tokenCache = new TokenCache({ maxEntries: init.tokenCacheSize ?? 10_000, now: this.now })
-    const isRevoked = init.isRevoked ?? (() => false)
+    this.revocations = new Revocations({ realm: init.realm, now: this.now, store: init.revocationStore })
+    const isRevoked = (jti: string, sub: string): boolean => this.revocations.isRevoked(jti, sub)
     const skew = init.tokenSkewSeconds ?? 30
     const handshake = new Handshake({
       peerId: this.peerId,
@@ -199,7 +211,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       nodeToken: () => this.nodeToken,
       tokenCache: this.tokenCache,
       isRevoked,
-      now: this.now
+      now: this.now,
+      revocationSeq: () => this.revocations.seq,
+      onRevocationSeq: (remote, seq) => { this.revocationSpread.announcedInHello(remote, seq) }
     }, { tokenSkewSeconds: skew, ...init.handshake })
     const records = new RecordVerifier({ realm: init.realm, tokenCache: this.tokenCache, now: this.now, isRevoked, skewSeconds: skew })
     const join = new Join({
@@ -231,7 +245,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       recordSeqOf: (peer) => this.growth.recordSeqOf(peer),
       refused: (detail) => { this.safeDispatchEvent('join:refused', { detail }) },
       disconnect: async (connection, code, text, signal) => {
-        await this.peers.send(async (o) => connection.newStream(PROTOCOLS.peers, o), { type: PeersRequest.Type.DISCONNECT, code, reason: text }, { signal })
+        // a member dropped for being revoked gets the revocations behind it, which it can verify
+        const revocations = code === TOKEN_REVOKED ? this.revocations.of(connection.remotePeer.toString()) : []
+        await this.peers.send(async (o) => connection.newStream(PROTOCOLS.peers, o), { type: PeersRequest.Type.DISCONNECT, code, reason: text, revocations }, { signal })
       },
       forget: (peer) => { this.growth.forget(peer) }
     }, { ...init.connections, disconnectGraceMs: init.disconnectGraceMs })
@@ -239,13 +255,26 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     const fromMember = {
       onRecords: async (records: PeerRecord[], from: Connection) => { await this.growth.onRecords(records, from.remotePeer) },
       piggyFor: (from: Connection) => this.growth.piggyFor(fingerprint(from.remotePeer), from.remotePeer.toString(), this.liveness.piggyCount),
-      onMalformed: (from: Connection, err: Error) => { this.gate.offence(from.remotePeer, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) }
+      onMalformed: (from: Connection, err: Error) => { this.gate.offence(from.remotePeer, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) },
+      revocationSeq: () => this.revocations.seq
     }
     this.peers = new Peers({
       ...fromMember,
       closestRecords: (key, count) => this.growth.closestRecords(key, count),
-      onLeave: (from, reason, code) => { void this.gate.end(from.remotePeer, reason, code, 'the member left', { notify: false }) }
+      onLeave: (from, reason, code) => { void this.gate.end(from.remotePeer, reason, code, 'the member left', { notify: false }) },
+      onRevocations: (revocations, from) => { this.revocationSpread.receive(revocations, from.remotePeer) },
+      revocationsSince: (seq) => this.revocationSpread.answer(seq),
+      onRevocationSeq: (from, seq) => { this.revocationSpread.seen(from.remotePeer, seq) }
     })
+    this.revocationSpread = new RevocationSpread({
+      revocations: this.revocations,
+      peers: this.peers,
+      memberConnections: () => this.membership.list().flatMap(m => libp2p.getConnections(m.peerId).find(c => this.gate.admission.isAdmitted(c)) ?? []),
+      openStream: async (peer, protocol, options) => this.openStream(peer, protocol, options),
+      offence: (peer, code) => { this.gate.offence(peer, code) },
+      shutdown
+    })
+    this.revocations.addEventListener('learnt', (evt) => { this.onRevocations(evt.detail.revocations, evt.detail.from) })
     this.ownRecord = new OwnRecord({
       self: this.peerId,
       privateKey: init.privateKey,
@@ -287,6 +316,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       isMember: (connection) => this.gate.isCurrent(connection),
       allow: (connection) => this.guard.allowStream(connection.remotePeer.toString(), PROTOCOLS.keepalive),
       touch: (connection) => { this.membership.touch(connection.remotePeer) },
+      onRevocationSeq: (peer, seq) => { this.revocationSpread.seen(peer, seq) },
       ...fromMember
     }, { maxChannels: init.maxMembers })
     this.membership.addEventListener('peer:left', (evt) => { this.keepalives.close(evt.detail.peer) })
@@ -354,6 +384,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     })
     this.subjectLayer = layer.subjects
     this.messaging = layer.messaging
+    this.dropNode = layer.dropNode
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
       self: this.peerId,
@@ -414,6 +445,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.shutdown = new AbortController()
     this.growth.reset()
     await this.guard.start()
+    await this.revocations.load()
     await this.handle(PROTOCOLS.handshake, this.gate.onHandshakeStream, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.join, this.gate.onJoinStream, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.peers, this.peers.handle, { maxInboundStreams: 16 })
@@ -688,9 +720,45 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.joinedWaiters.reject(err)
   }
 
+  /**
+   * Revocations new to this node (from the leader's service, a member, or the store): passed on
+   * to the other members, and enforced: every peer they name is dropped everywhere (its
+   * connections closed, its interests gone from the subjects this node coordinates); a revocation
+   * of this node itself is reported (`token:revoked`).
+   */
+  private onRevocations (revocations: Revocation[], from?: string): void {
+    if (this.running) this.revocationSpread.flood(revocations, from)
+    const own = this.ownClaims()
+    for (const revocation of revocations) {
+      if (own != null && revokes(revocation, own.jti, own.sub)) {
+        this.safeDispatchEvent('token:revoked', { detail: { code: TOKEN_REVOKED, reason: revocation.reason, seq: Number(revocation.seq) } })
+      }
+      const named = revocation.peer === '' ? this.membership.list().filter(m => m.node.claims.jti === revocation.jti).map(m => m.id) : [revocation.peer]
+      for (const peer of named) {
+        const member = this.membership.get(peer)
+        // a revocation of one token of a member that holds another (renewed) one leaves it be
+        if (member != null && !revokes(revocation, member.node.claims.jti, peer)) continue
+        this.dropNode(peer)
+        if (this.running) void this.gate.end(peerIdFromString(peer), 'revoked', TOKEN_REVOKED, revocation.reason === '' ? 'revoked by the realm leader' : `revoked by the realm leader: ${revocation.reason}`)
+      }
+    }
+  }
+
+  /** the jti and sub of this node's own token, read without verifying (it is ours) */
+  private ownClaims (): { jti: string, sub: string } | undefined {
+    if (this.nodeToken == null) return undefined
+    try {
+      const { claims } = decodeTokenUnverified(this.nodeToken)
+      return { jti: String(claims.jti), sub: String(claims.sub) }
+    } catch {
+      return undefined
+    }
+  }
+
   /** a connection was admitted (membership holds the peer now) */
   private onAdmitted (connection: Connection, initiator: boolean): void {
     const peer = connection.remotePeer
+    this.revocationSpread.admitted(peer)
     if (initiator) this.growth.admittedAsInitiator(connection)
     else this.growth.forget(peer.toString())
     this.setJoined()

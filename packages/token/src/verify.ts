@@ -33,8 +33,8 @@ export interface VerifyOptions extends TimeOptions {
   realm: RealmDescriptor
   /** cache of successful verifications. @default none */
   cache?: TokenCache
-  /** revocation check, called with the token's jti (also on cache hits). @default none */
-  isRevoked?: (jti: string) => boolean
+  /** revocation check, called with the token's jti and sub (also on cache hits). @default none */
+  isRevoked?: (jti: string, sub: string) => boolean
 }
 
 export interface VerifyNodeTokenOptions extends VerifyOptions {
@@ -163,8 +163,8 @@ function checkRealm (claims: BaseClaims, realmId: string): void {
   }
 }
 
-function checkRevocationAndTtl (claims: BaseClaims, isRevoked: ((jti: string) => boolean) | undefined, policy: RealmPolicy): void {
-  if (isRevoked?.(claims.jti) === true) {
+function checkRevocationAndTtl (claims: BaseClaims, isRevoked: ((jti: string, sub: string) => boolean) | undefined, policy: RealmPolicy): void {
+  if (isRevoked?.(claims.jti, claims.sub) === true) {
     throw new TokenError('TOKEN_REVOKED', `token ${claims.jti} has been revoked`, { claim: 'jti' })
   }
   const ttl = claims.exp - claims.iat

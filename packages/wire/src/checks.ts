@@ -4,9 +4,9 @@
  * the protocol that receives the message.
  */
 import { MalformedFrameError } from './errors.js'
-import { MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_RECORDS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS } from './protocols.js'
+import { MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS } from './protocols.js'
 import { SubjectRequest } from './proto/realmesh.js'
-import type { DirectRequest, Hello, JoinRequest, LeaderRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest } from './proto/realmesh.js'
+import type { DirectRequest, Hello, JoinRequest, LeaderRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest, PeersResponse, Revocation } from './proto/realmesh.js'
 
 /** a compact JWS is never longer than this on the wire */
 export const MAX_TOKEN_CHARS = 8 * 1024
@@ -44,6 +44,26 @@ export function checkPeerRecord (record: PeerRecord, protocol: string): void {
   if (record.signature.byteLength !== SIGNATURE_BYTES) fail(protocol, `record.signature must be ${SIGNATURE_BYTES} bytes`)
 }
 
+/** most characters of a revocation's jti, peer id and reason */
+export const MAX_REVOCATION_JTI_CHARS = 128
+export const MAX_REVOCATION_PEER_CHARS = 128
+export const MAX_REVOCATION_REASON_CHARS = 256
+
+export function checkRevocation (revocation: Revocation, protocol: string): void {
+  if (revocation.seq <= 0n) fail(protocol, 'revocation.seq is missing')
+  if (revocation.jti === '' && revocation.peer === '') fail(protocol, 'revocation names neither a jti nor a peer')
+  if (revocation.jti.length > MAX_REVOCATION_JTI_CHARS) fail(protocol, `revocation.jti longer than ${MAX_REVOCATION_JTI_CHARS} characters`)
+  if (revocation.peer.length > MAX_REVOCATION_PEER_CHARS) fail(protocol, `revocation.peer longer than ${MAX_REVOCATION_PEER_CHARS} characters`)
+  if (revocation.reason.length > MAX_REVOCATION_REASON_CHARS) fail(protocol, `revocation.reason longer than ${MAX_REVOCATION_REASON_CHARS} characters`)
+  if (revocation.untilMs <= 0n) fail(protocol, 'revocation.until_ms is missing')
+  if (revocation.signature.byteLength !== SIGNATURE_BYTES) fail(protocol, `revocation.signature must be ${SIGNATURE_BYTES} bytes`)
+}
+
+function checkRevocations (revocations: Revocation[], protocol: string): void {
+  if (revocations.length > MAX_REVOCATIONS_PER_MESSAGE) fail(protocol, `${revocations.length} revocations, at most ${MAX_REVOCATIONS_PER_MESSAGE}`)
+  for (const revocation of revocations) checkRevocation(revocation, protocol)
+}
+
 export function checkJoinRequest (request: JoinRequest): void {
   const p = PROTOCOLS.join
   checkToken(p, 'identity_token', request.identityToken)
@@ -57,6 +77,13 @@ export function checkPeersRequest (request: PeersRequest): void {
   if (request.key.byteLength !== 0 && request.key.byteLength !== KEY_BYTES) fail(p, `key must be ${KEY_BYTES} bytes`)
   if (request.count > MAX_RECORDS_PER_MESSAGE) fail(p, `count above ${MAX_RECORDS_PER_MESSAGE}`)
   if (request.reason.length > 256) fail(p, 'reason longer than 256 characters')
+  checkRevocations(request.revocations, p)
+}
+
+export function checkPeersResponse (response: PeersResponse): void {
+  const p = PROTOCOLS.peers
+  if (response.records.length > MAX_RECORDS_PER_MESSAGE) fail(p, `${response.records.length} records, at most ${MAX_RECORDS_PER_MESSAGE}`)
+  checkRevocations(response.revocations, p)
 }
 
 export function checkLeaderRequest (request: LeaderRequest): void {

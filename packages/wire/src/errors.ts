@@ -46,6 +46,8 @@ export const WireErrorCode = {
   REQUEST_UNKNOWN: 'REQUEST_UNKNOWN',
   /** a peer record's signature, token or addresses are invalid */
   RECORD_INVALID: 'RECORD_INVALID',
+  /** a revocation's signature does not verify with the realm leader's key, or it is for another realm */
+  REVOCATION_INVALID: 'REVOCATION_INVALID',
   /** the peer is banned for misbehaving */
   PEER_BANNED: 'PEER_BANNED',
   /** too many requests from this peer */

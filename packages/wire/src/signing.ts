@@ -9,7 +9,8 @@ const encoder = new TextEncoder()
 const DOMAINS = {
   handshake: encoder.encode('realmesh/handshake/v1\n'),
   peerRecord: encoder.encode('realmesh/peer-record/v1\n'),
-  joinProof: encoder.encode('realmesh/join-proof/v1\n')
+  joinProof: encoder.encode('realmesh/join-proof/v1\n'),
+  revocation: encoder.encode('realmesh/revocation/v1\n')
 }
 
 export interface HandshakeSigningInput {
@@ -67,6 +68,38 @@ export function joinProofBytes (requester: PeerId, leader: PeerId): Uint8Array {
     .bytes(DOMAINS.joinProof)
     .lengthPrefixed(a)
     .lengthPrefixed(b)
+    .done()
+}
+
+export interface RevocationSigningInput {
+  /** the realm the revocation belongs to (a revocation of one realm is void in every other) */
+  realmId: string
+  seq: bigint | number
+  jti: string
+  peer: string
+  revokedAtMs: bigint | number
+  untilMs: bigint | number
+  reason: string
+}
+
+/**
+ * domain || u16 len || realm id || u64 seq || u16 len || jti || u16 len || peer || u64 revoked_at
+ * || u64 until || u16 len || reason (strings as UTF-8)
+ */
+export function revocationSigningBytes (input: RevocationSigningInput): Uint8Array {
+  const realm = encoder.encode(input.realmId)
+  const jti = encoder.encode(input.jti)
+  const peer = encoder.encode(input.peer)
+  const reason = encoder.encode(input.reason)
+  return new Layout(DOMAINS.revocation.byteLength + 2 + realm.byteLength + 8 + 2 + jti.byteLength + 2 + peer.byteLength + 8 + 8 + 2 + reason.byteLength)
+    .bytes(DOMAINS.revocation)
+    .lengthPrefixed(realm)
+    .u64(input.seq)
+    .lengthPrefixed(jti)
+    .lengthPrefixed(peer)
+    .u64(input.revokedAtMs)
+    .u64(input.untilMs)
+    .lengthPrefixed(reason)
     .done()
 }
 

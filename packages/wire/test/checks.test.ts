@@ -1,12 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { checkHello, checkPeersRequest, checkJoinRequest, checkLeaderRequest, MalformedFrameError, MAX_RECORDS_PER_MESSAGE } from '../src/index.js'
+import { checkHello, checkPeersRequest, checkPeersResponse, checkRevocation, checkJoinRequest, checkLeaderRequest, MalformedFrameError, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE } from '../src/index.js'
 import { PeersRequest, LeaderRequest } from '../src/index.js'
-import type { Hello, PeerRecord } from '../src/index.js'
+import type { Hello, PeerRecord, Revocation } from '../src/index.js'
 
-const hello = (over: Partial<Hello> = {}): Hello => ({ version: 1, nodeToken: 'a.b.c', timestamp: 1n, nonce: new Uint8Array(16), signature: new Uint8Array(64), forPeer: new Uint8Array(38), ...over })
+const hello = (over: Partial<Hello> = {}): Hello => ({ version: 1, nodeToken: 'a.b.c', timestamp: 1n, nonce: new Uint8Array(16), signature: new Uint8Array(64), forPeer: new Uint8Array(38), revocationSeq: 0n, ...over })
 const record = (over: Partial<PeerRecord> = {}): PeerRecord => ({ nodeToken: 'a.b.c', addrs: [new Uint8Array(8)], seq: 1n, signature: new Uint8Array(64), ...over })
-const peers = (over: Partial<PeersRequest> = {}): PeersRequest => ({ type: PeersRequest.Type.UPDATE, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', ...over })
+const peers = (over: Partial<PeersRequest> = {}): PeersRequest => ({ type: PeersRequest.Type.UPDATE, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, ...over })
 const malformed = (fn: () => void): void => { assert.throws(fn, (err: Error) => err instanceof MalformedFrameError && (err).code === 'FRAME_MALFORMED') }
 
 test('a well-formed Hello passes', () => { checkHello(hello()) })
@@ -28,4 +28,20 @@ test('peers: too many records, bad key size, a bad record inside are malformed',
 test('join and leader requests are checked', () => {
   malformed(() => { checkJoinRequest({ identityToken: '' }) })
   malformed(() => { checkLeaderRequest({ type: LeaderRequest.Type.TOKEN, joinProof: new Uint8Array(5), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '' }) })
+})
+
+const revocation = (over: Partial<Revocation> = {}): Revocation => ({ seq: 1n, jti: '', peer: '12D3KooWAWeuFbnBGVNN5f7ebu8PQmASWmwPyxPA9X5ob7RzEhkW', revokedAtMs: 1n, untilMs: 2n, reason: '', signature: new Uint8Array(64), ...over })
+
+test('revocations: a well-formed one passes; no seq, no target, long fields, no expiry, short signature, too many are malformed', () => {
+  checkRevocation(revocation(), 'test')
+  checkPeersRequest(peers({ type: PeersRequest.Type.REVOCATIONS, revocations: [revocation()] }))
+  malformed(() => { checkRevocation(revocation({ seq: 0n }), 'test') })
+  malformed(() => { checkRevocation(revocation({ peer: '', jti: '' }), 'test') })
+  malformed(() => { checkRevocation(revocation({ jti: 'j'.repeat(129) }), 'test') })
+  malformed(() => { checkRevocation(revocation({ peer: 'p'.repeat(129) }), 'test') })
+  malformed(() => { checkRevocation(revocation({ reason: 'r'.repeat(257) }), 'test') })
+  malformed(() => { checkRevocation(revocation({ untilMs: 0n }), 'test') })
+  malformed(() => { checkRevocation(revocation({ signature: new Uint8Array(63) }), 'test') })
+  malformed(() => { checkPeersRequest(peers({ revocations: Array.from({ length: MAX_REVOCATIONS_PER_MESSAGE + 1 }, () => revocation()) })) })
+  malformed(() => { checkPeersResponse({ records: [], revocations: [revocation({ seq: 0n })], revocationSeq: 0n }) })
 })

@@ -29,7 +29,7 @@ export interface BroadcasterDeps {
   tokenCache: TokenCache
   nodeToken: () => string | undefined
   now: () => number
-  isRevoked: (jti: string) => boolean
+  isRevoked: (jti: string, sub: string) => boolean
   skewSeconds: number
   onMessage: (message: BroadcastMessage) => void
   /** a member passed us an invalid broadcast */

@@ -7,7 +7,7 @@
  * by the connection manager's maxConnections.
  */
 import { WireErrorCode } from '@realmesh/wire'
-import { NotMemberError } from '../errors.js'
+import { HandshakeError, JoinRefusedError, NotMemberError } from '../errors.js'
 import { raceSignal } from '../util/signals.js'
 import type { VerifiedNode } from '../handshake/handshake.js'
 import type { Connection, AbortOptions } from '@libp2p/interface'
@@ -123,14 +123,20 @@ export class Admission {
       if (entry?.state === 'admitted') return
     }
     if (entry == null || entry.state === 'failed') {
-      throw new NotMemberError(connection.remotePeer.toString(), protocol)
+      throw refusalOf(entry?.error) ?? new NotMemberError(connection.remotePeer.toString(), protocol)
     }
     const signal = options.signal == null ? AbortSignal.timeout(this.init.waitMs) : AbortSignal.any([options.signal, AbortSignal.timeout(this.init.waitMs)])
     try {
       await raceSignal(entry.settled.promise, signal)
     } catch (err) {
       if ((err as { code?: string })?.code === WireErrorCode.NOT_A_MEMBER) throw err
-      throw new NotMemberError(connection.remotePeer.toString(), protocol)
+      // whoever waited on an admission that was refused hears why (TOKEN_REVOKED ...), not only that it failed
+      throw refusalOf(err) ?? new NotMemberError(connection.remotePeer.toString(), protocol)
     }
   }
+}
+
+/** the error when it is a refusal of the handshake or the join (by either side), else undefined */
+function refusalOf (err: unknown): Error | undefined {
+  return err instanceof HandshakeError || err instanceof JoinRefusedError ? err : undefined
 }

@@ -39,8 +39,12 @@ export interface HandshakeComponents {
   /** the node token we present; undefined while we have none (then we cannot handshake) */
   nodeToken: () => string | undefined
   tokenCache: TokenCache
-  isRevoked: (jti: string) => boolean
+  isRevoked: (jti: string, sub: string) => boolean
   now: () => number
+  /** our highest revocation seq, sent in our Hello. @default 0 */
+  revocationSeq?: () => bigint
+  /** a verified Hello said the remote holds revocations up to `seq` */
+  onRevocationSeq?: (remote: PeerId, seq: bigint) => void
 }
 
 export type VerifiedNode = VerifiedToken<NodeTokenClaims>
@@ -129,7 +133,7 @@ export class Handshake {
     const timestamp = BigInt(this.components.now())
     const forPeer = Uint8Array.from(remote.toMultihash().bytes)
     const signature = signBytes(this.components.privateKey, handshakeSigningBytes({ tokenHash: tokenHash(token), timestamp, nonce, remotePeer: remote }))
-    return { version: WIRE_VERSION, nodeToken: token, timestamp, nonce, signature, forPeer }
+    return { version: WIRE_VERSION, nodeToken: token, timestamp, nonce, signature, forPeer, revocationSeq: this.components.revocationSeq?.() ?? 0n }
   }
 
   /**
@@ -168,6 +172,7 @@ export class Handshake {
       throw new HandshakeError(WireErrorCode.HANDSHAKE_REPLAY, `${peer} reused a handshake nonce`, { peer, byRemote: false })
     }
     this.nonces.set(nonceKey, true)
+    this.components.onRevocationSeq?.(remote, hello.revocationSeq)
     return verified
   }
 }

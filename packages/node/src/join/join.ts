@@ -43,7 +43,7 @@ export interface JoinInit {
 export interface JoinComponents {
   realm: RealmDescriptor
   tokenCache: TokenCache
-  isRevoked: (jti: string) => boolean
+  isRevoked: (jti: string, sub: string) => boolean
   now: () => number
   tokenSkewSeconds: number
   /** the identity token we present (our node token when the node is its own identity) */

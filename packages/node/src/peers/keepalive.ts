@@ -20,6 +20,7 @@
  */
 import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, PeersRequest, PeersResponse, checkPeersRequest, MAX_RECORDS_PER_MESSAGE, RealmeshError, WireErrorCode, MalformedFrameError } from '@realmesh/wire'
 import { BoundedMap } from '../util/bounded-map.js'
+import { EMPTY_REQUEST, EMPTY_RESPONSE } from './peers.js'
 import type { PeerRecord } from '@realmesh/wire'
 import type { Connection, PeerId, Stream, AbortOptions } from '@libp2p/interface'
 
@@ -40,6 +41,10 @@ export interface KeepaliveChannelsDeps {
   piggyFor: (from: Connection) => PeerRecord[]
   /** a malformed keepalive from a member (for scoring) */
   onMalformed: (from: Connection, err: Error) => void
+  /** our highest revocation seq (sent with every keepalive and answer) */
+  revocationSeq: () => bigint
+  /** a member said it holds revocations up to `seq` (its keepalive, or its answer to ours) */
+  onRevocationSeq: (peer: PeerId, seq: bigint) => void
 }
 
 export interface KeepaliveChannelsInit {
@@ -98,9 +103,10 @@ export class KeepaliveChannels {
     }
     channel.busy = true
     try {
-      await channel.frames.write(PeersRequest, { type: PeersRequest.Type.KEEPALIVE, records, key: new Uint8Array(0), count: 0, code: '', reason: '' }, options)
+      await channel.frames.write(PeersRequest, { ...EMPTY_REQUEST, type: PeersRequest.Type.KEEPALIVE, records, revocationSeq: this.deps.revocationSeq() }, options)
       const response = await channel.frames.read(PeersResponse, options)
       if (response.error != null) throw new RealmeshError(response.error.code, `keepalive refused: ${response.error.reason}`)
+      this.deps.onRevocationSeq(peer, response.revocationSeq)
       return response.records.slice(0, MAX_RECORDS_PER_MESSAGE)
     } catch (err) {
       // the stream's state is unknown (an answer may be on its way): never reuse it
@@ -158,9 +164,10 @@ export class KeepaliveChannels {
         return
       }
       this.deps.touch(connection)
+      this.deps.onRevocationSeq(connection.remotePeer, request.revocationSeq)
       await this.deps.onRecords(request.records, connection).catch(() => {})
       try {
-        await frames.write(PeersResponse, { records: this.deps.piggyFor(connection) }, { signal: AbortSignal.timeout(TIMEOUTS.keepalive) })
+        await frames.write(PeersResponse, { ...EMPTY_RESPONSE, records: this.deps.piggyFor(connection), revocationSeq: this.deps.revocationSeq() }, { signal: AbortSignal.timeout(TIMEOUTS.keepalive) })
       } catch (err) {
         stream.abort(err as Error)
         return
@@ -175,7 +182,7 @@ export class KeepaliveChannels {
 
   /** answers with an error and ends the stream */
   private answerError (stream: Stream, frames: Frames, code: string, reason: string): void {
-    void frames.write(PeersResponse, { records: [], error: { code, reason } }, { signal: AbortSignal.timeout(1_000) })
+    void frames.write(PeersResponse, { ...EMPTY_RESPONSE, error: { code, reason } }, { signal: AbortSignal.timeout(1_000) })
       .catch(() => {})
       .finally(() => { stream.abort(new RealmeshError(code, reason)) })
   }

@@ -1,11 +1,13 @@
 /**
  * The peers protocol among members (seed 001 step 3, seed 002): UPDATE (records of members that
- * just joined), NLIST (the records closest to a key), LEAVE (a graceful stop) and DISCONNECT (a
- * deliberate drop with a reason). One request and one response per stream.
+ * just joined), NLIST (the records closest to a key), LEAVE (a graceful stop), DISCONNECT (a
+ * deliberate drop with a reason, and the revocations behind it when it is one) and REVOCATIONS
+ * (revocations learnt, or a request for those after a seq). One request and one response per
+ * stream.
  */
-import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, PeersRequest, PeersResponse, checkPeersRequest, MAX_RECORDS_PER_MESSAGE, RealmeshError, WireErrorCode, RemoteError } from '@realmesh/wire'
+import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, PeersRequest, PeersResponse, checkPeersRequest, checkPeersResponse, MAX_RECORDS_PER_MESSAGE, RealmeshError, WireErrorCode, RemoteError } from '@realmesh/wire'
 import { withTimeout } from '../util/signals.js'
-import type { PeerRecord } from '@realmesh/wire'
+import type { PeerRecord, Revocation } from '@realmesh/wire'
 import type { Connection, Stream, AbortOptions } from '@libp2p/interface'
 import type { LeaveReason } from '../membership/membership.js'
 
@@ -20,7 +22,21 @@ export interface PeersHandlers {
   onLeave: (from: Connection, reason: LeaveReason, code: string, text: string) => void
   /** a malformed request from a member (for scoring) */
   onMalformed: (from: Connection, err: Error) => void
+  /** revocations a member sent (REVOCATIONS push, DISCONNECT) */
+  onRevocations: (revocations: Revocation[], from: Connection) => void
+  /** the revocations after `seq`, to answer a REVOCATIONS request */
+  revocationsSince: (seq: bigint) => Revocation[]
+  /** our highest revocation seq (sent with keepalive answers) */
+  revocationSeq: () => bigint
+  /** a member's keepalive said it holds revocations up to `seq` */
+  onRevocationSeq: (from: Connection, seq: bigint) => void
 }
+
+/** the fields a request leaves out */
+export const EMPTY_REQUEST: Omit<PeersRequest, 'type'> = { records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n }
+
+/** an empty response, for the fields a response leaves out */
+export const EMPTY_RESPONSE: PeersResponse = { records: [], revocations: [], revocationSeq: 0n }
 
 export class Peers {
   private readonly handlers: PeersHandlers
@@ -40,27 +56,34 @@ export class Peers {
     } catch (err) {
       this.handlers.onMalformed(connection, err as Error)
       const code = err instanceof RealmeshError ? err.code : WireErrorCode.FRAME_MALFORMED
-      await frames.write(PeersResponse, { records: [], error: { code, reason: (err as Error).message } }, { signal }).catch(() => {})
+      await frames.write(PeersResponse, { ...EMPTY_RESPONSE, error: { code, reason: (err as Error).message } }, { signal }).catch(() => {})
       stream.abort(err as Error)
       return
     }
-    let response: PeersResponse = { records: [] }
+    let response: PeersResponse = EMPTY_RESPONSE
     switch (request.type) {
       case PeersRequest.Type.UPDATE:
       case PeersRequest.Type.PIGGY:
         await this.handlers.onRecords(request.records, connection)
         break
       case PeersRequest.Type.KEEPALIVE:
+        this.handlers.onRevocationSeq(connection, request.revocationSeq)
         await this.handlers.onRecords(request.records, connection)
-        response = { records: this.handlers.piggyFor(connection) }
+        response = { ...EMPTY_RESPONSE, records: this.handlers.piggyFor(connection), revocationSeq: this.handlers.revocationSeq() }
         break
       case PeersRequest.Type.NLIST:
-        response = { records: this.handlers.closestRecords(request.key, Math.min(request.count === 0 ? 20 : request.count, MAX_RECORDS_PER_MESSAGE), connection) }
+        response = { ...EMPTY_RESPONSE, records: this.handlers.closestRecords(request.key, Math.min(request.count === 0 ? 20 : request.count, MAX_RECORDS_PER_MESSAGE), connection) }
+        break
+      case PeersRequest.Type.REVOCATIONS:
+        if (request.revocations.length > 0) this.handlers.onRevocations(request.revocations, connection)
+        else response = { ...EMPTY_RESPONSE, revocations: this.handlers.revocationsSince(request.revocationSeq) }
         break
       case PeersRequest.Type.LEAVE:
         this.handlers.onLeave(connection, 'leave', request.code, request.reason)
         break
       case PeersRequest.Type.DISCONNECT:
+        // the revocations first: a member dropped for being revoked learns it from them (it verifies them)
+        if (request.revocations.length > 0) this.handlers.onRevocations(request.revocations, connection)
         this.handlers.onLeave(connection, 'disconnect', request.code, request.reason)
         break
       default:
@@ -72,15 +95,21 @@ export class Peers {
 
   /** Sends `request` on a stream opened by `open` and returns the response's records. */
   async send (open: (options: AbortOptions) => Promise<Stream>, request: Partial<PeersRequest> & Pick<PeersRequest, 'type'>, options: AbortOptions = {}): Promise<PeerRecord[]> {
+    return (await this.exchange(open, request, options)).records
+  }
+
+  /** Sends `request` on a stream opened by `open` and returns the whole response (schema-checked). */
+  async exchange (open: (options: AbortOptions) => Promise<Stream>, request: Partial<PeersRequest> & Pick<PeersRequest, 'type'>, options: AbortOptions = {}): Promise<PeersResponse> {
     const signal = withTimeout(options, TIMEOUTS.peers)
     const stream = await open({ signal })
     try {
       const frames = new Frames(stream, { protocol: PROTOCOLS.peers, maxSize: FRAME_LIMITS.peers })
-      await frames.write(PeersRequest, { records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', ...request }, { signal })
+      await frames.write(PeersRequest, { ...EMPTY_REQUEST, ...request }, { signal })
       const response = await frames.read(PeersResponse, { signal })
       await stream.close({ signal }).catch(() => {})
       if (response.error != null) throw new RemoteError(response.error.code, response.error.reason, 'peers request refused')
-      return response.records.slice(0, MAX_RECORDS_PER_MESSAGE)
+      checkPeersResponse(response)
+      return response
     } catch (err) {
       stream.abort(err as Error)
       throw err

@@ -32,7 +32,7 @@ export interface RecordVerifyOptions {
   realm: RealmDescriptor
   tokenCache: TokenCache
   now: () => number
-  isRevoked: (jti: string) => boolean
+  isRevoked: (jti: string, sub: string) => boolean
   skewSeconds?: number
 }
 

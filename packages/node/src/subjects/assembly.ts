@@ -59,7 +59,7 @@ export interface SubjectLayerContext {
   ownRecord: () => Promise<PeerRecord | undefined>
   tokenCache: TokenCache
   records: RecordVerifier
-  isRevoked: (jti: string) => boolean
+  isRevoked: (jti: string, sub: string) => boolean
   skewSeconds: number
   libp2p: RealmLibp2p
   membership: Membership
@@ -74,7 +74,14 @@ export interface SubjectLayerContext {
   messaging?: MessagingInit
 }
 
-export function assembleSubjectLayer (ctx: SubjectLayerContext): { subjects: Subjects, messaging: Messaging } {
+export interface SubjectLayer {
+  subjects: Subjects
+  messaging: Messaging
+  /** a node's tokens were revoked: its interests and its matches are gone, here and as a coordinator */
+  dropNode: (peer: string) => void
+}
+
+export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
   const { membership, guard, libp2p } = ctx
   const offence = (peer: string, code: string): void => {
     const found = offenceFor(code)
@@ -123,5 +130,9 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): { subjects: Sub
   ref.messaging = messaging
   membership.addEventListener('peer:joined', (evt) => { if (ctx.running()) subjects.memberJoined(peerIdFromString(evt.detail.peer)) })
   membership.addEventListener('peer:left', (evt) => { if (ctx.running()) messaging.counterpartsGone(subjects.memberLeft(evt.detail.peer)) })
-  return { subjects, messaging }
+  const dropNode = (peer: string): void => {
+    subjects.dropNode(peer)
+    messaging.counterpartsGone(subjects.memberLeft(peer))
+  }
+  return { subjects, messaging, dropNode }
 }

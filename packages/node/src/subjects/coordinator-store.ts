@@ -58,6 +58,20 @@ export class CoordinatorStore {
     return removed
   }
 
+  /** removes every interest of node `peer`, or of identity `peer`; returns how many */
+  removeParty (peer: string): number {
+    let removed = 0
+    for (const [key, interests] of [...this.subjects]) {
+      for (const [slot, interest] of [...interests]) {
+        if (interest.nodeId !== peer && interest.identity !== peer) continue
+        interests.delete(slot)
+        removed++
+      }
+      if (interests.size === 0) this.subjects.delete(key)
+    }
+    return removed
+  }
+
   /** the live interests of a subject */
   interests (keyHex: string): VerifiedInterest[] {
     return [...(this.subjects.peek(keyHex)?.values() ?? [])]

@@ -56,7 +56,7 @@ export interface InterestVerifierDeps {
   tokenCache: TokenCache
   records: RecordVerifier
   now: () => number
-  isRevoked: (jti: string) => boolean
+  isRevoked: (jti: string, sub: string) => boolean
   skewSeconds: number
 }
 

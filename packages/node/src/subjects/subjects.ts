@@ -189,6 +189,11 @@ export class Subjects {
     this.interests.memberJoined(peer)
   }
 
+  /** a node (or identity) was revoked: as a coordinator, this node forgets its interests */
+  dropNode (peer: string): void {
+    this.coordinator.store.removeParty(peer)
+  }
+
   /** a member left: re-register what it coordinated for us; forget it as a counterpart */
   memberLeft (peer: string): VerifiedInterest[] {
     this.interests.memberLeft(peer)

@@ -292,6 +292,233 @@ export namespace PeerRecord {
   }
 }
 
+export interface Revocation {
+  seq: bigint
+  jti: string
+  peer: string
+  revokedAtMs: bigint
+  untilMs: bigint
+  reason: string
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace Revocation {
+  let _codec: Codec<Revocation>
+
+  export const codec = (): Codec<Revocation> => {
+    if (_codec == null) {
+      _codec = message<Revocation>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.seq != null && obj.seq !== 0n)) {
+          w.uint32(8)
+          w.uint64(obj.seq)
+        }
+
+        if ((obj.jti != null && obj.jti !== '')) {
+          w.uint32(18)
+          w.string(obj.jti)
+        }
+
+        if ((obj.peer != null && obj.peer !== '')) {
+          w.uint32(26)
+          w.string(obj.peer)
+        }
+
+        if ((obj.revokedAtMs != null && obj.revokedAtMs !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.revokedAtMs)
+        }
+
+        if ((obj.untilMs != null && obj.untilMs !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.untilMs)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(50)
+          w.string(obj.reason)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          seq: 0n,
+          jti: '',
+          peer: '',
+          revokedAtMs: 0n,
+          untilMs: 0n,
+          reason: '',
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.seq = reader.uint64()
+              break
+            }
+            case 2: {
+              obj.jti = reader.string()
+              break
+            }
+            case 3: {
+              obj.peer = reader.string()
+              break
+            }
+            case 4: {
+              obj.revokedAtMs = reader.uint64()
+              break
+            }
+            case 5: {
+              obj.untilMs = reader.uint64()
+              break
+            }
+            case 6: {
+              obj.reason = reader.string()
+              break
+            }
+            case 7: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.jti`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.peer`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.revokedAtMs`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.untilMs`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RevocationSeqFieldEvent {
+    field: '$.seq'
+    value: bigint
+  }
+
+  export interface RevocationJtiFieldEvent {
+    field: '$.jti'
+    value: string
+  }
+
+  export interface RevocationPeerFieldEvent {
+    field: '$.peer'
+    value: string
+  }
+
+  export interface RevocationRevokedAtMsFieldEvent {
+    field: '$.revokedAtMs'
+    value: bigint
+  }
+
+  export interface RevocationUntilMsFieldEvent {
+    field: '$.untilMs'
+    value: bigint
+  }
+
+  export interface RevocationReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export interface RevocationSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Revocation>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Revocation.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Revocation>): Revocation {
+    return decodeMessage(buf, Revocation.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Revocation>): Generator<RevocationSeqFieldEvent | RevocationJtiFieldEvent | RevocationPeerFieldEvent | RevocationRevokedAtMsFieldEvent | RevocationUntilMsFieldEvent | RevocationReasonFieldEvent | RevocationSignatureFieldEvent> {
+    return streamMessage(buf, Revocation.codec(), opts)
+  }
+}
+
 export interface Hello {
   version: number
   nodeToken: string
@@ -299,6 +526,7 @@ export interface Hello {
   nonce: Uint8Array<ArrayBuffer>
   signature: Uint8Array<ArrayBuffer>
   forPeer: Uint8Array<ArrayBuffer>
+  revocationSeq: bigint
 }
 
 export namespace Hello {
@@ -341,6 +569,11 @@ export namespace Hello {
           w.bytes(obj.forPeer)
         }
 
+        if ((obj.revocationSeq != null && obj.revocationSeq !== 0n)) {
+          w.uint32(56)
+          w.uint64(obj.revocationSeq)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -351,7 +584,8 @@ export namespace Hello {
           timestamp: 0n,
           nonce: uint8ArrayAlloc(0),
           signature: uint8ArrayAlloc(0),
-          forPeer: uint8ArrayAlloc(0)
+          forPeer: uint8ArrayAlloc(0),
+          revocationSeq: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -382,6 +616,10 @@ export namespace Hello {
             }
             case 6: {
               obj.forPeer = reader.bytes()
+              break
+            }
+            case 7: {
+              obj.revocationSeq = reader.uint64()
               break
             }
             default: {
@@ -441,6 +679,13 @@ export namespace Hello {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.revocationSeq`,
+                value: reader.uint64()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -483,6 +728,11 @@ export namespace Hello {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface HelloRevocationSeqFieldEvent {
+    field: '$.revocationSeq'
+    value: bigint
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -491,7 +741,7 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloVersionFieldEvent | HelloNodeTokenFieldEvent | HelloTimestampFieldEvent | HelloNonceFieldEvent | HelloSignatureFieldEvent | HelloForPeerFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloVersionFieldEvent | HelloNodeTokenFieldEvent | HelloTimestampFieldEvent | HelloNonceFieldEvent | HelloSignatureFieldEvent | HelloForPeerFieldEvent | HelloRevocationSeqFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
   }
 }
@@ -616,6 +866,11 @@ export namespace HandshakeReply {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface HandshakeReplyHelloRevocationSeqFieldEvent {
+    field: '$.hello.revocationSeq'
+    value: bigint
+  }
+
   export interface HandshakeReplyErrorCodeFieldEvent {
     field: '$.error.code'
     value: string
@@ -634,7 +889,7 @@ export namespace HandshakeReply {
     return decodeMessage(buf, HandshakeReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandshakeReply>): Generator<HandshakeReplyHelloVersionFieldEvent | HandshakeReplyHelloNodeTokenFieldEvent | HandshakeReplyHelloTimestampFieldEvent | HandshakeReplyHelloNonceFieldEvent | HandshakeReplyHelloSignatureFieldEvent | HandshakeReplyHelloForPeerFieldEvent | HandshakeReplyErrorCodeFieldEvent | HandshakeReplyErrorReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandshakeReply>): Generator<HandshakeReplyHelloVersionFieldEvent | HandshakeReplyHelloNodeTokenFieldEvent | HandshakeReplyHelloTimestampFieldEvent | HandshakeReplyHelloNonceFieldEvent | HandshakeReplyHelloSignatureFieldEvent | HandshakeReplyHelloForPeerFieldEvent | HandshakeReplyHelloRevocationSeqFieldEvent | HandshakeReplyErrorCodeFieldEvent | HandshakeReplyErrorReasonFieldEvent> {
     return streamMessage(buf, HandshakeReply.codec(), opts)
   }
 }
@@ -1108,6 +1363,8 @@ export interface PeersRequest {
   count: number
   code: string
   reason: string
+  revocations: Revocation[]
+  revocationSeq: bigint
 }
 
 export namespace PeersRequest {
@@ -1117,7 +1374,8 @@ export namespace PeersRequest {
     LEAVE = 'LEAVE',
     DISCONNECT = 'DISCONNECT',
     PIGGY = 'PIGGY',
-    KEEPALIVE = 'KEEPALIVE'
+    KEEPALIVE = 'KEEPALIVE',
+    REVOCATIONS = 'REVOCATIONS'
   }
 
   enum __TypeValues {
@@ -1126,7 +1384,8 @@ export namespace PeersRequest {
     LEAVE = 2,
     DISCONNECT = 3,
     PIGGY = 4,
-    KEEPALIVE = 5
+    KEEPALIVE = 5,
+    REVOCATIONS = 6
   }
 
   export namespace Type {
@@ -1176,6 +1435,18 @@ export namespace PeersRequest {
           w.string(obj.reason)
         }
 
+        if (obj.revocations != null && obj.revocations.length > 0) {
+          for (const value of obj.revocations) {
+            w.uint32(58)
+            Revocation.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.revocationSeq != null && obj.revocationSeq !== 0n)) {
+          w.uint32(64)
+          w.uint64(obj.revocationSeq)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1186,7 +1457,9 @@ export namespace PeersRequest {
           key: uint8ArrayAlloc(0),
           count: 0,
           code: '',
-          reason: ''
+          reason: '',
+          revocations: [],
+          revocationSeq: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1225,6 +1498,20 @@ export namespace PeersRequest {
               obj.reason = reader.string()
               break
             }
+            case 7: {
+              if (opts.limits?.revocations != null && obj.revocations.length === opts.limits.revocations) {
+                throw new MaxLengthError('Decode error - repeated field "revocations" had too many elements')
+              }
+
+              obj.revocations.push(Revocation.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.revocations$
+              }))
+              break
+            }
+            case 8: {
+              obj.revocationSeq = reader.uint64()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1235,7 +1522,8 @@ export namespace PeersRequest {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          records: 0
+          records: 0,
+          revocations: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1294,6 +1582,31 @@ export namespace PeersRequest {
               yield {
                 field: `${prefix}.reason`,
                 value: reader.string()
+              }
+              break
+            }
+            case 7: {
+              if (opts.limits?.revocations != null && obj.revocations === opts.limits.revocations) {
+                throw new MaxLengthError('Streaming decode error - repeated field "revocations" had too many elements')
+              }
+
+              for (const evt of Revocation.codec().stream(reader, reader.uint32(), `${prefix}.revocations[]`, {
+                limits: opts.limits?.revocations$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.revocations
+                }
+              }
+
+              obj.revocations++
+
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.revocationSeq`,
+                value: reader.uint64()
               }
               break
             }
@@ -1358,6 +1671,53 @@ export namespace PeersRequest {
     value: string
   }
 
+  export interface PeersRequestRevocationsSeqFieldEvent {
+    field: '$.revocations[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersRequestRevocationsJtiFieldEvent {
+    field: '$.revocations[].jti'
+    value: string
+    index: number
+  }
+
+  export interface PeersRequestRevocationsPeerFieldEvent {
+    field: '$.revocations[].peer'
+    value: string
+    index: number
+  }
+
+  export interface PeersRequestRevocationsRevokedAtMsFieldEvent {
+    field: '$.revocations[].revokedAtMs'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersRequestRevocationsUntilMsFieldEvent {
+    field: '$.revocations[].untilMs'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersRequestRevocationsReasonFieldEvent {
+    field: '$.revocations[].reason'
+    value: string
+    index: number
+  }
+
+  export interface PeersRequestRevocationsSignatureFieldEvent {
+    field: '$.revocations[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PeersRequestRevocationSeqFieldEvent {
+    field: '$.revocationSeq'
+    value: bigint
+  }
+
   export function encode (obj: Partial<PeersRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeersRequest.codec())
   }
@@ -1366,7 +1726,7 @@ export namespace PeersRequest {
     return decodeMessage(buf, PeersRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersRequest>): Generator<PeersRequestTypeFieldEvent | PeersRequestRecordsNodeTokenFieldEvent | PeersRequestRecordsAddrsFieldEvent | PeersRequestRecordsSeqFieldEvent | PeersRequestRecordsSignatureFieldEvent | PeersRequestKeyFieldEvent | PeersRequestCountFieldEvent | PeersRequestCodeFieldEvent | PeersRequestReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersRequest>): Generator<PeersRequestTypeFieldEvent | PeersRequestRecordsNodeTokenFieldEvent | PeersRequestRecordsAddrsFieldEvent | PeersRequestRecordsSeqFieldEvent | PeersRequestRecordsSignatureFieldEvent | PeersRequestKeyFieldEvent | PeersRequestCountFieldEvent | PeersRequestCodeFieldEvent | PeersRequestReasonFieldEvent | PeersRequestRevocationsSeqFieldEvent | PeersRequestRevocationsJtiFieldEvent | PeersRequestRevocationsPeerFieldEvent | PeersRequestRevocationsRevokedAtMsFieldEvent | PeersRequestRevocationsUntilMsFieldEvent | PeersRequestRevocationsReasonFieldEvent | PeersRequestRevocationsSignatureFieldEvent | PeersRequestRevocationSeqFieldEvent> {
     return streamMessage(buf, PeersRequest.codec(), opts)
   }
 }
@@ -1374,6 +1734,8 @@ export namespace PeersRequest {
 export interface PeersResponse {
   records: PeerRecord[]
   error?: WireError
+  revocations: Revocation[]
+  revocationSeq: bigint
 }
 
 export namespace PeersResponse {
@@ -1398,12 +1760,26 @@ export namespace PeersResponse {
           WireError.codec().encode(obj.error, w)
         }
 
+        if (obj.revocations != null && obj.revocations.length > 0) {
+          for (const value of obj.revocations) {
+            w.uint32(26)
+            Revocation.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.revocationSeq != null && obj.revocationSeq !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.revocationSeq)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          records: []
+          records: [],
+          revocations: [],
+          revocationSeq: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1428,6 +1804,20 @@ export namespace PeersResponse {
               })
               break
             }
+            case 3: {
+              if (opts.limits?.revocations != null && obj.revocations.length === opts.limits.revocations) {
+                throw new MaxLengthError('Decode error - repeated field "revocations" had too many elements')
+              }
+
+              obj.revocations.push(Revocation.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.revocations$
+              }))
+              break
+            }
+            case 4: {
+              obj.revocationSeq = reader.uint64()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1438,7 +1828,8 @@ export namespace PeersResponse {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          records: 0
+          records: 0,
+          revocations: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1470,6 +1861,31 @@ export namespace PeersResponse {
                 limits: opts.limits?.error
               })
 
+              break
+            }
+            case 3: {
+              if (opts.limits?.revocations != null && obj.revocations === opts.limits.revocations) {
+                throw new MaxLengthError('Streaming decode error - repeated field "revocations" had too many elements')
+              }
+
+              for (const evt of Revocation.codec().stream(reader, reader.uint32(), `${prefix}.revocations[]`, {
+                limits: opts.limits?.revocations$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.revocations
+                }
+              }
+
+              obj.revocations++
+
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.revocationSeq`,
+                value: reader.uint64()
+              }
               break
             }
             default: {
@@ -1518,6 +1934,53 @@ export namespace PeersResponse {
     value: string
   }
 
+  export interface PeersResponseRevocationsSeqFieldEvent {
+    field: '$.revocations[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersResponseRevocationsJtiFieldEvent {
+    field: '$.revocations[].jti'
+    value: string
+    index: number
+  }
+
+  export interface PeersResponseRevocationsPeerFieldEvent {
+    field: '$.revocations[].peer'
+    value: string
+    index: number
+  }
+
+  export interface PeersResponseRevocationsRevokedAtMsFieldEvent {
+    field: '$.revocations[].revokedAtMs'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersResponseRevocationsUntilMsFieldEvent {
+    field: '$.revocations[].untilMs'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersResponseRevocationsReasonFieldEvent {
+    field: '$.revocations[].reason'
+    value: string
+    index: number
+  }
+
+  export interface PeersResponseRevocationsSignatureFieldEvent {
+    field: '$.revocations[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PeersResponseRevocationSeqFieldEvent {
+    field: '$.revocationSeq'
+    value: bigint
+  }
+
   export function encode (obj: Partial<PeersResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeersResponse.codec())
   }
@@ -1526,7 +1989,7 @@ export namespace PeersResponse {
     return decodeMessage(buf, PeersResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersResponse>): Generator<PeersResponseRecordsNodeTokenFieldEvent | PeersResponseRecordsAddrsFieldEvent | PeersResponseRecordsSeqFieldEvent | PeersResponseRecordsSignatureFieldEvent | PeersResponseErrorCodeFieldEvent | PeersResponseErrorReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersResponse>): Generator<PeersResponseRecordsNodeTokenFieldEvent | PeersResponseRecordsAddrsFieldEvent | PeersResponseRecordsSeqFieldEvent | PeersResponseRecordsSignatureFieldEvent | PeersResponseErrorCodeFieldEvent | PeersResponseErrorReasonFieldEvent | PeersResponseRevocationsSeqFieldEvent | PeersResponseRevocationsJtiFieldEvent | PeersResponseRevocationsPeerFieldEvent | PeersResponseRevocationsRevokedAtMsFieldEvent | PeersResponseRevocationsUntilMsFieldEvent | PeersResponseRevocationsReasonFieldEvent | PeersResponseRevocationsSignatureFieldEvent | PeersResponseRevocationSeqFieldEvent> {
     return streamMessage(buf, PeersResponse.codec(), opts)
   }
 }
