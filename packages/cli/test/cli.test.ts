@@ -132,10 +132,12 @@ describe('realmesh (in-process)', () => {
     assert.ok(listen.io.stderr.some(l => l.includes('--listen: expected a multiaddr')))
   })
 
-  test('status without a running daemon is API_NOT_RUNNING; with neither --dir nor --api USAGE', async () => {
+  test('status without a running daemon is API_NOT_RUNNING; with neither --dir nor --api USAGE; with --api and no token API_TOKEN_MISSING', async () => {
     assert.equal(errorCode((await run(['status', '--dir', await temp.make()])).io), 'API_NOT_RUNNING')
     assert.equal(errorCode((await run(['status'])).io), 'USAGE')
     assert.equal(errorCode((await run(['status', '--api', 'nonsense'])).io), 'API_ADDRESS_INVALID')
+    // GET /status needs the token: with --api alone there is none to send
+    assert.equal(errorCode((await run(['status', '--api', '127.0.0.1:1'])).io), 'API_TOKEN_MISSING')
   })
 
   test('REALMESH_DEBUG=1 adds the stack; without it there is none', async () => {

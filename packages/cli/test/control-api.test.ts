@@ -1,12 +1,13 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
+import { Agent, request } from 'node:http'
 import { connect } from 'node:net'
+import type { Socket } from 'node:net'
 import { createRealmNode, nextEvent } from '@realmesh/node'
 import { createTestnet } from '@realmesh/testnet'
 import { ControlApi, statusRoutes, pendingRoutes, callApi } from '../src/index.js'
 import { assertDirFree, startDaemonApi } from '../src/daemon/daemon-api.js'
-import { readApiFile } from '../src/api/api-file.js'
+import { readApiFile, writeApiFile } from '../src/api/api-file.js'
 import { makeRealm, TempDirs } from './helpers.js'
 import type { RealmNode } from '@realmesh/node'
 import type { PendingQueue } from '../src/index.js'
@@ -64,14 +65,29 @@ describe('control API', () => {
     await node.stop()
   })
 
-  test('GET /status needs no token and is node.status() plus the role', async () => {
-    const status = await callApi({ url: api.url, token: undefined, source: 'test' }, '/status', { auth: false })
+  test('GET /status needs the token and is node.status() plus the role', async () => {
+    const none = await send(api, 'GET', '/status')
+    assert.equal(none.status, 401)
+    assert.equal(none.body.code, 'UNAUTHORIZED')
+    await assert.rejects(callApi({ url: api.url, token: undefined, source: 'test' }, '/status'), { code: 'API_TOKEN_MISSING' })
+    const status = await callApi({ url: api.url, token: api.token, source: 'test' }, '/status')
     assert.deepEqual(status, { role: 'node', ...node.status() })
     const s = status as { joined: boolean, members: string[], routingTable: number, listen: string[], peerId: string, realm: string }
     assert.equal(s.joined, true)
     assert.deepEqual(s.members, [])
     assert.equal(s.peerId, node.peerId.toString())
     assert.ok(s.listen.length > 0)
+  })
+
+  test('GET /health needs no token and says only ok, the role and whether the node joined', async () => {
+    const health = await send(api, 'GET', '/health')
+    assert.equal(health.status, 200)
+    assert.deepEqual(health.body, { ok: true, role: 'node', joined: true })
+    // an answer without the token ends its connection: no keep-alive socket without the token
+    assert.equal(health.headers.connection, 'close')
+    assert.deepEqual(await callApi({ url: api.url, token: undefined, source: 'test' }, '/health', { auth: false }), { ok: true, role: 'node', joined: true })
+    // a body sent with it is not read (nobody can hold the answer by trickling one)
+    assert.equal((await send(api, 'GET', '/health', { body: '{"x":1}', headers: { 'content-length': '7' } })).status, 200)
   })
 
   test('GET /members needs the bearer token', async () => {
@@ -129,7 +145,7 @@ describe('control API', () => {
     const res = await send(api, 'GET', '/status', { headers: { host: 'evil.example:80' } })
     assert.equal(res.status, 403)
     assert.equal(res.body.code, 'FORBIDDEN_HOST')
-    const ok = await send(api, 'GET', '/status', { headers: { host: `localhost:${api.port}` } })
+    const ok = await send(api, 'GET', '/status', { headers: { ...bearer(api), host: `localhost:${api.port}` } })
     assert.equal(ok.status, 200)
   })
 
@@ -156,7 +172,13 @@ describe('control API', () => {
       socket.on('error', reject)
     })
     assert.match(answer, /^HTTP\/1\.1 400/)
-    assert.equal((await send(api, 'GET', '/status')).status, 200)
+    assert.equal((await send(api, 'GET', '/health')).status, 200)
+  })
+
+  test('request headers over 8 KiB are refused with 431', async () => {
+    const res = await send(api, 'GET', '/status', { headers: { ...bearer(api), 'x-big': 'a'.repeat(9 * 1024) } })
+    assert.equal(res.status, 431)
+    assert.equal((await send(api, 'GET', '/status', { headers: { ...bearer(api), 'x-big': 'a'.repeat(4 * 1024) } })).status, 200)
   })
 
   test('refuses to listen on anything but loopback', async () => {
@@ -182,11 +204,14 @@ describe('control API', () => {
       // a second daemon for the same peer is refused while this one answers; another peer's is not
       await assert.rejects(assertDirFree(dir, node.peerId.toString()), { code: 'DIR_IN_USE' })
       await assertDirFree(dir, '12D3KooWKsJyG1H839btNk6JXN9BGbmdQicyUSuhA9mXxaLfbFKj')
+      // an api.json whose token the daemon at its url refuses was not written by that daemon
+      await writeApiFile(dir, { url: daemon.url, token: 'another-daemons-token' })
+      await assertDirFree(dir, node.peerId.toString())
       await daemon.stop()
       // gone (a stale api.json, as SIGKILL leaves, is the same): free again
       await assertDirFree(dir, node.peerId.toString())
       assert.equal(await readApiFile(dir), undefined)
-      await assert.rejects(callApi({ url: daemon.url, token: undefined, source: 'test' }, '/status', { auth: false, timeoutMs: 2000 }), { code: 'API_UNREACHABLE' })
+      await assert.rejects(callApi({ url: daemon.url, token: undefined, source: 'test' }, '/health', { auth: false, timeoutMs: 2000 }), { code: 'API_UNREACHABLE' })
     } finally {
       await temp.cleanup()
     }
@@ -210,7 +235,7 @@ describe('control API with a real leader (manual approval)', () => {
       assert.equal((await nodePending).requestId, id)
       await callApi(target, `/pending/${id}/approve`, { method: 'POST' })
       await node.whenJoined({ signal: AbortSignal.timeout(30_000) })
-      const status = await callApi(target, '/status', { auth: false }) as { role: string, members: string[] }
+      const status = await callApi(target, '/status') as { role: string, members: string[] }
       assert.equal(status.role, 'leader')
       assert.deepEqual(status.members, [node.peerId.toString()])
       await assert.rejects(callApi(target, `/pending/${id}/approve`, { method: 'POST' }), (err: { code?: string }) => err.code === 'REQUEST_UNKNOWN' || err.code === 'REQUEST_ALREADY_DECIDED')
@@ -237,6 +262,90 @@ describe('control API with a real leader (manual approval)', () => {
     } finally {
       await api.stop()
       await net.stop()
+    }
+  })
+})
+
+/** a socket that sends a request line and the start of a header, and never the rest */
+async function slowSocket (port: number): Promise<{ socket: Socket, closed: Promise<number> }> {
+  const socket = connect(port, '127.0.0.1')
+  socket.on('error', () => { /* reset by the server: closed resolves */ })
+  // read what comes, so that a close after an answer is seen too
+  socket.resume()
+  await new Promise<void>((resolve) => { socket.once('connect', resolve) })
+  const opened = Date.now()
+  socket.write(`GET /status HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: a`)
+  const closed = new Promise<number>((resolve) => { socket.once('close', () => { resolve(Date.now() - opened) }) })
+  return { socket, closed }
+}
+
+describe('control API connection limits', () => {
+  let node: RealmNode
+
+  before(async () => {
+    const { realm, leaderKey, issue } = await makeRealm()
+    node = await createRealmNode({ realm, privateKey: leaderKey, nodeToken: await issue(leaderKey), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [] })
+    await node.start()
+  })
+  after(async () => { await node.stop() })
+
+  test('a connection without the token is closed at the header time, not at node\'s next lazy check', async () => {
+    const api = await ControlApi.start({ host: '127.0.0.1', port: 0, routes: statusRoutes('node', node), limits: { headerTimeoutMs: 300 } })
+    try {
+      const slow = await slowSocket(api.port)
+      const lived = await slow.closed
+      assert.ok(lived >= 250 && lived < 800, `closed after ${lived} ms`)
+    } finally {
+      await api.stop()
+    }
+  })
+
+  test('at the cap, a new connection closes the oldest one without the token, and the owner is answered', async () => {
+    const api = await ControlApi.start({ host: '127.0.0.1', port: 0, routes: statusRoutes('node', node), limits: { headerTimeoutMs: 30_000, maxUntrusted: 3 } })
+    const slow: Array<Awaited<ReturnType<typeof slowSocket>>> = []
+    try {
+      // one after the other: the server accepts them in this order
+      for (let i = 0; i < 3; i++) slow.push(await slowSocket(api.port))
+      slow.push(await slowSocket(api.port))
+      // long before its 30 s: pushed out by the fourth
+      await slow[0]?.closed
+      assert.deepEqual(slow.map(s => s.socket.destroyed), [true, false, false, false])
+      // the owner's fresh connection takes the next slot and is answered well within the header time
+      const started = Date.now()
+      const res = await send(api, 'GET', '/status', { headers: bearer(api) })
+      assert.equal(res.status, 200)
+      assert.ok(Date.now() - started < 1_000)
+    } finally {
+      for (const s of slow) s.socket.destroy()
+      await api.stop()
+    }
+  })
+
+  test('connections with the token are counted apart and capped (503 API_BUSY), and stay usable', async () => {
+    const api = await ControlApi.start({ host: '127.0.0.1', port: 0, routes: statusRoutes('node', node), limits: { maxTrusted: 1 } })
+    const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 })
+    const get = async (agent: Agent | false): Promise<{ status: number, code?: string, socket: unknown }> => new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: api.port, path: '/status', agent, headers: bearer(api) }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => { resolve({ status: res.statusCode ?? 0, code: (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { code?: string }).code, socket: req.socket }) })
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    try {
+      const first = await get(keepAlive)
+      assert.equal(first.status, 200)
+      const busy = await get(false)
+      assert.equal(busy.status, 503)
+      assert.equal(busy.code, 'API_BUSY')
+      // the trusted keep-alive connection goes on working: the same socket answers again
+      const again = await get(keepAlive)
+      assert.equal(again.status, 200)
+      assert.equal(again.socket, first.socket)
+    } finally {
+      keepAlive.destroy()
+      await api.stop()
     }
   })
 })

@@ -1,7 +1,7 @@
 /**
  * How the verbs reach a daemon's control API: `--dir DIR` (url and token from DIR/api.json) or
  * `--api HOST:PORT` (token from `--api-token` or REALMESH_API_TOKEN, needed by every endpoint but
- * GET /status).
+ * GET /health).
  */
 import { CliError, UsageError } from '../errors.js'
 import { apiFilePath, readApiFile } from './api-file.js'
@@ -42,7 +42,7 @@ export async function resolveTarget (options: TargetOptions): Promise<ApiTarget>
 export interface RequestOptions {
   method?: 'GET' | 'POST'
   body?: unknown
-  /** send the bearer token. @default true */
+  /** send the bearer token (false: GET /health). @default true */
   auth?: boolean
   timeoutMs?: number
   signal?: AbortSignal

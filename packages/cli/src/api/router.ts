@@ -17,7 +17,7 @@ export interface RouteContext {
 export interface Route {
   method: Method
   path: string
-  /** whether the bearer token is required (everything but GET /status) */
+  /** whether the bearer token is required (everything but GET /health). A route without it takes no body */
   auth: boolean
   /** largest request body accepted. @default the server's (64 KiB) */
   maxBodyBytes?: number

@@ -1,19 +1,31 @@
 /**
  * The daemons' local control API: HTTP on a loopback address only, JSON in and out, a bearer token
- * on everything but GET /status, request bodies capped, and every malformed request answered with
- * a 4xx `{ code, message }` rather than a crash.
+ * on everything but GET /health, request bodies capped, connections without the token bounded in
+ * number and time (connection-guard.ts), and every malformed request answered with a 4xx
+ * `{ code, message }` rather than a crash.
  */
 import { createServer } from 'node:http'
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto'
 import { assertLoopback, formatUrl, isLoopbackHost } from './address.js'
 import { JsonLines, Router } from './router.js'
+import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS } from './connection-guard.js'
 import { CliError } from '../errors.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Route } from './router.js'
+import type { ConnectionLimits } from './connection-guard.js'
 
 /** request bodies larger than this are refused (413) without being read (a route may allow more) */
 export const MAX_BODY_BYTES = 64 * 1024
+
+/** request headers larger than this are refused (431): a token is 43 characters */
+const MAX_HEADER_BYTES = 8 * 1024
+
+/** what a request node's parser refused is answered with (garbage: 400) */
+const CLIENT_ERROR_STATUS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout'
+}
 
 /** a streamed answer whose reader lags this far behind is cut off */
 export const MAX_STREAM_BACKLOG_BYTES = 16 * 1024 * 1024
@@ -28,6 +40,8 @@ export interface ControlApiInit {
   token?: string
   /** @default 64 KiB */
   maxBodyBytes?: number
+  /** @default DEFAULT_CONNECTION_LIMITS: 5 s, 128 untrusted, 64 trusted */
+  limits?: Partial<ConnectionLimits>
 }
 
 /** An error a route handler throws to answer with a 4xx status. */
@@ -60,21 +74,34 @@ export class ControlApi {
     const router = new Router(init.routes)
     const maxBody = init.maxBodyBytes ?? MAX_BODY_BYTES
     const tokenDigest = sha256(token)
+    const limits = { ...DEFAULT_CONNECTION_LIMITS, ...init.limits }
+    const guard = new ConnectionGuard(limits)
     const ref: { api?: ControlApi } = {}
-    const server = createServer((req, res) => {
-      handle(req, res, { router, maxBody, tokenDigest, stopping: ref.api?.shutdown.signal }).catch(() => {
+    const server = createServer({
+      maxHeaderSize: MAX_HEADER_BYTES,
+      headersTimeout: limits.headerTimeoutMs,
+      requestTimeout: Math.max(30_000, limits.headerTimeoutMs),
+      // node checks the two timeouts above this often (default 30 s); the guard's own timers close
+      // untrusted sockets on time, this bounds a trusted client's slow body or later headers
+      connectionsCheckingInterval: 1_000
+    }, (req, res) => {
+      const trusted = authorized(req.headers.authorization, tokenDigest)
+      if (trusted && !guard.trust(req.socket)) {
+        send(res, 503, { code: 'API_BUSY', message: `${limits.maxTrusted} connections with the token are open already` }, true)
+        return
+      }
+      handle(req, res, { router, maxBody, trusted, stopping: ref.api?.shutdown.signal }).catch(() => {
         // handle() answers every error itself; this is only for a socket that died under us
         res.destroy()
       })
     })
-    // bounded: slow or idle clients do not hold the daemon's sockets for ever
-    server.headersTimeout = 10_000
-    server.requestTimeout = 30_000
+    // no server.maxConnections: at the cap node drops new connections, the owner's too; the guard
+    // closes the oldest connection without the token instead
+    server.on('connection', (socket: Socket) => { guard.admit(socket) })
     server.keepAliveTimeout = 5_000
     server.maxHeadersCount = 100
-    server.maxConnections = 64
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    server.on('clientError', (err: Error & { code?: string }, socket) => {
+      if (socket.writable) socket.end(`HTTP/1.1 ${CLIENT_ERROR_STATUS[err.code ?? ''] ?? '400 Bad Request'}\r\nConnection: close\r\n\r\n`)
       else socket.destroy()
     })
     await new Promise<void>((resolve, reject) => {
@@ -107,11 +134,14 @@ export class ControlApi {
 interface Handling {
   router: Router
   maxBody: number
-  tokenDigest: Buffer
+  /** the request carried the token */
+  trusted: boolean
   stopping: AbortSignal | undefined
 }
 
 async function handle (req: IncomingMessage, res: ServerResponse, h: Handling): Promise<void> {
+  // without the token a connection gets one answer: it cannot stay open as keep-alive
+  if (!h.trusted) res.setHeader('connection', 'close')
   let url: URL
   try {
     url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -132,12 +162,13 @@ async function handle (req: IncomingMessage, res: ServerResponse, h: Handling): 
       : { code: 'METHOD_NOT_ALLOWED', message: `${req.method ?? ''} is not allowed on ${url.pathname}` })
     return
   }
-  if (match.route.auth && !authorized(req.headers.authorization, h.tokenDigest)) {
+  if (match.route.auth && !h.trusted) {
     res.setHeader('www-authenticate', 'Bearer')
     send(res, 401, { code: 'UNAUTHORIZED', message: 'this endpoint needs Authorization: Bearer <token> (the token is in DIR/api.json)' })
     return
   }
-  const body = await readJsonBody(req, match.route.maxBodyBytes ?? h.maxBody)
+  // a route without the token takes no body: nobody can hold the answer by trickling one
+  const body: Body = match.route.auth ? await readJsonBody(req, match.route.maxBodyBytes ?? h.maxBody) : { ok: true, value: undefined }
   if (!body.ok) {
     send(res, body.status, { code: body.code, message: body.message }, body.status === 413)
     return

@@ -15,7 +15,7 @@ export const TARGET_FLAGS = {
 export async function status (argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags(argv, TARGET_FLAGS)
   const target = await resolveTarget({ api: values.api, dir: values.dir, apiToken: values['api-token'], env: io.env })
-  const result = await callApi(target, '/status', { auth: false })
+  const result = await callApi(target, '/status')
   if (values.json === true) {
     io.out(JSON.stringify(result, null, 2))
     return 0

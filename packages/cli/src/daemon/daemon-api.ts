@@ -29,7 +29,8 @@ export async function assertDirFree (dir: string, peerId: string): Promise<void>
   if (info == null) return
   let status: unknown
   try {
-    status = await callApi({ ...info, source: apiFilePath(dir) }, '/status', { auth: false, timeoutMs: 2_000 })
+    // with api.json's token: a daemon that refuses it (401) is not the one that wrote the file
+    status = await callApi({ ...info, source: apiFilePath(dir) }, '/status', { timeoutMs: 2_000 })
   } catch {
     return
   }

@@ -1,6 +1,6 @@
 /**
- * GET /status (no token: it is what `realmesh status` and health checks read) and GET /members,
- * served by both daemons.
+ * GET /health (no token: for health checks, so it says nothing about members, addresses or peer
+ * ids), GET /status and GET /members, served by both daemons.
  */
 import type { RealmNode, NodeStatus } from '@realmesh/node'
 import type { Route } from '../router.js'
@@ -9,6 +9,13 @@ export type Role = 'node' | 'leader'
 
 export interface StatusResponse extends NodeStatus {
   role: Role
+}
+
+/** all that GET /health tells a caller without the token */
+export interface HealthResponse {
+  ok: true
+  role: Role
+  joined: boolean
 }
 
 export interface MemberView {
@@ -26,8 +33,14 @@ export function statusRoutes (role: Role, node: RealmNode): Route[] {
   return [
     {
       method: 'GET',
-      path: '/status',
+      path: '/health',
       auth: false,
+      handle: (): HealthResponse => ({ ok: true, role, joined: node.status().joined })
+    },
+    {
+      method: 'GET',
+      path: '/status',
+      auth: true,
       handle: (): StatusResponse => ({ role, ...node.status() })
     },
     {
