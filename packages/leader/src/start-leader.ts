@@ -69,7 +69,7 @@ export async function startLeader (init: StartLeaderInit): Promise<RunningLeader
     isRevoked,
     now
   })
-  const service = new LeaderService({ node, key, realm, policy: config.policy, dir: init.dir, maxPending: config.maxPending, now })
+  const service = new LeaderService({ node, key, realm, policy: config.policy, dir: init.dir, maxPending: config.maxPending, requests: config.requests, joinProofs: config.joinProofs, now })
   ref.service = service
 
   let renewTimer: ReturnType<typeof setTimeout> | undefined

@@ -1544,13 +1544,15 @@ export namespace LeaderRequest {
   export enum Type {
     TOKEN = 'TOKEN',
     DEFER = 'DEFER',
-    STATUS = 'STATUS'
+    STATUS = 'STATUS',
+    CANCEL = 'CANCEL'
   }
 
   enum __TypeValues {
     TOKEN = 0,
     DEFER = 1,
-    STATUS = 2
+    STATUS = 2,
+    CANCEL = 3
   }
 
   export namespace Type {
@@ -1903,14 +1905,16 @@ export namespace LeaderResponse {
     ISSUED = 'ISSUED',
     PENDING = 'PENDING',
     DENIED = 'DENIED',
-    APPROVED = 'APPROVED'
+    APPROVED = 'APPROVED',
+    CANCELLED = 'CANCELLED'
   }
 
   enum __StatusValues {
     ISSUED = 0,
     PENDING = 1,
     DENIED = 2,
-    APPROVED = 3
+    APPROVED = 3,
+    CANCELLED = 4
   }
 
   export namespace Status {
