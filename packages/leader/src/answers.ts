@@ -14,7 +14,8 @@
  *                                             RATE_LIMITED / BUSY (request-limits.ts)
  *   STATUS  own request                    -> PENDING / ISSUED (then forgotten) / DENIED TOKEN_REQUEST_DENIED
  *           anything else                  -> DENIED REQUEST_UNKNOWN
- *   CANCEL  own request, waiting or issued -> CANCELLED (forgotten: approve / deny of it are REQUEST_UNKNOWN)
+ *   CANCEL  own request (by id, or without  -> CANCELLED (forgotten: approve / deny of it are REQUEST_UNKNOWN)
+ *           one: the peer's), waiting or issued
  *           own request, denied            -> DENIED TOKEN_REQUEST_DENIED (the operator's decision stands)
  *           anything else                  -> DENIED REQUEST_UNKNOWN
  *   DEFER   not from a member              -> DENIED NOT_A_MEMBER
@@ -162,9 +163,12 @@ export async function answerStatus (c: AnswerComponents, request: LeaderRequest,
   return answerTokenRequest(c, record)
 }
 
-/** The node withdraws its token request (it stopped waiting: Ctrl-C, shutdown). */
+/**
+ * The node withdraws its token request (it stopped waiting: Ctrl-C, shutdown). Without an id, the
+ * peer's token request (a node stopped before the PENDING answer reached it knows no id).
+ */
 export async function answerCancel (c: AnswerComponents, request: LeaderRequest, connection: Connection): Promise<Answer> {
-  const record = ownTokenRequest(c, request, connection)
+  const record = request.requestId === '' ? c.book.tokenRequestOf(connection.remotePeer.toString()) : ownTokenRequest(c, request, connection)
   if (record === undefined) return unknownRequest(request)
   if (record.state === 'denied') return answerTokenRequest(c, record)
   c.cancel(record)

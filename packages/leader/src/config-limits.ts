@@ -60,6 +60,8 @@ export function defaultJoinProofLimits (): JoinProofLimits {
   return { backoffSeconds: 1, banAfter: 5, banSeconds: 3600 }
 }
 
+/** a waiting node polls at most twice a second: a shorter grace would cancel nodes that still wait */
+const MIN_GRACE_SECONDS = 2
 /** the largest count or rate any of these settings takes; anything above is a typo */
 const MAX_COUNT = 1_000_000
 /** a year, in seconds */
@@ -79,7 +81,7 @@ export function checkRequestLimits (value: unknown, path: string, problems: Conf
   if (section === undefined) return limits
   take(section, 'maxPendingPerAddress', path, count, COUNT, problems, (v) => { limits.maxPendingPerAddress = v as number })
   take(section, 'expireSeconds', path, seconds, SECONDS, problems, (v) => { limits.expireSeconds = v as number })
-  take(section, 'graceSeconds', path, seconds, SECONDS, problems, (v) => { limits.graceSeconds = v as number })
+  take(section, 'graceSeconds', path, (v) => seconds(v) && (v as number) >= MIN_GRACE_SECONDS, `${SECONDS}, at least ${MIN_GRACE_SECONDS} (a waiting node polls every 0.5 s at the fastest)`, problems, (v) => { limits.graceSeconds = v as number })
   limits.addressRate = checkRate(section.addressRate, `${path}.addressRate`, limits.addressRate, problems)
   limits.globalRate = checkRate(section.globalRate, `${path}.globalRate`, limits.globalRate, problems)
   return limits

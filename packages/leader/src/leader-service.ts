@@ -36,6 +36,8 @@ import type { RealmDescriptor } from '@realmesh/token'
 /** a decided token request is kept a day: an issued token for its collection, a denial to refuse re-asks */
 const DECIDED_TTL_MS = 24 * 3_600_000
 const PRUNE_INTERVAL_MS = 60_000
+/** the fastest a waiting node is told to poll: the leader protocol's per-peer rate (defaultRateLimits) is 2/s */
+const MIN_RETRY_AFTER_MS = 500
 /** token requests whose node went away are looked for this often (a quarter of the grace, within these bounds) */
 const SWEEP_MIN_MS = 250
 const SWEEP_MAX_MS = 15_000
@@ -56,7 +58,7 @@ export interface LeaderServiceInit {
   maxPending?: number
   /** most decided requests remembered (issued tokens not yet collected, deferral decisions). @default 10000 */
   maxDecided?: number
-  /** the retry_after_ms sent with PENDING, ms. @default 2000 */
+  /** the retry_after_ms sent with PENDING, ms; at least 500 (polls faster than 2/s are the node's offence), at most a third of requests.graceSeconds. @default 2000 */
   retryAfterMs?: number
   /** longest one leader-protocol exchange may take, ms. @default 30000 */
   timeoutMs?: number
@@ -133,8 +135,9 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     this.limits = Object.freeze(checkRequestLimits(init.requests ?? {}, 'requests', problems))
     const joinProofs = checkJoinProofLimits(init.joinProofs ?? {}, 'joinProofs', problems)
     if (problems.length > 0) throw new LeaderConfigError(problems, 'leader service options')
-    // a waiting node polls at least three times within the grace: only a node that went away misses it
-    this.retryAfterMs = Math.min(init.retryAfterMs ?? 2_000, Math.floor(this.limits.graceSeconds * 1000 / 3))
+    // a waiting node polls several times within the grace (only a node that went away misses it), and
+    // never faster than the node's rate limit on the leader protocol lets it (2/s: faster gets it banned)
+    this.retryAfterMs = Math.max(MIN_RETRY_AFTER_MS, Math.min(init.retryAfterMs ?? 2_000, Math.floor(this.limits.graceSeconds * 1000 / 3)))
     this.book = new RequestBook({
       maxPending,
       maxDecided,
@@ -246,6 +249,8 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
 
   /** cancels the token requests whose node has not asked about them within the grace (it went away) */
   private cancelAbandoned (): void {
+    // expired first: those leave as expired, whether or not their node still polls
+    if (this.book.prune()) this.persistInBackground(this.pendingFile)
     for (const record of this.book.unseenSince(this.now() - this.limits.graceSeconds * 1000)) {
       if (!this.approving.has(record.request.id)) this.cancel(record, 'gone')
     }

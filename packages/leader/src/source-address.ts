@@ -19,10 +19,13 @@ export function sourceAddress (connection: Pick<Connection, 'remoteAddr'>): stri
 }
 
 function ipv6Source (address: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address)
-  if (mapped?.[1] !== undefined) return mapped[1]
   const groups = expandIpv6(address)
   if (groups === undefined) return address
+  if (groups.slice(0, 5).every(g => g === 0) && groups[5] === 0xffff) {
+    // ::ffff:a.b.c.d (multiaddr writes it ::ffff:c000:207): a dual-stack socket's IPv4 peer
+    const [high = 0, low = 0] = groups.slice(6)
+    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.')
+  }
   return `${groups.slice(0, 4).map(g => g.toString(16)).join(':')}::/64`
 }
 

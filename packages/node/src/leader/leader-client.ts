@@ -55,22 +55,29 @@ export async function requestNodeToken (openStream: (options: AbortOptions) => P
     attributes: new Map(Object.entries(options.attributes ?? {}))
   })
   let request = ask
+  let wait = 2_000
+  // whether the leader may hold a request of ours: from sending it until an answer says it does not
+  let mayWait = false
   try {
     while (true) {
+      mayWait = true
       const response = await exchange(openStream, request, options)
+      mayWait = response.status === LeaderResponse.Status.PENDING
       if (response.status === LeaderResponse.Status.ISSUED) {
         if (response.token === '') throw new TokenRequestError(WireErrorCode.FRAME_MALFORMED, 'ISSUED without a token')
         return response.token
       }
       if (response.status === LeaderResponse.Status.PENDING) {
-        const wait = response.retryAfterMs > 0 ? response.retryAfterMs : 2_000
+        wait = response.retryAfterMs > 0 ? response.retryAfterMs : 2_000
         request = { ...ask, type: LeaderRequest.Type.STATUS, requestId: response.requestId }
         options.onPending?.(response.requestId, wait)
         await sleep(wait, options.signal)
       } else if (response.status === LeaderResponse.Status.DENIED && request.type === LeaderRequest.Type.STATUS && response.code === WireErrorCode.REQUEST_UNKNOWN) {
-        // the leader forgot the request (cancelled while this node could not reach it, expired, its
-        // state lost): ask anew, the operator sees a new request
+        // the leader forgot the request (cancelled while this node could not reach it, withdrawn
+        // by its daemon as it stops, expired, its state lost): ask anew after a poll's wait (a
+        // stopping node is gone by then), and the operator sees a new request
         request = ask
+        await sleep(wait, options.signal)
       } else if (response.status === LeaderResponse.Status.DENIED && RETRY_CODES.has(response.code)) {
         await sleep(Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, response.retryAfterMs)), options.signal)
       } else {
@@ -78,17 +85,28 @@ export async function requestNodeToken (openStream: (options: AbortOptions) => P
       }
     }
   } catch (err) {
-    if (options.signal?.aborted === true && request.type === LeaderRequest.Type.STATUS) {
-      await cancelRequest(openStream, request.requestId)
-    }
+    // the id is not known yet when the wait ended during the first answer: the leader then takes
+    // this peer's request. NB: RealmNode.stop() stops libp2p right after aborting, which this CANCEL
+    // loses to; a daemon withdraws the request itself before it stops the node
+    if (options.signal?.aborted === true && mayWait) await cancelTokenRequest(openStream, request.type === LeaderRequest.Type.STATUS ? request.requestId : '')
     throw err
   }
 }
 
-/** Withdraws a waiting token request; best effort (the leader also cancels it when the node stops polling). */
-async function cancelRequest (openStream: (options: AbortOptions) => Promise<Stream>, requestId: string): Promise<void> {
+/**
+ * Withdraws a token request still waiting at the leader (CANCEL; without an id, this peer's).
+ * Resolves true when the leader has forgotten it, false when that could not be done (best effort:
+ * the leader also cancels a request its node stops polling). Never rejects; at most
+ * CANCEL_TIMEOUT_MS unless `signal` ends it otherwise.
+ */
+export async function cancelTokenRequest (openStream: (options: AbortOptions) => Promise<Stream>, requestId = '', options: AbortOptions = {}): Promise<boolean> {
   const cancel = leaderRequest({ type: LeaderRequest.Type.CANCEL, requestId })
-  await exchange(openStream, cancel, { signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) }).catch(() => {})
+  try {
+    const response = await exchange(openStream, cancel, { signal: options.signal ?? AbortSignal.timeout(CANCEL_TIMEOUT_MS) })
+    return response.status === LeaderResponse.Status.CANCELLED
+  } catch {
+    return false
+  }
 }
 
 function leaderRequest (fields: Partial<LeaderRequest> & Pick<LeaderRequest, 'type'>): LeaderRequest {
