@@ -105,7 +105,7 @@ export function defaultTokenPolicy (): TokenPolicy {
 /** A warning for a join secret short enough to guess online (undefined: none). Never quotes the secret. */
 export function joinSecretWarning (secret: string | undefined): string | undefined {
   if (secret === undefined || secret.length >= MIN_JOIN_SECRET_CHARS) return undefined
-  return `the join secret is ${secret.length} characters: short enough to guess online from enough addresses (each gets a few guesses, then a ban); use at least ${MIN_JOIN_SECRET_CHARS} random characters (leader init with policy auto and no secret generates one)`
+  return `the join secret is ${secret.length} character${secret.length === 1 ? '' : 's'}: short enough to guess online from enough addresses (each gets a few guesses, then a ban); use at least ${MIN_JOIN_SECRET_CHARS} random characters (leader init with policy auto and no secret generates one)`
 }
 
 /**
