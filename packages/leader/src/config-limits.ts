@@ -123,7 +123,7 @@ export function renderLimits (requests: RequestLimits, joinProofs: JoinProofLimi
     '  # an undecided request is dropped after this many seconds',
     `  expireSeconds: ${requests.expireSeconds}`,
     '  # a token request whose node stopped asking about it (stopped, killed, gone) is cancelled after',
-    '  # this many seconds (for requests kept across a restart: counted from the leader\'s start)',
+    '  # this many seconds (for requests kept across a restart: counted from the leader\'s start); at least 2',
     `  graceSeconds: ${requests.graceSeconds}`,
     '',
     '# what a wrong join-secret proof costs the address it came from',
