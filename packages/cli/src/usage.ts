@@ -7,6 +7,7 @@ export const VERB_USAGE: Record<string, string[]> = {
     'realmesh leader init --name NAME --dir DIR [--policy auto|manual|deny] [--join-secret S]',
     '                     [--listen MULTIADDR]... [--broadcast] [--force]',
     '    create a realm: the leader key (DIR/leader.key, 0600), DIR/realm.json and DIR/leader.yaml',
+    '    (--policy auto without --join-secret: a random 43-character secret is generated into leader.yaml)',
     '    (--broadcast: members run realm-wide broadcast, policy.broadcast in realm.json; off by default)'
   ],
   'leader start': [
@@ -23,8 +24,8 @@ export const VERB_USAGE: Record<string, string[]> = {
     '    approve a pending request (the node gets its token / its join)'
   ],
   'leader deny': [
-    `realmesh leader deny ID [--reason R] ${TARGET}`,
-    '    deny a pending request'
+    `realmesh leader deny ID|--all|--older-than DURATION [--reason R] ${TARGET} [--json]`,
+    '    deny a pending request; --all: every waiting request; --older-than 1h: those waiting that long or longer'
   ],
   'token issue': [
     'realmesh token issue --dir LEADER_DIR --peer PEER_ID [--ttl 24h] [--attr KEY=VALUE]...',

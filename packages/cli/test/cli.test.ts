@@ -4,6 +4,7 @@ import { describe, test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFile, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { parseLeaderConfig } from '@realmesh/leader'
 import { runCli } from '../src/index.js'
 import { VERB_USAGE } from '../src/usage.js'
 import { RecordingIo, TempDirs, makeRealm } from './helpers.js'
@@ -105,6 +106,41 @@ describe('realmesh (in-process)', () => {
     assert.equal(again.code, 1)
     assert.equal(errorCode(again.io), 'LEADER_DIR_EXISTS')
     assert.equal(errorCode((await run(['leader', 'init', '--name', 'p', '--dir', await temp.make(), '--policy', 'open'])).io), 'USAGE')
+  })
+
+  test('leader deny: one of ID, --all, --older-than DURATION, checked before the daemon is asked; approve takes none of them', async () => {
+    const dir = await temp.make()
+    const cases: Array<[string[], string]> = [
+      [['leader', 'deny'], 'USAGE'],
+      [['leader', 'deny', 'abc', '--all'], 'USAGE'],
+      [['leader', 'deny', '--all', '--older-than', '1h'], 'USAGE'],
+      [['leader', 'deny', '--older-than', '1w'], 'DURATION_INVALID'],
+      [['leader', 'approve', '--all'], 'USAGE'],
+      [['leader', 'approve', 'abc', '--older-than', '1h'], 'USAGE']
+    ]
+    for (const [argv, code] of cases) {
+      const { io } = await run([...argv, '--dir', dir])
+      assert.equal(errorCode(io), code, argv.join(' '))
+    }
+  })
+
+  test('leader init: policy auto without a secret generates a long one and says so; a short given secret is taken with a warning', async () => {
+    const generated = await temp.make()
+    const auto = await run(['leader', 'init', '--name', 'gen', '--dir', generated, '--policy', 'auto'])
+    assert.equal(auto.code, 0)
+    const secret = parseLeaderConfig(await readFile(join(generated, 'leader.yaml'), 'utf8')).policy.joinSecret ?? ''
+    assert.match(secret, /^[\w-]{43}$/)
+    assert.ok(auto.io.stdout.some(line => line.startsWith(`join secret generated: 43 random characters, policy.joinSecret in ${join(generated, 'leader.yaml')}`)))
+    assert.ok(!auto.io.stdout.join('\n').includes(secret), 'the secret itself is not printed')
+    assert.deepEqual(auto.io.stderr, [])
+
+    const short = await run(['leader', 'init', '--name', 'short', '--dir', await temp.make(), '--policy', 'auto', '--join-secret', 's3cret'])
+    assert.equal(short.code, 0)
+    assert.deepEqual(short.io.stderr.filter(line => line.startsWith('warning: ')).length, 1)
+    assert.match(short.io.stderr.join('\n'), /^warning: the join secret is 6 characters: .*at least 16 random characters/m)
+    assert.ok(!short.io.stdout.some(line => line.startsWith('join secret generated')))
+    const long = await run(['leader', 'init', '--name', 'long', '--dir', await temp.make(), '--policy', 'manual', '--join-secret', 'sixteen chars ok'])
+    assert.deepEqual([long.code, long.io.stderr], [0, []])
   })
 
   test('node start: a bad config value is CONFIG_INVALID with its path, exit 1, before anything starts', async () => {

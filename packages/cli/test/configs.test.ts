@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { resolve, join } from 'node:path'
-import { parseLeaderConfig } from '@realmesh/leader'
+import { defaultLeaderConfig, parseLeaderConfig } from '@realmesh/leader'
 import { checkLocalRealmConfig, checkNodeConfig, parseConfig, LOCAL_REALM_DEFAULTS, NODE_DEFAULTS } from '../src/index.js'
 
 // packages/cli/dist/test -> the repository root
@@ -43,9 +43,14 @@ describe('configs/', () => {
     assert.deepEqual(config, LOCAL_REALM_DEFAULTS)
   })
 
-  test('leader.yaml has every key of the leader config', () => {
-    const config = parseLeaderConfig(readFileSync(join(CONFIGS, 'leader.yaml'), 'utf8'))
-    assert.deepEqual(Object.keys(config).sort(), ['api', 'listen', 'maxPending', 'policy', 'realm'])
-    assert.equal(config.policy.mode, 'manual')
+  test('leader.yaml has every key of the leader config, at the defaults', () => {
+    const text = readFileSync(join(CONFIGS, 'leader.yaml'), 'utf8')
+    const config = parseLeaderConfig(text)
+    assert.deepEqual(Object.keys(config).sort(), ['api', 'joinProofs', 'listen', 'maxPending', 'policy', 'realm', 'requests'])
+    const { allowedAttributes, ...policy } = config.policy
+    assert.deepEqual(allowedAttributes, [], 'spelled out: none allowed')
+    assert.deepEqual({ ...config, realm: { name: 'r' }, policy }, defaultLeaderConfig('r'))
+    // the one key left as a comment: a secret has no default
+    assert.match(text, /^ {2}# joinSecret: /m)
   })
 })

@@ -46,6 +46,11 @@ class FakeQueue implements PendingQueue {
   }
 
   deny = async (id: string, reason?: string): Promise<void> => { this.denied.push({ id, reason }) }
+  readonly bulk: Array<{ olderThanMs?: number, reason?: string }> = []
+  denyPending = async (options: { olderThanMs?: number, reason?: string }): Promise<string[]> => {
+    this.bulk.push({ olderThanMs: options.olderThanMs, reason: options.reason })
+    return ['req1']
+  }
 }
 
 describe('control API', () => {
@@ -161,6 +166,22 @@ describe('control API', () => {
     assert.equal((await send(api, 'POST', '/pending/req1/deny', { headers: bearer(api), body: '{"reason":"not today"}' })).status, 200)
     assert.deepEqual(queue.denied.at(-1), { id: 'req1', reason: 'not today' })
     assert.equal((await send(api, 'POST', '/pending/%E0%A4%A/approve', { headers: bearer(api) })).status, 404)
+  })
+
+  test('pending: a bulk deny says which requests (all, or older than N s), anything else is 400', async () => {
+    const all = await send(api, 'POST', '/pending/deny', { headers: bearer(api), body: '{"all":true,"reason":"flood"}' })
+    assert.equal(all.status, 200)
+    assert.deepEqual(all.body, { denied: ['req1'] })
+    const older = await send(api, 'POST', '/pending/deny', { headers: bearer(api), body: '{"olderThanSeconds":3600}' })
+    assert.equal(older.status, 200)
+    assert.deepEqual(queue.bulk, [{ olderThanMs: 0, reason: 'flood' }, { olderThanMs: 3_600_000, reason: undefined }])
+    for (const body of ['', '{}', '{"all":false}', '{"all":true,"olderThanSeconds":5}', '{"olderThanSeconds":0}', '{"olderThanSeconds":1.5}', '{"olderThanSeconds":"1h"}']) {
+      const refused = await send(api, 'POST', '/pending/deny', { headers: bearer(api), body })
+      assert.equal(refused.status, 400, body)
+      assert.equal(refused.body.code, 'BAD_REQUEST', body)
+    }
+    assert.equal(queue.bulk.length, 2, 'nothing denied by a refused request')
+    assert.equal((await send(api, 'POST', '/pending/deny', { body: '{"all":true}' })).status, 401)
   })
 
   test('garbage on the socket gets a 400 and the server keeps serving', async () => {

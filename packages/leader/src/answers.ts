@@ -6,11 +6,18 @@
  *
  *   TOKEN   policy deny                    -> DENIED TOKEN_REQUEST_DENIED
  *           a revoked peer                 -> DENIED TOKEN_REVOKED
- *           join secret set + proof given  -> ISSUED (proof right) / DENIED JOIN_SECRET_INVALID (wrong)
+ *           join secret set + proof given  -> (address backing off / banned: DENIED RATE_LIMITED / PEER_BANNED,
+ *                                             unchecked) ISSUED (proof right, attributes allowed) /
+ *                                             DENIED ATTRIBUTES_NOT_ALLOWED / JOIN_SECRET_INVALID (wrong)
  *           from a member (renewal)        -> ISSUED, the attributes of its current token
  *           policy auto, no valid proof    -> DENIED JOIN_SECRET_INVALID
- *           policy manual                  -> PENDING (the same id for the same peer) / BUSY when full
+ *           policy manual                  -> PENDING (the same id for the same peer) / PEER_BANNED /
+ *                                             RATE_LIMITED / BUSY (request-limits.ts)
  *   STATUS  own request                    -> PENDING / ISSUED (then forgotten) / DENIED TOKEN_REQUEST_DENIED
+ *           anything else                  -> DENIED REQUEST_UNKNOWN
+ *   CANCEL  own request (by id, or without  -> CANCELLED (forgotten: approve / deny of it are REQUEST_UNKNOWN)
+ *           one: the peer's), waiting or issued
+ *           own request, denied            -> DENIED TOKEN_REQUEST_DENIED (the operator's decision stands)
  *           anything else                  -> DENIED REQUEST_UNKNOWN
  *   DEFER   not from a member              -> DENIED NOT_A_MEMBER
  *           identity token invalid         -> DENIED <the token's code>
@@ -20,17 +27,19 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { decodeTokenUnverified, TOKEN_TYPES, TokenError, tokenHash, verifyIdentityToken, verifyNodeToken } from '@realmesh/token'
 import { joinProofBytes, WireErrorCode } from '@realmesh/wire'
-import { approved, denied, issued, pending } from './protocol.js'
+import { attributesRefusal } from './attributes.js'
+import { approved, cancelled, denied, issued, pending } from './protocol.js'
+import { sourceAddress } from './source-address.js'
 import type { TokenPolicy } from './config.js'
+import type { RequestLimits } from './config-limits.js'
 import type { IssueHow } from './issuing.js'
+import type { JoinProofGuard } from './join-proofs.js'
 import type { Answer } from './protocol.js'
+import type { RequestLimiter } from './request-limits.js'
 import type { RequestBook, RequestRecord } from './requests.js'
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { RealmDescriptor } from '@realmesh/token'
 import type { LeaderRequest } from '@realmesh/wire'
-
-/** an undecided request is forgotten after a week (its requester long gave up) */
-export const PENDING_TTL_MS = 7 * 24 * 3_600_000
 
 /** most bytes the attributes of a token request may take as JSON (a node token must stay under 8 KiB) */
 export const MAX_ATTRIBUTES_BYTES = 4096
@@ -40,7 +49,12 @@ export interface AnswerComponents {
   /** the realm leader (the key join proofs are bound to) */
   leader: PeerId
   policy: Readonly<TokenPolicy>
+  limits: Readonly<RequestLimits>
   book: RequestBook
+  /** whether a new token request from an address may wait for the operator */
+  limiter: RequestLimiter
+  /** what wrong join proofs cost an address */
+  proofs: JoinProofGuard
   retryAfterMs: number
   now: () => number
   isMember: (connection: Connection) => boolean
@@ -55,6 +69,10 @@ export interface AnswerComponents {
   addPending: (record: RequestRecord) => Promise<Answer>
   /** forgets a request (and persists that) */
   forget: (id: string) => void
+  /** forgets a request its node withdrew (persisted, announced) */
+  cancel: (record: RequestRecord) => void
+  /** bans peers at the leader's node (their connections closed, new ones refused) and announces an address ban */
+  ban: (address: string, peers: string[], until: number) => void
 }
 
 export async function answerToken (c: AnswerComponents, request: LeaderRequest, connection: Connection): Promise<Answer> {
@@ -76,16 +94,10 @@ export async function answerToken (c: AnswerComponents, request: LeaderRequest, 
     // 16 attributes of 256 characters may be 12 KiB of UTF-8: a token nobody would accept (8 KiB cap)
     return denied(WireErrorCode.FRAME_MALFORMED, `the attributes take more than ${MAX_ATTRIBUTES_BYTES} bytes; a node token must stay small`)
   }
+  const address = sourceAddress(connection)
   const secret = c.policy.joinSecret
   if (secret !== undefined && request.joinProof.byteLength > 0) {
-    if (!proofValid(secret, request.joinProof, requester, c.leader)) {
-      return denied(WireErrorCode.JOIN_SECRET_INVALID, `the join proof does not match the join secret of realm ${c.realm.name}`)
-    }
-    const token = await c.issue(peer, ttlSeconds, attributes, 'auto')
-    // the proof settles a request of this peer that was waiting for the operator
-    const waiting = c.book.tokenRequestOf(peer)
-    if (waiting !== undefined) c.forget(waiting.request.id)
-    return issued(token)
+    return answerProof(c, { secret, proof: request.joinProof, requester, address, ttlSeconds, attributes })
   }
   // a renewal: the connection passed handshake and join with this peer's valid node token, so the
   // peer gets a fresh one, whatever the policy (deny aside), with its current token's attributes:
@@ -98,23 +110,86 @@ export async function answerToken (c: AnswerComponents, request: LeaderRequest, 
     return denied(WireErrorCode.JOIN_SECRET_INVALID, `realm ${c.realm.name} issues tokens only to nodes that prove its join secret, and the request has no proof`)
   }
   const existing = c.book.tokenRequestOf(peer)
-  if (existing !== undefined) return answerTokenRequest(c, existing)
-  if (c.book.isFull()) return denied(WireErrorCode.BUSY, 'too many requests wait for the operator; try again later')
+  if (existing !== undefined) {
+    c.book.touch(existing.request.id)
+    return answerTokenRequest(c, existing)
+  }
+  // limits refuse quietly (no request:denied): one address must not flood the operator's log too
+  const refusal = c.proofs.isBanned(address) ? c.proofs.refusal(address) : c.limiter.admit(address)
+  if (refusal !== undefined) return denied(refusal.code, refusal.reason, { quiet: true, retryAfterMs: refusal.retryAfterMs })
   return c.addPending({
-    request: { id: c.book.newId(), kind: 'token', peer, attributes, requestedAt: new Date(c.now()).toISOString() },
+    request: { id: c.book.newId(), kind: 'token', peer, attributes, requestedAt: new Date(c.now()).toISOString(), address },
     state: 'pending',
     ttlSeconds,
-    expiresAt: c.now() + PENDING_TTL_MS
+    expiresAt: c.now() + c.limits.expireSeconds * 1000
   })
 }
 
-export async function answerStatus (c: AnswerComponents, request: LeaderRequest, connection: Connection): Promise<Answer> {
-  const record = request.requestId === '' ? undefined : c.book.get(request.requestId)
-  if (record?.request.kind !== 'token' || record.request.peer !== connection.remotePeer.toString()) {
-    // someone else's request id gets the same answer as a made-up one
-    return denied(WireErrorCode.REQUEST_UNKNOWN, `no token request ${JSON.stringify(request.requestId.slice(0, 64))} of this peer`)
+interface ProofRequest {
+  secret: string
+  proof: Uint8Array
+  requester: PeerId
+  address: string
+  ttlSeconds: number
+  attributes: Record<string, string>
+}
+
+/**
+ * A TOKEN with a join proof. While its address backs off from a wrong proof (or is banned) the
+ * proof is not even checked; a wrong one costs the address more (join-proofs.ts); a right one gets
+ * a token at once, with attributes the policy allows.
+ */
+async function answerProof (c: AnswerComponents, r: ProofRequest): Promise<Answer> {
+  const peer = r.requester.toString()
+  const refusal = c.proofs.refusal(r.address)
+  if (refusal !== undefined) return denied(refusal.code, refusal.reason, { quiet: true, retryAfterMs: refusal.retryAfterMs })
+  if (!proofValid(r.secret, r.proof, r.requester, c.leader)) {
+    const cost = c.proofs.wrong(r.address, peer)
+    const ban = cost.ban
+    const answer = denied(WireErrorCode.JOIN_SECRET_INVALID, `the join proof does not match the join secret of realm ${c.realm.name}; ${ban === undefined
+      ? `the next proof from this address is checked in ${Math.ceil(cost.waitMs / 1000)} s`
+      : `this address and the peers that sent wrong proofs from it are banned for ${Math.ceil(cost.waitMs / 1000)} s`}`)
+    // banned once the answer is out: the ban closes the requester's connection
+    if (ban !== undefined) answer.afterwards = () => { c.ban(r.address, ban.peers, ban.until) }
+    return answer
   }
+  c.proofs.right(r.address)
+  const refused = attributesRefusal(c.policy.allowedAttributes, r.attributes)
+  if (refused !== undefined) return denied(WireErrorCode.ATTRIBUTES_NOT_ALLOWED, refused)
+  const token = await c.issue(peer, r.ttlSeconds, r.attributes, 'auto')
+  // the proof settles a request of this peer that was waiting for the operator
+  const waiting = c.book.tokenRequestOf(peer)
+  if (waiting !== undefined) c.forget(waiting.request.id)
+  return issued(token)
+}
+
+export async function answerStatus (c: AnswerComponents, request: LeaderRequest, connection: Connection): Promise<Answer> {
+  const record = ownTokenRequest(c, request, connection)
+  if (record === undefined) return unknownRequest(request)
+  c.book.touch(record.request.id)
   return answerTokenRequest(c, record)
+}
+
+/**
+ * The node withdraws its token request (it stopped waiting: Ctrl-C, shutdown). Without an id, the
+ * peer's token request (a node stopped before the PENDING answer reached it knows no id).
+ */
+export async function answerCancel (c: AnswerComponents, request: LeaderRequest, connection: Connection): Promise<Answer> {
+  const record = request.requestId === '' ? c.book.tokenRequestOf(connection.remotePeer.toString()) : ownTokenRequest(c, request, connection)
+  if (record === undefined) return unknownRequest(request)
+  if (record.state === 'denied') return answerTokenRequest(c, record)
+  c.cancel(record)
+  return cancelled(record.request.id)
+}
+
+function ownTokenRequest (c: AnswerComponents, request: LeaderRequest, connection: Connection): RequestRecord | undefined {
+  const record = request.requestId === '' ? undefined : c.book.get(request.requestId)
+  return record?.request.kind === 'token' && record.request.peer === connection.remotePeer.toString() ? record : undefined
+}
+
+/** someone else's request id gets the same answer as a made-up one */
+function unknownRequest (request: LeaderRequest): Answer {
+  return denied(WireErrorCode.REQUEST_UNKNOWN, `no token request ${JSON.stringify(request.requestId.slice(0, 64))} of this peer`)
 }
 
 export async function answerDefer (c: AnswerComponents, request: LeaderRequest, connection: Connection): Promise<Answer> {
@@ -135,7 +210,7 @@ export async function answerDefer (c: AnswerComponents, request: LeaderRequest, 
   if (known !== undefined) {
     if (known.state === 'pending') return pending(known.request.id, c.retryAfterMs)
     if (known.state === 'approved') return approved()
-    return denied(WireErrorCode.JOIN_DENIED_BY_LEADER, known.reason ?? 'denied by the realm operator', true)
+    return denied(WireErrorCode.JOIN_DENIED_BY_LEADER, known.reason ?? 'denied by the realm operator', { quiet: true })
   }
   switch (c.policy.deferred) {
     case 'approve': return approved()
@@ -156,7 +231,7 @@ export async function answerDefer (c: AnswerComponents, request: LeaderRequest, 
     state: 'pending',
     tokenHash: hash,
     identityExpiresAt,
-    expiresAt: Math.min(identityExpiresAt, c.now() + PENDING_TTL_MS)
+    expiresAt: Math.min(identityExpiresAt, c.now() + c.limits.expireSeconds * 1000)
   })
 }
 
@@ -169,7 +244,7 @@ function answerTokenRequest (c: AnswerComponents, record: RequestRecord): Answer
       return answer
     }
     case 'denied':
-      return denied(WireErrorCode.TOKEN_REQUEST_DENIED, record.reason ?? 'denied by the realm operator', true)
+      return denied(WireErrorCode.TOKEN_REQUEST_DENIED, record.reason ?? 'denied by the realm operator', { quiet: true })
     case 'pending':
     case 'approved':
       return pending(record.request.id, c.retryAfterMs)

@@ -6,7 +6,12 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseDocument } from 'yaml'
+import { checkAllowedAttributes, renderAllowedAttributes } from './attributes.js'
+import { checkJoinProofLimits, checkRequestLimits, defaultJoinProofLimits, defaultRequestLimits, renderLimits } from './config-limits.js'
+import { describe, isRecord, isWholeNumber, unknownKeys } from './config-values.js'
 import { LeaderConfigError } from './errors.js'
+import type { AllowedAttributes } from './attributes.js'
+import type { JoinProofLimits, RequestLimits } from './config-limits.js'
 import type { ConfigProblem } from './errors.js'
 import type { RealmDescriptor } from '@realmesh/token'
 
@@ -29,6 +34,13 @@ export interface TokenPolicy {
   ttlSeconds: number
   /** How DEFER requests from members are decided: 'approve' | 'manual' | 'deny'. @default 'manual' */
   deferred: 'approve' | 'manual' | 'deny'
+  /**
+   * The attributes a node that proves the join secret may have in its token (a token issued
+   * without the operator): a list of names (any value), or per name the allowed values or "*".
+   * A request asking for others is DENIED ATTRIBUTES_NOT_ALLOWED. Requests the operator approves
+   * get what they asked for (the operator sees it in `pending`). @default none
+   */
+  allowedAttributes?: AllowedAttributes
 }
 
 export interface LeaderConfig {
@@ -43,6 +55,10 @@ export interface LeaderConfig {
   api?: string
   /** most requests (token and deferred) waiting for the operator at once. @default 1000 */
   maxPending: number
+  /** bounds on token requests per source address and per time, their expiry and grace (config-limits.ts) */
+  requests: RequestLimits
+  /** what wrong join proofs cost an address (config-limits.ts) */
+  joinProofs: JoinProofLimits
 }
 
 export const POLICY_MODES = ['auto', 'manual', 'deny'] as const
@@ -62,9 +78,12 @@ const NAME_EXPECTED = '1 to 64 characters of A-Z a-z 0-9 . _ -'
 const API = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/
 const API_EXPECTED = 'host:port for the control API, e.g. "127.0.0.1:7300" or "[::1]:7300" (port 0 picks a free port)'
 
-const TOP_KEYS = ['realm', 'policy', 'listen', 'api', 'maxPending']
+/** a join secret shorter than this can be guessed online, even with wrong proofs costing a backoff */
+export const MIN_JOIN_SECRET_CHARS = 16
+
+const TOP_KEYS = ['realm', 'policy', 'listen', 'api', 'maxPending', 'requests', 'joinProofs']
 const REALM_KEYS = ['name']
-const POLICY_KEYS = ['mode', 'joinSecret', 'ttlSeconds', 'deferred']
+const POLICY_KEYS = ['mode', 'joinSecret', 'ttlSeconds', 'deferred', 'allowedAttributes']
 
 /** The config initLeader writes: manual approval of token requests and deferrals, loopback only. */
 export function defaultLeaderConfig (name: string): LeaderConfig {
@@ -73,12 +92,20 @@ export function defaultLeaderConfig (name: string): LeaderConfig {
     policy: defaultTokenPolicy(),
     listen: [...DEFAULT_LEADER_LISTEN],
     api: DEFAULT_LEADER_API,
-    maxPending: DEFAULT_MAX_PENDING
+    maxPending: DEFAULT_MAX_PENDING,
+    requests: defaultRequestLimits(),
+    joinProofs: defaultJoinProofLimits()
   }
 }
 
 export function defaultTokenPolicy (): TokenPolicy {
   return { mode: 'manual', ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS, deferred: 'manual' }
+}
+
+/** A warning for a join secret short enough to guess online (undefined: none). Never quotes the secret. */
+export function joinSecretWarning (secret: string | undefined): string | undefined {
+  if (secret === undefined || secret.length >= MIN_JOIN_SECRET_CHARS) return undefined
+  return `the join secret is ${secret.length} character${secret.length === 1 ? '' : 's'}: short enough to guess online from enough addresses (each gets a few guesses, then a ban); use at least ${MIN_JOIN_SECRET_CHARS} random characters (leader init with policy auto and no secret generates one)`
 }
 
 /**
@@ -135,7 +162,7 @@ export function checkPolicyAgainstRealm (policy: TokenPolicy, realm: RealmDescri
 
 function checkConfig (value: unknown, problems: ConfigProblem[]): LeaderConfig | undefined {
   if (!isRecord(value)) {
-    problems.push({ path: '', expected: 'a mapping with realm, policy, listen, api and maxPending', got: describe(value) })
+    problems.push({ path: '', expected: 'a mapping with realm, policy, listen, api, maxPending, requests and joinProofs', got: describe(value) })
     return undefined
   }
   unknownKeys(value, TOP_KEYS, '', problems)
@@ -189,14 +216,16 @@ function checkConfig (value: unknown, problems: ConfigProblem[]): LeaderConfig |
     }
   }
 
-  return { realm: { name }, policy, listen, api, maxPending }
+  const requests = checkRequestLimits(value.requests, 'requests', problems)
+  const joinProofs = checkJoinProofLimits(value.joinProofs, 'joinProofs', problems)
+  return { realm: { name }, policy, listen, api, maxPending, requests, joinProofs }
 }
 
 function checkPolicy (value: unknown, path: string, problems: ConfigProblem[]): TokenPolicy {
   const policy = defaultTokenPolicy()
   if (value === undefined || value === null) return policy
   if (!isRecord(value)) {
-    problems.push({ path, expected: 'a mapping with mode, joinSecret, ttlSeconds and deferred', got: describe(value) })
+    problems.push({ path, expected: 'a mapping with mode, joinSecret, ttlSeconds, deferred and allowedAttributes', got: describe(value) })
     return policy
   }
   unknownKeys(value, POLICY_KEYS, path, problems)
@@ -234,6 +263,9 @@ function checkPolicy (value: unknown, path: string, problems: ConfigProblem[]): 
       policy.deferred = value.deferred as TokenPolicy['deferred']
     }
   }
+
+  const allowedAttributes = checkAllowedAttributes(value.allowedAttributes, `${path}.allowedAttributes`, problems)
+  if (allowedAttributes !== undefined) policy.allowedAttributes = allowedAttributes
   return policy
 }
 
@@ -263,6 +295,9 @@ export function renderLeaderConfig (config: LeaderConfig): string {
     `  ttlSeconds: ${config.policy.ttlSeconds}`,
     '  # how identities that members defer to the leader are decided: approve | manual | deny',
     `  deferred: ${config.policy.deferred}`,
+    '  # attributes a node that proves the join secret may have in its token: [names] (any value), or',
+    '  # { name: [allowed values] | "*" }; none by default (others: ATTRIBUTES_NOT_ALLOWED)',
+    config.policy.allowedAttributes === undefined ? '  # allowedAttributes: { role: [user, sensor], hostname: "*" }' : `  allowedAttributes: ${renderAllowedAttributes(config.policy.allowedAttributes)}`,
     '',
     '# libp2p addresses the leader listens on (realm.json\'s bootstrap list is rewritten from them at start)',
     'listen:',
@@ -273,6 +308,8 @@ export function renderLeaderConfig (config: LeaderConfig): string {
     '',
     '# most requests waiting for the operator at once; more are refused with BUSY',
     `maxPending: ${config.maxPending}`,
+    '',
+    ...renderLimits(config.requests, config.joinProofs),
     ''
   ]
   return lines.join('\n')
@@ -296,31 +333,4 @@ function apiValid (text: string): boolean {
   if (match === null) return false
   const port = Number(match[3])
   return port >= 0 && port <= 65535
-}
-
-function unknownKeys (value: Record<string, unknown>, allowed: string[], path: string, problems: ConfigProblem[]): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      problems.push({ path: path === '' ? key : `${path}.${key}`, expected: `no such key: only ${allowed.join(', ')} ${path === '' ? 'at the top level' : `under ${path}`}`, got: 'an unknown key' })
-    }
-  }
-}
-
-function isRecord (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function isWholeNumber (value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value)
-}
-
-/** A short description of a value for an error message; secrets are described, never shown. */
-function describe (value: unknown, secret = false): string {
-  if (value === undefined) return 'nothing'
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return `a list of ${value.length}`
-  if (typeof value === 'object') return 'a mapping'
-  if (secret) return typeof value === 'string' ? 'an empty string' : `a ${typeof value}`
-  const text = JSON.stringify(value) ?? typeof value
-  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`
 }

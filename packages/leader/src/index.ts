@@ -18,9 +18,15 @@ export {
   DEFAULT_TOKEN_TTL_SECONDS,
   DEFAULT_LEADER_LISTEN,
   DEFAULT_LEADER_API,
-  DEFAULT_MAX_PENDING
+  DEFAULT_MAX_PENDING,
+  MIN_JOIN_SECRET_CHARS,
+  joinSecretWarning
 } from './config.js'
 export type { TokenPolicy, LeaderConfig } from './config.js'
+export { defaultRequestLimits, defaultJoinProofLimits } from './config-limits.js'
+export type { RequestLimits, JoinProofLimits, Rate } from './config-limits.js'
+export type { AllowedAttributes } from './attributes.js'
+export { sourceAddress } from './source-address.js'
 
 export { LEADER_FILES } from './issuing.js'
 export type { IssueHow, IssuedEntry } from './issuing.js'
@@ -29,7 +35,7 @@ export { initLeader, loadLeaderDir, issueOffline, ensureLeaderToken } from './le
 export type { InitLeaderInit, InitLeaderResult, LeaderDir, IssueOfflineInit } from './leader-dir.js'
 
 export { LeaderService } from './leader-service.js'
-export type { LeaderServiceInit, LeaderServiceEvents } from './leader-service.js'
+export type { LeaderServiceInit, LeaderServiceEvents, CancelReason } from './leader-service.js'
 export type { PendingRequest } from './requests.js'
 
 export { startLeader } from './start-leader.js'

@@ -1,7 +1,8 @@
 /**
  * The realm leader's service on a RealmNode: answers /realmesh/leader/1 (node-token requests from
  * anyone, deferred identities from members) by its TokenPolicy, keeps the requests that wait for
- * the operator, and the revocation list. With a `dir`, that state survives a restart
+ * the operator (bounded per source address and per time, cancelled when their node goes away,
+ * expired when undecided), and the revocation list. With a `dir`, that state survives a restart
  * (pending.json, revoked.json) and every issued token is logged (issued.jsonl).
  */
 import { join } from 'node:path'
@@ -10,16 +11,21 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { BoundedMap } from '@realmesh/node'
 import { DEFAULT_SKEW_SECONDS, decodeTokenUnverified, leaderPeerId } from '@realmesh/token'
 import { PROTOCOLS, TIMEOUTS, WireErrorCode } from '@realmesh/wire'
-import { answerDefer, answerStatus, answerToken } from './answers.js'
+import { answerCancel, answerDefer, answerStatus, answerToken } from './answers.js'
 import { validateTokenPolicy, DEFAULT_MAX_PENDING } from './config.js'
+import { checkJoinProofLimits, checkRequestLimits } from './config-limits.js'
 import { LeaderConfigError, LeaderError } from './errors.js'
 import { AtomicFile, readTextIfExists } from './files.js'
 import { ed25519PeerId, issueLogged, issuedChain, LEADER_FILES } from './issuing.js'
+import { JoinProofGuard } from './join-proofs.js'
 import { denied, leaderStreamHandler, pending } from './protocol.js'
+import { RequestLimiter } from './request-limits.js'
 import { parseRequests, renderRequests, RequestBook } from './requests.js'
 import { asPeerId, checkJti, RevocationBook } from './revocation.js'
 import type { AnswerComponents } from './answers.js'
 import type { TokenPolicy } from './config.js'
+import type { JoinProofLimits, RequestLimits } from './config-limits.js'
+import type { ConfigProblem } from './errors.js'
 import type { IssueHow, IssuedEntry } from './issuing.js'
 import type { RevocationTarget } from './revocation.js'
 import type { Answer } from './protocol.js'
@@ -32,6 +38,11 @@ import type { Revocation } from '@realmesh/wire'
 /** a decided token request is kept a day: an issued token for its collection, a denial to refuse re-asks */
 const DECIDED_TTL_MS = 24 * 3_600_000
 const PRUNE_INTERVAL_MS = 60_000
+/** the fastest a waiting node is told to poll: the leader protocol's per-peer rate (defaultRateLimits) is 2/s */
+const MIN_RETRY_AFTER_MS = 500
+/** token requests whose node went away are looked for this often (a quarter of the grace, within these bounds) */
+const SWEEP_MIN_MS = 250
+const SWEEP_MAX_MS = 15_000
 
 export interface LeaderServiceInit {
   /** the leader's RealmNode (its key must be the realm leader's key) */
@@ -49,19 +60,30 @@ export interface LeaderServiceInit {
   maxPending?: number
   /** most decided requests remembered (issued tokens not yet collected, deferral decisions). @default 10000 */
   maxDecided?: number
-  /** the retry_after_ms sent with PENDING, ms. @default 2000 */
+  /** the retry_after_ms sent with PENDING, ms; at least 500 (polls faster than 2/s are the node's offence), at most a third of requests.graceSeconds. @default 2000 */
   retryAfterMs?: number
   /** longest one leader-protocol exchange may take, ms. @default 30000 */
   timeoutMs?: number
+  /** bounds on token requests (per address, per time, expiry, grace); missing fields take their defaults */
+  requests?: Partial<RequestLimits>
+  /** what wrong join proofs cost an address; missing fields take their defaults */
+  joinProofs?: Partial<JoinProofLimits>
 }
+
+/** why a request left the book without a decision */
+export type CancelReason = 'cancelled' | 'gone' | 'expired'
 
 export interface LeaderServiceEvents {
   /** a request now waits for the operator (approve or deny its id) */
   'request:pending': CustomEvent<PendingRequest>
   /** a node token was issued */
   'token:issued': CustomEvent<{ peer: string, jti: string, how: string }>
-  /** a request was refused (by policy, a bad proof or token, the operator, or because it was malformed) */
+  /** a request was refused (by policy, a bad proof or token, the operator, or because it was malformed; not by the rate limits) */
   'request:denied': CustomEvent<{ peer: string, code: string }>
+  /** an undecided request left the book: withdrawn by its node (cancelled), its node went away (gone), or undecided too long (expired) */
+  'request:cancelled': CustomEvent<PendingRequest & { why: CancelReason }>
+  /** a source address was banned after too many wrong join proofs (its peers are banned at the node too) */
+  'address:banned': CustomEvent<{ address: string, until: number, peers: string[] }>
   /** a state file could not be written (the change is in memory only) */
   'state:error': CustomEvent<Error>
 }
@@ -69,6 +91,7 @@ export interface LeaderServiceEvents {
 export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implements Startable {
   readonly realm: RealmDescriptor
   readonly policy: Readonly<TokenPolicy>
+  readonly limits: Readonly<RequestLimits>
   private readonly node: RealmNode
   private readonly key: PrivateKey
   private readonly leader: PeerId
@@ -77,6 +100,8 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   private readonly retryAfterMs: number
   private readonly timeoutMs: number
   private readonly book: RequestBook
+  private readonly limiter: RequestLimiter
+  private readonly proofs: JoinProofGuard
   private readonly revoked: RevocationBook
   /** tokens this service issued in this run (the log has them all), so a revocation is kept exactly as long as needed */
   private readonly issuedEntries: BoundedMap<string, IssuedEntry>
@@ -89,6 +114,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   private loaded = false
   private shutdown = new AbortController()
   private pruneTimer: ReturnType<typeof setInterval> | undefined
+  private sweepTimer: ReturnType<typeof setInterval> | undefined
 
   constructor (init: LeaderServiceInit) {
     super()
@@ -102,15 +128,26 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     this.key = init.key
     this.dir = init.dir
     this.now = init.now ?? Date.now
-    this.retryAfterMs = init.retryAfterMs ?? 2_000
     this.timeoutMs = init.timeoutMs ?? TIMEOUTS.leader
     const maxPending = init.maxPending ?? DEFAULT_MAX_PENDING
     const maxDecided = init.maxDecided ?? 10_000
-    const problems = [['maxPending', maxPending], ['maxDecided', maxDecided]]
+    const problems: ConfigProblem[] = [['maxPending', maxPending], ['maxDecided', maxDecided]]
       .filter(([, value]) => !Number.isSafeInteger(value) || (value as number) < 1)
       .map(([path, value]) => ({ path: String(path), expected: 'a whole number, at least 1', got: String(value) }))
+    this.limits = Object.freeze(checkRequestLimits(init.requests ?? {}, 'requests', problems))
+    const joinProofs = checkJoinProofLimits(init.joinProofs ?? {}, 'joinProofs', problems)
     if (problems.length > 0) throw new LeaderConfigError(problems, 'leader service options')
-    this.book = new RequestBook({ maxPending, maxDecided, now: this.now })
+    // a waiting node polls several times within the grace (only a node that went away misses it), and
+    // never faster than the node's rate limit on the leader protocol lets it (2/s: faster gets it banned)
+    this.retryAfterMs = Math.max(MIN_RETRY_AFTER_MS, Math.min(init.retryAfterMs ?? 2_000, Math.floor(this.limits.graceSeconds * 1000 / 3)))
+    this.book = new RequestBook({
+      maxPending,
+      maxDecided,
+      now: this.now,
+      onExpired: (record) => { if (record.state === 'pending') this.announceCancel(record, 'expired') }
+    })
+    this.limiter = new RequestLimiter(this.limits, this.book, { now: this.now })
+    this.proofs = new JoinProofGuard({ limits: joinProofs, now: this.now })
     this.revoked = new RevocationBook({ realm: init.realm, key: init.key, now: this.now })
     this.issuedEntries = new BoundedMap({ maxSize: 10_000, now: this.now })
     this.renewedBy = new BoundedMap({ maxSize: 10_000, now: this.now })
@@ -137,10 +174,14 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
       token: async (request, connection) => answerToken(components, request, connection),
       status: async (request, connection) => answerStatus(components, request, connection),
       defer: async (request, connection) => answerDefer(components, request, connection),
+      cancel: async (request, connection) => answerCancel(components, request, connection),
       onDenied: (peer, code) => { this.safeDispatchEvent('request:denied', { detail: { peer, code } }) }
     }, { timeoutMs: this.timeoutMs, signal: () => this.shutdown.signal }), { members: false, maxInboundStreams: 32 })
     this.pruneTimer = setInterval(() => { this.prune() }, PRUNE_INTERVAL_MS)
     this.pruneTimer.unref()
+    const sweepMs = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, this.limits.graceSeconds * 250))
+    this.sweepTimer = setInterval(() => { this.cancelAbandoned() }, sweepMs)
+    this.sweepTimer.unref()
     this.running = true
   }
 
@@ -149,6 +190,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     if (!this.running) return
     this.running = false
     clearInterval(this.pruneTimer)
+    clearInterval(this.sweepTimer)
     this.shutdown.abort(new LeaderError('LEADER_NOT_STARTED', 'the leader service is stopping'))
     await this.node.unhandle(PROTOCOLS.leader).catch(() => {})
     await this.pendingFile?.idle()
@@ -185,13 +227,51 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   /** Denies a pending request; the requester is told with TOKEN_REQUEST_DENIED (or JOIN_DENIED_BY_LEADER) and `reason`. */
   async deny (id: string, reason?: string, options: AbortOptions = {}): Promise<void> {
     options.signal?.throwIfAborted()
-    const record = this.pendingRecord(id)
-    const text = reason ?? 'denied by the realm operator'
+    this.decideDenied(this.pendingRecord(id), reason)
+    await this.persistRequests(options)
+  }
+
+  private decideDenied (record: RequestRecord, reason = 'denied by the realm operator'): void {
     const expiresAt = record.request.kind === 'token' ? this.now() + DECIDED_TTL_MS : record.identityExpiresAt ?? this.now() + DECIDED_TTL_MS
-    this.book.decide(id, 'denied', { reason: text, expiresAt })
+    this.book.decide(record.request.id, 'denied', { reason, expiresAt })
     const code = record.request.kind === 'token' ? WireErrorCode.TOKEN_REQUEST_DENIED : WireErrorCode.JOIN_DENIED_BY_LEADER
     this.safeDispatchEvent('request:denied', { detail: { peer: record.request.peer, code } })
-    await this.persistRequests(options)
+  }
+
+  /** Forgets a token request its node withdrew, or that no node asked about within the grace. */
+  private cancel (record: RequestRecord, why: CancelReason): void {
+    this.book.forget(record.request.id)
+    this.persistInBackground(this.pendingFile)
+    if (record.state === 'pending') this.announceCancel(record, why)
+  }
+
+  private announceCancel (record: RequestRecord, why: CancelReason): void {
+    this.safeDispatchEvent('request:cancelled', { detail: { ...record.request, attributes: { ...record.request.attributes }, why } })
+  }
+
+  /** cancels the token requests whose node has not asked about them within the grace (it went away) */
+  private cancelAbandoned (): void {
+    // expired first: those leave as expired, whether or not their node still polls
+    if (this.book.prune()) this.persistInBackground(this.pendingFile)
+    for (const record of this.book.unseenSince(this.now() - this.limits.graceSeconds * 1000)) {
+      if (!this.approving.has(record.request.id)) this.cancel(record, 'gone')
+    }
+  }
+
+  /**
+   * Denies every request waiting for the operator (`olderThanMs`: only those that have waited at
+   * least that long), with `reason`; returns the ids denied. Resolves once the decisions are on disk.
+   * What `realmesh leader deny --all | --older-than` runs: the way out of a queue filled by a flood.
+   */
+  async denyPending (options: { olderThanMs?: number, reason?: string } & AbortOptions = {}): Promise<string[]> {
+    options.signal?.throwIfAborted()
+    const olderThanMs = options.olderThanMs ?? 0
+    if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new LeaderConfigError([{ path: 'olderThanMs', expected: 'a duration in ms, at least 0', got: String(olderThanMs) }], 'denyPending options')
+    const before = this.now() - olderThanMs
+    const ids = this.book.pending().filter(r => Date.parse(r.requestedAt) <= before && !this.approving.has(r.id)).map(r => r.id)
+    for (const id of ids) this.decideDenied(this.pendingRecord(id), options.reason)
+    if (ids.length > 0) await this.persistRequests(options)
+    return ids
   }
 
   /**
@@ -271,7 +351,10 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
       realm: this.realm,
       leader: this.leader,
       policy: this.policy,
+      limits: this.limits,
       book: this.book,
+      limiter: this.limiter,
+      proofs: this.proofs,
       retryAfterMs: this.retryAfterMs,
       now: this.now,
       isMember: (connection) => this.node.admission.isAdmitted(connection),
@@ -286,6 +369,12 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
       forget: (id) => {
         this.book.forget(id)
         this.persistInBackground(this.pendingFile)
+      },
+      cancel: (record) => { this.cancel(record, 'cancelled') },
+      ban: (address, peers, until) => {
+        const durationMs = Math.max(0, until - this.now())
+        for (const peer of peers) void this.node.ban(peer, `wrong join proofs from ${address}`, durationMs).catch(() => {})
+        this.safeDispatchEvent('address:banned', { detail: { address, until, peers } })
       }
     }
   }

@@ -3,8 +3,8 @@
  *
  *   node / member                        leader
  *     | --- LeaderRequest ------------->  |  size (FRAME_LIMITS.leader) -> decode -> checkLeaderRequest
- *     |                                   |  -> TOKEN / STATUS / DEFER handler (policy, proofs, tokens)
- *     | <-- LeaderResponse -------------  |  ISSUED / PENDING / APPROVED / DENIED(code, reason)
+ *     |                                   |  -> TOKEN / STATUS / CANCEL / DEFER handler (policy, proofs, tokens)
+ *     | <-- LeaderResponse -------------  |  ISSUED / PENDING / APPROVED / CANCELLED / DENIED(code, reason)
  *     |            close                  |
  *
  * Whatever a request holds, the handler answers or closes and never throws; a request that fails
@@ -18,6 +18,8 @@ export interface Answer {
   response: Partial<LeaderResponse> & { status: LeaderResponse.Status }
   /** runs once the response is written (e.g. forget a token the requester now has) */
   delivered?: () => void
+  /** runs once the exchange is over, answered or not (e.g. ban a guesser: that closes its connection) */
+  afterwards?: () => void
   /** a denial already reported when it was decided (an operator's deny): no second request:denied */
   quiet?: boolean
 }
@@ -26,6 +28,7 @@ export interface LeaderRequestHandlers {
   token: (request: LeaderRequest, connection: Connection, options: AbortOptions) => Promise<Answer>
   status: (request: LeaderRequest, connection: Connection, options: AbortOptions) => Promise<Answer>
   defer: (request: LeaderRequest, connection: Connection, options: AbortOptions) => Promise<Answer>
+  cancel: (request: LeaderRequest, connection: Connection, options: AbortOptions) => Promise<Answer>
   /** every DENIED answer that is not `quiet` */
   onDenied: (peer: string, code: string) => void
 }
@@ -49,8 +52,14 @@ export function approved (): Answer {
   return { response: { status: LeaderResponse.Status.APPROVED } }
 }
 
-export function denied (code: string, reason: string, quiet = false): Answer {
-  return { response: { status: LeaderResponse.Status.DENIED, code, reason: reason.slice(0, 512) }, quiet }
+export function cancelled (requestId: string): Answer {
+  return { response: { status: LeaderResponse.Status.CANCELLED, requestId } }
+}
+
+/** `retryAfterMs`: for a refusal that passes (BUSY, RATE_LIMITED), when to ask again */
+export function denied (code: string, reason: string, options: { quiet?: boolean, retryAfterMs?: number } = {}): Answer {
+  const retryAfterMs = Math.min(0xffff_ffff, Math.max(0, Math.ceil(options.retryAfterMs ?? 0)))
+  return { response: { status: LeaderResponse.Status.DENIED, code, reason: reason.slice(0, 512), retryAfterMs }, quiet: options.quiet ?? false }
 }
 
 /** The libp2p stream handler of the leader protocol. */
@@ -80,16 +89,22 @@ export function leaderStreamHandler (handlers: LeaderRequestHandlers, init: Lead
     }
     try {
       await frames.write(LeaderResponse, answer.response, { signal })
+      bookkeeping(answer.delivered)
+      await stream.close({ signal }).catch((err: unknown) => { stream.abort(err instanceof Error ? err : new Error(String(err))) })
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
-      return
+    } finally {
+      bookkeeping(answer.afterwards)
     }
-    try {
-      answer.delivered?.()
-    } catch {
-      // bookkeeping after the answer must not take the handler down
-    }
-    await stream.close({ signal }).catch((err: unknown) => { stream.abort(err instanceof Error ? err : new Error(String(err))) })
+  }
+}
+
+/** bookkeeping after the answer must not take the handler down */
+function bookkeeping (task: (() => void) | undefined): void {
+  try {
+    task?.()
+  } catch {
+    // nothing to do: the exchange is over either way
   }
 }
 
@@ -98,6 +113,7 @@ async function dispatch (handlers: LeaderRequestHandlers, request: LeaderRequest
     case LeaderRequest.Type.TOKEN: return handlers.token(request, connection, options)
     case LeaderRequest.Type.STATUS: return handlers.status(request, connection, options)
     case LeaderRequest.Type.DEFER: return handlers.defer(request, connection, options)
+    case LeaderRequest.Type.CANCEL: return handlers.cancel(request, connection, options)
     default: return denied(WireErrorCode.FRAME_MALFORMED, `unknown leader request type ${String(request.type)}`)
   }
 }

@@ -5,7 +5,9 @@
  *
  * Bounded twice: at most `maxPending` undecided requests (more are refused with BUSY, see
  * LeaderService), at most `maxDecided` decided ones (the oldest is forgotten first), and every
- * record has an expiry. The book is pure state; LeaderService persists it as pending.json.
+ * record has an expiry. The book also knows how many undecided token requests came from each
+ * source address, and when each token request was last asked about (in memory only: a restarted
+ * leader counts from its start). The book is pure state; LeaderService persists it as pending.json.
  */
 import { randomBytes } from 'node:crypto'
 import { LeaderError } from './errors.js'
@@ -22,6 +24,8 @@ export interface PendingRequest {
   requestedAt: string
   /** deferred: the identity token's `sub` (for an identity that is the node itself, the node's peer id) */
   identity?: string
+  /** token: the source address the request came from (an IPv4 address, an IPv6 /64; see source-address.ts) */
+  address?: string
 }
 
 /** pending: waiting for the operator; issued / approved / denied: decided, kept until collected or expired */
@@ -48,6 +52,8 @@ export interface RequestBookInit {
   maxPending: number
   maxDecided: number
   now: () => number
+  /** a record reached its expiry and was dropped */
+  onExpired?: (record: RequestRecord) => void
 }
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/
@@ -57,6 +63,10 @@ export class RequestBook {
   private readonly records = new Map<string, RequestRecord>()
   private readonly tokenByPeer = new Map<string, string>()
   private readonly deferredByHash = new Map<string, string>()
+  /** undecided token requests per source address */
+  private readonly pendingByAddress = new Map<string, number>()
+  /** token request id -> when its requester last asked about it, ms since the epoch */
+  private readonly seen = new Map<string, number>()
   private readonly init: RequestBookInit
 
   constructor (init: RequestBookInit) {
@@ -94,6 +104,21 @@ export class RequestBook {
     return this.pendingCount() >= this.init.maxPending
   }
 
+  /** undecided token requests from `address` */
+  pendingFrom (address: string): number {
+    return this.pendingByAddress.get(address) ?? 0
+  }
+
+  /** the requester of token request `id` asked about it now */
+  touch (id: string): void {
+    if (this.seen.has(id)) this.seen.set(id, this.init.now())
+  }
+
+  /** undecided token requests nobody asked about since `before` (ms since the epoch) */
+  unseenSince (before: number): RequestRecord[] {
+    return [...this.records.values()].filter(r => r.state === 'pending' && (this.seen.get(r.request.id) ?? Infinity) < before)
+  }
+
   /** the undecided requests, oldest first */
   pending (): PendingRequest[] {
     this.prune()
@@ -119,7 +144,9 @@ export class RequestBook {
     if (!ID.test(id)) throw new RangeError(`request id ${JSON.stringify(id)} is not 1..128 url-safe characters`)
     this.forget(id)
     this.records.set(id, record)
+    this.countPending(record, 1)
     if (record.request.kind === 'token') {
+      this.seen.set(id, this.init.now())
       const previous = this.tokenByPeer.get(record.request.peer)
       if (previous !== undefined && previous !== id) this.forget(previous)
       this.tokenByPeer.set(record.request.peer, id)
@@ -136,6 +163,7 @@ export class RequestBook {
     const record = this.get(id)
     if (record === undefined) throw new LeaderError('REQUEST_UNKNOWN', `no request with id ${id} (see pending())`)
     if (record.state !== 'pending') throw new LeaderError('REQUEST_ALREADY_DECIDED', `request ${id} was already decided (${record.state})`)
+    this.countPending(record, -1)
     record.state = state
     record.expiresAt = change.expiresAt
     if (change.token !== undefined) record.token = change.token
@@ -148,6 +176,8 @@ export class RequestBook {
     const record = this.records.get(id)
     if (record === undefined) return
     this.records.delete(id)
+    this.countPending(record, -1)
+    this.seen.delete(id)
     if (this.tokenByPeer.get(record.request.peer) === id) this.tokenByPeer.delete(record.request.peer)
     if (record.tokenHash !== undefined && this.deferredByHash.get(record.tokenHash) === id) this.deferredByHash.delete(record.tokenHash)
   }
@@ -156,19 +186,32 @@ export class RequestBook {
   prune (): boolean {
     const now = this.init.now()
     let dropped = false
-    for (const [id, record] of this.records) {
+    for (const record of this.records.values()) {
       if (record.expiresAt <= now) {
-        this.forget(id)
+        this.expire(record)
         dropped = true
       }
     }
     return dropped
   }
 
+  private expire (record: RequestRecord): void {
+    this.forget(record.request.id)
+    this.init.onExpired?.(record)
+  }
+
+  private countPending (record: RequestRecord, delta: 1 | -1): void {
+    const address = record.request.address
+    if (record.state !== 'pending' || address === undefined) return
+    const count = (this.pendingByAddress.get(address) ?? 0) + delta
+    if (count > 0) this.pendingByAddress.set(address, count)
+    else this.pendingByAddress.delete(address)
+  }
+
   private live (record: RequestRecord | undefined): RequestRecord | undefined {
     if (record === undefined) return undefined
     if (record.expiresAt <= this.init.now()) {
-      this.forget(record.request.id)
+      this.expire(record)
       return undefined
     }
     return record
@@ -215,6 +258,7 @@ export function parseRequests (text: string, path: string): RequestRecord[] {
     if (typeof r.peer !== 'string' || typeof r.requestedAt !== 'string') return bad(`${where}.request`, 'an object with peer and requestedAt strings')
     if (!isRecord(r.attributes) || !Object.values(r.attributes).every(v => typeof v === 'string')) return bad(`${where}.request.attributes`, 'an object of strings')
     if (r.identity !== undefined && typeof r.identity !== 'string') return bad(`${where}.request.identity`, 'a string')
+    if (r.address !== undefined && (typeof r.address !== 'string' || r.address.length > 256)) return bad(`${where}.request.address`, 'an address of at most 256 characters')
     if (typeof entry.state !== 'string' || !STATES.includes(entry.state)) return bad(`${where}.state`, 'pending, issued, approved or denied')
     if (typeof entry.expiresAt !== 'number' || !Number.isFinite(entry.expiresAt)) return bad(`${where}.expiresAt`, 'a number')
     for (const field of ['token', 'reason', 'tokenHash'] as const) {
@@ -226,6 +270,7 @@ export function parseRequests (text: string, path: string): RequestRecord[] {
     if (r.kind === 'deferred' && typeof entry.tokenHash !== 'string') return bad(`${where}.tokenHash`, 'the identity token hash')
     const request: PendingRequest = { id: r.id, kind: r.kind, peer: r.peer, attributes: { ...(r.attributes as Record<string, string>) }, requestedAt: r.requestedAt }
     if (typeof r.identity === 'string') request.identity = r.identity
+    if (typeof r.address === 'string') request.address = r.address
     const record: RequestRecord = { request, state: entry.state as RequestState, expiresAt: entry.expiresAt }
     if (typeof entry.ttlSeconds === 'number') record.ttlSeconds = entry.ttlSeconds
     if (typeof entry.token === 'string') record.token = entry.token

@@ -68,7 +68,7 @@ export async function startLeader (init: StartLeaderInit): Promise<RunningLeader
     guard: { ...init.node?.abuse, banStore: fileBanStore(join(init.dir, 'bans.json')) },
     now
   })
-  const service = new LeaderService({ node, key, realm, policy: config.policy, dir: init.dir, maxPending: config.maxPending, now })
+  const service = new LeaderService({ node, key, realm, policy: config.policy, dir: init.dir, maxPending: config.maxPending, requests: config.requests, joinProofs: config.joinProofs, now })
   ref.service = service
 
   let renewTimer: ReturnType<typeof setTimeout> | undefined

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { defaultLeaderConfig, LeaderConfigError, parseLeaderConfig, renderLeaderConfig, validateTokenPolicy } from '../src/index.js'
+import { defaultLeaderConfig, joinSecretWarning, LeaderConfigError, parseLeaderConfig, renderLeaderConfig, validateTokenPolicy } from '../src/index.js'
 import { createRealmDescriptor, generateNodeKey } from '@realmesh/token'
 
 function problemsOf (fn: () => unknown): Array<{ path: string, expected: string }> {
@@ -26,15 +26,27 @@ describe('leader config', () => {
       policy: { mode: 'manual', ttlSeconds: 86400, deferred: 'manual' },
       listen: ['/ip4/127.0.0.1/tcp/0'],
       api: '127.0.0.1:0',
-      maxPending: 1000
+      maxPending: 1000,
+      requests: { maxPendingPerAddress: 10, addressRate: { burst: 10, perMinute: 6 }, globalRate: { burst: 100, perMinute: 60 }, expireSeconds: 86400, graceSeconds: 60 },
+      joinProofs: { backoffSeconds: 1, banAfter: 5, banSeconds: 3600 }
     })
   })
 
   it('renders a file that parses back to the same config, comments and all', () => {
     const config = defaultLeaderConfig('r1')
     assert.deepEqual(parseLeaderConfig(renderLeaderConfig(config)), config)
-    const auto = { ...config, policy: { mode: 'auto' as const, joinSecret: 'a "quoted"\nsecret', ttlSeconds: 60, deferred: 'approve' as const }, listen: ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001'], api: '[::1]:7300', maxPending: 5 }
+    const auto = {
+      ...config,
+      policy: { mode: 'auto' as const, joinSecret: 'a "quoted"\nsecret', ttlSeconds: 60, deferred: 'approve' as const, allowedAttributes: { role: ['user', 'sensor'], host: '*' as const } },
+      listen: ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001'],
+      api: '[::1]:7300',
+      maxPending: 5,
+      requests: { maxPendingPerAddress: 2, addressRate: { burst: 3, perMinute: 1 }, globalRate: { burst: 7, perMinute: 9 }, expireSeconds: 3600, graceSeconds: 30 },
+      joinProofs: { backoffSeconds: 2, banAfter: 3, banSeconds: 600 }
+    }
     assert.deepEqual(parseLeaderConfig(renderLeaderConfig(auto)), auto)
+    const names = { ...config, policy: { ...config.policy, allowedAttributes: ['hostname'] } }
+    assert.deepEqual(parseLeaderConfig(renderLeaderConfig(names)), names)
     assert.match(renderLeaderConfig(config), /# how node-token requests are answered/)
   })
 
@@ -60,11 +72,33 @@ describe('leader config', () => {
       'policy: { ttlSeconds: -5, deferred: later, joinSecret: "" }',
       'listen: ["/ip4/1.2.3.4/tcp/1/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA", "not an address"]',
       'api: "localhost"',
-      'maxPending: 0'
+      'maxPending: 0',
+      'requests: { maxPendingPerAddress: -1, addressRate: { burst: 0, perMinute: 1.5 }, globalRate: 5, graceSecs: 3 }',
+      'joinProofs: { backoffSeconds: "1s", banAfter: 0 }'
     ].join('\n')))
     assert.deepEqual(problems.map(p => p.path).sort(), [
-      'api', 'listen[0]', 'listen[1]', 'maxPending', 'policy.deferred', 'policy.joinSecret', 'policy.ttlSeconds', 'polcy', 'realm.name'
+      'api', 'listen[0]', 'listen[1]', 'maxPending', 'policy.deferred', 'policy.joinSecret', 'policy.ttlSeconds', 'polcy', 'realm.name',
+      'requests.maxPendingPerAddress', 'requests.addressRate.burst', 'requests.addressRate.perMinute', 'requests.globalRate', 'requests.graceSecs',
+      'joinProofs.backoffSeconds', 'joinProofs.banAfter'
     ].sort())
+  })
+
+  it('reports allowedAttributes that are neither names nor a mapping of allowed values', () => {
+    const problems = problemsOf(() => parseLeaderConfig([
+      'realm: { name: r }',
+      'policy: { allowedAttributes: { role: admin, site: [], ok: "*", fine: [a, b] } }'
+    ].join('\n')))
+    assert.deepEqual(problems.map(p => p.path), ['policy.allowedAttributes.role', 'policy.allowedAttributes.site'])
+    assert.deepEqual(problemsOf(() => parseLeaderConfig('realm: { name: r }\npolicy: { allowedAttributes: [role, 7] }\n')).map(p => p.path), ['policy.allowedAttributes[1]'])
+    assert.deepEqual(problemsOf(() => parseLeaderConfig('realm: { name: r }\npolicy: { allowedAttributes: role }\n')).map(p => p.path), ['policy.allowedAttributes'])
+  })
+
+  it('warns of a join secret shorter than 16 characters, without quoting it', () => {
+    assert.equal(joinSecretWarning(undefined), undefined)
+    assert.equal(joinSecretWarning('sixteen chars ok'), undefined)
+    const warning = joinSecretWarning('s3cret')
+    assert.match(warning ?? '', /6 characters/)
+    assert.doesNotMatch(warning ?? '', /s3cret/)
   })
 
   it('never shows the join secret in an error', () => {

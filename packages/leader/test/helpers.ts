@@ -10,8 +10,8 @@ import { createRealmNode } from '@realmesh/node'
 import { createRealmDescriptor, generateNodeKey, issueNodeToken } from '@realmesh/token'
 import { Frames, FRAME_LIMITS, LeaderRequest, LeaderResponse, PROTOCOLS } from '@realmesh/wire'
 import { LeaderService } from '../src/index.js'
-import type { TokenPolicy } from '../src/index.js'
-import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
+import type { LeaderServiceInit, TokenPolicy } from '../src/index.js'
+import type { Ed25519PrivateKey, Libp2p, PeerId } from '@libp2p/interface'
 import type { RealmNode, RealmNodeInit } from '@realmesh/node'
 import type { RealmDescriptor } from '@realmesh/token'
 import type { MessageCodec } from '@realmesh/wire'
@@ -49,6 +49,10 @@ export interface TestLeaderInit {
   policy?: Partial<TokenPolicy>
   dir?: string
   maxPending?: number
+  requests?: LeaderServiceInit['requests']
+  joinProofs?: LeaderServiceInit['joinProofs']
+  /** the service's clock. @default Date.now */
+  now?: () => number
   /** reuse a leader key (and realm) for a restart */
   key?: Ed25519PrivateKey
   realm?: RealmDescriptor
@@ -71,7 +75,7 @@ export async function startTestLeader (cleanup: Cleanup, init: TestLeaderInit = 
     listen: [init.listen ?? memoryAddress()],
     connections: { inboundConnectionThreshold: 1000 }
   })
-  const service = new LeaderService({ node, key, realm, policy: { ...TEST_POLICY, ...init.policy }, dir: init.dir, maxPending: init.maxPending, retryAfterMs: 100 })
+  const service = new LeaderService({ node, key, realm, policy: { ...TEST_POLICY, ...init.policy }, dir: init.dir, maxPending: init.maxPending, requests: init.requests, joinProofs: init.joinProofs, now: init.now, retryAfterMs: 100 })
   cleanup.add(async () => { await service.stop(); await node.stop() })
   await service.start()
   await node.start()
@@ -138,8 +142,8 @@ export function leaderRequest (fields: Partial<LeaderRequest>): LeaderRequest {
   return { type: LeaderRequest.Type.TOKEN, joinProof: new Uint8Array(0), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', ...fields }
 }
 
-/** One raw leader-protocol exchange from `from` to `address`: writes `request` (or raw bytes, up to `maxSize`), reads the answer. */
-export async function exchange (from: RealmNode, address: string, request: LeaderRequest | Uint8Array, maxSize = FRAME_LIMITS.leader): Promise<LeaderResponse> {
+/** One raw leader-protocol exchange from `from` (a RealmNode, or a bare libp2p peer) to `address`: writes `request` (or raw bytes, up to `maxSize`), reads the answer. */
+export async function exchange (from: { libp2p: Pick<Libp2p, 'dialProtocol'> }, address: string, request: LeaderRequest | Uint8Array, maxSize = FRAME_LIMITS.leader): Promise<LeaderResponse> {
   const signal = AbortSignal.timeout(WAIT_MS)
   const stream = await from.libp2p.dialProtocol(multiaddr(address), PROTOCOLS.leader, { signal })
   const frames = new Frames(stream, { protocol: PROTOCOLS.leader, maxSize })

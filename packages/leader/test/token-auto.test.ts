@@ -8,7 +8,7 @@ import { LeaderRequest, LeaderResponse } from '@realmesh/wire'
 import { joinProof } from '@realmesh/node'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Cleanup, exchange, leaderRequest, nextEvent, startNode, startTestLeader, within } from './helpers.js'
-import type { RefusalDetail } from '@realmesh/node'
+import type { RealmNode, RefusalDetail } from '@realmesh/node'
 
 const SECRET = 'correct horse battery staple'
 
@@ -17,7 +17,7 @@ describe('token requests, policy auto', () => {
   afterEach(async () => { await cleanup.run() })
 
   it('issues a token to a node that proves the join secret, and the node joins', async () => {
-    const leader = await startTestLeader(cleanup, { policy: { mode: 'auto', joinSecret: SECRET, ttlSeconds: 3600 } })
+    const leader = await startTestLeader(cleanup, { policy: { mode: 'auto', joinSecret: SECRET, ttlSeconds: 3600, allowedAttributes: { role: ['user', 'sensor'], site: '*' } } })
     const issuedEvent = nextEvent<{ peer: string, jti: string, how: string }>(leader.service, 'token:issued')
     let token: string | undefined
     const node = await startNode(cleanup, {
@@ -38,6 +38,35 @@ describe('token requests, policy auto', () => {
     assert.equal(issued.how, 'auto')
     assert.equal(issued.jti, verified.claims.jti)
     assert.deepEqual(leader.service.pending(), [])
+  })
+
+  it('refuses attributes the policy does not allow with ATTRIBUTES_NOT_ALLOWED, and issues nothing', async () => {
+    const proofFor = (client: RealmNode): Uint8Array<ArrayBuffer> => Uint8Array.from(joinProof(SECRET, client.peerId, peerIdFromString(leader.realm.leader.peerId)))
+    const leader = await startTestLeader(cleanup, { policy: { mode: 'auto', joinSecret: SECRET, allowedAttributes: { role: ['user', 'sensor'], site: '*' } } })
+    const issued: string[] = []
+    leader.service.addEventListener('token:issued', (evt) => { issued.push(evt.detail.peer) })
+    const client = await startNode(cleanup, { realm: leader.realm, bootstrap: [] })
+    const asks: Array<[Record<string, string>, string]> = [
+      [{ role: 'admin' }, 'a value outside the list'],
+      [{ role: 'user', owner: 'me' }, 'a name not in the policy']
+    ]
+    for (const [attributes, what] of asks) {
+      const response = await exchange(client, leader.address, leaderRequest({ joinProof: proofFor(client), attributes: new Map(Object.entries(attributes)) }))
+      assert.equal(response.status, LeaderResponse.Status.DENIED, what)
+      assert.equal(response.code, 'ATTRIBUTES_NOT_ALLOWED', what)
+      assert.equal(response.token, '', what)
+    }
+    assert.deepEqual(issued, [])
+    const allowed = await exchange(client, leader.address, leaderRequest({ joinProof: proofFor(client), attributes: new Map([['role', 'sensor'], ['site', 'any place']]) }))
+    assert.equal(allowed.status, LeaderResponse.Status.ISSUED)
+    assert.deepEqual((await verifyNodeToken(allowed.token, { realm: leader.realm })).claims.ext?.attrs, { role: 'sensor', site: 'any place' })
+
+    // the default policy grants no attribute at all on a proof
+    const strict = await startTestLeader(cleanup, { policy: { mode: 'auto', joinSecret: SECRET } })
+    const proof = Uint8Array.from(joinProof(SECRET, client.peerId, peerIdFromString(strict.realm.leader.peerId)))
+    const refused = await exchange(client, strict.address, leaderRequest({ joinProof: proof, attributes: new Map([['role', 'user']]) }))
+    assert.equal(refused.code, 'ATTRIBUTES_NOT_ALLOWED')
+    assert.equal((await exchange(client, strict.address, leaderRequest({ joinProof: proof }))).status, LeaderResponse.Status.ISSUED)
   })
 
   it('caps the requested lifetime at the policy ttl', async () => {

@@ -44,6 +44,8 @@ export const WireErrorCode = {
   TOKEN_REQUEST_PENDING: 'TOKEN_REQUEST_PENDING',
   /** unknown pending request id */
   REQUEST_UNKNOWN: 'REQUEST_UNKNOWN',
+  /** a token request asks for attributes the leader's policy does not grant without the operator */
+  ATTRIBUTES_NOT_ALLOWED: 'ATTRIBUTES_NOT_ALLOWED',
   /** a peer record's signature, token or addresses are invalid */
   RECORD_INVALID: 'RECORD_INVALID',
   /** a revocation's signature does not verify with the realm leader's key, or it is for another realm */

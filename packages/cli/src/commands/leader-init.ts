@@ -1,6 +1,10 @@
-/** `realmesh leader init`: a new realm (leader key, realm.json, leader.yaml) in DIR. */
+/**
+ * `realmesh leader init`: a new realm (leader key, realm.json, leader.yaml) in DIR. With policy auto
+ * and no --join-secret, initLeader generates a long random secret (it says so); a given secret
+ * shorter than MIN_JOIN_SECRET_CHARS is taken, with a warning: it could be guessed online.
+ */
 import { join, resolve } from 'node:path'
-import { initLeader } from '@realmesh/leader'
+import { initLeader, joinSecretWarning } from '@realmesh/leader'
 import { parseFlags, required } from '../args.js'
 import { CliError, UsageError } from '../errors.js'
 import { list, multiaddrString, oneOf } from '../config/schema.js'
@@ -26,6 +30,8 @@ export async function leaderInit (argv: string[], io: Io): Promise<number> {
   const joinSecret = values['join-secret'] ?? io.env.REALMESH_JOIN_SECRET
   if (joinSecret === '') throw new UsageError('--join-secret: expected a non-empty secret')
   if (joinSecret != null) policy.joinSecret = joinSecret
+  const warning = joinSecretWarning(joinSecret)
+  if (warning != null) io.err(`warning: ${warning}`)
   const listen = checkFlag(values.listen, '--listen', list(multiaddrString(), { max: 32 }))
   // realm-wide broadcast is the realm's choice, written into realm.json: off unless asked for
   const realmPolicy = values.broadcast === true ? { broadcast: true } : {}
@@ -38,6 +44,10 @@ export async function leaderInit (argv: string[], io: Io): Promise<number> {
   io.out(`leader      ${result.peerId}`)
   io.out(`realm.json  ${join(dir, 'realm.json')}`)
   io.out(`broadcast   ${result.realm.policy.broadcast === true ? 'on' : 'off'}`)
-  io.out(`policy      ${result.config.policy.mode}${result.config.policy.joinSecret == null ? '' : ` (join secret in ${join(dir, 'leader.yaml')})`}`)
+  const secret = result.config.policy.joinSecret
+  io.out(`policy      ${result.config.policy.mode}${secret == null ? '' : ` (join secret in ${join(dir, 'leader.yaml')})`}`)
+  if (secret != null && joinSecret == null) {
+    io.out(`join secret generated: ${secret.length} random characters, policy.joinSecret in ${join(dir, 'leader.yaml')}; give it to nodes (--join-secret, REALMESH_JOIN_SECRET)`)
+  }
   return 0
 }

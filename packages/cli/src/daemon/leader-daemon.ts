@@ -3,7 +3,7 @@
  * with the pending-request endpoints, and a line on stderr for every request, token and member.
  */
 import { join } from 'node:path'
-import { startLeader } from '@realmesh/leader'
+import { joinSecretWarning, startLeader } from '@realmesh/leader'
 import type { StartLeaderInit } from '@realmesh/leader'
 import { CliError, EXIT, messageOf } from '../errors.js'
 import { readRealmFile } from '../data-dir/node-dir.js'
@@ -47,6 +47,8 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
     const { policy } = leader.config
     io.err(`realm ${realm.name} (${realm.id})`)
     io.err(`leader ${leader.node.peerId.toString()}, policy ${policy.mode}${policy.joinSecret == null ? '' : ' (join secret set)'}, deferred joins ${policy.deferred}`)
+    const warning = joinSecretWarning(policy.joinSecret)
+    if (warning != null) io.err(`warning: ${warning} (policy.joinSecret in ${join(dir, 'leader.yaml')})`)
     io.err(`realm descriptor ${join(dir, 'realm.json')}`)
     for (const address of leader.node.status().listen) io.err(`listening on ${address}`)
     io.err(`control api ${api.url} (token in ${join(dir, 'api.json')})`)

@@ -14,6 +14,7 @@ import { plural } from '../format.js'
 import { assertDirFree, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logBootstrap, logMembers, logSubjects } from './node-events.js'
 import { prepareRealm, prepareToken } from './node-state.js'
+import { trackTokenRequest } from './token-request.js'
 import { waitForAbort } from './wait.js'
 import type { RealmNode } from '@realmesh/node'
 import type { NodeStartOptions } from '../commands/node-start.js'
@@ -60,7 +61,8 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     // bans of abusive peers survive a restart (DIR/bans.json)
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) }
   })
-  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io)]
+  const request = trackTokenRequest(node, io)
+  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
     dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })
@@ -94,6 +96,8 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   } finally {
     clearInterval(saver)
     if (node.joined) await savePeers()
+    // stopped while waiting for the operator: the request leaves the leader's list now
+    if (stop.aborted) await request.withdraw()
     for (const off of unlisten) off()
     io.err('stopping')
     await node.stop().catch((err: unknown) => { io.err(`error while stopping the node: ${messageOf(err)}`) })

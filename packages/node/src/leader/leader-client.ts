@@ -1,6 +1,13 @@
 /**
  * Talking to the realm leader: asking for a node token (open to non-members: that is how a node
  * gets its first token) and forwarding an identity this node deferred (members only).
+ *
+ *   node                                         leader
+ *     | -- TOKEN (proof?, ttl, attributes) -->     |
+ *     | <-- ISSUED | PENDING(id) | DENIED(code)    |  BUSY / RATE_LIMITED: asked again after retry_after_ms
+ *     | -- STATUS(id) every retry_after_ms ---->   |  (while PENDING; REQUEST_UNKNOWN: the leader forgot
+ *     |                                            |   the request, e.g. cancelled while away: TOKEN again)
+ *     | -- CANCEL(id) ------------------------->   |  when the caller stops waiting (its signal aborts)
  */
 import { createHmac } from 'node:crypto'
 import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, LeaderRequest, LeaderResponse, WireErrorCode, joinProofBytes } from '@realmesh/wire'
@@ -21,6 +28,13 @@ export interface TokenRequestOptions extends AbortOptions {
   onPending?: (requestId: string, retryAfterMs: number) => void
 }
 
+/** how long withdrawing a request may delay the caller that stopped waiting */
+const CANCEL_TIMEOUT_MS = 2_000
+/** refusals that pass: asked again after the leader's retry_after_ms (within these bounds) */
+const RETRY_CODES: ReadonlySet<string> = new Set([WireErrorCode.BUSY, WireErrorCode.RATE_LIMITED])
+const MIN_RETRY_MS = 500
+const MAX_RETRY_MS = 300_000
+
 /** HMAC-SHA256(secret, joinProofBytes(requester, leader)) */
 export function joinProof (secret: string, requester: PeerId, leader: PeerId): Uint8Array {
   return createHmac('sha256', secret).update(joinProofBytes(requester, leader)).digest()
@@ -28,54 +42,86 @@ export function joinProof (secret: string, requester: PeerId, leader: PeerId): U
 
 /**
  * Asks the leader for a node token. `openStream` opens a /realmesh/leader/1 stream to the leader
- * (a fresh one each call). Waits, polling, while the request is pending approval, until the
- * signal aborts. Refusals are TokenRequestError with the leader's code.
+ * (a fresh one each call). Waits, polling, while the request is pending approval, and asks again
+ * after a BUSY or RATE_LIMITED refusal, until the signal aborts; a request still waiting then is
+ * withdrawn (CANCEL, best effort, at most CANCEL_TIMEOUT_MS) so that it leaves the operator's list.
+ * Refusals are TokenRequestError with the leader's code.
  */
 export async function requestNodeToken (openStream: (options: AbortOptions) => Promise<Stream>, self: PeerId, leader: PeerId, options: TokenRequestOptions = {}): Promise<string> {
-  let request: LeaderRequest = {
+  const ask = leaderRequest({
     type: LeaderRequest.Type.TOKEN,
     joinProof: options.joinSecret == null ? new Uint8Array(0) : Uint8Array.from(joinProof(options.joinSecret, self, leader)),
     ttlSeconds: options.ttlSeconds ?? 0,
-    attributes: new Map(Object.entries(options.attributes ?? {})),
-    identityToken: '',
-    requestId: ''
-  }
-  while (true) {
-    const response = await exchange(openStream, request, options)
-    switch (response.status) {
-      case LeaderResponse.Status.ISSUED:
+    attributes: new Map(Object.entries(options.attributes ?? {}))
+  })
+  let request = ask
+  let wait = 2_000
+  // whether the leader may hold a request of ours: from sending it until an answer says it does not
+  let mayWait = false
+  try {
+    while (true) {
+      mayWait = true
+      const response = await exchange(openStream, request, options)
+      mayWait = response.status === LeaderResponse.Status.PENDING
+      if (response.status === LeaderResponse.Status.ISSUED) {
         if (response.token === '') throw new TokenRequestError(WireErrorCode.FRAME_MALFORMED, 'ISSUED without a token')
         return response.token
-      case LeaderResponse.Status.PENDING: {
-        const wait = response.retryAfterMs > 0 ? response.retryAfterMs : 2_000
+      }
+      if (response.status === LeaderResponse.Status.PENDING) {
+        wait = response.retryAfterMs > 0 ? response.retryAfterMs : 2_000
+        request = { ...ask, type: LeaderRequest.Type.STATUS, requestId: response.requestId }
         options.onPending?.(response.requestId, wait)
         await sleep(wait, options.signal)
-        request = { ...request, type: LeaderRequest.Type.STATUS, requestId: response.requestId }
-        break
-      }
-      case LeaderResponse.Status.DENIED:
-      case LeaderResponse.Status.APPROVED:
-      default:
+      } else if (response.status === LeaderResponse.Status.DENIED && request.type === LeaderRequest.Type.STATUS && response.code === WireErrorCode.REQUEST_UNKNOWN) {
+        // the leader forgot the request (cancelled while this node could not reach it, withdrawn
+        // by its daemon as it stops, expired, its state lost): ask anew after a poll's wait (a
+        // stopping node is gone by then), and the operator sees a new request
+        request = ask
+        await sleep(wait, options.signal)
+      } else if (response.status === LeaderResponse.Status.DENIED && RETRY_CODES.has(response.code)) {
+        await sleep(Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, response.retryAfterMs)), options.signal)
+      } else {
         throw new TokenRequestError(response.code === '' ? WireErrorCode.TOKEN_REQUEST_DENIED : response.code, response.reason)
+      }
     }
+  } catch (err) {
+    // the id is not known yet when the wait ended during the first answer: the leader then takes
+    // this peer's request. NB: RealmNode.stop() stops libp2p right after aborting, which this CANCEL
+    // loses to; a daemon withdraws the request itself before it stops the node
+    if (options.signal?.aborted === true && mayWait) await cancelTokenRequest(openStream, request.type === LeaderRequest.Type.STATUS ? request.requestId : '')
+    throw err
   }
+}
+
+/**
+ * Withdraws a token request still waiting at the leader (CANCEL; without an id, this peer's).
+ * Resolves true when the leader has forgotten it, false when that could not be done (best effort:
+ * the leader also cancels a request its node stops polling). Never rejects; at most
+ * CANCEL_TIMEOUT_MS unless `signal` ends it otherwise.
+ */
+export async function cancelTokenRequest (openStream: (options: AbortOptions) => Promise<Stream>, requestId = '', options: AbortOptions = {}): Promise<boolean> {
+  const cancel = leaderRequest({ type: LeaderRequest.Type.CANCEL, requestId })
+  try {
+    const response = await exchange(openStream, cancel, { signal: options.signal ?? AbortSignal.timeout(CANCEL_TIMEOUT_MS) })
+    return response.status === LeaderResponse.Status.CANCELLED
+  } catch {
+    return false
+  }
+}
+
+function leaderRequest (fields: Partial<LeaderRequest> & Pick<LeaderRequest, 'type'>): LeaderRequest {
+  return { joinProof: new Uint8Array(0), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', ...fields }
 }
 
 /** Forwards a deferred identity token to the leader and returns its decision. */
 export async function deferToLeader (openStream: (options: AbortOptions) => Promise<Stream>, identityToken: string, options: AbortOptions = {}): Promise<LeaderDecision> {
-  const response = await exchange(openStream, {
-    type: LeaderRequest.Type.DEFER,
-    joinProof: new Uint8Array(0),
-    ttlSeconds: 0,
-    attributes: new Map(),
-    identityToken,
-    requestId: ''
-  }, options)
+  const response = await exchange(openStream, leaderRequest({ type: LeaderRequest.Type.DEFER, identityToken }), options)
   switch (response.status) {
     case LeaderResponse.Status.APPROVED: return { decision: 'approved' }
     case LeaderResponse.Status.PENDING: return { decision: 'pending' }
     case LeaderResponse.Status.DENIED:
     case LeaderResponse.Status.ISSUED:
+    case LeaderResponse.Status.CANCELLED:
     default:
       return { decision: 'denied', code: response.code === '' ? WireErrorCode.JOIN_DENIED_BY_LEADER : response.code, reason: response.reason }
   }

@@ -2007,13 +2007,15 @@ export namespace LeaderRequest {
   export enum Type {
     TOKEN = 'TOKEN',
     DEFER = 'DEFER',
-    STATUS = 'STATUS'
+    STATUS = 'STATUS',
+    CANCEL = 'CANCEL'
   }
 
   enum __TypeValues {
     TOKEN = 0,
     DEFER = 1,
-    STATUS = 2
+    STATUS = 2,
+    CANCEL = 3
   }
 
   export namespace Type {
@@ -2366,14 +2368,16 @@ export namespace LeaderResponse {
     ISSUED = 'ISSUED',
     PENDING = 'PENDING',
     DENIED = 'DENIED',
-    APPROVED = 'APPROVED'
+    APPROVED = 'APPROVED',
+    CANCELLED = 'CANCELLED'
   }
 
   enum __StatusValues {
     ISSUED = 0,
     PENDING = 1,
     DENIED = 2,
-    APPROVED = 3
+    APPROVED = 3,
+    CANCELLED = 4
   }
 
   export namespace Status {

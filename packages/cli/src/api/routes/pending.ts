@@ -3,6 +3,8 @@
  *   GET  /pending                 { pending: [...] }
  *   POST /pending/ID/approve      { ok: true }
  *   POST /pending/ID/deny         body { "reason"?: string } -> { ok: true }
+ *   POST /pending/deny            body { "all": true } | { "olderThanSeconds": N }, "reason"?: string
+ *                                 -> { denied: [ids] }   (every waiting request, or those waiting >= N s)
  */
 import { ApiRequestError } from '../server.js'
 import type { Route } from '../router.js'
@@ -12,6 +14,7 @@ export interface PendingQueue {
   pending: () => readonly object[]
   approve: (id: string) => Promise<void>
   deny: (id: string, reason?: string) => Promise<void>
+  denyPending: (options: { olderThanMs?: number, reason?: string, signal?: AbortSignal }) => Promise<string[]>
 }
 
 export const MAX_REASON_CHARS = 256
@@ -35,6 +38,15 @@ export function pendingRoutes (queue: PendingQueue): Route[] {
     },
     {
       method: 'POST',
+      path: '/pending/deny',
+      auth: true,
+      handle: async ({ body, signal }) => {
+        const olderThanMs = selection(body) * 1000
+        return { denied: await queue.denyPending({ olderThanMs, reason: reasonOf(body), signal }) }
+      }
+    },
+    {
+      method: 'POST',
       path: '/pending/:id/deny',
       auth: true,
       handle: async ({ params, body }) => {
@@ -48,6 +60,14 @@ export function pendingRoutes (queue: PendingQueue): Route[] {
 function requestId (id: string | undefined): string {
   if (id == null || id === '' || id.length > 128) throw new ApiRequestError(400, 'BAD_REQUEST', 'a request id is 1 to 128 characters')
   return id
+}
+
+/** which waiting requests a bulk deny is for, as a minimum age in seconds (0: all); one of the two must be said */
+function selection (body: unknown): number {
+  const { all, olderThanSeconds } = (body ?? {}) as { all?: unknown, olderThanSeconds?: unknown }
+  if (all === true && olderThanSeconds === undefined) return 0
+  if (all === undefined && typeof olderThanSeconds === 'number' && Number.isSafeInteger(olderThanSeconds) && olderThanSeconds >= 1) return olderThanSeconds
+  throw new ApiRequestError(400, 'BAD_REQUEST', 'say which requests to deny: { "all": true } or { "olderThanSeconds": N } (a whole number, at least 1)')
 }
 
 function reasonOf (body: unknown): string | undefined {
