@@ -39,4 +39,8 @@ export type { LeaderServiceInit, LeaderServiceEvents, CancelReason } from './lea
 export type { PendingRequest } from './requests.js'
 
 export { startLeader } from './start-leader.js'
+export { revokeOffline, readRevocations, revocationTargets } from './revoke.js'
+export type { TargetsInit } from './revoke.js'
+export { RevocationBook } from './revocation.js'
+export type { RevokedPeer, RevocationTarget } from './revocation.js'
 export type { StartLeaderInit, RunningLeader } from './start-leader.js'

@@ -18,6 +18,7 @@ import { createRealmDescriptor, generateNodeKey, KeyFileError, parseRealmDescrip
 import { checkPolicyAgainstRealm, defaultLeaderConfig, parseLeaderConfig, renderLeaderConfig, validateLeaderConfig } from './config.js'
 import { LeaderConfigError, LeaderError } from './errors.js'
 import { readTextIfExists, writeFileAtomic } from './files.js'
+import { RevocationBook } from './revocation.js'
 import { ed25519PeerId, issueLogged, LEADER_FILES } from './issuing.js'
 import type { LeaderConfig, TokenPolicy } from './config.js'
 import type { ConfigProblem } from './errors.js'
@@ -151,6 +152,12 @@ export interface IssueOfflineInit {
 export async function issueOffline (init: IssueOfflineInit): Promise<string> {
   const { key, realm, config } = await loadLeaderDir(init.dir)
   const subject = ed25519PeerId(init.peer)
+  const revoked = new RevocationBook({ realm, key, now: init.now ?? Date.now })
+  const revokedText = await readTextIfExists(join(init.dir, LEADER_FILES.revoked))
+  if (revokedText !== undefined) revoked.load(revokedText, join(init.dir, LEADER_FILES.revoked))
+  if (revoked.isPeerRevoked(subject) || revoked.list().some(r => r.peer === subject)) {
+    throw new LeaderError('PEER_REVOKED', `the tokens of ${subject} were revoked (realmesh leader revocations --dir ${init.dir}): no token is issued to it`)
+  }
   const { token } = await issueLogged(key, { realm, subject, ttlSeconds: init.ttlSeconds ?? config.policy.ttlSeconds, attrs: init.attrs, how: 'offline', now: init.now, dir: init.dir })
   return token
 }

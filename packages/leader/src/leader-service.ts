@@ -9,25 +9,26 @@ import { join } from 'node:path'
 import { TypedEventEmitter } from 'main-event'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { BoundedMap } from '@realmesh/node'
-import { DEFAULT_SKEW_SECONDS, decodeTokenUnverified, leaderPeerId } from '@realmesh/token'
+import { decodeTokenUnverified, leaderPeerId } from '@realmesh/token'
 import { PROTOCOLS, TIMEOUTS, WireErrorCode } from '@realmesh/wire'
 import { answerCancel, answerDefer, answerStatus, answerToken } from './answers.js'
 import { validateTokenPolicy, DEFAULT_MAX_PENDING } from './config.js'
 import { checkJoinProofLimits, checkRequestLimits } from './config-limits.js'
 import { LeaderConfigError, LeaderError } from './errors.js'
 import { AtomicFile, readTextIfExists } from './files.js'
-import { ed25519PeerId, issueLogged, issuedChain, LEADER_FILES } from './issuing.js'
+import { ed25519PeerId, issueLogged, LEADER_FILES } from './issuing.js'
 import { JoinProofGuard } from './join-proofs.js'
 import { denied, leaderStreamHandler, pending } from './protocol.js'
 import { RequestLimiter } from './request-limits.js'
 import { parseRequests, renderRequests, RequestBook } from './requests.js'
-import { asPeerId, checkJti, RevocationBook } from './revocation.js'
+import { RevocationBook } from './revocation.js'
+import { revocationTargets } from './revoke.js'
 import type { AnswerComponents } from './answers.js'
 import type { TokenPolicy } from './config.js'
 import type { JoinProofLimits, RequestLimits } from './config-limits.js'
 import type { ConfigProblem } from './errors.js'
 import type { IssueHow, IssuedEntry } from './issuing.js'
-import type { RevocationTarget } from './revocation.js'
+import type { RevokedPeer } from './revocation.js'
 import type { Answer } from './protocol.js'
 import type { PendingRequest, RequestRecord } from './requests.js'
 import type { AbortOptions, PeerId, PrivateKey, Startable } from '@libp2p/interface'
@@ -284,7 +285,13 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
    */
   async revoke (target: string, options: { reason?: string } & AbortOptions = {}): Promise<Revocation[]> {
     options.signal?.throwIfAborted()
-    const targets = await this.targetsOf(target)
+    const targets = await revocationTargets(target, {
+      book: this.revoked,
+      now: this.now,
+      dir: this.dir,
+      issued: (jti) => this.issuedEntries.peek(jti),
+      renewedBy: (jti) => this.renewedBy.peek(jti)
+    })
     const signed = this.revoked.sign(targets, options.reason ?? '')
     if (this.revokedFile !== undefined) await this.revokedFile.save()
     this.node.revocations.add(signed)
@@ -294,6 +301,11 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   /** the live revocations this leader signed, lowest seq first */
   revocations (): Revocation[] {
     return this.revoked.list()
+  }
+
+  /** the peers revoked as a whole (refused tokens for good) */
+  revokedPeers (): RevokedPeer[] {
+    return this.revoked.revokedPeers()
   }
 
   /** whether the token `jti` (of `sub`; without it, of whichever peer it was issued to) is revoked */
@@ -307,23 +319,6 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     return this.revoked.isPeerRevoked(peer) || this.node.revocations.of(peer).length > 0
   }
 
-  private async targetsOf (target: string): Promise<RevocationTarget[]> {
-    const peer = asPeerId(target)
-    if (peer !== undefined) return [{ peer, jti: '', untilMs: this.revoked.peerRevocationUntil() }]
-    checkJti(target)
-    const chain = new Map<string, IssuedEntry>()
-    if (this.dir !== undefined) for (const entry of await issuedChain(this.dir, target)) chain.set(entry.jti, entry)
-    // this run's renewals, also without a dir
-    for (let next: string | undefined = target, hops = 0; next !== undefined && hops < 10_000; next = this.renewedBy.peek(next), hops++) {
-      const entry = this.issuedEntries.peek(next)
-      if (entry !== undefined) chain.set(entry.jti, entry)
-    }
-    const skewMs = DEFAULT_SKEW_SECONDS * 1000
-    const targets = [...chain.values()].map(e => ({ peer: e.peer, jti: e.jti, untilMs: e.exp * 1000 + skewMs })).filter(t => t.untilMs > this.now())
-    // a token this leader has no record of: revoked by its id alone, for as long as any token lasts
-    if (!chain.has(target)) targets.unshift({ peer: '', jti: target, untilMs: this.revoked.peerRevocationUntil() })
-    return targets
-  }
 
   /** Issues a node token for `peer` now (the operator's path; logged as `manual`). */
   async issueNodeToken (peer: PeerId | string, options: { ttlSeconds?: number, attrs?: Record<string, string> } & AbortOptions = {}): Promise<string> {
