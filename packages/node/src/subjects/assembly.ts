@@ -109,6 +109,7 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): { subjects: Sub
     now: ctx.now
   }, ctx.subjects)
   const messaging = new Messaging({
+    self: ctx.self,
     realmId: ctx.realm.id,
     subjects,
     identityToken: ctx.identityToken,
