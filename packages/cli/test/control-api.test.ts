@@ -7,6 +7,7 @@ import { createTestnet } from '@realmesh/testnet'
 import { ControlApi, statusRoutes, pendingRoutes, callApi } from '../src/index.js'
 import { assertDirFree, startDaemonApi } from '../src/daemon/daemon-api.js'
 import { readApiFile } from '../src/api/api-file.js'
+import { VERSION } from '../src/version.js'
 import { makeRealm, TempDirs } from './helpers.js'
 import type { RealmNode } from '@realmesh/node'
 import type { PendingQueue } from '../src/index.js'
@@ -64,9 +65,9 @@ describe('control API', () => {
     await node.stop()
   })
 
-  test('GET /status needs no token and is node.status() plus the role', async () => {
+  test('GET /status needs no token and is node.status() plus the role and the version', async () => {
     const status = await callApi({ url: api.url, token: undefined, source: 'test' }, '/status', { auth: false })
-    assert.deepEqual(status, { role: 'node', ...node.status() })
+    assert.deepEqual(status, { role: 'node', version: VERSION, ...node.status() })
     const s = status as { joined: boolean, members: string[], routingTable: number, listen: string[], peerId: string, realm: string }
     assert.equal(s.joined, true)
     assert.deepEqual(s.members, [])

@@ -13,7 +13,7 @@ import { subjectRoutes } from '../api/routes/subjects.js'
 import { plural } from '../format.js'
 import { assertDirFree, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logBootstrap, logMembers, logSubjects } from './node-events.js'
-import { prepareRealm, prepareToken } from './node-state.js'
+import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { waitForAbort } from './wait.js'
 import type { RealmNode } from '@realmesh/node'
 import type { NodeStartOptions } from '../commands/node-start.js'
@@ -34,6 +34,13 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   await assertDirFree(dir.dir, peerId)
   const realm = await prepareRealm(dir, options.realmFile, io)
   const token = await prepareToken(dir, { tokenFile: options.tokenFile, peerId, realm, io })
+  io.err(`realm ${realm.name} (${realm.id})`)
+  io.err(`peer id ${peerId}`)
+  const refused = token == null ? undefined : await tokenRefusal(token, realm, peerId)
+  if (refused != null) {
+    io.err(`refused: ${refused.code} (${refused.reason})`)
+    return EXIT.REFUSED
+  }
   const known = await dir.readPeers()
   if (known.error != null) io.err(`ignoring ${dir.path('peers')}: ${known.error}`)
 
@@ -72,8 +79,6 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     if (peers.length > 0) await dir.savePeers(peers).catch((err: unknown) => { io.err(`could not save ${dir.path('peers')}: ${messageOf(err)}`) })
   }
   try {
-    io.err(`realm ${realm.name} (${realm.id})`)
-    io.err(`peer id ${peerId}`)
     await node.start()
     api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node)])
     for (const address of node.status().listen) io.err(`listening on ${address}`)

@@ -2,6 +2,7 @@
  * GET /status (no token: it is what `realmesh status` and health checks read) and GET /members,
  * served by both daemons.
  */
+import { VERSION } from '../../version.js'
 import type { RealmNode, NodeStatus } from '@realmesh/node'
 import type { Route } from '../router.js'
 
@@ -9,6 +10,8 @@ export type Role = 'node' | 'leader'
 
 export interface StatusResponse extends NodeStatus {
   role: Role
+  /** the daemon's realmesh version (packages/cli/package.json) */
+  version: string
 }
 
 export interface MemberView {
@@ -18,6 +21,8 @@ export interface MemberView {
   addrs: string[]
   joinedAt: string
   lastSeen: string
+  /** keepalive round trip, moving average, ms; null until the first keepalive answered */
+  latencyMs: number | null
   /** when the member's node token expires */
   expiresAt: string
 }
@@ -28,7 +33,7 @@ export function statusRoutes (role: Role, node: RealmNode): Route[] {
       method: 'GET',
       path: '/status',
       auth: false,
-      handle: (): StatusResponse => ({ role, ...node.status() })
+      handle: (): StatusResponse => ({ role, version: VERSION, ...node.status() })
     },
     {
       method: 'GET',
@@ -41,6 +46,7 @@ export function statusRoutes (role: Role, node: RealmNode): Route[] {
           addrs: m.addrs.map(a => a.toString()),
           joinedAt: isoTime(m.joinedAt),
           lastSeen: isoTime(m.lastSeen),
+          latencyMs: m.latencyMs == null ? null : Math.round(m.latencyMs * 10) / 10,
           expiresAt: isoTime(m.expiresAt)
         })).sort((a, b) => a.peerId.localeCompare(b.peerId))
       })
