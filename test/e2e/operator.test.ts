@@ -54,7 +54,7 @@ describe('operator rough edges across OS processes', { timeout: 300_000 }, () =>
     await writeFile(realmFile, JSON.stringify(realm))
     const peer = await e2e.procs.ok('node init N2', ['node', 'init', '--dir', dir('N2')])
     const tokenFile = join(e2e.root, 'N2.token')
-    await e2e.procs.ok('token issue N2', ['token', 'issue', '--dir', dir('L'), '--peer', peer, '--ttl', '1h', '--out', tokenFile])
+    await writeFile(tokenFile, await e2e.procs.ok('token issue N2', ['token', 'issue', '--dir', dir('L'), '--peer', peer, '--ttl', '1h']))
     const node = e2e.procs.start('N2', ['node', 'start', '--dir', dir('N2'), '--realm', realmFile, '--token', tokenFile])
     await node.waitForLine(new RegExp(`: the identity did not match: ${leaderId} answered, not ${wrong} \\(PEER_ID_MISMATCH\\): retrying in `), STEP_MS)
     assert.ok(!/unreachable \(UNREACHABLE\)/.test(node.stderr), node.stderr)
@@ -74,7 +74,7 @@ describe('operator rough edges across OS processes', { timeout: 300_000 }, () =>
     await writeFile(join(e2e.root, 'N3.token'), token)
     const result = await e2e.procs.run('expired token', ['node', 'start', '--dir', dir('N3'), '--realm', join(dir('L'), 'realm.json'), '--token', join(e2e.root, 'N3.token')], STEP_MS)
     assert.equal(result.code, 2, e2e.procs.describe())
-    assert.match(result.stderr, /^refused: TOKEN_EXPIRED \(token expired at /m)
+    assert.match(result.stderr, /^refused: TOKEN_EXPIRED \(/m)
     assert.ok(!/unreachable|retrying|NOT_A_MEMBER/.test(result.stderr), result.stderr)
   })
 
