@@ -12,10 +12,12 @@ if (nodeMajor < MIN_NODE_MAJOR) {
   process.exit(1)
 }
 // loaded only now, so that an old Node fails with the line above rather than somewhere inside libp2p
-const { runCli, splitVerb } = await import('./cli.js')
+const { runCli, processTitle } = await import('./cli.js')
+const { networkError } = await import('@realmesh/node')
 
 const argv = process.argv.slice(2)
-process.title = `realmesh ${splitVerb(argv).verb}`.trim()
+// `ps` tells daemons apart by their data dir: `realmesh node start --dir /srv/rm/node1`
+process.title = processTitle(argv, process.cwd())
 
 /** a stop that takes longer than this is stuck: exit anyway */
 const STOP_DEADLINE_MS = 20_000
@@ -73,10 +75,11 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 // a stray rejection deep in the network stack must not take a daemon down with it: say it, go on
-process.on('unhandledRejection', (reason) => {
+process.on('unhandledRejection', (failure) => {
+  const reason = networkError(failure)
   const code = (reason as { code?: unknown } | null)?.code
   io.err(`warning: unhandled rejection${typeof code === 'string' ? ` ${code}` : ''}: ${reason instanceof Error ? reason.message : String(reason)}`)
-  if (process.env.REALMESH_DEBUG === '1' && reason instanceof Error && reason.stack != null) io.err(reason.stack)
+  if (process.env.REALMESH_DEBUG === '1' && failure instanceof Error && failure.stack != null) io.err(failure.stack)
 })
 
 const code = await runCli(argv, io)

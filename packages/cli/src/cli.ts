@@ -9,13 +9,17 @@ import { tokenIssue } from './commands/token-issue.js'
 import { nodeInit } from './commands/node-init.js'
 import { nodeStart } from './commands/node-start.js'
 import { status } from './commands/status.js'
+import { members } from './commands/members.js'
 import { demo } from './commands/demo.js'
 import { subscribe } from './commands/subscribe.js'
 import { publish } from './commands/publish.js'
 import { send } from './commands/send.js'
 import { subjects } from './commands/subjects.js'
+import { resolve } from 'node:path'
+import { networkError } from '@realmesh/node'
 import { UsageError, codeOf, exitCodeOf, messageOf } from './errors.js'
 import { usage, verbUsage } from './usage.js'
+import { VERSION } from './version.js'
 import type { Io } from './io.js'
 
 type Command = (argv: string[], io: Io) => Promise<number>
@@ -30,6 +34,7 @@ const COMMANDS: Record<string, Command> = {
   'node init': nodeInit,
   'node start': nodeStart,
   status,
+  members,
   subscribe,
   publish,
   send,
@@ -37,8 +42,8 @@ const COMMANDS: Record<string, Command> = {
   demo
 }
 
-/** verbs with a sub-verb */
-const GROUPS = new Set(['leader', 'token', 'node'])
+/** verbs with a sub-verb (`leader`, `token`, `node`), from the table */
+const GROUPS = new Set(Object.keys(COMMANDS).flatMap(verb => verb.includes(' ') ? [verb.split(' ')[0] ?? ''] : []))
 
 /** the verb (`node start`) and its arguments */
 export function splitVerb (argv: string[]): { verb: string, rest: string[] } {
@@ -49,11 +54,24 @@ export function splitVerb (argv: string[]): { verb: string, rest: string[] } {
   return { verb: first ?? '', rest: argv.slice(1) }
 }
 
+/** `realmesh VERB [--dir ABSOLUTE_DIR]`: what `ps` shows for a realmesh process */
+export function processTitle (argv: string[], cwd: string): string {
+  const { verb, rest } = splitVerb(argv)
+  const at = rest.findIndex(a => a === '--dir' || a.startsWith('--dir='))
+  const flag = rest[at]
+  const dir = flag == null ? undefined : flag === '--dir' ? rest[at + 1] : flag.slice('--dir='.length)
+  return ['realmesh', verb, ...(dir == null || dir === '' ? [] : ['--dir', resolve(cwd, dir)])].filter(w => w !== '').join(' ')
+}
+
 /** Runs one command line; resolves with the process exit code. Never rejects. */
 export async function runCli (argv: string[], io: Io): Promise<number> {
   const { verb, rest } = splitVerb(argv)
   if (verb === '' || verb === '--help' || verb === '-h' || verb === 'help') {
     io.out(usage())
+    return 0
+  }
+  if (verb === '--version' || verb === '-V') {
+    io.out(`realmesh ${VERSION}`)
     return 0
   }
   const command = COMMANDS[verb]
@@ -66,12 +84,31 @@ export async function runCli (argv: string[], io: Io): Promise<number> {
     return 1
   }
   try {
-    if (command == null) throw new UsageError(`unknown command ${JSON.stringify(argv.slice(0, GROUPS.has(verb) ? 2 : 1).join(' '))}`)
+    if (command == null) throw unknownVerb(verb)
     return await command(rest, io)
   } catch (err) {
-    io.err(`error ${codeOf(err)}: ${messageOf(err)}`)
-    if (err instanceof UsageError) io.err(`(realmesh ${command == null ? '' : `${verb} `}--help for usage)`)
+    const typed = networkError(err)
+    io.err(`error ${codeOf(typed)}: ${messageOf(typed)}`)
+    if (err instanceof UsageError) io.err(`(realmesh ${helpVerb(verb, command != null)}--help for usage)`)
     if (io.env.REALMESH_DEBUG === '1' && err instanceof Error && err.stack != null) io.err(err.stack)
     return exitCodeOf(err)
   }
+}
+
+/** the verb (or group) whose usage helps: `node start `, `leader `, or '' for all */
+function helpVerb (verb: string, known: boolean): string {
+  if (known) return `${verb} `
+  const group = verb.split(' ')[0] ?? ''
+  return GROUPS.has(group) ? `${group} ` : ''
+}
+
+/** names the word that is wrong: the sub-verb of a group (`leader revoke`), or the verb itself */
+function unknownVerb (verb: string): UsageError {
+  const [first = '', second] = verb.split(' ')
+  if (second != null && GROUPS.has(first)) {
+    const known = Object.keys(COMMANDS).filter(v => v.startsWith(`${first} `)).map(v => v.slice(first.length + 1))
+    return new UsageError(`unknown sub-verb ${JSON.stringify(second)} for "${first}"; known: ${known.join(', ')}`)
+  }
+  const known = [...new Set(Object.keys(COMMANDS).map(v => v.split(' ')[0]))]
+  return new UsageError(`unknown command ${JSON.stringify(first)}; known: ${known.join(', ')}`)
 }

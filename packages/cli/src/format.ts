@@ -30,3 +30,13 @@ export function text (value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
   return JSON.stringify(value)
 }
+
+/** a span of time for a table: `<1 s`, `42 s`, `17 min`, `5 h`, `3 d` */
+export function formatAge (ms: number): string {
+  const s = Math.abs(ms) / 1000
+  if (s < 1) return '<1 s'
+  if (s < 120) return `${Math.floor(s)} s`
+  if (s < 120 * 60) return `${Math.floor(s / 60)} min`
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)} h`
+  return `${Math.floor(s / 86_400)} d`
+}

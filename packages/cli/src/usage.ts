@@ -28,8 +28,9 @@ export const VERB_USAGE: Record<string, string[]> = {
     '    deny a pending request; --all: every waiting request; --older-than 1h: those waiting that long or longer'
   ],
   'token issue': [
-    'realmesh token issue --dir LEADER_DIR --peer PEER_ID [--ttl 24h] [--attr KEY=VALUE]...',
-    '    issue a node token offline; prints only the token (durations: 90s, 15m, 24h, 7d, or seconds)'
+    'realmesh token issue --dir LEADER_DIR --peer PEER_ID [--ttl 24h] [--attr KEY=VALUE]... [--out FILE]',
+    '    issue a node token offline; prints only the token (durations: 90s, 15m, 24h, 7d, or seconds)',
+    '    (--out: write it to FILE, mode 0600, atomically; `> FILE` leaves the mode to the shell\'s umask)'
   ],
   'node init': [
     'realmesh node init --dir DIR [--force]',
@@ -43,7 +44,11 @@ export const VERB_USAGE: Record<string, string[]> = {
   ],
   status: [
     `realmesh status ${TARGET} [--json]`,
-    '    a daemon\'s peer id, realm, whether it joined, members, routing table size, listen addresses'
+    '    a daemon\'s version, peer id, realm, whether it joined, members, routing table size, listen addresses'
+  ],
+  members: [
+    `realmesh members ${TARGET} [--json]`,
+    '    the daemon\'s members: peer, address, since, last seen, keepalive latency, token expiry'
   ],
   subscribe: [
     `realmesh subscribe SUBJECT ${TARGET} [--json] [--ack destination|app] [--role receiver|both]`,
@@ -70,6 +75,7 @@ export const VERB_USAGE: Record<string, string[]> = {
 
 const FOOTER = [
   '',
+  'realmesh --version prints the version.',
   'Flags override the config file. Exit codes: 0 ok (and a clean stop on SIGINT/SIGTERM),',
   '1 usage, config or other error, 2 refused by the realm. REALMESH_DEBUG=1 prints stacks.'
 ]

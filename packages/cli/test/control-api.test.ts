@@ -8,6 +8,7 @@ import { createTestnet } from '@realmesh/testnet'
 import { ControlApi, statusRoutes, pendingRoutes, callApi } from '../src/index.js'
 import { assertDirFree, startDaemonApi } from '../src/daemon/daemon-api.js'
 import { readApiFile, writeApiFile } from '../src/api/api-file.js'
+import { VERSION } from '../src/version.js'
 import { makeRealm, TempDirs } from './helpers.js'
 import type { RealmNode } from '@realmesh/node'
 import type { PendingQueue } from '../src/index.js'
@@ -70,13 +71,13 @@ describe('control API', () => {
     await node.stop()
   })
 
-  test('GET /status needs the token and is node.status() plus the role', async () => {
+  test('GET /status needs the token and is node.status() plus the role and the version', async () => {
     const none = await send(api, 'GET', '/status')
     assert.equal(none.status, 401)
     assert.equal(none.body.code, 'UNAUTHORIZED')
     await assert.rejects(callApi({ url: api.url, token: undefined, source: 'test' }, '/status'), { code: 'API_TOKEN_MISSING' })
     const status = await callApi({ url: api.url, token: api.token, source: 'test' }, '/status')
-    assert.deepEqual(status, { role: 'node', ...node.status() })
+    assert.deepEqual(status, { role: 'node', version: VERSION, ...node.status() })
     const s = status as { joined: boolean, members: string[], routingTable: number, listen: string[], peerId: string, realm: string }
     assert.equal(s.joined, true)
     assert.deepEqual(s.members, [])

@@ -10,6 +10,7 @@ import { peerIdOf } from './util/multiaddr.js'
 import { leaderPeerId } from '@realmesh/token'
 import { PROTOCOLS, WireErrorCode } from '@realmesh/wire'
 import { JoinDeferredError, TokenRequestError, NodeStateError, isTransient } from './errors.js'
+import { dialError } from './network-errors.js'
 import { requestNodeToken } from './leader/leader-client.js'
 import { backoffDelay, sleep } from './util/backoff.js'
 import type { RealmNode, RefusalDetail } from './realm-node.js'
@@ -138,7 +139,7 @@ export class Bootstrap {
 
   private async retryLater (address: string, attempt: number, err: unknown, signal: AbortSignal): Promise<void> {
     const delayMs = backoffDelay(attempt, this.init.backoff)
-    const e = err as { code?: string, message?: string }
+    const e = dialError(err)
     this.node.safeDispatchEvent('bootstrap:retry', { detail: { address, attempt: attempt + 1, delayMs, code: e.code ?? 'UNREACHABLE', error: e.message ?? String(err) } })
     await sleep(delayMs, signal)
   }

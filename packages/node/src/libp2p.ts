@@ -6,7 +6,8 @@
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { memory } from '@libp2p/memory'
-import { noise } from '@libp2p/noise'
+// the design's Noise package; @libp2p/noise is the same code under its new name (test/noise-interop.test.ts)
+import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'

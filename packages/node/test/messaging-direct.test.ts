@@ -1,6 +1,9 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Harness, makeRealm } from './fixtures.js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { CannotSendToSelfError, PeerNotMemberError } from '../src/index.js'
+import { Harness, makeRealm, addrs } from './fixtures.js'
 import { realmOf, text, str } from './subjects-fixtures.js'
 import type { RealmNode } from '../src/index.js'
 
@@ -28,5 +31,18 @@ describe('direct requests (node.send / node.onRequest)', () => {
     // an answer above the limit is refused on the answering side
     a.onRequest(() => new Uint8Array(1024 * 1024 + 1))
     await assert.rejects(b.send(a.peerId, text('big answer, please')), (err: Error & { code?: string }) => err.code === 'MESSAGE_TOO_LARGE')
+  })
+
+  test('to itself is CANNOT_SEND_TO_SELF; to a peer that is no member PEER_NOT_A_MEMBER, with the reason', async () => {
+    await assert.rejects(b.send(b.peerId, text('me?')), (err: Error & { code?: string }) => err instanceof CannotSendToSelfError && err.code === 'CANNOT_SEND_TO_SELF')
+    // nobody knows an address for a fresh peer id
+    const nobody = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    await assert.rejects(b.send(nobody, text('anyone?')), (err: Error & { code?: string }) =>
+      err instanceof PeerNotMemberError && err.code === 'PEER_NOT_A_MEMBER' && err.peer === nobody.toString() && err.message.includes('NO_ADDRESSES'))
+    // a live node of another realm: reachable, but the handshake fails
+    const stranger = await h.node(await makeRealm('other'))
+    await b.libp2p.peerStore.merge(stranger.peerId, { multiaddrs: addrs(stranger) })
+    await assert.rejects(b.send(stranger.peerId, text('hello?')), (err: Error & { code?: string, cause?: { code?: string } }) =>
+      err instanceof PeerNotMemberError && err.code === 'PEER_NOT_A_MEMBER' && /^TOKEN_|^HANDSHAKE_/.test(err.cause?.code ?? ''))
   })
 })

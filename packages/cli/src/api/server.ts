@@ -8,6 +8,7 @@ import { createServer } from 'node:http'
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto'
 import { assertLoopback, formatUrl, isLoopbackHost } from './address.js'
 import { JsonLines, Router } from './router.js'
+import { networkError } from '@realmesh/node'
 import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS } from './connection-guard.js'
 import { CliError } from '../errors.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
@@ -219,8 +220,10 @@ function tooLarge (maxBytes: number): Body {
 }
 
 /** ApiRequestError: its status; a coded error: 404 for unknown things, else 409; anything else 500 */
-function errorResponse (err: unknown): { status: number, code: string, message: string } {
-  if (err instanceof ApiRequestError) return { status: err.status, code: err.code, message: err.message }
+function errorResponse (failure: unknown): { status: number, code: string, message: string } {
+  if (failure instanceof ApiRequestError) return { status: failure.status, code: failure.code, message: failure.message }
+  // a libp2p error (a dial, a stream) gets realmesh's code and sentence rather than INTERNAL
+  const err = networkError(failure)
   const code = (err as { code?: unknown } | null)?.code
   const message = err instanceof Error ? err.message : String(err)
   if (typeof code === 'string' && code !== '') {

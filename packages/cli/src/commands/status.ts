@@ -30,6 +30,7 @@ export function formatStatus (value: unknown): string[] {
   const listen = Array.isArray(s.listen) ? s.listen.map(String) : []
   const rows: string[][] = [
     ['role', text(s.role)],
+    ['version', text(s.version)],
     ['peer id', text(s.peerId)],
     ['realm', `${text(s.realmName)} (${text(s.realm)})`],
     ['joined', s.joined === true ? 'yes' : 'no'],

@@ -4,7 +4,7 @@
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { join } from 'node:path'
-import { createRealmNode, fileBanStore } from '@realmesh/node'
+import { createRealmNode, fileBanStore, fileRevocationStore, Revocations } from '@realmesh/node'
 import { EXIT, messageOf } from '../errors.js'
 import { ensureDir } from '../data-dir/files.js'
 import { NodeDataDir } from '../data-dir/node-dir.js'
@@ -13,9 +13,8 @@ import { subjectRoutes } from '../api/routes/subjects.js'
 import { plural } from '../format.js'
 import { assertDirFree, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logBootstrap, logMembers, logSubjects } from './node-events.js'
-import { prepareRealm, prepareToken } from './node-state.js'
+import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { trackTokenRequest } from './token-request.js'
-import { waitForAbort } from './wait.js'
 import type { RealmNode } from '@realmesh/node'
 import type { NodeStartOptions } from '../commands/node-start.js'
 import type { DaemonApi } from './daemon-api.js'
@@ -35,6 +34,16 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   await assertDirFree(dir.dir, peerId)
   const realm = await prepareRealm(dir, options.realmFile, io)
   const token = await prepareToken(dir, { tokenFile: options.tokenFile, peerId, realm, io })
+  io.err(`realm ${realm.name} (${realm.id})`)
+  io.err(`peer id ${peerId}`)
+  // the revocations this node learnt in earlier runs: a revoked node says so before it dials anyone
+  const revocations = new Revocations({ realm, store: fileRevocationStore(join(dir.dir, 'revocations.json')) })
+  await revocations.load()
+  const refused = token == null ? undefined : await tokenRefusal(token, realm, peerId, undefined, revocations)
+  if (refused != null) {
+    io.err(`refused: ${refused.code} (${refused.reason})`)
+    return EXIT.REFUSED
+  }
   const known = await dir.readPeers()
   if (known.error != null) io.err(`ignoring ${dir.path('peers')}: ${known.error}`)
 
@@ -58,8 +67,9 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     handshake: config.handshake,
     join: config.join,
     keepalive: config.keepalive,
-    // bans of abusive peers survive a restart (DIR/bans.json)
-    guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) }
+    // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations
+    guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) },
+    revocationStore: fileRevocationStore(join(dir.dir, 'revocations.json'))
   })
   const request = trackTokenRequest(node, io)
   const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), request.off]
@@ -74,8 +84,6 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     if (peers.length > 0) await dir.savePeers(peers).catch((err: unknown) => { io.err(`could not save ${dir.path('peers')}: ${messageOf(err)}`) })
   }
   try {
-    io.err(`realm ${realm.name} (${realm.id})`)
-    io.err(`peer id ${peerId}`)
     await node.start()
     api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node)])
     for (const address of node.status().listen) io.err(`listening on ${address}`)
@@ -91,7 +99,11 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     if (stop.aborted) return EXIT.OK
     io.err(`joined realm ${realm.name}: ${plural(node.members().length, 'member')}`)
     await savePeers()
-    await waitForAbort(stop)
+    const ended = await waitForEnd(node, stop)
+    if (ended != null) {
+      io.err(`refused: ${ended.code} (${ended.reason})`)
+      return EXIT.REFUSED
+    }
     return EXIT.OK
   } finally {
     clearInterval(saver)
@@ -104,6 +116,25 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     await api?.stop()
     io.err('stopped')
   }
+}
+
+/**
+ * Resolves when `stop` aborts (undefined), or with the refusal when the realm ends this node's
+ * membership for good: its token was revoked (a member passed on the leader's signed revocation).
+ */
+async function waitForEnd (node: RealmNode, stop: AbortSignal): Promise<{ code: string, reason: string } | undefined> {
+  if (stop.aborted) return undefined
+  return new Promise((resolve) => {
+    const onRevoked = (evt: CustomEvent<{ code: string, reason: string }>): void => { done({ code: evt.detail.code, reason: evt.detail.reason === '' ? 'revoked by the realm leader' : evt.detail.reason }) }
+    const onStop = (): void => { done(undefined) }
+    const done = (result: { code: string, reason: string } | undefined): void => {
+      node.removeEventListener('token:revoked', onRevoked)
+      stop.removeEventListener('abort', onStop)
+      resolve(result)
+    }
+    node.addEventListener('token:revoked', onRevoked)
+    stop.addEventListener('abort', onStop, { once: true })
+  })
 }
 
 /** Resolves when the node joined (undefined), was refused (the refusal), or `stop` aborted. */

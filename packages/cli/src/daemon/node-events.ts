@@ -41,9 +41,9 @@ export function logBootstrap (node: RealmNode, io: Io): () => void {
   const pendingShown = new Set<string>()
   return listen(node, {
     'bootstrap:retry': (evt) => {
-      const { address, attempt, delayMs, code } = evt.detail
+      const { address, attempt, delayMs, code, error } = evt.detail
       const who = address.includes(leader) ? 'leader' : `bootstrap ${address}`
-      io.err(`${who} unreachable (${code}): retrying in ${formatMs(delayMs)}, attempt ${attempt}`)
+      io.err(`${who}${retryReason(code, error)} (${code}): retrying in ${formatMs(delayMs)}, attempt ${attempt}`)
     },
     rejoin: (evt) => {
       const n = evt.detail.addresses
@@ -71,6 +71,15 @@ export function logBootstrap (node: RealmNode, io: Io): () => void {
       io.err(`renewing the node token failed (${code}): ${error}; ${retryInMs == null ? 'it expires before another try: ask the operator for a new one' : `retrying in ${formatMs(retryInMs)}`}`)
     }
   })
+}
+
+/** what went wrong with a bootstrap address, for the retry line: only a dial failure is "unreachable" */
+function retryReason (code: string, error: string): string {
+  // the peer answered, as someone else: the address names the wrong peer id (error says who answered)
+  if (code === 'PEER_ID_MISMATCH') return `: ${error}`
+  // it answered, and the connection closed before handshake and join completed on it
+  if (code === 'NOT_A_MEMBER') return ': admission did not complete'
+  return ' unreachable'
 }
 
 function expiry (token: string): string {

@@ -2,10 +2,11 @@
  * The realm descriptor and the node token a node daemon starts with: from the flags on a first
  * start (copied into the data dir), from the data dir afterwards.
  */
-import { decodeTokenUnverified } from '@realmesh/token'
+import { TokenError, decodeTokenUnverified, verifyNodeToken } from '@realmesh/token'
 import { CliError, UsageError } from '../errors.js'
 import { readRealmFile, readTokenFile } from '../data-dir/node-dir.js'
 import type { RealmDescriptor } from '@realmesh/token'
+import type { Revocations } from '@realmesh/node'
 import type { NodeDataDir } from '../data-dir/node-dir.js'
 import type { Io } from '../io.js'
 
@@ -43,7 +44,7 @@ export interface TokenSources {
 }
 
 /**
- * `--token FILE` when given (saved to DIR/node.token, and presented as it is: the realm judges it),
+ * `--token FILE` when given (saved to DIR/node.token; tokenRefusal judges it before it is used),
  * else DIR/node.token when it is still of use (this peer, this realm, not about to expire), else
  * undefined: the node asks the leader.
  */
@@ -75,4 +76,21 @@ function savedTokenProblem (token: string, sources: TokenSources): string | unde
     return `it expired at ${new Date(claims.exp * 1000).toISOString()}`
   }
   return undefined
+}
+
+/**
+ * What every member would answer to `token` from this peer, judged here with realm.json alone
+ * (signature by the realm's leader key, realm, peer, expiry and not-before with the realm's 30 s
+ * clock skew): the refusal, or undefined when the realm may accept it (only the leader knows
+ * revocations). A node does not dial the realm with a token the realm must refuse: its refusal
+ * is the first and only line, not the end of a handshake race.
+ */
+export async function tokenRefusal (token: string, realm: RealmDescriptor, peerId: string, now?: () => number, revocations?: Revocations): Promise<{ code: string, reason: string } | undefined> {
+  try {
+    await verifyNodeToken(token, { realm, expectedPeer: peerId, now, isRevoked: revocations == null ? undefined : (jti, sub) => revocations.isRevoked(jti, sub) })
+    return undefined
+  } catch (err) {
+    if (err instanceof TokenError) return { code: err.code, reason: err.message }
+    throw err
+  }
 }

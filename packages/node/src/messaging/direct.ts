@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto'
 import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, MAX_DIRECT_BYTES, DirectRequest, DirectResponse, RemoteError, WireErrorCode, checkDirectRequest } from '@realmesh/wire'
 import { codeOf } from '../subjects/subject-protocol.js'
 import { withTimeout } from '../util/signals.js'
-import { MessageTooLargeError } from './errors.js'
+import { CannotSendToSelfError, MessageTooLargeError, PeerNotMemberError } from './errors.js'
+import { dialError } from '../network-errors.js'
 import type { AbortOptions, Connection, PeerId, Stream } from '@libp2p/interface'
 
 export interface DirectRequestInfo {
@@ -24,7 +25,9 @@ export interface DirectRequestInfo {
 export type RequestHandler = (request: DirectRequestInfo, options: AbortOptions) => Uint8Array | Promise<Uint8Array>
 
 export interface DirectDeps {
+  self: PeerId
   open: (peer: PeerId, options: AbortOptions) => Promise<Stream>
+  /** the identity of a member, undefined for a peer that is not one */
   identityOf: (peer: PeerId) => string | undefined
   /** a malformed request, for scoring */
   refused: (peer: string, code: string) => void
@@ -45,8 +48,9 @@ export class Direct {
 
   async send (peer: PeerId, data: Uint8Array, options: AbortOptions = {}): Promise<Uint8Array> {
     if (data.byteLength > MAX_DIRECT_BYTES) throw new MessageTooLargeError(data.byteLength, MAX_DIRECT_BYTES, 'direct request')
+    if (peer.equals(this.deps.self)) throw new CannotSendToSelfError()
     const signal = withTimeout(options, TIMEOUTS.direct)
-    const stream = await this.deps.open(peer, { signal })
+    const stream = await this.open(peer, signal, options.signal)
     try {
       const frames = new Frames(stream, { protocol: PROTOCOLS.direct, maxSize: FRAME_LIMITS.direct })
       await frames.write(DirectRequest, { id: Uint8Array.from(randomBytes(16)), data: Uint8Array.from(data) }, { signal })
@@ -57,6 +61,20 @@ export class Direct {
     } catch (err) {
       stream.abort(err as Error)
       throw err
+    }
+  }
+
+  /**
+   * A stream to `peer`; a failure is typed: PEER_NOT_A_MEMBER when the peer is not a member (it
+   * could not be found, reached or admitted), else the dial's own code (UNREACHABLE, ...).
+   */
+  private async open (peer: PeerId, signal: AbortSignal, callerSignal: AbortSignal | undefined): Promise<Stream> {
+    try {
+      return await this.deps.open(peer, { signal })
+    } catch (err) {
+      if (callerSignal?.aborted === true) throw err
+      const typed = dialError(err)
+      throw this.deps.identityOf(peer) == null ? new PeerNotMemberError(peer.toString(), typed) : typed
     }
   }
 

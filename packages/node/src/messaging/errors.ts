@@ -17,3 +17,27 @@ export class MessageTooLargeError extends MessageError {
     this.limit = limit
   }
 }
+
+/** `send` to this node itself: nothing was sent. */
+export class CannotSendToSelfError extends MessageError {
+  static override name = 'CannotSendToSelfError'
+
+  constructor () {
+    super('CANNOT_SEND_TO_SELF', 'a node cannot send a direct request to itself')
+  }
+}
+
+/**
+ * `send` to a peer that is not among this node's members and could not be admitted as one: no
+ * address was found for it, it did not answer, or handshake and join with it failed. `cause` says
+ * which (its code is in the message).
+ */
+export class PeerNotMemberError extends MessageError {
+  static override name = 'PeerNotMemberError'
+  readonly peer: string
+
+  constructor (peer: string, cause: Error & { code: string }) {
+    super('PEER_NOT_A_MEMBER', `${peer} is not a member of this realm that this node can reach: ${cause.code}: ${cause.message}`, { cause })
+    this.peer = peer
+  }
+}

@@ -33,6 +33,7 @@ export interface MessagingInit {
 }
 
 export interface MessagingDeps {
+  self: PeerId
   realmId: string
   subjects: Subjects
   identityToken: () => string | undefined
@@ -75,7 +76,7 @@ export class Messaging {
       now: deps.now,
       stats: this.stats
     })
-    this.direct = new Direct({ open: async (peer, o) => deps.openStream(peer, PROTOCOLS.direct, o), identityOf: deps.identityOf, refused: deps.refused })
+    this.direct = new Direct({ self: deps.self, open: async (peer, o) => deps.openStream(peer, PROTOCOLS.direct, o), identityOf: deps.identityOf, refused: deps.refused })
   }
 
   async subscribe (subject: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {

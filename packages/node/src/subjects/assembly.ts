@@ -116,6 +116,7 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     now: ctx.now
   }, ctx.subjects)
   const messaging = new Messaging({
+    self: ctx.self,
     realmId: ctx.realm.id,
     subjects,
     identityToken: ctx.identityToken,

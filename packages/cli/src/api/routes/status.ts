@@ -2,6 +2,7 @@
  * GET /health (no token: for health checks, so it says nothing about members, addresses or peer
  * ids), GET /status and GET /members, served by both daemons.
  */
+import { VERSION } from '../../version.js'
 import type { RealmNode, NodeStatus } from '@realmesh/node'
 import type { Route } from '../router.js'
 
@@ -9,6 +10,8 @@ export type Role = 'node' | 'leader'
 
 export interface StatusResponse extends NodeStatus {
   role: Role
+  /** the daemon's realmesh version (packages/cli/package.json) */
+  version: string
 }
 
 /** all that GET /health tells a caller without the token */
@@ -25,6 +28,8 @@ export interface MemberView {
   addrs: string[]
   joinedAt: string
   lastSeen: string
+  /** keepalive round trip, moving average, ms; null until the first keepalive answered */
+  latencyMs: number | null
   /** when the member's node token expires */
   expiresAt: string
 }
@@ -41,7 +46,7 @@ export function statusRoutes (role: Role, node: RealmNode): Route[] {
       method: 'GET',
       path: '/status',
       auth: true,
-      handle: (): StatusResponse => ({ role, ...node.status() })
+      handle: (): StatusResponse => ({ role, version: VERSION, ...node.status() })
     },
     {
       method: 'GET',
@@ -54,6 +59,7 @@ export function statusRoutes (role: Role, node: RealmNode): Route[] {
           addrs: m.addrs.map(a => a.toString()),
           joinedAt: isoTime(m.joinedAt),
           lastSeen: isoTime(m.lastSeen),
+          latencyMs: m.latencyMs == null ? null : Math.round(m.latencyMs * 10) / 10,
           expiresAt: isoTime(m.expiresAt)
         })).sort((a, b) => a.peerId.localeCompare(b.peerId))
       })
