@@ -16,6 +16,8 @@ export type AdmissionState = 'handshaking' | 'joining' | 'admitted' | 'failed'
 
 interface Entry {
   state: AdmissionState
+  /** this side runs the handshake and join (it dialled): it settles the entry, whatever happens to the connection */
+  initiator: boolean
   /** the remote's node token, once the handshake verified it */
   remote?: VerifiedNode
   settled: PromiseWithResolvers<void>
@@ -35,6 +37,12 @@ export interface AdmissionInit {
 
 export class Admission {
   private readonly entries = new Map<string, Entry>()
+  /**
+   * admissions we initiated on connections that closed meanwhile: kept until the initiator
+   * settles them with its own outcome (bounded by the handshake and join timeouts), so that whoever
+   * waits hears the refusal (TOKEN_EXPIRED ...) rather than only that the connection closed
+   */
+  private readonly orphans = new Map<string, Entry>()
   private readonly init: AdmissionInit
 
   constructor (init: AdmissionInit) {
@@ -58,14 +66,14 @@ export class Admission {
     return this.entries.get(connection.id)?.remote
   }
 
-  /** starts tracking an admission on `connection`; false when one is already under way or done */
-  begin (connection: Connection): boolean {
+  /** starts tracking an admission on `connection` (`initiator`: we run it); false when one is already under way or done */
+  begin (connection: Connection, initiator = false): boolean {
     const existing = this.entries.get(connection.id)
     if (existing != null && existing.state !== 'failed') return false
     const settled = Promise.withResolvers<void>()
     // nobody may be waiting; a failure is reported through markFailed's caller
     settled.promise.catch(() => {})
-    this.entries.set(connection.id, { state: 'handshaking', settled })
+    this.entries.set(connection.id, { state: 'handshaking', initiator, settled })
     return true
   }
 
@@ -78,14 +86,21 @@ export class Admission {
 
   markAdmitted (connection: Connection): void {
     const entry = this.entries.get(connection.id)
-    if (entry == null) return
+    if (entry == null) {
+      // the connection closed just as the join ended: nothing was admitted
+      this.settleOrphan(connection, new NotMemberError(connection.remotePeer.toString(), 'this connection (closed before admission)'))
+      return
+    }
     entry.state = 'admitted'
     entry.settled.resolve()
   }
 
   markFailed (connection: Connection, error: Error): void {
     const entry = this.entries.get(connection.id)
-    if (entry == null) return
+    if (entry == null) {
+      this.settleOrphan(connection, error)
+      return
+    }
     entry.state = 'failed'
     entry.error = error
     entry.settled.reject(error)
@@ -95,9 +110,19 @@ export class Admission {
     const entry = this.entries.get(connection.id)
     if (entry == null) return
     this.entries.delete(connection.id)
-    if (entry.state !== 'admitted' && entry.state !== 'failed') {
-      entry.settled.reject(new NotMemberError(connection.remotePeer.toString(), 'this connection (closed before admission)'))
-    }
+    if (entry.state === 'admitted' || entry.state === 'failed') return
+    // our own handshake or join is still running on it: it says how it ended (markFailed)
+    if (entry.initiator) this.orphans.set(connection.id, entry)
+    else entry.settled.reject(new NotMemberError(connection.remotePeer.toString(), 'this connection (closed before admission)'))
+  }
+
+  private settleOrphan (connection: Connection, error: Error): void {
+    const orphan = this.orphans.get(connection.id)
+    if (orphan == null) return
+    this.orphans.delete(connection.id)
+    orphan.state = 'failed'
+    orphan.error = error
+    orphan.settled.reject(error)
   }
 
   /**

@@ -232,7 +232,7 @@ export class ConnectionGate {
   /** Runs handshake + join as the initiator on an outbound connection (bounded by their timeouts). */
   private async initiate (connection: Connection): Promise<void> {
     const options = { signal: this.deps.shutdown() }
-    if (!this.admission.begin(connection)) {
+    if (!this.admission.begin(connection, true)) {
       await this.admission.ensure(connection, 'admission', options)
       return
     }
