@@ -5,6 +5,7 @@
 import { leaderInit } from './commands/leader-init.js'
 import { leaderStart } from './commands/leader-start.js'
 import { leaderDecide, leaderPending } from './commands/leader-requests.js'
+import { leaderRevocations, leaderRevoke } from './commands/leader-revoke.js'
 import { tokenIssue } from './commands/token-issue.js'
 import { nodeInit } from './commands/node-init.js'
 import { nodeStart } from './commands/node-start.js'
@@ -30,6 +31,8 @@ const COMMANDS: Record<string, Command> = {
   'leader pending': leaderPending,
   'leader approve': async (argv, io) => leaderDecide('approve', argv, io),
   'leader deny': async (argv, io) => leaderDecide('deny', argv, io),
+  'leader revoke': leaderRevoke,
+  'leader revocations': leaderRevocations,
   'token issue': tokenIssue,
   'node init': nodeInit,
   'node start': nodeStart,

@@ -27,6 +27,16 @@ export const VERB_USAGE: Record<string, string[]> = {
     `realmesh leader deny ID|--all|--older-than DURATION [--reason R] ${TARGET} [--json]`,
     '    deny a pending request; --all: every waiting request; --older-than 1h: those waiting that long or longer'
   ],
+  'leader revoke': [
+    `realmesh leader revoke PEER_ID|JTI [--reason R] ${TARGET} [--json]`,
+    '    revoke every token of a peer (it gets none again), or one token and its renewals; every member',
+    '    drops it and refuses it from then on. Without a running leader on --dir, signs with the key there',
+    '    (the leader spreads it when it starts)'
+  ],
+  'leader revocations': [
+    `realmesh leader revocations ${TARGET} [--json]`,
+    '    the revocations in force (seq, what, since, until, reason) and the peers refused tokens for good'
+  ],
   'token issue': [
     'realmesh token issue --dir LEADER_DIR --peer PEER_ID [--ttl 24h] [--attr KEY=VALUE]... [--out FILE]',
     '    issue a node token offline; prints only the token (durations: 90s, 15m, 24h, 7d, or seconds)',

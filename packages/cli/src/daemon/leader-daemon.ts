@@ -9,6 +9,7 @@ import { CliError, EXIT, messageOf } from '../errors.js'
 import { readRealmFile } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
 import { pendingRoutes } from '../api/routes/pending.js'
+import { revocationRoutes } from '../api/routes/revocations.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { DEFAULT_API_ADDRESS } from '../api/address.js'
 import { assertDirFree, startDaemonApi } from './daemon-api.js'
@@ -42,6 +43,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
     api = await startDaemonApi(dir, options.api ?? leader.config.api ?? DEFAULT_API_ADDRESS, [
       ...statusRoutes('leader', leader.node),
       ...pendingRoutes(leader.service),
+      ...revocationRoutes(leader.service),
       ...subjectRoutes(leader.node)
     ])
     const { policy } = leader.config
