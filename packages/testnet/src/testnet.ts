@@ -73,8 +73,12 @@ export interface Testnet {
   stop(): Promise<void>
 }
 
-/** connection limits for many nodes on one host: libp2p's per-IP inbound rate limit would refuse them */
-const LOOPBACK_LIMITS = { maxConnections: 1000, inboundConnectionThreshold: 100_000, maxIncomingPendingConnections: 256 }
+/**
+ * connection limits for many nodes on one host: libp2p's per-IP inbound rate limit and the gate's
+ * per-address cap on unadmitted connections would refuse them, and one loaded process may take
+ * more than the gate's default 5 s to complete a handshake
+ */
+const LOOPBACK_LIMITS = { maxConnections: 1000, inboundConnectionThreshold: 100_000, maxIncomingPendingConnections: 256, maxUnadmittedPerAddress: 100_000, maxUnadmitted: 100_000, handshakeDeadlineMs: 30_000 }
 
 export async function createTestnet (init: TestnetInit): Promise<Testnet> {
   const transport = init.transport ?? 'memory'

@@ -1,11 +1,12 @@
 // Issue 3's "must show", on one realm of 50 members grown from a single bootstrap address (the
 // leader's): routing tables converge to each node's true k closest; a broadcast reaches all 50; a
-// killed node disappears from every routing table within a bounded time. Figures are reported as
+// killed node disappears from every routing table within a bounded time; a revocation reaches every
+// member, and a member away when it was made refuses the revoked peer once it is back. Figures are reported as
 // test diagnostics (`pnpm test` prints them; `node --test --test-reporter=tap` shows them as `#`).
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { closestTo, fingerprint } from '@realmesh/token'
-import { createTestnet, until } from '../src/index.js'
+import { closestTo, fingerprint, generateNodeKey } from '@realmesh/token'
+import { createTestnet, until, nextEvent } from '../src/index.js'
 import type { Testnet } from '../src/index.js'
 import type { RealmNode } from '@realmesh/node'
 
@@ -74,5 +75,32 @@ describe(`a realm of ${SIZE} grown from one bootstrap address`, () => {
     const took = Date.now() - started
     t.diagnostic(`killed node gone from ${holding} routing tables/member lists in ${took} ms (bound: disconnect grace 10 s, or keepalive detection when connections stay open)`)
     assert.ok(took < 30_000)
+  })
+
+  test('a revocation reaches every member; a member away when it was made refuses the peer once it is back', async (t) => {
+    // a member (with a key we keep, as a daemon keeps its data dir) that is away during the revocation
+    const awayKey = await generateNodeKey()
+    const away = await net.addNode({ privateKey: awayKey })
+    await away.whenJoined({ signal: AbortSignal.timeout(60_000) })
+    await away.stop()
+    const victim = net.nodes[5] as RealmNode
+    const id = victim.peerId.toString()
+    // the members still running (the node killed above has no libp2p any more)
+    const others = net.all.filter(n => n !== victim && n !== away && n.libp2p.status === 'started')
+    const holding = others.filter(n => n.membership.has(id)).length
+    const started = Date.now()
+    await net.leader.service.revoke(id, { reason: 'test' })
+    await until(() => others.every(n => n.revocations.seq >= 1n && !n.membership.has(id)), [...others, ...others.map(n => n.revocations)], ['peer:left', 'learnt'], { timeoutMs: 30_000, what: 'every member to hold the revocation and not the peer' })
+    const took = Date.now() - started
+    t.diagnostic(`revocation: ${others.length} members hold it and ${holding} that had the peer as a member dropped it, the last ${took} ms after revoke`)
+    assert.ok(others.every(n => n.revocations.isRevoked('any', id)))
+
+    const back = await net.addNode({ privateKey: awayKey })
+    await back.whenJoined({ signal: AbortSignal.timeout(60_000) })
+    await until(() => back.revocations.seq >= 1n, [back], ['peer:joined'], { timeoutMs: 30_000, what: 'the member back to learn the revocation' })
+    const refusal = nextEvent<{ code: string }>(back, 'join:refused', (d) => d.code === 'TOKEN_REVOKED', { timeoutMs: 30_000 })
+    await assert.rejects(victim.connect(back.libp2p.getMultiaddrs(), { signal: AbortSignal.timeout(30_000) }), (err: Error & { code?: string }) => err.code === 'TOKEN_REVOKED')
+    await refusal
+    t.diagnostic('the member away during the revocation learnt it at its join and refused the revoked peer (TOKEN_REVOKED)')
   })
 })
