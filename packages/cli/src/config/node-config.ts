@@ -11,7 +11,7 @@ export const NODE_DEFAULTS = {
   listen: ['/ip4/127.0.0.1/tcp/0'],
   bootstrap: [] as string[],
   api: '127.0.0.1:0',
-  connections: { maxConnections: 300, inboundConnectionThreshold: 5, maxIncomingPendingConnections: 10 },
+  connections: { maxConnections: 300, inboundConnectionThreshold: 5, maxIncomingPendingConnections: 10, handshakeDeadlineMs: 5_000, maxUnadmittedPerAddress: 16, maxUnadmitted: 64 },
   dht: { kBucketSize: 20, allowPrivateAddresses: true },
   handshake: { timeoutMs: 30_000, windowMs: 30_000 },
   join: { timeoutMs: 30_000 },
@@ -32,7 +32,7 @@ export interface NodeConfig {
   bootstrap?: string[]
   api?: string
   joinSecret?: string
-  connections?: { maxConnections?: number, inboundConnectionThreshold?: number, maxIncomingPendingConnections?: number }
+  connections?: { maxConnections?: number, inboundConnectionThreshold?: number, maxIncomingPendingConnections?: number, handshakeDeadlineMs?: number, maxUnadmittedPerAddress?: number, maxUnadmitted?: number }
   dht?: { kBucketSize?: number, allowPrivateAddresses?: boolean }
   handshake?: { timeoutMs?: number, windowMs?: number }
   join?: { timeoutMs?: number }
@@ -48,7 +48,10 @@ export const checkNodeConfig: Check<NodeConfig> = object({
   connections: object({
     maxConnections: positiveInteger(),
     inboundConnectionThreshold: positiveInteger(),
-    maxIncomingPendingConnections: positiveInteger()
+    maxIncomingPendingConnections: positiveInteger(),
+    handshakeDeadlineMs: timeoutMs,
+    maxUnadmittedPerAddress: positiveInteger(),
+    maxUnadmitted: positiveInteger()
   }),
   dht: object({
     kBucketSize: positiveInteger(1000),
