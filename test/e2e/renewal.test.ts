@@ -1,8 +1,10 @@
 /**
- * Node token renewal end to end: a leader (manual policy) and a node daemon started with an
- * offline token that lives 9 s, as separate `realmesh` OS processes on 127.0.0.1. The node renews
- * its token from the leader at two thirds of its lifetime, without the operator, saves it to its
- * data dir, and is still a member of the leader after the first token expired.
+ * Node token renewal end to end: a leader (manual policy) and node daemons started with offline
+ * tokens that live 9 s, as separate `realmesh` OS processes on 127.0.0.1. A `--renewable` one
+ * renews its token from the leader at two thirds of its lifetime, without the operator, saves it
+ * to its data dir, and is still a member of the leader after the first token expired. One issued
+ * without `--renewable` keeps its short grant: at its exp its daemon exits 2 with TOKEN_EXPIRED,
+ * and the leader drops it within exp + skew (5 s here, from the node config) + a few seconds.
  *
  * Every wait is on a process's output (or exit), bounded generously.
  */
@@ -25,24 +27,49 @@ describe('node token renewal across OS processes', { timeout: 300_000 }, () => {
   let node: CliProcess
   let nodeId: string
   let firstExp: number
+  let shortNode: CliProcess
+  let shortId: string
+  let shortExp: number
+  let config: string
+  const SKEW_SECONDS = 5
 
   async function status (name: string): Promise<Status> {
     return JSON.parse(await e2e.procs.ok(`status ${name}`, ['status', '--dir', dir(name), '--json'])) as Status
   }
 
-  step('1. a node joins with an offline token that lives 9 s', async () => {
+  step('1. two nodes join with offline tokens that live 9 s, one --renewable, one not', async () => {
+    config = join(e2e.root, 'skew.yaml')
+    await writeFile(config, `${await readFile(e2e.config, 'utf8')}tokenSkewSeconds: ${SKEW_SECONDS}\n`)
     await e2e.procs.ok('leader init', ['leader', 'init', '--name', 'renewal', '--dir', dir('L')])
-    leader = e2e.procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', e2e.config])
+    leader = e2e.procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', config])
     await leader.waitForLine(/^control api /, STEP_MS)
     nodeId = await e2e.procs.ok('node init', ['node', 'init', '--dir', dir('N1')])
-    const token = await e2e.procs.ok('token issue', ['token', 'issue', '--dir', dir('L'), '--peer', nodeId, '--ttl', '9s'])
+    const token = await e2e.procs.ok('token issue', ['token', 'issue', '--dir', dir('L'), '--peer', nodeId, '--ttl', '9s', '--renewable', '--max-lifetime', '1h'])
     firstExp = decodeTokenUnverified(token).claims.exp as number
     await writeFile(join(e2e.root, 'N1.token'), `${token}\n`)
-    node = e2e.procs.start('N1', ['node', 'start', '--dir', dir('N1'), '--config', e2e.config, '--realm', join(dir('L'), 'realm.json'), '--token', join(e2e.root, 'N1.token')])
+    shortId = await e2e.procs.ok('node init N2', ['node', 'init', '--dir', dir('N2')])
+    const short = await e2e.procs.ok('token issue N2', ['token', 'issue', '--dir', dir('L'), '--peer', shortId, '--ttl', '9s'])
+    shortExp = decodeTokenUnverified(short).claims.exp as number
+    assert.equal(decodeTokenUnverified(short).claims.renewUntil, undefined, 'not renewable without --renewable')
+    await writeFile(join(e2e.root, 'N2.token'), `${short}\n`)
+    node = e2e.procs.start('N1', ['node', 'start', '--dir', dir('N1'), '--config', config, '--realm', join(dir('L'), 'realm.json'), '--token', join(e2e.root, 'N1.token')])
+    shortNode = e2e.procs.start('N2', ['node', 'start', '--dir', dir('N2'), '--config', config, '--realm', join(dir('L'), 'realm.json'), '--token', join(e2e.root, 'N2.token')])
     await node.waitForLine(/^joined realm renewal: /, STEP_MS)
+    await shortNode.waitForLine(/^joined realm renewal: /, STEP_MS)
   })
 
-  step('2. it renews the token from the leader (no operator), stays a member past the first expiry, and saves it', async () => {
+  step('2. the node without --renewable is not renewed: at its exp its daemon exits 2 (TOKEN_EXPIRED), and is no member of the leader within exp + skew + 5 s', async () => {
+    assert.equal((await shortNode.waitForExit(STEP_MS)).code, 2, shortNode.describe())
+    await shortNode.waitForLine(/^refused: TOKEN_EXPIRED \(the node token expired at .*: it was issued without renewal/, 1_000)
+    assert.ok(!shortNode.stderr.includes('token received from the leader'), 'never renewed')
+    // the daemon leaves as it exits (LEAVE); a node that stays is dropped at exp + skew (packages/node/test/expiry.test.ts)
+    await leader.waitForLine(new RegExp(`^member left ${shortId}: (leave|token-expired)`), STEP_MS)
+    const droppedAfterExpMs = Date.now() - shortExp * 1000
+    console.log(`# the expired member was gone from the leader ${(droppedAfterExpMs / 1000).toFixed(1)} s after its exp (skew ${SKEW_SECONDS} s)`)
+    assert.ok(droppedAfterExpMs < (SKEW_SECONDS + 5) * 1000, `${droppedAfterExpMs} ms after exp`)
+  })
+
+  step('3. the --renewable one renews the token from the leader (no operator), stays a member past the first expiry, and saves it', async () => {
     await node.waitForLine(/^token received from the leader/, STEP_MS)
     await leader.waitForLine(new RegExp(`^token issued to ${nodeId} \\(renewal, jti `), STEP_MS)
     // past the first token's expiry (a wall-clock time: that is what is tested) and the leader's
@@ -57,7 +84,7 @@ describe('node token renewal across OS processes', { timeout: 300_000 }, () => {
     assert.ok((decodeTokenUnverified(saved).claims.exp as number) > firstExp, 'DIR/node.token holds a renewed token')
   })
 
-  step('3. SIGTERM stops both cleanly (exit 0)', async () => {
+  step('4. SIGTERM stops both cleanly (exit 0)', async () => {
     for (const proc of [node, leader]) proc.kill('SIGTERM')
     for (const proc of [node, leader]) assert.equal((await proc.waitForExit(STEP_MS)).code, 0, proc.describe())
   })

@@ -39,7 +39,10 @@ export const VERB_USAGE: Record<string, string[]> = {
   ],
   'token issue': [
     'realmesh token issue --dir LEADER_DIR --peer PEER_ID [--ttl 24h] [--attr KEY=VALUE]... [--out FILE]',
+    '                      [--renewable [--max-lifetime 30d]]',
     '    issue a node token offline; prints only the token (durations: 90s, 15m, 24h, 7d, or seconds)',
+    '    (not renewable unless --renewable: the node renews it up to --max-lifetime after now,',
+    '     by default leader.yaml\'s policy.maxLifetimeSeconds; then it needs a new one)',
     '    (--out: write it to FILE, mode 0600, atomically; `> FILE` leaves the mode to the shell\'s umask)'
   ],
   'node init': [

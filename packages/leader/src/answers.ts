@@ -9,7 +9,8 @@
  *           join secret set + proof given  -> (address backing off / banned: DENIED RATE_LIMITED / PEER_BANNED,
  *                                             unchecked) ISSUED (proof right, attributes allowed) /
  *                                             DENIED ATTRIBUTES_NOT_ALLOWED / JOIN_SECRET_INVALID (wrong)
- *           from a member (renewal)        -> ISSUED, the attributes of its current token
+ *           from a member (renewal)        -> ISSUED, the attributes and grant end (renewUntil) of its current
+ *                                             token, exp no later than that / DENIED TOKEN_NOT_RENEWABLE
  *           policy auto, no valid proof    -> DENIED JOIN_SECRET_INVALID
  *           policy manual                  -> PENDING (the same id for the same peer) / PEER_BANNED /
  *                                             RATE_LIMITED / BUSY (request-limits.ts)
@@ -59,12 +60,12 @@ export interface AnswerComponents {
   now: () => number
   isMember: (connection: Connection) => boolean
   /** the current node token of the member on `connection` (admitted with it), if it is one */
-  memberToken: (connection: Connection) => { jti: string, attrs: Record<string, string> } | undefined
+  memberToken: (connection: Connection) => { jti: string, attrs: Record<string, string>, renewUntil?: number } | undefined
   isRevoked: (jti: string, sub: string) => boolean
   /** whether `peer` was revoked (it gets no token from this leader) */
   refusesIssuance: (peer: string) => boolean
-  /** `renews`: for a renewal, the jti of the token it replaces */
-  issue: (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renews?: string) => Promise<string>
+  /** `renews`: for a renewal, the jti of the token it replaces, and `renewUntil` the grant's end it keeps */
+  issue: (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renewal?: { renews: string, renewUntil: number }) => Promise<string>
   /** records a new pending request (persisted, announced) and answers PENDING */
   addPending: (record: RequestRecord) => Promise<Answer>
   /** forgets a request (and persists that) */
@@ -104,7 +105,15 @@ export async function answerToken (c: AnswerComponents, request: LeaderRequest, 
   // renewing is no way to change them
   const current = c.isMember(connection) ? c.memberToken(connection) : undefined
   if (current !== undefined && !c.isRevoked(current.jti, peer)) {
-    return issued(await c.issue(peer, ttlSeconds, current.attrs, 'renewal', current.jti))
+    // the grant's limits stand: a token issued without renewal, or whose grant is over, is not renewed
+    const renewUntil = current.renewUntil
+    const left = renewUntil === undefined ? 0 : renewUntil - Math.floor(c.now() / 1000)
+    if (renewUntil === undefined || left <= 0) {
+      return denied('TOKEN_NOT_RENEWABLE', renewUntil === undefined
+        ? 'this node token was issued without renewal; ask the realm operator for a new one'
+        : `the grant of this node token ended at ${new Date(renewUntil * 1000).toISOString()}; ask the realm operator for a new one`)
+    }
+    return issued(await c.issue(peer, Math.min(ttlSeconds, left), current.attrs, 'renewal', { renews: current.jti, renewUntil }))
   }
   if (c.policy.mode === 'auto') {
     return denied(WireErrorCode.JOIN_SECRET_INVALID, `realm ${c.realm.name} issues tokens only to nodes that prove its join secret, and the request has no proof`)

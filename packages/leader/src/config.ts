@@ -32,6 +32,14 @@ export interface TokenPolicy {
   joinSecret?: string
   /** Lifetime of issued node tokens, in seconds (a node may ask for less, never for more). @default 86400 */
   ttlSeconds: number
+  /**
+   * Whether tokens issued by this policy (join secret, the operator's approval) may be renewed by
+   * their node, and for how long in all: a renewal never reaches past `maxLifetimeSeconds` after
+   * the grant. After that (or with `renewable: false`) the node needs a new grant.
+   * @default true, 31536000 (a year)
+   */
+  renewable?: boolean
+  maxLifetimeSeconds?: number
   /** How DEFER requests from members are decided: 'approve' | 'manual' | 'deny'. @default 'manual' */
   deferred: 'approve' | 'manual' | 'deny'
   /**
@@ -64,6 +72,8 @@ export interface LeaderConfig {
 export const POLICY_MODES = ['auto', 'manual', 'deny'] as const
 export const DEFERRED_MODES = ['approve', 'manual', 'deny'] as const
 export const DEFAULT_TOKEN_TTL_SECONDS = 86_400
+/** how long a grant issued by policy may be renewed, in all (a year) */
+export const DEFAULT_MAX_LIFETIME_SECONDS = 365 * 86_400
 export const DEFAULT_LEADER_LISTEN: readonly string[] = Object.freeze(['/ip4/127.0.0.1/tcp/0'])
 export const DEFAULT_LEADER_API = '127.0.0.1:0'
 export const DEFAULT_MAX_PENDING = 1000
@@ -83,7 +93,7 @@ export const MIN_JOIN_SECRET_CHARS = 16
 
 const TOP_KEYS = ['realm', 'policy', 'listen', 'api', 'maxPending', 'requests', 'joinProofs']
 const REALM_KEYS = ['name']
-const POLICY_KEYS = ['mode', 'joinSecret', 'ttlSeconds', 'deferred', 'allowedAttributes']
+const POLICY_KEYS = ['mode', 'joinSecret', 'ttlSeconds', 'renewable', 'maxLifetimeSeconds', 'deferred', 'allowedAttributes']
 
 /** The config initLeader writes: manual approval of token requests and deferrals, loopback only. */
 export function defaultLeaderConfig (name: string): LeaderConfig {
@@ -99,7 +109,7 @@ export function defaultLeaderConfig (name: string): LeaderConfig {
 }
 
 export function defaultTokenPolicy (): TokenPolicy {
-  return { mode: 'manual', ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS, deferred: 'manual' }
+  return { mode: 'manual', ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS, renewable: true, maxLifetimeSeconds: DEFAULT_MAX_LIFETIME_SECONDS, deferred: 'manual' }
 }
 
 /** A warning for a join secret short enough to guess online (undefined: none). Never quotes the secret. */
@@ -225,7 +235,7 @@ function checkPolicy (value: unknown, path: string, problems: ConfigProblem[]): 
   const policy = defaultTokenPolicy()
   if (value === undefined || value === null) return policy
   if (!isRecord(value)) {
-    problems.push({ path, expected: 'a mapping with mode, joinSecret, ttlSeconds, deferred and allowedAttributes', got: describe(value) })
+    problems.push({ path, expected: 'a mapping with mode, joinSecret, ttlSeconds, renewable, maxLifetimeSeconds, deferred and allowedAttributes', got: describe(value) })
     return policy
   }
   unknownKeys(value, POLICY_KEYS, path, problems)
@@ -253,6 +263,19 @@ function checkPolicy (value: unknown, path: string, problems: ConfigProblem[]): 
       problems.push({ path: `${path}.ttlSeconds`, expected: 'a whole number of seconds, at least 1 (e.g. 86400 for a day)', got: describe(value.ttlSeconds) })
     } else {
       policy.ttlSeconds = value.ttlSeconds
+    }
+  }
+
+  if (value.renewable !== undefined) {
+    if (typeof value.renewable !== 'boolean') problems.push({ path: `${path}.renewable`, expected: 'true or false', got: describe(value.renewable) })
+    else policy.renewable = value.renewable
+  }
+
+  if (value.maxLifetimeSeconds !== undefined) {
+    if (!isWholeNumber(value.maxLifetimeSeconds) || value.maxLifetimeSeconds < 1) {
+      problems.push({ path: `${path}.maxLifetimeSeconds`, expected: 'a whole number of seconds, at least 1 (e.g. 2592000 for 30 days)', got: describe(value.maxLifetimeSeconds) })
+    } else {
+      policy.maxLifetimeSeconds = value.maxLifetimeSeconds
     }
   }
 
@@ -293,6 +316,10 @@ export function renderLeaderConfig (config: LeaderConfig): string {
     config.policy.joinSecret === undefined ? '  # joinSecret: "a long random string"' : `  joinSecret: ${q(config.policy.joinSecret)}`,
     '  # lifetime of issued node tokens, in seconds (a node may ask for less)',
     `  ttlSeconds: ${config.policy.ttlSeconds}`,
+    '  # whether nodes renew the tokens this policy issues, and for how long in all, in seconds: a',
+    '  # renewal never reaches past maxLifetimeSeconds after the grant (then the node needs a new one)',
+    `  renewable: ${String(config.policy.renewable !== false)}`,
+    `  maxLifetimeSeconds: ${config.policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS}`,
     '  # how identities that members defer to the leader are decided: approve | manual | deny',
     `  deferred: ${config.policy.deferred}`,
     '  # attributes a node that proves the join secret may have in its token: [names] (any value), or',

@@ -45,6 +45,8 @@ export interface IssuedEntry {
   how: IssueHow
   /** for a renewal: the jti of the token it renews */
   renews?: string
+  /** until when the grant may be renewed (seconds since the epoch); absent: not renewable */
+  renewUntil?: number
 }
 
 export interface IssueInit {
@@ -55,6 +57,8 @@ export interface IssueInit {
   how: IssueHow
   /** for a renewal: the jti of the token it renews (logged) */
   renews?: string
+  /** until when the grant may be renewed (seconds since the epoch). @default not renewable */
+  renewUntil?: number
   now?: () => number
   /** the leader directory to log to; no logging without one */
   dir?: string
@@ -69,11 +73,20 @@ export async function issueLogged (key: PrivateKey, init: IssueInit): Promise<{ 
     ttlSeconds: init.ttlSeconds,
     jti: randomUUID(),
     now: init.now,
-    ext: Object.keys(attrs).length === 0 ? undefined : { attrs: { ...attrs } }
+    ext: Object.keys(attrs).length === 0 ? undefined : { attrs: { ...attrs } },
+    renewUntil: init.renewUntil
   })
   // our own, just-signed token: reading its claims back is safe and keeps iat/exp exactly as signed
   const claims = decodeTokenUnverified(token).claims as { jti: string, sub: string, iat: number, exp: number }
-  const entry: IssuedEntry = { jti: claims.jti, peer: claims.sub, iat: claims.iat, exp: claims.exp, how: init.how, ...(init.renews === undefined ? {} : { renews: init.renews }) }
+  const entry: IssuedEntry = {
+    jti: claims.jti,
+    peer: claims.sub,
+    iat: claims.iat,
+    exp: claims.exp,
+    how: init.how,
+    ...(init.renews === undefined ? {} : { renews: init.renews }),
+    ...(init.renewUntil === undefined ? {} : { renewUntil: Math.floor(init.renewUntil) })
+  }
   if (init.dir !== undefined) {
     await appendLine(join(init.dir, LEADER_FILES.issued), JSON.stringify(entry))
   }

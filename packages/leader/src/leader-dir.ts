@@ -15,7 +15,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createRealmDescriptor, generateNodeKey, KeyFileError, parseRealmDescriptor, readKeyFile, RealmDescriptorError, TokenError, verifyNodeToken, writeKeyFile } from '@realmesh/token'
-import { checkPolicyAgainstRealm, defaultLeaderConfig, parseLeaderConfig, renderLeaderConfig, validateLeaderConfig } from './config.js'
+import { checkPolicyAgainstRealm, DEFAULT_MAX_LIFETIME_SECONDS, defaultLeaderConfig, parseLeaderConfig, renderLeaderConfig, validateLeaderConfig } from './config.js'
 import { LeaderConfigError, LeaderError } from './errors.js'
 import { readTextIfExists, writeFileAtomic } from './files.js'
 import { RevocationBook } from './revocation.js'
@@ -144,6 +144,10 @@ export interface IssueOfflineInit {
   ttlSeconds?: number
   /** user attributes for the token's ext.attrs */
   attrs?: Record<string, string>
+  /** the node may renew the token, up to `maxLifetimeSeconds` after now. @default false */
+  renewable?: boolean
+  /** how long the grant may be renewed in all, seconds. @default the config's policy.maxLifetimeSeconds */
+  maxLifetimeSeconds?: number
   /** @default Date.now */
   now?: () => number
 }
@@ -158,7 +162,9 @@ export async function issueOffline (init: IssueOfflineInit): Promise<string> {
   if (revoked.isPeerRevoked(subject) || revoked.list().some(r => r.peer === subject)) {
     throw new LeaderError('PEER_REVOKED', `the tokens of ${subject} were revoked (realmesh leader revocations --dir ${init.dir}): no token is issued to it`)
   }
-  const { token } = await issueLogged(key, { realm, subject, ttlSeconds: init.ttlSeconds ?? config.policy.ttlSeconds, attrs: init.attrs, how: 'offline', now: init.now, dir: init.dir })
+  const now = init.now ?? Date.now
+  const renewUntil = init.renewable === true ? Math.floor(now() / 1000) + (init.maxLifetimeSeconds ?? config.policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS) : undefined
+  const { token } = await issueLogged(key, { realm, subject, ttlSeconds: init.ttlSeconds ?? config.policy.ttlSeconds, attrs: init.attrs, how: 'offline', renewUntil, now, dir: init.dir })
   return token
 }
 

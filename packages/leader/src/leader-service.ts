@@ -12,7 +12,7 @@ import { BoundedMap } from '@realmesh/node'
 import { decodeTokenUnverified, leaderPeerId } from '@realmesh/token'
 import { PROTOCOLS, TIMEOUTS, WireErrorCode } from '@realmesh/wire'
 import { answerCancel, answerDefer, answerStatus, answerToken } from './answers.js'
-import { validateTokenPolicy, DEFAULT_MAX_PENDING } from './config.js'
+import { validateTokenPolicy, DEFAULT_MAX_LIFETIME_SECONDS, DEFAULT_MAX_PENDING } from './config.js'
 import { checkJoinProofLimits, checkRequestLimits } from './config-limits.js'
 import { LeaderConfigError, LeaderError } from './errors.js'
 import { AtomicFile, readTextIfExists } from './files.js'
@@ -355,11 +355,11 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
       isMember: (connection) => this.node.admission.isAdmitted(connection),
       memberToken: (connection) => {
         const claims = this.node.membership.get(connection.remotePeer)?.node.claims
-        return claims == null ? undefined : { jti: claims.jti, attrs: { ...claims.ext?.attrs } }
+        return claims == null ? undefined : { jti: claims.jti, attrs: { ...claims.ext?.attrs }, renewUntil: claims.renewUntil }
       },
       isRevoked: (jti, sub) => this.isRevoked(jti, sub),
       refusesIssuance: (peer) => this.refusesIssuance(peer),
-      issue: async (peer, ttlSeconds, attrs, how, renews) => this.issue(peer, ttlSeconds, attrs, how, renews),
+      issue: async (peer, ttlSeconds, attrs, how, renewal) => this.issue(peer, ttlSeconds, attrs, how, renewal),
       addPending: async (record) => this.addPending(record),
       forget: (id) => {
         this.book.forget(id)
@@ -374,9 +374,15 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     }
   }
 
-  private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renews?: string): Promise<string> {
+  /**
+   * A renewal keeps its grant's end (renewUntil); a new grant by this policy gets one
+   * maxLifetimeSeconds from now when the policy renews, none otherwise.
+   */
+  private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renewal?: { renews: string, renewUntil: number }): Promise<string> {
     if (this.refusesIssuance(peer)) throw new LeaderError('PEER_REVOKED', `the tokens of ${peer} were revoked: this leader issues it no token (see realmesh leader revocations)`)
-    const { token, entry } = await issueLogged(this.key, { realm: this.realm, subject: peer, ttlSeconds, attrs, how, renews, now: this.now, dir: this.dir })
+    const renews = renewal?.renews
+    const renewUntil = renewal?.renewUntil ?? (this.policy.renewable !== false ? Math.floor(this.now() / 1000) + (this.policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS) : undefined)
+    const { token, entry } = await issueLogged(this.key, { realm: this.realm, subject: peer, ttlSeconds, attrs, how, renews, renewUntil, now: this.now, dir: this.dir })
     this.issuedEntries.set(entry.jti, entry, Math.max(0, entry.exp * 1000 - this.now()))
     if (renews !== undefined) this.renewedBy.set(renews, entry.jti, Math.max(0, entry.exp * 1000 - this.now()))
     this.safeDispatchEvent('token:issued', { detail: { peer, jti: entry.jti, how } })

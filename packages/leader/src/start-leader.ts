@@ -23,7 +23,7 @@ export interface StartLeaderInit {
    * the rest of a node's settings for the leader's own node (a node config's sections, as
    * `realmesh leader start --node-config` gives them). @default the RealmNode defaults
    */
-  node?: Pick<RealmNodeInit, 'dht' | 'handshake' | 'join' | 'keepalive'> & { abuse?: { banThreshold?: number, banDurationMs?: number } }
+  node?: Pick<RealmNodeInit, 'dht' | 'handshake' | 'join' | 'keepalive' | 'tokenSkewSeconds'> & { abuse?: { banThreshold?: number, banDurationMs?: number } }
   /** @default Date.now */
   now?: () => number
 }
@@ -64,6 +64,7 @@ export async function startLeader (init: StartLeaderInit): Promise<RunningLeader
     handshake: init.node?.handshake,
     join: init.node?.join,
     keepalive: init.node?.keepalive,
+    tokenSkewSeconds: init.node?.tokenSkewSeconds,
     // bans of abusive peers survive a restart
     guard: { ...init.node?.abuse, banStore: fileBanStore(join(init.dir, 'bans.json')) },
     now

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
 import { generateNodeKey, issueNodeToken, verifyNodeToken } from '@realmesh/token'
-import { until } from '@realmesh/node'
+import { requestNodeToken, until } from '@realmesh/node'
+import { PROTOCOLS } from '@realmesh/wire'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Cleanup, nextEvent, startNode, startTestLeader, within } from './helpers.js'
 
@@ -20,7 +21,7 @@ describe('node token renewal', () => {
     // manual policy: a first token needs the operator, a renewal does not
     const leader = await startTestLeader(cleanup, { policy: { mode: 'manual' } })
     const key = await generateNodeKey()
-    const first = await issueNodeToken(leader.key, { realm: leader.realm, subject: peerIdFromPrivateKey(key), ttlSeconds: TTL, ext: { attrs: { role: 'sensor' } } })
+    const first = await issueNodeToken(leader.key, { realm: leader.realm, subject: peerIdFromPrivateKey(key), ttlSeconds: TTL, ext: { attrs: { role: 'sensor' } }, renewUntil: Math.floor(Date.now() / 1000) + 3600 })
     const old = await verifyNodeToken(first, { realm: leader.realm })
     const issued = nextEvent<{ peer: string, how: string, jti: string }>(leader.service, 'token:issued')
     const renewedToken = new Promise<string>((resolve) => {
@@ -34,6 +35,7 @@ describe('node token renewal', () => {
     assert.ok(renewed.claims.exp > old.claims.exp)
     assert.ok(renewed.claims.iat < old.claims.exp, 'renewed before the old token expired')
     assert.deepEqual(renewed.claims.ext?.attrs, { role: 'sensor' }, 'the attributes of the token it renews')
+    assert.equal(renewed.claims.renewUntil, old.claims.renewUntil, 'and its grant\'s end')
     const event = await issued
     assert.equal(event.how, 'renewal')
     assert.equal(event.jti, renewed.claims.jti)
@@ -56,7 +58,7 @@ describe('node token renewal', () => {
   it('a leader whose policy is deny renews nothing: the node reports TOKEN_REQUEST_DENIED (token:renewal-failed)', async () => {
     const leader = await startTestLeader(cleanup, { policy: { mode: 'deny' } })
     const key = await generateNodeKey()
-    const first = await issueNodeToken(leader.key, { realm: leader.realm, subject: peerIdFromPrivateKey(key), ttlSeconds: TTL })
+    const first = await issueNodeToken(leader.key, { realm: leader.realm, subject: peerIdFromPrivateKey(key), ttlSeconds: TTL, renewUntil: Math.floor(Date.now() / 1000) + 3600 })
     const failed = new Promise<{ code: string, retryInMs?: number }>((resolve) => {
       void startNode(cleanup, { realm: leader.realm, privateKey: key, nodeToken: first, bootstrap: [leader.address] }, {
         'token:renewal-failed': (evt) => { resolve((evt as CustomEvent<{ code: string, retryInMs?: number }>).detail) }
@@ -64,5 +66,21 @@ describe('node token renewal', () => {
     })
     const detail = await within(failed, 'the refused renewal', 15_000)
     assert.equal(detail.code, 'TOKEN_REQUEST_DENIED')
+  })
+
+  it('a renewal never reaches past the grant: its exp stops at renewUntil; a token without renewUntil is not renewed (TOKEN_NOT_RENEWABLE)', async () => {
+    const leader = await startTestLeader(cleanup, { policy: { mode: 'manual' } })
+    const now = Math.floor(Date.now() / 1000)
+    const ask = async (renewUntil: number | undefined): Promise<string> => {
+      const key = await generateNodeKey()
+      const token = await issueNodeToken(leader.key, { realm: leader.realm, subject: peerIdFromPrivateKey(key), ttlSeconds: 3600, renewUntil })
+      const node = await startNode(cleanup, { realm: leader.realm, privateKey: key, nodeToken: token, bootstrap: [leader.address], renewToken: false })
+      await node.whenJoined({ signal: AbortSignal.timeout(10_000) })
+      return requestNodeToken(async (o) => node.openStream(leader.node.peerId, PROTOCOLS.leader, o), node.peerId, leader.node.peerId, { signal: AbortSignal.timeout(10_000) })
+    }
+    const capped = await verifyNodeToken(await ask(now + 600), { realm: leader.realm })
+    assert.ok(capped.claims.exp <= now + 600, `exp ${capped.claims.exp} within the grant (${now + 600})`)
+    assert.equal(capped.claims.renewUntil, now + 600)
+    await assert.rejects(ask(undefined), (err: Error & { code?: string }) => err.code === 'TOKEN_NOT_RENEWABLE')
   })
 })

@@ -32,7 +32,7 @@ import { Revocations, revokes } from './revocation/revocations.js'
 import { RevocationSpread } from './revocation/spread.js'
 import { peerIdOf, withoutPeer } from './util/multiaddr.js'
 import { deferToLeader, requestNodeToken } from './leader/leader-client.js'
-import { TokenRenewal } from './leader/renewal.js'
+import { TokenRenewal, tokenLifetime } from './leader/renewal.js'
 import { Bootstrap } from './bootstrap.js'
 import { BroadcastDisabledError, Broadcaster } from './broadcast/broadcast.js'
 import type { BroadcastMessage } from './broadcast/broadcast.js'
@@ -98,6 +98,8 @@ export interface RealmNodeEvents {
   token: CustomEvent<string>
   /** renewing the node token failed; it is tried again after retryInMs, or not (undefined) when the token expires first */
   'token:renewal-failed': CustomEvent<{ code: string, error: string, retryInMs?: number }>
+  /** this node's token reached its exp without a renewal (not renewable, its grant ended, or renewing failed) */
+  'token:expired': CustomEvent<{ code: string, reason: string }>
   /** the realm leader revoked this node's token (a member passed on the signed revocation): no member admits it any more */
   'token:revoked': CustomEvent<{ code: string, reason: string, seq: number }>
   /** a token request waits for the operator's approval */
@@ -330,6 +332,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       },
       onFailed: (err, delayMs) => {
         this.safeDispatchEvent('token:renewal-failed', { detail: { code: (err as { code?: string }).code ?? WireErrorCode.INTERNAL, error: err.message, retryInMs: delayMs } })
+      },
+      onExpired: (token, exp) => {
+        const lifetime = tokenLifetime(token)
+        const why = lifetime?.renewUntil == null ? 'it was issued without renewal' : lifetime.renewUntil <= exp ? 'its grant ended' : 'it was not renewed in time'
+        this.safeDispatchEvent('token:expired', { detail: { code: 'TOKEN_EXPIRED', reason: `the node token expired at ${new Date(exp * 1000).toISOString()}: ${why}; members drop this node` } })
       },
       now: this.now
     // a leader that is down for hours gets a try every few minutes, not every 30 s

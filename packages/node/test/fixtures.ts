@@ -18,7 +18,7 @@ import type { RealmDescriptor, RealmPolicy } from '@realmesh/token'
 export interface Realm {
   realm: RealmDescriptor
   leaderKey: PrivateKey
-  issue(key: PrivateKey, options?: { ttlSeconds?: number, now?: () => number }): Promise<string>
+  issue(key: PrivateKey, options?: { ttlSeconds?: number, now?: () => number, renewUntil?: number }): Promise<string>
 }
 
 export async function makeRealm (name = 'test', policy: Partial<RealmPolicy> = {}): Promise<Realm> {

@@ -7,8 +7,9 @@ import { makeRealm } from './fixtures.js'
 // the leader's side (a member gets a renewed token) is tested with a real leader in
 // packages/leader/test/token-renewal.test.ts; these are the node's timing and retry decisions
 
-async function shortToken (ttlSeconds: number): Promise<string> {
-  return (await makeRealm()).issue(await generateNodeKey(), { ttlSeconds })
+/** a token renewable for a day */
+async function shortToken (ttlSeconds: number, renewUntil = Math.floor(Date.now() / 1000) + 86_400): Promise<string> {
+  return (await makeRealm()).issue(await generateNodeKey(), { ttlSeconds, renewUntil })
 }
 
 test('TokenRenewal: due at the given share of the lifetime; failures are retried with backoff until a token comes', async () => {
@@ -54,4 +55,26 @@ test('TokenRenewal: a failure whose retry would come after the expiry is the las
   // the smallest backoff delay is a quarter of the base (2 s): past a 1 s token's expiry
   assert.equal(await failed, undefined)
   assert.equal(asked, 1)
+})
+
+test('TokenRenewal: a token without renewUntil, or whose grant ends with it, is never asked about; its expiry is told (onExpired)', async () => {
+  const realm = await makeRealm()
+  const notRenewable = await realm.issue(await generateNodeKey(), { ttlSeconds: 1 })
+  const grantOver = await realm.issue(await generateNodeKey(), { ttlSeconds: 1, renewUntil: Math.floor(Date.now() / 1000) + 1 })
+  for (const token of [notRenewable, grantOver]) {
+    let asked = 0
+    const expired = new Promise<number>((resolve) => {
+      const renewal = new TokenRenewal({
+        token: () => token,
+        request: async () => { asked++; return 'never' },
+        onRenewed: async () => {},
+        onExpired: (_token, exp) => { renewal.stop(); resolve(exp) },
+        now: Date.now
+      }, { at: 0 })
+      assert.equal(renewal.dueAt(), undefined, 'not due: not renewable')
+      renewal.start()
+    })
+    assert.equal(await expired, tokenLifetime(token)?.exp)
+    assert.equal(asked, 0)
+  }
 })

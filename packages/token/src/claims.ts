@@ -51,6 +51,11 @@ export interface BaseClaims {
 /** Node token: `sub` is the node's peer id; issued by the leader (or by the node itself when the realm policy allows). */
 export interface NodeTokenClaims extends BaseClaims {
   ext?: TokenExtensions
+  /**
+   * Until when (seconds since the epoch) the leader renews this grant: a renewal's exp never goes
+   * past it, and it carries the same renewUntil. Absent: the token is not renewable.
+   */
+  renewUntil?: number
 }
 
 export interface IdentityExtensions extends TokenExtensions {
@@ -245,6 +250,7 @@ function checkAudience (claims: Record<string, unknown>): void {
 function checkNode (claims: Record<string, unknown>): NodeTokenClaims {
   checkBase(claims, true)
   checkExtensions(claims, false)
+  if (claims.renewUntil !== undefined) numericDate(claims, 'renewUntil')
   return claims as unknown as NodeTokenClaims
 }
 

@@ -36,6 +36,8 @@ export interface IssueNodeTokenInit extends IssueCommonInit {
   /** @default 86400 (one day) */
   ttlSeconds?: number
   ext?: TokenExtensions
+  /** until when (seconds since the epoch) the grant may be renewed; at least the token's iat. @default not renewable */
+  renewUntil?: number
 }
 
 export interface IssueIdentityTokenInit extends IssueCommonInit {
@@ -134,6 +136,12 @@ export async function issueNodeToken (signer: PrivateKey, init: IssueNodeTokenIn
   }
   if (init.ext !== undefined) {
     payload.ext = init.ext
+  }
+  if (init.renewUntil !== undefined) {
+    if (!Number.isFinite(init.renewUntil) || init.renewUntil < payload.iat) {
+      throw new TokenError('TOKEN_MALFORMED', `cannot issue: renewUntil must be a time in seconds at or after iat (${payload.iat}), got ${init.renewUntil}`, { claim: 'renewUntil' })
+    }
+    payload.renewUntil = Math.floor(init.renewUntil)
   }
   return sign('node', signer, payload)
 }

@@ -16,7 +16,8 @@ export const NODE_DEFAULTS = {
   handshake: { timeoutMs: 30_000, windowMs: 30_000 },
   join: { timeoutMs: 30_000 },
   keepalive: { intervalMs: 30_000, timeoutMs: 10_000, maxMissed: 3 },
-  abuse: { banThreshold: -100, banDurationMs: 3_600_000 }
+  abuse: { banThreshold: -100, banDurationMs: 3_600_000 },
+  tokenSkewSeconds: 30
 }
 
 const MAX_ADDRESSES = 32
@@ -38,6 +39,7 @@ export interface NodeConfig {
   join?: { timeoutMs?: number }
   keepalive?: { intervalMs?: number, timeoutMs?: number, maxMissed?: number }
   abuse?: { banThreshold?: number, banDurationMs?: number }
+  tokenSkewSeconds?: number
 }
 
 export const checkNodeConfig: Check<NodeConfig> = object({
@@ -63,7 +65,8 @@ export const checkNodeConfig: Check<NodeConfig> = object({
   abuse: object({
     banThreshold: integer(-1_000_000, -1, 'a negative whole number (a score at or below it bans the peer)'),
     banDurationMs: integer(1_000, 365 * 86_400_000, 'a number of milliseconds from 1000 to one year')
-  })
+  }),
+  tokenSkewSeconds: integer(0, 3_600, 'a number of seconds from 0 to 3600')
 })
 
 /** Validates parsed config data (a YAML document's value). */

@@ -39,7 +39,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   // the revocations this node learnt in earlier runs: a revoked node says so before it dials anyone
   const revocations = new Revocations({ realm, store: fileRevocationStore(join(dir.dir, 'revocations.json')) })
   await revocations.load()
-  const refused = token == null ? undefined : await tokenRefusal(token, realm, peerId, undefined, revocations)
+  const refused = token == null ? undefined : await tokenRefusal(token, realm, peerId, { skewSeconds: options.config.tokenSkewSeconds, revocations })
   if (refused != null) {
     io.err(`refused: ${refused.code} (${refused.reason})`)
     return EXIT.REFUSED
@@ -67,6 +67,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     handshake: config.handshake,
     join: config.join,
     keepalive: config.keepalive,
+    tokenSkewSeconds: config.tokenSkewSeconds,
     // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) },
     revocationStore: fileRevocationStore(join(dir.dir, 'revocations.json'))
@@ -120,7 +121,8 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
 
 /**
  * Resolves when `stop` aborts (undefined), or with the refusal when the realm ends this node's
- * membership for good: its token was revoked (a member passed on the leader's signed revocation).
+ * membership for good: its token was revoked (a member passed on the leader's signed revocation)
+ * or expired without a renewal.
  */
 async function waitForEnd (node: RealmNode, stop: AbortSignal): Promise<{ code: string, reason: string } | undefined> {
   if (stop.aborted) return undefined
@@ -129,10 +131,12 @@ async function waitForEnd (node: RealmNode, stop: AbortSignal): Promise<{ code: 
     const onStop = (): void => { done(undefined) }
     const done = (result: { code: string, reason: string } | undefined): void => {
       node.removeEventListener('token:revoked', onRevoked)
+      node.removeEventListener('token:expired', onRevoked)
       stop.removeEventListener('abort', onStop)
       resolve(result)
     }
     node.addEventListener('token:revoked', onRevoked)
+    node.addEventListener('token:expired', onRevoked)
     stop.addEventListener('abort', onStop, { once: true })
   })
 }

@@ -85,9 +85,10 @@ function savedTokenProblem (token: string, sources: TokenSources): string | unde
  * revocations). A node does not dial the realm with a token the realm must refuse: its refusal
  * is the first and only line, not the end of a handshake race.
  */
-export async function tokenRefusal (token: string, realm: RealmDescriptor, peerId: string, now?: () => number, revocations?: Revocations): Promise<{ code: string, reason: string } | undefined> {
+export async function tokenRefusal (token: string, realm: RealmDescriptor, peerId: string, options: { now?: () => number, skewSeconds?: number, revocations?: Revocations } = {}): Promise<{ code: string, reason: string } | undefined> {
+  const { revocations } = options
   try {
-    await verifyNodeToken(token, { realm, expectedPeer: peerId, now, isRevoked: revocations == null ? undefined : (jti, sub) => revocations.isRevoked(jti, sub) })
+    await verifyNodeToken(token, { realm, expectedPeer: peerId, now: options.now, skewSeconds: options.skewSeconds, isRevoked: revocations == null ? undefined : (jti, sub) => revocations.isRevoked(jti, sub) })
     return undefined
   } catch (err) {
     if (err instanceof TokenError) return { code: err.code, reason: err.message }

@@ -1,11 +1,13 @@
 /**
- * Renewing the node token before it expires. A node token has a lifetime (24 h by default); a
- * daemon that kept its first one would be dropped by every member when it expired
- * ('token-expired') and could not join anyone again. At two thirds of the token's lifetime the
- * node asks the realm leader for a new one over an admitted connection: the leader issues members
- * a fresh token with the attributes of their current one (`renewal` in its issued.log). A failed
- * attempt is retried with backoff until the token expires; after that only a new token from the
- * operator helps.
+ * Renewing the node token before it expires, within the grant's limits. A node token has a
+ * lifetime (24 h by default); a daemon that kept its first one would be dropped by every member
+ * when it expired ('token-expired') and could not join anyone again. A renewable token (one with
+ * a `renewUntil` claim later than its exp) is renewed at two thirds of its lifetime: the node asks
+ * the realm leader for a new one over an admitted connection, and the leader issues a fresh token
+ * with the attributes and the renewUntil of the current one, its exp no later than renewUntil
+ * (`renewal` in its issued.jsonl). A failed attempt is retried with backoff until the token
+ * expires. A token that is not renewable is never asked about. Whatever the case, when the token
+ * in use reaches its exp the node is told (`onExpired`): after that only a new grant helps.
  */
 import { decodeTokenUnverified } from '@realmesh/token'
 import { backoffDelay } from '../util/backoff.js'
@@ -21,6 +23,8 @@ export interface TokenRenewalDeps {
   onRenewed: (token: string) => Promise<void>
   /** a renewal attempt failed: it is retried after `delayMs`, or not at all (undefined) when the token expires first */
   onFailed?: (err: Error, delayMs: number | undefined) => void
+  /** the token in use reached its exp (it was not renewable, or not renewed) */
+  onExpired?: (token: string, exp: number) => void
   now: () => number
 }
 
@@ -33,14 +37,28 @@ export interface TokenRenewalInit {
 /** a timer waits at most 2^31 - 1 ms (~24.8 days); longer waits are taken in steps */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-/** the issue and expiry times (seconds) of a token, read without verifying it (it is our own) */
-export function tokenLifetime (token: string): { iat: number, exp: number } | undefined {
+export interface TokenLifetime {
+  /** seconds since the epoch */
+  iat: number
+  exp: number
+  /** until when the grant may be renewed (absent: not renewable) */
+  renewUntil?: number
+}
+
+/** the issue, expiry and renew-until times (seconds) of a token, read without verifying it (it is our own) */
+export function tokenLifetime (token: string): TokenLifetime | undefined {
   try {
     const { claims } = decodeTokenUnverified(token)
-    return typeof claims.iat === 'number' && typeof claims.exp === 'number' ? { iat: claims.iat, exp: claims.exp } : undefined
+    if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number') return undefined
+    return { iat: claims.iat, exp: claims.exp, ...(typeof claims.renewUntil === 'number' ? { renewUntil: claims.renewUntil } : {}) }
   } catch {
     return undefined
   }
+}
+
+/** whether a renewal could give a token that lasts longer than this one */
+export function renewable (lifetime: TokenLifetime): boolean {
+  return lifetime.renewUntil !== undefined && lifetime.renewUntil > lifetime.exp
 }
 
 export class TokenRenewal {
@@ -48,6 +66,7 @@ export class TokenRenewal {
   private readonly at: number
   private readonly backoff: BackoffInit | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined
   private controller = new AbortController()
   private attempt = 0
   private running = false
@@ -69,27 +88,48 @@ export class TokenRenewal {
   stop (): void {
     this.running = false
     clearTimeout(this.timer)
+    clearTimeout(this.expiryTimer)
     this.timer = undefined
+    this.expiryTimer = undefined
     this.controller.abort()
   }
 
-  /** When the current token is due for renewal (ms since the epoch), or undefined without a token. */
+  /** When the current token is due for renewal (ms since the epoch), or undefined without a renewable token. */
   dueAt (): number | undefined {
     const token = this.deps.token()
     const lifetime = token == null ? undefined : tokenLifetime(token)
-    if (lifetime == null) return undefined
+    if (lifetime == null || !renewable(lifetime)) return undefined
     return (lifetime.iat + (lifetime.exp - lifetime.iat) * this.at) * 1000
   }
 
-  /** (Re)plans the next renewal from the current token (call after the token changed). */
+  /** (Re)plans the next renewal, and the expiry notice, from the current token (call after the token changed). */
   schedule (delayMs?: number): void {
     if (!this.running) return
     clearTimeout(this.timer)
+    this.watchExpiry()
     const due = this.dueAt()
     if (due == null) return
     const wait = delayMs ?? Math.max(0, due - this.deps.now())
     this.timer = setTimeout(() => { void this.renew() }, Math.min(MAX_TIMER_MS, wait))
     this.timer.unref()
+  }
+
+  /** tells onExpired when the token in use reaches its exp (long waits in steps) */
+  private watchExpiry (): void {
+    clearTimeout(this.expiryTimer)
+    const token = this.deps.token()
+    const lifetime = token == null ? undefined : tokenLifetime(token)
+    if (token == null || lifetime == null) return
+    const wait = lifetime.exp * 1000 - this.deps.now()
+    this.expiryTimer = setTimeout(() => {
+      if (!this.running || this.deps.token() !== token) return
+      if (lifetime.exp * 1000 > this.deps.now()) {
+        this.watchExpiry()
+        return
+      }
+      this.deps.onExpired?.(token, lifetime.exp)
+    }, Math.min(MAX_TIMER_MS, Math.max(0, wait)))
+    this.expiryTimer.unref()
   }
 
   private async renew (): Promise<void> {
