@@ -86,7 +86,7 @@ test('outcomes: only refusals are kept, in typed arrays made at the first one; a
   assert.equal(o.bytes, 8 * 5, 'a fixed size')
 })
 
-test('sender state: a refused message keeps none of its data; a waiting one gets buffers of its own', () => {
+test('sender state: a refused message keeps none of its data; a waiting one gets buffers of its own unless its frame had one', () => {
   const frame = new Uint8Array(100_000)
   const data: MessageData = { id: frame.subarray(0, 16), seq: 3n, data: frame.subarray(16, 1016), ack: MessageData.AckMode.DESTINATION, replySubject: '', expiresAtMs: 0n, lowSeq: 1n }
   const refused = incoming(data, 'MESSAGE_TOO_LARGE')
@@ -101,6 +101,15 @@ test('sender state: a refused message keeps none of its data; a waiting one gets
   assert.equal(late.data.data.byteLength, 0)
   assert.equal(waited.data.data.buffer.byteLength, 1000, 'not a view into the 100 kB the frame came in')
   assert.equal(waited.data.id.buffer.byteLength, 16)
+  // a frame decoded into a buffer of its own (it came in pieces) keeps that buffer, and costs it
+  const own = new Uint8Array(1100)
+  const whole = incoming({ ...data, seq: 5n, id: own.subarray(0, 16), data: own.subarray(16, 1016) }, undefined)
+  assert.equal(waitingCost(whole), 1100 + WAITING_OVERHEAD)
+  state.window.push(5n, 5n, whole, waitingCost(whole))
+  assert.equal(state.window.waiting, 0, 'it was the next one')
+  state.window.push(7n, 6n, whole, waitingCost(whole))
+  const [, kept] = (state.window.push(6n, 6n, incoming({ ...data, seq: 6n }, undefined)) as { ready: Array<{ data: MessageData }> }).ready
+  assert.equal(kept?.data.data.buffer, own.buffer)
 })
 
 test('messaging init: the memory bounds default to 8 / 32 / 128 MiB and refuse what could not hold one frame', () => {

@@ -5,7 +5,7 @@
  * the older). Kept for an hour so that a reconnecting session goes on where it was; what stays
  * then is counters, never message data.
  */
-import { MESSAGE_WINDOW } from '@realmesh/wire'
+import { MESSAGE_FRAME_SLACK, MESSAGE_WINDOW } from '@realmesh/wire'
 import { ReorderWindow } from './reorder.js'
 import { Outcomes } from './outcomes.js'
 import type { MessageAck, MessageData } from '@realmesh/wire'
@@ -43,16 +43,24 @@ export function incoming (data: MessageData, reject: string | undefined): Incomi
   return reject == null ? { data } : { data: { ...data, data: EMPTY }, reject }
 }
 
-/** what an arrival costs while it waits */
+/** what an arrival costs while it waits: its data, or the buffer it keeps (see keep) */
 export function waitingCost (item: Incoming): number {
-  return item.data.data.byteLength + WAITING_OVERHEAD
+  const { data } = item.data
+  return (keepsBuffer(item) ? data.buffer.byteLength : data.byteLength) + WAITING_OVERHEAD
 }
 
 /**
- * A waiting message gets buffers of its own: the decoded frame's id and data are views into the
- * buffer the frame arrived in, which may be far larger than they are (a chunk of many frames).
+ * The decoded frame's id and data are views into the buffer the frame was decoded from. A frame
+ * that came in pieces was copied into a buffer of its own size: a waiting message keeps that one.
+ * One that came in a chunk with other frames is a view into all of them: it gets buffers of its own.
  */
+function keepsBuffer (item: Incoming): boolean {
+  const { id, data } = item.data
+  return data.byteLength > 0 && id.buffer === data.buffer && data.buffer.byteLength <= data.byteLength + MESSAGE_FRAME_SLACK
+}
+
 function keep (item: Incoming): Incoming {
+  if (keepsBuffer(item)) return item
   const { data } = item
   return { ...item, data: { ...data, id: data.id.slice(), data: data.data.byteLength === 0 ? EMPTY : data.data.slice() } }
 }
