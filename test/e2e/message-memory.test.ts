@@ -14,7 +14,7 @@
  * the whole period (with the defaults each reset costs it 10 points and it is banned after about
  * ten: packages/node/test/message-budget.test.ts).
  */
-import { describe } from 'node:test'
+import { after, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -53,10 +53,13 @@ describe(`a member's memory attack on a daemon's message streams (${ATTACK_SECON
   const e2e = scenario()
   const { dir, step } = e2e
   let receiver: CliProcess
-  let attacker: RealmNode
+  let attacker: RealmNode | undefined
   let attackerToken: string
   let receiverId: string
   let realmId: string
+
+  // the attacker runs in this process: stopped whatever happened, or the test never ends
+  after(async () => { await attacker?.stop() })
 
   async function statsOf (name: string): Promise<MessageStats> {
     return (JSON.parse(await e2e.procs.ok('subjects', ['subjects', '--dir', dir(name), '--json'])) as { stats: MessageStats }).stats
@@ -88,15 +91,17 @@ describe(`a member's memory attack on a daemon's message streams (${ATTACK_SECON
     const privateKey = await generateNodeKey()
     attackerToken = await e2e.procs.ok('token issue', ['token', 'issue', '--dir', dir('L'), '--peer', peerIdFromPrivateKey(privateKey).toString()])
     const realm = parseRealmDescriptor(await readFile(join(dir('L'), 'realm.json'), 'utf8'))
-    attacker = await createRealmNode({ realm, privateKey, nodeToken: attackerToken, listen: ['/ip4/127.0.0.1/tcp/0'] })
-    await attacker.start()
-    await attacker.whenJoined({ signal: AbortSignal.timeout(STEP_MS) })
-    const result = await attacker.publish(SUBJECT, new TextEncoder().encode('hello'), { ack: 'destination', signal: AbortSignal.timeout(STEP_MS) })
+    const node = await createRealmNode({ realm, privateKey, nodeToken: attackerToken, listen: ['/ip4/127.0.0.1/tcp/0'] })
+    attacker = node
+    await node.start()
+    await node.whenJoined({ signal: AbortSignal.timeout(STEP_MS) })
+    const result = await node.publish(SUBJECT, new TextEncoder().encode('hello'), { ack: 'destination', signal: AbortSignal.timeout(STEP_MS) })
     assert.deepEqual(result.results?.map(r => [r.peer, r.status]), [[receiverId, 'delivered']])
   })
 
   step(`3. ${ATTACK_SECONDS} s of attack: the receiver's memory stays under the bound, its streams are reset with MESSAGE_BUDGET_EXCEEDED, honest messages arrive`, async () => {
     const pid = receiver.pid as number
+    assert.ok(attacker != null)
     const keyHex = Buffer.from(subjectKey(realmId, SUBJECT)).toString('hex')
     const interestToken = attacker.subjectLayer.interests.get(keyHex)?.token
     assert.ok(interestToken != null, 'the attacker holds an interest token for the subject')
@@ -127,7 +132,8 @@ describe(`a member's memory attack on a daemon's message streams (${ATTACK_SECON
     // the highest RSS in each quarter of the attack: a plateau, not a climb
     const quarters = [0, 1, 2, 3].map(q => Math.max(...samples.slice(Math.floor(q * samples.length / 4), Math.floor((q + 1) * samples.length / 4))))
     console.log(`# ${ATTACK_SECONDS} s attack (${Date.now() - started} ms): ${tally.opened} streams accepted, ${tally.frames} frames / ${mib(tally.bytes)} MiB sent, resets with codes ${JSON.stringify(tally.codes)}, ${tally.ended} streams ended by the receiver, ${tally.refused} refused; receiver RSS ${mib(before.rss)} MiB before, peak ${mib(peak)} MiB (+${mib(peak - before.rss)} MiB; by quarter ${quarters.map(mib).join(', ')} MiB), held for senders at most ${mib(held)} MiB (sampled); ${honest.length} honest publishes`)
-    assert.ok(tally.bytes > 10 * PEER_BYTES, `the attacker sent far more than the budget (${mib(tally.bytes)} MiB)`)
+    // (how much depends on the machine's load: 131 MiB in 12 s beside the rest of the suite, 2 GB in 60 s alone)
+    assert.ok(tally.bytes > 2 * PEER_BYTES, `the attacker sent more than its budget, many times over (${mib(tally.bytes)} MiB)`)
     assert.ok(peak - before.rss <= RSS_BOUND, `the receiver's RSS grew by ${mib(peak - before.rss)} MiB, more than ${mib(RSS_BOUND)} MiB`)
     assert.ok(held <= PEER_BYTES, `the receiver held ${mib(held)} MiB for the attacker`)
     assert.ok((tally.codes.MESSAGE_BUDGET_EXCEEDED ?? 0) > 0, `streams reset with MESSAGE_BUDGET_EXCEEDED: ${JSON.stringify(tally.codes)}`)
@@ -139,7 +145,6 @@ describe(`a member's memory attack on a daemon's message streams (${ATTACK_SECON
     for (const deadline = Date.now() + 10_000; stats.heldBytes > 0 && Date.now() < deadline;) stats = await statsOf('R')
     assert.equal(stats.heldBytes, 0)
     assert.ok(stats.budgetResets > 0)
-    await attacker.stop()
     receiver.kill('SIGTERM')
     assert.equal((await receiver.waitForExit(STEP_MS)).code, 0)
   })
