@@ -42,7 +42,7 @@ test('reorder window: in order as they come; early arrivals wait for the gap; du
   assert.deepEqual(w.push(2n, 2n, 2), { status: 'accepted', ready: [2, 3] })
   assert.deepEqual(w.push(1n, 1n, 1), { status: 'duplicate' })
   assert.equal(w.next, 4n)
-  assert.deepEqual(w.push(8n, 4n, 8), { status: 'overflow' })
+  assert.deepEqual(w.push(8n, 4n, 8), { status: 'overflow', limit: 'count' })
 })
 
 test('reorder window: low_seq says the sender gave up the gap, so what waits behind it goes out', () => {

@@ -54,7 +54,7 @@ export const WireErrorCode = {
   PEER_BANNED: 'PEER_BANNED',
   /** too many requests from this peer */
   RATE_LIMITED: 'RATE_LIMITED',
-  /** too many pending joins/handshakes */
+  /** this node is at one of its limits (pending joins/handshakes, waiting requests, the memory its message streams may take); try again later */
   BUSY: 'BUSY',
   /** an interest token names another node than the record it came with (or the stream's peer) */
   INTEREST_NODE_MISMATCH: 'INTEREST_NODE_MISMATCH',
@@ -82,6 +82,8 @@ export const WireErrorCode = {
   MESSAGE_CACHE_FULL: 'MESSAGE_CACHE_FULL',
   /** the message was purged from a full cache before any receiver was matched */
   MESSAGE_PURGED: 'MESSAGE_PURGED',
+  /** a sender's message streams took more of the receiver's memory than its budget allows (frames held out of order, or being received): the stream is reset */
+  MESSAGE_BUDGET_EXCEEDED: 'MESSAGE_BUDGET_EXCEEDED',
   /** the receiving application refused the message (its handler threw, or msg.reject()) */
   APP_REJECTED: 'APP_REJECTED',
   /** the receiver went away (left the realm, or withdrew its interest) before it acked */

@@ -1,7 +1,7 @@
 import { lpStream } from '@libp2p/utils'
 import { writer } from 'protons-runtime'
 import { FrameTooLargeError, MalformedFrameError, StreamClosedError, StreamTimeoutError } from './errors.js'
-import type { AbortOptions, Stream } from '@libp2p/interface'
+import type { AbortOptions, Stream, StreamCloseEvent } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { Codec, Writer } from 'protons-runtime'
 import { Uint8ArrayList } from 'uint8arraylist'
@@ -39,6 +39,7 @@ export class Frames {
   private readonly maxSize: number
   /** the most bytes one encoded frame (varint length and message) may take: n + varintLength(n) passes it exactly when n > maxSize */
   private readonly largestFrame: number
+  private readBytes = 0
 
   constructor (stream: Stream, init: FramesInit) {
     this.stream = stream
@@ -48,6 +49,23 @@ export class Frames {
     this.lp = lpStream(stream, { maxDataLength: init.maxSize, maxBufferSize: init.maxBufferSize ?? Math.max(4 * 1024 * 1024, 2 * init.maxSize) })
   }
 
+  /**
+   * Bytes of the frames read so far, length prefixes included: the stream's bytes received less
+   * this is what waits in the reader's buffer (a frame being received, frames behind it).
+   */
+  get bytesRead (): number {
+    return this.readBytes
+  }
+
+  /**
+   * Stops reading from the stream and hands back to it whatever arrived after the last frame read,
+   * so that another reader (new Frames with other limits) goes on where this one stopped. This
+   * Frames can neither read nor write afterwards.
+   */
+  unwrap (): Stream {
+    return this.lp.unwrap()
+  }
+
   async read<T> (codec: MessageCodec<T>, options?: AbortOptions): Promise<T> {
     let bytes: Uint8ArrayList
     try {
@@ -55,6 +73,7 @@ export class Frames {
     } catch (err) {
       throw this.translate(err, options)
     }
+    this.readBytes += bytes.byteLength + varintLength(bytes.byteLength)
     try {
       return codec.decode(bytes)
     } catch (err) {
@@ -98,10 +117,37 @@ export class Frames {
     try {
       options?.signal?.throwIfAborted()
       const data = chunks.length === 1 ? chunks[0] as Uint8Array : new Uint8ArrayList(...chunks)
-      if (!this.stream.send(data)) await this.stream.onDrain(options)
+      if (!this.stream.send(data)) await this.drained(options?.signal)
     } catch (err) {
       throw this.translate(err, options)
     }
+  }
+
+  /**
+   * Resolves once the stream handed everything written to the muxer (its write buffer is empty:
+   * 'idle'). Not `stream.onDrain()`: in @libp2p/utils 7.4.1 its promise stays resolved after the
+   * stream's first drain, so every later wait ends at once; nor the next 'drain': yamux sends it
+   * at every window update while anything is queued, however little the update lets out, so a
+   * writer that wrote on at each one piled frames up in the write buffer without bound.
+   */
+  private async drained (signal?: AbortSignal): Promise<void> {
+    const stream = this.stream
+    if (stream.writeBufferLength === 0) return
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error): void => {
+        stream.removeEventListener('idle', onIdle)
+        stream.removeEventListener('close', onClose)
+        signal?.removeEventListener('abort', onAbort)
+        if (err == null) resolve()
+        else reject(err)
+      }
+      const onIdle = (): void => { done() }
+      const onClose = (evt: StreamCloseEvent): void => { done(evt.error ?? new StreamClosedError(this.protocol)) }
+      const onAbort = (): void => { done(signal?.reason instanceof Error ? signal.reason : new Error('aborted')) }
+      stream.addEventListener('idle', onIdle)
+      stream.addEventListener('close', onClose)
+      signal?.addEventListener('abort', onAbort)
+    })
   }
 
   private translate (err: unknown, options?: AbortOptions): Error {
@@ -131,6 +177,13 @@ function encodeFrame<T> (codec: MessageCodec<T>, message: Partial<T>, w: Writer)
   } else {
     w.bytes(codec.encode(message))
   }
+}
+
+/** bytes of the varint that encodes `n` (a frame's length prefix) */
+function varintLength (n: number): number {
+  let bytes = 1
+  for (let rest = n; rest >= 0x80; rest = Math.floor(rest / 0x80)) bytes++
+  return bytes
 }
 
 function errorText (err: unknown): string {

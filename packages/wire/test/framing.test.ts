@@ -158,3 +158,40 @@ describe('Frames: malformed and early-closed input', () => {
     }
   })
 })
+
+describe('Frames: flow control, what a reader has read, and a change of reader', () => {
+  test('every write of frames larger than the stream\'s window resolves only once the stream took them all (not just until its first drain)', async () => {
+    const pair = await streamPair(protocol)
+    try {
+      const out = new Frames(pair.dialer, { protocol, maxSize: 2 * 1024 * 1024 })
+      const raw = { encode: (bytes: Partial<Uint8Array>) => bytes as Uint8Array, decode: (data: Uint8Array | { subarray: () => Uint8Array }) => data instanceof Uint8Array ? data : data.subarray() }
+      const frame = out.encode(raw, [new Uint8Array(1024 * 1024)])
+      // yamux's first window is 256 KiB: each 1 MiB frame waits for window updates
+      for (let i = 0; i < 8; i++) {
+        await out.writeEncoded([frame])
+        assert.equal(pair.dialer.writeBufferLength, 0, `write ${i + 1} resolved with bytes still queued in the stream`)
+      }
+    } finally {
+      await pair.stop()
+    }
+  })
+
+  test('bytesRead counts frames with their length prefixes; unwrap hands what was not read to the next reader', async () => {
+    const pair = await streamPair(protocol)
+    try {
+      const out = new Frames(pair.dialer, { protocol, maxSize: 1024 * 1024 })
+      const first = new Frames(pair.listener, { protocol, maxSize: 64 })
+      // the second frame is above the first reader's limit: only a reader with a larger one takes it
+      await out.writeMany(JoinRequest, [{ identityToken: 'small' }, { identityToken: 'x'.repeat(1000) }, { identityToken: 'last' }])
+      assert.equal((await first.read(JoinRequest)).identityToken, 'small')
+      assert.equal(first.bytesRead, 1 + JoinRequest.encode({ identityToken: 'small' }).byteLength)
+      first.unwrap()
+      const second = new Frames(pair.listener, { protocol, maxSize: 1024 * 1024 })
+      assert.equal((await second.read(JoinRequest)).identityToken.length, 1000)
+      assert.equal((await second.read(JoinRequest)).identityToken, 'last')
+      assert.equal(second.bytesRead, 2 + 1003 + 1 + 6)
+    } finally {
+      await pair.stop()
+    }
+  })
+})

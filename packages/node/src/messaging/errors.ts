@@ -41,3 +41,20 @@ export class PeerNotMemberError extends MessageError {
     this.peer = peer
   }
 }
+
+/**
+ * A sender's message stream was reset because what it held in this node's memory (frames being
+ * received, frames waiting out of order) would pass a budget: its reorder window's or its peer's
+ * (MESSAGE_BUDGET_EXCEEDED, an offence of the sender), or the node's (BUSY: every sender shares it).
+ */
+export class MessageBudgetError extends MessageError {
+  static override name = 'MessageBudgetError'
+  readonly scope: 'window' | 'peer' | 'node'
+  readonly limit: number
+
+  constructor (scope: 'window' | 'peer' | 'node', limit: number) {
+    super(scope === 'node' ? WireErrorCode.BUSY : WireErrorCode.MESSAGE_BUDGET_EXCEEDED, `a message stream would hold more than the ${scope === 'window' ? 'reorder window\'s' : `${scope}'s`} ${limit} bytes`)
+    this.scope = scope
+    this.limit = limit
+  }
+}

@@ -4,19 +4,31 @@
  * its messages to the subject's handlers in its seq order (bounded reorder window), drop
  * duplicates (by seq per sender session, by id per subject) and ack them again, refuse a message
  * too large or expired with its code while the stream goes on, and ack per mode.
+ *
+ * Memory: the opening frame is read with a small limit, data frames with this subscription's own
+ * (its max_data and a frame's slack: a larger frame is FRAME_TOO_LARGE before it is buffered).
+ * What a stream holds (bytes received and not yet read as frames, messages waiting out of order)
+ * is charged to its sender peer's budget and the node's (budget.ts); a stream that would pass one
+ * is reset with its code and gives everything back at once.
  */
-import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, MAX_ACKS_PER_REPLY, MESSAGE_WINDOW, MESSAGE_WINDOW_BYTES, MessageAck, MessageData, MessageOpen, MessageReply, MalformedFrameError, WireErrorCode, checkMessageData, checkMessageOpen } from '@realmesh/wire'
+import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, MESSAGE_FRAME_SLACK, MESSAGE_WINDOW, MESSAGE_WINDOW_BYTES, MessageAck, MessageData, MessageOpen, MalformedFrameError, WireErrorCode, checkMessageData, checkMessageOpen } from '@realmesh/wire'
 import { canSend } from '../subjects/audience.js'
 import { SubjectError } from '../subjects/errors.js'
 import { codeOf } from '../subjects/subject-protocol.js'
 import { BoundedMap } from '../util/bounded-map.js'
-import { ReorderWindow } from './reorder.js'
 import { deliver } from './delivery.js'
+import { InboxBudgets } from './budget.js'
+import { MessageBudgetError } from './errors.js'
+import { Replies } from './replies.js'
+import { StreamMeter } from './stream-meter.js'
+import { incoming, newSenderState, waitingCost } from './sender-state.js'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { InterestInput, VerifiedInterest } from '../subjects/interest-verifier.js'
 import type { LocalInterest } from '../subjects/local-interests.js'
 import type { VerifiedNode } from '../handshake/handshake.js'
 import type { AckMode, MessageHandler, MessageStats, SubjectMessage } from './options.js'
+import type { Incoming, SenderState } from './sender-state.js'
+import type { Overrun } from './budget.js'
 
 /** what a subject's subscriptions on this node share */
 export interface Receiving {
@@ -31,17 +43,13 @@ export interface Receiving {
   streams: Set<() => void>
 }
 
-export interface Incoming { data: MessageData, reject?: string }
-
-export interface SenderState {
-  session: string
-  window: ReorderWindow<Incoming>
-  /** acks of settled messages by seq, to answer duplicates */
-  results: BoundedMap<bigint, MessageAck>
-  /** seqs whose app ack is pending */
-  pending: Set<bigint>
-  /** writes acks on the sender's current stream */
-  send?: (acks: MessageAck[]) => void
+export interface InboxLimits {
+  /** most bytes waiting in one sender session's reorder window */
+  windowBytes: number
+  /** most bytes one sender peer's message streams hold at once */
+  peerBytes: number
+  /** most bytes all message streams hold at once */
+  nodeBytes: number
 }
 
 export interface InboxDeps {
@@ -57,6 +65,7 @@ export interface InboxDeps {
   opened: (stream: MessageStreamDetail) => void
   now: () => number
   stats: MessageStats
+  limits: InboxLimits
 }
 
 export interface MessageStreamDetail {
@@ -70,90 +79,151 @@ export interface MessageStreamDetail {
 /** a message this long past its expiry is refused (clocks of members are only loosely in sync) */
 export const EXPIRY_GRACE_MS = 2_000
 
+/** sender sessions remembered (each a few counters, and 5 KiB once it had a refusal), for an hour */
+export const MAX_SENDER_STATES = 4096
+
+/**
+ * A MessageOpen carries what a subject request does (two tokens and a key): it is read with that
+ * limit, and nothing else may arrive before our answer (an honest sender waits for it).
+ */
+const OPEN_LIMIT = FRAME_LIMITS.subject
+
+interface Accepted { receiving: Receiving, sender: VerifiedInterest, open: MessageOpen }
+
+/** one inbound message stream: reset once (the sender gets the code, then the reset) */
+interface Link {
+  stream: Stream
+  peer: string
+  ended: boolean
+  reset: (err: MessageBudgetError) => void
+}
+
 export class Inbox {
   readonly subjects = new Map<string, Receiving>()
-  private readonly states = new BoundedMap<string, SenderState>({ maxSize: 4096, ttlMs: 3_600_000 })
+  readonly budgets: InboxBudgets
+  private readonly states = new BoundedMap<string, SenderState>({ maxSize: MAX_SENDER_STATES, ttlMs: 3_600_000 })
   private readonly deps: InboxDeps
 
   constructor (deps: InboxDeps) {
     this.deps = deps
+    this.budgets = new InboxBudgets({ peerBytes: deps.limits.peerBytes, nodeBytes: deps.limits.nodeBytes }, (bytes) => { deps.stats.heldBytes = bytes })
   }
 
   /** the /realmesh/message/1 stream handler (registered behind the membership gate) */
   readonly handle = async (stream: Stream, connection: Connection): Promise<void> => {
     const peer = connection.remotePeer.toString()
-    const frames = new Frames(stream, { protocol: PROTOCOLS.message, maxSize: FRAME_LIMITS.message, maxBufferSize: FRAME_LIMITS.message + MESSAGE_WINDOW_BYTES })
-    let chain = Promise.resolve()
-    const write = (reply: Partial<MessageReply>): void => {
-      chain = chain.then(async () => { await frames.write(MessageReply, { maxData: 0, acks: [], ...reply }) }).catch(() => {})
+    let frames = new Frames(stream, { protocol: PROTOCOLS.message, maxSize: OPEN_LIMIT, maxBufferSize: 2 * OPEN_LIMIT })
+    let replies = new Replies(frames)
+    const link: Link = {
+      stream,
+      peer,
+      ended: false,
+      reset: (err) => {
+        if (link.ended) return
+        link.ended = true
+        this.deps.stats.budgetResets++
+        this.deps.refused(peer, err.code)
+        replies.abort(err)
+      }
     }
+    const meter = new StreamMeter(stream, frames, this.budgets.open(peer), (overrun) => { link.reset(this.overrun(overrun)) })
+    try {
+      const accepted = await this.accept(frames, connection)
+      if (accepted == null || link.ended) return
+      // what arrived after the MessageOpen goes to a reader with this subscription's own limit
+      frames.unwrap()
+      const maxSize = accepted.receiving.maxMessageBytes + MESSAGE_FRAME_SLACK
+      frames = new Frames(stream, { protocol: PROTOCOLS.message, maxSize, maxBufferSize: maxSize + MESSAGE_WINDOW_BYTES })
+      meter.handOver(frames)
+      replies = new Replies(frames)
+      await this.receive(link, frames, replies, meter, accepted)
+    } finally {
+      meter.close()
+    }
+  }
+
+  /** reads and checks the MessageOpen; refuses (and closes) or resolves with who sends on what */
+  private async accept (frames: Frames, connection: Connection): Promise<Accepted | undefined> {
+    const peer = connection.remotePeer.toString()
     let open: MessageOpen
     try {
       open = await frames.read(MessageOpen, { signal: AbortSignal.timeout(TIMEOUTS.message) })
       checkMessageOpen(open)
     } catch (err) {
       this.deps.refused(peer, codeOf(err))
-      stream.abort(err as Error)
-      return
+      frames.stream.abort(err as Error)
+      return undefined
     }
     const keyHex = Buffer.from(open.key).toString('hex')
     const receiving = this.subjects.get(keyHex)
-    let sender: VerifiedInterest
     try {
       if (receiving == null) throw new SubjectError(WireErrorCode.SUBJECT_UNKNOWN, `this node has no subscription to subject key ${keyHex}`)
       const node = this.deps.member(connection.remotePeer)
       if (node == null) throw new SubjectError(WireErrorCode.NOT_A_MEMBER, `${peer} is not a member`)
-      sender = (await this.deps.admit({ interestToken: open.interestToken, identityToken: open.identityToken, key: open.key, node })).counterpart
+      const sender = (await this.deps.admit({ interestToken: open.interestToken, identityToken: open.identityToken, key: open.key, node })).counterpart
       if (!canSend(sender.role)) throw new SubjectError(WireErrorCode.SUBJECT_ROLE_MISMATCH, `a ${sender.role} does not send`)
+      return { receiving, sender, open }
     } catch (err) {
       const code = codeOf(err)
       this.deps.refused(peer, code)
-      write({ error: { code, reason: (err as Error).message.slice(0, 256) } })
-      await chain
-      await stream.close().catch(() => {})
-      return
+      const replies = new Replies(frames)
+      replies.write({ error: { code, reason: (err as Error).message.slice(0, 256) } })
+      await replies.written()
+      await frames.stream.close().catch(() => {})
+      return undefined
     }
+  }
+
+  /** the data frames of an accepted stream, until it ends */
+  private async receive (link: Link, frames: Frames, replies: Replies, meter: StreamMeter, { receiving, sender, open }: Accepted): Promise<void> {
+    const { stream, peer } = link
     this.deps.stats.streams++
     this.deps.opened({ subject: receiving.subject, identity: sender.identity, peer })
-    const state = this.stateOf(sender, keyHex, open.session)
-    // acks are gathered and sent once what arrived together was handled: one reply for a burst
-    let gathered: MessageAck[] = []
-    let flushing = false
-    const sendAcks = (acks: MessageAck[]): void => {
-      for (const ack of acks) gathered.push(ack)
-      if (flushing) return
-      flushing = true
-      setImmediate(() => {
-        flushing = false
-        const all = gathered
-        gathered = []
-        for (let i = 0; i < all.length; i += MAX_ACKS_PER_REPLY) write({ acks: all.slice(i, i + MAX_ACKS_PER_REPLY) })
-      })
-    }
-    state.send = sendAcks
+    const state = this.stateOf(sender, receiving.keyHex, open.session)
+    // one stream per session feeds its window: a newer one ends the older (an honest sender
+    // opens the next only once the last broke) and starts from an empty window
+    state.owner?.()
+    state.window.clear()
+    const own = (): void => { stream.abort(new Error('a newer stream of this sender session took over')) }
+    state.owner = own
+    state.send = replies.ack
     const end = (): void => {
-      write({ error: { code: WireErrorCode.SUBJECT_UNKNOWN, reason: 'unsubscribed' } })
-      void chain.then(async () => stream.close().catch(() => {}))
+      replies.write({ error: { code: WireErrorCode.SUBJECT_UNKNOWN, reason: 'unsubscribed' } })
+      void replies.written().then(async () => stream.close().catch(() => {}))
     }
     receiving.streams.add(end)
-    write({ maxData: receiving.maxMessageBytes })
+    replies.write({ maxData: receiving.maxMessageBytes })
     try {
       for (;;) {
         const data = await frames.read(MessageData)
+        if (state.owner !== own || link.ended) break
         checkMessageData(data)
+        meter.update()
         const acks = this.onData(receiving, sender, state, data)
-        if (acks.length > 0) sendAcks(acks)
+        const overrun = meter.account.setHeld(state.window.waitingBytes)
+        if (overrun != null) throw this.overrun(overrun)
+        if (acks.length > 0) replies.ack(acks)
       }
     } catch (err) {
       const code = codeOf(err)
-      if (code === WireErrorCode.FRAME_MALFORMED || code === WireErrorCode.FRAME_TOO_LARGE) {
+      if (err instanceof MessageBudgetError) {
+        link.reset(err)
+      } else if (code === WireErrorCode.FRAME_MALFORMED || code === WireErrorCode.FRAME_TOO_LARGE) {
         this.deps.refused(peer, code)
         stream.abort(err as Error)
       }
     } finally {
       receiving.streams.delete(end)
-      if (state.send === sendAcks) state.send = undefined
+      if (state.send === replies.ack) state.send = undefined
+      if (state.owner === own) {
+        state.owner = undefined
+        state.window.clear()
+      }
     }
+  }
+
+  private overrun (overrun: Overrun): MessageBudgetError {
+    return new MessageBudgetError(overrun, overrun === 'peer' ? this.budgets.limits.peerBytes : this.budgets.limits.nodeBytes)
   }
 
   /** one data frame: into the window; what is ready gets delivered; returns the acks to send now */
@@ -162,16 +232,21 @@ export class Inbox {
     let reject: string | undefined
     if (data.data.byteLength > receiving.maxMessageBytes) reject = WireErrorCode.MESSAGE_TOO_LARGE
     else if (Number(data.expiresAtMs) + EXPIRY_GRACE_MS < this.deps.now()) reject = WireErrorCode.MESSAGE_EXPIRED
-    const arrival = state.window.push(data.seq, data.lowSeq, { data, reject })
-    if (arrival.status === 'overflow') throw new MalformedFrameError(PROTOCOLS.message, `seq ${data.seq} is beyond the window of ${MESSAGE_WINDOW}`)
+    const item = incoming(data, reject)
+    const arrival = state.window.push(data.seq, data.lowSeq, item, waitingCost(item))
+    if (arrival.status === 'overflow') {
+      if (arrival.limit === 'bytes') throw new MessageBudgetError('window', this.deps.limits.windowBytes)
+      throw new MalformedFrameError(PROTOCOLS.message, `seq ${data.seq} is beyond the window of ${MESSAGE_WINDOW}`)
+    }
     if (arrival.status === 'duplicate') {
       this.deps.stats.duplicates++
       if (data.ack === MessageData.AckMode.NONE || state.pending.has(data.seq)) return acks
-      acks.push(state.results.get(data.seq) ?? ackOf(data, MessageAck.Status.DELIVERED))
+      const refusal = state.outcomes.refusal(data.seq)
+      acks.push(ackOf(data.seq, data.id, refusal == null ? MessageAck.Status.DELIVERED : MessageAck.Status.REJECTED, refusal))
       return acks
     }
-    for (const item of arrival.ready) {
-      const ack = this.settle(receiving, sender, state, item)
+    for (const ready of arrival.ready) {
+      const ack = this.settle(receiving, sender, state, ready)
       if (ack != null) acks.push(ack)
     }
     return acks
@@ -182,13 +257,13 @@ export class Inbox {
     const { data } = item
     const wanted = data.ack !== MessageData.AckMode.NONE
     const idHex = Buffer.from(data.id).toString('hex')
-    let ack: MessageAck | undefined
     if (item.reject != null) {
       this.deps.stats.rejected++
-      ack = ackOf(data, MessageAck.Status.REJECTED, item.reject)
-    } else if (receiving.seen.has(idHex)) {
+      state.outcomes.settle(data.seq, item.reject)
+      return wanted ? ackOf(data.seq, data.id, MessageAck.Status.REJECTED, item.reject) : undefined
+    }
+    if (receiving.seen.has(idHex)) {
       this.deps.stats.duplicates++
-      ack = ackOf(data, MessageAck.Status.DELIVERED)
     } else {
       this.deps.stats.delivered++
       receiving.seen.set(idHex, true)
@@ -196,20 +271,21 @@ export class Inbox {
       const done = deliver(receiving, sender, data, idHex, mode, this.deps.emit)
       this.deps.noteReceived(receiving.keyHex)
       if (mode === 'app') {
-        state.pending.add(data.seq)
+        // the late ack keeps its own copies: nothing of the frame waits with the application's decision
+        const seq = data.seq
+        const id = data.id.slice()
+        state.pending.add(seq)
         void done.then((code) => {
-          state.pending.delete(data.seq)
+          state.pending.delete(seq)
           if (code != null) this.deps.stats.rejected++
-          const late = ackOf(data, code == null ? MessageAck.Status.DELIVERED : MessageAck.Status.REJECTED, code)
-          state.results.set(data.seq, late)
-          state.send?.([late])
+          state.outcomes.settle(seq, code)
+          state.send?.([ackOf(seq, id, code == null ? MessageAck.Status.DELIVERED : MessageAck.Status.REJECTED, code)])
         })
         return undefined
       }
-      ack = ackOf(data, MessageAck.Status.DELIVERED)
     }
-    state.results.set(data.seq, ack)
-    return wanted ? ack : undefined
+    state.outcomes.settle(data.seq)
+    return wanted ? ackOf(data.seq, data.id, MessageAck.Status.DELIVERED) : undefined
   }
 
   /** the state of a sender node on a subject; a new session starts afresh */
@@ -218,17 +294,12 @@ export class Inbox {
     const sessionHex = Buffer.from(session).toString('hex')
     const existing = this.states.get(slot)
     if (existing?.session === sessionHex) return existing
-    const state: SenderState = {
-      session: sessionHex,
-      window: new ReorderWindow(MESSAGE_WINDOW),
-      results: new BoundedMap({ maxSize: 2 * MESSAGE_WINDOW }),
-      pending: new Set()
-    }
+    const state = newSenderState(sessionHex, this.deps.limits.windowBytes)
     this.states.set(slot, state)
     return state
   }
 }
 
-function ackOf (data: MessageData, status: MessageAck.Status, code = ''): MessageAck {
-  return { seq: data.seq, id: data.id, status, code }
+function ackOf (seq: bigint, id: MessageAck['id'], status: MessageAck.Status, code = ''): MessageAck {
+  return { seq, id, status, code }
 }

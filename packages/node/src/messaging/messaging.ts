@@ -13,7 +13,7 @@ import { Inbox } from './inbox.js'
 import { Publication, ownedCopy } from './publication.js'
 import { MessageTooLargeError } from './errors.js'
 import { Direct } from './direct.js'
-import { DEFAULTS, interestSettings, maxMessageBytes, positive } from './options.js'
+import { DEFAULTS, inboxLimits, interestSettings, maxMessageBytes, positive } from './options.js'
 import type { AbortOptions, PeerId, Stream } from '@libp2p/interface'
 import type { Subjects, CounterpartEvent } from '../subjects/subjects.js'
 import type { LocalInterest } from '../subjects/local-interests.js'
@@ -30,6 +30,24 @@ export interface MessagingInit {
   backoff?: BackoffInit
   /** how long subscribe() and the first publish() on a subject wait for a coordinator to accept the interest, ms. @default 30000 */
   registerTimeoutMs?: number
+  /**
+   * most bytes of messages waiting out of order in one sender session's reorder window (each
+   * counts its data and 256 bytes); more resets the stream (MESSAGE_BUDGET_EXCEEDED, an offence).
+   * A sender has at most 8 MiB in flight, so an honest one never needs more. @default 8388608 (8 MiB)
+   */
+  maxWindowBytes?: number
+  /**
+   * most bytes one sender peer's message streams hold in this node at once, across its streams and
+   * connections: frames being received and messages waiting out of order. More resets the stream
+   * whose bytes passed it (MESSAGE_BUDGET_EXCEEDED, an offence). At least 4 MiB + 4 KiB (one frame
+   * of the largest message). @default 33554432 (32 MiB)
+   */
+  maxPeerBytes?: number
+  /**
+   * the same for all senders together; more resets the stream whose bytes passed it (BUSY, not
+   * an offence: the sender may be honest). At least 4 MiB + 4 KiB. @default 134217728 (128 MiB)
+   */
+  maxNodeBytes?: number
 }
 
 export interface MessagingDeps {
@@ -50,7 +68,7 @@ export interface MessagingDeps {
 
 export class Messaging {
   readonly inbox: Inbox
-  readonly stats: MessageStats = { delivered: 0, duplicates: 0, rejected: 0, streams: 0, resent: 0 }
+  readonly stats: MessageStats = { delivered: 0, duplicates: 0, rejected: 0, streams: 0, resent: 0, heldBytes: 0, budgetResets: 0 }
   readonly direct: Direct
   private readonly publications = new Map<string, Publication>()
   private readonly creating = new Map<string, Promise<Publication>>()
@@ -74,7 +92,8 @@ export class Messaging {
       emit: deps.emitMessage,
       opened: deps.emitStream,
       now: deps.now,
-      stats: this.stats
+      stats: this.stats,
+      limits: inboxLimits(init)
     })
     this.direct = new Direct({ self: deps.self, open: async (peer, o) => deps.openStream(peer, PROTOCOLS.direct, o), identityOf: deps.identityOf, refused: deps.refused })
   }

@@ -3,7 +3,7 @@
  * A subject's interest (role, audience, threshold, TTLs) is shared by everything this node does on
  * the subject: the first subscribe() or publish() sets it, later calls only widen its role.
  */
-import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES } from '@realmesh/wire'
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES, MESSAGE_FRAME_SLACK, MESSAGE_WINDOW_BYTES } from '@realmesh/wire'
 import type { Audience } from '@realmesh/token'
 import type { AbortOptions } from '@libp2p/interface'
 import type { AuthorizeSubject, InterestSettings } from '../subjects/local-interests.js'
@@ -122,6 +122,10 @@ export interface MessageStats {
   streams: number
   /** messages this node sent again on a new stream (no ack on the old one) */
   resent: number
+  /** bytes senders' message streams hold in this node now: frames being received, messages waiting out of order (at most messaging.maxNodeBytes) */
+  heldBytes: number
+  /** senders' message streams reset because they would have held more than a budget (window, peer or node) */
+  budgetResets: number
 }
 
 export const DEFAULTS = {
@@ -129,8 +133,27 @@ export const DEFAULTS = {
   threshold: 1000,
   ttlMs: 30_000,
   maxRetries: 10,
-  cache: { size: 100, policy: 'fifo', whenFull: 'purge' }
+  cache: { size: 100, policy: 'fifo', whenFull: 'purge' },
+  maxWindowBytes: MESSAGE_WINDOW_BYTES,
+  maxPeerBytes: 32 * 1024 * 1024,
+  maxNodeBytes: 128 * 1024 * 1024
 } as const
+
+/** the receiver's memory bounds (MessagingInit maxWindowBytes, maxPeerBytes, maxNodeBytes), checked */
+export function inboxLimits (init: { maxWindowBytes?: number, maxPeerBytes?: number, maxNodeBytes?: number }): { windowBytes: number, peerBytes: number, nodeBytes: number } {
+  // a budget smaller than one frame of the largest message would refuse that message on every stream
+  const frame = MAX_MESSAGE_BYTES + MESSAGE_FRAME_SLACK
+  return {
+    windowBytes: byteLimit(init.maxWindowBytes ?? DEFAULTS.maxWindowBytes, 'maxWindowBytes', 1),
+    peerBytes: byteLimit(init.maxPeerBytes ?? DEFAULTS.maxPeerBytes, 'maxPeerBytes', frame),
+    nodeBytes: byteLimit(init.maxNodeBytes ?? DEFAULTS.maxNodeBytes, 'maxNodeBytes', frame)
+  }
+}
+
+function byteLimit (value: number, name: string, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be a whole number of bytes, at least ${min}, got ${value}`)
+  return value
+}
 
 export function interestSettings (options: InterestOptions): InterestSettings {
   const ttlSeconds = positive(options.interestTtlSeconds ?? DEFAULTS.interestTtlSeconds, 'interestTtlSeconds')

@@ -113,6 +113,7 @@ export function offenceOf (code: string): Offence | undefined {
     case 'FRAME_TOO_LARGE': return 'FRAME_TOO_LARGE'
     case 'RECORD_INVALID': return 'RECORD_INVALID'
     case 'NOT_A_MEMBER': return 'NOT_A_MEMBER'
+    case 'MESSAGE_BUDGET_EXCEEDED': return 'MESSAGE_BUDGET'
     default: return code.startsWith('TOKEN_') && code !== 'TOKEN_EXPIRED' ? 'TOKEN_REFUSED' : undefined
   }
 }

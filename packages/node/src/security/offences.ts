@@ -25,7 +25,12 @@ export const OFFENCES = {
   /** more requests than the protocol's rate limit allows */
   RATE_LIMITED: 5,
   /** a broadcast that does not verify */
-  BROADCAST_INVALID: 25
+  BROADCAST_INVALID: 25,
+  /**
+   * message streams that held more of our memory than the sender's budget (frames out of order,
+   * or being received): an honest sender never has that much in flight
+   */
+  MESSAGE_BUDGET: 10
 } as const
 
 export type Offence = keyof typeof OFFENCES
