@@ -28,7 +28,8 @@ const chars = (n: number): string => 'x'.repeat(n)
 /** a token field: 1..MAX_TOKEN_CHARS characters, often at the ends */
 const token = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('x', chars(MAX_TOKEN_CHARS)))
 const badToken = fc.constantFrom('', chars(MAX_TOKEN_CHARS + 1))
-const positive = fc.bigInt({ min: 1n, max: 2n ** 64n - 1n })
+/** a uint64 above 0, as often of one bit length as of another */
+const positive = fc.integer({ min: 1, max: 64 }).chain(bits => fc.bigInt({ min: 1n, max: 2n ** BigInt(bits) - 1n }))
 /** UTF-8 strings of at most / more than MAX_SUBJECT_BYTES bytes, multi-byte characters included */
 const subjectText = fc.string({ unit: 'binary', maxLength: MAX_SUBJECT_BYTES }).filter(s => Buffer.byteLength(s) <= MAX_SUBJECT_BYTES)
 const longSubjectText = fc.constantFrom('é', '€', '𝄞', 'x').chain(c => fc.integer({ min: Math.floor(MAX_SUBJECT_BYTES / Buffer.byteLength(c)) + 1, max: 300 }).map(n => c.repeat(n)))

@@ -1,8 +1,8 @@
 // Fuzzing of Frames (length-prefixed frames on a real libp2p stream: in-memory transport, Noise,
 // yamux). What Frames.read promises: a message, or FrameTooLargeError (a length prefix above the
-// limit, refused on the prefix alone), MalformedFrameError (bytes the codec cannot decode),
-// StreamClosedError (the stream ended first); never any other error. The reads are checked against
-// a model that reads the same bytes by the rules written below.
+// limit, refused on the prefix alone; or more unread bytes than maxBufferSize), MalformedFrameError
+// (bytes the codec cannot decode), StreamClosedError (the stream ended first); never any other
+// error. The reads are checked against a model that reads the same bytes by the rules below.
 // Cases per property: fast-check's default (100), or FUZZ_CASES under `pnpm fuzz`.
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
