@@ -3,7 +3,7 @@
  * checked (and every token we issue passes before it is signed).
  */
 import { RealmDescriptorError, TokenError } from './errors.js'
-import { describeType, isRecord } from './json.js'
+import { describeType, isRecord, preview } from './json.js'
 import { isEd25519PeerIdString } from './peer.js'
 import { parseBootstrapList, parseRealmDescriptor } from './realm.js'
 import type { RealmDescriptor } from './realm.js'
@@ -106,13 +106,8 @@ const MAX_JTI_LENGTH = 128
 const MAX_HOSTNAME_LENGTH = 253
 
 function malformed (claim: string, expected: string, value: unknown): never {
-  const got = value === undefined ? 'it is missing' : `got ${describeType(value)} ${shortJson(value)}`
+  const got = value === undefined ? 'it is missing' : `got ${describeType(value)} ${preview(value, 60)}`
   throw new TokenError('TOKEN_MALFORMED', `malformed token: claim "${claim}" must be ${expected}; ${got}`, { claim })
-}
-
-function shortJson (value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 
 function str (claims: Record<string, unknown>, claim: string, path = claim): string {

@@ -17,3 +17,17 @@ export function describeType (value: unknown): string {
   }
   return typeof value
 }
+
+/**
+ * A value as JSON for an error message, cut to at most `max` characters. Never throws: a value JSON
+ * has no form for (a bigint, a cycle, a null-prototype object's String) is shown by its type.
+ */
+export function preview (value: unknown, max: number): string {
+  let text: string
+  try {
+    text = JSON.stringify(value) ?? String(value)
+  } catch {
+    text = describeType(value)
+  }
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text
+}

@@ -8,7 +8,7 @@ import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import { BOOTSTRAP_ADDRESS_EXPECTED, bootstrapAddressProblem } from './address.js'
 import { RealmDescriptorError, UnsupportedKeyError } from './errors.js'
 import { fromBase64Url, sha256, toBase64Url } from './hash.js'
-import { describeType, isRecord } from './json.js'
+import { describeType, isRecord, preview } from './json.js'
 import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 
 export interface RealmPolicy {
@@ -126,8 +126,7 @@ function fail (path: string, expected: string, got: string): never {
 }
 
 function shown (value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+  return preview(value, 80)
 }
 
 function checkKeys (value: Record<string, unknown>, allowed: string[], path: string): void {

@@ -135,6 +135,19 @@ describe('realm descriptor', () => {
     await rejectsWith(() => parseRealmDescriptor([]), 'RealmDescriptorError', 'REALM_DESCRIPTOR_INVALID')
   })
 
+  test('a field JSON cannot show (a bigint, a cycle) is refused with its path, not a TypeError (found by fuzzing)', async () => {
+    const f = await fixture()
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    for (const [path, value] of [['version', 1n], ['policy.maxTokenTtlSeconds', 10n], ['name', cyclic]] as const) {
+      const doc = jsonCopy(f.realm)
+      setPath(doc, path, value)
+      const err = await rejectsWith(() => parseRealmDescriptor(doc), 'RealmDescriptorError', 'REALM_DESCRIPTOR_INVALID')
+      assert.equal(err.path, path)
+    }
+    await rejectsWith(() => createRealmDescriptor({ name: 'r', leaderKey: f.leader, policy: { maxTokenTtlSeconds: 10n as unknown as number } }), 'RealmDescriptorError', 'REALM_DESCRIPTOR_INVALID')
+  })
+
   test('a leader key that is not Ed25519 is refused', async () => {
     const key = await generateKeyPair('secp256k1')
     await rejectsWith(() => realmIdOf(key), 'UnsupportedKeyError', 'KEY_TYPE_UNSUPPORTED')

@@ -353,6 +353,13 @@ describe('refusals', () => {
       await rejectsWith(async () => issueNodeToken(f.leader, { realm: f.realm, subject: f.nodeId, ttlSeconds: 0 }), 'TokenError', 'TOKEN_MALFORMED')
       await rejectsWith(async () => issueInterestToken(f.identity, { realm: f.realm, subject: 's', role: 'both', node: f.nodeId, threshold: Number.NaN }), 'TokenError', 'TOKEN_MALFORMED')
     })
+
+    test('a claim JSON cannot show (a bigint) is TOKEN_MALFORMED naming it, not a TypeError (found by fuzzing)', async () => {
+      const f = await fixture()
+      const err = await rejectsWith(async () => issueNodeToken(f.leader, { realm: f.realm, subject: f.nodeId, ext: { port: 4001n as unknown as number } }), 'TokenError', 'TOKEN_MALFORMED')
+      assert.equal(err.claim, 'ext.port')
+      await rejectsWith(async () => issueInterestToken(f.identity, { realm: f.realm, subject: 's', role: 'both', node: f.nodeId, threshold: 1n as unknown as number }), 'TokenError', 'TOKEN_MALFORMED')
+    })
   })
 
   describe('invitation tokens', () => {

@@ -18,7 +18,7 @@ export const WireErrorCode = {
   HANDSHAKE_TIMEOUT: 'HANDSHAKE_TIMEOUT',
   /** join attempted without a completed handshake on this connection */
   HANDSHAKE_REQUIRED: 'HANDSHAKE_REQUIRED',
-  /** a frame's length prefix is above the protocol's limit */
+  /** a frame's length prefix is above the protocol's limit, or the peer sent more than a stream buffers unread */
   FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
   /** a frame does not decode, or decodes to a message missing what the protocol needs */
   FRAME_MALFORMED: 'FRAME_MALFORMED',

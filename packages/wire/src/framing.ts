@@ -21,22 +21,24 @@ export interface FramesInit {
   maxSize: number
   /**
    * most bytes buffered from the stream before they are read (a frame being received, and frames
-   * that arrived behind it); more aborts the stream. @default max(4 MiB, 2 x maxSize)
+   * that arrived behind it); more aborts the stream, and reads throw FrameTooLargeError (its
+   * `limit` is this size). @default max(4 MiB, 2 x maxSize)
    */
   maxBufferSize?: number
 }
 
 /**
  * Length-prefixed protobuf frames on a stream, with realmesh's typed errors: a length prefix
- * above `maxSize` is FrameTooLargeError (nothing is buffered), bytes that do not decode are
- * MalformedFrameError, an early end is StreamClosedError, an aborted signal whose reason is a
- * timeout is StreamTimeoutError.
+ * above `maxSize` is FrameTooLargeError (nothing is buffered), and so is more unread data than
+ * `maxBufferSize`; bytes that do not decode are MalformedFrameError, an early end is
+ * StreamClosedError, an aborted signal whose reason is a timeout is StreamTimeoutError.
  */
 export class Frames {
   readonly stream: Stream
   private readonly lp: LengthPrefixedStream<Stream>
   private readonly protocol: string
   private readonly maxSize: number
+  private readonly maxBufferSize: number
   /** the most bytes one encoded frame (varint length and message) may take: n + varintLength(n) passes it exactly when n > maxSize */
   private readonly largestFrame: number
   private readBytes = 0
@@ -45,8 +47,9 @@ export class Frames {
     this.stream = stream
     this.protocol = init.protocol
     this.maxSize = init.maxSize
+    this.maxBufferSize = init.maxBufferSize ?? Math.max(4 * 1024 * 1024, 2 * init.maxSize)
     this.largestFrame = init.maxSize + writer().uint32(init.maxSize).len
-    this.lp = lpStream(stream, { maxDataLength: init.maxSize, maxBufferSize: init.maxBufferSize ?? Math.max(4 * 1024 * 1024, 2 * init.maxSize) })
+    this.lp = lpStream(stream, { maxDataLength: init.maxSize, maxBufferSize: this.maxBufferSize })
   }
 
   /**
@@ -154,6 +157,10 @@ export class Frames {
     const name = (err as Error | undefined)?.name
     if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
       return new FrameTooLargeError(this.protocol, this.maxSize, { cause: err })
+    }
+    // the peer sent more than the stream buffers unread (found by fuzzing: it escaped untyped)
+    if (name === 'StreamBufferError') {
+      return new FrameTooLargeError(this.protocol, this.maxBufferSize, { cause: err })
     }
     if (name === 'InvalidMessageLengthError') {
       return new MalformedFrameError(this.protocol, 'invalid length prefix', { cause: err })

@@ -96,6 +96,22 @@ describe('Frames: malformed and early-closed input', () => {
     }
   })
 
+  test('more unread bytes than maxBufferSize is FRAME_TOO_LARGE, also for the reads after it (found by fuzzing: a StreamBufferError escaped)', async () => {
+    const pair = await streamPair(protocol)
+    try {
+      const inn = new Frames(pair.listener, { protocol, maxSize: 64, maxBufferSize: 16 })
+      // four whole frames of 9 bytes in one chunk: 40 bytes arrive before any is read
+      const body = JoinRequest.encode({ identityToken: 'abcdefg' })
+      const frame = [...varint.encode(body.byteLength), ...body]
+      pair.dialer.send(Uint8Array.from([...frame, ...frame, ...frame, ...frame]))
+      for (let i = 0; i < 2; i++) {
+        await assert.rejects(inn.read(JoinRequest), (err: Error) => err instanceof FrameTooLargeError && err.code === WireErrorCode.FRAME_TOO_LARGE && err.limit === 16)
+      }
+    } finally {
+      await pair.stop()
+    }
+  })
+
   test('a read that outlives its deadline is STREAM_TIMEOUT', async () => {
     const pair = await streamPair(protocol)
     try {

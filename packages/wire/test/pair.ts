@@ -13,6 +13,12 @@ export interface StreamPair {
   stop(): Promise<void>
 }
 
+export interface Connected {
+  /** both ends of a new stream on the one connection between the nodes */
+  open: () => Promise<{ dialer: Stream, listener: Stream }>
+  stop: () => Promise<void>
+}
+
 async function node (listen: string[]): Promise<Libp2p> {
   return createLibp2p({
     addresses: { listen },
@@ -22,16 +28,24 @@ async function node (listen: string[]): Promise<Libp2p> {
   })
 }
 
-export async function streamPair (protocol = '/test/frames/1'): Promise<StreamPair> {
+/** two connected nodes; `open` gives the streams one at a time (the fuzz tests open thousands) */
+export async function connected (protocol = '/test/frames/1'): Promise<Connected> {
   const a = await node([])
   const b = await node([`/memory/${randomUUID()}`])
-  const inbound = Promise.withResolvers<Stream>()
-  await b.handle(protocol, (stream) => { inbound.resolve(stream) })
-  const dialer = await a.dialProtocol(b.getMultiaddrs(), protocol)
-  const listener = await inbound.promise
+  const inbound: Array<(stream: Stream) => void> = []
+  await b.handle(protocol, (stream) => { inbound.shift()?.(stream) })
+  const connection = await a.dial(b.getMultiaddrs())
   return {
-    dialer,
-    listener,
+    open: async () => {
+      const listener = new Promise<Stream>(resolve => { inbound.push(resolve) })
+      const dialer = await connection.newStream(protocol)
+      return { dialer, listener: await listener }
+    },
     stop: async () => { await Promise.all([a.stop(), b.stop()]) }
   }
+}
+
+export async function streamPair (protocol = '/test/frames/1'): Promise<StreamPair> {
+  const nodes = await connected(protocol)
+  return { ...await nodes.open(), stop: nodes.stop }
 }
