@@ -35,9 +35,9 @@ describe('operator verbs and errors (in-process)', () => {
   })
 
   test('an unknown sub-verb is named with its group and the known ones; an unknown verb is named', async () => {
-    const revoke = await run(['leader', 'revoke', 'x'])
+    const revoke = await run(['leader', 'frobnicate', 'x'])
     assert.equal(revoke.code, 1)
-    assert.equal(revoke.io.stderr[0], 'error USAGE: unknown sub-verb "revoke" for "leader"; known: init, start, pending, approve, deny')
+    assert.equal(revoke.io.stderr[0], 'error USAGE: unknown sub-verb "frobnicate" for "leader"; known: init, start, pending, approve, deny, revoke, revocations')
     assert.equal(revoke.io.stderr[1], '(realmesh leader --help for usage)')
     const token = await run(['token', 'revoke', 'x'])
     assert.match(token.io.stderr[0] ?? '', /^error USAGE: unknown sub-verb "revoke" for "token"; known: issue$/)
@@ -89,9 +89,9 @@ describe('members, status and send against real nodes (in-process)', () => {
   })
 
   test('status has the daemon\'s version', async () => {
-    const json = await run(['status', ...target(), '--json'])
+    const json = await run(['status', ...target(), '--json'], env())
     assert.equal((JSON.parse(json.io.stdout.join('\n')) as { version: string }).version, PACKAGE_VERSION)
-    const table = await run(['status', ...target()])
+    const table = await run(['status', ...target()], env())
     assert.ok(table.io.stdout.some(l => /^version\s+/.test(l) && l.endsWith(PACKAGE_VERSION)), table.io.stdout.join('\n'))
   })
 

@@ -23,7 +23,7 @@ describe('leader config', () => {
   it('has documented defaults', () => {
     assert.deepEqual(defaultLeaderConfig('r1'), {
       realm: { name: 'r1' },
-      policy: { mode: 'manual', ttlSeconds: 86400, deferred: 'manual' },
+      policy: { mode: 'manual', ttlSeconds: 86400, renewable: true, maxLifetimeSeconds: 31_536_000, deferred: 'manual' },
       listen: ['/ip4/127.0.0.1/tcp/0'],
       api: '127.0.0.1:0',
       maxPending: 1000,
@@ -37,7 +37,7 @@ describe('leader config', () => {
     assert.deepEqual(parseLeaderConfig(renderLeaderConfig(config)), config)
     const auto = {
       ...config,
-      policy: { mode: 'auto' as const, joinSecret: 'a "quoted"\nsecret', ttlSeconds: 60, deferred: 'approve' as const, allowedAttributes: { role: ['user', 'sensor'], host: '*' as const } },
+      policy: { mode: 'auto' as const, joinSecret: 'a "quoted"\nsecret', ttlSeconds: 60, renewable: false, maxLifetimeSeconds: 600, deferred: 'approve' as const, allowedAttributes: { role: ['user', 'sensor'], host: '*' as const } },
       listen: ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001'],
       api: '[::1]:7300',
       maxPending: 5,
@@ -120,7 +120,7 @@ describe('leader config', () => {
 
   it('checks a policy against the realm it serves', async () => {
     const realm = createRealmDescriptor({ name: 'r', leaderKey: await generateNodeKey(), policy: { maxTokenTtlSeconds: 3600 } })
-    assert.deepEqual(validateTokenPolicy({ mode: 'manual', ttlSeconds: 3600, deferred: 'manual' }, realm), { mode: 'manual', ttlSeconds: 3600, deferred: 'manual' })
+    assert.deepEqual(validateTokenPolicy({ mode: 'manual', ttlSeconds: 3600, deferred: 'manual' }, realm), { mode: 'manual', ttlSeconds: 3600, renewable: true, maxLifetimeSeconds: 31_536_000, deferred: 'manual' })
     const problems = problemsOf(() => validateTokenPolicy({ mode: 'manual', ttlSeconds: 7200, deferred: 'manual' }, realm))
     assert.deepEqual(problems.map(p => p.path), ['policy.ttlSeconds'])
   })
