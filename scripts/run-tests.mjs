@@ -43,14 +43,21 @@ async function phase (list, concurrency) {
     ...list
   ]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-  let tail = ''
+  // the runner's own summary lines (`ℹ pass N`): the last of each is the phase's count (the list of
+  // failing tests printed after it can be long, so they are picked out line by line as they pass)
+  const counts = { pass: 0, fail: 0 }
+  let partial = ''
   child.stdout.on('data', (chunk) => {
     process.stdout.write(chunk)
-    tail = (tail + chunk.toString()).slice(-4096)
+    const lines = (partial + chunk.toString()).split('\n')
+    partial = lines.pop() ?? ''
+    for (const line of lines) {
+      const match = /^(?:ℹ|#) (pass|fail) (\d+)$/.exec(line)
+      if (match != null) counts[match[1]] = Number(match[2])
+    }
   })
   const code = await new Promise(resolve => child.on('close', (c, signal) => { resolve(c ?? (signal != null ? 1 : 0)) }))
-  const count = (name) => Number(tail.match(new RegExp(`(?:ℹ|#) ${name} (\\d+)`))?.[1] ?? 0)
-  return { code, pass: count('pass'), fail: count('fail') }
+  return { code, pass: counts.pass, fail: counts.fail }
 }
 
 const first = await phase(regular, Number(process.env.TEST_CONCURRENCY ?? 2))
