@@ -2,8 +2,7 @@
  * Banned peers, with the time each ban ends. Bounded; persisted through a BanStore so that bans
  * survive a restart (the CLI keeps them in the node's data dir).
  */
-import { readFile, writeFile, rename, mkdir } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readJsonFile, writeJsonFile } from '../util/json-file.js'
 
 export interface Ban {
   peer: string
@@ -21,22 +20,13 @@ export interface BanStore {
 export function fileBanStore (path: string): BanStore {
   return {
     async load () {
-      let text: string
-      try {
-        text = await readFile(path, 'utf8')
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-        throw err
-      }
-      const parsed: unknown = JSON.parse(text)
-      if (!Array.isArray(parsed)) return []
-      return parsed.filter((b): b is Ban => typeof b?.peer === 'string' && typeof b?.until === 'number' && typeof b?.reason === 'string')
+      const read = await readJsonFile(path)
+      if (read === 'damaged') throw new SyntaxError(`${path} is not JSON`)
+      if (read === undefined || !Array.isArray(read.value)) return []
+      return read.value.filter((b): b is Ban => typeof b?.peer === 'string' && typeof b?.until === 'number' && typeof b?.reason === 'string')
     },
     async save (bans) {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-      const tmp = `${path}.${process.pid}.tmp`
-      await writeFile(tmp, JSON.stringify(bans, null, 2) + '\n', { mode: 0o600 })
-      await rename(tmp, path)
+      await writeJsonFile(path, bans)
     }
   }
 }
