@@ -16,7 +16,8 @@ export const NODE_DEFAULTS = {
   handshake: { timeoutMs: 30_000, windowMs: 30_000 },
   join: { timeoutMs: 30_000 },
   keepalive: { intervalMs: 30_000, timeoutMs: 10_000, maxMissed: 3 },
-  abuse: { banThreshold: -100, banDurationMs: 3_600_000 }
+  abuse: { banThreshold: -100, banDurationMs: 3_600_000 },
+  redial: { enabled: true, maxMs: 30_000, refusedMs: 300_000, knownPeersMs: 600_000 }
 }
 
 const MAX_ADDRESSES = 32
@@ -38,6 +39,7 @@ export interface NodeConfig {
   join?: { timeoutMs?: number }
   keepalive?: { intervalMs?: number, timeoutMs?: number, maxMissed?: number }
   abuse?: { banThreshold?: number, banDurationMs?: number }
+  redial?: { enabled?: boolean, maxMs?: number, refusedMs?: number, knownPeersMs?: number }
 }
 
 export const checkNodeConfig: Check<NodeConfig> = object({
@@ -60,6 +62,12 @@ export const checkNodeConfig: Check<NodeConfig> = object({
   abuse: object({
     banThreshold: integer(-1_000_000, -1, 'a negative whole number (a score at or below it bans the peer)'),
     banDurationMs: integer(1_000, 365 * 86_400_000, 'a number of milliseconds from 1000 to one year')
+  }),
+  redial: object({
+    enabled: boolean,
+    maxMs: integer(1_000, 3_600_000, 'a number of milliseconds from 1000 to 3600000'),
+    refusedMs: integer(1_000, 86_400_000, 'a number of milliseconds from 1000 to one day'),
+    knownPeersMs: integer(0, 86_400_000, 'a number of milliseconds up to one day')
   })
 })
 
