@@ -33,4 +33,4 @@ export type { LeaderServiceInit, LeaderServiceEvents } from './leader-service.js
 export type { PendingRequest } from './requests.js'
 
 export { startLeader } from './start-leader.js'
-export type { StartLeaderInit, RunningLeader } from './start-leader.js'
+export type { StartLeaderInit, RunningLeader, ListenOutcome } from './start-leader.js'
