@@ -10,9 +10,9 @@
  * knew in its last run (`knownPeers`) for a while, so that a restarted leader finds its realm again
  * even when it came back on another address than the one members have.
  *
- * A peer that refused us (a NACK, a refused handshake: revoked, banned, an expired token) or that
- * we refuse (banned here, revoked) waits `refusedMs`; a member that keeps dropping us soon after
- * admitting us (the leader evicting, a flapping link) does not reset its backoff.
+ * A peer that refused us (a NACK, a refused handshake, a DISCONNECT as banned, revoked or expired)
+ * or that we refuse (banned here, revoked, evicted) waits `refusedMs`; a member that keeps
+ * dropping us soon after admitting us (a flapping link) does not reset its backoff.
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -64,8 +64,10 @@ export interface RedialDeps {
 const STABLE_MS = 60_000
 /** answers that mean "not now" rather than "not you" */
 const TRY_AGAIN = new Set<string>([WireErrorCode.BUSY, WireErrorCode.RATE_LIMITED])
-/** leaves after which the peer is not dialled soon: it refused us, or we dropped it ourselves */
+/** leaves after which the peer is not dialled soon: we dropped it ourselves */
 const REFUSED_LEAVES = new Set<PeerLeftDetail['reason']>(['banned', 'revoked', 'evicted'])
+/** codes of a DISCONNECT by which the peer dropped us for good */
+const REFUSED_CODES = new Set<string>([WireErrorCode.PEER_BANNED, 'TOKEN_REVOKED', 'TOKEN_EXPIRED'])
 /** bounds the targets: 32 bootstrap addresses, the leader, 64 known peers fit */
 const MAX_TARGETS = 128
 /** addresses tried per dial */
@@ -151,7 +153,7 @@ export class Redial {
   private onLeft (detail: PeerLeftDetail): void {
     const target = this.targets.get(detail.peer)
     if (target == null || !this.armed) return
-    if (REFUSED_LEAVES.has(detail.reason)) {
+    if (REFUSED_LEAVES.has(detail.reason) || REFUSED_CODES.has(detail.code ?? '')) {
       this.schedule(target, this.refusedMs)
       return
     }
@@ -189,7 +191,8 @@ export class Redial {
       await this.deps.connect(addresses, { signal })
       if (!this.deps.membership.has(target.peer)) this.retry(target, new Error('connected, but not admitted as a member'))
     } catch (err) {
-      if (signal.aborted) return
+      // admitted meanwhile (it dialled us): nothing to retry
+      if (signal.aborted || this.deps.membership.has(target.peer)) return
       if (err instanceof JoinDeferredError) this.schedule(target, err.retryAfterMs)
       else if (!isTransient(err) && !TRY_AGAIN.has((err as { code?: string }).code ?? '')) this.schedule(target, this.refusedMs)
       else this.retry(target, err)
@@ -197,8 +200,8 @@ export class Redial {
   }
 
   private retry (target: Target, err: unknown): void {
-    const delayMs = backoffDelay(target.attempt, { ...this.deps.backoff, maxMs: this.maxMs })
     target.attempt++
+    const delayMs = backoffDelay(target.attempt, { ...this.deps.backoff, maxMs: this.maxMs })
     const e = err as { code?: string, message?: string }
     this.deps.retrying({ address: target.addresses[0]?.toString() ?? target.peer, attempt: target.attempt, delayMs, code: e.code ?? 'UNREACHABLE', error: e.message ?? String(err) })
     this.schedule(target, delayMs)
