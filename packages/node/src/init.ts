@@ -56,8 +56,8 @@ export interface RealmNodeInit {
   /** @default ['/ip4/127.0.0.1/tcp/0'] */
   listen?: string[]
   /**
-   * Addresses (with /p2p/<peer id>) to join the realm through, and to dial again whenever their
-   * peer is not a member (see `redial`). An empty list (or one naming only this node) makes this
+   * Addresses (with /p2p/<peer id>) to join the realm through, and to dial again whenever this
+   * node has no connection to their peer (see `redial`). An empty list (or one naming only this node) makes this
    * node the realm's first member: it is joined at once. @default realm.bootstrap
    */
   bootstrap?: string[]
@@ -69,7 +69,8 @@ export interface RealmNodeInit {
   knownPeers?: string[]
   /**
    * The realm leader and the bootstrap peers are dialled again, with backoff capped at `maxMs`
-   * and full jitter, whenever they are not members (not only when this node lost every member);
+   * and full jitter, whenever this node holds no admitted connection to them (not only when it
+   * lost every member);
    * a peer that refused us waits `refusedMs`. @default { maxMs: 30000, refusedMs: 300000, knownPeersMs: 600000 }
    */
   redial?: RedialInit

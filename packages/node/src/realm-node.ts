@@ -418,6 +418,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       knownPeers: init.knownPeers ?? [],
       libp2p,
       membership: this.membership,
+      connected: (peer) => libp2p.getConnections(peerIdFromString(peer)).some(c => this.gate.admission.isAdmitted(c)),
       connect: async (addresses, options) => this.gate.connect(addresses, options),
       shunned: (peer) => this.guard.isBanned(peer) || this.revocations.of(peer).some(r => r.jti === ''),
       joined: () => this.isJoined,

@@ -15,7 +15,7 @@ import { Harness, makeRealm, addrs } from './fixtures.js'
 import type { Realm } from './fixtures.js'
 import type { RealmNode, RefusalDetail, RetryDetail } from '../src/index.js'
 import type { RedialDeps } from '../src/membership/redial.js'
-import type { PrivateKey } from '@libp2p/interface'
+import type { Connection, PrivateKey } from '@libp2p/interface'
 
 const WAIT_MS = 15_000
 
@@ -49,6 +49,22 @@ describe('redial', () => {
     const back = await h.node(realm, { privateKey: keyA, listen: [addrA] })
     await until(() => back.membership.has(b.peerId) && b.membership.has(back.peerId), [back, b], ['peer:joined'], { timeoutMs: WAIT_MS, what: 'B dialling its bootstrap peer again' })
     assert.deepEqual(rejoins, [], 'no rejoin: the redial did it')
+  })
+
+  test('a bootstrap peer whose connection dropped is dialled again within the disconnect grace: the membership goes on', async () => {
+    const { a, b } = await threeNodes()
+    const lefts: unknown[] = []
+    a.addEventListener('peer:left', (evt) => { lefts.push(evt.detail) })
+    b.addEventListener('peer:left', (evt) => { lefts.push(evt.detail) })
+    // B dialling A again shows up at A as an inbound connection from B (A has no reason to dial B)
+    const back = nextEvent<Connection>(a.libp2p, 'connection:open', (c) => c.remotePeer.equals(b.peerId) && c.direction === 'inbound', { timeoutMs: 5_000 })
+    await a.libp2p.hangUp(b.peerId)
+    await back
+    // B's dial admitted (connect waits for the admission under way rather than dialling again)
+    const connection = await b.connect(a.peerId, { signal: AbortSignal.timeout(WAIT_MS) })
+    assert.equal(connection.direction, 'outbound')
+    assert.equal(b.libp2p.getConnections(a.peerId).length, 1)
+    assert.deepEqual(lefts, [], 'neither side dropped the other: the grace (10 s) had not ended')
   })
 
   test('a first member started elsewhere dials the members of its last run; they learn its new address', async () => {
@@ -97,6 +113,7 @@ describe('redial timers', () => {
       knownPeers: [],
       libp2p: self.libp2p,
       membership: new Membership(),
+      connected: () => false,
       connect: async () => {
         dials.push(Date.now())
         throw outcome()

@@ -1,10 +1,12 @@
 /**
  * Keeping the realm's anchors in reach. The realm leader and the bootstrap peers (the addresses
- * this node joins through) are dialled again, with capped backoff and jitter, whenever they are not
- * members: after they left (a leader stopped with SIGTERM says LEAVE), dropped out (SIGKILL, a cut
- * link), or were never joined (the node joined through another address). Without this a node that
- * still had other members never dialled a restarted leader again: the leader stayed alone, and the
- * nodes stayed in whatever groups they had (upkeep.ts rejoins only a node that lost every member).
+ * this node joins through) are dialled again, with capped backoff and jitter, whenever this node
+ * has no admitted connection to them: after they left (a leader stopped with SIGTERM says LEAVE),
+ * their connection closed (SIGKILL, a cut link: redialled within the disconnect grace, so the
+ * membership may not even end), or were never joined (the node joined through another address).
+ * Without this a node that still had other members never dialled a restarted leader again: the
+ * leader stayed alone, and the nodes stayed in whatever groups they had (upkeep.ts rejoins only a
+ * node that lost every member).
  *
  * A first member (no anchor but itself: the leader) joined nobody; instead it dials the members it
  * knew in its last run (`knownPeers`) for a while, so that a restarted leader finds its realm again
@@ -48,6 +50,8 @@ export interface RedialDeps {
   knownPeers: string[]
   libp2p: RealmLibp2p
   membership: Membership
+  /** whether this node holds an admitted connection to `peer` */
+  connected: (peer: string) => boolean
   /** dials and admits (handshake and join) */
   connect: (addresses: Multiaddr[], options: AbortOptions) => Promise<unknown>
   /** whether this node refuses `peer` (banned here, revoked) */
@@ -82,6 +86,8 @@ interface Target {
   attempt: number
   timer?: ReturnType<typeof setTimeout>
   admittedAt?: number
+  /** it refused us, or we it: not dialled before this (ms) */
+  refusedUntil?: number
 }
 
 export class Redial {
@@ -105,6 +111,7 @@ export class Redial {
     this.configured = configuredTargets(deps)
     deps.membership.addEventListener('peer:joined', (evt) => { this.onJoined(evt.detail.peer) })
     deps.membership.addEventListener('peer:left', (evt) => { this.onLeft(evt.detail) })
+    deps.libp2p.addEventListener('peer:disconnect', (evt) => { this.onDisconnected(evt.detail.toString()) })
   }
 
   /** Begins (once the node has joined: see arm); every timer ends at stop(). */
@@ -116,12 +123,12 @@ export class Redial {
     if (this.deps.joined()) this.arm()
   }
 
-  /** The node joined the realm: every target that is not a member is dialled soon. */
+  /** The node joined the realm: every target it is not connected to is dialled soon. */
   arm (): void {
     if (this.controller == null || this.armed) return
     this.armed = true
     for (const target of this.targets.values()) {
-      if (!this.deps.membership.has(target.peer)) this.schedule(target, backoffDelay(0, this.deps.backoff))
+      if (!this.deps.connected(target.peer)) this.schedule(target, backoffDelay(0, this.deps.backoff))
     }
   }
 
@@ -153,13 +160,26 @@ export class Redial {
   private onLeft (detail: PeerLeftDetail): void {
     const target = this.targets.get(detail.peer)
     if (target == null || !this.armed) return
-    if (REFUSED_LEAVES.has(detail.reason) || REFUSED_CODES.has(detail.code ?? '')) {
-      this.schedule(target, this.refusedMs)
-      return
-    }
-    const stayed = target.admittedAt != null && this.deps.now() - target.admittedAt >= STABLE_MS
-    if (stayed) target.attempt = 0
+    if (REFUSED_LEAVES.has(detail.reason) || REFUSED_CODES.has(detail.code ?? '')) this.refused(target)
+    else this.soon(target)
+  }
+
+  /** its last connection closed: dialled before the disconnect grace ends its membership */
+  private onDisconnected (peer: string): void {
+    const target = this.targets.get(peer)
+    if (target != null && this.armed) this.soon(target)
+  }
+
+  /** a dial after the backoff, which starts over only when the peer stayed a member for a while */
+  private soon (target: Target): void {
+    if ((target.refusedUntil ?? 0) > this.deps.now()) return
+    if (target.admittedAt != null && this.deps.now() - target.admittedAt >= STABLE_MS) target.attempt = 0
     this.schedule(target, backoffDelay(target.attempt, { ...this.deps.backoff, maxMs: this.maxMs }))
+  }
+
+  private refused (target: Target): void {
+    target.refusedUntil = this.deps.now() + this.refusedMs
+    this.schedule(target, this.refusedMs)
   }
 
   private schedule (target: Target, delayMs: number): void {
@@ -179,9 +199,9 @@ export class Redial {
 
   private async dial (target: Target): Promise<void> {
     const signal = this.controller?.signal
-    if (signal == null || this.deps.membership.has(target.peer)) return
+    if (signal == null || this.deps.connected(target.peer)) return
     if (this.deps.shunned(target.peer)) {
-      this.schedule(target, this.refusedMs)
+      this.refused(target)
       return
     }
     // nothing to dial: it is planned again when it leaves after it was heard of
@@ -189,12 +209,13 @@ export class Redial {
     if (addresses.length === 0 || signal.aborted) return
     try {
       await this.deps.connect(addresses, { signal })
-      if (!this.deps.membership.has(target.peer)) this.retry(target, new Error('connected, but not admitted as a member'))
+      target.refusedUntil = undefined
+      if (!this.deps.connected(target.peer)) this.retry(target, new Error('connected, but the connection was not admitted'))
     } catch (err) {
       // admitted meanwhile (it dialled us): nothing to retry
-      if (signal.aborted || this.deps.membership.has(target.peer)) return
+      if (signal.aborted || this.deps.connected(target.peer)) return
       if (err instanceof JoinDeferredError) this.schedule(target, err.retryAfterMs)
-      else if (!isTransient(err) && !TRY_AGAIN.has((err as { code?: string }).code ?? '')) this.schedule(target, this.refusedMs)
+      else if (!isTransient(err) && !TRY_AGAIN.has((err as { code?: string }).code ?? '')) this.refused(target)
       else this.retry(target, err)
     }
   }
