@@ -1,8 +1,9 @@
 /**
  * A realm that heals after any member restarts, the leader included, end to end: a leader and 5
  * nodes as separate `realmesh` OS processes on 127.0.0.1. The leader is stopped with SIGTERM and
- * started again, then SIGKILLed and started again; a node is SIGKILLed and started again; the
- * leader comes back on another port. After each, every member must list every other within 60 s;
+ * started again, then SIGKILLed and started again (with its DIR/peers.json, then without: only the
+ * nodes dialling it can heal the realm then); a node is SIGKILLed and started again; the leader
+ * comes back on another port. After each, every member must list every other within 60 s;
  * the heal time (from the restarted process's spawn until the last member lists the last other)
  * is printed as a test diagnostic.
  *
@@ -15,7 +16,7 @@
  */
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { parse } from 'yaml'
@@ -156,7 +157,17 @@ describe('a realm heals after its members restart, the leader included', { timeo
     await healed('node SIGKILL + start', since)
   })
 
-  step('6. the leader started on another port warns, rewrites realm.json, and its members learn the new address', async () => {
+  step('6. the leader SIGKILLed and started again without its peers.json: the nodes dialling it heal the realm', async () => {
+    await stop('L', 'SIGKILL')
+    await rm(join(dir('L'), 'peers.json'))
+    const since = Date.now()
+    const leader = startLeader()
+    await leader.waitForLine(/^control api /, STEP_MS)
+    assert.ok(!leader.stderr.includes('reconnecting to the members'), 'it knows no member to dial')
+    await healed('leader SIGKILL + start, no peers.json', since)
+  })
+
+  step('7. the leader started on another port warns, rewrites realm.json, and its members learn the new address', async () => {
     const before = await realmBootstrap()
     await stop('L', 'SIGTERM')
     const port = await freePort()
@@ -172,7 +183,7 @@ describe('a realm heals after its members restart, the leader included', { timeo
     console.log(`# heal times: ${heals.join('; ')}`)
   })
 
-  step('7. SIGTERM stops every daemon cleanly', async () => {
+  step('8. SIGTERM stops every daemon cleanly', async () => {
     await Promise.all([...daemons.keys()].map(async name => { await stop(name, 'SIGTERM') }))
   })
 })
