@@ -144,6 +144,7 @@ export class CliProcess {
 
   private notify (): void {
     for (const listener of [...this.listeners]) listener()
+    this.group.notify()
   }
 }
 
@@ -153,6 +154,7 @@ export class ProcessGroup {
   readonly startedAt = Date.now()
   private readonly processes: CliProcess[] = []
   private readonly cwd: string
+  private readonly listeners = new Set<() => void>()
 
   constructor (cwd: string) {
     this.cwd = cwd
@@ -184,6 +186,34 @@ export class ProcessGroup {
 
   describe (): string {
     return this.processes.map(p => p.describe()).join('\n')
+  }
+
+  /**
+   * Resolves with `probe()`'s first defined value, re-checked whenever any process of the group
+   * prints a line or exits; rejects after `timeoutMs` with every process's output.
+   */
+  async until<T> (probe: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+    const first = probe()
+    if (first !== undefined) return first
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(check)
+        reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}\n${this.describe()}`))
+      }, timeoutMs)
+      const check = (): void => {
+        const value = probe()
+        if (value === undefined) return
+        clearTimeout(timer)
+        this.listeners.delete(check)
+        resolve(value)
+      }
+      this.listeners.add(check)
+    })
+  }
+
+  /** a process of the group printed a line or exited */
+  notify (): void {
+    for (const listener of [...this.listeners]) listener()
   }
 
   /** SIGKILL whatever still runs (after a failure), and wait for it */

@@ -28,6 +28,8 @@ export const LEADER_FILES = {
   pending: 'pending.json',
   /** append-only log of issued tokens (mode 0600) */
   issued: 'issued.jsonl',
+  /** addresses of members, dialled at the next start (mode 0600) */
+  peers: 'peers.json',
   /** revoked token ids, until their tokens expire */
   revoked: 'revoked.json'
 } as const

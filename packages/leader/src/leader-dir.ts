@@ -4,11 +4,12 @@
  *
  *   DIR/leader.key     the leader's Ed25519 key                          0600
  *   DIR/realm.json     the realm descriptor (bootstrap rewritten at start) 0644
- *   DIR/leader.yaml    the config (may hold the join secret)             0600
+ *   DIR/leader.yaml    the config (may hold the join secret; listen saved) 0600
  *   DIR/node.token     the leader's own node token                       0600
  *   DIR/pending.json   requests waiting for the operator                 0600
  *   DIR/issued.jsonl   append-only log of issued tokens                  0600
  *   DIR/revoked.json   revoked token ids, until their tokens expire      0600
+ *   DIR/peers.json     members' addresses, dialled at the next start     0600
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'

@@ -1,16 +1,20 @@
 /**
- * Running a leader from its directory: the RealmNode (the realm's first member: it joins nobody),
- * the LeaderService on it, the leader's own token kept fresh, and realm.json's bootstrap list
- * rewritten with the addresses the node actually listens on.
+ * Running a leader from its directory: the RealmNode (the realm's first member: it joins nobody,
+ * and dials the members it knew in its last run, DIR/peers.json), the LeaderService on it, the
+ * leader's own token kept fresh, its listen addresses kept across restarts (listen.ts), and
+ * realm.json's bootstrap list rewritten with the addresses the node actually listens on.
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
-import { createRealmNode, fileBanStore } from '@realmesh/node'
+import { createRealmNode, fileBanStore, keepPeersFile, readPeersFile } from '@realmesh/node'
 import { MAX_BOOTSTRAP_ADDRESSES, parseRealmDescriptor } from '@realmesh/token'
 import { ensureLeaderToken, LEADER_TOKEN_RENEW_BEFORE_MS, loadLeaderDir, writeRealm } from './leader-dir.js'
+import { LEADER_FILES } from './issuing.js'
 import { LeaderService } from './leader-service.js'
+import { isAddressInUse, resolveListen, saveListen, withFreePorts } from './listen.js'
 import type { LeaderConfig } from './config.js'
 import type { ConnectionLimits, RealmNode, RealmNodeInit } from '@realmesh/node'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
 import type { RealmDescriptor } from '@realmesh/token'
 
 export interface StartLeaderInit {
@@ -23,9 +27,21 @@ export interface StartLeaderInit {
    * the rest of a node's settings for the leader's own node (a node config's sections, as
    * `realmesh leader start --node-config` gives them). @default the RealmNode defaults
    */
-  node?: Pick<RealmNodeInit, 'dht' | 'handshake' | 'join' | 'keepalive' | 'tokenSkewSeconds'> & { abuse?: { banThreshold?: number, banDurationMs?: number } }
+  node?: Pick<RealmNodeInit, 'dht' | 'handshake' | 'join' | 'keepalive' | 'redial' | 'tokenSkewSeconds'> & { abuse?: { banThreshold?: number, banDurationMs?: number } }
+  /** told what goes wrong in the background (DIR/peers.json could not be saved). @default nothing */
+  warn?: (message: string) => void
   /** @default Date.now */
   now?: () => number
+}
+
+/** what became of the leader's addresses at this start */
+export interface ListenOutcome {
+  /** the listen addresses now in leader.yaml, when this start changed them (a port 0 resolved, a new --listen) */
+  saved?: string[]
+  /** leader.yaml's addresses whose port was taken: this run listens on a free port instead */
+  busy?: string[]
+  /** realm.json's bootstrap list before this start, when the leader no longer listens there */
+  movedFrom?: string[]
 }
 
 export interface RunningLeader {
@@ -34,6 +50,9 @@ export interface RunningLeader {
   config: LeaderConfig
   /** realm.json as rewritten, with the leader's listen addresses as its bootstrap list */
   realm: RealmDescriptor
+  listen: ListenOutcome
+  /** how many member addresses DIR/peers.json gave (dialled in the background) */
+  knownPeers: number
   stop: () => Promise<void>
 }
 
@@ -43,37 +62,42 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 const RENEW_RETRY_MS = 60_000
 
 /**
- * Loads DIR, starts the leader's RealmNode (bootstrap [], its revocations those of the service) and its
- * LeaderService (with DIR for persistence), and rewrites DIR/realm.json's bootstrap list.
+ * Loads DIR, starts the leader's RealmNode (bootstrap [], DIR/peers.json's members dialled in the
+ * background, its revocations those of the service) and its LeaderService (with DIR for
+ * persistence), saves its listen addresses in leader.yaml, and rewrites DIR/realm.json's bootstrap list.
  */
 export async function startLeader (init: StartLeaderInit): Promise<RunningLeader> {
   const now = init.now ?? Date.now
   const { key, realm, config } = await loadLeaderDir(init.dir)
-  const ref: { service?: LeaderService } = {}
-  const isRevoked = (jti: string, sub: string): boolean => ref.service?.isRevoked(jti, sub) ?? false
-  // revocations are only known once the service has loaded revoked.json; the token is re-checked below
-  const own = await ensureLeaderToken(init.dir, key, realm, { now })
-  const node = await createRealmNode({
-    realm,
-    privateKey: key,
-    nodeToken: own.token,
-    listen: init.listen ?? config.listen,
-    bootstrap: [],
-    connections: init.connections,
-    dht: init.node?.dht,
-    handshake: init.node?.handshake,
-    join: init.node?.join,
-    keepalive: init.node?.keepalive,
-    tokenSkewSeconds: init.node?.tokenSkewSeconds,
-    // bans of abusive peers survive a restart
-    guard: { ...init.node?.abuse, banStore: fileBanStore(join(init.dir, 'bans.json')) },
-    now
-  })
-  const service = new LeaderService({ node, key, realm, policy: config.policy, dir: init.dir, maxPending: config.maxPending, requests: config.requests, joinProofs: config.joinProofs, now })
-  ref.service = service
+  const requested = init.listen ?? config.listen
+  const peersPath = join(init.dir, LEADER_FILES.peers)
+  const known = await readPeersFile(peersPath)
+  if (known.error != null) init.warn?.(`ignoring ${peersPath}: ${known.error}`)
+  const launch = async (listen: string[]): Promise<Launched> => launchLeader(init, { key, realm, config, listen, knownPeers: known.peers, now })
+  const outcome: ListenOutcome = {}
+  let launched: Launched
+  try {
+    launched = await launch(requested)
+  } catch (err) {
+    // a port leader.yaml names is taken (by another process, or an outgoing connection took the
+    // port an earlier start picked): a free one for this run, said so; a --listen port is the operator's
+    if (init.listen != null || !isAddressInUse(err)) throw err
+    const free = await withFreePorts(requested)
+    if (free.busy.length === 0) throw err
+    outcome.busy = free.busy
+    launched = await launch(free.listen)
+  }
+  const { node, service, isRevoked } = launched
+  let exp = launched.exp
+  const peersFile = keepPeersFile(node, peersPath, (err) => { init.warn?.(`could not save ${peersPath}: ${err instanceof Error ? err.message : String(err)}`) })
+  const stop = async (): Promise<void> => {
+    clearTimeout(renewTimer)
+    await peersFile.stop()
+    await service.stop()
+    await node.stop()
+  }
 
   let renewTimer: ReturnType<typeof setTimeout> | undefined
-  let exp = own.exp
   const scheduleRenewal = (delayMs: number): void => {
     renewTimer = setTimeout(() => {
       const dueIn = exp * 1000 - LEADER_TOKEN_RENEW_BEFORE_MS - now()
@@ -90,6 +114,72 @@ export async function startLeader (init: StartLeaderInit): Promise<RunningLeader
     renewTimer.unref()
   }
 
+  scheduleRenewal(exp * 1000 - LEADER_TOKEN_RENEW_BEFORE_MS - now())
+
+  const bootstrap = bootstrapAddresses(node)
+  if (realm.bootstrap.length > 0 && [...realm.bootstrap].sort().join() !== [...bootstrap].sort().join()) outcome.movedFrom = realm.bootstrap
+  const rewritten = parseRealmDescriptor({ ...realm, bootstrap })
+  try {
+    if (outcome.busy == null) {
+      const resolved = resolveListen(requested, node.libp2p.getMultiaddrs())
+      if (resolved.join('\n') !== config.listen.join('\n')) {
+        await saveListen(init.dir, resolved)
+        outcome.saved = resolved
+      }
+    }
+    await writeRealm(init.dir, rewritten)
+  } catch (err) {
+    await stop().catch(() => {})
+    throw err
+  }
+  return { node, service, config: outcome.saved == null ? config : { ...config, listen: outcome.saved }, realm: rewritten, listen: outcome, knownPeers: known.peers.length, stop }
+}
+
+interface Launched {
+  node: RealmNode
+  service: LeaderService
+  /** the leader token's expiry, s */
+  exp: number
+  isRevoked: (jti: string, sub: string) => boolean
+}
+
+interface LaunchInit {
+  key: Ed25519PrivateKey
+  realm: RealmDescriptor
+  config: LeaderConfig
+  listen: string[]
+  knownPeers: string[]
+  now: () => number
+}
+
+/** The leader's node and service, started on `listen` (both stopped again when either fails to start). */
+async function launchLeader (init: StartLeaderInit, { key, realm, config, listen, knownPeers, now }: LaunchInit): Promise<Launched> {
+  const ref: { service?: LeaderService } = {}
+  const isRevoked = (jti: string, sub: string): boolean => ref.service?.isRevoked(jti, sub) ?? false
+  // revocations are only known once the service has loaded revoked.json; the token is re-checked below
+  const own = await ensureLeaderToken(init.dir, key, realm, { now })
+  const node = await createRealmNode({
+    realm,
+    privateKey: key,
+    nodeToken: own.token,
+    listen,
+    // the realm's first member: joined at once; the members it knew are dialled in the background
+    bootstrap: [],
+    knownPeers,
+    connections: init.connections,
+    dht: init.node?.dht,
+    handshake: init.node?.handshake,
+    join: init.node?.join,
+    keepalive: init.node?.keepalive,
+    redial: init.node?.redial,
+    tokenSkewSeconds: init.node?.tokenSkewSeconds,
+    // bans of abusive peers survive a restart
+    guard: { ...init.node?.abuse, banStore: fileBanStore(join(init.dir, 'bans.json')) },
+    now
+  })
+  const service = new LeaderService({ node, key, realm, policy: config.policy, dir: init.dir, maxPending: config.maxPending, requests: config.requests, joinProofs: config.joinProofs, now })
+  ref.service = service
+  let exp = own.exp
   try {
     await service.start()
     // now that revoked.json is loaded: a revoked leader token is replaced before anyone sees it
@@ -104,23 +194,7 @@ export async function startLeader (init: StartLeaderInit): Promise<RunningLeader
     await node.stop().catch(() => {})
     throw err
   }
-  scheduleRenewal(exp * 1000 - LEADER_TOKEN_RENEW_BEFORE_MS - now())
-
-  const bootstrap = bootstrapAddresses(node)
-  const rewritten = parseRealmDescriptor({ ...realm, bootstrap })
-  await writeRealm(init.dir, rewritten)
-
-  return {
-    node,
-    service,
-    config,
-    realm: rewritten,
-    stop: async () => {
-      clearTimeout(renewTimer)
-      await service.stop()
-      await node.stop()
-    }
-  }
+  return { node, service, exp, isRevoked }
 }
 
 /** The node's listen addresses, each ending in /p2p/<leader peer id>. */

@@ -23,8 +23,13 @@ import type { RealmDescriptor } from '@realmesh/token'
 export interface BootstrapInit {
   realm: RealmDescriptor
   self: PeerId
-  /** multiaddr strings with /p2p/<peer id> */
+  /** multiaddr strings with /p2p/<peer id>; none (but this node's own) makes it the realm's first member */
   addresses: string[]
+  /**
+   * addresses of members from an earlier run, joined through with `addresses`; a first member
+   * does not wait on them (membership/redial.ts dials them in the background)
+   */
+  knownPeers?: string[]
   tokenRequest?: TokenRequestInit
   backoff?: BackoffInit
 }
@@ -150,16 +155,22 @@ export class Bootstrap {
     this.node.failJoin(err, detail)
   }
 
-  /** the bootstrap addresses (without this node's own), then `extra`, without duplicates */
+  /** the bootstrap addresses (without this node's own), the known peers, then `extra`, without duplicates; none for a first member */
   rejoinAddresses (extra: string[]): Multiaddr[] {
     return this.addresses(extra)
   }
 
   private addresses (extra: string[] = []): Multiaddr[] {
+    const bootstrap = this.parse(this.init.addresses)
+    return bootstrap.length === 0 ? [] : this.parse([...this.init.addresses, ...(this.init.knownPeers ?? []), ...extra])
+  }
+
+  /** the addresses (without this node's own) without duplicates */
+  private parse (texts: string[]): Multiaddr[] {
     const self = this.init.self.toString()
     const seen = new Set<string>()
     const out: Multiaddr[] = []
-    for (const text of [...this.init.addresses, ...extra]) {
+    for (const text of texts) {
       let ma: Multiaddr
       try {
         ma = multiaddr(text)

@@ -6,6 +6,7 @@ import type { BackoffInit } from './util/backoff.js'
 import type { GuardInit } from './security/guard.js'
 import type { KeepaliveInit } from './membership/liveness.js'
 import type { NeighbourhoodInit } from './membership/neighbourhood.js'
+import type { RedialInit } from './membership/redial.js'
 import type { SubjectsInit } from './subjects/subjects.js'
 import type { MessagingInit } from './messaging/messaging.js'
 import type { RevocationStore } from './revocation/revocations.js'
@@ -55,12 +56,24 @@ export interface RealmNodeInit {
   /** @default ['/ip4/127.0.0.1/tcp/0'] */
   listen?: string[]
   /**
-   * Addresses (with /p2p/<peer id>) to join the realm through. An empty list makes this node the
-   * realm's first member. @default realm.bootstrap plus `knownPeers`
+   * Addresses (with /p2p/<peer id>) to join the realm through, and to dial again whenever this
+   * node has no connection to their peer (see `redial`). An empty list (or one naming only this node) makes this
+   * node the realm's first member: it is joined at once. @default realm.bootstrap
    */
   bootstrap?: string[]
-  /** addresses of members known from an earlier run (the CLI keeps them in the data dir) */
+  /**
+   * Addresses of members known from an earlier run (the CLI keeps them in the data dir): joined
+   * through with `bootstrap`; a first member (the leader) dials them in the background instead,
+   * for `redial.knownPeersMs`.
+   */
   knownPeers?: string[]
+  /**
+   * The realm leader and the bootstrap peers are dialled again, with backoff capped at `maxMs`
+   * and full jitter, whenever this node holds no admitted connection to them (not only when it
+   * lost every member);
+   * a peer that refused us waits `refusedMs`. @default { maxMs: 30000, refusedMs: 300000, knownPeersMs: 600000 }
+   */
+  redial?: RedialInit
   /**
    * start joining the realm (token request, then join through `bootstrap`) in `start()`. With
    * `false`, `start()` only listens and the join begins at `joinRealm()`. @default true

@@ -5,6 +5,7 @@
  *   gate/connection-gate.ts   admission of connections, and the one place membership ends
  *   membership/growth.ts      records heard, joins with learnt members, the neighbourhood lookup
  *   membership/upkeep.ts      expiry, the routing table kept equal to membership, rejoining
+ *   membership/redial.ts      the leader and bootstrap peers dialled again while they are not members
  *   peers/own-record.ts       this node's signed record and telling members when it changes
  *   subjects/assembly.ts      subjects and messaging wired to membership
  */
@@ -24,6 +25,7 @@ import { Liveness } from './membership/liveness.js'
 import { Neighbourhood } from './membership/neighbourhood.js'
 import { Growth } from './membership/growth.js'
 import { Upkeep } from './membership/upkeep.js'
+import { Redial } from './membership/redial.js'
 import { Peers } from './peers/peers.js'
 import { KeepaliveChannels } from './peers/keepalive.js'
 import { RecordVerifier } from './peers/records.js'
@@ -74,7 +76,7 @@ export interface RealmNodeEvents {
   'join:refused': CustomEvent<RefusalDetail>
   /** the remote deferred our join to the realm leader; the node retries */
   'join:deferred': CustomEvent<{ peer: string, retryAfterMs: number }>
-  /** a bootstrap address or the leader could not be reached; the node retries after delayMs */
+  /** a bootstrap address or the leader could not be reached (joining, or redialling it later); the node retries after delayMs */
   'bootstrap:retry': CustomEvent<RetryDetail>
   /**
    * the node lost its last member (dropped while frozen or cut off, or every member left): it joins
@@ -146,6 +148,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly gate: ConnectionGate
   private readonly growth: Growth
   private readonly upkeep: Upkeep
+  private readonly redial: Redial
   private readonly ownRecord: OwnRecord
   private readonly revocationSpread: RevocationSpread
   private readonly dropNode: (peer: string) => void
@@ -395,7 +398,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
       self: this.peerId,
-      addresses: [...(init.bootstrap ?? init.realm.bootstrap), ...(init.knownPeers ?? [])],
+      addresses: init.bootstrap ?? init.realm.bootstrap,
+      knownPeers: init.knownPeers,
       tokenRequest: init.tokenRequest,
       backoff: init.backoff
     })
@@ -414,6 +418,22 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       prune: () => { this.growth.prune() },
       rejoining: (addresses) => { this.safeDispatchEvent('rejoin', { detail: { addresses } }) }
     })
+    this.redial = new Redial({
+      self: this.peerId,
+      leader: init.realm.leader.peerId,
+      anchors: init.bootstrap ?? init.realm.bootstrap,
+      knownPeers: init.knownPeers ?? [],
+      libp2p,
+      membership: this.membership,
+      connected: (peer) => libp2p.getConnections(peerIdFromString(peer)).some(c => this.gate.admission.isAdmitted(c)),
+      connect: async (addresses, options) => this.gate.connect(addresses, options),
+      shunned: (peer) => this.guard.isBanned(peer) || this.revocations.of(peer).some(r => r.jti === ''),
+      joined: () => this.isJoined,
+      retrying: (detail) => { this.safeDispatchEvent('bootstrap:retry', { detail }) },
+      now: this.now,
+      backoff: init.backoff
+    }, init.redial)
+    this.addEventListener('joined', () => { this.redial.arm() })
   }
 
   /** which connections have passed handshake and join */
@@ -482,6 +502,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       }
     }
     this.upkeep.start()
+    this.redial.start()
     this.liveness.start()
     // the leader renews its own token from its key (@realmesh/leader); every other node asks the leader
     if (this.init.renewToken !== false && this.peerId.toString() !== this.realm.leader.peerId) this.renewal.start()
@@ -513,6 +534,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.running = false
     this.shutdown.abort(new NodeStateError('the node is stopping'))
     this.upkeep.stop()
+    this.redial.stop()
     this.liveness.stop()
     this.renewal.stop()
     this.keepalives.clear()

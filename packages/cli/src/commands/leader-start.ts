@@ -21,6 +21,6 @@ export async function leaderStart (argv: string[], io: Io): Promise<number> {
   if (values.api != null) checkApiAddress(values.api)
   const nodeConfig = values['node-config'] == null ? undefined : await loadConfigFile(values['node-config'], checkNodeConfig)
   // listen, bootstrap, api and joinSecret are a node daemon's: the leader has its own (leader.yaml, flags)
-  const node = nodeConfig == null ? undefined : { dht: nodeConfig.dht, handshake: nodeConfig.handshake, join: nodeConfig.join, keepalive: nodeConfig.keepalive, abuse: nodeConfig.abuse, tokenSkewSeconds: nodeConfig.tokenSkewSeconds }
+  const node = nodeConfig == null ? undefined : { dht: nodeConfig.dht, handshake: nodeConfig.handshake, join: nodeConfig.join, keepalive: nodeConfig.keepalive, abuse: nodeConfig.abuse, redial: nodeConfig.redial, tokenSkewSeconds: nodeConfig.tokenSkewSeconds }
   return runLeaderDaemon({ dir, listen, api: values.api, connections: nodeConfig?.connections, node }, io)
 }

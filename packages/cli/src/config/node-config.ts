@@ -17,6 +17,7 @@ export const NODE_DEFAULTS = {
   join: { timeoutMs: 30_000 },
   keepalive: { intervalMs: 30_000, timeoutMs: 10_000, maxMissed: 3 },
   abuse: { banThreshold: -100, banDurationMs: 3_600_000 },
+  redial: { enabled: true, maxMs: 30_000, refusedMs: 300_000, knownPeersMs: 600_000 },
   tokenSkewSeconds: 30
 }
 
@@ -39,6 +40,7 @@ export interface NodeConfig {
   join?: { timeoutMs?: number }
   keepalive?: { intervalMs?: number, timeoutMs?: number, maxMissed?: number }
   abuse?: { banThreshold?: number, banDurationMs?: number }
+  redial?: { enabled?: boolean, maxMs?: number, refusedMs?: number, knownPeersMs?: number }
   tokenSkewSeconds?: number
 }
 
@@ -65,6 +67,12 @@ export const checkNodeConfig: Check<NodeConfig> = object({
   abuse: object({
     banThreshold: integer(-1_000_000, -1, 'a negative whole number (a score at or below it bans the peer)'),
     banDurationMs: integer(1_000, 365 * 86_400_000, 'a number of milliseconds from 1000 to one year')
+  }),
+  redial: object({
+    enabled: boolean,
+    maxMs: integer(1_000, 3_600_000, 'a number of milliseconds from 1000 to 3600000'),
+    refusedMs: integer(1_000, 86_400_000, 'a number of milliseconds from 1000 to one day'),
+    knownPeersMs: integer(0, 86_400_000, 'a number of milliseconds up to one day')
   }),
   tokenSkewSeconds: integer(0, 3_600, 'a number of seconds from 0 to 3600')
 })

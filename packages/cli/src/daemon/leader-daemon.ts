@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import { joinSecretWarning, startLeader } from '@realmesh/leader'
-import type { StartLeaderInit } from '@realmesh/leader'
+import type { RunningLeader, StartLeaderInit } from '@realmesh/leader'
 import { CliError, EXIT, messageOf } from '../errors.js'
 import { readRealmFile } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
@@ -35,7 +35,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
   const realm = await readRealmFile(join(dir, 'realm.json'))
   if (realm == null) throw new CliError('LEADER_DIR_NOT_INITIALIZED', `${dir} has no realm.json: run realmesh leader init --name NAME --dir ${dir} first`)
   await assertDirFree(dir, realm.leader.peerId)
-  const leader = await startLeader({ dir, listen: options.listen, connections: options.connections, node: options.node })
+  const leader = await startLeader({ dir, listen: options.listen, connections: options.connections, node: options.node, warn: (message) => { io.err(`warning: ${message}`) } })
   const unlisten = [logMembers(leader.node, io), logLeaderService(leader.service, dir, io), logSubjects(leader.node, io)]
   echoRequests(leader.node)
   let api: DaemonApi | undefined
@@ -53,6 +53,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
     if (warning != null) io.err(`warning: ${warning} (policy.joinSecret in ${join(dir, 'leader.yaml')})`)
     io.err(`realm descriptor ${join(dir, 'realm.json')}`)
     for (const address of leader.node.status().listen) io.err(`listening on ${address}`)
+    logListen(leader, dir, io)
     io.err(`control api ${api.url} (token in ${join(dir, 'api.json')})`)
     await waitForAbort(stop)
     return EXIT.OK
@@ -63,4 +64,16 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
     await api?.stop()
     io.err('stopped')
   }
+}
+
+/** what became of the leader's addresses: saved for the next start, a taken port, a changed address */
+function logListen (leader: RunningLeader, dir: string, io: Io): void {
+  const { saved, busy, movedFrom } = leader.listen
+  if (saved != null) io.err(`listen addresses saved in ${join(dir, 'leader.yaml')}: ${saved.join(' ')} (the next start listens there again)`)
+  if (busy != null) io.err(`warning: ${busy.join(' ')} (from ${join(dir, 'leader.yaml')}) in use: listening on a free port for this run`)
+  if (movedFrom != null) {
+    io.err(`warning: the leader's address changed (realm.json named ${movedFrom.join(' ')}): ${join(dir, 'realm.json')} rewritten; ` +
+      'members learn the new address when the leader reconnects to them; a node that starts later needs the new realm.json, or a member in its peers.json')
+  }
+  if (leader.knownPeers > 0) io.err(`reconnecting to the members of the last run (${leader.knownPeers} ${leader.knownPeers === 1 ? 'address' : 'addresses'} in ${join(dir, 'peers.json')})`)
 }

@@ -4,7 +4,7 @@
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { join } from 'node:path'
-import { createRealmNode, fileBanStore, fileRevocationStore, Revocations } from '@realmesh/node'
+import { createRealmNode, fileBanStore, fileRevocationStore, keepPeersFile, Revocations } from '@realmesh/node'
 import { EXIT, messageOf } from '../errors.js'
 import { ensureDir } from '../data-dir/files.js'
 import { NodeDataDir } from '../data-dir/node-dir.js'
@@ -19,9 +19,6 @@ import type { RealmNode } from '@realmesh/node'
 import type { NodeStartOptions } from '../commands/node-start.js'
 import type { DaemonApi } from './daemon-api.js'
 import type { Io } from '../io.js'
-
-/** how often DIR/peers.json is rewritten while the node runs */
-export const SAVE_PEERS_INTERVAL_MS = 30_000
 
 export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise<number> {
   const stop = io.stopSignal()
@@ -67,6 +64,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     handshake: config.handshake,
     join: config.join,
     keepalive: config.keepalive,
+    redial: config.redial,
     tokenSkewSeconds: config.tokenSkewSeconds,
     // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) },
@@ -79,18 +77,13 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })
   })
   let api: DaemonApi | undefined
-  let saver: ReturnType<typeof setInterval> | undefined
-  const savePeers = async (): Promise<void> => {
-    const peers = node.knownPeers()
-    if (peers.length > 0) await dir.savePeers(peers).catch((err: unknown) => { io.err(`could not save ${dir.path('peers')}: ${messageOf(err)}`) })
-  }
+  // DIR/peers.json: after joins, every 30 s, and at stop
+  const peersFile = keepPeersFile(node, dir.path('peers'), (err) => { io.err(`could not save ${dir.path('peers')}: ${messageOf(err)}`) })
   try {
     await node.start()
     api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node)])
     for (const address of node.status().listen) io.err(`listening on ${address}`)
     io.err(`control api ${api.url} (token in ${dir.path('api')})`)
-    saver = setInterval(() => { void savePeers() }, SAVE_PEERS_INTERVAL_MS)
-    saver.unref()
 
     const refused = await waitJoined(node, stop)
     if (refused != null) {
@@ -99,7 +92,6 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     }
     if (stop.aborted) return EXIT.OK
     io.err(`joined realm ${realm.name}: ${plural(node.members().length, 'member')}`)
-    await savePeers()
     const ended = await waitForEnd(node, stop)
     if (ended != null) {
       io.err(`refused: ${ended.code} (${ended.reason})`)
@@ -107,8 +99,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     }
     return EXIT.OK
   } finally {
-    clearInterval(saver)
-    if (node.joined) await savePeers()
+    await peersFile.stop()
     // stopped while waiting for the operator: the request leaves the leader's list now
     if (stop.aborted) await request.withdraw()
     for (const off of unlisten) off()

@@ -5,14 +5,14 @@
  *   DIR/node.key     Ed25519 key (mode 0600): the node's peer id
  *   DIR/node.token   the node token (mode 0600): from --token, or issued by the leader
  *   DIR/realm.json   the realm descriptor, copied from --realm on first start
- *   DIR/peers.json   addresses of members, saved every 30 s and on stop, dialled at start
+ *   DIR/peers.json   addresses of members, saved after joins, every 30 s and on stop, dialled at start (mode 0600)
  *   DIR/api.json     the running daemon's control API (url + bearer token, mode 0600)
  */
 import { join, resolve } from 'node:path'
 import { parseRealmDescriptor, readKeyFile, writeKeyFile, generateNodeKey, MAX_TOKEN_LENGTH } from '@realmesh/token'
 import { CliError } from '../errors.js'
 import { readTextFile, writeFileAtomic } from './files.js'
-import { parsePeersFile, formatPeersFile } from './peers-file.js'
+import { readPeersFile, writePeersFile } from '@realmesh/node'
 import type { RealmDescriptor } from '@realmesh/token'
 
 /** the key type @realmesh/token reads and writes */
@@ -28,7 +28,6 @@ export const NODE_FILES = {
 
 /** a realm.json is a few hundred bytes (32 bootstrap addresses at most) */
 const MAX_REALM_BYTES = 64 * 1024
-const MAX_PEERS_BYTES = 256 * 1024
 
 export class NodeDataDir {
   readonly dir: string
@@ -72,16 +71,11 @@ export class NodeDataDir {
 
   /** Addresses saved by an earlier run; a damaged file is ignored (it is only a hint). */
   async readPeers (): Promise<{ peers: string[], error?: string }> {
-    try {
-      const text = await readTextFile(this.path('peers'), MAX_PEERS_BYTES)
-      return { peers: text == null ? [] : parsePeersFile(text) }
-    } catch (err) {
-      return { peers: [], error: (err as Error).message }
-    }
+    return readPeersFile(this.path('peers'))
   }
 
   async savePeers (peers: string[], now = Date.now()): Promise<void> {
-    await writeFileAtomic(this.path('peers'), formatPeersFile(peers, now), { mode: 0o644 })
+    await writePeersFile(this.path('peers'), peers, now)
   }
 }
 
