@@ -27,7 +27,7 @@ import type { CliProcess } from '../lib/cli-process.js'
 const STEP_MS = 60_000
 /** the bound the issue sets: every member lists every other within this after a restart */
 const HEAL_MS = 60_000
-const SECRET = 's3cret'
+const SECRET = 'heal-test-join-secret-0123456789'
 const NODES = ['N1', 'N2', 'N3', 'N4', 'N5']
 
 interface Status { joined: boolean, members: string[] }

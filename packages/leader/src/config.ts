@@ -320,11 +320,13 @@ export function renderLeaderConfig (config: LeaderConfig): string {
     '  # renewal never reaches past maxLifetimeSeconds after the grant (then the node needs a new one)',
     `  renewable: ${String(config.policy.renewable !== false)}`,
     `  maxLifetimeSeconds: ${config.policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS}`,
-    '  # how identities that members defer to the leader are decided: approve | manual | deny',
-    `  deferred: ${config.policy.deferred}`,
     '  # attributes a node that proves the join secret may have in its token: [names] (any value), or',
     '  # { name: [allowed values] | "*" }; none by default (others: ATTRIBUTES_NOT_ALLOWED)',
     config.policy.allowedAttributes === undefined ? '  # allowedAttributes: { role: [user, sensor], hostname: "*" }' : `  allowedAttributes: ${renderAllowedAttributes(config.policy.allowedAttributes)}`,
+    // a value last (not the commented example above): a YAML editor (saveListen) keeps the comments
+    // after a section's last value with that section, indented
+    '  # how identities that members defer to the leader are decided: approve | manual | deny',
+    `  deferred: ${config.policy.deferred}`,
     '',
     '# libp2p addresses the leader listens on. A port 0 is replaced here by the port the first start',
     '# bound, and `leader start --listen` is saved here, so that a restart comes back at the address',
