@@ -5,7 +5,7 @@
  * `node start --identity --identity-token`), and a subscriber on B gets its messages from that
  * identity; `leader replace A A2` revokes A (its daemon exits 2, TOKEN_REVOKED) and gives A2 A's
  * grant and identity; A2 starts with the tokens the replace wrote, and the same subscriber on B
- * gets A2's messages under the same identity.
+ * gets A2's messages under the same identity. A node whose identity token runs out exits 2.
  *
  * The subscriber's audience: the CLI on this branch has no audience flag, so this test checks the
  * identity messages arrive from (`from`); that a subscriber whose audience names the identity gets
@@ -13,7 +13,7 @@
  */
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { decodeTokenUnverified } from '@realmesh/token'
 import { scenario } from '../lib/scenario.js'
@@ -102,7 +102,24 @@ describe('node replacement across OS processes', { timeout: 120_000 }, () => {
     assert.ok(subscription.running, 'one subscription throughout')
   })
 
-  step('4. SIGTERM stops the rest cleanly', async () => {
+  step('4. a node whose identity token runs out says so and exits 2 (TOKEN_EXPIRED): it does not renew identity tokens', async () => {
+    const c = await e2e.procs.ok('node init C', ['node', 'init', '--dir', dir('C')])
+    const token = join(e2e.root, 'C.identity.token')
+    const nodeToken = join(e2e.root, 'C.token')
+    await Promise.all([
+      e2e.procs.ok('token issue C', ['token', 'issue', '--dir', dir('L'), '--peer', c, '--ttl', '1h', '--out', nodeToken]),
+      e2e.procs.ok('token issue I on C', ['token', 'issue', '--dir', dir('L'), '--identity', peer('I'), '--node', c, '--ttl', '6s', '--out', token])
+    ])
+    // no skew allowance at this node: its end comes at the token's exp, not 30 s after
+    const config = join(e2e.root, 'no-skew.yaml')
+    await writeFile(config, `${await readFile(e2e.config, 'utf8')}tokenSkewSeconds: 0\n`)
+    const proc = e2e.procs.start('C', ['node', 'start', '--dir', dir('C'), '--realm', join(dir('L'), 'realm.json'), '--config', config, '--token', nodeToken, '--identity', dir('I'), '--identity-token', token])
+    await proc.waitForLine(/^joined realm replace: /, STEP_MS)
+    assert.equal((await proc.waitForExit(STEP_MS)).code, 2, proc.describe())
+    await proc.waitForLine(new RegExp(`^refused: TOKEN_EXPIRED \\(the identity token of ${peer('I')} expired at `), 1_000)
+  })
+
+  step('5. SIGTERM stops the rest cleanly', async () => {
     const running = [subscription, a2, b, leader].filter((p): p is CliProcess => p?.running === true)
     for (const proc of running) proc.kill('SIGTERM')
     for (const proc of running) assert.equal((await proc.waitForExit(STEP_MS)).code, 0, proc.describe())
