@@ -6,6 +6,8 @@ import { leaderInit } from './commands/leader-init.js'
 import { leaderStart } from './commands/leader-start.js'
 import { leaderDecide, leaderPending } from './commands/leader-requests.js'
 import { leaderRevocations, leaderRevoke } from './commands/leader-revoke.js'
+import { leaderReplace } from './commands/leader-replace.js'
+import { identityInit } from './commands/identity-init.js'
 import { tokenIssue } from './commands/token-issue.js'
 import { nodeInit } from './commands/node-init.js'
 import { nodeStart } from './commands/node-start.js'
@@ -33,6 +35,8 @@ const COMMANDS: Record<string, Command> = {
   'leader deny': async (argv, io) => leaderDecide('deny', argv, io),
   'leader revoke': leaderRevoke,
   'leader revocations': leaderRevocations,
+  'leader replace': leaderReplace,
+  'identity init': identityInit,
   'token issue': tokenIssue,
   'node init': nodeInit,
   'node start': nodeStart,
@@ -45,7 +49,7 @@ const COMMANDS: Record<string, Command> = {
   demo
 }
 
-/** verbs with a sub-verb (`leader`, `token`, `node`), from the table */
+/** verbs with a sub-verb (`leader`, `identity`, `token`, `node`), from the table */
 const GROUPS = new Set(Object.keys(COMMANDS).flatMap(verb => verb.includes(' ') ? [verb.split(' ')[0] ?? ''] : []))
 
 /** the verb (`node start`) and its arguments */

@@ -37,12 +37,25 @@ export const VERB_USAGE: Record<string, string[]> = {
     `realmesh leader revocations ${TARGET} [--json]`,
     '    the revocations in force (seq, what, since, until, reason) and the peers refused tokens for good'
   ],
+  'leader replace': [
+    `realmesh leader replace OLD_PEER NEW_PEER (--out DIR | --json) [--reason R] ${TARGET}`,
+    '    move a node\'s grant and identity to a replacement: OLD_PEER is revoked (reason "replaced by NEW_PEER"),',
+    '    NEW_PEER gets a node token with the old one\'s attributes and grant end, and, when OLD_PEER used an',
+    '    identity, a new identity token for it bound to NEW_PEER (--out: DIR/node.token, DIR/identity.token, 0600)'
+  ],
+  'identity init': [
+    'realmesh identity init --dir IDENTITY_DIR [--force]',
+    '    create an identity key (IDENTITY_DIR/identity.key, 0600); prints only its peer id'
+  ],
   'token issue': [
     'realmesh token issue --dir LEADER_DIR --peer PEER_ID [--ttl 24h] [--attr KEY=VALUE]... [--out FILE]',
     '                      [--renewable [--max-lifetime 30d]]',
-    '    issue a node token offline; prints only the token (durations: 90s, 15m, 24h, 7d, or seconds)',
+    'realmesh token issue --dir LEADER_DIR --identity IDENTITY_PEER_ID --node NODE_PEER_ID [--ttl 24h]',
+    '                      [--attr KEY=VALUE]... [--out FILE]',
+    '    issue a node token (--peer) or an identity token bound to a node (--identity, --node) offline;',
+    '    prints only the token (durations: 90s, 15m, 24h, 7d, or seconds)',
     '    (not renewable unless --renewable: the node renews it up to --max-lifetime after now,',
-    '     by default leader.yaml\'s policy.maxLifetimeSeconds; then it needs a new one)',
+    '     by default leader.yaml\'s policy.maxLifetimeSeconds; then it needs a new one; identity tokens are not renewed)',
     '    (--out: write it to FILE, mode 0600, atomically; `> FILE` leaves the mode to the shell\'s umask)'
   ],
   'node init': [
@@ -51,8 +64,11 @@ export const VERB_USAGE: Record<string, string[]> = {
   ],
   'node start': [
     'realmesh node start --dir DIR [--realm REALM_JSON] [--token FILE | --join-secret S]',
+    '                    [--identity IDENTITY_DIR] [--identity-token FILE]',
     '                    [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--api HOST:PORT] [--config node.yaml]',
     '    run a node daemon; --realm is needed on the first start only (it is copied to DIR/realm.json)',
+    '    (--identity, --identity-token: the node joins and signs its subjects as that identity; both are',
+    '     copied to DIR/identity.key and DIR/identity.token, so later starts need neither)',
     '    without a token or join secret the node asks the leader and waits for the operator\'s approval'
   ],
   status: [

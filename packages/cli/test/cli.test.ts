@@ -5,24 +5,8 @@ import assert from 'node:assert/strict'
 import { writeFile, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseLeaderConfig } from '@realmesh/leader'
-import { runCli } from '../src/index.js'
 import { VERB_USAGE } from '../src/usage.js'
-import { RecordingIo, TempDirs, makeRealm } from './helpers.js'
-
-async function run (argv: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number, io: RecordingIo }> {
-  const io = new RecordingIo(env)
-  const code = await runCli(argv, io)
-  return { code, io }
-}
-
-/** the code of the `error CODE: message` line */
-function errorCode (io: RecordingIo): string | undefined {
-  for (const line of io.stderr) {
-    const match = /^error ([A-Z0-9_]+): /.exec(line)
-    if (match != null) return match[1]
-  }
-  return undefined
-}
+import { TempDirs, errorCode, makeRealm, run } from './helpers.js'
 
 describe('realmesh (in-process)', () => {
   const temp = new TempDirs()

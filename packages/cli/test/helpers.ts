@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createRealmDescriptor, generateNodeKey, issueNodeToken } from '@realmesh/token'
 import type { RealmDescriptor } from '@realmesh/token'
+import { runCli } from '../src/index.js'
 import type { Io } from '../src/index.js'
 
 export type Key = Awaited<ReturnType<typeof generateNodeKey>>
@@ -61,4 +62,20 @@ export class RecordingIo implements Io {
   stop (): void {
     this.controller.abort()
   }
+}
+
+/** Runs one command line in-process; resolves with its exit code and what it wrote. */
+export async function run (argv: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number, io: RecordingIo }> {
+  const io = new RecordingIo(env)
+  const code = await runCli(argv, io)
+  return { code, io }
+}
+
+/** the code of the `error CODE: message` line */
+export function errorCode (io: RecordingIo): string | undefined {
+  for (const line of io.stderr) {
+    const match = /^error ([A-Z0-9_]+): /.exec(line)
+    if (match != null) return match[1]
+  }
+  return undefined
 }

@@ -27,6 +27,14 @@ export type LeaderErrorCode =
   | 'REASON_INVALID'
   /** the peer was revoked: the leader issues it no token, by policy, renewal or the operator */
   | 'PEER_REVOKED'
+  /** replace: the issue log holds no node token of the old peer (it was never given one by this leader) */
+  | 'PEER_UNKNOWN'
+  /** replace: the old and the new peer are the same, or the old one is the leader itself */
+  | 'REPLACE_INVALID'
+  /** replace: the old node's grant (or its identity token) is over: there is nothing left to move */
+  | 'GRANT_ENDED'
+  /** replace: the old node's token was logged before attributes were, so they cannot be carried over */
+  | 'GRANT_UNKNOWN'
 
 export class LeaderError extends Error {
   static override name = 'LeaderError'

@@ -1,14 +1,16 @@
 /**
- * Issuing node tokens with the leader key, and the log of what was issued (DIR/issued.jsonl, one
- * JSON object per line: jti, peer, iat, exp, how). The token text itself is not logged: the log is
- * what an operator reads to find a jti to revoke, and what an audit reads.
+ * Issuing node and identity tokens with the leader key, and the log of what was issued
+ * (DIR/issued.jsonl, one JSON object per line: kind, jti, peer, node, iat, exp, how, attrs). The
+ * token text itself is not logged: the log is what an operator reads to find a jti to revoke, what
+ * an audit reads, and what `replace` takes a node's grant from (its attributes are not secret:
+ * every member reads them in the handshake).
  */
 import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { decodeTokenUnverified, issueNodeToken } from '@realmesh/token'
+import { decodeTokenUnverified, issueIdentityToken, issueNodeToken } from '@realmesh/token'
 import { LeaderError } from './errors.js'
 import { appendLine } from './files.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -34,31 +36,51 @@ export const LEADER_FILES = {
   revoked: 'revoked.json'
 } as const
 
-/** how a token came to be: auto = join secret proof, manual = operator (approve, issueNodeToken), offline = from the key on disk (`realmesh token issue`, the leader's own token), renewal = a member's request with its valid token */
-export type IssueHow = 'auto' | 'manual' | 'offline' | 'renewal'
+/**
+ * how a token came to be: auto = join secret proof, manual = operator (approve, issueNodeToken),
+ * offline = from the key on disk (`realmesh token issue`, the leader's own token), renewal = a
+ * member's request with its valid token, replacement = `replace` moved a node's grant to another node
+ */
+export type IssueHow = 'auto' | 'manual' | 'offline' | 'renewal' | 'replacement'
+
+/** a node token (sub = the node), or an identity token (sub = the identity, bound to `node`) */
+export type IssuedKind = 'node' | 'identity'
 
 export interface IssuedEntry {
+  /** absent in lines written before identity tokens were logged: those are node tokens whose attributes the log does not know */
+  kind?: IssuedKind
   jti: string
-  /** the node's peer id (the token's sub) */
+  /** the token's sub: the node's peer id, or for an identity token the identity's */
   peer: string
+  /** an identity token: the peer id of the node it is bound to (ext.node holds its fingerprint) */
+  node?: string
   /** seconds since the epoch */
   iat: number
   exp: number
   how: IssueHow
   /** for a renewal: the jti of the token it renews */
   renews?: string
+  /** for a replacement: the jti of the old node's token it stands in for */
+  replaces?: string
   /** until when the grant may be renewed (seconds since the epoch); absent: not renewable */
   renewUntil?: number
+  /** the token's ext.attrs; absent: none (with `kind`) or unknown (without) */
+  attrs?: Record<string, string>
 }
 
 export interface IssueInit {
   realm: RealmDescriptor
+  /** the node (node token) or the identity (identity token) */
   subject: string
+  /** an identity token bound to this node; without it, a node token for `subject` */
+  node?: string
   ttlSeconds: number
   attrs?: Record<string, string>
   how: IssueHow
   /** for a renewal: the jti of the token it renews (logged) */
   renews?: string
+  /** for a replacement: the jti of the old node's token (logged) */
+  replaces?: string
   /** until when the grant may be renewed (seconds since the epoch). @default not renewable */
   renewUntil?: number
   now?: () => number
@@ -66,28 +88,28 @@ export interface IssueInit {
   dir?: string
 }
 
-/** Issues a node token and, with a dir, logs it to issued.jsonl. */
+/** Issues a node token (or, with `node`, an identity token) and, with a dir, logs it to issued.jsonl. */
 export async function issueLogged (key: PrivateKey, init: IssueInit): Promise<{ token: string, entry: IssuedEntry }> {
   const attrs = init.attrs ?? {}
-  const token = await issueNodeToken(key, {
-    realm: init.realm,
-    subject: init.subject,
-    ttlSeconds: init.ttlSeconds,
-    jti: randomUUID(),
-    now: init.now,
-    ext: Object.keys(attrs).length === 0 ? undefined : { attrs: { ...attrs } },
-    renewUntil: init.renewUntil
-  })
+  const ext = Object.keys(attrs).length === 0 ? undefined : { attrs: { ...attrs } }
+  const common = { realm: init.realm, subject: init.subject, ttlSeconds: init.ttlSeconds, jti: randomUUID(), now: init.now, ext }
+  const token = init.node === undefined
+    ? await issueNodeToken(key, { ...common, renewUntil: init.renewUntil })
+    : await issueIdentityToken(key, { ...common, node: init.node })
   // our own, just-signed token: reading its claims back is safe and keeps iat/exp exactly as signed
   const claims = decodeTokenUnverified(token).claims as { jti: string, sub: string, iat: number, exp: number }
   const entry: IssuedEntry = {
+    kind: init.node === undefined ? 'node' : 'identity',
     jti: claims.jti,
     peer: claims.sub,
+    ...(init.node === undefined ? {} : { node: init.node }),
     iat: claims.iat,
     exp: claims.exp,
     how: init.how,
     ...(init.renews === undefined ? {} : { renews: init.renews }),
-    ...(init.renewUntil === undefined ? {} : { renewUntil: Math.floor(init.renewUntil) })
+    ...(init.replaces === undefined ? {} : { replaces: init.replaces }),
+    ...(init.renewUntil === undefined || init.node !== undefined ? {} : { renewUntil: Math.floor(init.renewUntil) }),
+    ...(ext === undefined ? {} : { attrs: { ...attrs } })
   }
   if (init.dir !== undefined) {
     await appendLine(join(init.dir, LEADER_FILES.issued), JSON.stringify(entry))
@@ -114,38 +136,51 @@ export function ed25519PeerId (peer: PeerId | string): string {
 }
 
 /**
- * The token `jti` and every renewal of it since (renewals of renewals too), from DIR/issued.jsonl,
- * read line by line (the log grows for as long as the realm lives). Empty when the log has no
- * such token; lines that do not parse are skipped.
+ * The token `jti` and every renewal of it since (renewals of renewals too), from DIR/issued.jsonl.
+ * Empty when the log has no such token.
  */
 export async function issuedChain (dir: string, jti: string): Promise<IssuedEntry[]> {
   const chain: IssuedEntry[] = []
   const ids = new Set([jti])
+  for await (const entry of readIssued(dir)) {
+    if (entry.jti === jti || (entry.renews !== undefined && ids.has(entry.renews))) {
+      ids.add(entry.jti)
+      chain.push(entry)
+    }
+  }
+  return chain
+}
+
+/**
+ * The entries of DIR/issued.jsonl, oldest first, read line by line (the log grows for as long as
+ * the realm lives); nothing when there is no log. Lines that are not entries are skipped.
+ */
+export async function * readIssued (dir: string): AsyncGenerator<IssuedEntry> {
   let stream
   try {
     stream = createReadStream(join(dir, LEADER_FILES.issued), { encoding: 'utf8' })
     for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
       const entry = parseIssued(line)
-      if (entry == null) continue
-      if (entry.jti === jti || (entry.renews !== undefined && ids.has(entry.renews))) {
-        ids.add(entry.jti)
-        chain.push(entry)
-      }
+      if (entry != null) yield entry
     }
   } catch (err) {
     if ((err as { code?: string }).code !== 'ENOENT') throw err
   } finally {
     stream?.destroy()
   }
-  return chain
 }
 
 function parseIssued (line: string): IssuedEntry | undefined {
+  let value: Partial<IssuedEntry>
   try {
-    const value = JSON.parse(line) as Partial<IssuedEntry>
-    if (typeof value.jti !== 'string' || typeof value.peer !== 'string' || typeof value.exp !== 'number') return undefined
-    return value as IssuedEntry
+    value = JSON.parse(line) as Partial<IssuedEntry>
   } catch {
     return undefined
   }
+  if (typeof value !== 'object' || value === null) return undefined
+  if (typeof value.jti !== 'string' || typeof value.peer !== 'string' || typeof value.iat !== 'number' || typeof value.exp !== 'number') return undefined
+  if (value.kind !== undefined && value.kind !== 'node' && value.kind !== 'identity') return undefined
+  if ((value.node !== undefined && typeof value.node !== 'string') || (value.renewUntil !== undefined && typeof value.renewUntil !== 'number')) return undefined
+  if (value.attrs !== undefined && (typeof value.attrs !== 'object' || value.attrs === null || Object.values(value.attrs).some(v => typeof v !== 'string'))) return undefined
+  return value as IssuedEntry
 }

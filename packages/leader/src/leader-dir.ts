@@ -157,16 +157,51 @@ export interface IssueOfflineInit {
 export async function issueOffline (init: IssueOfflineInit): Promise<string> {
   const { key, realm, config } = await loadLeaderDir(init.dir)
   const subject = ed25519PeerId(init.peer)
-  const revoked = new RevocationBook({ realm, key, now: init.now ?? Date.now })
-  const revokedText = await readTextIfExists(join(init.dir, LEADER_FILES.revoked))
-  if (revokedText !== undefined) revoked.load(revokedText, join(init.dir, LEADER_FILES.revoked))
-  if (revoked.isPeerRevoked(subject) || revoked.list().some(r => r.peer === subject)) {
-    throw new LeaderError('PEER_REVOKED', `the tokens of ${subject} were revoked (realmesh leader revocations --dir ${init.dir}): no token is issued to it`)
-  }
   const now = init.now ?? Date.now
+  await refuseRevoked(init.dir, key, realm, now, [subject])
   const renewUntil = init.renewable === true ? Math.floor(now() / 1000) + (init.maxLifetimeSeconds ?? config.policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS) : undefined
   const { token } = await issueLogged(key, { realm, subject, ttlSeconds: init.ttlSeconds ?? config.policy.ttlSeconds, attrs: init.attrs, how: 'offline', renewUntil, now, dir: init.dir })
   return token
+}
+
+export interface IssueIdentityOfflineInit {
+  dir: string
+  /** the identity's peer id (the token's sub) */
+  identity: string
+  /** the peer id of the node the identity uses (the token's ext.node names its fingerprint) */
+  node: string
+  /** @default the config's policy.ttlSeconds */
+  ttlSeconds?: number
+  /** user attributes for the token's ext.attrs (what attribute audiences match) */
+  attrs?: Record<string, string>
+  /** @default Date.now */
+  now?: () => number
+}
+
+/**
+ * `realmesh token issue --identity`: an identity token for `identity` bound to `node`, signed with
+ * the key in DIR, logged to issued.jsonl (kind `identity`, with the node) as `offline`. Not
+ * renewable: a node does not renew its identity token, so its ttl is how long the identity stays
+ * on that node.
+ */
+export async function issueIdentityOffline (init: IssueIdentityOfflineInit): Promise<string> {
+  const { key, realm, config } = await loadLeaderDir(init.dir)
+  const identity = ed25519PeerId(init.identity)
+  const node = ed25519PeerId(init.node)
+  const now = init.now ?? Date.now
+  await refuseRevoked(init.dir, key, realm, now, [identity, node])
+  const { token } = await issueLogged(key, { realm, subject: identity, node, ttlSeconds: init.ttlSeconds ?? config.policy.ttlSeconds, attrs: init.attrs, how: 'offline', now, dir: init.dir })
+  return token
+}
+
+/** LeaderError PEER_REVOKED when DIR's revocations refuse one of `peers` tokens */
+async function refuseRevoked (dir: string, key: Ed25519PrivateKey, realm: RealmDescriptor, now: () => number, peers: string[]): Promise<void> {
+  const revoked = new RevocationBook({ realm, key, now })
+  const revokedText = await readTextIfExists(join(dir, LEADER_FILES.revoked))
+  if (revokedText !== undefined) revoked.load(revokedText, join(dir, LEADER_FILES.revoked))
+  for (const peer of peers) {
+    if (revoked.refuses(peer)) throw new LeaderError('PEER_REVOKED', `the tokens of ${peer} were revoked (realmesh leader revocations --dir ${dir}): no token is issued to it`)
+  }
 }
 
 /** A leader token closer than this to its expiry is replaced. */

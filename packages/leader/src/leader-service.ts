@@ -17,6 +17,7 @@ import { checkJoinProofLimits, checkRequestLimits } from './config-limits.js'
 import { LeaderConfigError, LeaderError } from './errors.js'
 import { AtomicFile, readTextIfExists } from './files.js'
 import { ed25519PeerId, issueLogged, LEADER_FILES } from './issuing.js'
+import { carryOut, findReplaced, planReplacement, ReplacedTokens } from './replace.js'
 import { JoinProofGuard } from './join-proofs.js'
 import { denied, leaderStreamHandler, pending } from './protocol.js'
 import { RequestLimiter } from './request-limits.js'
@@ -27,7 +28,8 @@ import type { AnswerComponents } from './answers.js'
 import type { TokenPolicy } from './config.js'
 import type { JoinProofLimits, RequestLimits } from './config-limits.js'
 import type { ConfigProblem } from './errors.js'
-import type { IssueHow, IssuedEntry } from './issuing.js'
+import type { IssueHow, IssuedEntry, IssueInit } from './issuing.js'
+import type { ReplaceResult } from './replace.js'
 import type { RevokedPeer } from './revocation.js'
 import type { Answer } from './protocol.js'
 import type { PendingRequest, RequestRecord } from './requests.js'
@@ -77,8 +79,8 @@ export type CancelReason = 'cancelled' | 'gone' | 'expired'
 export interface LeaderServiceEvents {
   /** a request now waits for the operator (approve or deny its id) */
   'request:pending': CustomEvent<PendingRequest>
-  /** a node token was issued */
-  'token:issued': CustomEvent<{ peer: string, jti: string, how: string }>
+  /** a token was issued: a node token, or an identity token (`peer` the identity, `node` the node it is bound to) */
+  'token:issued': CustomEvent<{ peer: string, jti: string, how: string, kind: 'node' | 'identity', node?: string }>
   /** a request was refused (by policy, a bad proof or token, the operator, or because it was malformed; not by the rate limits) */
   'request:denied': CustomEvent<{ peer: string, code: string }>
   /** an undecided request left the book: withdrawn by its node (cancelled), its node went away (gone), or undecided too long (expired) */
@@ -108,6 +110,8 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   private readonly issuedEntries: BoundedMap<string, IssuedEntry>
   /** jti -> the jti of the token that renewed it (this run's renewals), so a revocation follows them */
   private readonly renewedBy: BoundedMap<string, string>
+  /** `node:PEER` / `identity:NODE` -> the newest such token of this run, for replace without a dir */
+  private readonly newest: BoundedMap<string, IssuedEntry>
   private readonly approving = new Set<string>()
   private readonly pendingFile: AtomicFile | undefined
   private readonly revokedFile: AtomicFile | undefined
@@ -152,6 +156,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     this.revoked = new RevocationBook({ realm: init.realm, key: init.key, now: this.now })
     this.issuedEntries = new BoundedMap({ maxSize: 10_000, now: this.now })
     this.renewedBy = new BoundedMap({ maxSize: 10_000, now: this.now })
+    this.newest = new BoundedMap({ maxSize: 10_000, now: this.now })
     if (init.dir !== undefined) {
       this.pendingFile = new AtomicFile(join(init.dir, LEADER_FILES.pending), 0o600, () => renderRequests(this.book.list()))
       this.revokedFile = new AtomicFile(join(init.dir, LEADER_FILES.revoked), 0o600, () => this.revoked.render())
@@ -298,6 +303,30 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     return signed
   }
 
+  /**
+   * Moves `oldPeer`'s grant to `newPeer` (seed 000's node replacement): revokes the old node (as
+   * `revoke(oldPeer)` does, reason `replaced by NEW`; not again when it was revoked as a whole
+   * before), and issues the new node a token with the old token's attributes and grant end
+   * (renewUntil), and, when the old node carried an identity, a new identity token for it bound
+   * to the new node. What the old node held comes from issued.jsonl (and this run's tokens).
+   * Refused, with nothing changed: PEER_INVALID, REPLACE_INVALID, PEER_UNKNOWN, GRANT_UNKNOWN,
+   * GRANT_ENDED, PEER_REVOKED (see planReplacement).
+   */
+  async replace (oldPeer: string, newPeer: string, options: { reason?: string } & AbortOptions = {}): Promise<ReplaceResult> {
+    options.signal?.throwIfAborted()
+    const old = ed25519PeerId(oldPeer)
+    const found = this.dir === undefined ? new ReplacedTokens(old) : await findReplaced(this.dir, old)
+    found.add(this.newest.peek(`node:${old}`))
+    found.add(this.newest.peek(`identity:${old}`))
+    options.signal?.throwIfAborted()
+    const plan = planReplacement({ old, new: newPeer, realm: this.realm, found, refuses: (peer) => this.refusesIssuance(peer), now: this.now, reason: options.reason })
+    return carryOut(plan, {
+      isPeerRevoked: (peer) => this.revoked.isPeerRevoked(peer),
+      revoke: async (peer, reason) => this.revoke(peer, { reason }),
+      issue: async (init) => this.issueEntry(init)
+    })
+  }
+
   /** the live revocations this leader signed, lowest seq first */
   revocations (): Revocation[] {
     return this.revoked.list()
@@ -324,6 +353,17 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   async issueNodeToken (peer: PeerId | string, options: { ttlSeconds?: number, attrs?: Record<string, string> } & AbortOptions = {}): Promise<string> {
     options.signal?.throwIfAborted()
     return this.issue(ed25519PeerId(peer), options.ttlSeconds ?? this.policy.ttlSeconds, options.attrs ?? {}, 'manual')
+  }
+
+  /**
+   * Issues an identity token for `identity` bound to `node` now (the operator's path; logged as
+   * `manual`, kind `identity`). Nodes do not renew identity tokens: `ttlSeconds` (@default the
+   * policy's ttlSeconds) is how long the identity lasts on that node. PEER_REVOKED when either is.
+   */
+  async issueIdentityToken (identity: PeerId | string, node: PeerId | string, options: { ttlSeconds?: number, attrs?: Record<string, string> } & AbortOptions = {}): Promise<string> {
+    options.signal?.throwIfAborted()
+    const { token } = await this.issueEntry({ subject: ed25519PeerId(identity), node: ed25519PeerId(node), ttlSeconds: options.ttlSeconds ?? this.policy.ttlSeconds, attrs: options.attrs ?? {}, how: 'manual' })
+    return token
   }
 
   /** Records a new pending request; it is on disk (with a dir) before the requester hears PENDING. */
@@ -379,14 +419,23 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
    * maxLifetimeSeconds from now when the policy renews, none otherwise.
    */
   private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renewal?: { renews: string, renewUntil: number }): Promise<string> {
-    if (this.refusesIssuance(peer)) throw new LeaderError('PEER_REVOKED', `the tokens of ${peer} were revoked: this leader issues it no token (see realmesh leader revocations)`)
-    const renews = renewal?.renews
     const renewUntil = renewal?.renewUntil ?? (this.policy.renewable !== false ? Math.floor(this.now() / 1000) + (this.policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS) : undefined)
-    const { token, entry } = await issueLogged(this.key, { realm: this.realm, subject: peer, ttlSeconds, attrs, how, renews, renewUntil, now: this.now, dir: this.dir })
-    this.issuedEntries.set(entry.jti, entry, Math.max(0, entry.exp * 1000 - this.now()))
-    if (renews !== undefined) this.renewedBy.set(renews, entry.jti, Math.max(0, entry.exp * 1000 - this.now()))
-    this.safeDispatchEvent('token:issued', { detail: { peer, jti: entry.jti, how } })
-    return token
+    return (await this.issueEntry({ subject: peer, ttlSeconds, attrs, how, renews: renewal?.renews, renewUntil })).token
+  }
+
+  /** Signs and logs one token as given (no policy applied), unless its subject or node is refused tokens (PEER_REVOKED). */
+  private async issueEntry (init: Omit<IssueInit, 'realm' | 'now' | 'dir'>): Promise<{ token: string, entry: IssuedEntry }> {
+    for (const peer of [init.subject, init.node]) {
+      if (peer !== undefined && this.refusesIssuance(peer)) throw new LeaderError('PEER_REVOKED', `the tokens of ${peer} were revoked: this leader issues it no token (see realmesh leader revocations)`)
+    }
+    const issued = await issueLogged(this.key, { ...init, realm: this.realm, now: this.now, dir: this.dir })
+    const { entry } = issued
+    const ttlMs = Math.max(0, entry.exp * 1000 - this.now())
+    this.issuedEntries.set(entry.jti, entry, ttlMs)
+    if (init.renews !== undefined) this.renewedBy.set(init.renews, entry.jti, ttlMs)
+    this.newest.set(entry.kind === 'identity' ? `identity:${entry.node ?? ''}` : `node:${entry.peer}`, entry, ttlMs)
+    this.safeDispatchEvent('token:issued', { detail: { peer: entry.peer, jti: entry.jti, how: entry.how, kind: entry.kind ?? 'node', ...(entry.node === undefined ? {} : { node: entry.node }) } })
+    return issued
   }
 
   private pendingRecord (id: string): RequestRecord {
@@ -420,6 +469,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     if (this.revoked.prune()) this.persistInBackground(this.revokedFile)
     this.issuedEntries.prune()
     this.renewedBy.prune()
+    this.newest.prune()
   }
 
   private async persistRequests (options: AbortOptions = {}): Promise<void> {

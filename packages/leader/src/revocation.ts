@@ -69,6 +69,11 @@ export class RevocationBook {
     return this.peers.has(peer)
   }
 
+  /** whether this leader issues `peer` nothing: it was revoked as a whole, or a token of it is (until that token would have expired) */
+  refuses (peer: string): boolean {
+    return this.isPeerRevoked(peer) || this.list().some(r => r.peer === peer)
+  }
+
   /** Signs a revocation of each target with the next seq numbers, keeps them, and returns them. */
   sign (targets: RevocationTarget[], reason: string): Revocation[] {
     checkReason(reason)

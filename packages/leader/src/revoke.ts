@@ -47,20 +47,21 @@ export async function revocationTargets (target: string, init: TargetsInit): Pro
 
 /** the revocations and revoked peers in DIR/revoked.json */
 export async function readRevocations (dir: string, now: () => number = Date.now): Promise<{ revocations: Revocation[], peers: RevokedPeer[] }> {
-  const { book } = await openBook(dir, now)
+  const { book } = await openRevocationBook(dir, now)
   return { revocations: book.list(), peers: book.revokedPeers() }
 }
 
 /** Revokes with the key in DIR (the leader not running), writing DIR/revoked.json; resolves with what was signed. */
 export async function revokeOffline (init: { dir: string, target: string, reason?: string, now?: () => number }): Promise<Revocation[]> {
   const now = init.now ?? Date.now
-  const { book, file } = await openBook(init.dir, now)
+  const { book, file } = await openRevocationBook(init.dir, now)
   const signed = book.sign(await revocationTargets(init.target, { book, now, dir: init.dir }), init.reason ?? '')
   await file.save()
   return signed
 }
 
-async function openBook (dir: string, now: () => number): Promise<{ book: RevocationBook, file: AtomicFile }> {
+/** DIR's revocation book, loaded from revoked.json, and the file it is saved to */
+export async function openRevocationBook (dir: string, now: () => number): Promise<{ book: RevocationBook, file: AtomicFile }> {
   const { key, realm } = await loadLeaderDir(dir)
   const book = new RevocationBook({ realm, key, now })
   const file = new AtomicFile(join(dir, LEADER_FILES.revoked), 0o600, () => book.render())

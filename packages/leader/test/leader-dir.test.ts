@@ -89,7 +89,7 @@ describe('leader directory', () => {
     assert.deepEqual(verified.claims.ext?.attrs, { room: '12' })
     const log = (await readFile(join(dir, 'issued.jsonl'), 'utf8')).trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>)
     const entry = log.find(e => e.peer === peer)
-    assert.deepEqual(entry, { jti: verified.claims.jti, peer, iat: verified.claims.iat, exp: verified.claims.exp, how: 'offline' })
+    assert.deepEqual(entry, { kind: 'node', jti: verified.claims.jti, peer, iat: verified.claims.iat, exp: verified.claims.exp, how: 'offline', attrs: { room: '12' } })
     await assert.rejects(issueOffline({ dir, peer: 'not-a-peer' }), { code: 'PEER_INVALID' })
   })
 })

@@ -762,11 +762,18 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       if (own != null && revokes(revocation, own.jti, own.sub)) {
         this.safeDispatchEvent('token:revoked', { detail: { code: TOKEN_REVOKED, reason: revocation.reason, seq: Number(revocation.seq) } })
       }
-      const named = revocation.peer === '' ? this.membership.list().filter(m => m.node.claims.jti === revocation.jti).map(m => m.id) : [revocation.peer]
+      // the members whose node token, or the identity token they joined with, it names (a member that
+      // renewed past a revoked token, or whose identity holds another token, is left be), and the
+      // peer it names even when that is no member (its connections and records go too)
+      const named = new Set<string>()
+      for (const member of this.membership.list()) {
+        const { identity } = member
+        if (revokes(revocation, member.node.claims.jti, member.id) || (identity.kind === 'identity' && revokes(revocation, identity.claims.jti, identity.claims.sub))) named.add(member.id)
+      }
+      if (revocation.peer !== '' && revocation.jti === '' && !this.membership.has(revocation.peer)) named.add(revocation.peer)
+      // as a coordinator: the interests of the identity (or node) it names
+      if (revocation.peer !== '') this.dropNode(revocation.peer)
       for (const peer of named) {
-        const member = this.membership.get(peer)
-        // a revocation of one token of a member that holds another (renewed) one leaves it be
-        if (member != null && !revokes(revocation, member.node.claims.jti, peer)) continue
         this.dropNode(peer)
         if (this.running) void this.gate.end(peerIdFromString(peer), 'revoked', TOKEN_REVOKED, revocation.reason === '' ? 'revoked by the realm leader' : `revoked by the realm leader: ${revocation.reason}`)
       }

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { generateNodeKey, signBytes } from '@realmesh/token'
+import { generateNodeKey, issueIdentityToken, signBytes } from '@realmesh/token'
 import { revocationSigningBytes } from '@realmesh/wire'
 import { Revocations, fileRevocationStore, until, nextEvent } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
@@ -170,5 +170,19 @@ describe('revocations among members', () => {
     const forged = { ...signPeerRecord(honestKey, await realm.issue(honestKey), [], BigInt(Date.now())), signature: new Uint8Array(64) }
     await peers.send(async (o) => relay.openStream(a.peerId, PROTOCOLS.peers, o), { type: PeersRequest.Type.UPDATE, records: [forged] })
     assert.ok(a.guard.scores.score(relay.peerId.toString()) < 0, 'a record with a forged signature is charged to its sender')
+  })
+
+  test('a revocation of the identity a member joined with drops that member', async () => {
+    const a = await member()
+    const nodeKey = await generateNodeKey()
+    const identityKey = await generateNodeKey()
+    const identity = peerIdFromPrivateKey(identityKey)
+    const identityToken = await issueIdentityToken(realm.leaderKey, { realm: realm.realm, subject: identity, node: peerIdFromPrivateKey(nodeKey) })
+    const b = await h.node(realm, { privateKey: nodeKey, identityToken, identityKey, bootstrap: addrs(a).map(String) })
+    await b.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    assert.equal(a.membership.get(b.peerId)?.identity.claims.sub, identity.toString())
+    const left = nextEvent<PeerLeftDetail>(a, 'peer:left', (d) => d.peer === b.peerId.toString(), { timeoutMs: 10_000 })
+    a.revocations.add([signRevocation(realm, { seq: 10n, peer: identity.toString(), reason: 'identity withdrawn' })])
+    assert.equal((await left).reason, 'revoked')
   })
 })

@@ -3,14 +3,14 @@
  * running leader's control API, or, when no leader runs on --dir, with the leader directory alone
  * (revoked.json, spread to the members when the leader starts).
  */
-import { resolve } from 'node:path'
 import { readRevocations, revokeOffline } from '@realmesh/leader'
 import { revocationToJson } from '@realmesh/node'
 import { parseFlags } from '../args.js'
-import { callApi, resolveTarget } from '../api/client.js'
-import { CliError, UsageError } from '../errors.js'
+import { callApi } from '../api/client.js'
+import { UsageError } from '../errors.js'
 import { isoTime, table, text } from '../format.js'
 import { TARGET_FLAGS } from './status.js'
+import { viaLeader } from './via-leader.js'
 import type { RevocationJson } from '@realmesh/node'
 import type { Io } from '../io.js'
 
@@ -25,7 +25,7 @@ export async function leaderRevoke (argv: string[], io: Io): Promise<number> {
     io.out(JSON.stringify(revocations, null, 2))
     return 0
   }
-  for (const r of revocations) io.out(`revoked ${describe(r)}, seq ${r.seq}, until ${r.until}`)
+  for (const r of revocations) io.out(`revoked ${describeRevocation(r)}, seq ${r.seq}, until ${r.until}`)
   return 0
 }
 
@@ -46,23 +46,14 @@ export async function leaderRevocations (argv: string[], io: Io): Promise<number
     return 0
   }
   const rows = [['SEQ', 'REVOKED', 'AT', 'UNTIL', 'REASON']]
-  for (const r of revocations) rows.push([String(r.seq), describe(r), isoTime(r.revokedAt), isoTime(r.until), text(r.reason)])
+  for (const r of revocations) rows.push([String(r.seq), describeRevocation(r), isoTime(r.revokedAt), isoTime(r.until), text(r.reason)])
   for (const line of table(rows)) io.out(line)
   if (peers.length > 0) io.out(`${peers.length} peer(s) refused tokens for good: ${peers.map(p => p.peer).join(', ')}`)
   return 0
 }
 
-function describe (r: RevocationJson): string {
+/** what a revocation names, for the operator */
+export function describeRevocation (r: RevocationJson): string {
   if (r.jti === '') return `${r.peer} (every token)`
   return r.peer === '' ? `token ${r.jti}` : `token ${r.jti} of ${r.peer}`
-}
-
-/** the running leader's API (--api, or --dir with a daemon on it), else the leader dir itself */
-async function viaLeader<T> (values: { api?: string, dir?: string, 'api-token'?: string }, io: Io, online: (api: Awaited<ReturnType<typeof resolveTarget>>) => Promise<T>, offline: (dir: string) => Promise<T>): Promise<T> {
-  try {
-    return await online(await resolveTarget({ api: values.api, dir: values.dir, apiToken: values['api-token'], env: io.env }))
-  } catch (err) {
-    if (!(err instanceof CliError) || err.code !== 'API_NOT_RUNNING' || values.dir == null) throw err
-    return offline(resolve(values.dir))
-  }
 }

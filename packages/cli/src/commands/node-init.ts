@@ -1,9 +1,8 @@
 /** `realmesh node init`: a node key in DIR; prints only the peer id. */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { generateNodeKey, readKeyFile, writeKeyFile } from '@realmesh/token'
 import { parseFlags, required } from '../args.js'
-import { CliError } from '../errors.js'
 import { ensureDir, removeFile } from '../data-dir/files.js'
+import { createKeyFile } from '../data-dir/key-file.js'
 import { NodeDataDir } from '../data-dir/node-dir.js'
 import type { Io } from '../io.js'
 
@@ -12,17 +11,11 @@ export async function nodeInit (argv: string[], io: Io): Promise<number> {
   const dir = new NodeDataDir(required(values.dir, '--dir'))
   const force = values.force === true
   await ensureDir(dir.dir)
-  const key = await generateNodeKey()
-  try {
-    await writeKeyFile(dir.path('key'), key, { overwrite: force })
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'KEY_FILE_EXISTS') throw err
-    const existing = await readKeyFile(dir.path('key')).then(k => ` (peer id ${peerIdFromPrivateKey(k).toString()})`, () => '')
-    throw new CliError('KEY_FILE_EXISTS', `${dir.path('key')} exists already${existing}: a node keeps its identity; --force replaces it`)
-  }
+  const key = await createKeyFile(dir.path('key'), { force, what: 'a node' })
   if (force) {
-    // a token is bound to the old peer id: it is of no use to the new key
+    // tokens are bound to the old peer id: they are of no use to the new key
     await removeFile(dir.path('token'))
+    await removeFile(dir.path('identityToken'))
   }
   io.out(peerIdFromPrivateKey(key).toString())
   return 0

@@ -20,6 +20,10 @@ export interface NodeStartOptions {
   realmFile?: string
   /** --token: a token file to (re)copy into the data dir */
   tokenFile?: string
+  /** --identity: a dir holding the identity key to (re)copy into the data dir */
+  identityDir?: string
+  /** --identity-token: the identity token file to (re)copy into the data dir */
+  identityTokenFile?: string
   joinSecret?: string
   /** extra bootstrap addresses, tried with realm.json's and peers.json's */
   bootstrap: string[]
@@ -33,6 +37,8 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     dir: { type: 'string' },
     realm: { type: 'string' },
     token: { type: 'string' },
+    identity: { type: 'string' },
+    'identity-token': { type: 'string' },
     'join-secret': { type: 'string' },
     bootstrap: { type: 'string', multiple: true },
     listen: { type: 'string', multiple: true },
@@ -48,6 +54,8 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     dir: resolve(required(values.dir, '--dir')),
     realmFile: values.realm,
     tokenFile: values.token,
+    identityDir: values.identity,
+    identityTokenFile: values['identity-token'],
     joinSecret: values['join-secret'] ?? config.joinSecret ?? (envSecret === '' ? undefined : envSecret),
     bootstrap: checkFlag(values.bootstrap, '--bootstrap', list(multiaddrString({ peer: true }), { max: 32 })) ?? config.bootstrap ?? NODE_DEFAULTS.bootstrap,
     listen: checkFlag(values.listen, '--listen', list(multiaddrString(), { max: 32 })) ?? config.listen ?? NODE_DEFAULTS.listen,

@@ -1,6 +1,7 @@
 /**
  * The leader daemon: the realm leader's node and token service (startLeader), the control API
- * with the pending-request endpoints, and a line on stderr for every request, token and member.
+ * with the pending-request, revocation and replace endpoints, and a line on stderr for every
+ * request, token and member.
  */
 import { join } from 'node:path'
 import { joinSecretWarning, startLeader } from '@realmesh/leader'
@@ -10,6 +11,7 @@ import { readRealmFile } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
 import { pendingRoutes } from '../api/routes/pending.js'
 import { revocationRoutes } from '../api/routes/revocations.js'
+import { replaceRoutes } from '../api/routes/replace.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { DEFAULT_API_ADDRESS } from '../api/address.js'
 import { assertDirFree, startDaemonApi } from './daemon-api.js'
@@ -44,6 +46,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
       ...statusRoutes('leader', leader.node),
       ...pendingRoutes(leader.service),
       ...revocationRoutes(leader.service),
+      ...replaceRoutes(leader.service),
       ...subjectRoutes(leader.node)
     ])
     const { policy } = leader.config

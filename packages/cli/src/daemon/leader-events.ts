@@ -13,9 +13,9 @@ export function logLeaderService (service: LeaderService, dir: string, io: Io): 
     const { id, kind, peer } = evt.detail
     io.err(`pending request ${id} from ${peer}${kind === 'deferred' ? ' (a deferred join)' : ''}: approve with \`realmesh leader approve ${id} --dir ${dir}\``)
   }
-  const onIssued = (evt: CustomEvent<{ peer: string, jti: string, how: string }>): void => {
-    const { peer, jti, how } = evt.detail
-    io.err(`token issued to ${peer} (${how}, jti ${jti})`)
+  const onIssued = (evt: CustomEvent<{ peer: string, jti: string, how: string, node?: string }>): void => {
+    const { peer, jti, how, node } = evt.detail
+    io.err(node === undefined ? `token issued to ${peer} (${how}, jti ${jti})` : `identity token issued to ${peer} on node ${node} (${how}, jti ${jti})`)
   }
   const onDenied = (evt: CustomEvent<{ peer: string, code: string }>): void => {
     io.err(`request from ${evt.detail.peer} denied: ${evt.detail.code}`)

@@ -5,6 +5,7 @@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { join } from 'node:path'
 import { createRealmNode, fileBanStore, fileRevocationStore, keepPeersFile, Revocations } from '@realmesh/node'
+import { DEFAULT_SKEW_SECONDS } from '@realmesh/token'
 import { EXIT, messageOf } from '../errors.js'
 import { ensureDir } from '../data-dir/files.js'
 import { NodeDataDir } from '../data-dir/node-dir.js'
@@ -14,8 +15,11 @@ import { plural } from '../format.js'
 import { assertDirFree, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logBootstrap, logMembers, logSubjects } from './node-events.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
+import { identityRefusal, prepareIdentity } from './node-identity.js'
+import { sleepUntil } from './wait.js'
 import { trackTokenRequest } from './token-request.js'
 import type { RealmNode } from '@realmesh/node'
+import type { NodeIdentity } from './node-identity.js'
 import type { NodeStartOptions } from '../commands/node-start.js'
 import type { DaemonApi } from './daemon-api.js'
 import type { Io } from '../io.js'
@@ -31,12 +35,16 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   await assertDirFree(dir.dir, peerId)
   const realm = await prepareRealm(dir, options.realmFile, io)
   const token = await prepareToken(dir, { tokenFile: options.tokenFile, peerId, realm, io })
+  const identity = await prepareIdentity(dir, { identityDir: options.identityDir, identityTokenFile: options.identityTokenFile, io })
   io.err(`realm ${realm.name} (${realm.id})`)
   io.err(`peer id ${peerId}`)
+  if (identity != null) io.err(`identity ${identity.identity} (identity token expires ${new Date(identity.exp * 1000).toISOString()})`)
   // the revocations this node learnt in earlier runs: a revoked node says so before it dials anyone
   const revocations = new Revocations({ realm, store: fileRevocationStore(join(dir.dir, 'revocations.json')) })
   await revocations.load()
-  const refused = token == null ? undefined : await tokenRefusal(token, realm, peerId, { skewSeconds: options.config.tokenSkewSeconds, revocations })
+  const skewSeconds = options.config.tokenSkewSeconds
+  const refused = (token == null ? undefined : await tokenRefusal(token, realm, peerId, { skewSeconds, revocations })) ??
+    (identity == null ? undefined : await identityRefusal(identity, realm, peerId, { skewSeconds, revocations }))
   if (refused != null) {
     io.err(`refused: ${refused.code} (${refused.reason})`)
     return EXIT.REFUSED
@@ -54,6 +62,9 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     realm,
     privateKey: key,
     nodeToken: token,
+    // with an identity, joins present its token and its key signs this node's interests
+    identityToken: identity?.token,
+    identityKey: identity?.key,
     // without a token the node always asks: with the join secret (auto approval) or for manual approval
     tokenRequest: token == null ? (options.joinSecret == null ? {} : { joinSecret: options.joinSecret }) : undefined,
     listen: options.listen,
@@ -92,7 +103,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     }
     if (stop.aborted) return EXIT.OK
     io.err(`joined realm ${realm.name}: ${plural(node.members().length, 'member')}`)
-    const ended = await waitForEnd(node, stop)
+    const ended = await waitForEnd(node, stop, identity == null ? undefined : identityExpiry(identity, skewSeconds))
     if (ended != null) {
       io.err(`refused: ${ended.code} (${ended.reason})`)
       return EXIT.REFUSED
@@ -113,10 +124,12 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
 /**
  * Resolves when `stop` aborts (undefined), or with the refusal when the realm ends this node's
  * membership for good: its token was revoked (a member passed on the leader's signed revocation)
- * or expired without a renewal.
+ * or expired without a renewal, or its identity token expired (nodes do not renew those: members
+ * would refuse its joins and interests from then on).
  */
-async function waitForEnd (node: RealmNode, stop: AbortSignal): Promise<{ code: string, reason: string } | undefined> {
+async function waitForEnd (node: RealmNode, stop: AbortSignal, identityEnd?: { atMs: number, refusal: { code: string, reason: string } }): Promise<{ code: string, reason: string } | undefined> {
   if (stop.aborted) return undefined
+  const ended = new AbortController()
   return new Promise((resolve) => {
     const onRevoked = (evt: CustomEvent<{ code: string, reason: string }>): void => { done({ code: evt.detail.code, reason: evt.detail.reason === '' ? 'revoked by the realm leader' : evt.detail.reason }) }
     const onStop = (): void => { done(undefined) }
@@ -124,12 +137,25 @@ async function waitForEnd (node: RealmNode, stop: AbortSignal): Promise<{ code: 
       node.removeEventListener('token:revoked', onRevoked)
       node.removeEventListener('token:expired', onRevoked)
       stop.removeEventListener('abort', onStop)
+      ended.abort()
       resolve(result)
     }
     node.addEventListener('token:revoked', onRevoked)
     node.addEventListener('token:expired', onRevoked)
     stop.addEventListener('abort', onStop, { once: true })
+    if (identityEnd != null) {
+      void sleepUntil(identityEnd.atMs, ended.signal).then(() => { if (!ended.signal.aborted) done(identityEnd.refusal) })
+    }
   })
+}
+
+/** when the identity token is past its exp and the skew members allow, and what the daemon then says */
+function identityExpiry (identity: NodeIdentity, skewSeconds = DEFAULT_SKEW_SECONDS): { atMs: number, refusal: { code: string, reason: string } } {
+  const at = new Date(identity.exp * 1000).toISOString()
+  return {
+    atMs: (identity.exp + skewSeconds) * 1000,
+    refusal: { code: 'TOKEN_EXPIRED', reason: `the identity token of ${identity.identity} expired at ${at}; members refuse it: issue a new one (realmesh token issue --identity ${identity.identity} --node THIS_NODE) and start again with --identity-token` }
+  }
 }
 
 /** Resolves when the node joined (undefined), was refused (the refusal), or `stop` aborted. */

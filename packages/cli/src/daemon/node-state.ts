@@ -87,8 +87,13 @@ function savedTokenProblem (token: string, sources: TokenSources): string | unde
  */
 export async function tokenRefusal (token: string, realm: RealmDescriptor, peerId: string, options: { now?: () => number, skewSeconds?: number, revocations?: Revocations } = {}): Promise<{ code: string, reason: string } | undefined> {
   const { revocations } = options
+  return refusalOf(verifyNodeToken(token, { realm, expectedPeer: peerId, now: options.now, skewSeconds: options.skewSeconds, isRevoked: revocations == null ? undefined : (jti, sub) => revocations.isRevoked(jti, sub) }))
+}
+
+/** a token verification's refusal (its code and message), or undefined when it verified */
+export async function refusalOf (verification: Promise<unknown>): Promise<{ code: string, reason: string } | undefined> {
   try {
-    await verifyNodeToken(token, { realm, expectedPeer: peerId, now: options.now, skewSeconds: options.skewSeconds, isRevoked: revocations == null ? undefined : (jti, sub) => revocations.isRevoked(jti, sub) })
+    await verification
     return undefined
   } catch (err) {
     if (err instanceof TokenError) return { code: err.code, reason: err.message }

@@ -4,6 +4,8 @@
  *
  *   DIR/node.key     Ed25519 key (mode 0600): the node's peer id
  *   DIR/node.token   the node token (mode 0600): from --token, or issued by the leader
+ *   DIR/identity.key    the key of the identity this node uses (0600), from --identity IDENTITY_DIR
+ *   DIR/identity.token  that identity's token, bound to this node (0600), from --identity-token
  *   DIR/realm.json   the realm descriptor, copied from --realm on first start
  *   DIR/peers.json   addresses of members, saved after joins, every 30 s and on stop, dialled at start (mode 0600)
  *   DIR/api.json     the running daemon's control API (url + bearer token, mode 0600)
@@ -21,6 +23,8 @@ export type NodeKey = Awaited<ReturnType<typeof generateNodeKey>>
 export const NODE_FILES = {
   key: 'node.key',
   token: 'node.token',
+  identityKey: 'identity.key',
+  identityToken: 'identity.token',
   realm: 'realm.json',
   peers: 'peers.json',
   api: 'api.json'
@@ -61,6 +65,29 @@ export class NodeDataDir {
     await writeFileAtomic(this.path('token'), `${token}\n`, { mode: 0o600 })
   }
 
+  /** DIR/identity.key, or undefined when this node uses no identity of its own */
+  async readIdentityKey (): Promise<NodeKey | undefined> {
+    try {
+      return await readKeyFile(this.path('identityKey'))
+    } catch (err) {
+      if ((err as { code?: string }).code === 'KEY_FILE_NOT_FOUND') return undefined
+      throw err
+    }
+  }
+
+  async saveIdentityKey (key: NodeKey): Promise<void> {
+    await writeKeyFile(this.path('identityKey'), key, { overwrite: true })
+  }
+
+  async readIdentityToken (): Promise<string | undefined> {
+    const text = await readTextFile(this.path('identityToken'), MAX_TOKEN_LENGTH + 64)
+    return text == null ? undefined : checkTokenText(text, this.path('identityToken'))
+  }
+
+  async saveIdentityToken (token: string): Promise<void> {
+    await writeFileAtomic(this.path('identityToken'), `${token}\n`, { mode: 0o600 })
+  }
+
   async readRealm (): Promise<RealmDescriptor | undefined> {
     return readRealmFile(this.path('realm'))
   }
@@ -79,7 +106,12 @@ export class NodeDataDir {
   }
 }
 
-/** Reads a token file (--token FILE, DIR/node.token): one compact JWS, surrounding whitespace ignored. */
+/** IDENTITY_DIR/identity.key: an identity dir (`realmesh identity init`) holds its key under the name a node data dir does */
+export function identityKeyPath (dir: string): string {
+  return join(resolve(dir), NODE_FILES.identityKey)
+}
+
+/** Reads a token file (--token FILE, --identity-token FILE, DIR/node.token): one compact JWS, surrounding whitespace ignored. */
 export async function readTokenFile (path: string): Promise<string> {
   const text = await readTextFile(path, MAX_TOKEN_LENGTH + 64)
   if (text == null) throw new CliError('TOKEN_FILE_NOT_FOUND', `token file ${path} does not exist`)
@@ -89,7 +121,7 @@ export async function readTokenFile (path: string): Promise<string> {
 function checkTokenText (text: string, path: string): string {
   const token = text.trim()
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token) || token.length > MAX_TOKEN_LENGTH) {
-    throw new CliError('TOKEN_FILE_INVALID', `${path} does not hold a node token (one compact JWS: three base64url parts separated by dots)`)
+    throw new CliError('TOKEN_FILE_INVALID', `${path} does not hold a token (one compact JWS: three base64url parts separated by dots)`)
   }
   return token
 }
