@@ -7,13 +7,15 @@ import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { generateNodeKey, subjectKey } from '@realmesh/token'
-import { Frames, FRAME_LIMITS, MESSAGE_FRAME_SLACK, PROTOCOLS, MessageAck, MessageData, MessageOpen, MessageReply } from '@realmesh/wire'
+import { Frames, FRAME_LIMITS, MESSAGE_FRAME_SLACK, PROTOCOLS, MessageAck, MessageData, MessageOpen, MessageReply, sealData } from '@realmesh/wire'
 import { nextEvent, until } from '../src/index.js'
+import { SealKeys } from '../src/messaging/seal-keys.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import { realmOf, text } from './subjects-fixtures.js'
 import type { Realm } from './fixtures.js'
 import type { RealmNode } from '../src/index.js'
-import type { Stream } from '@libp2p/interface'
+import type { PrivateKey, Stream } from '@libp2p/interface'
+import type { KeyObject } from 'node:crypto'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -24,7 +26,16 @@ const LIMITS = { maxWindowBytes: MiB, maxPeerBytes: 4 * MiB + 4 * KiB, maxNodeBy
 /** frames of 256 KiB: three wait in a 1 MiB window, a fourth would pass it */
 const FRAME = MAX_DATA
 
-interface Member { node: RealmNode, token: string }
+interface Member { node: RealmNode, token: string, key: PrivateKey }
+
+/** a sender session of a member's own to a receiver: its 16 bytes, ephemeral key and data key (the member seals what it sends) */
+interface Session { id: Uint8Array<ArrayBuffer>, ephemeral: Uint8Array<ArrayBuffer>, key: KeyObject }
+
+function session (from: Member, to: RealmNode): Session {
+  const id = Uint8Array.from(randomBytes(16))
+  const subject = Uint8Array.from(subjectKey(from.node.realm.id, SUBJECT))
+  return { id, ...new SealKeys(from.key).sender(to.peerId.toString(), { subjectKey: subject, session: id }) }
+}
 
 /** a raw message stream of a member's own, opened with its genuine tokens; 'reply' fires for every MessageReply */
 class Raw extends EventTarget {
@@ -35,32 +46,37 @@ class Raw extends EventTarget {
   readonly maxData: number
   ended: Promise<void> = Promise.resolve()
 
-  private constructor (stream: Stream, frames: Frames, maxData: number) {
+  private readonly key: KeyObject
+
+  private constructor (stream: Stream, frames: Frames, maxData: number, key: KeyObject) {
     super()
     this.stream = stream
     this.frames = frames
     this.maxData = maxData
+    this.key = key
   }
 
   /** opens the stream and waits for the receiver's answer (its max_data) */
-  static async open (from: Member, to: RealmNode, session = Uint8Array.from(randomBytes(16))): Promise<Raw> {
+  static async open (from: Member, to: RealmNode, s: Session = session(from, to)): Promise<Raw> {
     const key = Uint8Array.from(subjectKey(from.node.realm.id, SUBJECT))
     const interestToken = from.node.subjectLayer.interests.get(Buffer.from(key).toString('hex'))?.token
     assert.ok(interestToken != null, 'the member has an interest token for the subject')
     const stream = await from.node.openStream(to.peerId, PROTOCOLS.message)
     const frames = new Frames(stream, { protocol: PROTOCOLS.message, maxSize: FRAME_LIMITS.message })
-    await frames.write(MessageOpen, { key, interestToken, identityToken: from.token, session })
+    await frames.write(MessageOpen, { key, interestToken, identityToken: from.token, session: s.id, ephemeral: s.ephemeral })
     const first = await frames.read(MessageReply, { signal: AbortSignal.timeout(10_000) })
     assert.equal(first.error, undefined)
-    const raw = new Raw(stream, frames, first.maxData)
+    const raw = new Raw(stream, frames, first.maxData, s.key)
     raw.ended = raw.replies()
     return raw
   }
 
-  /** frames seq first..last of `size` bytes of data, each written once the stream took the one before */
+  /** frames seq first..last of `size` bytes of data (sealed), each written once the stream took the one before */
   async send (first: bigint, last: bigint, size = FRAME): Promise<void> {
     for (let seq = first; seq <= last; seq++) {
-      await this.frames.write(MessageData, { id: Uint8Array.from(randomBytes(16)), seq, data: new Uint8Array(size), ack: MessageData.AckMode.DESTINATION, replySubject: '', expiresAtMs: BigInt(Date.now() + 60_000), lowSeq: 1n })
+      const header = { id: Uint8Array.from(randomBytes(16)), seq, ack: MessageData.AckMode.DESTINATION, replySubject: '', expiresAtMs: BigInt(Date.now() + 60_000), lowSeq: 1n }
+      const { ciphertext, tag } = sealData(this.key, seq, header, new Uint8Array(size))
+      await this.frames.write(MessageData, { ...header, data: Buffer.concat([ciphertext, tag]) })
     }
   }
 
@@ -129,7 +145,7 @@ describe('a member attacking a receiver\'s memory through its message streams', 
     await node.whenJoined({ signal: AbortSignal.timeout(10_000) })
     const first = await node.publish(SUBJECT, text('matched'), { ack: 'destination', maxMessageBytes: 4 * MiB })
     assert.deepEqual(first.results?.map(r => r.status), ['delivered'])
-    return { node, token }
+    return { node, token, key }
   }
 
   const held = (): number => receiver.messageStats().heldBytes
@@ -227,11 +243,11 @@ describe('a member attacking a receiver\'s memory through its message streams', 
 
   test('a session that comes back after its stream was reset goes on where it was, with nothing held from before', async () => {
     const attacker = await member()
-    const session = Uint8Array.from(randomBytes(16))
-    const raw = await Raw.open(attacker, receiver, session)
+    const s = session(attacker, receiver)
+    const raw = await Raw.open(attacker, receiver, s)
     await raw.flood()
     assert.equal(held(), 0)
-    const again = await Raw.open(attacker, receiver, session)
+    const again = await Raw.open(attacker, receiver, s)
     await again.send(1n, 1n, 16)
     await until(() => again.acks.length > 0, [again], ['reply'], { what: 'an ack' })
     assert.deepEqual(again.acks.map(a => [a.seq, a.status]), [[1n, MessageAck.Status.DELIVERED]])
