@@ -22,7 +22,7 @@ import type { VerifiedInterest } from '../subjects/interest-verifier.js'
 import type { VerifiedNode } from '../handshake/handshake.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { MessageStreamDetail, Receiving } from './inbox.js'
-import type { MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './options.js'
+import type { InterestOptions, MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './options.js'
 
 export interface MessagingInit {
   /** a sender resends unacked messages on a new stream after this long without any ack, ms. @default 5000 */
@@ -108,6 +108,7 @@ export class Messaging {
     const keyHex = this.keyOf(subject)
     const role = options.role ?? 'receiver'
     const uses = { send: role === 'both', receive: true }
+    this.checkAudience(keyHex, options)
     let receiving = this.inbox.subjects.get(keyHex)
     if (receiving == null) {
       // in place before the interest is registered: a matched sender may open a stream at once
@@ -140,6 +141,7 @@ export class Messaging {
     if (data.byteLength > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(data.byteLength, MAX_MESSAGE_BYTES)
     const replySubject = options.replySubject ?? ''
     if (typeof replySubject !== 'string' || Buffer.byteLength(replySubject) > MAX_SUBJECT_BYTES) throw new RangeError(`a reply subject is at most ${MAX_SUBJECT_BYTES} bytes of UTF-8`)
+    this.checkAudience(this.keyOf(subject), options)
     // copied before the first await: the caller may reuse its buffer once publish() has returned
     const owned = ownedCopy(data, this.pool)
     const publication = await this.publication(subject, options)
@@ -226,6 +228,12 @@ export class Messaging {
     if (receiving.handlers.size > 0 || this.inbox.subjects.get(receiving.keyHex) !== receiving) return
     this.inbox.subjects.delete(receiving.keyHex)
     for (const end of receiving.streams) end()
+  }
+
+  /** before anything changes: SUBJECT_AUDIENCE_CONFLICT when our interest in the subject has another audience */
+  private checkAudience (keyHex: string, options: InterestOptions): void {
+    const interest = this.deps.subjects.interests.get(keyHex)
+    if (interest != null) this.deps.subjects.interests.checkAudience(interest, options.audience)
   }
 
   private registerSignal (options: AbortOptions): AbortSignal {
