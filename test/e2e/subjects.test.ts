@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { closestTo, parseRealmDescriptor, subjectKey } from '@realmesh/token'
 import { scenario } from '../lib/scenario.js'
+import { startRealm } from '../lib/realm.js'
 import type { CliProcess } from '../lib/cli-process.js'
 
 const STEP_MS = 90_000
@@ -44,20 +45,9 @@ describe('subjects across OS processes', { timeout: 900_000 }, () => {
   }
 
   step('1. a leader and 6 nodes join', async () => {
-    await e2e.procs.ok('leader init', ['leader', 'init', '--name', 'subjects', '--dir', dir('L'), '--policy', 'auto', '--join-secret', SECRET])
-    const leader = e2e.procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', e2e.config])
-    daemons.set('L', leader)
-    await leader.waitForLine(/^control api /, STEP_MS)
-    const realmFile = join(dir('L'), 'realm.json')
-    ids.set('L', parseRealmDescriptor(await readFile(realmFile, 'utf8')).leader.peerId)
-    await Promise.all(NODES.map(async (name) => {
-      const proc = e2e.procs.start(name, ['node', 'start', '--dir', dir(name), '--config', e2e.config, '--realm', realmFile, '--join-secret', SECRET])
-      daemons.set(name, proc)
-      const [, peerId = ''] = await proc.waitForLine(/^peer id (\S+)$/, STEP_MS)
-      ids.set(name, peerId)
-      await proc.waitForLine(/^joined realm subjects: /, STEP_MS)
-    }))
-    await Promise.all(NODES.map(async name => leader.waitForLine(new RegExp(`^member joined ${ids.get(name) ?? ''} `), STEP_MS)))
+    const started = await startRealm(e2e, { name: 'subjects', secret: SECRET, nodes: NODES, stepMs: STEP_MS })
+    for (const [name, peerId] of started.ids) ids.set(name, peerId)
+    for (const [name, proc] of started.daemons) daemons.set(name, proc)
   })
 
   step('2. a subscriber on one node, a publisher on another: every acked message arrives once and in order', async () => {

@@ -9,8 +9,8 @@
  * A stream that ends (reset by the receiver) is replaced by a new one (a new session) until the
  * signal aborts; what the receiver answered is tallied.
  */
-import { randomBytes } from 'node:crypto'
-import { Frames, FRAME_LIMITS, MAX_MESSAGE_BYTES, PROTOCOLS, MessageData, MessageOpen, MessageReply } from '@realmesh/wire'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { Frames, FRAME_LIMITS, MAX_MESSAGE_BYTES, PROTOCOLS, MessageData, MessageOpen, MessageReply, x25519Raw } from '@realmesh/wire'
 import type { RealmNode } from '@realmesh/node'
 
 type Stream = Awaited<ReturnType<RealmNode['openStream']>>
@@ -67,7 +67,8 @@ async function oneStream (init: AttackInit, kind: StreamKind, data: Uint8Array<A
   const frames = new Frames(stream, { protocol: PROTOCOLS.message, maxSize: FRAME_LIMITS.message })
   let maxData: number
   try {
-    await frames.write(MessageOpen, { key: init.key, interestToken: init.interestToken, identityToken: init.identityToken, session: Uint8Array.from(randomBytes(16)) })
+    // any X25519 key will do: no frame of these streams is ever opened (seq 1 never comes)
+    await frames.write(MessageOpen, { key: init.key, interestToken: init.interestToken, identityToken: init.identityToken, session: Uint8Array.from(randomBytes(16)), ephemeral: x25519Raw(generateKeyPairSync('x25519').publicKey) })
     const first = await frames.read(MessageReply, { signal: AbortSignal.timeout(10_000) })
     if (first.error != null) throw new Error(first.error.code)
     maxData = first.maxData

@@ -80,13 +80,15 @@ export const VERB_USAGE: Record<string, string[]> = {
     '    the daemon\'s members: peer, address, since, last seen, keepalive latency, token expiry'
   ],
   subscribe: [
-    `realmesh subscribe SUBJECT ${TARGET} [--json] [--ack destination|app] [--role receiver|both]`,
+    `realmesh subscribe SUBJECT ${TARGET} [--json] [--ack destination|app] [--role receiver|both] [--audience WHO]...`,
     '    receive the messages on SUBJECT through the daemon, one line each on stdout, until SIGINT/SIGTERM',
-    '    (--json: the message as JSON; --ack app: acked once the line reached this command)'
+    '    (--json: the message as JSON; --ack app: acked once the line reached this command;',
+    '    --audience: who may be matched, PEER_ID[,PEER_ID...] | attr:NAME=VALUE | public (default))'
   ],
   publish: [
-    `realmesh publish SUBJECT DATA|- ${TARGET} [--ack | --ack-mode destination|app] [--ttl 30s] [--reply-subject S] [--json]`,
-    '    publish one message (- reads stdin); with --ack wait for every receiver\'s result (exit 1 unless all delivered)'
+    `realmesh publish SUBJECT DATA|- ${TARGET} [--ack | --ack-mode destination|app] [--ttl 30s] [--reply-subject S] [--audience WHO]... [--json]`,
+    '    publish one message (- reads stdin); with --ack wait for every receiver\'s result (exit 1 unless all delivered);',
+    '    --audience as for subscribe: only those receivers are matched, and each message is sealed for its receiver'
   ],
   send: [
     `realmesh send PEER_ID DATA|- ${TARGET} [--json]`,

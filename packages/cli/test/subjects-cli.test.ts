@@ -82,6 +82,42 @@ describe('subscribe, publish, send, subjects through the control API', () => {
     assert.equal(await running, 0)
   })
 
+  test('--audience: a publication for one identity reaches it; another audience on the same subject is SUBJECT_AUDIENCE_CONFLICT; bad values change nothing', async () => {
+    const [apiA, apiB] = apis as [ControlApi, ControlApi]
+    const sub = new WatchedIo(env(apiA))
+    const running = runCli(['subscribe', 'for-a', ...target(apiA), '--json', '--audience', b.peerId.toString()], sub)
+    await until(() => sub.stderr.some(l => l.startsWith('subscribed to for-a')), [sub.lines], ['line'], { what: 'the subscription' })
+    assert.match(sub.stderr.join('\n'), new RegExp(`audience \\.\\.\\.${b.peerId.toString().slice(-8)}\\)`))
+    const pub = new RecordingIo(env(apiB))
+    assert.equal(await runCli(['publish', 'for-a', 'sealed', ...target(apiB), '--ack', '--audience', a.peerId.toString()], pub), 0, pub.stderr.join('\n'))
+    await until(() => sub.stdout.length === 1, [sub.lines], ['line'], { what: 'the message' })
+    assert.equal((JSON.parse(sub.stdout[0] ?? '{}') as { data?: string }).data, 'sealed')
+    const listed = new RecordingIo(env(apiB))
+    assert.equal(await runCli(['subjects', ...target(apiB)], listed), 0)
+    assert.match(listed.stdout.join('\n'), new RegExp(`for-a\\s+sender\\s+\\.\\.\\.${a.peerId.toString().slice(-8)}\\s`))
+
+    // the publication's audience stays what it is: another one is refused, and so is public
+    for (const other of [b.peerId.toString(), 'public']) {
+      const conflict = new RecordingIo(env(apiB))
+      assert.equal(await runCli(['publish', 'for-a', 'x', ...target(apiB), '--audience', other], conflict), 1)
+      assert.match(conflict.stderr.join('\n'), /^error SUBJECT_AUDIENCE_CONFLICT: this node uses for-a with audience identities /m)
+    }
+    // a subscription with another audience is refused by the daemon: its code, exit 1
+    const refused = new WatchedIo(env(apiB))
+    assert.equal(await runCli(['subscribe', 'for-a', ...target(apiB), '--role', 'both', '--audience', 'attr:role=x'], refused), 1)
+    assert.match(refused.stderr.join('\n'), /^error SUBJECT_AUDIENCE_CONFLICT: /m)
+    // bad values: a usage error naming the flag, or a 400 naming the field; nothing reaches the node
+    const usage = new RecordingIo(env(apiB))
+    assert.equal(await runCli(['publish', 'aud-bad', 'x', ...target(apiB), '--audience', 'attr:nothing'], usage), 1)
+    assert.match(usage.stderr.join('\n'), /^error USAGE: --audience: expected attr:NAME=VALUE/m)
+    const res = await fetch(`${apiB.url}/subjects/aud-bad/publish`, { method: 'POST', headers: { authorization: `Bearer ${apiB.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: 'x', audience: { kind: 'identities', ids: ['nope'] } }) })
+    assert.equal(res.status, 400)
+    assert.match(((await res.json()) as { message: string }).message, /^audience: expected a peer id/)
+    assert.equal(b.subjects().some(s => s.subject === 'aud-bad'), false)
+    sub.stop()
+    assert.equal(await running, 0)
+  })
+
   test('send: the peer\'s answer on stdout; without acks publish says where the message went', async () => {
     const [, apiB] = apis as [ControlApi, ControlApi]
     a.onRequest(({ data }) => new TextEncoder().encode(`echo ${new TextDecoder().decode(data)}`))

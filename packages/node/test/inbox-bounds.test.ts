@@ -1,6 +1,7 @@
 // The receiver's memory bounds, part by part: the reorder window in bytes, the per-peer and
 // per-node budgets, and what a sender session keeps after its stream is gone.
 import { test } from 'node:test'
+import { createSecretKey } from 'node:crypto'
 import assert from 'node:assert/strict'
 import { ReorderWindow } from '../src/index.js'
 import { InboxBudgets } from '../src/messaging/budget.js'
@@ -93,7 +94,7 @@ test('sender state: a refused message keeps none of its data; a waiting one gets
   assert.equal(refused.data.data.byteLength, 0)
   assert.equal(waitingCost(refused), WAITING_OVERHEAD)
   assert.equal(waitingCost(incoming(data, undefined)), 1000 + WAITING_OVERHEAD)
-  const state = newSenderState('s', 1_000_000)
+  const state = newSenderState('s', createSecretKey(new Uint8Array(32)), 1_000_000)
   state.window.push(3n, 1n, incoming(data, undefined), 1000)
   state.window.push(2n, 1n, incoming({ ...data, seq: 2n }, 'MESSAGE_EXPIRED'), WAITING_OVERHEAD)
   const [late, waited] = (state.window.push(1n, 1n, incoming({ ...data, seq: 1n }, undefined)) as { ready: Array<{ data: MessageData }> }).ready.slice(1)

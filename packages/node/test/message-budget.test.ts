@@ -5,15 +5,15 @@
 // of it afterwards, bans a member that keeps at it, and goes on delivering honest messages.
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { generateNodeKey, subjectKey } from '@realmesh/token'
-import { Frames, FRAME_LIMITS, MESSAGE_FRAME_SLACK, PROTOCOLS, MessageAck, MessageData, MessageOpen, MessageReply } from '@realmesh/wire'
+import { generateNodeKey } from '@realmesh/token'
+import { MESSAGE_FRAME_SLACK, MessageAck } from '@realmesh/wire'
 import { nextEvent, until } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import { realmOf, text } from './subjects-fixtures.js'
+import { Raw as RawStream, session as rawSession } from './raw-sender.js'
 import type { Realm } from './fixtures.js'
 import type { RealmNode } from '../src/index.js'
-import type { Stream } from '@libp2p/interface'
+import type { Member, Session } from './raw-sender.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -24,74 +24,10 @@ const LIMITS = { maxWindowBytes: MiB, maxPeerBytes: 4 * MiB + 4 * KiB, maxNodeBy
 /** frames of 256 KiB: three wait in a 1 MiB window, a fourth would pass it */
 const FRAME = MAX_DATA
 
-interface Member { node: RealmNode, token: string }
-
-/** a raw message stream of a member's own, opened with its genuine tokens; 'reply' fires for every MessageReply */
-class Raw extends EventTarget {
-  readonly codes: string[] = []
-  readonly acks: MessageAck[] = []
-  readonly frames: Frames
-  readonly stream: Stream
-  readonly maxData: number
-  ended: Promise<void> = Promise.resolve()
-
-  private constructor (stream: Stream, frames: Frames, maxData: number) {
-    super()
-    this.stream = stream
-    this.frames = frames
-    this.maxData = maxData
-  }
-
-  /** opens the stream and waits for the receiver's answer (its max_data) */
-  static async open (from: Member, to: RealmNode, session = Uint8Array.from(randomBytes(16))): Promise<Raw> {
-    const key = Uint8Array.from(subjectKey(from.node.realm.id, SUBJECT))
-    const interestToken = from.node.subjectLayer.interests.get(Buffer.from(key).toString('hex'))?.token
-    assert.ok(interestToken != null, 'the member has an interest token for the subject')
-    const stream = await from.node.openStream(to.peerId, PROTOCOLS.message)
-    const frames = new Frames(stream, { protocol: PROTOCOLS.message, maxSize: FRAME_LIMITS.message })
-    await frames.write(MessageOpen, { key, interestToken, identityToken: from.token, session })
-    const first = await frames.read(MessageReply, { signal: AbortSignal.timeout(10_000) })
-    assert.equal(first.error, undefined)
-    const raw = new Raw(stream, frames, first.maxData)
-    raw.ended = raw.replies()
-    return raw
-  }
-
-  /** frames seq first..last of `size` bytes of data, each written once the stream took the one before */
-  async send (first: bigint, last: bigint, size = FRAME): Promise<void> {
-    for (let seq = first; seq <= last; seq++) {
-      await this.frames.write(MessageData, { id: Uint8Array.from(randomBytes(16)), seq, data: new Uint8Array(size), ack: MessageData.AckMode.DESTINATION, replySubject: '', expiresAtMs: BigInt(Date.now() + 60_000), lowSeq: 1n })
-    }
-  }
-
-  /** sends seq 2, 3, ... until the receiver ends the stream; resolves with how many frames went */
-  async flood (): Promise<number> {
-    let sent = 0
-    try {
-      for (let seq = 2n; ; seq++) {
-        await this.send(seq, seq)
-        sent++
-      }
-    } catch {
-      await this.ended
-    }
-    return sent
-  }
-
-  private async replies (): Promise<void> {
-    try {
-      for (;;) {
-        const reply = await this.frames.read(MessageReply)
-        if (reply.error != null) this.codes.push(reply.error.code)
-        this.acks.push(...reply.acks)
-        this.dispatchEvent(new Event('reply'))
-      }
-    } catch {
-      // the stream ended
-    } finally {
-      this.dispatchEvent(new Event('reply'))
-    }
-  }
+/** a raw stream of the member's own on SUBJECT, whose frames are FRAME bytes unless told */
+const Raw = {
+  open: async (from: Member, to: RealmNode, s?: Session) => RawStream.open(from, to, SUBJECT, s),
+  session: (from: Member, to: RealmNode) => rawSession(from, to, SUBJECT)
 }
 
 /** a frame's length prefix (a varint) */
@@ -129,7 +65,7 @@ describe('a member attacking a receiver\'s memory through its message streams', 
     await node.whenJoined({ signal: AbortSignal.timeout(10_000) })
     const first = await node.publish(SUBJECT, text('matched'), { ack: 'destination', maxMessageBytes: 4 * MiB })
     assert.deepEqual(first.results?.map(r => r.status), ['delivered'])
-    return { node, token }
+    return { node, token, key }
   }
 
   const held = (): number => receiver.messageStats().heldBytes
@@ -146,7 +82,7 @@ describe('a member attacking a receiver\'s memory through its message streams', 
     const attacker = await member()
     const before = score(attacker)
     const raw = await Raw.open(attacker, receiver)
-    const taken = await raw.flood()
+    const taken = await raw.flood(FRAME)
     assert.deepEqual(raw.codes, ['MESSAGE_BUDGET_EXCEEDED'])
     assert.equal(raw.maxData, MAX_DATA, 'the receiver announced its own limit')
     // three frames waited in the 1 MiB window; the fourth would have passed it
@@ -161,7 +97,7 @@ describe('a member attacking a receiver\'s memory through its message streams', 
     let most = 0
     // three frames each: 768 KiB and a little waiting per stream, six of them would be 4.5 MiB
     await Promise.allSettled(streams.map(async (raw) => {
-      await raw.send(2n, 4n)
+      await raw.send(2n, 4n, FRAME)
       most = Math.max(most, held())
     }))
     await Promise.race(streams.map(async raw => raw.ended))
@@ -178,10 +114,10 @@ describe('a member attacking a receiver\'s memory through its message streams', 
     const [a, b] = await Promise.all([member(), member()])
     // a holds 3 MiB (four streams of 768 KiB), under its own budget
     const first = await Promise.all(Array.from({ length: 4 }, async () => Raw.open(a, receiver)))
-    await Promise.all(first.map(async raw => raw.send(2n, 4n)))
+    await Promise.all(first.map(async raw => raw.send(2n, 4n, FRAME)))
     const scoreB = score(b)
     const second = await Promise.all(Array.from({ length: 5 }, async () => Raw.open(b, receiver)))
-    await Promise.allSettled(second.map(async raw => raw.send(2n, 4n)))
+    await Promise.allSettled(second.map(async raw => raw.send(2n, 4n, FRAME)))
     await Promise.race(second.map(async raw => raw.ended))
     const codes = second.flatMap(raw => raw.codes)
     assert.ok(codes.length > 0 && codes.every(code => code === 'BUSY'), `b's streams reset with BUSY: ${codes.join(', ')}`)
@@ -227,11 +163,11 @@ describe('a member attacking a receiver\'s memory through its message streams', 
 
   test('a session that comes back after its stream was reset goes on where it was, with nothing held from before', async () => {
     const attacker = await member()
-    const session = Uint8Array.from(randomBytes(16))
-    const raw = await Raw.open(attacker, receiver, session)
-    await raw.flood()
+    const s = Raw.session(attacker, receiver)
+    const raw = await Raw.open(attacker, receiver, s)
+    await raw.flood(FRAME)
     assert.equal(held(), 0)
-    const again = await Raw.open(attacker, receiver, session)
+    const again = await Raw.open(attacker, receiver, s)
     await again.send(1n, 1n, 16)
     await until(() => again.acks.length > 0, [again], ['reply'], { what: 'an ack' })
     assert.deepEqual(again.acks.map(a => [a.seq, a.status]), [[1n, MessageAck.Status.DELIVERED]])
@@ -245,7 +181,7 @@ describe('a member attacking a receiver\'s memory through its message streams', 
     while (!receiver.guard.isBanned(attacker.node.peerId.toString())) {
       const raw = await Raw.open(attacker, receiver).catch(() => undefined)
       if (raw == null) break
-      await raw.flood()
+      await raw.flood(FRAME)
       resets++
       assert.equal((await honest.publish(SUBJECT, text(`honest ${resets}`), { ack: 'destination' })).results?.[0]?.status, 'delivered')
     }

@@ -10,6 +10,7 @@ import { signPeerRecord, until } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import { realmOf, text, str } from './subjects-fixtures.js'
 import type { Realm } from './fixtures.js'
+import type { Audience } from '@realmesh/token'
 import type { RealmNode } from '../src/index.js'
 import type { PrivateKey, Stream } from '@libp2p/interface'
 
@@ -189,5 +190,21 @@ describe('subjects: refusals', () => {
     assert.deepEqual(got, ['from c'])
     assert.ok(asked.includes(b.peerId.toString()) && asked.includes(c.peerId.toString()))
     await until(() => !b.subjects().some(s => s.subject === 'guarded' && s.counterparts.length > 0), [b], ['subject:matched'], { what: 'b to forget a' })
+  })
+
+  test('a use that asks for another audience than the subject\'s interest has is SUBJECT_AUDIENCE_CONFLICT and changes nothing; one that gives none shares it', async () => {
+    const [a, b, c] = nodes as [RealmNode, RealmNode, RealmNode]
+    const forB: Audience = { kind: 'identities', ids: [b.peerId.toString()] }
+    const sub = await a.subscribe('narrow', () => {}, { audience: forB })
+    const conflict = (err: Error & { code?: string }): boolean => err.code === 'SUBJECT_AUDIENCE_CONFLICT' && err.message.includes(b.peerId.toString())
+    await assert.rejects(a.publish('narrow', text('to all'), { audience: { kind: 'public' } }), conflict)
+    await assert.rejects(a.subscribe('narrow', () => {}, { audience: { kind: 'identities', ids: [c.peerId.toString()] } }), conflict)
+    const status = (): unknown => a.subjects().find(s => s.subject === 'narrow')
+    assert.deepEqual(status(), { ...(status() as object), role: 'receiver', audience: forB }, 'nothing changed')
+    // the same identities (once or repeated, in any order) are the same audience; none given shares it
+    await a.publish('narrow', text('shared'), { audience: { kind: 'identities', ids: [b.peerId.toString(), b.peerId.toString()] } })
+    await a.publish('narrow', text('shared too'))
+    assert.deepEqual(status(), { ...(status() as object), role: 'both', audience: forB })
+    await sub.unsubscribe()
   })
 })

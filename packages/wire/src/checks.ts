@@ -113,6 +113,7 @@ export function checkMessageOpen (open: MessageOpen): void {
   checkToken(p, 'interest_token', open.interestToken)
   checkToken(p, 'identity_token', open.identityToken)
   if (open.session.byteLength !== ID_BYTES) fail(p, `session must be ${ID_BYTES} bytes, got ${open.session.byteLength}`)
+  if (open.ephemeral.byteLength !== KEY_BYTES) fail(p, `ephemeral must be ${KEY_BYTES} bytes, got ${open.ephemeral.byteLength}`)
 }
 
 /** data size is the receiver's own check (it refuses a too-large message and goes on) */

@@ -82,6 +82,10 @@ export const WireErrorCode = {
   MESSAGE_CACHE_FULL: 'MESSAGE_CACHE_FULL',
   /** the message was purged from a full cache before any receiver was matched */
   MESSAGE_PURGED: 'MESSAGE_PURGED',
+  /** message data that does not decrypt under its session's key (tampered with, or sealed for another identity or session), or a session key that cannot be agreed (an unusable ephemeral or identity key): the message is refused, an offence of its sender */
+  MESSAGE_UNDECRYPTABLE: 'MESSAGE_UNDECRYPTABLE',
+  /** a subscribe() or publish() asks for another audience than the one this node's interest in the subject already has: nothing changed */
+  SUBJECT_AUDIENCE_CONFLICT: 'SUBJECT_AUDIENCE_CONFLICT',
   /** a sender's message streams took more of the receiver's memory than its budget allows (frames held out of order, or being received): the stream is reset */
   MESSAGE_BUDGET_EXCEEDED: 'MESSAGE_BUDGET_EXCEEDED',
   /** the receiving application refused the message (its handler threw, or msg.reject()) */
@@ -156,5 +160,14 @@ export class RemoteError extends RealmeshError {
   constructor (code: string, reason: string, context: string) {
     super(code === '' ? WireErrorCode.INTERNAL : code, `${context}: ${code} ${reason}`.trim())
     this.reason = reason
+  }
+}
+
+/** Message data that did not decrypt, or a session key that could not be agreed (MESSAGE_UNDECRYPTABLE). */
+export class UndecryptableError extends RealmeshError {
+  static override name = 'UndecryptableError'
+
+  constructor (detail: string, options?: { cause?: unknown }) {
+    super(WireErrorCode.MESSAGE_UNDECRYPTABLE, detail, options)
   }
 }

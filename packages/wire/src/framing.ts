@@ -113,7 +113,7 @@ export class Frames {
   }
 
   /**
-   * Sends frames already encoded (`encode`, or built in place like `frameAroundData`) in one
+   * Sends frames already encoded (`encode`, or a `messageFrameHead` and the data's chunks) in one
    * write; resolves once the stream takes more (its drain).
    */
   async writeEncoded (chunks: Uint8Array[], options?: AbortOptions): Promise<void> {

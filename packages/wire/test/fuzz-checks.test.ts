@@ -149,12 +149,13 @@ const schemaCases: Array<SchemaCase<any>> = [
     name: 'MessageOpen',
     codec: MessageOpen,
     check: checkMessageOpen,
-    valid: record({ key: sized(32), interestToken: token, identityToken: token, session: sized(16) }),
+    valid: record({ key: sized(32), interestToken: token, identityToken: token, session: sized(16), ephemeral: sized(32) }),
     violation: fc.oneof(
       sizedNot(32).map(key => ({ key })),
       badToken.map(interestToken => ({ interestToken })),
       badToken.map(identityToken => ({ identityToken })),
-      sizedNot(16).map(session => ({ session }))
+      sizedNot(16).map(session => ({ session })),
+      sizedNot(32).map(ephemeral => ({ ephemeral }))
     )
   }),
   schemaCase<MessageData>({

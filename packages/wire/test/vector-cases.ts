@@ -3,8 +3,8 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Hello, HandshakeReply, HandshakeDone, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse, Broadcast, SubjectRequest, SubjectResponse, MessageOpen, MessageData, MessageReply, MessageAck, DirectRequest, DirectResponse, Revocation } from '../src/index.js'
-import { handshakeSigningBytes, peerRecordSigningBytes, joinProofBytes, revocationSigningBytes } from '../src/index.js'
-import type { MessageCodec } from '../src/index.js'
+import { handshakeSigningBytes, peerRecordSigningBytes, joinProofBytes, revocationSigningBytes, x25519FromEd25519Public, x25519FromEd25519Seed, x25519PublicKey, x25519Raw, senderSessionKey, sealData } from '../src/index.js'
+import type { MessageCodec, SealedHeader } from '../src/index.js'
 import type { PeerId } from '@libp2p/interface'
 
 const bytes = (length: number, fill: number): Uint8Array => new Uint8Array(length).fill(fill)
@@ -43,7 +43,7 @@ export const messageCases: Array<MessageCase<any>> = [
   { name: 'SubjectRequest.match', codec: SubjectRequest, message: { type: SubjectRequest.Type.MATCH, interestToken: 'i.n.t', identityToken: 'a.b.c', record, key: bytes(32, 9) } },
   { name: 'SubjectRequest.withdraw', codec: SubjectRequest, message: { type: SubjectRequest.Type.WITHDRAW, interestToken: 'i.n.t', identityToken: '', key: bytes(32, 9) } },
   { name: 'SubjectResponse.error', codec: SubjectResponse, message: { error: { code: 'INTEREST_NODE_MISMATCH', reason: 'the interest names another node' } } },
-  { name: 'MessageOpen', codec: MessageOpen, message: { key: bytes(32, 9), interestToken: 'i.n.t', identityToken: 'a.b.c', session: bytes(16, 10) } },
+  { name: 'MessageOpen', codec: MessageOpen, message: { key: bytes(32, 9), interestToken: 'i.n.t', identityToken: 'a.b.c', session: bytes(16, 10), ephemeral: bytes(32, 14) } },
   { name: 'MessageData', codec: MessageData, message: { id: bytes(16, 11), seq: 7n, data: Uint8Array.from([104, 105]), ack: MessageData.AckMode.DESTINATION, replySubject: 'replies', expiresAtMs: 1700000030000n, lowSeq: 5n } },
   { name: 'MessageReply.open', codec: MessageReply, message: { maxData: 1048576, acks: [] } },
   { name: 'MessageReply.acks', codec: MessageReply, message: { maxData: 0, acks: [{ seq: 5n, id: bytes(16, 11), status: MessageAck.Status.DELIVERED, code: '' }, { seq: 6n, id: bytes(16, 12), status: MessageAck.Status.REJECTED, code: 'MESSAGE_TOO_LARGE' }] } },
@@ -60,5 +60,38 @@ export async function signingCases (): Promise<Array<{ name: string, bytes: Uint
     { name: 'peer-record', bytes: peerRecordSigningBytes({ tokenHash: bytes(32, 7), addrs: record.addrs, seq: record.seq }) },
     { name: 'join-proof', bytes: joinProofBytes(a, b) },
     { name: 'revocation', bytes: revocationSigningBytes({ realmId: 'realm-id', ...revocation }) }
+  ]
+}
+
+/** the sealing inputs: two identities from fixed seeds, a fixed ephemeral key, one message */
+export async function sealingInputs (): Promise<{ sender: { seed: Uint8Array, edPublic: Uint8Array }, receiver: { seed: Uint8Array, edPublic: Uint8Array }, session: { subjectKey: Uint8Array, session: Uint8Array, senderIdentity: Uint8Array, receiverIdentity: Uint8Array }, header: SealedHeader, seq: bigint, data: Uint8Array }> {
+  const identity = async (seedByte: number): Promise<{ seed: Uint8Array, edPublic: Uint8Array }> => {
+    const seed = bytes(32, seedByte)
+    return { seed, edPublic: (await generateKeyPairFromSeed('Ed25519', seed)).publicKey.raw }
+  }
+  const sender = await identity(1)
+  const receiver = await identity(2)
+  return {
+    sender,
+    receiver,
+    session: { subjectKey: bytes(32, 9), session: bytes(16, 10), senderIdentity: sender.edPublic, receiverIdentity: receiver.edPublic },
+    header: { id: bytes(16, 11), expiresAtMs: 1700000030000n, ack: MessageData.AckMode.DESTINATION, replySubject: 'replies' },
+    seq: 7n,
+    data: new TextEncoder().encode('hello, sealed')
+  }
+}
+
+export async function sealingCases (): Promise<Array<{ name: string, bytes: Uint8Array }>> {
+  const input = await sealingInputs()
+  const ephemeralKey = x25519FromEd25519Seed(bytes(32, 3))
+  const { ephemeral, key } = senderSessionKey(x25519FromEd25519Seed(input.sender.seed), x25519PublicKey(x25519FromEd25519Public(input.receiver.edPublic)), input.session, ephemeralKey)
+  const { ciphertext, tag } = sealData(key, input.seq, input.header, input.data)
+  return [
+    { name: 'sender.x25519', bytes: x25519FromEd25519Public(input.sender.edPublic) },
+    { name: 'receiver.x25519', bytes: x25519FromEd25519Public(input.receiver.edPublic) },
+    { name: 'ephemeral', bytes: ephemeral },
+    { name: 'ephemeral.check', bytes: x25519Raw(ephemeralKey) },
+    { name: 'session-key', bytes: key.export() },
+    { name: 'sealed', bytes: Buffer.concat([ciphertext, tag]) }
   ]
 }

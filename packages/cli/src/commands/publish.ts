@@ -1,7 +1,8 @@
 /**
  * `realmesh publish SUBJECT DATA|-`: one message through the daemon's node. Without `--ack` it
  * says how many receivers it went to (or that it waits in the cache); with `--ack` it waits for
- * each receiver's result and exits 0 only when every one was delivered.
+ * each receiver's result and exits 0 only when every one was delivered. `--audience`: who may be
+ * matched with the daemon's node as a sender on the subject (audience.ts).
  */
 import { parseFlags } from '../args.js'
 import { callApi, resolveTarget } from '../api/client.js'
@@ -10,23 +11,25 @@ import { parseDuration } from '../duration.js'
 import { plural, shortPeerId } from '../format.js'
 import { TARGET_FLAGS } from './status.js'
 import { readData } from './data-arg.js'
+import { audienceFlag } from '../audience.js'
 import type { Io } from '../io.js'
 
 interface Result { id?: string, cached?: boolean, sent?: number, code?: string, results?: Array<{ receiver: string, peer: string, status: string, code?: string }> }
 
 export async function publish (argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { ...TARGET_FLAGS, ack: { type: 'boolean' }, 'ack-mode': { type: 'string' }, ttl: { type: 'string' }, 'reply-subject': { type: 'string' } }, 2)
+  const { values, positionals } = parseFlags(argv, { ...TARGET_FLAGS, ack: { type: 'boolean' }, 'ack-mode': { type: 'string' }, ttl: { type: 'string' }, 'reply-subject': { type: 'string' }, audience: { type: 'string', multiple: true } }, 2)
   const subject = positionals[0]
   if (subject == null || subject === '') throw new UsageError('realmesh publish SUBJECT DATA: the subject is missing')
   const mode = values['ack-mode']
   if (mode != null && mode !== 'destination' && mode !== 'app') throw new UsageError('--ack-mode is destination or app')
   const ack = mode ?? (values.ack === true ? 'destination' : 'none')
   const ttlMs = values.ttl == null ? undefined : parseDuration(values.ttl) * 1000
+  const audience = audienceFlag(values.audience)
   const data = await readData(positionals[1], io, 'publish')
   const target = await resolveTarget({ api: values.api, dir: values.dir, apiToken: values['api-token'], env: io.env })
   const result = await callApi(target, `/subjects/${encodeURIComponent(subject)}/publish`, {
     method: 'POST',
-    body: { ...data, ack, ttlMs, replySubject: values['reply-subject'] },
+    body: { ...data, ack, ttlMs, replySubject: values['reply-subject'], audience },
     // with acks the answer comes when every receiver settled: at most the message's TTL
     timeoutMs: (ttlMs ?? 30_000) + 15_000
   }) as Result

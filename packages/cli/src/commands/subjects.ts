@@ -1,8 +1,9 @@
-/** `realmesh subjects`: the daemon's subjects, their coordinators and matched counterparts. */
+/** `realmesh subjects`: the daemon's subjects, their audiences, coordinators and matched counterparts. */
 import { parseFlags } from '../args.js'
 import { callApi, resolveTarget } from '../api/client.js'
 import { shortPeerId, table, text } from '../format.js'
 import { TARGET_FLAGS } from './status.js'
+import { describeAudience } from '../audience.js'
 import type { Io } from '../io.js'
 
 export async function subjects (argv: string[], io: Io): Promise<number> {
@@ -18,11 +19,11 @@ export async function subjects (argv: string[], io: Io): Promise<number> {
     io.out('no subjects')
     return 0
   }
-  const rows = [['SUBJECT', 'ROLE', 'COORDINATORS', 'MATCHED']]
+  const rows = [['SUBJECT', 'ROLE', 'AUDIENCE', 'COORDINATORS', 'MATCHED']]
   for (const s of list) {
     const coordinators = Array.isArray(s.coordinators) ? s.coordinators.map(c => shortPeerId(String(c))).join(',') : ''
     const matched = Array.isArray(s.counterparts) ? s.counterparts.map(c => `${shortPeerId(String((c as { peer?: unknown }).peer))}(${String((c as { role?: unknown }).role)})`).join(',') : ''
-    rows.push([text(s.subject), text(s.role), coordinators, matched])
+    rows.push([text(s.subject), text(s.role), describeAudience(s.audience), coordinators, matched])
   }
   for (const line of table(rows)) io.out(line)
   return 0

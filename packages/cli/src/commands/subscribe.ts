@@ -1,7 +1,8 @@
 /**
  * `realmesh subscribe SUBJECT`: the daemon subscribes for as long as this command runs; every
  * message is one line on stdout (`--json`: the message as JSON, else `FROM TEXT`) until SIGINT /
- * SIGTERM (exit 0) or the daemon goes away (API_STREAM_ENDED, exit 1).
+ * SIGTERM (exit 0), the daemon refuses the subscription (its code, exit 1) or goes away
+ * (API_STREAM_ENDED, exit 1). `--audience`: who may be matched with it (audience.ts).
  */
 import { parseFlags } from '../args.js'
 import { resolveTarget, streamApi } from '../api/client.js'
@@ -9,21 +10,28 @@ import { CliError, UsageError } from '../errors.js'
 import { shortPeerId } from '../format.js'
 import { TARGET_FLAGS } from './status.js'
 import { printable } from './data-arg.js'
+import { audienceFlag, describeAudience } from '../audience.js'
 import type { Io } from '../io.js'
 
 export async function subscribe (argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { ...TARGET_FLAGS, ack: { type: 'string' }, role: { type: 'string' } }, 1)
+  const { values, positionals } = parseFlags(argv, { ...TARGET_FLAGS, ack: { type: 'string' }, role: { type: 'string' }, audience: { type: 'string', multiple: true } }, 1)
   const subject = positionals[0]
   if (subject == null || subject === '') throw new UsageError('realmesh subscribe SUBJECT: the subject is missing')
   if (values.ack != null && values.ack !== 'destination' && values.ack !== 'app') throw new UsageError('--ack is destination (the daemon acks what it received) or app (acked once written to this command)')
   if (values.role != null && values.role !== 'receiver' && values.role !== 'both') throw new UsageError('--role is receiver or both')
+  const audience = audienceFlag(values.audience)
   const target = await resolveTarget({ api: values.api, dir: values.dir, apiToken: values['api-token'], env: io.env })
   const stop = io.stopSignal()
+  let refused: CliError | undefined
   await streamApi(target, `/subjects/${encodeURIComponent(subject)}/subscribe`, (line) => {
     const value = (line ?? {}) as Record<string, unknown>
     if (value.type === 'subscribed') {
       const coordinators = Array.isArray(value.coordinators) ? value.coordinators.map(String) : []
-      io.err(`subscribed to ${subject} (coordinators ${coordinators.map(shortPeerId).join(', ')})`)
+      io.err(`subscribed to ${subject} (coordinators ${coordinators.map(shortPeerId).join(', ')}; audience ${describeAudience(value.audience)})`)
+      return
+    }
+    if (value.type === 'error') {
+      refused = new CliError(String(value.code), String(value.message))
       return
     }
     if (value.type !== 'message') return
@@ -34,7 +42,8 @@ export async function subscribe (argv: string[], io: Io): Promise<number> {
     } else {
       io.out(`${shortPeerId(String(value.from))} ${printable(value)}`)
     }
-  }, { body: { ack: values.ack, role: values.role }, signal: stop })
+  }, { body: { ack: values.ack, role: values.role, audience }, signal: stop })
+  if (refused != null) throw refused
   if (stop.aborted) return 0
   throw new CliError('API_STREAM_ENDED', `the daemon ended the subscription to ${subject} (did it stop?)`)
 }

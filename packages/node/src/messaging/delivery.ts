@@ -10,7 +10,8 @@ import type { AckMode, SubjectMessage } from './options.js'
 import type { Receiving } from './inbox.js'
 
 /** resolves with undefined (delivered) or the rejection code, once the application decided */
-export async function deliver (receiving: Receiving, sender: VerifiedInterest, data: MessageData, idHex: string, ack: AckMode, emit: (message: SubjectMessage) => void): Promise<string | undefined> {
+/** `plain`: the message's data, opened */
+export async function deliver (receiving: Receiving, sender: VerifiedInterest, data: MessageData, plain: Uint8Array, idHex: string, ack: AckMode, emit: (message: SubjectMessage) => void): Promise<string | undefined> {
   const decided = Promise.withResolvers<string | undefined>()
   const message: SubjectMessage = {
     subject: receiving.subject,
@@ -18,7 +19,7 @@ export async function deliver (receiving: Receiving, sender: VerifiedInterest, d
     from: sender.identity,
     peer: sender.nodeId,
     seq: Number(data.seq),
-    data: data.data,
+    data: plain,
     replySubject: data.replySubject === '' ? undefined : data.replySubject,
     ack,
     accept: () => { decided.resolve(undefined) },

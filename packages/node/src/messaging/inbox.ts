@@ -1,9 +1,11 @@
 /**
  * The receiving side of /realmesh/message/1: a sender opens a stream per subject; we check its
- * interest ourselves (verified, matched or authorized now, inside both audiences), then deliver
- * its messages to the subject's handlers in its seq order (bounded reorder window), drop
- * duplicates (by seq per sender session, by id per subject) and ack them again, refuse a message
- * too large or expired with its code while the stream goes on, and ack per mode.
+ * interest ourselves (verified, matched or authorized now, inside both audiences) and agree on its
+ * session's data key (seal-keys.ts), then deliver its messages to the subject's handlers in its
+ * seq order (bounded reorder window), each opened with that key first, drop duplicates (by seq per
+ * sender session, by id per subject) and ack them again, refuse a message too large, expired or
+ * undecryptable with its code while the stream goes on (undecryptable: an offence of the sender),
+ * and ack per mode.
  *
  * Memory: the opening frame is read with a small limit, data frames with this subscription's own
  * (its max_data and a frame's slack: a larger frame is FRAME_TOO_LARGE before it is buffered).
@@ -11,7 +13,7 @@
  * is charged to its sender peer's budget and the node's (budget.ts); a stream that would pass one
  * is reset with its code and gives everything back at once.
  */
-import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, MESSAGE_FRAME_SLACK, MESSAGE_WINDOW, MESSAGE_WINDOW_BYTES, MessageAck, MessageData, MessageOpen, MalformedFrameError, WireErrorCode, checkMessageData, checkMessageOpen } from '@realmesh/wire'
+import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, MESSAGE_FRAME_SLACK, MESSAGE_WINDOW, MESSAGE_WINDOW_BYTES, SEAL_TAG_BYTES, MessageAck, MessageData, MessageOpen, MalformedFrameError, WireErrorCode, checkMessageData, checkMessageOpen, openData } from '@realmesh/wire'
 import { canSend } from '../subjects/audience.js'
 import { SubjectError } from '../subjects/errors.js'
 import { codeOf } from '../subjects/subject-protocol.js'
@@ -29,6 +31,7 @@ import type { VerifiedNode } from '../handshake/handshake.js'
 import type { AckMode, MessageHandler, MessageStats, SubjectMessage } from './options.js'
 import type { Incoming, SenderState } from './sender-state.js'
 import type { Overrun } from './budget.js'
+import type { SealKeys } from './seal-keys.js'
 
 /** what a subject's subscriptions on this node share */
 export interface Receiving {
@@ -53,6 +56,8 @@ export interface InboxLimits {
 }
 
 export interface InboxDeps {
+  /** the keys senders' sessions are sealed with */
+  keys: SealKeys
   admit: (input: InterestInput) => Promise<{ interest: LocalInterest, counterpart: VerifiedInterest }>
   /** an admitted member's verified node token */
   member: (peer: PeerId) => VerifiedNode | undefined
@@ -88,7 +93,7 @@ export const MAX_SENDER_STATES = 4096
  */
 const OPEN_LIMIT = FRAME_LIMITS.subject
 
-interface Accepted { receiving: Receiving, sender: VerifiedInterest, open: MessageOpen }
+interface Accepted { receiving: Receiving, sender: VerifiedInterest, state: SenderState }
 
 /** one inbound message stream: reset once (the sender gets the code, then the reset) */
 interface Link {
@@ -162,7 +167,7 @@ export class Inbox {
       if (node == null) throw new SubjectError(WireErrorCode.NOT_A_MEMBER, `${peer} is not a member`)
       const sender = (await this.deps.admit({ interestToken: open.interestToken, identityToken: open.identityToken, key: open.key, node })).counterpart
       if (!canSend(sender.role)) throw new SubjectError(WireErrorCode.SUBJECT_ROLE_MISMATCH, `a ${sender.role} does not send`)
-      return { receiving, sender, open }
+      return { receiving, sender, state: this.stateOf(sender, open) }
     } catch (err) {
       const code = codeOf(err)
       this.deps.refused(peer, code)
@@ -175,11 +180,10 @@ export class Inbox {
   }
 
   /** the data frames of an accepted stream, until it ends */
-  private async receive (link: Link, frames: Frames, replies: Replies, meter: StreamMeter, { receiving, sender, open }: Accepted): Promise<void> {
+  private async receive (link: Link, frames: Frames, replies: Replies, meter: StreamMeter, { receiving, sender, state }: Accepted): Promise<void> {
     const { stream, peer } = link
     this.deps.stats.streams++
     this.deps.opened({ subject: receiving.subject, identity: sender.identity, peer })
-    const state = this.stateOf(sender, receiving.keyHex, open.session)
     // one stream per session feeds its window: a newer one ends the older (an honest sender
     // opens the next only once the last broke) and starts from an empty window
     state.owner?.()
@@ -230,7 +234,7 @@ export class Inbox {
   private onData (receiving: Receiving, sender: VerifiedInterest, state: SenderState, data: MessageData): MessageAck[] {
     const acks: MessageAck[] = []
     let reject: string | undefined
-    if (data.data.byteLength > receiving.maxMessageBytes) reject = WireErrorCode.MESSAGE_TOO_LARGE
+    if (data.data.byteLength > receiving.maxMessageBytes + SEAL_TAG_BYTES) reject = WireErrorCode.MESSAGE_TOO_LARGE
     else if (Number(data.expiresAtMs) + EXPIRY_GRACE_MS < this.deps.now()) reject = WireErrorCode.MESSAGE_EXPIRED
     const item = incoming(data, reject)
     const arrival = state.window.push(data.seq, data.lowSeq, item, waitingCost(item))
@@ -257,10 +261,15 @@ export class Inbox {
     const { data } = item
     const wanted = data.ack !== MessageData.AckMode.NONE
     const idHex = Buffer.from(data.id).toString('hex')
-    if (item.reject != null) {
-      this.deps.stats.rejected++
-      state.outcomes.settle(data.seq, item.reject)
-      return wanted ? ackOf(data.seq, data.id, MessageAck.Status.REJECTED, item.reject) : undefined
+    if (item.reject != null) return this.refuse(state, data, item.reject)
+    let plain: Uint8Array
+    try {
+      // before anything else looks at it: the id, like the data, is the sender's only once it opens
+      plain = openData(state.key, data.seq, data, data.data)
+    } catch (err) {
+      const code = codeOf(err)
+      this.deps.refused(sender.nodeId, code)
+      return this.refuse(state, data, code)
     }
     if (receiving.seen.has(idHex)) {
       this.deps.stats.duplicates++
@@ -268,7 +277,7 @@ export class Inbox {
       this.deps.stats.delivered++
       receiving.seen.set(idHex, true)
       const mode: AckMode = !wanted ? 'none' : (data.ack === MessageData.AckMode.APP || receiving.ack === 'app' ? 'app' : 'destination')
-      const done = deliver(receiving, sender, data, idHex, mode, this.deps.emit)
+      const done = deliver(receiving, sender, data, plain, idHex, mode, this.deps.emit)
       this.deps.noteReceived(receiving.keyHex)
       if (mode === 'app') {
         // the late ack keeps its own copies: nothing of the frame waits with the application's decision
@@ -288,13 +297,24 @@ export class Inbox {
     return wanted ? ackOf(data.seq, data.id, MessageAck.Status.DELIVERED) : undefined
   }
 
-  /** the state of a sender node on a subject; a new session starts afresh */
-  private stateOf (sender: VerifiedInterest, keyHex: string, session: Uint8Array): SenderState {
-    const slot = `${sender.identity} ${sender.nodeId} ${keyHex}`
-    const sessionHex = Buffer.from(session).toString('hex')
+  /** a message refused with `code`; returns its ack when the sender wants one */
+  private refuse (state: SenderState, data: MessageData, code: string): MessageAck | undefined {
+    this.deps.stats.rejected++
+    state.outcomes.settle(data.seq, code)
+    return data.ack !== MessageData.AckMode.NONE ? ackOf(data.seq, data.id, MessageAck.Status.REJECTED, code) : undefined
+  }
+
+  /**
+   * The state of a sender node on a subject; a new session (or the same session with another
+   * ephemeral key) starts afresh, with its data key agreed now (UndecryptableError when it cannot be).
+   */
+  private stateOf (sender: VerifiedInterest, open: MessageOpen): SenderState {
+    const slot = `${sender.identity} ${sender.nodeId} ${sender.keyHex}`
+    const session = Buffer.from(open.session).toString('hex') + Buffer.from(open.ephemeral).toString('hex')
     const existing = this.states.get(slot)
-    if (existing?.session === sessionHex) return existing
-    const state = newSenderState(sessionHex, this.deps.limits.windowBytes)
+    if (existing?.session === session) return existing
+    const key = this.deps.keys.receiver(sender.identity, { subjectKey: open.key, session: open.session }, open.ephemeral)
+    const state = newSenderState(session, key, this.deps.limits.windowBytes)
     this.states.set(slot, state)
     return state
   }

@@ -1,6 +1,6 @@
 /**
- * The sender's end of opening a /realmesh/message/1 stream: MessageOpen with our tokens and
- * session, then the receiver's first MessageReply (its data limit, or its refusal).
+ * The sender's end of opening a /realmesh/message/1 stream: MessageOpen with our tokens, session
+ * and the session's ephemeral key, then the receiver's first MessageReply (its data limit, or its refusal).
  */
 import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, MessageData, MessageOpen, MessageReply, RemoteError, WireErrorCode, checkMessageReply } from '@realmesh/wire'
 import type { AbortOptions, PeerId, Stream } from '@libp2p/interface'
@@ -18,6 +18,8 @@ export interface OpenInit {
   key: Uint8Array<ArrayBuffer>
   tokens: { interestToken: string, identityToken: string }
   session: Uint8Array<ArrayBuffer>
+  /** the session's ephemeral X25519 public key (the receiver derives the session's data key from it) */
+  ephemeral: Uint8Array<ArrayBuffer>
 }
 
 /** Opens a stream and waits for the receiver's answer; throws RemoteError with its code when refused. */
@@ -28,7 +30,7 @@ export async function openMessageStream (init: OpenInit): Promise<OpenStream> {
     stream = await init.open(init.peer, { signal })
     // the limit covers what we write (data up to 4 MiB); the receiver's replies are small
     const frames = new Frames(stream, { protocol: PROTOCOLS.message, maxSize: FRAME_LIMITS.message })
-    await frames.write(MessageOpen, { key: init.key, interestToken: init.tokens.interestToken, identityToken: init.tokens.identityToken, session: init.session }, { signal })
+    await frames.write(MessageOpen, { key: init.key, interestToken: init.tokens.interestToken, identityToken: init.tokens.identityToken, session: init.session, ephemeral: init.ephemeral }, { signal })
     const reply = await frames.read(MessageReply, { signal })
     checkMessageReply(reply)
     if (reply.error != null) throw new RemoteError(reply.error.code, reply.error.reason, 'message stream refused')
@@ -39,9 +41,9 @@ export async function openMessageStream (init: OpenInit): Promise<OpenStream> {
   }
 }
 
-const FINAL = new Set<string>([WireErrorCode.SUBJECT_UNKNOWN, WireErrorCode.SUBJECT_AUDIENCE, WireErrorCode.SUBJECT_UNAUTHORIZED, WireErrorCode.SUBJECT_ROLE_MISMATCH])
+const FINAL = new Set<string>([WireErrorCode.SUBJECT_UNKNOWN, WireErrorCode.SUBJECT_AUDIENCE, WireErrorCode.SUBJECT_UNAUTHORIZED, WireErrorCode.SUBJECT_ROLE_MISMATCH, WireErrorCode.MESSAGE_UNDECRYPTABLE])
 
-/** a receiver's refusal that another attempt would not change (it unsubscribed, refused us, our token) */
+/** a receiver's refusal that another attempt would not change (it unsubscribed, refused us, our token, no session key can be agreed with it) */
 export function isFinalRefusal (code: string): boolean {
   return FINAL.has(code) || code.startsWith('TOKEN_') || code.startsWith('INTEREST_')
 }

@@ -13,15 +13,16 @@ import { Inbox } from './inbox.js'
 import { Publication, ownedCopy } from './publication.js'
 import { MessageTooLargeError } from './errors.js'
 import { Direct } from './direct.js'
+import { SealKeys } from './seal-keys.js'
 import { DEFAULTS, inboxLimits, interestSettings, maxMessageBytes, positive } from './options.js'
-import type { AbortOptions, PeerId, Stream } from '@libp2p/interface'
+import type { AbortOptions, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { Subjects, CounterpartEvent } from '../subjects/subjects.js'
 import type { LocalInterest } from '../subjects/local-interests.js'
 import type { VerifiedInterest } from '../subjects/interest-verifier.js'
 import type { VerifiedNode } from '../handshake/handshake.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { MessageStreamDetail, Receiving } from './inbox.js'
-import type { MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './options.js'
+import type { InterestOptions, MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './options.js'
 
 export interface MessagingInit {
   /** a sender resends unacked messages on a new stream after this long without any ack, ms. @default 5000 */
@@ -55,6 +56,8 @@ export interface MessagingDeps {
   realmId: string
   subjects: Subjects
   identityToken: () => string | undefined
+  /** the key of this node's identity: its interests are signed with it, and message data is sealed to and from it */
+  identityKey: PrivateKey
   openStream: (peer: PeerId, protocol: string, options: AbortOptions) => Promise<Stream>
   member: (peer: PeerId) => VerifiedNode | undefined
   identityOf: (peer: PeerId) => string | undefined
@@ -75,13 +78,16 @@ export class Messaging {
   private readonly keys = new BoundedMap<string, string>({ maxSize: 1024 })
   /** copies of large outgoing data, reused once acked */
   private readonly pool = new BufferPool()
+  private readonly sealKeys: SealKeys
   private readonly deps: MessagingDeps
   private readonly init: MessagingInit
 
   constructor (deps: MessagingDeps, init: MessagingInit = {}) {
     this.deps = deps
     this.init = init
+    this.sealKeys = new SealKeys(deps.identityKey)
     this.inbox = new Inbox({
+      keys: this.sealKeys,
       admit: async (input) => deps.subjects.admit(input),
       member: deps.member,
       refused: deps.refused,
@@ -102,6 +108,7 @@ export class Messaging {
     const keyHex = this.keyOf(subject)
     const role = options.role ?? 'receiver'
     const uses = { send: role === 'both', receive: true }
+    this.checkAudience(keyHex, options)
     let receiving = this.inbox.subjects.get(keyHex)
     if (receiving == null) {
       // in place before the interest is registered: a matched sender may open a stream at once
@@ -134,8 +141,9 @@ export class Messaging {
     if (data.byteLength > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(data.byteLength, MAX_MESSAGE_BYTES)
     const replySubject = options.replySubject ?? ''
     if (typeof replySubject !== 'string' || Buffer.byteLength(replySubject) > MAX_SUBJECT_BYTES) throw new RangeError(`a reply subject is at most ${MAX_SUBJECT_BYTES} bytes of UTF-8`)
+    this.checkAudience(this.keyOf(subject), options)
     // copied before the first await: the caller may reuse its buffer once publish() has returned
-    const owned = ownedCopy(data, replySubject, this.pool)
+    const owned = ownedCopy(data, this.pool)
     const publication = await this.publication(subject, options)
     // an aborted caller stops waiting; the message itself goes on until it is settled
     return raceSignal(publication.publish(owned, options, ttlMs), options.signal)
@@ -189,6 +197,7 @@ export class Messaging {
           return token == null || identityToken == null ? undefined : { interestToken: token, identityToken }
         },
         open: async (peer, o) => this.deps.openStream(peer, PROTOCOLS.message, o),
+        keys: this.sealKeys,
         now: this.deps.now,
         onResend: (count) => { this.stats.resent += count },
         ackTimeoutMs: this.init.ackTimeoutMs ?? 5_000,
@@ -219,6 +228,12 @@ export class Messaging {
     if (receiving.handlers.size > 0 || this.inbox.subjects.get(receiving.keyHex) !== receiving) return
     this.inbox.subjects.delete(receiving.keyHex)
     for (const end of receiving.streams) end()
+  }
+
+  /** before anything changes: SUBJECT_AUDIENCE_CONFLICT when our interest in the subject has another audience */
+  private checkAudience (keyHex: string, options: InterestOptions): void {
+    const interest = this.deps.subjects.interests.get(keyHex)
+    if (interest != null) this.deps.subjects.interests.checkAudience(interest, options.audience)
   }
 
   private registerSignal (options: AbortOptions): AbortSignal {

@@ -1,12 +1,13 @@
 /**
  * Per-subject message properties, their defaults, and what subscribers and publishers get back.
  * A subject's interest (role, audience, threshold, TTLs) is shared by everything this node does on
- * the subject: the first subscribe() or publish() sets it, later calls only widen its role.
+ * the subject: the first subscribe() or publish() sets it, later calls only widen its role (and
+ * may not ask for another audience: SUBJECT_AUDIENCE_CONFLICT).
  */
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES, MESSAGE_FRAME_SLACK, MESSAGE_WINDOW_BYTES } from '@realmesh/wire'
 import type { Audience } from '@realmesh/token'
 import type { AbortOptions } from '@libp2p/interface'
-import type { AuthorizeSubject, InterestSettings } from '../subjects/local-interests.js'
+import type { AuthorizeSubject, InterestRequest } from '../subjects/local-interests.js'
 
 /** none: fire and forget; destination: acked when the receiving node hands it to its application; app: acked by the receiving application */
 export type AckMode = 'none' | 'destination' | 'app'
@@ -21,7 +22,11 @@ export interface CacheOptions {
 }
 
 export interface InterestOptions extends AbortOptions {
-  /** who may be matched with us. @default { kind: 'public' } */
+  /**
+   * who may be matched with us: the first use of a subject sets it (default `{ kind: 'public' }`);
+   * a later one that gives another is SUBJECT_AUDIENCE_CONFLICT (nothing changes), one that gives
+   * none shares it. The data of every message is sealed for the one receiver identity it goes to.
+   */
   audience?: Audience
   /** runs for every counterpart before anything is exchanged with it. @default allow */
   authorize?: AuthorizeSubject
@@ -155,10 +160,10 @@ function byteLimit (value: number, name: string, min: number): number {
   return value
 }
 
-export function interestSettings (options: InterestOptions): InterestSettings {
+export function interestSettings (options: InterestOptions): InterestRequest {
   const ttlSeconds = positive(options.interestTtlSeconds ?? DEFAULTS.interestTtlSeconds, 'interestTtlSeconds')
   return {
-    audience: options.audience ?? { kind: 'public' },
+    audience: options.audience,
     threshold: positive(options.threshold ?? DEFAULTS.threshold, 'threshold'),
     ttlSeconds,
     refreshMs: positive(options.refreshMs ?? Math.floor(ttlSeconds * 1000 / 3), 'refreshMs')

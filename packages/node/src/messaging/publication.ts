@@ -3,13 +3,13 @@
  * published before any receiver is matched (handed to the first receivers matched). publish()
  * settles once every receiver it went to has a result (with acks), or at once (without).
  */
-import { WireErrorCode, messageHeaderRoom } from '@realmesh/wire'
+import { WireErrorCode } from '@realmesh/wire'
 import { MessageCache } from './message-cache.js'
 import { MessageTooLargeError } from './errors.js'
 import { SenderLink } from './sender-link.js'
 import { RandomIds } from '../util/random-ids.js'
 import type { CacheOptions, DeliveryResult, PublishOptions, PublishResult } from './options.js'
-import type { FrameRoom, SenderLinkDeps } from './sender-link.js'
+import type { SenderLinkDeps } from './sender-link.js'
 import type { BufferPool } from '../util/buffer-pool.js'
 import type { DropCode } from './message-cache.js'
 import type { VerifiedInterest } from '../subjects/interest-verifier.js'
@@ -18,34 +18,34 @@ import type { VerifiedInterest } from '../subjects/interest-verifier.js'
 const ids = new RandomIds()
 
 /**
- * Data of at least this many bytes is copied into a pooled buffer with room for its frame header
- * (sent without another copy, and the buffer used again once every receiver acked it); smaller
- * data is copied as it is and encoded with the other small messages of a write.
+ * Data of at least this many bytes is copied into a pooled buffer (used again once every receiver
+ * settled the message: the links seal it into buffers of their own, so no stream ever holds it);
+ * smaller data is copied as it is.
  */
-export const IN_PLACE_MIN_BYTES = 16 * 1024
+export const POOLED_MIN_BYTES = 16 * 1024
 
-/** a message's data as the publication holds it: its own copy, large data in a pooled buffer after room for the frame header */
+/** a message's data as the publication holds it: its own copy, large data in a pooled buffer */
 export interface OwnedData {
   copy: Uint8Array<ArrayBuffer>
-  room?: FrameRoom
+  /** the pooled buffer the copy is a view of */
+  pooled?: Uint8Array<ArrayBuffer>
 }
 
 /**
  * Copies `data` for a publication, at once: the caller may reuse its buffer as soon as publish()
  * returns its promise, while the message waits to be sent or resent.
  */
-export function ownedCopy (data: Uint8Array, replySubject: string, pool: BufferPool): OwnedData {
-  if (data.byteLength < IN_PLACE_MIN_BYTES) return { copy: new Uint8Array(data) }
-  const offset = messageHeaderRoom(Buffer.byteLength(replySubject))
-  const buffer = pool.take(offset + data.byteLength)
-  buffer.set(data, offset)
-  return { copy: buffer.subarray(offset, offset + data.byteLength), room: { buffer, offset, consumed: false } }
+export function ownedCopy (data: Uint8Array, pool: BufferPool): OwnedData {
+  if (data.byteLength < POOLED_MIN_BYTES) return { copy: new Uint8Array(data) }
+  const pooled = pool.take(data.byteLength)
+  pooled.set(data)
+  return { copy: pooled.subarray(0, data.byteLength), pooled }
 }
 
 interface Pending {
   id: Uint8Array<ArrayBuffer>
   data: Uint8Array<ArrayBuffer>
-  room?: FrameRoom
+  pooled?: Uint8Array<ArrayBuffer>
   options: Required<Pick<PublishOptions, 'ack' | 'maxRetries'>> & { replySubject: string }
   expiresAt: number
   resolve: (result: PublishResult) => void
@@ -83,7 +83,7 @@ export class Publication {
 
   /** `owned`: the publication's own copy of the data (ownedCopy), made before the caller could change it */
   async publish (owned: OwnedData, options: PublishOptions, ttlMs: number): Promise<PublishResult> {
-    const { copy, room } = owned
+    const { copy, pooled } = owned
     if (copy.byteLength > this.maxMessageBytes) throw new MessageTooLargeError(copy.byteLength, this.maxMessageBytes)
     const ack = options.ack ?? 'none'
     const now = this.deps.now()
@@ -92,7 +92,7 @@ export class Publication {
       const pending: Pending = {
         id: ids.next(),
         data: copy,
-        room,
+        pooled,
         options: { ack, maxRetries: options.maxRetries ?? 10, replySubject },
         expiresAt: now + ttlMs,
         resolve,
@@ -115,25 +115,24 @@ export class Publication {
     })
   }
 
-  /**
-   * Every receiver acked the message, and the one that got the frame built in its room acked it
-   * on the stream that carried it (so no stream still holds those bytes): the buffer may be reused.
-   */
-  private release (pending: Pending, results: DeliveryResult[]): void {
-    const room = pending.room
-    if (room == null || pending.options.ack === 'none') return
-    if (results.some(result => result.status !== 'delivered')) return
-    if (room.claimedOn != null && !room.consumed) return
-    pending.room = undefined
-    this.deps.pool.give(room.buffer)
+  /** every link settled the message, or it never left the cache: nothing uses its pooled copy any more */
+  private release (pending: Pending): void {
+    if (pending.pooled == null) return
+    this.deps.pool.give(pending.pooled)
+    pending.pooled = undefined
   }
 
   /** a receiver was matched (or renewed its token) */
   addReceiver (receiver: VerifiedInterest): void {
     const existing = this.links.get(receiver.nodeId)
     if (existing != null) {
-      existing.update(receiver)
-      return
+      if (existing.receiver.identity === receiver.identity) {
+        existing.update(receiver)
+        return
+      }
+      // the node now receives as another identity: what the link holds is sealed for the old one
+      if (receiver.issuedAt < existing.receiver.issuedAt) return
+      this.removeReceiver(receiver.nodeId)
     }
     this.links.set(receiver.nodeId, new SenderLink(receiver, { ...this.deps.link, onRefused: (code) => { this.refused(receiver, code) } }))
     if (this.cache.length > 0) {
@@ -166,7 +165,6 @@ export class Publication {
       link.send({
         id: pending.id,
         data: pending.data,
-        room: pending.room,
         ack: pending.options.ack,
         replySubject: pending.options.replySubject,
         expiresAt: pending.expiresAt,
@@ -175,10 +173,9 @@ export class Publication {
           if (settled) return
           settled = true
           results.push({ receiver, peer, ...result })
-          if (pending.options.ack !== 'none' && results.length === links.length) {
-            this.release(pending, results)
-            pending.resolve({ id, cached: pending.cached, results })
-          }
+          if (results.length < links.length) return
+          this.release(pending)
+          if (pending.options.ack !== 'none') pending.resolve({ id, cached: pending.cached, results })
         }
       })
     }
@@ -193,6 +190,7 @@ export class Publication {
 
   /** a message that never left the cache */
   private dropped (pending: Pending, code: DropCode): void {
+    this.release(pending)
     if (pending.options.ack !== 'none') pending.resolve({ id: hex(pending.id), cached: true, results: [], code })
   }
 

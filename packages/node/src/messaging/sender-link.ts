@@ -7,34 +7,22 @@
  * the next stream; the receiver drops what it already has and acks it again.
  */
 import { randomBytes } from 'node:crypto'
-import { FRAME_LIMITS, MESSAGE_WINDOW, MESSAGE_WINDOW_BYTES, MessageAck, MessageData, MessageReply, RemoteError, WireErrorCode, checkMessageReply, frameAroundData } from '@realmesh/wire'
+import { FRAME_LIMITS, MESSAGE_WINDOW, MESSAGE_WINDOW_BYTES, SEAL_TAG_BYTES, MessageAck, MessageData, MessageReply, RemoteError, WireErrorCode, checkMessageReply, messageFrameHead, sealData } from '@realmesh/wire'
 import { backoffDelay } from '../util/backoff.js'
 import { ACK_MODES, isFinalRefusal, openMessageStream } from './message-stream.js'
 import type { OpenStream } from './message-stream.js'
+import type { SealKeys } from './seal-keys.js'
+import type { KeyObject } from 'node:crypto'
 import type { AbortOptions, PeerId, Stream } from '@libp2p/interface'
 import type { BackoffInit } from '../util/backoff.js'
 import type { VerifiedInterest } from '../subjects/interest-verifier.js'
 import type { AckMode, DeliveryResult } from './options.js'
-
-/**
- * A message's data with room before it for its frame's header (`frameAroundData`): the first
- * stream to send the message writes its frame there, with no copy of the data; every other send
- * (other receivers, resends) encodes a frame of its own. Shared by the links of one message.
- */
-export interface FrameRoom {
-  buffer: Uint8Array<ArrayBuffer>
-  /** where the data starts in `buffer` */
-  offset: number
-  /** the stream the frame in the room went out on (set once: the room is written once) */
-  claimedOn?: object
-  /** the receiver acked the message on that stream, so it read every byte of that frame */
-  consumed: boolean
-}
+import type { MessageHeader } from '@realmesh/wire'
 
 export interface Outgoing {
   id: Uint8Array<ArrayBuffer>
+  /** the plaintext: sealed for the receiver each time it is framed */
   data: Uint8Array<ArrayBuffer>
-  room?: FrameRoom
   ack: AckMode
   replySubject: string
   expiresAt: number
@@ -50,6 +38,8 @@ export interface SenderLinkDeps {
   /** our current interest token and identity token */
   tokens: () => { interestToken: string, identityToken: string } | undefined
   open: (peer: PeerId, options: AbortOptions) => Promise<Stream>
+  /** seal keys: the session's key for the receiver identity */
+  keys: SealKeys
   /** the receiver refused the stream for good (no longer subscribed, unauthorized, ...) */
   onRefused: (code: string) => void
   /** `count` unacked messages go out again on a new stream */
@@ -64,11 +54,18 @@ export const MAX_QUEUED_MESSAGES = 10_000
 export const MAX_QUEUED_BYTES = 64 * 1024 * 1024
 /** a write carries at most this many bytes of messages (one frame of any size goes alone) */
 const WRITE_BATCH_BYTES = 256 * 1024
+/**
+ * Sealed data this large goes out as chunks of its own behind its frame's head (no copy into an
+ * encoded frame); smaller data is encoded with the other small messages of a write.
+ */
+export const SEPARATE_DATA_MIN_BYTES = 16 * 1024
 
 export class SenderLink {
   receiver: VerifiedInterest
   private readonly deps: SenderLinkDeps
   private readonly session = Uint8Array.from(randomBytes(16))
+  /** this session's ephemeral key and data key, made at the first open (one key for the link's life) */
+  private sealing: { ephemeral: Uint8Array<ArrayBuffer>, key: KeyObject } | undefined
   private readonly queue: Entry[] = []
   private readonly inflight = new Map<bigint, Entry>()
   private inflightBytes = 0
@@ -136,7 +133,8 @@ export class SenderLink {
         if (first == null) break
         if (!this.mayTake(first)) break
         const open = await this.ensureOpen()
-        if (open == null || this.queue[0] !== first) break
+        const sealing = this.sealing
+        if (open == null || sealing == null || this.queue[0] !== first) break
         // everything the window allows goes out in one write (up to WRITE_BATCH_BYTES)
         const batch: Entry[] = []
         let batchBytes = 0
@@ -159,7 +157,7 @@ export class SenderLink {
         if (batch.length === 0) continue
         const low = this.lowSeq()
         try {
-          await open.frames.writeEncoded(this.framesOf(open, batch, low))
+          await open.frames.writeEncoded(this.framesOf(open, batch, low, sealing.key))
         } catch (err) {
           // unacked-mode messages go back to the front, in order; tracked ones are resent by broken()
           const back = batch.filter(entry => entry.message.ack === 'none')
@@ -176,24 +174,24 @@ export class SenderLink {
   }
 
   /**
-   * The frames of a batch, in order: a message with an unclaimed room goes as its own chunk, framed
-   * in place; the others are encoded together, a buffer per run of them.
+   * The frames of a batch, in order, each message's data sealed for the receiver: large data goes
+   * as its frame's head and its two sealed chunks; the others are encoded together, a buffer per
+   * run of them.
    */
-  private framesOf (open: OpenStream, batch: Entry[], low: bigint): Uint8Array[] {
+  private framesOf (open: OpenStream, batch: Entry[], low: bigint, key: KeyObject): Uint8Array[] {
     const parts: Uint8Array[] = []
     let group: MessageData[] = []
     for (const entry of batch) {
-      const frame = this.frameOf(entry, entry.seq as bigint, low)
-      const room = entry.message.room
-      const inPlace = room == null || room.claimedOn != null ? undefined : frameAroundData(room.buffer, room.offset, entry.message.data.byteLength, frame, FRAME_LIMITS.message)
-      if (room == null || inPlace == null) {
-        group.push(frame)
+      const seq = entry.seq as bigint
+      const header = this.headerOf(entry, seq, low)
+      const { ciphertext, tag } = sealData(key, seq, header, entry.message.data)
+      if (ciphertext.byteLength < SEPARATE_DATA_MIN_BYTES) {
+        group.push({ ...header, data: Buffer.concat([ciphertext, tag]) })
         continue
       }
-      room.claimedOn = open
       if (group.length > 0) parts.push(open.frames.encode(MessageData, group))
       group = []
-      parts.push(inPlace)
+      parts.push(messageFrameHead(header, ciphertext.byteLength + SEAL_TAG_BYTES, FRAME_LIMITS.message), ciphertext, tag)
     }
     if (group.length > 0) parts.push(open.frames.encode(MessageData, group))
     return parts
@@ -206,9 +204,9 @@ export class SenderLink {
     return entry.seq != null || this.sentUnderToken < this.receiver.threshold
   }
 
-  private frameOf (entry: Entry, seq: bigint, low: bigint): MessageData {
+  private headerOf (entry: Entry, seq: bigint, low: bigint): MessageHeader {
     const m = entry.message
-    return { id: m.id, seq, data: m.data, ack: ACK_MODES[m.ack], replySubject: m.replySubject, expiresAtMs: BigInt(m.expiresAt), lowSeq: low < seq ? low : seq }
+    return { id: m.id, seq, ack: ACK_MODES[m.ack], replySubject: m.replySubject, expiresAtMs: BigInt(m.expiresAt), lowSeq: low < seq ? low : seq }
   }
 
   /**
@@ -250,7 +248,8 @@ export class SenderLink {
       return undefined
     }
     try {
-      const open = await openMessageStream({ open: this.deps.open, peer: this.receiver.node, key: this.deps.key, tokens, session: this.session })
+      this.sealing ??= this.deps.keys.sender(this.receiver.identity, { subjectKey: this.deps.key, session: this.session })
+      const open = await openMessageStream({ open: this.deps.open, peer: this.receiver.node, key: this.deps.key, tokens, session: this.session, ephemeral: this.sealing.ephemeral })
       if (this.closed) {
         open.stream.abort(new Error('link closed'))
         return undefined
@@ -284,7 +283,7 @@ export class SenderLink {
           }
           throw new RemoteError(reply.error.code, reply.error.reason, 'message stream ended by the receiver')
         }
-        for (const ack of reply.acks) this.onAck(ack, open)
+        for (const ack of reply.acks) this.onAck(ack)
         if (reply.acks.length > 0) {
           this.armAckTimer()
           void this.pump()
@@ -295,12 +294,10 @@ export class SenderLink {
     }
   }
 
-  private onAck (ack: MessageAck, on: OpenStream): void {
+  private onAck (ack: MessageAck): void {
     const entry = this.inflight.get(ack.seq)
     if (entry == null || !sameBytes(entry.message.id, ack.id)) return
     this.untrack(ack.seq)
-    const room = entry.message.room
-    if (room != null && room.claimedOn === on) room.consumed = true
     entry.message.settle(ack.status === MessageAck.Status.DELIVERED ? { status: 'delivered' } : { status: 'rejected', code: ack.code === '' ? WireErrorCode.APP_REJECTED : ack.code })
   }
 

@@ -9,11 +9,15 @@ import { MESSAGE_FRAME_SLACK, MESSAGE_WINDOW } from '@realmesh/wire'
 import { ReorderWindow } from './reorder.js'
 import { Outcomes } from './outcomes.js'
 import type { MessageAck, MessageData } from '@realmesh/wire'
+import type { KeyObject } from 'node:crypto'
 
 export interface Incoming { data: MessageData, reject?: string }
 
 export interface SenderState {
+  /** the session's 16 bytes and its ephemeral key, in hex */
   session: string
+  /** the session's data key: every message of the session opens with it */
+  key: KeyObject
   window: ReorderWindow<Incoming>
   outcomes: Outcomes
   /** seqs whose app ack is pending */
@@ -29,9 +33,10 @@ export const WAITING_OVERHEAD = 256
 
 const EMPTY = new Uint8Array(0)
 
-export function newSenderState (session: string, maxWindowBytes: number): SenderState {
+export function newSenderState (session: string, key: KeyObject, maxWindowBytes: number): SenderState {
   return {
     session,
+    key,
     window: new ReorderWindow<Incoming>(MESSAGE_WINDOW, { maxBytes: maxWindowBytes, keep }),
     outcomes: new Outcomes(MESSAGE_WINDOW),
     pending: new Set()

@@ -30,7 +30,13 @@ export const OFFENCES = {
    * message streams that held more of our memory than the sender's budget (frames out of order,
    * or being received): an honest sender never has that much in flight
    */
-  MESSAGE_BUDGET: 10
+  MESSAGE_BUDGET: 10,
+  /**
+   * message data that does not open under its session's key, or a session key that cannot be
+   * agreed: the stream comes straight from the sender's node (Noise), so only the sender can have
+   * sealed it wrongly
+   */
+  MESSAGE_UNDECRYPTABLE: 10
 } as const
 
 export type Offence = keyof typeof OFFENCES

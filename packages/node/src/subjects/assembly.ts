@@ -120,6 +120,7 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     realmId: ctx.realm.id,
     subjects,
     identityToken: ctx.identityToken,
+    identityKey: ctx.identityKey,
     openStream: ctx.openStream,
     member: (peer) => membership.get(peer)?.node,
     identityOf: (peer) => membership.get(peer)?.identity.claims.sub,

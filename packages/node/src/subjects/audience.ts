@@ -29,6 +29,25 @@ export function admits (audience: Audience, party: Party): boolean {
   }
 }
 
+/** the same audience: the same kind, the same identities in any order, the same attribute */
+export function sameAudience (a: Audience, b: Audience): boolean {
+  if (a.kind === 'identities' && b.kind === 'identities') {
+    const ids = new Set(a.ids)
+    return ids.size === new Set(b.ids).size && b.ids.every(id => ids.has(id))
+  }
+  if (a.kind === 'attribute' && b.kind === 'attribute') return a.name === b.name && a.value === b.value
+  return a.kind === 'public' && b.kind === 'public'
+}
+
+/** a one-line description of an audience, for messages */
+export function describeAudience (audience: Audience): string {
+  switch (audience.kind) {
+    case 'identities': return `identities ${audience.ids.join(',')}`
+    case 'attribute': return `attribute ${audience.name}=${audience.value}`
+    case 'public': return 'public'
+  }
+}
+
 export interface Interested extends Party {
   role: Role
   audience: Audience

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto'
 import { compareDistance, fingerprint, issueInterestToken, subjectKey, xorDistance } from '@realmesh/token'
 import { WireErrorCode } from '@realmesh/wire'
 import { SubjectError } from './errors.js'
+import { describeAudience, sameAudience } from './audience.js'
 import { backoffDelay } from '../util/backoff.js'
 import type { AbortOptions, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Audience, Role } from '@realmesh/token'
@@ -23,6 +24,9 @@ export interface InterestSettings {
   ttlSeconds: number
   refreshMs: number
 }
+
+/** settings asked for by a use: without an audience it takes the interest's (public for a new one) */
+export type InterestRequest = Omit<InterestSettings, 'audience'> & { audience?: Audience }
 
 /** Decides whether a counterpart may exchange messages with us on a subject. @default allow */
 export type AuthorizeSubject = (peer: SubjectPeer, options: AbortOptions) => boolean | Promise<boolean>
@@ -94,15 +98,17 @@ export class LocalInterests {
   /**
    * Adds a use of `subject`: creates the interest (with `settings`) or widens its role, and resolves
    * once it is registered with at least one coordinator (SUBJECT_REGISTER_FAILED otherwise, and the
-   * use is undone).
+   * use is undone). An audience other than the existing interest's is SUBJECT_AUDIENCE_CONFLICT,
+   * and nothing changes: a use never widens (nor narrows) who the others' uses are matched with.
    */
-  async use (subject: string, uses: Uses, settings: InterestSettings, authorize: AuthorizeSubject | undefined, options: AbortOptions = {}): Promise<LocalInterest> {
+  async use (subject: string, uses: Uses, settings: InterestRequest, authorize: AuthorizeSubject | undefined, options: AbortOptions = {}): Promise<LocalInterest> {
     const key = Uint8Array.from(subjectKey(this.deps.realmId, subject))
     const keyHex = Buffer.from(key).toString('hex')
     let interest = this.interests.get(keyHex)
+    if (interest != null) this.checkAudience(interest, settings.audience)
     if (interest == null) {
       if (this.interests.size >= this.deps.maxSubjects) throw new SubjectError(WireErrorCode.BUSY, `this node has interests in ${this.interests.size} subjects already`)
-      interest = { subject, key, keyHex, role: 'receiver', settings, authorizers: new Set(), senders: 0, receivers: 0, expiresAt: 0, coordinators: [], received: 0 }
+      interest = { subject, key, keyHex, role: 'receiver', settings: { ...settings, audience: settings.audience ?? { kind: 'public' } }, authorizers: new Set(), senders: 0, receivers: 0, expiresAt: 0, coordinators: [], received: 0 }
       this.interests.set(keyHex, interest)
     }
     const before = interest.token == null ? undefined : interest.role
@@ -117,6 +123,12 @@ export class LocalInterests {
       throw err
     }
     return interest
+  }
+
+  /** SUBJECT_AUDIENCE_CONFLICT when `audience` is given and is not the audience of this node's interest in the subject */
+  checkAudience (interest: LocalInterest, audience: Audience | undefined): void {
+    if (audience == null || sameAudience(interest.settings.audience, audience)) return
+    throw new SubjectError(WireErrorCode.SUBJECT_AUDIENCE_CONFLICT, `this node uses ${interest.subject} with audience ${describeAudience(interest.settings.audience)} already, not ${describeAudience(audience)}`)
   }
 
   /** Takes a use back: the role narrows, or the interest is withdrawn when it was the last. */

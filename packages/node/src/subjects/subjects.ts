@@ -17,7 +17,7 @@ import type { AbortOptions, Connection, PeerId, PrivateKey, Stream } from '@libp
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerRecord } from '@realmesh/wire'
-import type { InterestTokenClaims, RealmDescriptor, Role, TokenCache } from '@realmesh/token'
+import type { Audience, InterestTokenClaims, RealmDescriptor, Role, TokenCache } from '@realmesh/token'
 import type { InterestInput, InterestVerifier, VerifiedInterest } from './interest-verifier.js'
 import type { LocalInterest } from './local-interests.js'
 import type { FindCoordinatorsOptions } from './find-coordinators.js'
@@ -94,6 +94,8 @@ export interface SubjectStatus {
   subject: string
   key: string
   role: Role
+  /** who may be matched with this node on the subject */
+  audience: Audience
   /** the members the interest is registered with, closest first */
   coordinators: string[]
   /** ms since the epoch */
@@ -253,6 +255,7 @@ export class Subjects {
       subject: interest.subject,
       key: interest.keyHex,
       role: interest.role,
+      audience: interest.settings.audience,
       coordinators: [...interest.coordinators],
       expiresAt: interest.expiresAt,
       counterparts: this.counterparts.list(interest.keyHex).map(c => ({ identity: c.identity, peer: c.nodeId, role: c.role }))

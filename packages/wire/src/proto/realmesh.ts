@@ -3007,6 +3007,7 @@ export interface MessageOpen {
   interestToken: string
   identityToken: string
   session: Uint8Array<ArrayBuffer>
+  ephemeral: Uint8Array<ArrayBuffer>
 }
 
 export namespace MessageOpen {
@@ -3039,6 +3040,11 @@ export namespace MessageOpen {
           w.bytes(obj.session)
         }
 
+        if ((obj.ephemeral != null && obj.ephemeral.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.ephemeral)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -3047,7 +3053,8 @@ export namespace MessageOpen {
           key: uint8ArrayAlloc(0),
           interestToken: '',
           identityToken: '',
-          session: uint8ArrayAlloc(0)
+          session: uint8ArrayAlloc(0),
+          ephemeral: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -3070,6 +3077,10 @@ export namespace MessageOpen {
             }
             case 4: {
               obj.session = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.ephemeral = reader.bytes()
               break
             }
             default: {
@@ -3115,6 +3126,13 @@ export namespace MessageOpen {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.ephemeral`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -3147,6 +3165,11 @@ export namespace MessageOpen {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MessageOpenEphemeralFieldEvent {
+    field: '$.ephemeral'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<MessageOpen>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MessageOpen.codec())
   }
@@ -3155,7 +3178,7 @@ export namespace MessageOpen {
     return decodeMessage(buf, MessageOpen.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageOpen>): Generator<MessageOpenKeyFieldEvent | MessageOpenInterestTokenFieldEvent | MessageOpenIdentityTokenFieldEvent | MessageOpenSessionFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageOpen>): Generator<MessageOpenKeyFieldEvent | MessageOpenInterestTokenFieldEvent | MessageOpenIdentityTokenFieldEvent | MessageOpenSessionFieldEvent | MessageOpenEphemeralFieldEvent> {
     return streamMessage(buf, MessageOpen.codec(), opts)
   }
 }

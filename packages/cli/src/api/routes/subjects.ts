@@ -1,10 +1,12 @@
 /**
  * Subjects and direct requests through the daemon's node (bearer token on all of them):
  *   GET  /subjects                      { subjects: [{ subject, key, role, coordinators, counterparts }], stats }
- *   POST /subjects/SUBJECT/publish      body { data | dataBase64, ack?, ttlMs?, replySubject? } -> the publish result
- *   POST /subjects/SUBJECT/subscribe    body { ack?, role? } -> NDJSON: { type: 'subscribed', ... } then
+ *   POST /subjects/SUBJECT/publish      body { data | dataBase64, ack?, ttlMs?, replySubject?, audience? } -> the publish result
+ *   POST /subjects/SUBJECT/subscribe    body { ack?, role?, audience? } -> NDJSON: { type: 'subscribed', ... } then
  *                                       { type: 'message', subject, id, from, peer, seq, data | dataBase64, replySubject? }
- *                                       per message, until the client goes away (that ends the subscription)
+ *                                       per message, until the client goes away (that ends the subscription);
+ *                                       or { type: 'error', code, message } when the node refused the subscription
+ * `audience` is an Audience as JSON (../../audience.ts); without it a subject's first use is public.
  *   POST /send/PEER_ID                  body { data | dataBase64 } -> { data | dataBase64 } (the peer's answer)
  */
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -12,7 +14,9 @@ import { MAX_MESSAGE_BYTES, MAX_SUBJECT_BYTES } from '@realmesh/wire'
 import { ApiRequestError } from '../server.js'
 import { JsonLines } from '../router.js'
 import { payload, payloadOf } from '../payload.js'
+import { AudienceProblem, audienceFromJson } from '../../audience.js'
 import type { RealmNode, AckMode, SubjectMessage } from '@realmesh/node'
+import type { Audience } from '@realmesh/token'
 import type { Route } from '../router.js'
 
 /** base64 of the largest message, plus room for the rest of the body */
@@ -35,11 +39,12 @@ export function subjectRoutes (node: RealmNode): Route[] {
       auth: true,
       maxBodyBytes: MAX_PUBLISH_BODY_BYTES,
       handle: async ({ params, body }) => {
-        const options = (body ?? {}) as { ack?: unknown, ttlMs?: unknown, replySubject?: unknown }
+        const options = (body ?? {}) as { ack?: unknown, ttlMs?: unknown, replySubject?: unknown, audience?: unknown }
         const ack = ackOf(options.ack, 'none')
         const ttlMs = options.ttlMs === undefined ? undefined : positiveInt(options.ttlMs, 'ttlMs', MAX_PUBLISH_TTL_MS)
         const replySubject = options.replySubject === undefined ? undefined : subjectOf(options.replySubject, 'replySubject')
-        return node.publish(subjectOf(params.subject, 'subject'), payloadOf(body), { ack, ttlMs, replySubject })
+        const audience = audienceOf(options.audience)
+        return node.publish(subjectOf(params.subject, 'subject'), payloadOf(body), { ack, ttlMs, replySubject, audience })
       }
     },
     {
@@ -48,16 +53,25 @@ export function subjectRoutes (node: RealmNode): Route[] {
       auth: true,
       handle: ({ params, body }) => {
         const subject = subjectOf(params.subject, 'subject')
-        const options = (body ?? {}) as { ack?: unknown, role?: unknown }
+        const options = (body ?? {}) as { ack?: unknown, role?: unknown, audience?: unknown }
         const ack = ackOf(options.ack, 'destination')
         if (options.role !== undefined && options.role !== 'receiver' && options.role !== 'both') throw new ApiRequestError(400, 'BAD_REQUEST', 'role is "receiver" or "both"')
         const role = options.role ?? 'receiver'
+        const audience = audienceOf(options.audience)
         return new JsonLines(async (emit, signal) => {
-          // with ack 'app', a message is acked once its line reached the client's socket
-          const subscription = await node.subscribe(subject, async (message) => { await emit(messageLine(message)).catch(() => {}) }, { ack, role, signal })
+          let subscription
+          try {
+            // with ack 'app', a message is acked once its line reached the client's socket
+            subscription = await node.subscribe(subject, async (message) => { await emit(messageLine(message)).catch(() => {}) }, { ack, role, audience, signal })
+          } catch (err) {
+            // the stream's status is sent already: the refusal is its last line
+            const { code, message } = err as { code?: unknown, message?: unknown }
+            await emit({ type: 'error', code: typeof code === 'string' ? code : 'INTERNAL', message: String(message) }).catch(() => {})
+            return
+          }
           try {
             const status = node.subjects().find(s => s.subject === subject)
-            await emit({ type: 'subscribed', subject, key: status?.key, role: status?.role, coordinators: status?.coordinators ?? [] })
+            await emit({ type: 'subscribed', subject, key: status?.key, role: status?.role, audience: status?.audience, coordinators: status?.coordinators ?? [] })
             await new Promise<void>((resolve) => {
               if (signal.aborted) resolve()
               else signal.addEventListener('abort', () => { resolve() }, { once: true })
@@ -93,6 +107,15 @@ function messageLine (message: SubjectMessage): object {
 function subjectOf (value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '' || Buffer.byteLength(value) > MAX_SUBJECT_BYTES) throw new ApiRequestError(400, 'BAD_REQUEST', `${field} is 1 to ${MAX_SUBJECT_BYTES} bytes of text`)
   return value
+}
+
+function audienceOf (value: unknown): Audience | undefined {
+  try {
+    return audienceFromJson(value)
+  } catch (err) {
+    if (err instanceof AudienceProblem) throw new ApiRequestError(400, 'BAD_REQUEST', `audience: ${err.message}`)
+    throw err
+  }
 }
 
 function ackOf (value: unknown, fallback: AckMode): AckMode {

@@ -1,0 +1,40 @@
+/**
+ * A realm of CLI daemons for an end-to-end scenario: `leader init` (auto policy with a join
+ * secret), `leader start`, then every node started with the secret, each waited for until it
+ * joined and the leader saw it join. What it started goes into the scenario's process group.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseRealmDescriptor } from '@realmesh/token'
+import type { CliProcess } from './cli-process.js'
+import type { Scenario } from './scenario.js'
+
+export interface StartedRealm {
+  /** peer id by name ('L' for the leader) */
+  ids: Map<string, string>
+  /** the daemons by name ('L' for the leader) */
+  daemons: Map<string, CliProcess>
+  /** the leader's realm.json */
+  realmFile: string
+}
+
+export async function startRealm (e2e: Scenario, init: { name: string, secret: string, nodes: string[], stepMs: number }): Promise<StartedRealm> {
+  const { dir } = e2e
+  const ids = new Map<string, string>()
+  const daemons = new Map<string, CliProcess>()
+  await e2e.procs.ok('leader init', ['leader', 'init', '--name', init.name, '--dir', dir('L'), '--policy', 'auto', '--join-secret', init.secret])
+  const leader = e2e.procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', e2e.config])
+  daemons.set('L', leader)
+  await leader.waitForLine(/^control api /, init.stepMs)
+  const realmFile = join(dir('L'), 'realm.json')
+  ids.set('L', parseRealmDescriptor(await readFile(realmFile, 'utf8')).leader.peerId)
+  await Promise.all(init.nodes.map(async (name) => {
+    const proc = e2e.procs.start(name, ['node', 'start', '--dir', dir(name), '--config', e2e.config, '--realm', realmFile, '--join-secret', init.secret])
+    daemons.set(name, proc)
+    const [, peerId = ''] = await proc.waitForLine(/^peer id (\S+)$/, init.stepMs)
+    ids.set(name, peerId)
+    await proc.waitForLine(new RegExp(`^joined realm ${init.name}: `), init.stepMs)
+  }))
+  await Promise.all(init.nodes.map(async name => leader.waitForLine(new RegExp(`^member joined ${ids.get(name) ?? ''} `), init.stepMs)))
+  return { ids, daemons, realmFile }
+}
