@@ -29,7 +29,9 @@ export const LEADER_FILES = {
   /** append-only log of issued tokens (mode 0600) */
   issued: 'issued.jsonl',
   /** revoked token ids, until their tokens expire */
-  revoked: 'revoked.json'
+  revoked: 'revoked.json',
+  /** the current epoch and the one before (their salts; mode 0600) */
+  epochs: 'epochs.json'
 } as const
 
 /** how a token came to be: auto = join secret proof, manual = operator (approve, issueNodeToken), offline = from the key on disk (`realmesh token issue`, the leader's own token), renewal = a member's request with its valid token */
@@ -49,6 +51,16 @@ export interface IssuedEntry {
   renewUntil?: number
 }
 
+/** what a renewal keeps of the token it renews */
+export interface Renewal {
+  /** the jti of the token it renews (logged) */
+  renews: string
+  /** the grant's end (seconds since the epoch) */
+  renewUntil: number
+  /** the grant's start (seconds since the epoch) */
+  grantedAt: number
+}
+
 export interface IssueInit {
   realm: RealmDescriptor
   subject: string
@@ -59,6 +71,8 @@ export interface IssueInit {
   renews?: string
   /** until when the grant may be renewed (seconds since the epoch). @default not renewable */
   renewUntil?: number
+  /** when the grant began (seconds since the epoch): a renewal keeps its grant's. @default now (a new grant) */
+  grantedAt?: number
   now?: () => number
   /** the leader directory to log to; no logging without one */
   dir?: string
@@ -74,7 +88,8 @@ export async function issueLogged (key: PrivateKey, init: IssueInit): Promise<{ 
     jti: randomUUID(),
     now: init.now,
     ext: Object.keys(attrs).length === 0 ? undefined : { attrs: { ...attrs } },
-    renewUntil: init.renewUntil
+    renewUntil: init.renewUntil,
+    grantedAt: init.grantedAt
   })
   // our own, just-signed token: reading its claims back is safe and keeps iat/exp exactly as signed
   const claims = decodeTokenUnverified(token).claims as { jti: string, sub: string, iat: number, exp: number }

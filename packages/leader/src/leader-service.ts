@@ -2,7 +2,8 @@
  * The realm leader's service on a RealmNode: answers /realmesh/leader/1 (node-token requests from
  * anyone, deferred identities from members) by its TokenPolicy, keeps the requests that wait for
  * the operator (bounded per source address and per time, cancelled when their node goes away,
- * expired when undecided), and the revocation list. With a `dir`, that state survives a restart
+ * expired when undecided), the revocation list, and the realm's epochs (a new salt for subject
+ * positions every `epochSeconds`; epochs.ts). With a `dir`, that state survives a restart
  * (pending.json, revoked.json) and every issued token is logged (issued.jsonl).
  */
 import { join } from 'node:path'
@@ -22,19 +23,20 @@ import { denied, leaderStreamHandler, pending } from './protocol.js'
 import { RequestLimiter } from './request-limits.js'
 import { parseRequests, renderRequests, RequestBook } from './requests.js'
 import { RevocationBook } from './revocation.js'
+import { DEFAULT_EPOCH_SECONDS, EpochPublisher } from './epochs.js'
 import { revocationTargets } from './revoke.js'
 import type { AnswerComponents } from './answers.js'
 import type { TokenPolicy } from './config.js'
 import type { JoinProofLimits, RequestLimits } from './config-limits.js'
 import type { ConfigProblem } from './errors.js'
-import type { IssueHow, IssuedEntry } from './issuing.js'
+import type { IssueHow, IssuedEntry, Renewal } from './issuing.js'
 import type { RevokedPeer } from './revocation.js'
 import type { Answer } from './protocol.js'
 import type { PendingRequest, RequestRecord } from './requests.js'
 import type { AbortOptions, PeerId, PrivateKey, Startable } from '@libp2p/interface'
 import type { RealmNode } from '@realmesh/node'
 import type { RealmDescriptor } from '@realmesh/token'
-import type { Revocation } from '@realmesh/wire'
+import type { Epoch, Revocation } from '@realmesh/wire'
 
 /** a decided token request is kept a day: an issued token for its collection, a denial to refuse re-asks */
 const DECIDED_TTL_MS = 24 * 3_600_000
@@ -69,6 +71,12 @@ export interface LeaderServiceInit {
   requests?: Partial<RequestLimits>
   /** what wrong join proofs cost an address; missing fields take their defaults */
   joinProofs?: Partial<JoinProofLimits>
+  /**
+   * seconds between epochs: a new salt for subject positions, published when its epoch starts (a
+   * member coordinates subjects in an epoch only when its grant is older). 0: none, the realm
+   * stays at epoch 0 (positions are the subject keys). @default 3600
+   */
+  epochSeconds?: number
 }
 
 /** why a request left the book without a decision */
@@ -104,6 +112,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   private readonly limiter: RequestLimiter
   private readonly proofs: JoinProofGuard
   private readonly revoked: RevocationBook
+  private readonly epochs: EpochPublisher
   /** tokens this service issued in this run (the log has them all), so a revocation is kept exactly as long as needed */
   private readonly issuedEntries: BoundedMap<string, IssuedEntry>
   /** jti -> the jti of the token that renewed it (this run's renewals), so a revocation follows them */
@@ -132,9 +141,11 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     this.timeoutMs = init.timeoutMs ?? TIMEOUTS.leader
     const maxPending = init.maxPending ?? DEFAULT_MAX_PENDING
     const maxDecided = init.maxDecided ?? 10_000
+    const epochSeconds = init.epochSeconds ?? DEFAULT_EPOCH_SECONDS
     const problems: ConfigProblem[] = [['maxPending', maxPending], ['maxDecided', maxDecided]]
       .filter(([, value]) => !Number.isSafeInteger(value) || (value as number) < 1)
       .map(([path, value]) => ({ path: String(path), expected: 'a whole number, at least 1', got: String(value) }))
+    if (!Number.isSafeInteger(epochSeconds) || epochSeconds < 0) problems.push({ path: 'epochSeconds', expected: 'a whole number of seconds (0: no epochs)', got: String(epochSeconds) })
     this.limits = Object.freeze(checkRequestLimits(init.requests ?? {}, 'requests', problems))
     const joinProofs = checkJoinProofLimits(init.joinProofs ?? {}, 'joinProofs', problems)
     if (problems.length > 0) throw new LeaderConfigError(problems, 'leader service options')
@@ -150,6 +161,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     this.limiter = new RequestLimiter(this.limits, this.book, { now: this.now })
     this.proofs = new JoinProofGuard({ limits: joinProofs, now: this.now })
     this.revoked = new RevocationBook({ realm: init.realm, key: init.key, now: this.now })
+    this.epochs = new EpochPublisher({ node: init.node, key: init.key, realm: init.realm, epochSeconds, now: this.now })
     this.issuedEntries = new BoundedMap({ maxSize: 10_000, now: this.now })
     this.renewedBy = new BoundedMap({ maxSize: 10_000, now: this.now })
     if (init.dir !== undefined) {
@@ -183,6 +195,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     const sweepMs = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, this.limits.graceSeconds * 250))
     this.sweepTimer = setInterval(() => { this.cancelAbandoned() }, sweepMs)
     this.sweepTimer.unref()
+    await this.epochs.start()
     this.running = true
   }
 
@@ -192,6 +205,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     this.running = false
     clearInterval(this.pruneTimer)
     clearInterval(this.sweepTimer)
+    this.epochs.stop()
     this.shutdown.abort(new LeaderError('LEADER_NOT_STARTED', 'the leader service is stopping'))
     await this.node.unhandle(PROTOCOLS.leader).catch(() => {})
     await this.pendingFile?.idle()
@@ -298,6 +312,15 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     return signed
   }
 
+  /**
+   * Starts a new epoch now: a fresh salt, signed and handed to the leader's node, which spreads it
+   * (the schedule goes on from it). What the schedule does every epochSeconds; for an operator who
+   * wants subject positions moved at once.
+   */
+  publishEpoch (): Epoch {
+    return this.epochs.publish()
+  }
+
   /** the live revocations this leader signed, lowest seq first */
   revocations (): Revocation[] {
     return this.revoked.list()
@@ -355,7 +378,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
       isMember: (connection) => this.node.admission.isAdmitted(connection),
       memberToken: (connection) => {
         const claims = this.node.membership.get(connection.remotePeer)?.node.claims
-        return claims == null ? undefined : { jti: claims.jti, attrs: { ...claims.ext?.attrs }, renewUntil: claims.renewUntil }
+        return claims == null ? undefined : { jti: claims.jti, attrs: { ...claims.ext?.attrs }, renewUntil: claims.renewUntil, grantedAt: claims.grantedAt ?? claims.iat }
       },
       isRevoked: (jti, sub) => this.isRevoked(jti, sub),
       refusesIssuance: (peer) => this.refusesIssuance(peer),
@@ -375,14 +398,15 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   }
 
   /**
-   * A renewal keeps its grant's end (renewUntil); a new grant by this policy gets one
+   * A renewal keeps its grant's end (renewUntil) and start (grantedAt, what eligibility to
+   * coordinate subjects depends on); a new grant by this policy starts now and gets an end
    * maxLifetimeSeconds from now when the policy renews, none otherwise.
    */
-  private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renewal?: { renews: string, renewUntil: number }): Promise<string> {
+  private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renewal?: Renewal): Promise<string> {
     if (this.refusesIssuance(peer)) throw new LeaderError('PEER_REVOKED', `the tokens of ${peer} were revoked: this leader issues it no token (see realmesh leader revocations)`)
     const renews = renewal?.renews
     const renewUntil = renewal?.renewUntil ?? (this.policy.renewable !== false ? Math.floor(this.now() / 1000) + (this.policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS) : undefined)
-    const { token, entry } = await issueLogged(this.key, { realm: this.realm, subject: peer, ttlSeconds, attrs, how, renews, renewUntil, now: this.now, dir: this.dir })
+    const { token, entry } = await issueLogged(this.key, { realm: this.realm, subject: peer, ttlSeconds, attrs, how, renews, renewUntil, grantedAt: renewal?.grantedAt, now: this.now, dir: this.dir })
     this.issuedEntries.set(entry.jti, entry, Math.max(0, entry.exp * 1000 - this.now()))
     if (renews !== undefined) this.renewedBy.set(renews, entry.jti, Math.max(0, entry.exp * 1000 - this.now()))
     this.safeDispatchEvent('token:issued', { detail: { peer, jti: entry.jti, how } })

@@ -23,12 +23,13 @@ describe('leader config', () => {
   it('has documented defaults', () => {
     assert.deepEqual(defaultLeaderConfig('r1'), {
       realm: { name: 'r1' },
-      policy: { mode: 'manual', ttlSeconds: 86400, deferred: 'manual' },
+      policy: { mode: 'manual', ttlSeconds: 86400, renewable: true, maxLifetimeSeconds: 31536000, deferred: 'manual' },
       listen: ['/ip4/127.0.0.1/tcp/0'],
       api: '127.0.0.1:0',
       maxPending: 1000,
       requests: { maxPendingPerAddress: 10, addressRate: { burst: 10, perMinute: 6 }, globalRate: { burst: 100, perMinute: 60 }, expireSeconds: 86400, graceSeconds: 60 },
-      joinProofs: { backoffSeconds: 1, banAfter: 5, banSeconds: 3600 }
+      joinProofs: { backoffSeconds: 1, banAfter: 5, banSeconds: 3600 },
+      epochSeconds: 3600
     })
   })
 
@@ -37,12 +38,13 @@ describe('leader config', () => {
     assert.deepEqual(parseLeaderConfig(renderLeaderConfig(config)), config)
     const auto = {
       ...config,
-      policy: { mode: 'auto' as const, joinSecret: 'a "quoted"\nsecret', ttlSeconds: 60, deferred: 'approve' as const, allowedAttributes: { role: ['user', 'sensor'], host: '*' as const } },
+      policy: { mode: 'auto' as const, joinSecret: 'a "quoted"\nsecret', ttlSeconds: 60, renewable: false, maxLifetimeSeconds: 600, deferred: 'approve' as const, allowedAttributes: { role: ['user', 'sensor'], host: '*' as const } },
       listen: ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001'],
       api: '[::1]:7300',
       maxPending: 5,
       requests: { maxPendingPerAddress: 2, addressRate: { burst: 3, perMinute: 1 }, globalRate: { burst: 7, perMinute: 9 }, expireSeconds: 3600, graceSeconds: 30 },
-      joinProofs: { backoffSeconds: 2, banAfter: 3, banSeconds: 600 }
+      joinProofs: { backoffSeconds: 2, banAfter: 3, banSeconds: 600 },
+      epochSeconds: 0
     }
     assert.deepEqual(parseLeaderConfig(renderLeaderConfig(auto)), auto)
     const names = { ...config, policy: { ...config.policy, allowedAttributes: ['hostname'] } }
@@ -74,10 +76,11 @@ describe('leader config', () => {
       'api: "localhost"',
       'maxPending: 0',
       'requests: { maxPendingPerAddress: -1, addressRate: { burst: 0, perMinute: 1.5 }, globalRate: 5, graceSecs: 3 }',
-      'joinProofs: { backoffSeconds: "1s", banAfter: 0 }'
+      'joinProofs: { backoffSeconds: "1s", banAfter: 0 }',
+      'epochSeconds: -1'
     ].join('\n')))
     assert.deepEqual(problems.map(p => p.path).sort(), [
-      'api', 'listen[0]', 'listen[1]', 'maxPending', 'policy.deferred', 'policy.joinSecret', 'policy.ttlSeconds', 'polcy', 'realm.name',
+      'api', 'epochSeconds', 'listen[0]', 'listen[1]', 'maxPending', 'policy.deferred', 'policy.joinSecret', 'policy.ttlSeconds', 'polcy', 'realm.name',
       'requests.maxPendingPerAddress', 'requests.addressRate.burst', 'requests.addressRate.perMinute', 'requests.globalRate', 'requests.graceSecs',
       'joinProofs.backoffSeconds', 'joinProofs.banAfter'
     ].sort())
@@ -120,7 +123,7 @@ describe('leader config', () => {
 
   it('checks a policy against the realm it serves', async () => {
     const realm = createRealmDescriptor({ name: 'r', leaderKey: await generateNodeKey(), policy: { maxTokenTtlSeconds: 3600 } })
-    assert.deepEqual(validateTokenPolicy({ mode: 'manual', ttlSeconds: 3600, deferred: 'manual' }, realm), { mode: 'manual', ttlSeconds: 3600, deferred: 'manual' })
+    assert.deepEqual(validateTokenPolicy({ mode: 'manual', ttlSeconds: 3600, deferred: 'manual' }, realm), { mode: 'manual', ttlSeconds: 3600, renewable: true, maxLifetimeSeconds: 31536000, deferred: 'manual' })
     const problems = problemsOf(() => validateTokenPolicy({ mode: 'manual', ttlSeconds: 7200, deferred: 'manual' }, realm))
     assert.deepEqual(problems.map(p => p.path), ['policy.ttlSeconds'])
   })

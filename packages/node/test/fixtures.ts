@@ -83,7 +83,7 @@ export async function craftHello (key: PrivateKey, token: string, remote: PeerId
   const timestamp = BigInt(over.timestamp ?? Date.now())
   const forPeer = over.forPeer ?? remote
   const signature = await (over.signWith ?? key).sign(handshakeSigningBytes({ tokenHash: tokenHash(over.token ?? token), timestamp, nonce, remotePeer: over.signedFor ?? forPeer }))
-  return { version: over.version ?? WIRE_VERSION, nodeToken: over.token ?? token, timestamp, nonce: Uint8Array.from(nonce), signature: Uint8Array.from(signature), forPeer: Uint8Array.from(forPeer.toMultihash().bytes), revocationSeq: 0n }
+  return { version: over.version ?? WIRE_VERSION, nodeToken: over.token ?? token, timestamp, nonce: Uint8Array.from(nonce), signature: Uint8Array.from(signature), forPeer: Uint8Array.from(forPeer.toMultihash().bytes), revocationSeq: 0n, epoch: 0n }
 }
 
 /** Sends `hello` on a new handshake stream from `raw` to `target` and returns the reply. */

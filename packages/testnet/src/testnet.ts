@@ -30,6 +30,12 @@ export interface TestnetInit {
   /** the realm's policy in its descriptor, e.g. `{ broadcast: true }`. @default {} (no broadcast) */
   realmPolicy?: Partial<RealmPolicy>
   /**
+   * seconds between the leader's epochs (a new salt for subject positions; only members granted
+   * before an epoch coordinate in it). @default 0: none, so that every node, though its token is
+   * issued after the leader starts, coordinates (a realm's first epoch has the leader alone)
+   */
+  epochSeconds?: number
+  /**
    * how nodes get their node token: issued by the testnet with the leader key before they start
    * ('issued', fast), or asked from the leader with the join secret at start ('request').
    * @default 'issued'
@@ -102,7 +108,8 @@ export async function createTestnet (init: TestnetInit): Promise<Testnet> {
     node: leaderNode,
     key: leaderKey,
     realm,
-    policy: { mode: 'auto', ttlSeconds: 86_400, deferred: 'approve', ...init.policy, joinSecret }
+    policy: { mode: 'auto', ttlSeconds: 86_400, deferred: 'approve', ...init.policy, joinSecret },
+    epochSeconds: init.epochSeconds ?? 0
   })
   await leaderNode.start()
   await service.start()

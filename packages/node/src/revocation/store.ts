@@ -5,8 +5,7 @@
  *   { "seq": 3, "peer": "12D3KooW...", "jti": "", "revokedAt": "2026-12-06T10:00:00.000Z",
  *     "until": "2026-12-13T10:00:30.000Z", "reason": "...", "signature": "<base64url>" }
  */
-import { readFile, writeFile, rename, mkdir } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { jsonListFile } from '../util/json-file.js'
 import type { Revocation } from '@realmesh/wire'
 import type { RevocationStore } from './revocations.js'
 
@@ -59,33 +58,5 @@ export function revocationFromJson (value: unknown): Revocation | undefined {
 
 /** A RevocationStore in a JSON file (an array of RevocationJson), written atomically, mode 0600. */
 export function fileRevocationStore (path: string): RevocationStore {
-  return {
-    async load () {
-      let text: string
-      try {
-        text = await readFile(path, 'utf8')
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-        throw err
-      }
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        // a damaged file: the revocations come back from members at the next join
-        return []
-      }
-      if (!Array.isArray(parsed)) return []
-      return parsed.flatMap((entry: unknown) => {
-        const revocation = revocationFromJson(entry)
-        return revocation == null ? [] : [revocation]
-      })
-    },
-    async save (revocations) {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-      const tmp = `${path}.${process.pid}.tmp`
-      await writeFile(tmp, JSON.stringify(revocations.map(revocationToJson), null, 2) + '\n', { mode: 0o600 })
-      await rename(tmp, path)
-    }
-  }
+  return jsonListFile(path, revocationToJson, revocationFromJson)
 }

@@ -114,6 +114,8 @@ export function offenceOf (code: string): Offence | undefined {
     case 'RECORD_INVALID': return 'RECORD_INVALID'
     case 'NOT_A_MEMBER': return 'NOT_A_MEMBER'
     case 'MESSAGE_BUDGET_EXCEEDED': return 'MESSAGE_BUDGET'
+    case 'REVOCATION_INVALID':
+    case 'EPOCH_INVALID': return 'NOTICE_INVALID'
     default: return code.startsWith('TOKEN_') && code !== 'TOKEN_EXPIRED' ? 'TOKEN_REFUSED' : undefined
   }
 }
