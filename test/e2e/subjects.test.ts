@@ -11,7 +11,7 @@
  */
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { closestTo, parseRealmDescriptor, subjectKey } from '@realmesh/token'
 import { scenario } from '../lib/scenario.js'
@@ -45,6 +45,10 @@ describe('subjects across OS processes', { timeout: 900_000 }, () => {
 
   step('1. a leader and 6 nodes join', async () => {
     await e2e.procs.ok('leader init', ['leader', 'init', '--name', 'subjects', '--dir', dir('L'), '--policy', 'auto', '--join-secret', SECRET])
+    // replicas are what this test is about: without epochs every member coordinates (with them, a
+    // realm's first epoch has the leader alone: the nodes' grants are younger; see the capture test)
+    const config = join(dir('L'), 'leader.yaml')
+    await writeFile(config, (await readFile(config, 'utf8')).replace(/^epochSeconds: \d+$/m, 'epochSeconds: 0'))
     const leader = e2e.procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', e2e.config])
     daemons.set('L', leader)
     await leader.waitForLine(/^control api /, STEP_MS)

@@ -541,6 +541,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.gate.stop()
     this.libp2p.removeEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
     await this.libp2p.stop()
+    // what was learnt last is on disk before stop() resolves
+    await Promise.all([this.revocations.idle(), this.epochs.idle()])
     if (!this.isJoined) this.joinedWaiters.reject(new NodeStateError('the node stopped before it joined'))
   }
 

@@ -70,8 +70,8 @@ export interface Testnet {
   joinSecret: string
   /** starts one more node (not awaited to join; use its whenJoined) */
   addNode(init?: Partial<RealmNodeInit>): Promise<RealmNode>
-  /** a node token signed by the leader */
-  issueToken(peer: PeerId | string, options?: { ttlSeconds?: number, now?: () => number }): Promise<string>
+  /** a node token signed by the leader (`grantedAt`: the start of its grant, seconds; default its iat) */
+  issueToken(peer: PeerId | string, options?: { ttlSeconds?: number, now?: () => number, grantedAt?: number }): Promise<string>
   /** resolves when every node has joined */
   whenJoined(options?: AbortOptions): Promise<void>
   /** resolves when every node's routing table holds at least `size` peers (default: all others) */
@@ -93,8 +93,8 @@ export async function createTestnet (init: TestnetInit): Promise<Testnet> {
   const leaderKey = await generateNodeKey()
   const realm = createRealmDescriptor({ name: init.name ?? 'testnet', leaderKey, policy: init.realmPolicy })
   const leaderPeer = peerIdFromPrivateKey(leaderKey)
-  const issueToken = async (peer: PeerId | string, options: { ttlSeconds?: number, now?: () => number } = {}): Promise<string> =>
-    issueNodeToken(leaderKey, { realm, subject: peer, ttlSeconds: options.ttlSeconds, now: options.now })
+  const issueToken = async (peer: PeerId | string, options: { ttlSeconds?: number, now?: () => number, grantedAt?: number } = {}): Promise<string> =>
+    issueNodeToken(leaderKey, { realm, subject: peer, ttlSeconds: options.ttlSeconds, now: options.now, grantedAt: options.grantedAt })
 
   const leaderNode = await createRealmNode({
     realm,
