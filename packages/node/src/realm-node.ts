@@ -287,7 +287,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.revocations.addEventListener('learnt', (evt) => { this.onRevocations(evt.detail.revocations, evt.detail.from) })
     this.epochs.addEventListener('learnt', (evt) => {
       if (this.running) this.noticeSpread.flood({ epochs: evt.detail.epochs }, evt.detail.from)
-      this.epochChanged()
+      // a new current epoch moves our interests (the one before it, caught up late, does not)
+      if (evt.detail.epochs.some(e => e.epoch === this.epochs.epoch)) this.epochChanged()
     })
     this.ownRecord = new OwnRecord({
       self: this.peerId,

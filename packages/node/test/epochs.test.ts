@@ -96,13 +96,13 @@ describe('epochs: the signed entries', () => {
 })
 
 describe('epochs: who may coordinate', () => {
-  test('a grant whose whole second ended before the epoch started may; one in that second or later may not; without grantedAt the iat counts; the leader always may; in epoch 0 every member', async () => {
+  test('a grant whose whole second ended before the epoch started may; one in that second or later may not; without grantedAt the iat counts; the leader always may, a self-issued token never; in epoch 0 every member', async () => {
     const realm = await makeRealm('eligibility')
     const leader = realm.realm.leader.peerId
     const sub = peerIdFromPrivateKey(await generateNodeKey()).toString()
     const startsAtMs = 1_700_000_000_500
     const epoch = signEpoch(realm, { epoch: 5n, startsAtMs: BigInt(startsAtMs) })
-    const claims = (grantedAt: number | undefined, iat = 1_700_000_000): Pick<NodeTokenClaims, 'grantedAt' | 'iat' | 'sub'> => ({ sub, iat, ...(grantedAt === undefined ? {} : { grantedAt }) })
+    const claims = (grantedAt: number | undefined, iat = 1_700_000_000): Pick<NodeTokenClaims, 'grantedAt' | 'iat' | 'iss' | 'sub'> => ({ iss: leader, sub, iat, ...(grantedAt === undefined ? {} : { grantedAt }) })
     assert.equal(mayCoordinate(claims(1_699_999_999), epoch, leader), true, 'granted in the second before')
     assert.equal(mayCoordinate(claims(1_700_000_000), epoch, leader), false, 'granted in the second the epoch started in')
     assert.equal(mayCoordinate(claims(1_700_000_001), epoch, leader), false, 'granted after')
@@ -110,6 +110,7 @@ describe('epochs: who may coordinate', () => {
     assert.equal(mayCoordinate(claims(undefined, 1_700_000_000), epoch, leader), false, 'no grantedAt: a fresh iat')
     assert.equal(mayCoordinate(claims(1_699_000_000, 1_700_000_100), epoch, leader), true, 'a renewal (fresh iat) of an old grant')
     assert.equal(mayCoordinate({ ...claims(1_800_000_000), sub: leader }, epoch, leader), true, 'the leader makes the salts')
+    assert.equal(mayCoordinate({ ...claims(1_000_000_000), iss: sub }, epoch, leader), false, 'a self-issued token: its holder wrote its times')
     assert.equal(mayCoordinate(claims(1_800_000_000), undefined, leader), true, 'epoch 0')
     // a token as issued: grantedAt is its iat unless a renewal carries its grant's
     const key = await generateNodeKey()
@@ -157,7 +158,7 @@ describe('epochs among members', () => {
     await frames.write(PeersRequest, { type: PeersRequest.Type.NOTICES, epochs: [signEpoch(realm, { epoch: 3n }, { signer: await generateNodeKey() })] })
     // answered once handled: the score is settled by then
     await frames.read(PeersResponse, { signal: AbortSignal.timeout(5_000) })
-    assert.ok(a.guard.scores.score(b.peerId.toString()) <= -25, 'a forged epoch costs its sender 25 points')
+    assert.ok(a.guard.scores.score(b.peerId.toString()) < -20, 'a forged epoch costs its sender 25 points (less what recovers meanwhile)')
     assert.equal(a.epochs.epoch, 2n)
 
     // what carrying the epoch costs a keepalive (and its answer): one more varint field
@@ -214,7 +215,8 @@ describe('epochs among members', () => {
       const forger = all[2] as RealmNode
       const before = first.guard.scores.score(forger.peerId.toString())
       assert.equal(await register(forger, first, signEpoch(realm, { epoch: 2n }, { realmId: 'another-realm' })), 'EPOCH_INVALID')
-      assert.ok(first.guard.scores.score(forger.peerId.toString()) <= before - 25, 'a forged epoch is an offence')
+      // 25 points, less what recovers meanwhile (10 a minute)
+      assert.ok(first.guard.scores.score(forger.peerId.toString()) < before - 20, 'a forged epoch is an offence')
       first.epochs.add([signEpoch(realm, { epoch: 2n }), signEpoch(realm, { epoch: 3n })])
       assert.equal(await register(forger, first, epoch), 'EPOCH_STALE')
       assert.equal(await register(forger, first, undefined), 'EPOCH_STALE', 'epoch 0 is over too')

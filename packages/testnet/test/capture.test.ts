@@ -209,8 +209,8 @@ function eligibleIn (net: Testnet, epoch: Epoch): RealmNode[] {
 }
 
 /** the node token claims of `node` as the leader holds them (every node is a member of the leader's here) */
-function claimsOf (net: Testnet, node: RealmNode): Pick<NodeTokenClaims, 'sub' | 'iat' | 'grantedAt'> {
-  if (node === net.leader.node) return { sub: net.realm.leader.peerId, iat: 0 }
+function claimsOf (net: Testnet, node: RealmNode): Pick<NodeTokenClaims, 'iss' | 'sub' | 'iat' | 'grantedAt'> {
+  if (node === net.leader.node) return { iss: net.realm.leader.peerId, sub: net.realm.leader.peerId, iat: 0 }
   const claims = net.leader.node.membership.get(node.peerId)?.node.claims
   assert.ok(claims != null, `${node.peerId.toString()} is a member of the leader's`)
   return claims

@@ -9,7 +9,9 @@
  * The grant's start is the node token's `grantedAt` (carried unchanged by renewals), or its iat for
  * a token without it. Both come from the leader's clock, as does the epoch's start, so no clock
  * skew enters; grantedAt has a resolution of seconds, so the whole second of the grant must end
- * before the epoch starts. The realm leader's own node always may: it makes the salts.
+ * before the epoch starts. The realm leader's own node always may: it makes the salts. A
+ * self-issued node token (a realm whose policy allows them) never may: its times are whatever its
+ * holder wrote.
  */
 import type { NodeTokenClaims } from '@realmesh/token'
 import type { EpochRef } from './epochs.js'
@@ -20,7 +22,8 @@ export function grantedAt (claims: Pick<NodeTokenClaims, 'grantedAt' | 'iat'>): 
 }
 
 /** whether a member holding a node token with `claims` may coordinate subjects in `epoch` (epoch 0: every member) */
-export function mayCoordinate (claims: Pick<NodeTokenClaims, 'grantedAt' | 'iat' | 'sub'>, epoch: EpochRef, leader: string): boolean {
+export function mayCoordinate (claims: Pick<NodeTokenClaims, 'grantedAt' | 'iat' | 'iss' | 'sub'>, epoch: EpochRef, leader: string): boolean {
   if (epoch == null || claims.sub === leader) return true
+  if (claims.iss !== leader) return false
   return (grantedAt(claims) + 1) * 1000 <= Number(epoch.startsAtMs)
 }
