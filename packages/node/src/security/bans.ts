@@ -2,8 +2,7 @@
  * Banned peers, with the time each ban ends. Bounded; persisted through a BanStore so that bans
  * survive a restart (the CLI keeps them in the node's data dir).
  */
-import { readFile, writeFile, rename, mkdir } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { jsonListFile } from '../util/json-file.js'
 
 export interface Ban {
   peer: string
@@ -17,28 +16,14 @@ export interface BanStore {
   save(bans: Ban[]): Promise<void>
 }
 
-/** A BanStore in a JSON file, written atomically (temp file + rename), mode 0600. */
+/** A BanStore in a JSON file, written atomically (temp file + rename), mode 0600; a damaged file holds no bans. */
 export function fileBanStore (path: string): BanStore {
-  return {
-    async load () {
-      let text: string
-      try {
-        text = await readFile(path, 'utf8')
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-        throw err
-      }
-      const parsed: unknown = JSON.parse(text)
-      if (!Array.isArray(parsed)) return []
-      return parsed.filter((b): b is Ban => typeof b?.peer === 'string' && typeof b?.until === 'number' && typeof b?.reason === 'string')
-    },
-    async save (bans) {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-      const tmp = `${path}.${process.pid}.tmp`
-      await writeFile(tmp, JSON.stringify(bans, null, 2) + '\n', { mode: 0o600 })
-      await rename(tmp, path)
-    }
-  }
+  return jsonListFile<Ban, Ban>(path, ban => ban, (b) => isBan(b) ? b : undefined)
+}
+
+function isBan (value: unknown): value is Ban {
+  const b = value as Partial<Ban> | null
+  return typeof b?.peer === 'string' && typeof b.until === 'number' && typeof b.reason === 'string'
 }
 
 export interface BanListInit {
