@@ -8,9 +8,12 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, it } from 'node:test'
+import { multiaddr } from '@multiformats/multiaddr'
+import { generateNodeKey, issueNodeToken } from '@realmesh/token'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { until } from '@realmesh/node'
 import { initLeader, startLeader } from '../src/index.js'
-import { Cleanup } from './helpers.js'
+import { Cleanup, startNode, startTestLeader } from './helpers.js'
 import type { RunningLeader } from '../src/index.js'
 
 const EPOCH_SECONDS = 2
@@ -58,6 +61,28 @@ describe('leader epochs', () => {
     assert.deepEqual(again.node.epochs.current?.salt, second?.salt)
     await until(() => again.node.epochs.epoch === 3n, [again.node.epochs], ['learnt'], { what: 'epoch 3', timeoutMs: EPOCH_SECONDS * 1000 + 5_000 })
     assert.ok(Number((again.node.epochs.current?.startsAtMs ?? 0n) - (second?.startsAtMs ?? 0n)) >= EPOCH_SECONDS * 1000)
+  })
+
+  it('a leader that lost its epochs learns the realm\'s from a member and numbers past it; its own fresh epoch 1 goes nowhere', async () => {
+    const first = await startTestLeader(cleanup)
+    const key = await generateNodeKey()
+    const member = await startNode(cleanup, { realm: first.realm, privateKey: key, nodeToken: await issueNodeToken(first.key, { realm: first.realm, subject: peerIdFromPrivateKey(key) }), bootstrap: [first.address] })
+    await member.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    first.service.publishEpoch()
+    const third = first.service.publishEpoch()
+    await until(() => member.epochs.epoch === 3n, [member.epochs], ['learnt'], { what: 'the member to hold epoch 3' })
+    await first.service.stop()
+    await first.node.stop()
+
+    // the same leader key, no state: it starts with an epoch 1 of its own
+    const again = await startTestLeader(cleanup, { key: first.key, realm: first.realm })
+    assert.equal(again.node.epochs.epoch, 1n)
+    await member.connect(multiaddr(again.address), { signal: AbortSignal.timeout(10_000) })
+    await until(() => again.node.epochs.epoch === 3n, [again.node.epochs], ['learnt'], { what: 'the leader to catch up from the member' })
+    assert.deepEqual(again.node.epochs.current?.salt, third.salt)
+    assert.equal(member.epochs.epoch, 3n, 'the member never took the stale epoch 1')
+    assert.equal(again.service.publishEpoch().epoch, 4n)
+    await until(() => member.epochs.epoch === 4n, [member.epochs], ['learnt'], { what: 'the member to take epoch 4' })
   })
 
   it('epochSeconds 0 publishes no epoch: the realm stays at epoch 0', async () => {
