@@ -50,6 +50,8 @@ export interface FindCoordinatorsOptions extends AbortOptions {
   timeoutMs?: number
   /** every kad-dht query event of the walk (SEND_QUERY, PEER_RESPONSE, QUERY_ERROR, ...), for tracing and counting hops */
   onQueryEvent?: (event: QueryEvent) => void
+  /** the epoch to find them in (undefined: epoch 0). @default the realm's current epoch (RealmNode.findCoordinators) */
+  epoch?: EpochRef
 }
 
 /**

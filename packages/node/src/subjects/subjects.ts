@@ -192,7 +192,7 @@ export class Subjects {
    * The `count` eligible members closest to the subject's position in an epoch (`options.epoch`,
    * default the current one; see find-coordinators.ts).
    */
-  async findCoordinators (subject: string, count = this.replicas, options: FindCoordinatorsOptions & { epoch?: EpochRef } = {}): Promise<string[]> {
+  async findCoordinators (subject: string, count = this.replicas, options: FindCoordinatorsOptions = {}): Promise<string[]> {
     const epoch = 'epoch' in options ? options.epoch : this.deps.epochs.current
     return findCoordinators({
       self: this.deps.self,
