@@ -3,7 +3,7 @@
  * secret), `leader start`, then every node started with the secret, each waited for until it
  * joined and the leader saw it join. What it started goes into the scenario's process group.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseRealmDescriptor } from '@realmesh/token'
 import type { CliProcess } from './cli-process.js'
@@ -18,11 +18,27 @@ export interface StartedRealm {
   realmFile: string
 }
 
-export async function startRealm (e2e: Scenario, init: { name: string, secret: string, nodes: string[], stepMs: number }): Promise<StartedRealm> {
+export interface StartRealmInit {
+  name: string
+  secret: string
+  nodes: string[]
+  stepMs: number
+  /**
+   * leader.yaml's epochSeconds (subject epochs: a realm's first epoch has the leader alone as
+   * coordinator, the nodes' grants being younger). @default the leader's default
+   */
+  epochSeconds?: number
+}
+
+export async function startRealm (e2e: Scenario, init: StartRealmInit): Promise<StartedRealm> {
   const { dir } = e2e
   const ids = new Map<string, string>()
   const daemons = new Map<string, CliProcess>()
   await e2e.procs.ok('leader init', ['leader', 'init', '--name', init.name, '--dir', dir('L'), '--policy', 'auto', '--join-secret', init.secret])
+  if (init.epochSeconds !== undefined) {
+    const config = join(dir('L'), 'leader.yaml')
+    await writeFile(config, (await readFile(config, 'utf8')).replace(/^epochSeconds: \d+$/m, `epochSeconds: ${init.epochSeconds}`))
+  }
   const leader = e2e.procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', e2e.config])
   daemons.set('L', leader)
   await leader.waitForLine(/^control api /, init.stepMs)

@@ -33,7 +33,7 @@ import { approved, cancelled, denied, issued, pending } from './protocol.js'
 import { sourceAddress } from './source-address.js'
 import type { TokenPolicy } from './config.js'
 import type { RequestLimits } from './config-limits.js'
-import type { IssueHow } from './issuing.js'
+import type { IssueHow, Renewal } from './issuing.js'
 import type { JoinProofGuard } from './join-proofs.js'
 import type { Answer } from './protocol.js'
 import type { RequestLimiter } from './request-limits.js'
@@ -60,12 +60,12 @@ export interface AnswerComponents {
   now: () => number
   isMember: (connection: Connection) => boolean
   /** the current node token of the member on `connection` (admitted with it), if it is one */
-  memberToken: (connection: Connection) => { jti: string, attrs: Record<string, string>, renewUntil?: number } | undefined
+  memberToken: (connection: Connection) => { jti: string, attrs: Record<string, string>, renewUntil?: number, grantedAt: number } | undefined
   isRevoked: (jti: string, sub: string) => boolean
   /** whether `peer` was revoked (it gets no token from this leader) */
   refusesIssuance: (peer: string) => boolean
-  /** `renews`: for a renewal, the jti of the token it replaces, and `renewUntil` the grant's end it keeps */
-  issue: (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renewal?: { renews: string, renewUntil: number }) => Promise<string>
+  /** `renews`: for a renewal, the jti of the token it replaces, and `renewUntil` and `grantedAt` the grant's end and start it keeps */
+  issue: (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renewal?: Renewal) => Promise<string>
   /** records a new pending request (persisted, announced) and answers PENDING */
   addPending: (record: RequestRecord) => Promise<Answer>
   /** forgets a request (and persists that) */
@@ -113,7 +113,7 @@ export async function answerToken (c: AnswerComponents, request: LeaderRequest, 
         ? 'this node token was issued without renewal; ask the realm operator for a new one'
         : `the grant of this node token ended at ${new Date(renewUntil * 1000).toISOString()}; ask the realm operator for a new one`)
     }
-    return issued(await c.issue(peer, Math.min(ttlSeconds, left), current.attrs, 'renewal', { renews: current.jti, renewUntil }))
+    return issued(await c.issue(peer, Math.min(ttlSeconds, left), current.attrs, 'renewal', { renews: current.jti, renewUntil, grantedAt: current.grantedAt }))
   }
   if (c.policy.mode === 'auto') {
     return denied(WireErrorCode.JOIN_SECRET_INVALID, `realm ${c.realm.name} issues tokens only to nodes that prove its join secret, and the request has no proof`)

@@ -10,6 +10,7 @@ import { checkAllowedAttributes, renderAllowedAttributes } from './attributes.js
 import { checkJoinProofLimits, checkRequestLimits, defaultJoinProofLimits, defaultRequestLimits, renderLimits } from './config-limits.js'
 import { describe, isRecord, isWholeNumber, unknownKeys } from './config-values.js'
 import { LeaderConfigError } from './errors.js'
+import { DEFAULT_EPOCH_SECONDS } from './epochs.js'
 import type { AllowedAttributes } from './attributes.js'
 import type { JoinProofLimits, RequestLimits } from './config-limits.js'
 import type { ConfigProblem } from './errors.js'
@@ -67,6 +68,13 @@ export interface LeaderConfig {
   requests: RequestLimits
   /** what wrong join proofs cost an address (config-limits.ts) */
   joinProofs: JoinProofLimits
+  /**
+   * seconds between epochs: a new salt for where subjects are coordinated, published when its
+   * epoch starts; a member coordinates subjects in an epoch only when its grant is older. 0: no
+   * epochs (subject positions stay the subject keys, which a member can grind node keys next to).
+   * @default 3600
+   */
+  epochSeconds: number
 }
 
 export const POLICY_MODES = ['auto', 'manual', 'deny'] as const
@@ -91,7 +99,9 @@ const API_EXPECTED = 'host:port for the control API, e.g. "127.0.0.1:7300" or "[
 /** a join secret shorter than this can be guessed online, even with wrong proofs costing a backoff */
 export const MIN_JOIN_SECRET_CHARS = 16
 
-const TOP_KEYS = ['realm', 'policy', 'listen', 'api', 'maxPending', 'requests', 'joinProofs']
+const TOP_KEYS = ['realm', 'policy', 'listen', 'api', 'maxPending', 'requests', 'joinProofs', 'epochSeconds']
+/** at most a year between epochs */
+const MAX_EPOCH_SECONDS = 365 * 86_400
 const REALM_KEYS = ['name']
 const POLICY_KEYS = ['mode', 'joinSecret', 'ttlSeconds', 'renewable', 'maxLifetimeSeconds', 'deferred', 'allowedAttributes']
 
@@ -104,7 +114,8 @@ export function defaultLeaderConfig (name: string): LeaderConfig {
     api: DEFAULT_LEADER_API,
     maxPending: DEFAULT_MAX_PENDING,
     requests: defaultRequestLimits(),
-    joinProofs: defaultJoinProofLimits()
+    joinProofs: defaultJoinProofLimits(),
+    epochSeconds: DEFAULT_EPOCH_SECONDS
   }
 }
 
@@ -172,7 +183,7 @@ export function checkPolicyAgainstRealm (policy: TokenPolicy, realm: RealmDescri
 
 function checkConfig (value: unknown, problems: ConfigProblem[]): LeaderConfig | undefined {
   if (!isRecord(value)) {
-    problems.push({ path: '', expected: 'a mapping with realm, policy, listen, api, maxPending, requests and joinProofs', got: describe(value) })
+    problems.push({ path: '', expected: 'a mapping with realm, policy, listen, api, maxPending, requests, joinProofs and epochSeconds', got: describe(value) })
     return undefined
   }
   unknownKeys(value, TOP_KEYS, '', problems)
@@ -226,9 +237,18 @@ function checkConfig (value: unknown, problems: ConfigProblem[]): LeaderConfig |
     }
   }
 
+  let epochSeconds = DEFAULT_EPOCH_SECONDS
+  if (value.epochSeconds !== undefined) {
+    if (!isWholeNumber(value.epochSeconds) || value.epochSeconds < 0 || value.epochSeconds > MAX_EPOCH_SECONDS) {
+      problems.push({ path: 'epochSeconds', expected: `a whole number of seconds from 0 (no epochs) to ${MAX_EPOCH_SECONDS}, e.g. 3600`, got: describe(value.epochSeconds) })
+    } else {
+      epochSeconds = value.epochSeconds
+    }
+  }
+
   const requests = checkRequestLimits(value.requests, 'requests', problems)
   const joinProofs = checkJoinProofLimits(value.joinProofs, 'joinProofs', problems)
-  return { realm: { name }, policy, listen, api, maxPending, requests, joinProofs }
+  return { realm: { name }, policy, listen, api, maxPending, requests, joinProofs, epochSeconds }
 }
 
 function checkPolicy (value: unknown, path: string, problems: ConfigProblem[]): TokenPolicy {
@@ -339,6 +359,11 @@ export function renderLeaderConfig (config: LeaderConfig): string {
     '',
     '# most requests waiting for the operator at once; more are refused with BUSY',
     `maxPending: ${config.maxPending}`,
+    '',
+    '# seconds between epochs: a new random salt for where subjects are coordinated, published when',
+    '# its epoch starts; only members whose grant is older than an epoch coordinate subjects in it,',
+    '# so nobody can pick a node key that lands next to a subject. 0 turns epochs off',
+    `epochSeconds: ${config.epochSeconds}`,
     '',
     ...renderLimits(config.requests, config.joinProofs),
     ''

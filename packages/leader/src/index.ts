@@ -39,6 +39,7 @@ export type { LeaderServiceInit, LeaderServiceEvents, CancelReason } from './lea
 export type { PendingRequest } from './requests.js'
 
 export { startLeader } from './start-leader.js'
+export { DEFAULT_EPOCH_SECONDS, EPOCH_OVERLAP_FRACTION } from './epochs.js'
 export { revokeOffline, readRevocations, revocationTargets } from './revoke.js'
 export type { TargetsInit } from './revoke.js'
 export { replaceOffline } from './replace.js'

@@ -33,7 +33,9 @@ export const LEADER_FILES = {
   /** addresses of members, dialled at the next start (mode 0600) */
   peers: 'peers.json',
   /** revoked token ids, until their tokens expire */
-  revoked: 'revoked.json'
+  revoked: 'revoked.json',
+  /** the current epoch and the one before (their salts; mode 0600) */
+  epochs: 'epochs.json'
 } as const
 
 /**
@@ -68,6 +70,16 @@ export interface IssuedEntry {
   attrs?: Record<string, string>
 }
 
+/** what a renewal keeps of the token it renews */
+export interface Renewal {
+  /** the jti of the token it renews (logged) */
+  renews: string
+  /** the grant's end (seconds since the epoch) */
+  renewUntil: number
+  /** the grant's start (seconds since the epoch) */
+  grantedAt: number
+}
+
 export interface IssueInit {
   realm: RealmDescriptor
   /** the node (node token) or the identity (identity token) */
@@ -83,6 +95,8 @@ export interface IssueInit {
   replaces?: string
   /** until when the grant may be renewed (seconds since the epoch). @default not renewable */
   renewUntil?: number
+  /** when the grant began (seconds since the epoch): a renewal keeps its grant's. @default now (a new grant) */
+  grantedAt?: number
   now?: () => number
   /** the leader directory to log to; no logging without one */
   dir?: string
@@ -94,7 +108,7 @@ export async function issueLogged (key: PrivateKey, init: IssueInit): Promise<{ 
   const ext = Object.keys(attrs).length === 0 ? undefined : { attrs: { ...attrs } }
   const common = { realm: init.realm, subject: init.subject, ttlSeconds: init.ttlSeconds, jti: randomUUID(), now: init.now, ext }
   const token = init.node === undefined
-    ? await issueNodeToken(key, { ...common, renewUntil: init.renewUntil })
+    ? await issueNodeToken(key, { ...common, renewUntil: init.renewUntil, grantedAt: init.grantedAt })
     : await issueIdentityToken(key, { ...common, node: init.node })
   // our own, just-signed token: reading its claims back is safe and keeps iat/exp exactly as signed
   const claims = decodeTokenUnverified(token).claims as { jti: string, sub: string, iat: number, exp: number }

@@ -97,7 +97,7 @@ export async function initLeader (init: InitLeaderInit): Promise<InitLeaderResul
   }
   if (init.overwrite === true) {
     // state of the replaced realm means nothing to the new one
-    for (const file of [LEADER_FILES.pending, LEADER_FILES.issued, LEADER_FILES.revoked, LEADER_FILES.nodeToken]) {
+    for (const file of [LEADER_FILES.pending, LEADER_FILES.issued, LEADER_FILES.revoked, LEADER_FILES.epochs, LEADER_FILES.nodeToken]) {
       await rm(join(init.dir, file), { force: true })
     }
   }

@@ -2,7 +2,8 @@
  * The realm leader's service on a RealmNode: answers /realmesh/leader/1 (node-token requests from
  * anyone, deferred identities from members) by its TokenPolicy, keeps the requests that wait for
  * the operator (bounded per source address and per time, cancelled when their node goes away,
- * expired when undecided), and the revocation list. With a `dir`, that state survives a restart
+ * expired when undecided), the revocation list, and the realm's epochs (a new salt for subject
+ * positions every `epochSeconds`; epochs.ts). With a `dir`, that state survives a restart
  * (pending.json, revoked.json) and every issued token is logged (issued.jsonl).
  */
 import { join } from 'node:path'
@@ -23,12 +24,13 @@ import { denied, leaderStreamHandler, pending } from './protocol.js'
 import { RequestLimiter } from './request-limits.js'
 import { parseRequests, renderRequests, RequestBook } from './requests.js'
 import { RevocationBook } from './revocation.js'
+import { DEFAULT_EPOCH_SECONDS, EpochPublisher } from './epochs.js'
 import { revocationTargets } from './revoke.js'
 import type { AnswerComponents } from './answers.js'
 import type { TokenPolicy } from './config.js'
 import type { JoinProofLimits, RequestLimits } from './config-limits.js'
 import type { ConfigProblem } from './errors.js'
-import type { IssueHow, IssuedEntry, IssueInit } from './issuing.js'
+import type { IssueHow, IssuedEntry, IssueInit, Renewal } from './issuing.js'
 import type { ReplaceResult } from './replace.js'
 import type { RevokedPeer } from './revocation.js'
 import type { Answer } from './protocol.js'
@@ -36,7 +38,7 @@ import type { PendingRequest, RequestRecord } from './requests.js'
 import type { AbortOptions, PeerId, PrivateKey, Startable } from '@libp2p/interface'
 import type { RealmNode } from '@realmesh/node'
 import type { RealmDescriptor } from '@realmesh/token'
-import type { Revocation } from '@realmesh/wire'
+import type { Epoch, Revocation } from '@realmesh/wire'
 
 /** a decided token request is kept a day: an issued token for its collection, a denial to refuse re-asks */
 const DECIDED_TTL_MS = 24 * 3_600_000
@@ -71,6 +73,12 @@ export interface LeaderServiceInit {
   requests?: Partial<RequestLimits>
   /** what wrong join proofs cost an address; missing fields take their defaults */
   joinProofs?: Partial<JoinProofLimits>
+  /**
+   * seconds between epochs: a new salt for subject positions, published when its epoch starts (a
+   * member coordinates subjects in an epoch only when its grant is older). 0: none, the realm
+   * stays at epoch 0 (positions are the subject keys). @default 3600
+   */
+  epochSeconds?: number
 }
 
 /** why a request left the book without a decision */
@@ -106,6 +114,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   private readonly limiter: RequestLimiter
   private readonly proofs: JoinProofGuard
   private readonly revoked: RevocationBook
+  private readonly epochs: EpochPublisher
   /** tokens this service issued in this run (the log has them all), so a revocation is kept exactly as long as needed */
   private readonly issuedEntries: BoundedMap<string, IssuedEntry>
   /** jti -> the jti of the token that renewed it (this run's renewals), so a revocation follows them */
@@ -136,9 +145,11 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     this.timeoutMs = init.timeoutMs ?? TIMEOUTS.leader
     const maxPending = init.maxPending ?? DEFAULT_MAX_PENDING
     const maxDecided = init.maxDecided ?? 10_000
+    const epochSeconds = init.epochSeconds ?? DEFAULT_EPOCH_SECONDS
     const problems: ConfigProblem[] = [['maxPending', maxPending], ['maxDecided', maxDecided]]
       .filter(([, value]) => !Number.isSafeInteger(value) || (value as number) < 1)
       .map(([path, value]) => ({ path: String(path), expected: 'a whole number, at least 1', got: String(value) }))
+    if (!Number.isSafeInteger(epochSeconds) || epochSeconds < 0) problems.push({ path: 'epochSeconds', expected: 'a whole number of seconds (0: no epochs)', got: String(epochSeconds) })
     this.limits = Object.freeze(checkRequestLimits(init.requests ?? {}, 'requests', problems))
     const joinProofs = checkJoinProofLimits(init.joinProofs ?? {}, 'joinProofs', problems)
     if (problems.length > 0) throw new LeaderConfigError(problems, 'leader service options')
@@ -154,6 +165,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     this.limiter = new RequestLimiter(this.limits, this.book, { now: this.now })
     this.proofs = new JoinProofGuard({ limits: joinProofs, now: this.now })
     this.revoked = new RevocationBook({ realm: init.realm, key: init.key, now: this.now })
+    this.epochs = new EpochPublisher({ node: init.node, key: init.key, realm: init.realm, epochSeconds, now: this.now })
     this.issuedEntries = new BoundedMap({ maxSize: 10_000, now: this.now })
     this.renewedBy = new BoundedMap({ maxSize: 10_000, now: this.now })
     this.newest = new BoundedMap({ maxSize: 10_000, now: this.now })
@@ -188,6 +200,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     const sweepMs = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, this.limits.graceSeconds * 250))
     this.sweepTimer = setInterval(() => { this.cancelAbandoned() }, sweepMs)
     this.sweepTimer.unref()
+    await this.epochs.start()
     this.running = true
   }
 
@@ -197,6 +210,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     this.running = false
     clearInterval(this.pruneTimer)
     clearInterval(this.sweepTimer)
+    this.epochs.stop()
     this.shutdown.abort(new LeaderError('LEADER_NOT_STARTED', 'the leader service is stopping'))
     await this.node.unhandle(PROTOCOLS.leader).catch(() => {})
     await this.pendingFile?.idle()
@@ -327,6 +341,15 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     })
   }
 
+  /**
+   * Starts a new epoch now: a fresh salt, signed and handed to the leader's node, which spreads it
+   * (the schedule goes on from it). What the schedule does every epochSeconds; for an operator who
+   * wants subject positions moved at once.
+   */
+  publishEpoch (): Epoch {
+    return this.epochs.publish()
+  }
+
   /** the live revocations this leader signed, lowest seq first */
   revocations (): Revocation[] {
     return this.revoked.list()
@@ -395,7 +418,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
       isMember: (connection) => this.node.admission.isAdmitted(connection),
       memberToken: (connection) => {
         const claims = this.node.membership.get(connection.remotePeer)?.node.claims
-        return claims == null ? undefined : { jti: claims.jti, attrs: { ...claims.ext?.attrs }, renewUntil: claims.renewUntil }
+        return claims == null ? undefined : { jti: claims.jti, attrs: { ...claims.ext?.attrs }, renewUntil: claims.renewUntil, grantedAt: claims.grantedAt ?? claims.iat }
       },
       isRevoked: (jti, sub) => this.isRevoked(jti, sub),
       refusesIssuance: (peer) => this.refusesIssuance(peer),
@@ -415,12 +438,13 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   }
 
   /**
-   * A renewal keeps its grant's end (renewUntil); a new grant by this policy gets one
+   * A renewal keeps its grant's end (renewUntil) and start (grantedAt, what eligibility to
+   * coordinate subjects depends on); a new grant by this policy starts now and gets an end
    * maxLifetimeSeconds from now when the policy renews, none otherwise.
    */
-  private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renewal?: { renews: string, renewUntil: number }): Promise<string> {
+  private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renewal?: Renewal): Promise<string> {
     const renewUntil = renewal?.renewUntil ?? (this.policy.renewable !== false ? Math.floor(this.now() / 1000) + (this.policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS) : undefined)
-    return (await this.issueEntry({ subject: peer, ttlSeconds, attrs, how, renews: renewal?.renews, renewUntil })).token
+    return (await this.issueEntry({ subject: peer, ttlSeconds, attrs, how, renews: renewal?.renews, renewUntil, grantedAt: renewal?.grantedAt })).token
   }
 
   /** Signs and logs one token as given (no policy applied), unless its subject or node is refused tokens (PEER_REVOKED). */

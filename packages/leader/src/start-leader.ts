@@ -6,7 +6,7 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
-import { createRealmNode, fileBanStore, keepPeersFile, readPeersFile } from '@realmesh/node'
+import { createRealmNode, fileBanStore, fileEpochStore, keepPeersFile, readPeersFile } from '@realmesh/node'
 import { MAX_BOOTSTRAP_ADDRESSES, parseRealmDescriptor } from '@realmesh/token'
 import { ensureLeaderToken, LEADER_TOKEN_RENEW_BEFORE_MS, loadLeaderDir, writeRealm } from './leader-dir.js'
 import { LEADER_FILES } from './issuing.js'
@@ -175,9 +175,11 @@ async function launchLeader (init: StartLeaderInit, { key, realm, config, listen
     tokenSkewSeconds: init.node?.tokenSkewSeconds,
     // bans of abusive peers survive a restart
     guard: { ...init.node?.abuse, banStore: fileBanStore(join(init.dir, 'bans.json')) },
+    // the epochs this leader published: a restart goes on from the current one
+    epochStore: fileEpochStore(join(init.dir, LEADER_FILES.epochs)),
     now
   })
-  const service = new LeaderService({ node, key, realm, policy: config.policy, dir: init.dir, maxPending: config.maxPending, requests: config.requests, joinProofs: config.joinProofs, now })
+  const service = new LeaderService({ node, key, realm, policy: config.policy, dir: init.dir, maxPending: config.maxPending, requests: config.requests, joinProofs: config.joinProofs, epochSeconds: config.epochSeconds, now })
   ref.service = service
   let exp = own.exp
   try {

@@ -28,7 +28,8 @@ describe('leader config', () => {
       api: '127.0.0.1:0',
       maxPending: 1000,
       requests: { maxPendingPerAddress: 10, addressRate: { burst: 10, perMinute: 6 }, globalRate: { burst: 100, perMinute: 60 }, expireSeconds: 86400, graceSeconds: 60 },
-      joinProofs: { backoffSeconds: 1, banAfter: 5, banSeconds: 3600 }
+      joinProofs: { backoffSeconds: 1, banAfter: 5, banSeconds: 3600 },
+      epochSeconds: 3600
     })
   })
 
@@ -42,7 +43,8 @@ describe('leader config', () => {
       api: '[::1]:7300',
       maxPending: 5,
       requests: { maxPendingPerAddress: 2, addressRate: { burst: 3, perMinute: 1 }, globalRate: { burst: 7, perMinute: 9 }, expireSeconds: 3600, graceSeconds: 30 },
-      joinProofs: { backoffSeconds: 2, banAfter: 3, banSeconds: 600 }
+      joinProofs: { backoffSeconds: 2, banAfter: 3, banSeconds: 600 },
+      epochSeconds: 0
     }
     assert.deepEqual(parseLeaderConfig(renderLeaderConfig(auto)), auto)
     const names = { ...config, policy: { ...config.policy, allowedAttributes: ['hostname'] } }
@@ -74,10 +76,11 @@ describe('leader config', () => {
       'api: "localhost"',
       'maxPending: 0',
       'requests: { maxPendingPerAddress: -1, addressRate: { burst: 0, perMinute: 1.5 }, globalRate: 5, graceSecs: 3 }',
-      'joinProofs: { backoffSeconds: "1s", banAfter: 0 }'
+      'joinProofs: { backoffSeconds: "1s", banAfter: 0 }',
+      'epochSeconds: -1'
     ].join('\n')))
     assert.deepEqual(problems.map(p => p.path).sort(), [
-      'api', 'listen[0]', 'listen[1]', 'maxPending', 'policy.deferred', 'policy.joinSecret', 'policy.ttlSeconds', 'polcy', 'realm.name',
+      'api', 'epochSeconds', 'listen[0]', 'listen[1]', 'maxPending', 'policy.deferred', 'policy.joinSecret', 'policy.ttlSeconds', 'polcy', 'realm.name',
       'requests.maxPendingPerAddress', 'requests.addressRate.burst', 'requests.addressRate.perMinute', 'requests.globalRate', 'requests.graceSecs',
       'joinProofs.backoffSeconds', 'joinProofs.banAfter'
     ].sort())

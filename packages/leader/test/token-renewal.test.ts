@@ -36,6 +36,8 @@ describe('node token renewal', () => {
     assert.ok(renewed.claims.iat < old.claims.exp, 'renewed before the old token expired')
     assert.deepEqual(renewed.claims.ext?.attrs, { role: 'sensor' }, 'the attributes of the token it renews')
     assert.equal(renewed.claims.renewUntil, old.claims.renewUntil, 'and its grant\'s end')
+    assert.equal(renewed.claims.grantedAt, old.claims.grantedAt, 'and its grant\'s start (what coordinating subjects depends on)')
+    assert.ok(renewed.claims.iat > (old.claims.grantedAt ?? 0))
     const event = await issued
     assert.equal(event.how, 'renewal')
     assert.equal(event.jti, renewed.claims.jti)

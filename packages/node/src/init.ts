@@ -10,6 +10,7 @@ import type { RedialInit } from './membership/redial.js'
 import type { SubjectsInit } from './subjects/subjects.js'
 import type { MessagingInit } from './messaging/messaging.js'
 import type { RevocationStore } from './revocation/revocations.js'
+import type { EpochStore } from './epochs/epochs.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { RealmDescriptor } from '@realmesh/token'
 
@@ -127,6 +128,11 @@ export interface RealmNodeInit {
    * restarts. @default in memory only
    */
   revocationStore?: RevocationStore
+  /**
+   * Where the realm's epochs (the current one and the one before, signed by its leader, spread
+   * among members) are kept across restarts. @default in memory only
+   */
+  epochStore?: EpochStore
   /** the clock, ms since the epoch. @default Date.now */
   now?: () => number
 }

@@ -31,7 +31,8 @@ import { KeepaliveChannels } from './peers/keepalive.js'
 import { RecordVerifier } from './peers/records.js'
 import { OwnRecord } from './peers/own-record.js'
 import { Revocations, revokes } from './revocation/revocations.js'
-import { RevocationSpread } from './revocation/spread.js'
+import { Epochs } from './epochs/epochs.js'
+import { NoticeSpread } from './notices/spread.js'
 import { peerIdOf, withoutPeer } from './util/multiaddr.js'
 import { deferToLeader, requestNodeToken } from './leader/leader-client.js'
 import { TokenRenewal, tokenLifetime } from './leader/renewal.js'
@@ -58,7 +59,7 @@ import type { RoutingTableView } from './membership/kad-routing-table.js'
 import type { Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions, AbortOptions, Startable } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerRecord, Revocation } from '@realmesh/wire'
-import type { RealmDescriptor } from '@realmesh/token'
+import type { NodeTokenClaims, RealmDescriptor } from '@realmesh/token'
 
 export type { RefusalDetail }
 
@@ -141,6 +142,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   readonly subjectLayer: Subjects
   /** the realm's revocations this node holds (signed by the leader, spread among members) */
   readonly revocations: Revocations
+  /** the realm's epochs this node holds: the current one and the one before (signed by the leader, spread among members) */
+  readonly epochs: Epochs
   private readonly messaging: Messaging
   private readonly init: RealmNodeInit
   private readonly now: () => number
@@ -150,8 +153,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly upkeep: Upkeep
   private readonly redial: Redial
   private readonly ownRecord: OwnRecord
-  private readonly revocationSpread: RevocationSpread
+  private readonly noticeSpread: NoticeSpread
   private readonly dropNode: (peer: string) => void
+  private readonly epochChanged: () => void
   private readonly peers: Peers
   private readonly bootstrap: Bootstrap
   private readonly liveness: Liveness
@@ -161,6 +165,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly broadcaster: Broadcaster | undefined
   private readonly neighbourhood: Neighbourhood
   private nodeToken: string | undefined
+  /** the claims of nodeToken, decoded once */
+  private ownClaimsOf: { token: string, claims: NodeTokenClaims } | undefined
   private routingTable: RoutingTableView | undefined
   /** the bootstrap of this run has begun */
   private bootstrapping = false
@@ -207,6 +213,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     })
     this.tokenCache = new TokenCache({ maxEntries: init.tokenCacheSize ?? 10_000, now: this.now })
     this.revocations = new Revocations({ realm: init.realm, now: this.now, store: init.revocationStore })
+    this.epochs = new Epochs({ realm: init.realm, now: this.now, store: init.epochStore })
     const isRevoked = (jti: string, sub: string): boolean => this.revocations.isRevoked(jti, sub)
     const skew = init.tokenSkewSeconds ?? 30
     const handshake = new Handshake({
@@ -217,8 +224,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       tokenCache: this.tokenCache,
       isRevoked,
       now: this.now,
-      revocationSeq: () => this.revocations.seq,
-      onRevocationSeq: (remote, seq) => { this.revocationSpread.announcedInHello(remote, seq) }
+      noticeSeqs: () => this.noticeSpread.seqs(),
+      onNoticeSeqs: (remote, seqs) => { this.noticeSpread.announcedInHello(remote, seqs) }
     }, { tokenSkewSeconds: skew, ...init.handshake })
     const records = new RecordVerifier({ realm: init.realm, tokenCache: this.tokenCache, now: this.now, isRevoked, skewSeconds: skew })
     const join = new Join({
@@ -261,18 +268,19 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       onRecords: async (records: PeerRecord[], from: Connection) => { await this.growth.onRecords(records, from.remotePeer) },
       piggyFor: (from: Connection) => this.growth.piggyFor(fingerprint(from.remotePeer), from.remotePeer.toString(), this.liveness.piggyCount),
       onMalformed: (from: Connection, err: Error) => { this.gate.offence(from.remotePeer, (err as { code?: string }).code ?? WireErrorCode.FRAME_MALFORMED) },
-      revocationSeq: () => this.revocations.seq
+      noticeSeqs: () => this.noticeSpread.seqs()
     }
     this.peers = new Peers({
       ...fromMember,
       closestRecords: (key, count) => this.growth.closestRecords(key, count),
       onLeave: (from, reason, code) => { void this.gate.end(from.remotePeer, reason, code, 'the member left', { notify: false }) },
-      onRevocations: (revocations, from) => { this.revocationSpread.receive(revocations, from.remotePeer) },
-      revocationsSince: (seq) => this.revocationSpread.answer(seq),
-      onRevocationSeq: (from, seq) => { this.revocationSpread.seen(from.remotePeer, seq) }
+      onNotices: (notices, from) => { this.noticeSpread.receive(notices, from.remotePeer) },
+      noticesSince: (seqs) => this.noticeSpread.answer(seqs),
+      onNoticeSeqs: (from, seqs) => { this.noticeSpread.seen(from.remotePeer, seqs) }
     })
-    this.revocationSpread = new RevocationSpread({
+    this.noticeSpread = new NoticeSpread({
       revocations: this.revocations,
+      epochs: this.epochs,
       peers: this.peers,
       memberConnections: () => this.membership.list().flatMap(m => libp2p.getConnections(m.peerId).find(c => this.gate.admission.isAdmitted(c)) ?? []),
       openStream: async (peer, protocol, options) => this.openStream(peer, protocol, options),
@@ -280,6 +288,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       shutdown
     })
     this.revocations.addEventListener('learnt', (evt) => { this.onRevocations(evt.detail.revocations, evt.detail.from) })
+    this.epochs.addEventListener('learnt', (evt) => {
+      if (this.running) this.noticeSpread.flood({ epochs: evt.detail.epochs }, evt.detail.from)
+      // a new current epoch moves our interests (the one before it, caught up late, does not)
+      if (evt.detail.epochs.some(e => e.epoch === this.epochs.epoch)) this.epochChanged()
+    })
     this.ownRecord = new OwnRecord({
       self: this.peerId,
       privateKey: init.privateKey,
@@ -321,7 +334,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       isMember: (connection) => this.gate.isCurrent(connection),
       allow: (connection) => this.guard.allowStream(connection.remotePeer.toString(), PROTOCOLS.keepalive),
       touch: (connection) => { this.membership.touch(connection.remotePeer) },
-      onRevocationSeq: (peer, seq) => { this.revocationSpread.seen(peer, seq) },
+      onNoticeSeqs: (peer, seqs) => { this.noticeSpread.seen(peer, seqs) },
       ...fromMember
     }, { maxChannels: init.maxMembers })
     this.membership.addEventListener('peer:left', (evt) => { this.keepalives.close(evt.detail.peer) })
@@ -376,7 +389,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       realm: init.realm,
       identityKey: init.identityKey ?? init.privateKey,
       identityToken: () => init.identityToken ?? this.nodeToken,
+      ownClaims: () => this.ownNodeClaims(),
       ownRecord: async () => this.ownRecord.get(),
+      epochs: this.epochs,
       tokenCache: this.tokenCache,
       records,
       isRevoked,
@@ -395,6 +410,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.subjectLayer = layer.subjects
     this.messaging = layer.messaging
     this.dropNode = layer.dropNode
+    this.epochChanged = layer.epochChanged
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
       self: this.peerId,
@@ -473,6 +489,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.growth.reset()
     await this.guard.start()
     await this.revocations.load()
+    await this.epochs.load()
     await this.handle(PROTOCOLS.handshake, this.gate.onHandshakeStream, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.join, this.gate.onJoinStream, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.peers, this.peers.handle, { maxInboundStreams: 16 })
@@ -547,6 +564,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.gate.stop()
     this.libp2p.removeEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
     await this.libp2p.stop()
+    // what was learnt last is on disk before stop() resolves
+    await Promise.all([this.revocations.idle(), this.epochs.idle()])
     if (!this.isJoined) this.joinedWaiters.reject(new NodeStateError('the node stopped before it joined'))
   }
 
@@ -756,8 +775,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
    * of this node itself is reported (`token:revoked`).
    */
   private onRevocations (revocations: Revocation[], from?: string): void {
-    if (this.running) this.revocationSpread.flood(revocations, from)
-    const own = this.ownClaims()
+    if (this.running) this.noticeSpread.flood({ revocations }, from)
+    const own = this.ownNodeClaims()
     for (const revocation of revocations) {
       if (own != null && revokes(revocation, own.jti, own.sub)) {
         this.safeDispatchEvent('token:revoked', { detail: { code: TOKEN_REVOKED, reason: revocation.reason, seq: Number(revocation.seq) } })
@@ -780,12 +799,15 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     }
   }
 
-  /** the jti and sub of this node's own token, read without verifying (it is ours) */
-  private ownClaims (): { jti: string, sub: string } | undefined {
-    if (this.nodeToken == null) return undefined
+  /** the claims of this node's own token, read without verifying (it is ours) */
+  private ownNodeClaims (): NodeTokenClaims | undefined {
+    const token = this.nodeToken
+    if (token == null) return undefined
+    if (this.ownClaimsOf?.token === token) return this.ownClaimsOf.claims
     try {
-      const { claims } = decodeTokenUnverified(this.nodeToken)
-      return { jti: String(claims.jti), sub: String(claims.sub) }
+      const claims = decodeTokenUnverified(token).claims as unknown as NodeTokenClaims
+      this.ownClaimsOf = { token, claims }
+      return claims
     } catch {
       return undefined
     }
@@ -794,7 +816,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   /** a connection was admitted (membership holds the peer now) */
   private onAdmitted (connection: Connection, initiator: boolean): void {
     const peer = connection.remotePeer
-    this.revocationSpread.admitted(peer)
+    this.noticeSpread.admitted(peer)
     if (initiator) this.growth.admittedAsInitiator(connection)
     else this.growth.forget(peer.toString())
     this.setJoined()

@@ -163,7 +163,7 @@ describe('revocations among members', () => {
     const record = signPeerRecord(revokedKey, revokedToken, [], BigInt(Date.now()))
     const { PROTOCOLS, PeersRequest } = await import('@realmesh/wire')
     const { Peers } = await import('../src/peers/peers.js')
-    const peers = new Peers({ onRecords: async () => {}, piggyFor: () => [], closestRecords: () => [], onLeave: () => {}, onMalformed: () => {}, onRevocations: () => {}, revocationsSince: () => [], revocationSeq: () => 0n, onRevocationSeq: () => {} })
+    const peers = new Peers({ onRecords: async () => {}, piggyFor: () => [], closestRecords: () => [], onLeave: () => {}, onMalformed: () => {}, onNotices: () => {}, noticesSince: () => ({ revocations: [], epochs: [] }), noticeSeqs: () => ({ revocationSeq: 0n, epoch: 0n }), onNoticeSeqs: () => {} })
     await peers.send(async (o) => relay.openStream(a.peerId, PROTOCOLS.peers, o), { type: PeersRequest.Type.UPDATE, records: [record] })
     assert.equal(a.guard.scores.score(relay.peerId.toString()), 0, 'an honest forwarder of a record revoked since is not charged')
     const honestKey = await generateNodeKey()

@@ -30,6 +30,12 @@ export interface TestnetInit {
   /** the realm's policy in its descriptor, e.g. `{ broadcast: true }`. @default {} (no broadcast) */
   realmPolicy?: Partial<RealmPolicy>
   /**
+   * seconds between the leader's epochs (a new salt for subject positions; only members granted
+   * before an epoch coordinate in it). @default 0: none, so that every node, though its token is
+   * issued after the leader starts, coordinates (a realm's first epoch has the leader alone)
+   */
+  epochSeconds?: number
+  /**
    * how nodes get their node token: issued by the testnet with the leader key before they start
    * ('issued', fast), or asked from the leader with the join secret at start ('request').
    * @default 'issued'
@@ -64,8 +70,8 @@ export interface Testnet {
   joinSecret: string
   /** starts one more node (not awaited to join; use its whenJoined) */
   addNode(init?: Partial<RealmNodeInit>): Promise<RealmNode>
-  /** a node token signed by the leader */
-  issueToken(peer: PeerId | string, options?: { ttlSeconds?: number, now?: () => number }): Promise<string>
+  /** a node token signed by the leader (`grantedAt`: the start of its grant, seconds; default its iat) */
+  issueToken(peer: PeerId | string, options?: { ttlSeconds?: number, now?: () => number, grantedAt?: number }): Promise<string>
   /** resolves when every node has joined */
   whenJoined(options?: AbortOptions): Promise<void>
   /** resolves when every node's routing table holds at least `size` peers (default: all others) */
@@ -87,8 +93,8 @@ export async function createTestnet (init: TestnetInit): Promise<Testnet> {
   const leaderKey = await generateNodeKey()
   const realm = createRealmDescriptor({ name: init.name ?? 'testnet', leaderKey, policy: init.realmPolicy })
   const leaderPeer = peerIdFromPrivateKey(leaderKey)
-  const issueToken = async (peer: PeerId | string, options: { ttlSeconds?: number, now?: () => number } = {}): Promise<string> =>
-    issueNodeToken(leaderKey, { realm, subject: peer, ttlSeconds: options.ttlSeconds, now: options.now })
+  const issueToken = async (peer: PeerId | string, options: { ttlSeconds?: number, now?: () => number, grantedAt?: number } = {}): Promise<string> =>
+    issueNodeToken(leaderKey, { realm, subject: peer, ttlSeconds: options.ttlSeconds, now: options.now, grantedAt: options.grantedAt })
 
   const leaderNode = await createRealmNode({
     realm,
@@ -102,7 +108,8 @@ export async function createTestnet (init: TestnetInit): Promise<Testnet> {
     node: leaderNode,
     key: leaderKey,
     realm,
-    policy: { mode: 'auto', ttlSeconds: 86_400, deferred: 'approve', ...init.policy, joinSecret }
+    policy: { mode: 'auto', ttlSeconds: 86_400, deferred: 'approve', ...init.policy, joinSecret },
+    epochSeconds: init.epochSeconds ?? 0
   })
   await leaderNode.start()
   await service.start()

@@ -56,6 +56,12 @@ export interface NodeTokenClaims extends BaseClaims {
    * past it, and it carries the same renewUntil. Absent: the token is not renewable.
    */
   renewUntil?: number
+  /**
+   * When the grant began (seconds since the epoch): the iat of the grant's first token, carried
+   * unchanged by its renewals. A member coordinates subjects in an epoch only when its grant is
+   * older than the epoch's start. Absent (tokens issued before the claim existed): the iat counts.
+   */
+  grantedAt?: number
 }
 
 export interface IdentityExtensions extends TokenExtensions {
@@ -246,6 +252,7 @@ function checkNode (claims: Record<string, unknown>): NodeTokenClaims {
   checkBase(claims, true)
   checkExtensions(claims, false)
   if (claims.renewUntil !== undefined) numericDate(claims, 'renewUntil')
+  if (claims.grantedAt !== undefined) numericDate(claims, 'grantedAt')
   return claims as unknown as NodeTokenClaims
 }
 

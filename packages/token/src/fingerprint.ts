@@ -88,7 +88,30 @@ export function closestTo (key: Uint8Array, peers: Array<PeerId | string>, n: nu
   return ranked.slice(0, Math.max(0, n)).map(entry => entry.id)
 }
 
-/** The key a subject is coordinated under: sha256(utf8(realmId + '/' + subject)). */
+/**
+ * A subject's key, its stable name in the realm: sha256(utf8(realmId + '/' + subject)). Interest
+ * tokens and message streams name the subject by it; in epoch 0 (a realm whose leader publishes
+ * no epochs) it is also the subject's position, where its coordinators are.
+ */
 export function subjectKey (realmId: string, subject: string): Uint8Array {
   return sha256(`${realmId}/${subject}`)
+}
+
+/**
+ * The text whose sha256 is a subject's position in an epoch with `salt`:
+ * realmId + '/' + hex(salt) + '/' + hex(subject key). (A DHT lookup is asked for this text: kad-dht
+ * hashes what it is asked for.) The subject's key stands in for its name, so a coordinator, which
+ * only ever sees the key, can place it too.
+ */
+export function subjectPositionText (realmId: string, key: Uint8Array, salt: Uint8Array): string {
+  return `${realmId}/${toHex(salt)}/${toHex(key)}`
+}
+
+/**
+ * Where a subject's coordinators are: the subject key itself without a salt (epoch 0), else
+ * sha256(subjectPositionText(realmId, key, salt)), which nobody can know before the realm leader
+ * publishes the salt.
+ */
+export function subjectPosition (realmId: string, key: Uint8Array, salt?: Uint8Array): Uint8Array {
+  return salt == null ? Uint8Array.from(key) : sha256(subjectPositionText(realmId, key, salt))
 }

@@ -38,6 +38,12 @@ export interface IssueNodeTokenInit extends IssueCommonInit {
   ext?: TokenExtensions
   /** until when (seconds since the epoch) the grant may be renewed; at least the token's iat. @default not renewable */
   renewUntil?: number
+  /**
+   * when the grant this token belongs to began (seconds since the epoch), at most the token's iat:
+   * a renewal carries its grant's. Whether the node may coordinate subjects in an epoch depends
+   * on it (a grant older than the epoch's start). @default iat (a new grant)
+   */
+  grantedAt?: number
 }
 
 export interface IssueIdentityTokenInit extends IssueCommonInit {
@@ -143,6 +149,11 @@ export async function issueNodeToken (signer: PrivateKey, init: IssueNodeTokenIn
     }
     payload.renewUntil = Math.floor(init.renewUntil)
   }
+  const grantedAt = init.grantedAt ?? payload.iat
+  if (!Number.isFinite(grantedAt) || grantedAt < 0 || grantedAt > payload.iat) {
+    throw new TokenError('TOKEN_MALFORMED', `cannot issue: grantedAt must be a time in seconds at or before iat (${payload.iat}), got ${grantedAt}`, { claim: 'grantedAt' })
+  }
+  payload.grantedAt = Math.floor(grantedAt)
   return sign('node', signer, payload)
 }
 

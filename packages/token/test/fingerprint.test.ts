@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
-import { closestTo, compareDistance, compareXor, fingerprint, fingerprintHex, subjectKey, xorDistance } from '../src/index.js'
+import { closestTo, compareDistance, compareXor, fingerprint, fingerprintHex, subjectKey, subjectPosition, subjectPositionText, xorDistance } from '../src/index.js'
 import { fixture } from './fixtures.js'
 
 // computed with @libp2p/kad-dht 16.4.5 `convertPeerId` for the fixed fixture keys
@@ -75,5 +75,16 @@ describe('fingerprints', () => {
     const expected = createHash('sha256').update('realm-id/chat/lobby').digest()
     assert.deepEqual(Buffer.from(subjectKey('realm-id', 'chat/lobby')), expected)
     assert.notDeepEqual(subjectKey('a', 'b/c'), subjectKey('a/b', 'd'))
+  })
+
+  test('subjectPosition: the key itself without a salt; with one, sha256(realmId + "/" + hex(salt) + "/" + hex(key)), a new point per salt', () => {
+    const key = subjectKey('realm-id', 'chat/lobby')
+    assert.deepEqual(subjectPosition('realm-id', key), key)
+    const salt = new Uint8Array(32).fill(7)
+    const text = `realm-id/${'07'.repeat(32)}/${Buffer.from(key).toString('hex')}`
+    assert.equal(subjectPositionText('realm-id', key, salt), text)
+    assert.deepEqual(Buffer.from(subjectPosition('realm-id', key, salt)), createHash('sha256').update(text).digest())
+    assert.notDeepEqual(subjectPosition('realm-id', key, salt), subjectPosition('realm-id', key, new Uint8Array(32).fill(8)))
+    assert.notDeepEqual(subjectPosition('realm-id', key, salt), subjectPosition('other-realm', key, salt))
   })
 })

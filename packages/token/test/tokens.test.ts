@@ -37,6 +37,7 @@ describe('issue and verify: round trip of every kind', () => {
       iat: FIXED_NOW_S,
       nbf: FIXED_NOW_S,
       exp: FIXED_NOW_S + 86_400,
+      grantedAt: FIXED_NOW_S,
       ext
     })
     assert.equal(verified.issuer, f.leaderId)
@@ -53,6 +54,15 @@ describe('issue and verify: round trip of every kind', () => {
     assert.equal(claims.nbf, FIXED_NOW_S - 60)
     assert.equal(claims.exp, FIXED_NOW_S + 600)
     assert.match(claims.jti, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  })
+
+  test('node token: grantedAt is the iat of a new grant; a renewal carries its grant\'s; a grant after iat is refused', async () => {
+    const f = await fixture()
+    const renewal = await issueNodeToken(f.leader, { realm: f.realm, subject: f.nodeId, grantedAt: FIXED_NOW_S - 3600, now: fixedNow })
+    assert.equal((await verifyNodeToken(renewal, { realm: f.realm, now: fixedNow })).claims.grantedAt, FIXED_NOW_S - 3600)
+    await assert.rejects(issueNodeToken(f.leader, { realm: f.realm, subject: f.nodeId, grantedAt: FIXED_NOW_S + 1, now: fixedNow }), { code: 'TOKEN_MALFORMED', claim: 'grantedAt' })
+    const forged = signRaw(f.leader, header(TOKEN_TYPES.node, f.leaderId), nodeClaims(f, { grantedAt: 'yesterday' }))
+    await assert.rejects(verifyNodeToken(forged, { realm: f.realm, now: fixedNow }), { code: 'TOKEN_MALFORMED', claim: 'grantedAt' })
   })
 
   test('identity token naming its node', async () => {

@@ -4,15 +4,17 @@
  * the protocol that receives the message.
  */
 import { MalformedFrameError } from './errors.js'
-import { MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS } from './protocols.js'
+import { MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS } from './protocols.js'
 import { SubjectRequest } from './proto/realmesh.js'
-import type { DirectRequest, Hello, JoinRequest, LeaderRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest, PeersResponse, Revocation } from './proto/realmesh.js'
+import type { DirectRequest, Epoch, Hello, JoinRequest, LeaderRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest, PeersResponse, Revocation } from './proto/realmesh.js'
 
 /** a compact JWS is never longer than this on the wire */
 export const MAX_TOKEN_CHARS = 8 * 1024
 export const NONCE_BYTES = 16
 export const SIGNATURE_BYTES = 64
 export const KEY_BYTES = 32
+/** an epoch's salt */
+export const SALT_BYTES = 32
 /** message ids, sessions and direct request ids */
 export const ID_BYTES = 16
 
@@ -64,6 +66,18 @@ function checkRevocations (revocations: Revocation[], protocol: string): void {
   for (const revocation of revocations) checkRevocation(revocation, protocol)
 }
 
+export function checkEpoch (epoch: Epoch, protocol: string): void {
+  if (epoch.epoch <= 0n) fail(protocol, 'epoch.epoch is missing (epochs are numbered from 1)')
+  if (epoch.startsAtMs <= 0n) fail(protocol, 'epoch.starts_at_ms is missing')
+  if (epoch.salt.byteLength !== SALT_BYTES) fail(protocol, `epoch.salt must be ${SALT_BYTES} bytes, got ${epoch.salt.byteLength}`)
+  if (epoch.signature.byteLength !== SIGNATURE_BYTES) fail(protocol, `epoch.signature must be ${SIGNATURE_BYTES} bytes`)
+}
+
+function checkEpochs (epochs: Epoch[], protocol: string): void {
+  if (epochs.length > MAX_EPOCHS_PER_MESSAGE) fail(protocol, `${epochs.length} epochs, at most ${MAX_EPOCHS_PER_MESSAGE}`)
+  for (const epoch of epochs) checkEpoch(epoch, protocol)
+}
+
 export function checkJoinRequest (request: JoinRequest): void {
   const p = PROTOCOLS.join
   checkToken(p, 'identity_token', request.identityToken)
@@ -78,12 +92,14 @@ export function checkPeersRequest (request: PeersRequest): void {
   if (request.count > MAX_RECORDS_PER_MESSAGE) fail(p, `count above ${MAX_RECORDS_PER_MESSAGE}`)
   if (request.reason.length > 256) fail(p, 'reason longer than 256 characters')
   checkRevocations(request.revocations, p)
+  checkEpochs(request.epochs, p)
 }
 
 export function checkPeersResponse (response: PeersResponse): void {
   const p = PROTOCOLS.peers
   if (response.records.length > MAX_RECORDS_PER_MESSAGE) fail(p, `${response.records.length} records, at most ${MAX_RECORDS_PER_MESSAGE}`)
   checkRevocations(response.revocations, p)
+  checkEpochs(response.epochs, p)
 }
 
 export function checkLeaderRequest (request: LeaderRequest): void {
@@ -101,6 +117,7 @@ export function checkSubjectRequest (request: SubjectRequest): void {
   const p = PROTOCOLS.subject
   checkToken(p, 'interest_token', request.interestToken)
   if (request.key.byteLength !== KEY_BYTES) fail(p, `key must be ${KEY_BYTES} bytes, got ${request.key.byteLength}`)
+  if (request.epoch != null) checkEpoch(request.epoch, p)
   if (request.type === SubjectRequest.Type.WITHDRAW) return
   checkToken(p, 'identity_token', request.identityToken)
   if (request.record == null) fail(p, 'record is missing')

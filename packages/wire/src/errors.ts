@@ -50,6 +50,12 @@ export const WireErrorCode = {
   RECORD_INVALID: 'RECORD_INVALID',
   /** a revocation's signature does not verify with the realm leader's key, or it is for another realm */
   REVOCATION_INVALID: 'REVOCATION_INVALID',
+  /** an epoch's signature does not verify with the realm leader's key, or it is for another realm */
+  EPOCH_INVALID: 'EPOCH_INVALID',
+  /** an epoch older than the two this node keeps (the current one and the one before) */
+  EPOCH_STALE: 'EPOCH_STALE',
+  /** REGISTER for an epoch whose positions this member may not coordinate: its node grant is not older than the epoch's start */
+  COORDINATOR_NOT_ELIGIBLE: 'COORDINATOR_NOT_ELIGIBLE',
   /** the peer is banned for misbehaving */
   PEER_BANNED: 'PEER_BANNED',
   /** too many requests from this peer */

@@ -92,8 +92,11 @@ export const MAX_BROADCAST_BYTES = 64 * 1024
 /** Most peer records accepted in one peers message (UPDATE, NLIST response, PIGGY). */
 export const MAX_RECORDS_PER_MESSAGE = 64
 
-/** Most revocations in one peers message (a REVOCATIONS push or answer, a DISCONNECT). ~350 bytes each. */
+/** Most revocations in one peers message (a NOTICES push or answer, a DISCONNECT). ~350 bytes each. */
 export const MAX_REVOCATIONS_PER_MESSAGE = 256
+
+/** Most epochs in one peers message (a NOTICES push or answer): a member keeps the current one and the one before. ~120 bytes each. */
+export const MAX_EPOCHS_PER_MESSAGE = 2
 
 /** Most multiaddrs accepted in one peer record. */
 export const MAX_ADDRS_PER_RECORD = 16

@@ -10,7 +10,8 @@ const DOMAINS = {
   handshake: encoder.encode('realmesh/handshake/v1\n'),
   peerRecord: encoder.encode('realmesh/peer-record/v1\n'),
   joinProof: encoder.encode('realmesh/join-proof/v1\n'),
-  revocation: encoder.encode('realmesh/revocation/v1\n')
+  revocation: encoder.encode('realmesh/revocation/v1\n'),
+  epoch: encoder.encode('realmesh/epoch/v1\n')
 }
 
 export interface HandshakeSigningInput {
@@ -100,6 +101,28 @@ export function revocationSigningBytes (input: RevocationSigningInput): Uint8Arr
     .u64(input.revokedAtMs)
     .u64(input.untilMs)
     .lengthPrefixed(reason)
+    .done()
+}
+
+export interface EpochSigningInput {
+  /** the realm the epoch belongs to (an epoch of one realm is void in every other) */
+  realmId: string
+  epoch: bigint | number
+  startsAtMs: bigint | number
+  overlapMs: bigint | number
+  salt: Uint8Array
+}
+
+/** domain || u16 len || realm id || u64 epoch || u64 starts_at || u64 overlap || u16 len || salt */
+export function epochSigningBytes (input: EpochSigningInput): Uint8Array {
+  const realm = encoder.encode(input.realmId)
+  return new Layout(DOMAINS.epoch.byteLength + 2 + realm.byteLength + 8 + 8 + 8 + 2 + input.salt.byteLength)
+    .bytes(DOMAINS.epoch)
+    .lengthPrefixed(realm)
+    .u64(input.epoch)
+    .u64(input.startsAtMs)
+    .u64(input.overlapMs)
+    .lengthPrefixed(input.salt)
     .done()
 }
 

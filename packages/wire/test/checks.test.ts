@@ -1,12 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { checkHello, checkPeersRequest, checkPeersResponse, checkRevocation, checkJoinRequest, checkLeaderRequest, MalformedFrameError, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE } from '../src/index.js'
+import { checkHello, checkPeersRequest, checkPeersResponse, checkRevocation, checkEpoch, checkSubjectRequest, checkJoinRequest, checkLeaderRequest, MalformedFrameError, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, SubjectRequest } from '../src/index.js'
 import { PeersRequest, LeaderRequest } from '../src/index.js'
-import type { Hello, PeerRecord, Revocation } from '../src/index.js'
+import type { Epoch, Hello, PeerRecord, Revocation } from '../src/index.js'
 
-const hello = (over: Partial<Hello> = {}): Hello => ({ version: 1, nodeToken: 'a.b.c', timestamp: 1n, nonce: new Uint8Array(16), signature: new Uint8Array(64), forPeer: new Uint8Array(38), revocationSeq: 0n, ...over })
+const hello = (over: Partial<Hello> = {}): Hello => ({ version: 1, nodeToken: 'a.b.c', timestamp: 1n, nonce: new Uint8Array(16), signature: new Uint8Array(64), forPeer: new Uint8Array(38), revocationSeq: 0n, epoch: 0n, ...over })
 const record = (over: Partial<PeerRecord> = {}): PeerRecord => ({ nodeToken: 'a.b.c', addrs: [new Uint8Array(8)], seq: 1n, signature: new Uint8Array(64), ...over })
-const peers = (over: Partial<PeersRequest> = {}): PeersRequest => ({ type: PeersRequest.Type.UPDATE, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, ...over })
+const peers = (over: Partial<PeersRequest> = {}): PeersRequest => ({ type: PeersRequest.Type.UPDATE, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n, ...over })
 const malformed = (fn: () => void): void => { assert.throws(fn, (err: Error) => err instanceof MalformedFrameError && (err).code === 'FRAME_MALFORMED') }
 
 test('a well-formed Hello passes', () => { checkHello(hello()) })
@@ -34,7 +34,7 @@ const revocation = (over: Partial<Revocation> = {}): Revocation => ({ seq: 1n, j
 
 test('revocations: a well-formed one passes; no seq, no target, long fields, no expiry, short signature, too many are malformed', () => {
   checkRevocation(revocation(), 'test')
-  checkPeersRequest(peers({ type: PeersRequest.Type.REVOCATIONS, revocations: [revocation()] }))
+  checkPeersRequest(peers({ type: PeersRequest.Type.NOTICES, revocations: [revocation()] }))
   malformed(() => { checkRevocation(revocation({ seq: 0n }), 'test') })
   malformed(() => { checkRevocation(revocation({ peer: '', jti: '' }), 'test') })
   malformed(() => { checkRevocation(revocation({ jti: 'j'.repeat(129) }), 'test') })
@@ -43,5 +43,21 @@ test('revocations: a well-formed one passes; no seq, no target, long fields, no 
   malformed(() => { checkRevocation(revocation({ untilMs: 0n }), 'test') })
   malformed(() => { checkRevocation(revocation({ signature: new Uint8Array(63) }), 'test') })
   malformed(() => { checkPeersRequest(peers({ revocations: Array.from({ length: MAX_REVOCATIONS_PER_MESSAGE + 1 }, () => revocation()) })) })
-  malformed(() => { checkPeersResponse({ records: [], revocations: [revocation({ seq: 0n })], revocationSeq: 0n }) })
+  malformed(() => { checkPeersResponse({ records: [], revocations: [revocation({ seq: 0n })], revocationSeq: 0n, epochs: [], epoch: 0n }) })
+})
+
+const epoch = (over: Partial<Epoch> = {}): Epoch => ({ epoch: 1n, startsAtMs: 1n, overlapMs: 0n, salt: new Uint8Array(32), signature: new Uint8Array(64), ...over })
+
+test('epochs: a well-formed one passes (in NOTICES and REGISTER); no number, no start, a short salt or signature, too many are malformed', () => {
+  checkEpoch(epoch(), 'test')
+  checkPeersRequest(peers({ type: PeersRequest.Type.NOTICES, epochs: [epoch(), epoch({ epoch: 2n })] }))
+  const register = { type: SubjectRequest.Type.REGISTER, interestToken: 'i.n.t', identityToken: 'a.b.c', record: record(), key: new Uint8Array(32) }
+  checkSubjectRequest({ ...register, epoch: epoch() })
+  malformed(() => { checkEpoch(epoch({ epoch: 0n }), 'test') })
+  malformed(() => { checkEpoch(epoch({ startsAtMs: 0n }), 'test') })
+  malformed(() => { checkEpoch(epoch({ salt: new Uint8Array(16) }), 'test') })
+  malformed(() => { checkEpoch(epoch({ signature: new Uint8Array(63) }), 'test') })
+  malformed(() => { checkPeersRequest(peers({ epochs: Array.from({ length: MAX_EPOCHS_PER_MESSAGE + 1 }, () => epoch()) })) })
+  malformed(() => { checkPeersResponse({ records: [], revocations: [], revocationSeq: 0n, epochs: [epoch({ salt: new Uint8Array(0) })], epoch: 0n }) })
+  malformed(() => { checkSubjectRequest({ ...register, epoch: epoch({ epoch: 0n }) }) })
 })

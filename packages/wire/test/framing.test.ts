@@ -15,7 +15,7 @@ describe('Frames over a real libp2p stream', () => {
   test('a message round-trips', async () => {
     const out = new Frames(pair.dialer, { protocol, maxSize: 1024 })
     const inn = new Frames(pair.listener, { protocol, maxSize: 1024 })
-    const hello = { version: 1, nodeToken: 'x.y.z', timestamp: 42n, nonce: new Uint8Array(16).fill(7), signature: new Uint8Array(64).fill(9), forPeer: new Uint8Array(38).fill(1), revocationSeq: 5n }
+    const hello = { version: 1, nodeToken: 'x.y.z', timestamp: 42n, nonce: new Uint8Array(16).fill(7), signature: new Uint8Array(64).fill(9), forPeer: new Uint8Array(38).fill(1), revocationSeq: 5n, epoch: 2n }
     await out.write(Hello, hello)
     assert.deepEqual(await inn.read(Hello), hello)
   })

@@ -11,8 +11,8 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import {
   checkDirectRequest, checkHello, checkJoinRequest, checkLeaderRequest, checkMessageData, checkMessageOpen, checkMessageReply,
-  checkPeerRecord, checkPeersRequest, checkSubjectName, checkSubjectRequest, handshakeSigningBytes, joinProofBytes, peerRecordSigningBytes,
-  DirectRequest, Hello, JoinRequest, LeaderRequest, MalformedFrameError, MessageAck, MessageData, MessageOpen, MessageReply, PeerRecord,
+  checkEpoch, checkPeerRecord, checkPeersRequest, checkSubjectName, checkSubjectRequest, epochSigningBytes, handshakeSigningBytes, joinProofBytes, peerRecordSigningBytes,
+  DirectRequest, Epoch, Hello, JoinRequest, LeaderRequest, MalformedFrameError, MessageAck, MessageData, MessageOpen, MessageReply, PeerRecord,
   PeersRequest, SubjectRequest, WireErrorCode, MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_RECORDS_PER_MESSAGE, MAX_SUBJECT_BYTES, MAX_TOKEN_CHARS
 } from '../src/index.js'
 import { anyBytesFor, codecCaseNamed, enumOf, record, u32, u64 } from './fuzz-arbitraries.js'
@@ -49,6 +49,15 @@ const recordViolation: fc.Arbitrary<Partial<PeerRecord>> = fc.oneof(
 )
 const invalidRecord = fc.tuple(validRecord, recordViolation).map(([r, v]) => ({ ...r, ...v }))
 
+const validEpoch: fc.Arbitrary<Epoch> = record({ epoch: positive, startsAtMs: positive, overlapMs: u64, salt: sized(32), signature: sized(64) })
+const epochViolation: fc.Arbitrary<Partial<Epoch>> = fc.oneof(
+  fc.constant({ epoch: 0n }),
+  fc.constant({ startsAtMs: 0n }),
+  sizedNot(32).map(salt => ({ salt })),
+  sizedNot(64).map(signature => ({ signature }))
+)
+const invalidEpoch = fc.tuple(validEpoch, epochViolation).map(([e, v]) => ({ ...e, ...v }))
+
 const ack = (seq: bigint, code = ''): MessageAck => ({ seq, id: new Uint8Array(16), status: MessageAck.Status.REJECTED, code })
 
 interface SchemaCase<T> {
@@ -69,7 +78,7 @@ const schemaCases: Array<SchemaCase<any>> = [
     name: 'Hello',
     codec: Hello,
     check: checkHello,
-    valid: record({ version: u32, nodeToken: token, timestamp: positive, nonce: sized(16), signature: sized(64), forPeer: sized(1, 64), revocationSeq: u64 }),
+    valid: record({ version: u32, nodeToken: token, timestamp: positive, nonce: sized(16), signature: sized(64), forPeer: sized(1, 64), revocationSeq: u64, epoch: u64 }),
     violation: fc.oneof(
       badToken.map(nodeToken => ({ nodeToken })),
       fc.constant({ timestamp: 0n }),
@@ -98,16 +107,21 @@ const schemaCases: Array<SchemaCase<any>> = [
       code: text(40),
       reason: text(256),
       revocations: fc.constant([]),
-      revocationSeq: u64
+      revocationSeq: u64,
+      epochs: fc.array(validEpoch, { maxLength: 2 }),
+      epoch: u64
     }),
     violation: fc.oneof(
       validRecord.map(r => ({ records: Array.from({ length: MAX_RECORDS_PER_MESSAGE + 1 }, () => r) })),
       fc.tuple(validRecord, invalidRecord).map(([a, b]) => ({ records: [a, b] })),
       fc.oneof(sized(1, 31), sized(33, 64)).map(key => ({ key })),
       fc.integer({ min: MAX_RECORDS_PER_MESSAGE + 1, max: 0xffff_ffff }).map(count => ({ count })),
-      fc.constant({ reason: chars(257) })
+      fc.constant({ reason: chars(257) }),
+      validEpoch.map(e => ({ epochs: [e, e, e] })),
+      invalidEpoch.map(e => ({ epochs: [e] }))
     )
   }),
+  schemaCase<Epoch>({ name: 'Epoch', codec: Epoch, check: e => { checkEpoch(e, '/test') }, valid: validEpoch, violation: epochViolation }),
   schemaCase<LeaderRequest>({
     name: 'LeaderRequest',
     codec: LeaderRequest,
@@ -133,7 +147,7 @@ const schemaCases: Array<SchemaCase<any>> = [
     codec: SubjectRequest,
     check: checkSubjectRequest,
     valid: fc.oneof(
-      record({ type: fc.constantFrom(SubjectRequest.Type.REGISTER, SubjectRequest.Type.MATCH), interestToken: token, identityToken: token, record: validRecord, key: sized(32) }),
+      record({ type: fc.constantFrom(SubjectRequest.Type.REGISTER, SubjectRequest.Type.MATCH), interestToken: token, identityToken: token, record: validRecord, key: sized(32), epoch: validEpoch }, ['type', 'interestToken', 'identityToken', 'record', 'key']),
       // a withdrawal names only the interest and the key
       record({ type: fc.constant(SubjectRequest.Type.WITHDRAW), interestToken: token, identityToken: fc.string(), key: sized(32) }, ['type', 'interestToken', 'identityToken', 'key'])
     ),
@@ -142,7 +156,8 @@ const schemaCases: Array<SchemaCase<any>> = [
       sizedNot(32).map(key => ({ key })),
       fc.tuple(fc.constantFrom(SubjectRequest.Type.REGISTER, SubjectRequest.Type.MATCH), badToken).map(([type, identityToken]) => ({ type, identityToken })),
       fc.tuple(fc.constantFrom(SubjectRequest.Type.REGISTER, SubjectRequest.Type.MATCH), invalidRecord).map(([type, r]) => ({ type, record: r })),
-      fc.constantFrom(SubjectRequest.Type.REGISTER, SubjectRequest.Type.MATCH).map(type => ({ type, record: undefined }))
+      fc.constantFrom(SubjectRequest.Type.REGISTER, SubjectRequest.Type.MATCH).map(type => ({ type, record: undefined })),
+      invalidEpoch.map(epoch => ({ epoch }))
     )
   }),
   schemaCase<MessageOpen>({
@@ -310,6 +325,19 @@ describe('fuzz: signed layouts', () => {
       assert.equal(r.text(), 'realmesh/join-proof/v1\n')
       assert.deepEqual(r.prefixed(), requester.toMultihash().bytes)
       assert.deepEqual(r.prefixed(), leader.toMultihash().bytes)
+      r.end()
+    }))
+  })
+
+  test('epochSigningBytes: domain, realm id, epoch, start, overlap and salt read back', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 80 }), timestamp, timestamp, timestamp, sized(0, 64), (realmId, epoch, startsAtMs, overlapMs, salt) => {
+      const r = new LayoutReader(epochSigningBytes({ realmId, epoch, startsAtMs, overlapMs, salt }))
+      assert.equal(r.text(), 'realmesh/epoch/v1\n')
+      assert.equal(new TextDecoder().decode(r.prefixed()), realmId.toWellFormed())
+      assert.equal(r.u64(), BigInt(epoch))
+      assert.equal(r.u64(), BigInt(startsAtMs))
+      assert.equal(r.u64(), BigInt(overlapMs))
+      assert.deepEqual(r.prefixed(), salt)
       r.end()
     }))
   })

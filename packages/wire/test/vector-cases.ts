@@ -2,8 +2,8 @@
 // vectors.test.ts checks that encoding the same inputs still gives the stored bytes.
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { Hello, HandshakeReply, HandshakeDone, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse, Broadcast, SubjectRequest, SubjectResponse, MessageOpen, MessageData, MessageReply, MessageAck, DirectRequest, DirectResponse, Revocation } from '../src/index.js'
-import { handshakeSigningBytes, peerRecordSigningBytes, joinProofBytes, revocationSigningBytes, x25519FromEd25519Public, x25519FromEd25519Seed, x25519PublicKey, x25519Raw, senderSessionKey, sealData } from '../src/index.js'
+import { Hello, HandshakeReply, HandshakeDone, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse, Broadcast, SubjectRequest, SubjectResponse, MessageOpen, MessageData, MessageReply, MessageAck, DirectRequest, DirectResponse, Revocation, Epoch } from '../src/index.js'
+import { handshakeSigningBytes, peerRecordSigningBytes, joinProofBytes, revocationSigningBytes, epochSigningBytes, x25519FromEd25519Public, x25519FromEd25519Seed, x25519PublicKey, x25519Raw, senderSessionKey, sealData } from '../src/index.js'
 import type { MessageCodec, SealedHeader } from '../src/index.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -16,30 +16,36 @@ export async function fixedPeer (seedByte: number): Promise<PeerId> {
 
 const revocation = { seq: 3n, jti: '', peer: '12D3KooWAWeuFbnBGVNN5f7ebu8PQmASWmwPyxPA9X5ob7RzEhkW', revokedAtMs: 1700000000000n, untilMs: 1700086430000n, reason: 'key lost', signature: bytes(64, 14) }
 
+const epoch = { epoch: 4n, startsAtMs: 1700000000000n, overlapMs: 360000n, salt: bytes(32, 15), signature: bytes(64, 16) }
+
 const record = { nodeToken: 'eyJhbGciOiJFZERTQSJ9.e30.sig', addrs: [Uint8Array.from([4, 127, 0, 0, 1, 6, 0x0f, 0xa1])], seq: 1700000000000n, signature: bytes(64, 3) }
 
 export interface MessageCase<T> { name: string, codec: MessageCodec<T>, message: T }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of (codec, message) pairs
 export const messageCases: Array<MessageCase<any>> = [
-  { name: 'Hello', codec: Hello, message: { version: 1, nodeToken: 'a.b.c', timestamp: 1700000000000n, nonce: bytes(16, 1), signature: bytes(64, 2), forPeer: bytes(38, 4), revocationSeq: 12n } },
+  { name: 'Hello', codec: Hello, message: { version: 1, nodeToken: 'a.b.c', timestamp: 1700000000000n, nonce: bytes(16, 1), signature: bytes(64, 2), forPeer: bytes(38, 4), revocationSeq: 12n, epoch: 4n } },
   { name: 'HandshakeReply.error', codec: HandshakeReply, message: { error: { code: 'VERSION_MISMATCH', reason: 'we speak 1, you speak 2' } } },
   { name: 'HandshakeDone.ok', codec: HandshakeDone, message: {} },
   { name: 'JoinRequest', codec: JoinRequest, message: { identityToken: 'a.b.c', record } },
   { name: 'JoinResponse.nack', codec: JoinResponse, message: { status: JoinResponse.Status.NACK, code: 'JOIN_AUTHZ_DENIED', reason: 'not on the list', identityToken: '', retryAfterMs: 0 } },
   { name: 'JoinResponse.deferred', codec: JoinResponse, message: { status: JoinResponse.Status.DEFERRED, code: 'JOIN_DEFERRED', reason: 'asked the leader', identityToken: '', retryAfterMs: 2000 } },
-  { name: 'PeersRequest.update', codec: PeersRequest, message: { type: PeersRequest.Type.UPDATE, records: [record], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n } },
-  { name: 'PeersRequest.nlist', codec: PeersRequest, message: { type: PeersRequest.Type.NLIST, records: [], key: bytes(32, 5), count: 20, code: '', reason: '', revocations: [], revocationSeq: 0n } },
-  { name: 'PeersRequest.keepalive', codec: PeersRequest, message: { type: PeersRequest.Type.KEEPALIVE, records: [record], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 12n } },
-  { name: 'PeersRequest.revocations', codec: PeersRequest, message: { type: PeersRequest.Type.REVOCATIONS, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [revocation], revocationSeq: 0n } },
-  { name: 'PeersRequest.disconnect', codec: PeersRequest, message: { type: PeersRequest.Type.DISCONNECT, records: [], key: new Uint8Array(0), count: 0, code: 'TOKEN_REVOKED', reason: 'revoked by the realm leader', revocations: [revocation], revocationSeq: 0n } },
-  { name: 'PeersResponse', codec: PeersResponse, message: { records: [record], revocations: [], revocationSeq: 12n } },
-  { name: 'PeersResponse.revocations', codec: PeersResponse, message: { records: [], revocations: [revocation], revocationSeq: 0n } },
+  { name: 'PeersRequest.update', codec: PeersRequest, message: { type: PeersRequest.Type.UPDATE, records: [record], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n } },
+  { name: 'PeersRequest.nlist', codec: PeersRequest, message: { type: PeersRequest.Type.NLIST, records: [], key: bytes(32, 5), count: 20, code: '', reason: '', revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n } },
+  { name: 'PeersRequest.keepalive', codec: PeersRequest, message: { type: PeersRequest.Type.KEEPALIVE, records: [record], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 12n, epochs: [], epoch: 4n } },
+  { name: 'PeersRequest.notices', codec: PeersRequest, message: { type: PeersRequest.Type.NOTICES, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [revocation], revocationSeq: 0n, epochs: [], epoch: 0n } },
+  { name: 'PeersRequest.disconnect', codec: PeersRequest, message: { type: PeersRequest.Type.DISCONNECT, records: [], key: new Uint8Array(0), count: 0, code: 'TOKEN_REVOKED', reason: 'revoked by the realm leader', revocations: [revocation], revocationSeq: 0n, epochs: [], epoch: 0n } },
+  { name: 'PeersResponse', codec: PeersResponse, message: { records: [record], revocations: [], revocationSeq: 12n, epochs: [], epoch: 4n } },
+  { name: 'PeersResponse.revocations', codec: PeersResponse, message: { records: [], revocations: [revocation], revocationSeq: 0n, epochs: [], epoch: 0n } },
+  { name: 'PeersRequest.notices-ask', codec: PeersRequest, message: { type: PeersRequest.Type.NOTICES, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 12n, epochs: [], epoch: 3n } },
+  { name: 'PeersResponse.epochs', codec: PeersResponse, message: { records: [], revocations: [], revocationSeq: 0n, epochs: [epoch], epoch: 0n } },
   { name: 'Revocation', codec: Revocation, message: revocation },
+  { name: 'Epoch', codec: Epoch, message: epoch },
   { name: 'LeaderRequest.token', codec: LeaderRequest, message: { type: LeaderRequest.Type.TOKEN, joinProof: bytes(32, 6), ttlSeconds: 86400, attributes: new Map([['hostname', 'n1']]), identityToken: '', requestId: '' } },
   { name: 'Broadcast', codec: Broadcast, message: { nodeToken: 'a.b.c', data: Uint8Array.from([104, 105]) } },
   { name: 'LeaderResponse.pending', codec: LeaderResponse, message: { status: LeaderResponse.Status.PENDING, token: '', requestId: 'r-1', code: 'TOKEN_REQUEST_PENDING', reason: 'waiting for approval', retryAfterMs: 5000 } },
   { name: 'SubjectRequest.register', codec: SubjectRequest, message: { type: SubjectRequest.Type.REGISTER, interestToken: 'i.n.t', identityToken: 'a.b.c', record, key: bytes(32, 9) } },
+  { name: 'SubjectRequest.register-epoch', codec: SubjectRequest, message: { type: SubjectRequest.Type.REGISTER, interestToken: 'i.n.t', identityToken: 'a.b.c', record, key: bytes(32, 9), epoch } },
   { name: 'SubjectRequest.match', codec: SubjectRequest, message: { type: SubjectRequest.Type.MATCH, interestToken: 'i.n.t', identityToken: 'a.b.c', record, key: bytes(32, 9) } },
   { name: 'SubjectRequest.withdraw', codec: SubjectRequest, message: { type: SubjectRequest.Type.WITHDRAW, interestToken: 'i.n.t', identityToken: '', key: bytes(32, 9) } },
   { name: 'SubjectResponse.error', codec: SubjectResponse, message: { error: { code: 'INTEREST_NODE_MISMATCH', reason: 'the interest names another node' } } },
@@ -59,7 +65,8 @@ export async function signingCases (): Promise<Array<{ name: string, bytes: Uint
     { name: 'handshake', bytes: handshakeSigningBytes({ tokenHash: bytes(32, 7), timestamp: 1700000000000n, nonce: bytes(16, 8), remotePeer: b }) },
     { name: 'peer-record', bytes: peerRecordSigningBytes({ tokenHash: bytes(32, 7), addrs: record.addrs, seq: record.seq }) },
     { name: 'join-proof', bytes: joinProofBytes(a, b) },
-    { name: 'revocation', bytes: revocationSigningBytes({ realmId: 'realm-id', ...revocation }) }
+    { name: 'revocation', bytes: revocationSigningBytes({ realmId: 'realm-id', ...revocation }) },
+    { name: 'epoch', bytes: epochSigningBytes({ realmId: 'realm-id', ...epoch }) }
   ]
 }
 

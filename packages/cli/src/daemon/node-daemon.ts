@@ -4,7 +4,7 @@
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { join } from 'node:path'
-import { createRealmNode, fileBanStore, fileRevocationStore, keepPeersFile, Revocations } from '@realmesh/node'
+import { createRealmNode, fileBanStore, fileEpochStore, fileRevocationStore, keepPeersFile, Revocations } from '@realmesh/node'
 import { DEFAULT_SKEW_SECONDS } from '@realmesh/token'
 import { EXIT, messageOf } from '../errors.js'
 import { ensureDir } from '../data-dir/files.js'
@@ -77,9 +77,10 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     keepalive: config.keepalive,
     redial: config.redial,
     tokenSkewSeconds: config.tokenSkewSeconds,
-    // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations
+    // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations and epochs
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) },
-    revocationStore: fileRevocationStore(join(dir.dir, 'revocations.json'))
+    revocationStore: fileRevocationStore(join(dir.dir, 'revocations.json')),
+    epochStore: fileEpochStore(join(dir.dir, 'epochs.json'))
   })
   const request = trackTokenRequest(node, io)
   const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), request.off]

@@ -20,6 +20,7 @@ import { BoundedMap } from '../util/bounded-map.js'
 import { withTimeout } from '../util/signals.js'
 import type { Connection, PeerId, PrivateKey, Stream, AbortOptions } from '@libp2p/interface'
 import type { NodeTokenClaims, RealmDescriptor, TokenCache, VerifiedToken } from '@realmesh/token'
+import type { NoticeSeqs } from '../notices/spread.js'
 
 export interface HandshakeInit {
   /** how long the whole exchange may take, in milliseconds (seed 004). @default 30000 */
@@ -41,10 +42,10 @@ export interface HandshakeComponents {
   tokenCache: TokenCache
   isRevoked: (jti: string, sub: string) => boolean
   now: () => number
-  /** our highest revocation seq, sent in our Hello. @default 0 */
-  revocationSeq?: () => bigint
-  /** a verified Hello said the remote holds revocations up to `seq` */
-  onRevocationSeq?: (remote: PeerId, seq: bigint) => void
+  /** our highest revocation seq and epoch, sent in our Hello. @default 0 and 0 */
+  noticeSeqs?: () => NoticeSeqs
+  /** a verified Hello said the remote holds notices up to `seqs` */
+  onNoticeSeqs?: (remote: PeerId, seqs: NoticeSeqs) => void
 }
 
 export type VerifiedNode = VerifiedToken<NodeTokenClaims>
@@ -133,7 +134,7 @@ export class Handshake {
     const timestamp = BigInt(this.components.now())
     const forPeer = Uint8Array.from(remote.toMultihash().bytes)
     const signature = signBytes(this.components.privateKey, handshakeSigningBytes({ tokenHash: tokenHash(token), timestamp, nonce, remotePeer: remote }))
-    return { version: WIRE_VERSION, nodeToken: token, timestamp, nonce, signature, forPeer, revocationSeq: this.components.revocationSeq?.() ?? 0n }
+    return { version: WIRE_VERSION, nodeToken: token, timestamp, nonce, signature, forPeer, ...(this.components.noticeSeqs?.() ?? { revocationSeq: 0n, epoch: 0n }) }
   }
 
   /**
@@ -172,7 +173,7 @@ export class Handshake {
       throw new HandshakeError(WireErrorCode.HANDSHAKE_REPLAY, `${peer} reused a handshake nonce`, { peer, byRemote: false })
     }
     this.nonces.set(nonceKey, true)
-    this.components.onRevocationSeq?.(remote, hello.revocationSeq)
+    this.components.onNoticeSeqs?.(remote, hello)
     return verified
   }
 }

@@ -23,6 +23,7 @@ import { BoundedMap } from '../util/bounded-map.js'
 import { EMPTY_REQUEST, EMPTY_RESPONSE } from './peers.js'
 import type { PeerRecord } from '@realmesh/wire'
 import type { Connection, PeerId, Stream, AbortOptions } from '@libp2p/interface'
+import type { NoticeSeqs } from '../notices/spread.js'
 
 export interface KeepaliveChannelsDeps {
   /** opens a stream on an admitted connection to `peer` */
@@ -41,10 +42,10 @@ export interface KeepaliveChannelsDeps {
   piggyFor: (from: Connection) => PeerRecord[]
   /** a malformed keepalive from a member (for scoring) */
   onMalformed: (from: Connection, err: Error) => void
-  /** our highest revocation seq (sent with every keepalive and answer) */
-  revocationSeq: () => bigint
-  /** a member said it holds revocations up to `seq` (its keepalive, or its answer to ours) */
-  onRevocationSeq: (peer: PeerId, seq: bigint) => void
+  /** our highest revocation seq and epoch (sent with every keepalive and answer) */
+  noticeSeqs: () => NoticeSeqs
+  /** a member said it holds notices up to `seqs` (its keepalive, or its answer to ours) */
+  onNoticeSeqs: (peer: PeerId, seqs: NoticeSeqs) => void
 }
 
 export interface KeepaliveChannelsInit {
@@ -103,10 +104,10 @@ export class KeepaliveChannels {
     }
     channel.busy = true
     try {
-      await channel.frames.write(PeersRequest, { ...EMPTY_REQUEST, type: PeersRequest.Type.KEEPALIVE, records, revocationSeq: this.deps.revocationSeq() }, options)
+      await channel.frames.write(PeersRequest, { ...EMPTY_REQUEST, type: PeersRequest.Type.KEEPALIVE, records, ...this.deps.noticeSeqs() }, options)
       const response = await channel.frames.read(PeersResponse, options)
       if (response.error != null) throw new RealmeshError(response.error.code, `keepalive refused: ${response.error.reason}`)
-      this.deps.onRevocationSeq(peer, response.revocationSeq)
+      this.deps.onNoticeSeqs(peer, response)
       return response.records.slice(0, MAX_RECORDS_PER_MESSAGE)
     } catch (err) {
       // the stream's state is unknown (an answer may be on its way): never reuse it
@@ -164,10 +165,10 @@ export class KeepaliveChannels {
         return
       }
       this.deps.touch(connection)
-      this.deps.onRevocationSeq(connection.remotePeer, request.revocationSeq)
+      this.deps.onNoticeSeqs(connection.remotePeer, request)
       await this.deps.onRecords(request.records, connection).catch(() => {})
       try {
-        await frames.write(PeersResponse, { ...EMPTY_RESPONSE, records: this.deps.piggyFor(connection), revocationSeq: this.deps.revocationSeq() }, { signal: AbortSignal.timeout(TIMEOUTS.keepalive) })
+        await frames.write(PeersResponse, { ...EMPTY_RESPONSE, records: this.deps.piggyFor(connection), ...this.deps.noticeSeqs() }, { signal: AbortSignal.timeout(TIMEOUTS.keepalive) })
       } catch (err) {
         stream.abort(err as Error)
         return

@@ -1,15 +1,16 @@
 /**
  * The peers protocol among members (seed 001 step 3, seed 002): UPDATE (records of members that
  * just joined), NLIST (the records closest to a key), LEAVE (a graceful stop), DISCONNECT (a
- * deliberate drop with a reason, and the revocations behind it when it is one) and REVOCATIONS
- * (revocations learnt, or a request for those after a seq). One request and one response per
- * stream.
+ * deliberate drop with a reason, and the revocations behind it when it is one) and NOTICES
+ * (the leader's revocations and epochs learnt, or a request for those after what the asker
+ * holds; see notices/spread.ts). One request and one response per stream.
  */
 import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, PeersRequest, PeersResponse, checkPeersRequest, checkPeersResponse, MAX_RECORDS_PER_MESSAGE, RealmeshError, WireErrorCode, RemoteError } from '@realmesh/wire'
 import { withTimeout } from '../util/signals.js'
-import type { PeerRecord, Revocation } from '@realmesh/wire'
+import type { PeerRecord } from '@realmesh/wire'
 import type { Connection, Stream, AbortOptions } from '@libp2p/interface'
 import type { LeaveReason } from '../membership/membership.js'
+import type { Notices, NoticeSeqs } from '../notices/spread.js'
 
 export interface PeersHandlers {
   /** records in an UPDATE, PIGGY or KEEPALIVE from `from`; errors are counted by the caller */
@@ -22,21 +23,21 @@ export interface PeersHandlers {
   onLeave: (from: Connection, reason: LeaveReason, code: string, text: string) => void
   /** a malformed request from a member (for scoring) */
   onMalformed: (from: Connection, err: Error) => void
-  /** revocations a member sent (REVOCATIONS push, DISCONNECT) */
-  onRevocations: (revocations: Revocation[], from: Connection) => void
-  /** the revocations after `seq`, to answer a REVOCATIONS request */
-  revocationsSince: (seq: bigint) => Revocation[]
-  /** our highest revocation seq (sent with keepalive answers) */
-  revocationSeq: () => bigint
-  /** a member's keepalive said it holds revocations up to `seq` */
-  onRevocationSeq: (from: Connection, seq: bigint) => void
+  /** notices a member sent (NOTICES push, the revocations of a DISCONNECT) */
+  onNotices: (notices: Partial<Notices>, from: Connection) => void
+  /** the notices after `seqs`, to answer a NOTICES request */
+  noticesSince: (seqs: NoticeSeqs) => Notices
+  /** our highest revocation seq and epoch (sent with keepalive answers) */
+  noticeSeqs: () => NoticeSeqs
+  /** a member's keepalive said it holds notices up to `seqs` */
+  onNoticeSeqs: (from: Connection, seqs: NoticeSeqs) => void
 }
 
 /** the fields a request leaves out */
-export const EMPTY_REQUEST: Omit<PeersRequest, 'type'> = { records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n }
+export const EMPTY_REQUEST: Omit<PeersRequest, 'type'> = { records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n }
 
 /** an empty response, for the fields a response leaves out */
-export const EMPTY_RESPONSE: PeersResponse = { records: [], revocations: [], revocationSeq: 0n }
+export const EMPTY_RESPONSE: PeersResponse = { records: [], revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n }
 
 export class Peers {
   private readonly handlers: PeersHandlers
@@ -67,23 +68,23 @@ export class Peers {
         await this.handlers.onRecords(request.records, connection)
         break
       case PeersRequest.Type.KEEPALIVE:
-        this.handlers.onRevocationSeq(connection, request.revocationSeq)
+        this.handlers.onNoticeSeqs(connection, request)
         await this.handlers.onRecords(request.records, connection)
-        response = { ...EMPTY_RESPONSE, records: this.handlers.piggyFor(connection), revocationSeq: this.handlers.revocationSeq() }
+        response = { ...EMPTY_RESPONSE, records: this.handlers.piggyFor(connection), ...this.handlers.noticeSeqs() }
         break
       case PeersRequest.Type.NLIST:
         response = { ...EMPTY_RESPONSE, records: this.handlers.closestRecords(request.key, Math.min(request.count === 0 ? 20 : request.count, MAX_RECORDS_PER_MESSAGE), connection) }
         break
-      case PeersRequest.Type.REVOCATIONS:
-        if (request.revocations.length > 0) this.handlers.onRevocations(request.revocations, connection)
-        else response = { ...EMPTY_RESPONSE, revocations: this.handlers.revocationsSince(request.revocationSeq) }
+      case PeersRequest.Type.NOTICES:
+        if (request.revocations.length > 0 || request.epochs.length > 0) this.handlers.onNotices(request, connection)
+        else response = { ...EMPTY_RESPONSE, ...this.handlers.noticesSince(request) }
         break
       case PeersRequest.Type.LEAVE:
         this.handlers.onLeave(connection, 'leave', request.code, request.reason)
         break
       case PeersRequest.Type.DISCONNECT:
         // the revocations first: a member dropped for being revoked learns it from them (it verifies them)
-        if (request.revocations.length > 0) this.handlers.onRevocations(request.revocations, connection)
+        if (request.revocations.length > 0) this.handlers.onNotices({ revocations: request.revocations }, connection)
         this.handlers.onLeave(connection, 'disconnect', request.code, request.reason)
         break
       default:

@@ -15,8 +15,10 @@
 import { TypedEventEmitter } from 'main-event'
 import { verifyPeerSignature } from '@realmesh/token'
 import { checkRevocation, revocationSigningBytes, PROTOCOLS, RealmeshError, WireErrorCode } from '@realmesh/wire'
+import { BackgroundSaver } from '../util/json-file.js'
 import type { Revocation } from '@realmesh/wire'
 import type { RealmDescriptor } from '@realmesh/token'
+import type { ListStore } from '../util/json-file.js'
 
 /** A revocation that is malformed, not signed by the realm leader, or for another realm. */
 export class RevocationInvalidError extends RealmeshError {
@@ -28,10 +30,7 @@ export class RevocationInvalidError extends RealmeshError {
 }
 
 /** Where revocations are kept across restarts (the CLI: DIR/revocations.json). */
-export interface RevocationStore {
-  load: () => Promise<Revocation[]>
-  save: (revocations: Revocation[]) => Promise<void>
-}
+export type RevocationStore = ListStore<Revocation>
 
 /** Checks a revocation's shape and the realm leader's signature over it (for this realm); throws RevocationInvalidError. */
 export function verifyRevocation (realm: RealmDescriptor, revocation: Revocation): void {
@@ -87,8 +86,7 @@ export class Revocations extends TypedEventEmitter<RevocationsEvents> {
   /** jti -> the revocation of that one token */
   private readonly byJti = new Map<string, Revocation>()
   private highest = 0n
-  private saving: Promise<void> = Promise.resolve()
-  private dirty = false
+  private readonly saver: BackgroundSaver<Revocation>
 
   constructor (init: RevocationsInit) {
     super()
@@ -96,6 +94,7 @@ export class Revocations extends TypedEventEmitter<RevocationsEvents> {
     this.now = init.now ?? Date.now
     this.store = init.store
     this.maxEntries = init.maxEntries ?? 100_000
+    this.saver = new BackgroundSaver(this.store, () => this.list(), (err) => { this.safeDispatchEvent('store:error', { detail: err }) })
   }
 
   /** how many revocations are held */
@@ -191,7 +190,7 @@ export class Revocations extends TypedEventEmitter<RevocationsEvents> {
 
   /** resolves once what was added has been written (with a store) */
   async idle (): Promise<void> {
-    await this.saving
+    await this.saver.idle()
   }
 
   private live (revocation: Revocation | undefined): boolean {
@@ -230,15 +229,6 @@ export class Revocations extends TypedEventEmitter<RevocationsEvents> {
 
   /** writes the set in the background, one write at a time, the last state winning */
   private persist (): void {
-    const store = this.store
-    if (store == null) return
-    if (this.dirty) return
-    this.dirty = true
-    this.saving = this.saving.then(async () => {
-      this.dirty = false
-      await store.save(this.list())
-    }).catch((err: unknown) => {
-      this.safeDispatchEvent('store:error', { detail: err as Error })
-    })
+    this.saver.save()
   }
 }

@@ -5,7 +5,7 @@
  *   { "seq": 3, "peer": "12D3KooW...", "jti": "", "revokedAt": "2026-12-06T10:00:00.000Z",
  *     "until": "2026-12-13T10:00:30.000Z", "reason": "...", "signature": "<base64url>" }
  */
-import { readJsonFile, writeJsonFile } from '../util/json-file.js'
+import { jsonListFile } from '../util/json-file.js'
 import type { Revocation } from '@realmesh/wire'
 import type { RevocationStore } from './revocations.js'
 
@@ -58,18 +58,5 @@ export function revocationFromJson (value: unknown): Revocation | undefined {
 
 /** A RevocationStore in a JSON file (an array of RevocationJson), written atomically, mode 0600. */
 export function fileRevocationStore (path: string): RevocationStore {
-  return {
-    async load () {
-      const read = await readJsonFile(path)
-      // no file, or a damaged one: the revocations come back from members at the next join
-      if (read === undefined || read === 'damaged' || !Array.isArray(read.value)) return []
-      return read.value.flatMap((entry: unknown) => {
-        const revocation = revocationFromJson(entry)
-        return revocation == null ? [] : [revocation]
-      })
-    },
-    async save (revocations) {
-      await writeJsonFile(path, revocations.map(revocationToJson))
-    }
-  }
+  return jsonListFile(path, revocationToJson, revocationFromJson)
 }

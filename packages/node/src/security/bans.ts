@@ -2,7 +2,7 @@
  * Banned peers, with the time each ban ends. Bounded; persisted through a BanStore so that bans
  * survive a restart (the CLI keeps them in the node's data dir).
  */
-import { readJsonFile, writeJsonFile } from '../util/json-file.js'
+import { jsonListFile } from '../util/json-file.js'
 
 export interface Ban {
   peer: string
@@ -16,19 +16,14 @@ export interface BanStore {
   save(bans: Ban[]): Promise<void>
 }
 
-/** A BanStore in a JSON file, written atomically (temp file + rename), mode 0600. */
+/** A BanStore in a JSON file, written atomically (temp file + rename), mode 0600; a damaged file holds no bans. */
 export function fileBanStore (path: string): BanStore {
-  return {
-    async load () {
-      const read = await readJsonFile(path)
-      if (read === 'damaged') throw new SyntaxError(`${path} is not JSON`)
-      if (read === undefined || !Array.isArray(read.value)) return []
-      return read.value.filter((b): b is Ban => typeof b?.peer === 'string' && typeof b?.until === 'number' && typeof b?.reason === 'string')
-    },
-    async save (bans) {
-      await writeJsonFile(path, bans)
-    }
-  }
+  return jsonListFile<Ban, Ban>(path, ban => ban, (b) => isBan(b) ? b : undefined)
+}
+
+function isBan (value: unknown): value is Ban {
+  const b = value as Partial<Ban> | null
+  return typeof b?.peer === 'string' && typeof b.until === 'number' && typeof b.reason === 'string'
 }
 
 export interface BanListInit {

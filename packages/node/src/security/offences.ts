@@ -26,6 +26,8 @@ export const OFFENCES = {
   RATE_LIMITED: 5,
   /** a broadcast that does not verify */
   BROADCAST_INVALID: 25,
+  /** a revocation or an epoch (the leader's notices) that does not verify: a member forwards only what it verified */
+  NOTICE_INVALID: 25,
   /**
    * message streams that held more of our memory than the sender's budget (frames out of order,
    * or being received): an honest sender never has that much in flight

@@ -7,10 +7,12 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { InterestVerifier } from './interest-verifier.js'
 import { Subjects } from './subjects.js'
 import { offenceFor } from './subject-protocol.js'
+import { mayCoordinate } from '../epochs/eligibility.js'
 import { Messaging } from '../messaging/messaging.js'
 import type { AbortOptions, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { PeerRecord } from '@realmesh/wire'
-import type { RealmDescriptor, TokenCache } from '@realmesh/token'
+import type { NodeTokenClaims, RealmDescriptor, TokenCache } from '@realmesh/token'
+import type { Epochs, EpochRef } from '../epochs/epochs.js'
 import type { SubjectsInit } from './subjects.js'
 import type { MessagingInit } from '../messaging/messaging.js'
 import type { SubjectMessage } from '../messaging/options.js'
@@ -56,7 +58,10 @@ export interface SubjectLayerContext {
   realm: RealmDescriptor
   identityKey: PrivateKey
   identityToken: () => string | undefined
+  /** this node's own node token's claims (what its eligibility to coordinate depends on) */
+  ownClaims: () => NodeTokenClaims | undefined
   ownRecord: () => Promise<PeerRecord | undefined>
+  epochs: Epochs
   tokenCache: TokenCache
   records: RecordVerifier
   isRevoked: (jti: string, sub: string) => boolean
@@ -79,6 +84,8 @@ export interface SubjectLayer {
   messaging: Messaging
   /** a node's tokens were revoked: its interests and its matches are gone, here and as a coordinator */
   dropNode: (peer: string) => void
+  /** a new epoch arrived: this node's interests move to its positions */
+  epochChanged: () => void
 }
 
 export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
@@ -88,6 +95,14 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     if (found != null) guard.offence(peer, found)
   }
   const ref: { messaging?: Messaging } = {}
+  const self = ctx.self.toString()
+  const leader = ctx.realm.leader.peerId
+  // eligibility by node token: this node's own, or a member's as its handshake verified it
+  const eligible = (peer: string, epoch: EpochRef): boolean | undefined => {
+    if (epoch == null) return true
+    const claims = peer === self ? ctx.ownClaims() : membership.get(peer)?.node.claims
+    return claims == null ? undefined : mayCoordinate(claims, epoch, leader)
+  }
   const subjects = new Subjects({
     self: ctx.self,
     realm: ctx.realm,
@@ -96,9 +111,11 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     ownRecord: ctx.ownRecord,
     verifier: new InterestVerifier({ realm: ctx.realm, tokenCache: ctx.tokenCache, records: ctx.records, now: ctx.now, isRevoked: ctx.isRevoked, skewSeconds: ctx.skewSeconds }),
     tokenCache: ctx.tokenCache,
+    epochs: ctx.epochs,
+    eligible,
     dht: () => libp2p.services.dht,
     routingTableSize: ctx.routingTableSize,
-    localClosest: (key, count) => membership.closest(key, count).map(m => m.id),
+    localClosest: (key, count, epoch) => membership.closest(key, count, m => !mayCoordinate(m.node.claims, epoch, leader)).map(m => m.id),
     isAlive: (peer) => {
       const member = membership.get(peer)
       return member != null && member.failures === 0
@@ -136,5 +153,5 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     subjects.dropNode(peer)
     messaging.counterpartsGone(subjects.memberLeft(peer))
   }
-  return { subjects, messaging, dropNode }
+  return { subjects, messaging, dropNode, epochChanged: () => { subjects.epochChanged() } }
 }

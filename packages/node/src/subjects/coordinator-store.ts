@@ -5,6 +5,12 @@
  */
 import { BoundedMap } from '../util/bounded-map.js'
 import type { VerifiedInterest } from './interest-verifier.js'
+import type { EpochRef } from '../epochs/epochs.js'
+
+/** an interest as a replica keeps it: with the epoch it was registered under (undefined: epoch 0) */
+export interface StoredInterest extends VerifiedInterest {
+  epoch?: EpochRef
+}
 
 export interface CoordinatorStoreInit {
   /** most subjects kept. @default 10000 */
@@ -19,7 +25,7 @@ export interface CoordinatorStoreInit {
 export type PutResult = 'new' | 'replaced' | 'unchanged' | 'stale'
 
 export class CoordinatorStore {
-  private readonly subjects: BoundedMap<string, BoundedMap<string, VerifiedInterest>>
+  private readonly subjects: BoundedMap<string, BoundedMap<string, StoredInterest>>
   private readonly maxPerSubject: number
   private readonly now: () => number
 
@@ -34,7 +40,7 @@ export class CoordinatorStore {
     return this.subjects.size
   }
 
-  put (interest: VerifiedInterest): PutResult {
+  put (interest: StoredInterest): PutResult {
     const ttl = interest.expiresAt - this.now()
     if (ttl <= 0) return 'stale'
     let interests = this.subjects.get(interest.keyHex)
@@ -73,7 +79,7 @@ export class CoordinatorStore {
   }
 
   /** the live interests of a subject */
-  interests (keyHex: string): VerifiedInterest[] {
+  interests (keyHex: string): StoredInterest[] {
     return [...(this.subjects.peek(keyHex)?.values() ?? [])]
   }
 

@@ -1,25 +1,33 @@
 /**
- * The coordinator replica role (seed 001 step 4): a node that is one of the R members closest to a
- * subject key keeps the verified interests registered with it, and whenever a new (or renewed)
- * interest arrives, tells every pair it completes about each other with MATCH (the signed tokens
- * and record of the counterpart, so each side verifies the other itself). Every replica matches;
- * nodes drop repeated MATCHes. When a member closer to a stored subject than this node joins, the
- * stored registrations are handed to it (REGISTER is self-certifying, so it may be relayed).
+ * The coordinator replica role (seed 001 step 4): a node that is one of the R eligible members
+ * closest to a subject's position in an epoch keeps the verified interests registered with it, and
+ * whenever a new (or renewed) interest arrives, tells every pair it completes about each other with
+ * MATCH (the signed tokens and record of the counterpart, so each side verifies the other itself).
+ * Every replica matches; nodes drop repeated MATCHes. Interests are kept per subject key whatever
+ * the epoch they were registered under, so a sender and a receiver that registered under two
+ * epochs with one replica in common are matched too. When a member eligible in an interest's epoch
+ * and closer to its position there than this node joins, the registration is handed to it
+ * (REGISTER is self-certifying, so it may be relayed).
  */
 import { compareDistance, fingerprint, xorDistance } from '@realmesh/token'
 import { CoordinatorStore } from './coordinator-store.js'
 import { TaskQueue } from './task-queue.js'
 import { pairs } from './audience.js'
-import type { CoordinatorStoreInit } from './coordinator-store.js'
+import type { CoordinatorStoreInit, StoredInterest } from './coordinator-store.js'
 import type { VerifiedInterest } from './interest-verifier.js'
+import type { EpochRef } from '../epochs/epochs.js'
 import type { PeerId } from '@libp2p/interface'
 
 export interface CoordinatorDeps {
   self: PeerId
   /** MATCH to `to`'s node about `about` (handled locally when that node is this one) */
   match: (to: VerifiedInterest, about: VerifiedInterest) => Promise<void>
-  /** REGISTER `interest` with `peer` (a hand-off) */
-  relay: (peer: PeerId, interest: VerifiedInterest) => Promise<void>
+  /** REGISTER `interest` with `peer` (a hand-off), under the epoch it was registered here under */
+  relay: (peer: PeerId, interest: StoredInterest) => Promise<void>
+  /** a subject's position in an epoch */
+  position: (key: Uint8Array, epoch: EpochRef) => Uint8Array
+  /** whether a member may coordinate in an epoch (its node token, held by membership) */
+  eligible: (peer: string, epoch: EpochRef) => boolean | undefined
   /** a new or renewed interest was stored */
   onStored: (interest: VerifiedInterest) => void
   now: () => number
@@ -55,7 +63,8 @@ export class Coordinator {
   }
 
   /** Stores a verified interest; a new or newer one is matched with every counterpart it pairs with. */
-  register (interest: VerifiedInterest): void {
+  register (verified: VerifiedInterest, epoch: EpochRef): void {
+    const interest: StoredInterest = { ...verified, epoch }
     const result = this.store.put(interest)
     if (result !== 'new' && result !== 'replaced') return
     this.deps.onStored(interest)
@@ -70,14 +79,16 @@ export class Coordinator {
     this.store.remove(keyHex, identity, nodeId)
   }
 
-  /** A member joined: hand it every stored subject it is closer to than this node. */
+  /** A member joined: hand it every stored interest it may coordinate and is closer to than this node. */
   memberJoined (peer: PeerId): void {
     const theirs = fingerprint(peer)
     for (const keyHex of this.store.keys()) {
       const key = Buffer.from(keyHex, 'hex')
-      if (compareDistance(xorDistance(theirs, key), xorDistance(this.selfKey, key)) >= 0) continue
       for (const interest of this.store.interests(keyHex)) {
         if (interest.nodeId === peer.toString() || interest.record == null) continue
+        if (this.deps.eligible(peer.toString(), interest.epoch) !== true) continue
+        const position = this.deps.position(key, interest.epoch)
+        if (compareDistance(xorDistance(theirs, position), xorDistance(this.selfKey, position)) >= 0) continue
         this.tasks.push(async () => { await this.deps.relay(peer, interest) })
       }
     }

@@ -1,11 +1,14 @@
 /**
  * This node's own interests, one per subject: its role is the union of what the node does there
  * (subscriptions receive, publications send; `both` when it does both), signed into an interest
- * token with the identity key and registered with the R members closest to the subject key, so
- * that one coordinator's crash loses nothing. An interest is registered again (with a fresh token,
- * the closest members looked up again) every `refreshMs`, at once when one of its coordinators
- * leaves, when a receiver has taken half its threshold of messages, and when its role changes; a
- * member that joins closer to the key than one of the coordinators gets it at once.
+ * token with the identity key and registered with the R eligible members closest to the subject's
+ * position in the current epoch, so that one coordinator's crash loses nothing, and, during the
+ * current epoch's overlap, with those of the epoch before as well (a counterpart that has not
+ * heard of the new epoch yet, or registered just before it, is met there). An interest is
+ * registered again (with a fresh token, the closest members looked up again) every `refreshMs`,
+ * at once when one of its coordinators leaves, when a receiver has taken half its threshold of
+ * messages, and when its role changes, and within a short random delay when a new epoch arrives;
+ * an eligible member that joins closer to a position than one of its coordinators gets it at once.
  */
 import { randomUUID } from 'node:crypto'
 import { compareDistance, fingerprint, issueInterestToken, subjectKey, xorDistance } from '@realmesh/token'
@@ -17,6 +20,7 @@ import type { AbortOptions, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Audience, Role } from '@realmesh/token'
 import type { BackoffInit } from '../util/backoff.js'
 import type { SubjectPeer } from './subjects.js'
+import type { EpochRef } from '../epochs/epochs.js'
 
 export interface InterestSettings {
   audience: Audience
@@ -30,6 +34,16 @@ export type InterestRequest = Omit<InterestSettings, 'audience'> & { audience?: 
 
 /** Decides whether a counterpart may exchange messages with us on a subject. @default allow */
 export type AuthorizeSubject = (peer: SubjectPeer, options: AbortOptions) => boolean | Promise<boolean>
+
+/** where an interest is registered in one epoch */
+export interface Placement {
+  /** the epoch (undefined: epoch 0) */
+  epoch: EpochRef
+  /** the subject's position in it */
+  position: Uint8Array
+  /** members that accepted the current registration there, closest first */
+  coordinators: string[]
+}
 
 export interface LocalInterest {
   readonly subject: string
@@ -45,8 +59,8 @@ export interface LocalInterest {
   token?: string
   jti?: string
   expiresAt: number
-  /** members that accepted the current registration, closest first */
-  coordinators: string[]
+  /** where the current registration went: the current epoch first, then (during its overlap) the one before */
+  placements: Placement[]
   /** messages received under the current token */
   received: number
 }
@@ -61,9 +75,15 @@ export interface LocalInterestsDeps {
   maxSubjects: number
   now: () => number
   backoff?: BackoffInit
-  find: (subject: string, count: number, options: AbortOptions) => Promise<string[]>
-  /** REGISTER the interest with `peer` (handled locally when it is this node) */
-  register: (peer: string, interest: LocalInterest, options: AbortOptions) => Promise<void>
+  /** the epochs to register under now (Epochs.placements) */
+  epochs: () => EpochRef[]
+  /** a subject's position in an epoch */
+  position: (key: Uint8Array, epoch: EpochRef) => Uint8Array
+  /** whether a member may coordinate in an epoch (undefined: not known here) */
+  eligible: (peer: string, epoch: EpochRef) => boolean | undefined
+  find: (subject: string, count: number, epoch: EpochRef, options: AbortOptions) => Promise<string[]>
+  /** REGISTER the interest with `peer` under `epoch` (handled locally when it is this node) */
+  register: (peer: string, interest: LocalInterest, epoch: EpochRef, options: AbortOptions) => Promise<void>
   withdraw: (peer: string, interest: LocalInterest, options: AbortOptions) => Promise<void>
   /** the interest is gone (its last use released) */
   onRemoved: (interest: LocalInterest) => void
@@ -108,7 +128,7 @@ export class LocalInterests {
     if (interest != null) this.checkAudience(interest, settings.audience)
     if (interest == null) {
       if (this.interests.size >= this.deps.maxSubjects) throw new SubjectError(WireErrorCode.BUSY, `this node has interests in ${this.interests.size} subjects already`)
-      interest = { subject, key, keyHex, role: 'receiver', settings: { ...settings, audience: settings.audience ?? { kind: 'public' } }, authorizers: new Set(), senders: 0, receivers: 0, expiresAt: 0, coordinators: [], received: 0 }
+      interest = { subject, key, keyHex, role: 'receiver', settings: { ...settings, audience: settings.audience ?? { kind: 'public' } }, authorizers: new Set(), senders: 0, receivers: 0, expiresAt: 0, placements: [], received: 0 }
       this.interests.set(keyHex, interest)
     }
     const before = interest.token == null ? undefined : interest.role
@@ -149,7 +169,7 @@ export class LocalInterests {
     this.clearTimer(interest.keyHex)
     this.deps.onRemoved(interest)
     const signal = AbortSignal.timeout(2_000)
-    await Promise.allSettled(interest.coordinators.map(async peer => this.deps.withdraw(peer, interest, { signal })))
+    await Promise.allSettled(coordinatorsOf(interest).map(async peer => this.deps.withdraw(peer, interest, { signal })))
   }
 
   /** A message arrived under the current token: renew the token at half the threshold. */
@@ -163,29 +183,46 @@ export class LocalInterests {
   /** a coordinator of ours left: register the interests it held with the closest members again */
   memberLeft (peer: string): void {
     for (const interest of this.interests.values()) {
-      if (!interest.coordinators.includes(peer)) continue
-      interest.coordinators = interest.coordinators.filter(p => p !== peer)
+      if (!coordinatorsOf(interest).includes(peer)) continue
+      for (const placement of interest.placements) placement.coordinators = placement.coordinators.filter(p => p !== peer)
       this.refresh(interest).catch(() => {})
     }
   }
 
-  /** a member joined: when it is closer to a key than one of its coordinators, it gets the interest too */
+  /** a member joined: when it may coordinate in an epoch and is closer to a position than one of its coordinators there, it gets the interest too */
   memberJoined (peer: PeerId): void {
     const id = peer.toString()
     const theirs = fingerprint(peer)
     for (const interest of this.interests.values()) {
-      if (interest.token == null || interest.coordinators.includes(id)) continue
-      const distance = xorDistance(theirs, interest.key)
-      const farthest = interest.coordinators.at(-1)
-      const closer = interest.coordinators.length < this.deps.replicas || (farthest != null && compareDistance(distance, xorDistance(fingerprint(farthest), interest.key)) < 0)
-      if (!closer) continue
-      const token = interest.token
-      this.deps.register(id, interest, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(10_000)]) }).then(() => {
-        if (interest.token !== token || interest.coordinators.includes(id)) return
-        interest.coordinators = [...interest.coordinators, id]
-          .sort((a, b) => compareDistance(xorDistance(fingerprint(a), interest.key), xorDistance(fingerprint(b), interest.key)))
-          .slice(0, this.deps.replicas)
-      }, () => {})
+      if (interest.token == null) continue
+      for (const placement of interest.placements) {
+        if (placement.coordinators.includes(id) || this.deps.eligible(id, placement.epoch) !== true) continue
+        const { position, coordinators } = placement
+        const farthest = coordinators.at(-1)
+        const closer = coordinators.length < this.deps.replicas || (farthest != null && compareDistance(xorDistance(theirs, position), xorDistance(fingerprint(farthest), position)) < 0)
+        if (!closer) continue
+        const token = interest.token
+        this.deps.register(id, interest, placement.epoch, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(10_000)]) }).then(() => {
+          if (interest.token !== token || placement.coordinators.includes(id)) return
+          placement.coordinators = [...placement.coordinators, id]
+            .sort((a, b) => compareDistance(xorDistance(fingerprint(a), position), xorDistance(fingerprint(b), position)))
+            .slice(0, this.deps.replicas)
+        }, () => {})
+      }
+    }
+  }
+
+  /**
+   * A new epoch arrived: every registered interest is registered again, under it (and the one
+   * before, during its overlap), each after a random delay of up to `withinMs` so that a realm's
+   * nodes do not all register at the same moment. A registration under way finishes first, then
+   * one more runs.
+   */
+  epochChanged (withinMs: number): void {
+    for (const interest of this.interests.values()) {
+      if (interest.token == null) continue
+      if (this.runs.has(interest.keyHex)) this.refresh(interest).catch(() => {})
+      else this.schedule(interest, Math.floor(Math.random() * withinMs))
     }
   }
 
@@ -196,7 +233,7 @@ export class LocalInterests {
     const all = [...this.interests.values()]
     this.interests.clear()
     const signal = AbortSignal.timeout(2_000)
-    await Promise.allSettled(all.flatMap(interest => interest.coordinators.map(async peer => this.deps.withdraw(peer, interest, { signal }))))
+    await Promise.allSettled(all.flatMap(interest => coordinatorsOf(interest).map(async peer => this.deps.withdraw(peer, interest, { signal }))))
   }
 
   /** A fresh token, registered with the R closest members; one run at a time per interest. */
@@ -237,25 +274,28 @@ export class LocalInterests {
     interest.expiresAt = (Math.floor(now / 1000) + settings.ttlSeconds) * 1000
     interest.received = 0
     const signal = options.signal == null ? this.shutdown.signal : AbortSignal.any([options.signal, this.shutdown.signal])
-    let coordinators: string[] = []
     let firstError: unknown
-    try {
-      coordinators = await this.deps.find(interest.subject, this.deps.replicas, { signal })
-      const results = await Promise.allSettled(coordinators.map(async peer => this.deps.register(peer, interest, { signal })))
-      firstError = results.find(r => r.status === 'rejected')?.reason
-      coordinators = coordinators.filter((_, i) => results[i]?.status === 'fulfilled')
-    } catch (err) {
-      firstError = err
-    }
+    const placements = await Promise.all(this.deps.epochs().map(async (epoch): Promise<Placement> => {
+      let coordinators: string[] = []
+      try {
+        coordinators = await this.deps.find(interest.subject, this.deps.replicas, epoch, { signal })
+        const results = await Promise.allSettled(coordinators.map(async peer => this.deps.register(peer, interest, epoch, { signal })))
+        firstError ??= results.find(r => r.status === 'rejected')?.reason
+        coordinators = coordinators.filter((_, i) => results[i]?.status === 'fulfilled')
+      } catch (err) {
+        firstError ??= err
+      }
+      return { epoch, position: this.deps.position(interest.key, epoch), coordinators }
+    }))
     if (this.interests.get(interest.keyHex) !== interest || this.shutdown.signal.aborted) return
-    if (coordinators.length === 0) {
+    if (placements.every(p => p.coordinators.length === 0)) {
       const attempt = (this.failures.get(interest.keyHex) ?? 0) + 1
       this.failures.set(interest.keyHex, attempt)
       this.schedule(interest, backoffDelay(attempt, this.deps.backoff))
       throw new SubjectError(WireErrorCode.SUBJECT_REGISTER_FAILED, `no coordinator of ${interest.subject} accepted the interest: ${(firstError as Error | undefined)?.message ?? 'none found'}`, { cause: firstError })
     }
     this.failures.delete(interest.keyHex)
-    interest.coordinators = coordinators
+    interest.placements = placements
     this.schedule(interest, settings.refreshMs)
   }
 
@@ -273,6 +313,11 @@ export class LocalInterests {
     clearTimeout(this.timers.get(keyHex))
     this.timers.delete(keyHex)
   }
+}
+
+/** every member an interest is registered with, in any epoch */
+export function coordinatorsOf (interest: LocalInterest): string[] {
+  return [...new Set(interest.placements.flatMap(p => p.coordinators))]
 }
 
 function roleOf (interest: LocalInterest): Role {

@@ -1,7 +1,8 @@
 /**
  * Subjects (seed 001 step 4): this node as a coordinator replica (REGISTER, WITHDRAW, matching),
- * its own interests (registered with the R closest members, refreshed, moved), and the
- * counterparts it was matched with, each verified and authorized here before messaging uses it.
+ * its own interests (registered with the R eligible members closest to the subject's position in
+ * the current epoch, refreshed, moved), and the counterparts it was matched with, each verified
+ * and authorized here before messaging uses it.
  */
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { decodeTokenUnverified, fingerprintHex, verifyInterestToken } from '@realmesh/token'
@@ -12,7 +13,7 @@ import { LocalInterests } from './local-interests.js'
 import { SubjectProtocol, offenceFor } from './subject-protocol.js'
 import { SubjectError } from './errors.js'
 import { admits, rolesPair } from './audience.js'
-import { findCoordinators } from './find-coordinators.js'
+import { findCoordinators, positionOf } from './find-coordinators.js'
 import type { AbortOptions, Connection, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -21,6 +22,8 @@ import type { Audience, InterestTokenClaims, RealmDescriptor, Role, TokenCache }
 import type { InterestInput, InterestVerifier, VerifiedInterest } from './interest-verifier.js'
 import type { LocalInterest } from './local-interests.js'
 import type { FindCoordinatorsOptions } from './find-coordinators.js'
+import type { Epochs, EpochRef } from '../epochs/epochs.js'
+import type { Epoch } from '@realmesh/wire'
 import type { Party } from './audience.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { Offence } from '../security/offences.js'
@@ -72,10 +75,14 @@ export interface SubjectsDeps {
   ownRecord: () => Promise<PeerRecord | undefined>
   verifier: InterestVerifier
   tokenCache: TokenCache
+  /** the realm's epochs this node holds */
+  epochs: Epochs
+  /** whether a member (or this node) may coordinate in an epoch, by its node token (undefined: not known here) */
+  eligible: (peer: string, epoch: EpochRef) => boolean | undefined
   dht: () => KadDHT
   routingTableSize: () => number
-  /** the members this node knows closest to a key */
-  localClosest: (key: Uint8Array, count: number) => string[]
+  /** the members this node knows closest to a key that may coordinate in an epoch */
+  localClosest: (key: Uint8Array, count: number, epoch: EpochRef) => string[]
   /** a member this node hears from (no missed keepalive) */
   isAlive: (peer: string) => boolean
   openStream: (peer: PeerId, protocol: string, options: AbortOptions) => Promise<Stream>
@@ -96,8 +103,12 @@ export interface SubjectStatus {
   role: Role
   /** who may be matched with this node on the subject */
   audience: Audience
-  /** the members the interest is registered with, closest first */
+  /** the epoch the interest is registered under (0: none; a realm without epochs) */
+  epoch: number
+  /** the members the interest is registered with in that epoch, closest first */
   coordinators: string[]
+  /** during an epoch's overlap, the members it is registered with in the epoch before, closest first (else empty) */
+  previousCoordinators: string[]
   /** ms since the epoch */
   expiresAt: number
   counterparts: Array<{ identity: string, peer: string, role: Role }>
@@ -131,8 +142,10 @@ export class Subjects {
       onStored: deps.onStored,
       match: async (to, about) => { await this.sendMatch(to, about) },
       relay: async (peer, interest) => {
-        await this.send(peer, { type: SubjectRequest.Type.REGISTER, interestToken: interest.interestToken, identityToken: interest.identityToken, record: interest.record, key: interest.key })
-      }
+        await this.send(peer, { type: SubjectRequest.Type.REGISTER, interestToken: interest.interestToken, identityToken: interest.identityToken, record: interest.record, key: interest.key, epoch: interest.epoch })
+      },
+      position: (key, epoch) => positionOf(deps.realm.id, key, epoch),
+      eligible: deps.eligible
     }, { maxSubjects: init.maxSubjects, maxInterestsPerSubject: maxPerSubject })
     this.interests = new LocalInterests({
       realmId: deps.realm.id,
@@ -142,8 +155,11 @@ export class Subjects {
       maxSubjects: init.maxLocalSubjects ?? 1024,
       now: deps.now,
       backoff: init.backoff,
-      find: async (subject, count, options) => this.findCoordinators(subject, count, options),
-      register: async (peer, interest, options) => { await this.registerWith(peer, interest, options) },
+      epochs: () => deps.epochs.placements(),
+      position: (key, epoch) => positionOf(deps.realm.id, key, epoch),
+      eligible: deps.eligible,
+      find: async (subject, count, epoch, options) => this.findCoordinators(subject, count, { ...options, epoch }),
+      register: async (peer, interest, epoch, options) => { await this.registerWith(peer, interest, epoch, options) },
       withdraw: async (peer, interest, options) => {
         if (interest.token == null) return
         if (peer === deps.self.toString()) {
@@ -174,16 +190,27 @@ export class Subjects {
     return this.protocol.handle
   }
 
-  /** The `count` members closest to the subject's key (see find-coordinators.ts). */
+  /**
+   * The `count` eligible members closest to the subject's position in an epoch (`options.epoch`,
+   * default the current one; see find-coordinators.ts).
+   */
   async findCoordinators (subject: string, count = this.replicas, options: FindCoordinatorsOptions = {}): Promise<string[]> {
+    const epoch = 'epoch' in options ? options.epoch : this.deps.epochs.current
     return findCoordinators({
       self: this.deps.self,
       realmId: this.deps.realm.id,
       dht: this.deps.dht(),
       routingTableSize: this.deps.routingTableSize,
-      localClosest: this.deps.localClosest,
-      isAlive: this.deps.isAlive
-    }, subject, count, { timeoutMs: this.lookupTimeoutMs, ...options })
+      localClosest: (key, n) => this.deps.localClosest(key, n, epoch),
+      isAlive: this.deps.isAlive,
+      eligible: (peer) => this.deps.eligible(peer, epoch)
+    }, subject, epoch, count, { timeoutMs: this.lookupTimeoutMs, ...options })
+  }
+
+  /** a new epoch arrived: our interests move to its positions (within a short random delay) */
+  epochChanged (): void {
+    const current = this.deps.epochs.current
+    this.interests.epochChanged(Math.min(30_000, Number(current?.overlapMs ?? 0n) / 2))
   }
 
   memberJoined (peer: PeerId): void {
@@ -256,7 +283,9 @@ export class Subjects {
       key: interest.keyHex,
       role: interest.role,
       audience: interest.settings.audience,
-      coordinators: [...interest.coordinators],
+      epoch: Number(interest.placements[0]?.epoch?.epoch ?? 0n),
+      coordinators: [...(interest.placements[0]?.coordinators ?? [])],
+      previousCoordinators: [...(interest.placements[1]?.coordinators ?? [])],
       expiresAt: interest.expiresAt,
       counterparts: this.counterparts.list(interest.keyHex).map(c => ({ identity: c.identity, peer: c.nodeId, role: c.role }))
     }))
@@ -264,9 +293,11 @@ export class Subjects {
 
   private async onRequest (request: SubjectRequest, from: Connection): Promise<void> {
     switch (request.type) {
-      case SubjectRequest.Type.REGISTER:
-        this.coordinator.register(await this.deps.verifier.verify(request))
+      case SubjectRequest.Type.REGISTER: {
+        const epoch = this.registrationEpoch(request.epoch, from.remotePeer)
+        this.coordinator.register(await this.deps.verifier.verify(request), epoch)
         return
+      }
       case SubjectRequest.Type.MATCH:
         await this.admit(request, { signal: AbortSignal.timeout(5_000) })
         return
@@ -293,16 +324,39 @@ export class Subjects {
     this.coordinator.withdraw(keyHex, claims.sub, from.toString())
   }
 
-  /** our interest, to `peer`: local when we are one of the coordinators ourselves */
-  private async registerWith (peer: string, interest: LocalInterest, options: AbortOptions): Promise<void> {
+  /**
+   * The epoch a REGISTER is for, as this node holds it: an epoch it carries is learnt here first
+   * (verified; a forged one is EPOCH_INVALID), one this node no longer takes is EPOCH_STALE, and a
+   * node whose grant is not older than the epoch refuses to coordinate in it
+   * (COORDINATOR_NOT_ELIGIBLE): a key chosen once the salt was known gets no registrations.
+   */
+  private registrationEpoch (carried: Epoch | undefined, from?: PeerId): EpochRef {
+    let epoch: EpochRef
+    if (carried != null) {
+      const refused = this.deps.epochs.add([carried], from?.toString()).refused[0]
+      if (refused?.code === WireErrorCode.EPOCH_INVALID) throw refused
+      epoch = this.deps.epochs.get(carried.epoch)
+      if (epoch == null || Buffer.compare(epoch.salt, carried.salt) !== 0) throw refused ?? new SubjectError(WireErrorCode.EPOCH_STALE, `epoch ${carried.epoch} is not one this node holds`)
+    }
+    this.deps.epochs.assertCurrent(epoch)
+    if (this.deps.eligible(this.deps.self.toString(), epoch) !== true) {
+      throw new SubjectError(WireErrorCode.COORDINATOR_NOT_ELIGIBLE, `this node may not coordinate subjects in epoch ${epoch?.epoch ?? 0n}: its grant is not older than the epoch`)
+    }
+    return epoch
+  }
+
+  /** our interest, to `peer` under `epoch`: local when we are one of the coordinators ourselves */
+  private async registerWith (peer: string, interest: LocalInterest, epoch: EpochRef, options: AbortOptions): Promise<void> {
     const identityToken = this.deps.identityToken()
     const record = await this.deps.ownRecord()
     if (interest.token == null || identityToken == null || record == null) throw new SubjectError(WireErrorCode.HANDSHAKE_REQUIRED, 'this node has no node token yet')
-    const request = { type: SubjectRequest.Type.REGISTER, interestToken: interest.token, identityToken, record, key: interest.key }
+    const request = { type: SubjectRequest.Type.REGISTER, interestToken: interest.token, identityToken, record, key: interest.key, epoch }
     if (peer === this.deps.self.toString()) {
-      this.coordinator.register(await this.deps.verifier.verify(request))
+      this.coordinator.register(await this.deps.verifier.verify(request), this.registrationEpoch(epoch))
       return
     }
+    // the coordinator was found eligible by its node token; the same check once more before our interest goes to it
+    if (this.deps.eligible(peer, epoch) === false) throw new SubjectError(WireErrorCode.COORDINATOR_NOT_ELIGIBLE, `${peer} may not coordinate subjects in epoch ${epoch?.epoch ?? 0n}`)
     await this.send(peerIdFromString(peer), request, options)
   }
 

@@ -519,6 +519,187 @@ export namespace Revocation {
   }
 }
 
+export interface Epoch {
+  epoch: bigint
+  startsAtMs: bigint
+  overlapMs: bigint
+  salt: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace Epoch {
+  let _codec: Codec<Epoch>
+
+  export const codec = (): Codec<Epoch> => {
+    if (_codec == null) {
+      _codec = message<Epoch>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.epoch != null && obj.epoch !== 0n)) {
+          w.uint32(8)
+          w.uint64(obj.epoch)
+        }
+
+        if ((obj.startsAtMs != null && obj.startsAtMs !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.startsAtMs)
+        }
+
+        if ((obj.overlapMs != null && obj.overlapMs !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.overlapMs)
+        }
+
+        if ((obj.salt != null && obj.salt.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.salt)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          epoch: 0n,
+          startsAtMs: 0n,
+          overlapMs: 0n,
+          salt: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.epoch = reader.uint64()
+              break
+            }
+            case 2: {
+              obj.startsAtMs = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.overlapMs = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.salt = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.epoch`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.startsAtMs`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.overlapMs`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.salt`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface EpochEpochFieldEvent {
+    field: '$.epoch'
+    value: bigint
+  }
+
+  export interface EpochStartsAtMsFieldEvent {
+    field: '$.startsAtMs'
+    value: bigint
+  }
+
+  export interface EpochOverlapMsFieldEvent {
+    field: '$.overlapMs'
+    value: bigint
+  }
+
+  export interface EpochSaltFieldEvent {
+    field: '$.salt'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface EpochSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Epoch>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Epoch.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Epoch>): Epoch {
+    return decodeMessage(buf, Epoch.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Epoch>): Generator<EpochEpochFieldEvent | EpochStartsAtMsFieldEvent | EpochOverlapMsFieldEvent | EpochSaltFieldEvent | EpochSignatureFieldEvent> {
+    return streamMessage(buf, Epoch.codec(), opts)
+  }
+}
+
 export interface Hello {
   version: number
   nodeToken: string
@@ -527,6 +708,7 @@ export interface Hello {
   signature: Uint8Array<ArrayBuffer>
   forPeer: Uint8Array<ArrayBuffer>
   revocationSeq: bigint
+  epoch: bigint
 }
 
 export namespace Hello {
@@ -574,6 +756,11 @@ export namespace Hello {
           w.uint64(obj.revocationSeq)
         }
 
+        if ((obj.epoch != null && obj.epoch !== 0n)) {
+          w.uint32(64)
+          w.uint64(obj.epoch)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -585,7 +772,8 @@ export namespace Hello {
           nonce: uint8ArrayAlloc(0),
           signature: uint8ArrayAlloc(0),
           forPeer: uint8ArrayAlloc(0),
-          revocationSeq: 0n
+          revocationSeq: 0n,
+          epoch: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -620,6 +808,10 @@ export namespace Hello {
             }
             case 7: {
               obj.revocationSeq = reader.uint64()
+              break
+            }
+            case 8: {
+              obj.epoch = reader.uint64()
               break
             }
             default: {
@@ -686,6 +878,13 @@ export namespace Hello {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.epoch`,
+                value: reader.uint64()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -733,6 +932,11 @@ export namespace Hello {
     value: bigint
   }
 
+  export interface HelloEpochFieldEvent {
+    field: '$.epoch'
+    value: bigint
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -741,7 +945,7 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloVersionFieldEvent | HelloNodeTokenFieldEvent | HelloTimestampFieldEvent | HelloNonceFieldEvent | HelloSignatureFieldEvent | HelloForPeerFieldEvent | HelloRevocationSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloVersionFieldEvent | HelloNodeTokenFieldEvent | HelloTimestampFieldEvent | HelloNonceFieldEvent | HelloSignatureFieldEvent | HelloForPeerFieldEvent | HelloRevocationSeqFieldEvent | HelloEpochFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
   }
 }
@@ -871,6 +1075,11 @@ export namespace HandshakeReply {
     value: bigint
   }
 
+  export interface HandshakeReplyHelloEpochFieldEvent {
+    field: '$.hello.epoch'
+    value: bigint
+  }
+
   export interface HandshakeReplyErrorCodeFieldEvent {
     field: '$.error.code'
     value: string
@@ -889,7 +1098,7 @@ export namespace HandshakeReply {
     return decodeMessage(buf, HandshakeReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandshakeReply>): Generator<HandshakeReplyHelloVersionFieldEvent | HandshakeReplyHelloNodeTokenFieldEvent | HandshakeReplyHelloTimestampFieldEvent | HandshakeReplyHelloNonceFieldEvent | HandshakeReplyHelloSignatureFieldEvent | HandshakeReplyHelloForPeerFieldEvent | HandshakeReplyHelloRevocationSeqFieldEvent | HandshakeReplyErrorCodeFieldEvent | HandshakeReplyErrorReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HandshakeReply>): Generator<HandshakeReplyHelloVersionFieldEvent | HandshakeReplyHelloNodeTokenFieldEvent | HandshakeReplyHelloTimestampFieldEvent | HandshakeReplyHelloNonceFieldEvent | HandshakeReplyHelloSignatureFieldEvent | HandshakeReplyHelloForPeerFieldEvent | HandshakeReplyHelloRevocationSeqFieldEvent | HandshakeReplyHelloEpochFieldEvent | HandshakeReplyErrorCodeFieldEvent | HandshakeReplyErrorReasonFieldEvent> {
     return streamMessage(buf, HandshakeReply.codec(), opts)
   }
 }
@@ -1365,6 +1574,8 @@ export interface PeersRequest {
   reason: string
   revocations: Revocation[]
   revocationSeq: bigint
+  epochs: Epoch[]
+  epoch: bigint
 }
 
 export namespace PeersRequest {
@@ -1375,7 +1586,7 @@ export namespace PeersRequest {
     DISCONNECT = 'DISCONNECT',
     PIGGY = 'PIGGY',
     KEEPALIVE = 'KEEPALIVE',
-    REVOCATIONS = 'REVOCATIONS'
+    NOTICES = 'NOTICES'
   }
 
   enum __TypeValues {
@@ -1385,7 +1596,7 @@ export namespace PeersRequest {
     DISCONNECT = 3,
     PIGGY = 4,
     KEEPALIVE = 5,
-    REVOCATIONS = 6
+    NOTICES = 6
   }
 
   export namespace Type {
@@ -1447,6 +1658,18 @@ export namespace PeersRequest {
           w.uint64(obj.revocationSeq)
         }
 
+        if (obj.epochs != null && obj.epochs.length > 0) {
+          for (const value of obj.epochs) {
+            w.uint32(74)
+            Epoch.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.epoch != null && obj.epoch !== 0n)) {
+          w.uint32(80)
+          w.uint64(obj.epoch)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1459,7 +1682,9 @@ export namespace PeersRequest {
           code: '',
           reason: '',
           revocations: [],
-          revocationSeq: 0n
+          revocationSeq: 0n,
+          epochs: [],
+          epoch: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1512,6 +1737,20 @@ export namespace PeersRequest {
               obj.revocationSeq = reader.uint64()
               break
             }
+            case 9: {
+              if (opts.limits?.epochs != null && obj.epochs.length === opts.limits.epochs) {
+                throw new MaxLengthError('Decode error - repeated field "epochs" had too many elements')
+              }
+
+              obj.epochs.push(Epoch.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.epochs$
+              }))
+              break
+            }
+            case 10: {
+              obj.epoch = reader.uint64()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1523,7 +1762,8 @@ export namespace PeersRequest {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           records: 0,
-          revocations: 0
+          revocations: 0,
+          epochs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1606,6 +1846,31 @@ export namespace PeersRequest {
             case 8: {
               yield {
                 field: `${prefix}.revocationSeq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 9: {
+              if (opts.limits?.epochs != null && obj.epochs === opts.limits.epochs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "epochs" had too many elements')
+              }
+
+              for (const evt of Epoch.codec().stream(reader, reader.uint32(), `${prefix}.epochs[]`, {
+                limits: opts.limits?.epochs$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.epochs
+                }
+              }
+
+              obj.epochs++
+
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.epoch`,
                 value: reader.uint64()
               }
               break
@@ -1718,6 +1983,41 @@ export namespace PeersRequest {
     value: bigint
   }
 
+  export interface PeersRequestEpochsEpochFieldEvent {
+    field: '$.epochs[].epoch'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersRequestEpochsStartsAtMsFieldEvent {
+    field: '$.epochs[].startsAtMs'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersRequestEpochsOverlapMsFieldEvent {
+    field: '$.epochs[].overlapMs'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersRequestEpochsSaltFieldEvent {
+    field: '$.epochs[].salt'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PeersRequestEpochsSignatureFieldEvent {
+    field: '$.epochs[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PeersRequestEpochFieldEvent {
+    field: '$.epoch'
+    value: bigint
+  }
+
   export function encode (obj: Partial<PeersRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeersRequest.codec())
   }
@@ -1726,7 +2026,7 @@ export namespace PeersRequest {
     return decodeMessage(buf, PeersRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersRequest>): Generator<PeersRequestTypeFieldEvent | PeersRequestRecordsNodeTokenFieldEvent | PeersRequestRecordsAddrsFieldEvent | PeersRequestRecordsSeqFieldEvent | PeersRequestRecordsSignatureFieldEvent | PeersRequestKeyFieldEvent | PeersRequestCountFieldEvent | PeersRequestCodeFieldEvent | PeersRequestReasonFieldEvent | PeersRequestRevocationsSeqFieldEvent | PeersRequestRevocationsJtiFieldEvent | PeersRequestRevocationsPeerFieldEvent | PeersRequestRevocationsRevokedAtMsFieldEvent | PeersRequestRevocationsUntilMsFieldEvent | PeersRequestRevocationsReasonFieldEvent | PeersRequestRevocationsSignatureFieldEvent | PeersRequestRevocationSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersRequest>): Generator<PeersRequestTypeFieldEvent | PeersRequestRecordsNodeTokenFieldEvent | PeersRequestRecordsAddrsFieldEvent | PeersRequestRecordsSeqFieldEvent | PeersRequestRecordsSignatureFieldEvent | PeersRequestKeyFieldEvent | PeersRequestCountFieldEvent | PeersRequestCodeFieldEvent | PeersRequestReasonFieldEvent | PeersRequestRevocationsSeqFieldEvent | PeersRequestRevocationsJtiFieldEvent | PeersRequestRevocationsPeerFieldEvent | PeersRequestRevocationsRevokedAtMsFieldEvent | PeersRequestRevocationsUntilMsFieldEvent | PeersRequestRevocationsReasonFieldEvent | PeersRequestRevocationsSignatureFieldEvent | PeersRequestRevocationSeqFieldEvent | PeersRequestEpochsEpochFieldEvent | PeersRequestEpochsStartsAtMsFieldEvent | PeersRequestEpochsOverlapMsFieldEvent | PeersRequestEpochsSaltFieldEvent | PeersRequestEpochsSignatureFieldEvent | PeersRequestEpochFieldEvent> {
     return streamMessage(buf, PeersRequest.codec(), opts)
   }
 }
@@ -1736,6 +2036,8 @@ export interface PeersResponse {
   error?: WireError
   revocations: Revocation[]
   revocationSeq: bigint
+  epochs: Epoch[]
+  epoch: bigint
 }
 
 export namespace PeersResponse {
@@ -1772,6 +2074,18 @@ export namespace PeersResponse {
           w.uint64(obj.revocationSeq)
         }
 
+        if (obj.epochs != null && obj.epochs.length > 0) {
+          for (const value of obj.epochs) {
+            w.uint32(42)
+            Epoch.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.epoch != null && obj.epoch !== 0n)) {
+          w.uint32(48)
+          w.uint64(obj.epoch)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1779,7 +2093,9 @@ export namespace PeersResponse {
         const obj: any = {
           records: [],
           revocations: [],
-          revocationSeq: 0n
+          revocationSeq: 0n,
+          epochs: [],
+          epoch: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1818,6 +2134,20 @@ export namespace PeersResponse {
               obj.revocationSeq = reader.uint64()
               break
             }
+            case 5: {
+              if (opts.limits?.epochs != null && obj.epochs.length === opts.limits.epochs) {
+                throw new MaxLengthError('Decode error - repeated field "epochs" had too many elements')
+              }
+
+              obj.epochs.push(Epoch.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.epochs$
+              }))
+              break
+            }
+            case 6: {
+              obj.epoch = reader.uint64()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1829,7 +2159,8 @@ export namespace PeersResponse {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           records: 0,
-          revocations: 0
+          revocations: 0,
+          epochs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1884,6 +2215,31 @@ export namespace PeersResponse {
             case 4: {
               yield {
                 field: `${prefix}.revocationSeq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 5: {
+              if (opts.limits?.epochs != null && obj.epochs === opts.limits.epochs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "epochs" had too many elements')
+              }
+
+              for (const evt of Epoch.codec().stream(reader, reader.uint32(), `${prefix}.epochs[]`, {
+                limits: opts.limits?.epochs$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.epochs
+                }
+              }
+
+              obj.epochs++
+
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.epoch`,
                 value: reader.uint64()
               }
               break
@@ -1981,6 +2337,41 @@ export namespace PeersResponse {
     value: bigint
   }
 
+  export interface PeersResponseEpochsEpochFieldEvent {
+    field: '$.epochs[].epoch'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersResponseEpochsStartsAtMsFieldEvent {
+    field: '$.epochs[].startsAtMs'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersResponseEpochsOverlapMsFieldEvent {
+    field: '$.epochs[].overlapMs'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersResponseEpochsSaltFieldEvent {
+    field: '$.epochs[].salt'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PeersResponseEpochsSignatureFieldEvent {
+    field: '$.epochs[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PeersResponseEpochFieldEvent {
+    field: '$.epoch'
+    value: bigint
+  }
+
   export function encode (obj: Partial<PeersResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeersResponse.codec())
   }
@@ -1989,7 +2380,7 @@ export namespace PeersResponse {
     return decodeMessage(buf, PeersResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersResponse>): Generator<PeersResponseRecordsNodeTokenFieldEvent | PeersResponseRecordsAddrsFieldEvent | PeersResponseRecordsSeqFieldEvent | PeersResponseRecordsSignatureFieldEvent | PeersResponseErrorCodeFieldEvent | PeersResponseErrorReasonFieldEvent | PeersResponseRevocationsSeqFieldEvent | PeersResponseRevocationsJtiFieldEvent | PeersResponseRevocationsPeerFieldEvent | PeersResponseRevocationsRevokedAtMsFieldEvent | PeersResponseRevocationsUntilMsFieldEvent | PeersResponseRevocationsReasonFieldEvent | PeersResponseRevocationsSignatureFieldEvent | PeersResponseRevocationSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersResponse>): Generator<PeersResponseRecordsNodeTokenFieldEvent | PeersResponseRecordsAddrsFieldEvent | PeersResponseRecordsSeqFieldEvent | PeersResponseRecordsSignatureFieldEvent | PeersResponseErrorCodeFieldEvent | PeersResponseErrorReasonFieldEvent | PeersResponseRevocationsSeqFieldEvent | PeersResponseRevocationsJtiFieldEvent | PeersResponseRevocationsPeerFieldEvent | PeersResponseRevocationsRevokedAtMsFieldEvent | PeersResponseRevocationsUntilMsFieldEvent | PeersResponseRevocationsReasonFieldEvent | PeersResponseRevocationsSignatureFieldEvent | PeersResponseRevocationSeqFieldEvent | PeersResponseEpochsEpochFieldEvent | PeersResponseEpochsStartsAtMsFieldEvent | PeersResponseEpochsOverlapMsFieldEvent | PeersResponseEpochsSaltFieldEvent | PeersResponseEpochsSignatureFieldEvent | PeersResponseEpochFieldEvent> {
     return streamMessage(buf, PeersResponse.codec(), opts)
   }
 }
@@ -2698,6 +3089,7 @@ export interface SubjectRequest {
   identityToken: string
   record?: PeerRecord
   key: Uint8Array<ArrayBuffer>
+  epoch?: Epoch
 }
 
 export namespace SubjectRequest {
@@ -2753,6 +3145,11 @@ export namespace SubjectRequest {
           w.bytes(obj.key)
         }
 
+        if (obj.epoch != null) {
+          w.uint32(50)
+          Epoch.codec().encode(obj.epoch, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2790,6 +3187,12 @@ export namespace SubjectRequest {
             }
             case 5: {
               obj.key = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.epoch = Epoch.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.epoch
+              })
               break
             }
             default: {
@@ -2840,6 +3243,13 @@ export namespace SubjectRequest {
                 field: `${prefix}.key`,
                 value: reader.bytes()
               }
+              break
+            }
+            case 6: {
+              yield * Epoch.codec().stream(reader, reader.uint32(), `${prefix}.epoch`, {
+                limits: opts.limits?.epoch
+              })
+
               break
             }
             default: {
@@ -2895,6 +3305,31 @@ export namespace SubjectRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SubjectRequestEpochEpochFieldEvent {
+    field: '$.epoch.epoch'
+    value: bigint
+  }
+
+  export interface SubjectRequestEpochStartsAtMsFieldEvent {
+    field: '$.epoch.startsAtMs'
+    value: bigint
+  }
+
+  export interface SubjectRequestEpochOverlapMsFieldEvent {
+    field: '$.epoch.overlapMs'
+    value: bigint
+  }
+
+  export interface SubjectRequestEpochSaltFieldEvent {
+    field: '$.epoch.salt'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SubjectRequestEpochSignatureFieldEvent {
+    field: '$.epoch.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<SubjectRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SubjectRequest.codec())
   }
@@ -2903,7 +3338,7 @@ export namespace SubjectRequest {
     return decodeMessage(buf, SubjectRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SubjectRequest>): Generator<SubjectRequestTypeFieldEvent | SubjectRequestInterestTokenFieldEvent | SubjectRequestIdentityTokenFieldEvent | SubjectRequestRecordNodeTokenFieldEvent | SubjectRequestRecordAddrsFieldEvent | SubjectRequestRecordSeqFieldEvent | SubjectRequestRecordSignatureFieldEvent | SubjectRequestKeyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SubjectRequest>): Generator<SubjectRequestTypeFieldEvent | SubjectRequestInterestTokenFieldEvent | SubjectRequestIdentityTokenFieldEvent | SubjectRequestRecordNodeTokenFieldEvent | SubjectRequestRecordAddrsFieldEvent | SubjectRequestRecordSeqFieldEvent | SubjectRequestRecordSignatureFieldEvent | SubjectRequestKeyFieldEvent | SubjectRequestEpochEpochFieldEvent | SubjectRequestEpochStartsAtMsFieldEvent | SubjectRequestEpochOverlapMsFieldEvent | SubjectRequestEpochSaltFieldEvent | SubjectRequestEpochSignatureFieldEvent> {
     return streamMessage(buf, SubjectRequest.codec(), opts)
   }
 }
