@@ -45,8 +45,8 @@ describe('subjects across OS processes', { timeout: 900_000 }, () => {
   }
 
   step('1. a leader and 6 nodes join', async () => {
-    // replicas are what this test is about: without epochs every member coordinates (with them, a
-    // realm's first epoch has the leader alone: the nodes' grants are younger; see the capture test)
+    // replicas are what this test is about, and which members they are is computed from the
+    // subject key: without epochs (with them, positions move with each epoch's salt)
     const started = await startRealm(e2e, { name: 'subjects', secret: SECRET, nodes: NODES, stepMs: STEP_MS, epochSeconds: 0 })
     for (const [name, peerId] of started.ids) ids.set(name, peerId)
     for (const [name, proc] of started.daemons) daemons.set(name, proc)

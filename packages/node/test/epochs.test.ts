@@ -96,7 +96,7 @@ describe('epochs: the signed entries', () => {
 })
 
 describe('epochs: who may coordinate', () => {
-  test('a grant whose whole second ended before the epoch started may; one in that second or later may not; without grantedAt the iat counts; the leader always may, a self-issued token never; in epoch 0 every member', async () => {
+  test('a grant whose whole second ended before the epoch started may; one in that second or later may not; without grantedAt the iat counts; the leader always may, a self-issued token never; in epoch 0 every member, in the first epoch every member granted by the leader', async () => {
     const realm = await makeRealm('eligibility')
     const leader = realm.realm.leader.peerId
     const sub = peerIdFromPrivateKey(await generateNodeKey()).toString()
@@ -112,6 +112,9 @@ describe('epochs: who may coordinate', () => {
     assert.equal(mayCoordinate({ ...claims(1_800_000_000), sub: leader }, epoch, leader), true, 'the leader makes the salts')
     assert.equal(mayCoordinate({ ...claims(1_000_000_000), iss: sub }, epoch, leader), false, 'a self-issued token: its holder wrote its times')
     assert.equal(mayCoordinate(claims(1_800_000_000), undefined, leader), true, 'epoch 0')
+    const first = signEpoch(realm, { epoch: 1n, startsAtMs: BigInt(startsAtMs) })
+    assert.equal(mayCoordinate(claims(1_800_000_000), first, leader), true, 'the realm\'s first epoch: every member the leader granted')
+    assert.equal(mayCoordinate({ ...claims(1_000_000_000), iss: sub }, first, leader), false, 'but never a self-issued token')
     // a token as issued: grantedAt is its iat unless a renewal carries its grant's
     const key = await generateNodeKey()
     const fresh = decodeTokenUnverified(await realm.issue(key)).claims as unknown as NodeTokenClaims
@@ -175,7 +178,7 @@ describe('epochs among members', () => {
       // members granted an hour ago, and the epoch started a minute ago
       const oldGrant = Math.floor((Date.now() - HOUR) / 1000)
       const olds = await Promise.all(Array.from({ length: 4 }, async () => generateNodeKey()))
-      const epoch = signEpoch(realm, { epoch: 1n, startsAtMs: BigInt(Date.now() - 60_000), overlapMs: 0n })
+      const epoch = signEpoch(realm, { epoch: 2n, startsAtMs: BigInt(Date.now() - 60_000), overlapMs: 0n })
       const position = positionOf(realm.realm.id, subjectKey(realm.realm.id, subject), epoch)
       // keys ground, once the salt was known, to be closer to the subject's position than every member: granted now
       const closest = (key: PrivateKey): Uint8Array => fingerprint(peerIdFromPrivateKey(key))
@@ -194,7 +197,7 @@ describe('epochs among members', () => {
       const all = [first, ...rest]
       await until(() => all.every(n => n.status().routingTable >= all.length - 1), all, ['routing:changed'], { what: 'full routing tables' })
       first.epochs.add([epoch])
-      await until(() => all.every(n => n.epochs.epoch === 1n), all.map(n => n.epochs), ['learnt'], { what: 'every member to hold the epoch' })
+      await until(() => all.every(n => n.epochs.epoch === 2n), all.map(n => n.epochs), ['learnt'], { what: 'every member to hold the epoch' })
 
       const everyone = all.map(n => n.peerId.toString())
       const groundIds = ground.map(k => peerIdFromPrivateKey(k).toString())
@@ -202,7 +205,7 @@ describe('epochs among members', () => {
       const subscriber = all[1] as RealmNode
       await subscriber.subscribe(subject, () => {})
       const status = subscriber.subjects()[0]
-      assert.equal(status?.epoch, 1)
+      assert.equal(status?.epoch, 2)
       const eligible = everyone.filter(p => !groundIds.includes(p))
       assert.deepEqual(status?.coordinators, closestTo(position, eligible, 3), 'the three closest eligible members')
       const keyHex = status?.key ?? ''
@@ -214,10 +217,10 @@ describe('epochs among members', () => {
       assert.equal(await register(first, young, epoch), 'COORDINATOR_NOT_ELIGIBLE')
       const forger = all[2] as RealmNode
       const before = first.guard.scores.score(forger.peerId.toString())
-      assert.equal(await register(forger, first, signEpoch(realm, { epoch: 2n }, { realmId: 'another-realm' })), 'EPOCH_INVALID')
+      assert.equal(await register(forger, first, signEpoch(realm, { epoch: 3n }, { realmId: 'another-realm' })), 'EPOCH_INVALID')
       // 25 points, less what recovers meanwhile (10 a minute)
       assert.ok(first.guard.scores.score(forger.peerId.toString()) < before - 20, 'a forged epoch is an offence')
-      first.epochs.add([signEpoch(realm, { epoch: 2n }), signEpoch(realm, { epoch: 3n })])
+      first.epochs.add([signEpoch(realm, { epoch: 3n }), signEpoch(realm, { epoch: 4n })])
       assert.equal(await register(forger, first, epoch), 'EPOCH_STALE')
       assert.equal(await register(forger, first, undefined), 'EPOCH_STALE', 'epoch 0 is over too')
     } finally {

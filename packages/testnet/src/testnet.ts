@@ -31,8 +31,8 @@ export interface TestnetInit {
   realmPolicy?: Partial<RealmPolicy>
   /**
    * seconds between the leader's epochs (a new salt for subject positions; only members granted
-   * before an epoch coordinate in it). @default 0: none, so that every node, though its token is
-   * issued after the leader starts, coordinates (a realm's first epoch has the leader alone)
+   * before an epoch coordinate in it, from the realm's second epoch on). @default 0: none (tests
+   * compute coordinators from the full member list)
    */
   epochSeconds?: number
   /**

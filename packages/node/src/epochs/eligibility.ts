@@ -12,6 +12,12 @@
  * before the epoch starts. The realm leader's own node always may: it makes the salts. A
  * self-issued node token (a realm whose policy allows them) never may: its times are whatever its
  * holder wrote.
+ *
+ * The realm's first epoch admits every member the leader granted: there is no earlier grant to
+ * prefer, and holding it to the rule would leave the leader the only coordinator of every subject
+ * for the whole first epoch (a realm whose leader is down then could match nothing). Its salt is
+ * still unknown before it starts, so a key ground for a position in it serves at most until the
+ * second epoch, from which the rule holds.
  */
 import type { NodeTokenClaims } from '@realmesh/token'
 import type { EpochRef } from './epochs.js'
@@ -21,9 +27,13 @@ export function grantedAt (claims: Pick<NodeTokenClaims, 'grantedAt' | 'iat'>): 
   return claims.grantedAt ?? claims.iat
 }
 
+/** the realm's first epoch: every member the leader granted may coordinate in it */
+export const FIRST_EPOCH = 1n
+
 /** whether a member holding a node token with `claims` may coordinate subjects in `epoch` (epoch 0: every member) */
 export function mayCoordinate (claims: Pick<NodeTokenClaims, 'grantedAt' | 'iat' | 'iss' | 'sub'>, epoch: EpochRef, leader: string): boolean {
   if (epoch == null || claims.sub === leader) return true
   if (claims.iss !== leader) return false
+  if (epoch.epoch <= FIRST_EPOCH) return true
   return (grantedAt(claims) + 1) * 1000 <= Number(epoch.startsAtMs)
 }
