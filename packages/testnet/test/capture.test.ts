@@ -105,9 +105,10 @@ describe('subject capture by key grinding', { timeout: 120_000 }, () => {
       await until(() => running.every(n => n.epochs.epoch >= epoch.epoch), running.map(n => n.epochs), ['learnt'], { what: `every node to hold epoch ${epoch.epoch}` })
     }
     try {
-      // the realm's first epoch admits every member it granted (eligibility.ts); the attack is
-      // against the epochs after it
-      while (leaderEpochs.epoch < 1n) net.leader.service.publishEpoch()
+      // the realm's first epoch admits every member it granted (eligibility.ts), and interests are
+      // registered under the epoch before too while a new one starts: the attack is against the
+      // epochs after the second
+      while (leaderEpochs.epoch < 2n) net.leader.service.publishEpoch()
       // the realm's members were granted an hour ago
       const grantedAt = Math.floor(Date.now() / 1000) - 3600
       for (let i = 0; i < 6; i++) {

@@ -17,7 +17,8 @@
  * prefer, and holding it to the rule would leave the leader the only coordinator of every subject
  * for the whole first epoch (a realm whose leader is down then could match nothing). Its salt is
  * still unknown before it starts, so a key ground for a position in it serves at most until the
- * second epoch, from which the rule holds.
+ * second epoch's overlap ends (interests are registered under both while it starts), from which
+ * the rule holds.
  */
 import type { NodeTokenClaims } from '@realmesh/token'
 import type { EpochRef } from './epochs.js'
