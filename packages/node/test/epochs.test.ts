@@ -43,6 +43,7 @@ describe('epochs: the signed entries', () => {
     epochs.add([good, signEpoch(realm, { epoch: 3n })])
     assert.deepEqual(epochs.list().map(e => e.epoch), [2n, 3n], 'the current one and the one before')
     assert.equal(codeOf(first), 'EPOCH_STALE', 'epoch 1 is over')
+    assert.equal(codeOf({ ...signEpoch(realm, { epoch: 1n }), signature: new Uint8Array(64) }), 'EPOCH_STALE', 'one that is over is refused before its signature is checked')
     const current = epochs.current
     assert.equal(codeOf(signEpoch(realm, { epoch: 3n })), 'EPOCH_STALE', 'the number held already, with another salt')
     assert.equal(epochs.current, current, 'the first one stays')

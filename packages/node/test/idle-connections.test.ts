@@ -15,14 +15,23 @@ import { until } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import type { Libp2p } from '@libp2p/interface'
 
+const outsider = async (localAddress: string): Promise<Libp2p> => await createLibp2p({
+  transports: [tcp({ dialOpts: { localAddress } as never })],
+  connectionEncrypters: [noise()],
+  streamMuxers: [yamux()],
+  connectionManager: { maxConnections: 10_000, maxParallelDials: 100 }
+})
+
 const IDLE = 300
 const PER_ADDRESS = 16
 
 describe('idle connections from an outsider', () => {
   const h = new Harness()
   let attacker: Libp2p | undefined
+  const attackers: Libp2p[] = []
   after(async () => {
     await attacker?.stop()
+    await Promise.all(attackers.map(async a => { await a.stop() }))
     await h.stopAll()
   })
 
@@ -31,13 +40,8 @@ describe('idle connections from an outsider', () => {
     // libp2p's own per-IP rate limit is lifted: the gate's limits are what is tested
     const connections = { inboundConnectionThreshold: 100_000, maxIncomingPendingConnections: 64, maxUnadmittedPerAddress: PER_ADDRESS }
     const target = await h.node(realm, { listen: ['/ip4/127.0.0.1/tcp/0'], connections })
-    attacker = await createLibp2p({
-      // every socket from 127.0.0.2: another address than the honest node's
-      transports: [tcp({ dialOpts: { localAddress: '127.0.0.2' } as never })],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      connectionManager: { maxConnections: 10_000, maxParallelDials: 100 }
-    })
+    // every socket from 127.0.0.2: another address than the honest node's
+    attacker = await outsider('127.0.0.2')
     const fromAttacker = (): number => target.libp2p.getConnections().filter(c => c.remoteAddr.toString().includes('/127.0.0.2/')).length
     let most = 0
     let opened = 0
@@ -77,5 +81,27 @@ describe('idle connections from an outsider', () => {
     const longest = Math.max(0, ...lifetimes)
     t.diagnostic(`longest-lived idle connection: ${longest} ms (${lifetimes.length} closed, ${lifetimes.filter(ms => ms < 1_000).length} of them at once, over the cap)`)
     assert.ok(longest < 6_500, `an idle connection lived ${longest} ms`)
+  })
+
+  test('outsiders holding every unadmitted slot from several addresses do not keep an honest node out', async (t) => {
+    // the outsiders' connections outlive the handshake deadline here (as a node polling the leader
+    // for its token keeps its connection): only the global cap stands between them and the slots
+    const realm = await makeRealm('idle-global')
+    const MAX = 64
+    const connections = { inboundConnectionThreshold: 100_000, maxIncomingPendingConnections: 64, maxUnadmittedPerAddress: PER_ADDRESS, maxUnadmitted: MAX, handshakeDeadlineMs: 120_000 }
+    const target = await h.node(realm, { listen: ['/ip4/127.0.0.1/tcp/0'], connections })
+    const fromOutsiders = (): number => target.libp2p.getConnections().filter(c => !c.remoteAddr.toString().includes('/127.0.0.1/')).length
+    for (const address of ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']) attackers.push(await outsider(address))
+    // each address opens its 16: the 64 slots are full
+    await Promise.all(attackers.map(async a => {
+      // one after another: libp2p joins parallel dials to one peer into one
+      for (let i = 0; i < PER_ADDRESS; i++) await a.dial(addrs(target), { force: true, signal: AbortSignal.timeout(5_000) })
+    }))
+    await until(() => fromOutsiders() >= MAX, [target.libp2p], ['connection:open'], { timeoutMs: 5_000, what: `${MAX} outsider connections held` })
+    const honest = await h.node(realm, { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: addrs(target).map(String) })
+    await honest.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    assert.ok(target.membership.has(honest.peerId))
+    t.diagnostic(`honest node joined with the ${MAX} unadmitted slots held by outsiders; they hold ${fromOutsiders()} now`)
+    assert.ok(fromOutsiders() < MAX, 'an outsider connection gave up its slot')
   })
 })

@@ -150,10 +150,11 @@ export class Epochs extends TypedEventEmitter<EpochsEvents> {
       const known = this.get(epoch.epoch)
       if (known != null && Buffer.compare(known.signature, epoch.signature) === 0) continue
       try {
-        verifyEpoch(this.realm, epoch)
+        // the cheap checks first: a stale epoch is refused without checking its signature
         // a number held already with another salt (the leader never signs two): the first one stays
         if (known != null) throw new EpochError(WireErrorCode.EPOCH_STALE, epoch.epoch, `epoch ${epoch.epoch} is held already, with another salt`)
         this.assertCurrent(epoch)
+        verifyEpoch(this.realm, epoch)
       } catch (err) {
         refused.push(err as EpochError)
         continue

@@ -73,8 +73,8 @@ export class ConnectionGate {
   private readonly everAdmitted = new BoundedMap<string, true>({ maxSize: 10_000, ttlMs: 3_600_000 })
   /** per unadmitted connection: the timer that closes it */
   private readonly reapers = new Map<string, ReturnType<typeof setTimeout>>()
-  /** unadmitted inbound connections by remote IP address (bounded by maxUnadmitted) */
-  private readonly unadmittedByAddress = new Map<string, Set<string>>()
+  /** unadmitted inbound connections by remote IP address, oldest first (bounded by maxUnadmitted) */
+  private readonly unadmittedByAddress = new Map<string, Map<string, Connection>>()
   private unadmittedInbound = 0
   private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>()
 
@@ -267,12 +267,16 @@ export class ConnectionGate {
     if (connection.direction === 'inbound') {
       const address = remoteIp(connection)
       const fromAddress = this.unadmittedByAddress.get(address)
-      if ((fromAddress?.size ?? 0) >= this.maxUnadmittedPerAddress || this.unadmittedInbound >= this.maxUnadmitted) {
+      if ((fromAddress?.size ?? 0) >= this.maxUnadmittedPerAddress) {
         void connection.close().catch(() => {})
         return
       }
-      if (fromAddress == null) this.unadmittedByAddress.set(address, new Set([connection.id]))
-      else fromAddress.add(connection.id)
+      // all unadmitted slots taken: the address holding the most gives up its oldest, so that a
+      // few addresses keeping connections open (polling the leader re-arms their deadline) cannot
+      // keep everyone else out
+      if (this.unadmittedInbound >= this.maxUnadmitted) this.evictOne()
+      if (fromAddress == null) this.unadmittedByAddress.set(address, new Map([[connection.id, connection]]))
+      else fromAddress.set(connection.id, connection)
       this.unadmittedInbound++
     }
     // an inbound connection must complete its handshake within the deadline, any connection its
@@ -283,6 +287,16 @@ export class ConnectionGate {
   /** the most an admission (handshake + join) may take, ms */
   private get admissionMs (): number {
     return this.deps.handshake.timeoutMs + this.deps.join.timeoutMs
+  }
+
+  /** closes the oldest unadmitted connection of the address that holds the most */
+  private evictOne (): void {
+    let widest: Map<string, Connection> | undefined
+    for (const held of this.unadmittedByAddress.values()) {
+      if (widest == null || held.size > widest.size) widest = held
+    }
+    const oldest = widest?.values().next().value
+    if (oldest != null) this.close(oldest)
   }
 
   /** a connection's deadline passed: closed unless admitted, or (inbound) handshaken in time */

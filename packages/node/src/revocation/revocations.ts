@@ -141,6 +141,9 @@ export class Revocations extends TypedEventEmitter<RevocationsEvents> {
     for (const revocation of revocations) {
       const known = this.entries.get(revocation.seq.toString())
       if (known != null && Buffer.compare(known.signature, revocation.signature) === 0) continue
+      // one that has run out is dropped before its signature is checked: replaying the leader's old
+      // entries costs the sender as much as it costs this node
+      if (!this.live(revocation)) continue
       try {
         verifyRevocation(this.realm, revocation)
       } catch (err) {
@@ -149,7 +152,7 @@ export class Revocations extends TypedEventEmitter<RevocationsEvents> {
         continue
       }
       // a seq the leader used twice (it never does): the first one kept stays
-      if (known != null || !this.live(revocation)) continue
+      if (known != null) continue
       const copy = { ...revocation, signature: Uint8Array.from(revocation.signature) }
       this.keep(copy)
       learnt.push(copy)
