@@ -58,3 +58,6 @@ export type { RequestHandler, DirectRequestInfo } from './messaging/direct.js'
 export { MessageCache } from './messaging/message-cache.js'
 export { ReorderWindow } from './messaging/reorder.js'
 export type { Arrival, ReorderWindowInit } from './messaging/reorder.js'
+// the embedded store of a data dir (LevelDB): durable subscriptions, publications waiting for acks, libp2p's peer store
+export { openStore, StoreError } from './store/store.js'
+export type { NodeStore, StoreErrorCode } from './store/store.js'

@@ -12,6 +12,7 @@ import type { MessagingInit } from './messaging/messaging.js'
 import type { RevocationStore } from './revocation/revocations.js'
 import type { EpochStore } from './epochs/epochs.js'
 import type { PrivateKey } from '@libp2p/interface'
+import type { Datastore } from 'interface-datastore'
 import type { RealmDescriptor } from '@realmesh/token'
 
 export interface TokenRequestInit {
@@ -133,6 +134,12 @@ export interface RealmNodeInit {
    * among members) are kept across restarts. @default in memory only
    */
   epochStore?: EpochStore
+  /**
+   * Where the node keeps what must outlive the process and is written often: libp2p's peer store
+   * (under /libp2p), durable subscriptions and publications waiting for acks. The CLI daemon
+   * gives it a LevelDB store in its data dir (openStore). @default in memory only
+   */
+  store?: Datastore
   /** the clock, ms since the epoch. @default Date.now */
   now?: () => number
 }

@@ -22,6 +22,7 @@ import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Datastore } from 'interface-datastore'
 
 // a type alias (not an interface) so it satisfies libp2p's ServiceMap index signature
 export type RealmServices = {
@@ -78,6 +79,8 @@ export interface Libp2pAssembly {
   broadcast?: boolean
   /** banned peers: no connection to or from them gets past encryption */
   isBanned: (peer: string) => boolean
+  /** where libp2p keeps its peer store (and kad-dht its records). @default in memory */
+  datastore?: Datastore
 }
 
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
@@ -97,6 +100,7 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
   return createLibp2p<RealmServices>({
     start: false,
     privateKey: init.privateKey,
+    datastore: init.datastore,
     // per-connection and per-stream loggers cost heap only where DEBUG turns them on
     logger: quietLogger(),
     addresses: { listen: init.listen },

@@ -40,6 +40,8 @@ import { Bootstrap } from './bootstrap.js'
 import { BroadcastDisabledError, Broadcaster } from './broadcast/broadcast.js'
 import type { BroadcastMessage } from './broadcast/broadcast.js'
 import { assembleLibp2p } from './libp2p.js'
+import { NamespaceDatastore } from 'datastore-core'
+import { Key } from 'interface-datastore'
 import { assembleSubjectLayer } from './subjects/assembly.js'
 import type { Subjects, SubjectStatus } from './subjects/subjects.js'
 import type { Messaging } from './messaging/messaging.js'
@@ -186,6 +188,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       dht: init.dht,
       broadcast: init.realm.policy.broadcast === true,
       isBanned: (peer) => ref.node?.guard.isBanned(peer) ?? false,
+      datastore: init.store == null ? undefined : new NamespaceDatastore(init.store, new Key('/libp2p')),
       hooks: () => {
         if (ref.node == null) throw new NodeStateError('the realm node is not constructed yet')
         return ref.node.gateHooks

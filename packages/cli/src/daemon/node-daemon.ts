@@ -4,7 +4,7 @@
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { join } from 'node:path'
-import { createRealmNode, fileBanStore, fileEpochStore, fileRevocationStore, keepPeersFile, Revocations } from '@realmesh/node'
+import { createRealmNode, openStore, fileBanStore, fileEpochStore, fileRevocationStore, keepPeersFile, Revocations } from '@realmesh/node'
 import { DEFAULT_SKEW_SECONDS } from '@realmesh/token'
 import { EXIT, messageOf } from '../errors.js'
 import { ensureDir } from '../data-dir/files.js'
@@ -58,6 +58,8 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
       : 'no node token: asking the realm leader for one with the join secret')
   }
   const { config } = options
+  // opened last before the node: every refusal above leaves it closed
+  const store = await openStore(dir.path('store'))
   const node = await createRealmNode({
     realm,
     privateKey: key,
@@ -80,7 +82,11 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations and epochs
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) },
     revocationStore: fileRevocationStore(join(dir.dir, 'revocations.json')),
-    epochStore: fileEpochStore(join(dir.dir, 'epochs.json'))
+    epochStore: fileEpochStore(join(dir.dir, 'epochs.json')),
+    store: store.datastore
+  }).catch(async (err: unknown) => {
+    await store.close()
+    throw err
   })
   const request = trackTokenRequest(node, io)
   const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), request.off]
@@ -118,6 +124,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     io.err('stopping')
     await node.stop().catch((err: unknown) => { io.err(`error while stopping the node: ${messageOf(err)}`) })
     await api?.stop()
+    await store.close().catch((err: unknown) => { io.err(`error while closing ${store.path}: ${messageOf(err)}`) })
     io.err('stopped')
   }
 }

@@ -27,7 +27,9 @@ export const NODE_FILES = {
   identityToken: 'identity.token',
   realm: 'realm.json',
   peers: 'peers.json',
-  api: 'api.json'
+  api: 'api.json',
+  /** the embedded store (LevelDB): durable subscriptions, publications waiting for acks, the peer store */
+  store: 'store'
 } as const
 
 /** a realm.json is a few hundred bytes (32 bootstrap addresses at most) */
