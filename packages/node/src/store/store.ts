@@ -68,7 +68,7 @@ export async function openStore (path: string): Promise<NodeStore> {
     await writeFile(marker, `${text}\n`, { mode: 0o600 }).catch(() => {})
     throw damaged(path, marker, text)
   }
-  const datastore = new LevelDatastore(db as never)
+  const datastore = new LevelDatastore(db)
   return {
     path,
     datastore,
