@@ -14,7 +14,7 @@
  * marker, so that the loss is reported once to the operator rather than hidden; removing the
  * marker goes on with what was kept.
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { LevelDatastore } from 'datastore-level'
@@ -55,6 +55,9 @@ export async function openStore (path: string): Promise<NodeStore> {
   const marker = join(path, 'DAMAGED')
   const earlier = await readFile(marker, 'utf8').catch(() => undefined)
   if (earlier != null) throw damaged(path, marker, earlier.trim())
+  // LevelDB writes its files 0644: the directory (0700) keeps other users out of the messages
+  await mkdir(path, { recursive: true, mode: 0o700 })
+  await chmod(path, 0o700)
   const db = new Level<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
   try {
     await db.open({ createIfMissing: true })
