@@ -6,6 +6,7 @@
  */
 import { parseFlags } from '../args.js'
 import { resolveTarget, streamApi } from '../api/client.js'
+import { IDLE_ENV, msFromEnv } from '../api/heartbeat.js'
 import { CliError, UsageError } from '../errors.js'
 import { shortPeerId } from '../format.js'
 import { TARGET_FLAGS } from './status.js'
@@ -20,6 +21,7 @@ export async function subscribe (argv: string[], io: Io): Promise<number> {
   if (values.ack != null && values.ack !== 'destination' && values.ack !== 'app') throw new UsageError('--ack is destination (the daemon acks what it received) or app (acked once written to this command)')
   if (values.role != null && values.role !== 'receiver' && values.role !== 'both') throw new UsageError('--role is receiver or both')
   const audience = audienceFlag(values.audience)
+  const idleMs = msFromEnv(io.env, IDLE_ENV)
   const target = await resolveTarget({ api: values.api, dir: values.dir, apiToken: values['api-token'], env: io.env })
   const stop = io.stopSignal()
   let refused: CliError | undefined
@@ -42,7 +44,7 @@ export async function subscribe (argv: string[], io: Io): Promise<number> {
     } else {
       io.out(`${shortPeerId(String(value.from))} ${printable(value)}`)
     }
-  }, { body: { ack: values.ack, role: values.role, audience }, signal: stop })
+  }, { body: { ack: values.ack, role: values.role, audience }, signal: stop, idleMs })
   if (refused != null) throw refused
   if (stop.aborted) return 0
   throw new CliError('API_STREAM_ENDED', `the daemon ended the subscription to ${subject} (did it stop?)`)

@@ -12,7 +12,7 @@ import { NodeDataDir } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { plural } from '../format.js'
-import { assertDirFree, startDaemonApi } from './daemon-api.js'
+import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logBootstrap, logMembers, logSubjects } from './node-events.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
@@ -25,6 +25,7 @@ import type { DaemonApi } from './daemon-api.js'
 import type { Io } from '../io.js'
 
 export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise<number> {
+  const heartbeatMs = heartbeatFromEnv(io.env)
   const stop = io.stopSignal()
   const dir = new NodeDataDir(options.dir)
   await ensureDir(dir.dir)
@@ -99,7 +100,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   const peersFile = keepPeersFile(node, dir.path('peers'), (err) => { io.err(`could not save ${dir.path('peers')}: ${messageOf(err)}`) })
   try {
     await node.start()
-    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node)])
+    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node)], heartbeatMs)
     for (const address of node.status().listen) io.err(`listening on ${address}`)
     io.err(`control api ${api.url} (token in ${dir.path('api')})`)
 
