@@ -276,7 +276,15 @@ async function stream (res: ServerResponse, lines: JsonLines, signal: AbortSigna
       throw new ApiRequestError(499, 'CLIENT_TOO_SLOW', 'the client does not read its stream')
     }
     await new Promise<void>((resolve, reject) => {
-      res.write(`${JSON.stringify(value, jsonReplacer)}\n`, (err) => { if (err == null) resolve(); else reject(err) })
+      // a socket destroyed while the line waits in the response's buffer never calls back: the
+      // close says the line will not be written (else a caller awaiting it would wait forever)
+      const onClose = (): void => { reject(new ApiRequestError(499, 'CLIENT_GONE', 'the client went away')) }
+      res.once('close', onClose)
+      res.write(`${JSON.stringify(value, jsonReplacer)}\n`, (err) => {
+        res.off('close', onClose)
+        if (err == null) resolve()
+        else reject(err)
+      })
     })
   }
   try {
