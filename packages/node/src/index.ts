@@ -63,7 +63,7 @@ export { openStore, StoreError } from './store/store.js'
 export type { NodeStore, StoreErrorCode } from './store/store.js'
 // durable subscriptions: held by the node, stored in the store, a consumer attached at a time
 export { DurableSubscriptions } from './durable/durable.js'
-export type { DurableFailedDetail } from './durable/durable.js'
+export type { DurableDropDetail, DurableFailedDetail } from './durable/durable.js'
 export { DurableError } from './durable/errors.js'
 export type { DurableErrorCode } from './durable/errors.js'
 export { DURABLE_DEFAULTS } from './durable/options.js'

@@ -42,7 +42,7 @@ import type { BroadcastMessage } from './broadcast/broadcast.js'
 import { assembleLibp2p } from './libp2p.js'
 import { MemoryDatastore, NamespaceDatastore } from 'datastore-core'
 import { DurableSubscriptions } from './durable/durable.js'
-import type { DurableFailedDetail } from './durable/durable.js'
+import type { DurableDropDetail, DurableFailedDetail } from './durable/durable.js'
 import { Key } from 'interface-datastore'
 import { assembleSubjectLayer } from './subjects/assembly.js'
 import type { Subjects, SubjectStatus } from './subjects/subjects.js'
@@ -123,6 +123,8 @@ export interface RealmNodeEvents {
   'durable:failed': CustomEvent<DurableFailedDetail>
   /** a durable subscription from the store has its interest registered again, after a start (it receives from now on) */
   'durable:registered': CustomEvent<{ name: string, subject: string }>
+  /** a durable subscription's bounds dropped messages not yet consumed, or refused a new one: how many this time, by cause (the totals are in its status) */
+  'durable:dropped': CustomEvent<DurableDropDetail>
 }
 
 export interface NodeStatus {
@@ -428,6 +430,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       whenJoined: async (options) => this.whenJoined(options),
       failed: (detail) => { this.safeDispatchEvent('durable:failed', { detail }) },
       registered: (detail) => { this.safeDispatchEvent('durable:registered', { detail }) },
+      dropped: (detail) => { this.safeDispatchEvent('durable:dropped', { detail }) },
       now: this.now
     }, init.durable)
     this.bootstrap = new Bootstrap(this, {

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openStore, DURABLE_DEFAULTS } from '../src/index.js'
+import { openStore, until, DURABLE_DEFAULTS } from '../src/index.js'
 import { DurableLog } from '../src/durable/log.js'
 import { DurableStore } from '../src/durable/records.js'
-import type { DurableBounds, NodeStore } from '../src/index.js'
+import type { DurableBounds, DurableDrops, NodeStore } from '../src/index.js'
 import type { Arrival } from '../src/durable/log.js'
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -108,6 +108,21 @@ describe('durable log: bounds, policies, ids', () => {
     assert.deepEqual(await appendAll(l, [arrival()]), [5])
     assert.deepEqual(l.unconsumed('fifo'), [4, 5])
     assert.deepEqual(l.dropped, { purged: 0, expired: 2, rejected: 0 })
+  })
+
+  test('the age bound without new messages: a timer at the oldest message\'s age drops it, and says so', async () => {
+    // on the real clock: the log's timer is a real one (100 ms)
+    const l = await DurableLog.load({ store: new DurableStore(store.datastore), name: 'aging', bounds: { ...DURABLE_DEFAULTS, maxAgeMs: 100 }, rememberIds: 8, now: Date.now })
+    const events = new EventTarget()
+    const reported: DurableDrops[] = []
+    l.onDropped = (drops) => {
+      reported.push(drops)
+      events.dispatchEvent(new Event('dropped'))
+    }
+    await appendAll(l, [arrival(), arrival()])
+    await until(() => l.size === 0, [events], ['dropped'], { what: 'the aged messages dropped', timeoutMs: 5_000 })
+    assert.deepEqual(l.dropped, { purged: 0, expired: 2, rejected: 0 })
+    assert.deepEqual(reported.reduce((sum, d) => sum + d.expired, 0), 2)
   })
 
   test('a resent id is a duplicate (nothing stored); ids are remembered within the ring, also across a reopen of the store', async () => {

@@ -163,7 +163,9 @@ describe('durable subscriptions on real nodes', () => {
 
   test('a full subscription with policy reject answers the sender DURABLE_FULL; the drop is counted', async () => {
     await receiver.durable.subscribe('bounded', 'small', { bounds: { maxMessages: 2, whenFull: 'reject' } })
+    const dropped = nextEvent<{ name: string, rejected: number }>(receiver, 'durable:dropped', d => d.name === 'small')
     assert.deepEqual(await publishAll('bounded', ['x', 'y', 'z']), ['delivered', 'delivered', 'rejected DURABLE_FULL'])
+    assert.deepEqual(await dropped, { name: 'small', purged: 0, expired: 0, rejected: 1 })
     const status = receiver.durable.status('small')
     assert.equal(status.stored, 2)
     assert.deepEqual(status.dropped, { purged: 0, expired: 0, rejected: 1 })

@@ -15,12 +15,14 @@ import { DurableStore, fromJson, paths, toJson } from './records.js'
 import { checkMaxMessageBytes, checkName, resolveBounds } from './options.js'
 import { sameAudience } from '../subjects/audience.js'
 import type { DurableConsumer } from './consumer.js'
-import type { AttachOptions, DurableBounds, DurableDefinition, DurableHandler, DurableInit, DurableStatus, DurableSubscribeOptions } from './options.js'
+import type { AttachOptions, DurableBounds, DurableDefinition, DurableDrops, DurableHandler, DurableInit, DurableStatus, DurableSubscribeOptions } from './options.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 import type { MessageHandler, SubscribeOptions, Subscription } from '../messaging/options.js'
 
 export interface DurableFailedDetail { name: string, code: string, message: string }
+
+export interface DurableDropDetail extends DurableDrops { name: string }
 
 export interface DurableDeps {
   /** the node's store (the durable subscriptions keep under /durable) */
@@ -32,6 +34,8 @@ export interface DurableDeps {
   failed: (detail: DurableFailedDetail) => void
   /** a stored subscription's interest is registered again (after a start) */
   registered: (detail: { name: string, subject: string }) => void
+  /** a subscription's bounds dropped (or refused) messages: how many this time, by cause */
+  dropped: (detail: DurableDropDetail) => void
   now: () => number
 }
 
@@ -211,6 +215,7 @@ export class DurableSubscriptions {
     const log = await DurableLog.load({ store: this.store, name: definition.name, bounds, rememberIds: this.init.rememberIds ?? DEFAULT_REMEMBER_IDS, now: this.deps.now })
     const held: Held = { definition, bounds, log, keeper: new AbortController() }
     log.onStored = (seq) => { held.consumer?.stored(seq) }
+    log.onDropped = (drops) => { this.deps.dropped({ name: definition.name, ...drops }) }
     return held
   }
 

@@ -58,6 +58,8 @@ export class DurableLog {
   duplicates = 0
   /** a message was stored (called in the same turn as the entry appears) */
   onStored: ((seq: number) => void) | undefined
+  /** a bound dropped messages (or refused one): how many, by cause */
+  onDropped: ((drops: DurableDrops) => void) | undefined
 
   private constructor (init: LogInit, meta: Meta) {
     this.init = init
@@ -147,10 +149,8 @@ export class DurableLog {
         this.evictIn(batch, room.evict)
         batch.put(paths.meta(name), toJson(meta))
       })
-      this.meta = meta
-      this.remove(room.evict)
       this.add(entry)
-      this.schedule()
+      this.applied(meta, room.evict)
       this.onStored?.(seq)
       return seq
     })
@@ -258,9 +258,17 @@ export class DurableLog {
       this.evictIn(batch, room.evict)
       batch.put(paths.meta(this.init.name), toJson(meta))
     })
+    this.applied(meta, room.evict)
+  }
+
+  /** what a write changed, in memory: the meta, the entries it took out; drops are reported */
+  private applied (meta: Meta, evict: Entry[]): void {
+    const before = this.meta.dropped
     this.meta = meta
-    this.remove(room.evict)
+    this.remove(evict)
     this.schedule()
+    const drops = { purged: meta.dropped.purged - before.purged, expired: meta.dropped.expired - before.expired, rejected: meta.dropped.rejected - before.rejected }
+    if (drops.purged + drops.expired + drops.rejected > 0) this.onDropped?.(drops)
   }
 
   private nextMeta (room: Room, change: Partial<Meta>, rejected = 0): Meta {
