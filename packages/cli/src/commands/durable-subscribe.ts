@@ -50,7 +50,9 @@ export async function durableSubscribe (options: DurableSubscribeOptions, io: Io
       if (value.type === 'subscribed') {
         consumer = value.consumer
         const coordinators = Array.isArray(value.coordinators) ? value.coordinators.map(String) : []
-        io.err(`subscribed to ${subject} as durable ${name}: ${String(value.stored)} stored, ${String(value.pending)} not consumed (coordinators ${coordinators.map(shortPeerId).join(', ')}; audience ${describeAudience(value.audience)})`)
+        // a subscription from the store whose interest is not registered yet (the daemon retries) stores nothing meanwhile
+        const waiting = value.registered === false ? `; not registered yet, retrying: ${String(value.error ?? 'the node has not joined')}` : ''
+        io.err(`subscribed to ${subject} as durable ${name}: ${String(value.stored)} stored, ${String(value.pending)} not consumed (coordinators ${coordinators.map(shortPeerId).join(', ')}; audience ${describeAudience(value.audience)}${waiting})`)
         return
       }
       if (value.type === 'error') {
