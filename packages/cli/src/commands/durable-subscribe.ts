@@ -51,7 +51,7 @@ export async function durableSubscribe (options: DurableSubscribeOptions, io: Io
         consumer = value.consumer
         const coordinators = Array.isArray(value.coordinators) ? value.coordinators.map(String) : []
         // a subscription from the store whose interest is not registered yet (the daemon retries) stores nothing meanwhile
-        const waiting = value.registered === false ? `; not registered yet, retrying: ${String(value.error ?? 'the node has not joined')}` : ''
+        const waiting = value.registered === false ? `; not registered yet, retrying: ${typeof value.error === 'string' ? value.error : 'the node has not joined'}` : ''
         io.err(`subscribed to ${subject} as durable ${name}: ${String(value.stored)} stored, ${String(value.pending)} not consumed (coordinators ${coordinators.map(shortPeerId).join(', ')}; audience ${describeAudience(value.audience)}${waiting})`)
         return
       }
