@@ -18,6 +18,8 @@ import { subscribe } from './commands/subscribe.js'
 import { publish } from './commands/publish.js'
 import { send } from './commands/send.js'
 import { subjects } from './commands/subjects.js'
+import { subscriptions } from './commands/subscriptions.js'
+import { unsubscribe } from './commands/unsubscribe.js'
 import { resolve } from 'node:path'
 import { networkError } from '@realmesh/node'
 import { UsageError, codeOf, exitCodeOf, messageOf } from './errors.js'
@@ -46,6 +48,8 @@ const COMMANDS: Record<string, Command> = {
   publish,
   send,
   subjects,
+  subscriptions,
+  unsubscribe,
   demo
 }
 

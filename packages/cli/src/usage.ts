@@ -83,7 +83,19 @@ export const VERB_USAGE: Record<string, string[]> = {
     `realmesh subscribe SUBJECT ${TARGET} [--json] [--ack destination|app] [--role receiver|both] [--audience WHO]...`,
     '    receive the messages on SUBJECT through the daemon, one line each on stdout, until SIGINT/SIGTERM',
     '    (--json: the message as JSON; --ack app: acked once the line reached this command;',
-    '    --audience: who may be matched, PEER_ID[,PEER_ID...] | attr:NAME=VALUE | public (default))'
+    '    --audience: who may be matched, PEER_ID[,PEER_ID...] | attr:NAME=VALUE | public (default))',
+    `realmesh subscribe SUBJECT --durable NAME ${TARGET} [--json] [--from-start] [--ack app] [--role receiver|both] [--audience WHO]...`,
+    '    attach to (or create) the durable subscription NAME the node daemon keeps and stores messages for:',
+    '    what it stored and this consumer has not had, in order, then live messages (--from-start: all it keeps;',
+    '    --ack app: consumed only once the line is on stdout and acked; SIGINT detaches, the subscription goes on)'
+  ],
+  subscriptions: [
+    `realmesh subscriptions ${TARGET} [--json]`,
+    '    the node daemon\'s durable subscriptions: subject, stored count, bytes, oldest, drops by cause, consumer'
+  ],
+  unsubscribe: [
+    `realmesh unsubscribe NAME ${TARGET} [--json]`,
+    '    end the durable subscription NAME and delete what it stored'
   ],
   publish: [
     `realmesh publish SUBJECT DATA|- ${TARGET} [--ack | --ack-mode destination|app] [--ttl 30s] [--reply-subject S] [--audience WHO]... [--json]`,

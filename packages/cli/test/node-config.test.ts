@@ -56,7 +56,12 @@ describe('node config validation', () => {
     { value: { lisen: [] }, path: 'lisen', expected: /listen/ },
     { value: { dht: [1, 2] }, path: 'dht', expected: /a mapping/, got: 'a list' },
     { value: ['listen'], path: '', expected: /a mapping/ },
-    { value: { listen: Array.from({ length: 33 }, () => '/ip4/0.0.0.0/tcp/0') }, path: 'listen', expected: /at most 32/ }
+    { value: { listen: Array.from({ length: 33 }, () => '/ip4/0.0.0.0/tcp/0') }, path: 'listen', expected: /at most 32/ },
+    { value: { durable: { order: 'random' } }, path: 'durable.order', expected: /one of fifo, lifo/, got: '"random"' },
+    { value: { durable: { whenFull: 'drop' } }, path: 'durable.whenFull', expected: /one of reject, purge/ },
+    { value: { durable: { maxMessages: 0 } }, path: 'durable.maxMessages', expected: /from 1/, got: '0' },
+    { value: { durable: { maxAgeMs: 10 } }, path: 'durable.maxAgeMs', expected: /from 1000/, got: '10' },
+    { value: { durable: { maxBytes: 1.5 } }, path: 'durable.maxBytes', expected: /whole number of bytes/ }
   ]
   for (const c of cases) {
     test(`${c.path === '' ? '(top level)' : c.path}: ${JSON.stringify(c.value).slice(0, 60)}`, () => {

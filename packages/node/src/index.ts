@@ -61,3 +61,11 @@ export type { Arrival, ReorderWindowInit } from './messaging/reorder.js'
 // the embedded store of a data dir (LevelDB): durable subscriptions, publications waiting for acks, libp2p's peer store
 export { openStore, StoreError } from './store/store.js'
 export type { NodeStore, StoreErrorCode } from './store/store.js'
+// durable subscriptions: held by the node, stored in the store, a consumer attached at a time
+export { DurableSubscriptions } from './durable/durable.js'
+export type { DurableDropDetail, DurableFailedDetail } from './durable/durable.js'
+export { DurableError } from './durable/errors.js'
+export type { DurableErrorCode } from './durable/errors.js'
+export { DURABLE_DEFAULTS } from './durable/options.js'
+export type { DurableBounds, DurableInit, DurableSubscribeOptions, AttachOptions, DurableMessage, DurableHandler, DurableDrops, DurableStatus } from './durable/options.js'
+export type { DurableConsumer } from './durable/consumer.js'

@@ -9,6 +9,7 @@ import type { NeighbourhoodInit } from './membership/neighbourhood.js'
 import type { RedialInit } from './membership/redial.js'
 import type { SubjectsInit } from './subjects/subjects.js'
 import type { MessagingInit } from './messaging/messaging.js'
+import type { DurableInit } from './durable/options.js'
 import type { RevocationStore } from './revocation/revocations.js'
 import type { EpochStore } from './epochs/epochs.js'
 import type { PrivateKey } from '@libp2p/interface'
@@ -140,6 +141,11 @@ export interface RealmNodeInit {
    * gives it a LevelDB store in its data dir (openStore). @default in memory only
    */
   store?: Datastore
+  /**
+   * durable subscriptions (kept in `store` under /durable): the bounds and policy of those that
+   * give none, how many a node holds, how many message ids each remembers
+   */
+  durable?: DurableInit
   /** the clock, ms since the epoch. @default Date.now */
   now?: () => number
 }

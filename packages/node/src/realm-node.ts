@@ -40,7 +40,9 @@ import { Bootstrap } from './bootstrap.js'
 import { BroadcastDisabledError, Broadcaster } from './broadcast/broadcast.js'
 import type { BroadcastMessage } from './broadcast/broadcast.js'
 import { assembleLibp2p } from './libp2p.js'
-import { NamespaceDatastore } from 'datastore-core'
+import { MemoryDatastore, NamespaceDatastore } from 'datastore-core'
+import { DurableSubscriptions } from './durable/durable.js'
+import type { DurableDropDetail, DurableFailedDetail } from './durable/durable.js'
 import { Key } from 'interface-datastore'
 import { assembleSubjectLayer } from './subjects/assembly.js'
 import type { Subjects, SubjectStatus } from './subjects/subjects.js'
@@ -117,6 +119,12 @@ export interface RealmNodeEvents {
   'message:stream': CustomEvent<MessageStreamDetail>
   /** as one of a subject's coordinators, this node stored a new or renewed interest */
   'subject:registered': CustomEvent<SubjectRegisteredDetail>
+  /** a durable subscription in the store could not be started (its definition is damaged, or its bounds out of range) */
+  'durable:failed': CustomEvent<DurableFailedDetail>
+  /** a durable subscription from the store has its interest registered again, after a start (it receives from now on) */
+  'durable:registered': CustomEvent<{ name: string, subject: string }>
+  /** a durable subscription's bounds dropped messages not yet consumed, or refused a new one: how many this time, by cause (the totals are in its status) */
+  'durable:dropped': CustomEvent<DurableDropDetail>
 }
 
 export interface NodeStatus {
@@ -146,6 +154,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   readonly revocations: Revocations
   /** the realm's epochs this node holds: the current one and the one before (signed by the leader, spread among members) */
   readonly epochs: Epochs
+  /** subscriptions with a name that the node holds, and stores messages for, whether or not a consumer is attached */
+  readonly durable: DurableSubscriptions
   private readonly messaging: Messaging
   private readonly init: RealmNodeInit
   private readonly now: () => number
@@ -414,6 +424,15 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.messaging = layer.messaging
     this.dropNode = layer.dropNode
     this.epochChanged = layer.epochChanged
+    this.durable = new DurableSubscriptions({
+      store: init.store ?? new MemoryDatastore(),
+      subscribe: async (subject, handler, options) => this.subscribe(subject, handler, options),
+      whenJoined: async (options) => this.whenJoined(options),
+      failed: (detail) => { this.safeDispatchEvent('durable:failed', { detail }) },
+      registered: (detail) => { this.safeDispatchEvent('durable:registered', { detail }) },
+      dropped: (detail) => { this.safeDispatchEvent('durable:dropped', { detail }) },
+      now: this.now
+    }, init.durable)
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
       self: this.peerId,
@@ -528,6 +547,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     if (this.init.renewToken !== false && this.peerId.toString() !== this.realm.leader.peerId) this.renewal.start()
     this.broadcaster?.start()
     this.subjectLayer.start()
+    await this.durable.start()
     this.bootstrapping = false
     if (this.init.joinOnStart !== false) this.beginJoin()
   }
@@ -561,6 +581,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.neighbourhood.stop()
     this.broadcaster?.stop()
     this.messaging.stop()
+    // before the caller closes the store: every message a sender had acked is on disk
+    await this.durable.stop()
     await this.subjectLayer.stop()
     await this.leave('stopping')
     this.growth.clear()

@@ -6,6 +6,7 @@
 import { CliError, UsageError } from '../errors.js'
 import { apiFilePath, readApiFile } from './api-file.js'
 import { formatUrl, parseApiAddress } from './address.js'
+import { HEARTBEAT_HEADER, idleLimit, isHeartbeat } from './heartbeat.js'
 
 export interface ApiTarget {
   url: string
@@ -88,20 +89,31 @@ export async function callApi (target: ApiTarget, path: string, options: Request
 /** lines longer than this end a stream (a message is at most 4 MiB, base64 in JSON) */
 const MAX_LINE_BYTES = 8 * 1024 * 1024
 
+export interface StreamOptions extends Omit<RequestOptions, 'timeoutMs'> {
+  signal: AbortSignal
+  /**
+   * end the stream (API_STREAM_ENDED) when nothing arrived for this long, ms. @default 3 heartbeat
+   * periods of the server (its x-realmesh-heartbeat-ms header); none when it names none
+   */
+  idleMs?: number
+}
+
 /**
- * Calls a streaming endpoint (NDJSON) and hands each line's JSON to `onLine` until the server ends
- * the stream (resolves) or `signal` aborts (resolves too: the caller stopped). Errors before the
- * stream starts are thrown like callApi's.
+ * Calls a streaming endpoint (NDJSON) and hands each line's JSON to `onLine` (heartbeat lines
+ * left out) until the server ends the stream (resolves) or `signal` aborts (resolves too: the
+ * caller stopped). Errors before the stream starts are thrown like callApi's; a daemon that sends
+ * nothing, not even heartbeats, for the idle limit ends it with API_STREAM_ENDED.
  */
-export async function streamApi (target: ApiTarget, path: string, onLine: (value: unknown) => void, options: Omit<RequestOptions, 'timeoutMs'> & { signal: AbortSignal }): Promise<void> {
+export async function streamApi (target: ApiTarget, path: string, onLine: (value: unknown) => void, options: StreamOptions): Promise<void> {
   if (target.token == null) throw new UsageError('this needs the API token: give --dir DIR, --api-token TOKEN or REALMESH_API_TOKEN', 'API_TOKEN_MISSING')
+  const idle = new AbortController()
   let res: Response
   try {
     res = await fetch(`${target.url}${path}`, {
       method: options.method ?? 'POST',
       headers: { accept: 'application/x-ndjson', authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
       body: JSON.stringify(options.body ?? {}),
-      signal: options.signal,
+      signal: AbortSignal.any([options.signal, idle.signal]),
       redirect: 'error'
     })
   } catch (err) {
@@ -121,14 +133,26 @@ export async function streamApi (target: ApiTarget, path: string, onLine: (value
   }
   const decoder = new TextDecoder()
   let buffered = ''
+  const limit = idleLimit(options.idleMs, res.headers.get(HEARTBEAT_HEADER))
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const watch = (): void => {
+    if (limit == null) return
+    clearTimeout(timer)
+    timer = setTimeout(() => { idle.abort() }, limit)
+  }
+  watch()
   try {
     for await (const chunk of res.body) {
+      watch()
       buffered += decoder.decode(chunk, { stream: true })
       let newline = buffered.indexOf('\n')
       while (newline !== -1) {
         const line = buffered.slice(0, newline)
         buffered = buffered.slice(newline + 1)
-        if (line.trim() !== '') onLine(JSON.parse(line))
+        if (line.trim() !== '') {
+          const value: unknown = JSON.parse(line)
+          if (!isHeartbeat(value)) onLine(value)
+        }
         newline = buffered.indexOf('\n')
       }
       if (buffered.length > MAX_LINE_BYTES) throw new CliError('API_BAD_RESPONSE', 'a line of the stream is too long')
@@ -136,7 +160,10 @@ export async function streamApi (target: ApiTarget, path: string, onLine: (value
   } catch (err) {
     if (options.signal.aborted) return
     if (err instanceof CliError) throw err
+    if (idle.signal.aborted) throw new CliError('API_STREAM_ENDED', `the daemon stopped answering: nothing on its stream for ${limit ?? 0} ms (not even a heartbeat)`, { cause: err })
     throw new CliError('API_STREAM_ENDED', `the daemon's stream ended: ${causeOf(err)}`, { cause: err })
+  } finally {
+    clearTimeout(timer)
   }
 }
 

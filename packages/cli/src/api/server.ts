@@ -10,6 +10,7 @@ import { assertLoopback, formatUrl, isLoopbackHost } from './address.js'
 import { JsonLines, Router } from './router.js'
 import { networkError } from '@realmesh/node'
 import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS } from './connection-guard.js'
+import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_HEADER, HEARTBEAT_LINE, MAX_HEARTBEAT_MS } from './heartbeat.js'
 import { CliError } from '../errors.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -43,6 +44,8 @@ export interface ControlApiInit {
   maxBodyBytes?: number
   /** @default DEFAULT_CONNECTION_LIMITS: 5 s, 128 untrusted, 64 trusted */
   limits?: Partial<ConnectionLimits>
+  /** a `{"type":"heartbeat"}` line on every NDJSON stream this often, ms (10 .. 90000; heartbeat.ts). @default 30000 */
+  heartbeatMs?: number
 }
 
 /** An error a route handler throws to answer with a 4xx status. */
@@ -76,6 +79,8 @@ export class ControlApi {
     const maxBody = init.maxBodyBytes ?? MAX_BODY_BYTES
     const tokenDigest = sha256(token)
     const limits = { ...DEFAULT_CONNECTION_LIMITS, ...init.limits }
+    const heartbeatMs = init.heartbeatMs ?? DEFAULT_HEARTBEAT_MS
+    if (!Number.isInteger(heartbeatMs) || heartbeatMs < 10 || heartbeatMs > MAX_HEARTBEAT_MS) throw new RangeError(`heartbeatMs is a whole number of ms from 10 to ${MAX_HEARTBEAT_MS}, got ${heartbeatMs}`)
     const guard = new ConnectionGuard(limits)
     const ref: { api?: ControlApi } = {}
     const server = createServer({
@@ -91,7 +96,7 @@ export class ControlApi {
         send(res, 503, { code: 'API_BUSY', message: `${limits.maxTrusted} connections with the token are open already` }, true)
         return
       }
-      handle(req, res, { router, maxBody, trusted, stopping: ref.api?.shutdown.signal }).catch(() => {
+      handle(req, res, { router, maxBody, trusted, heartbeatMs, stopping: ref.api?.shutdown.signal }).catch(() => {
         // handle() answers every error itself; this is only for a socket that died under us
         res.destroy()
       })
@@ -137,6 +142,7 @@ interface Handling {
   maxBody: number
   /** the request carried the token */
   trusted: boolean
+  heartbeatMs: number
   stopping: AbortSignal | undefined
 }
 
@@ -180,7 +186,7 @@ async function handle (req: IncomingMessage, res: ServerResponse, h: Handling): 
   const signal = h.stopping == null ? gone.signal : AbortSignal.any([gone.signal, h.stopping])
   try {
     const result = await match.route.handle({ params: match.params, body: body.value, signal })
-    if (result instanceof JsonLines) await stream(res, result, signal)
+    if (result instanceof JsonLines) await stream(res, result, signal, h.heartbeatMs)
     else send(res, 200, result ?? { ok: true })
   } catch (err) {
     const { status, code, message } = errorResponse(err)
@@ -247,13 +253,21 @@ function send (res: ServerResponse, status: number, body: unknown, close = false
   res.end(text)
 }
 
-/** writes what `lines` emits, one JSON document per line, until it is done or the client is gone */
-async function stream (res: ServerResponse, lines: JsonLines, signal: AbortSignal): Promise<void> {
+/**
+ * writes what `lines` emits, one JSON document per line, until it is done or the client is gone;
+ * a heartbeat line every `heartbeatMs` between them (heartbeat.ts)
+ */
+async function stream (res: ServerResponse, lines: JsonLines, signal: AbortSignal, heartbeatMs: number): Promise<void> {
   res.statusCode = 200
   res.setHeader('content-type', 'application/x-ndjson; charset=utf-8')
   res.setHeader('cache-control', 'no-store')
   res.setHeader('x-content-type-options', 'nosniff')
+  res.setHeader(HEARTBEAT_HEADER, String(heartbeatMs))
   res.flushHeaders()
+  const heartbeat = setInterval(() => {
+    // whole lines only: a write never splits, so a heartbeat cannot land inside another line
+    if (!res.destroyed && !res.writableEnded && res.writableLength <= MAX_STREAM_BACKLOG_BYTES) res.write(`${JSON.stringify(HEARTBEAT_LINE)}\n`)
+  }, heartbeatMs)
   const emit = async (value: unknown): Promise<void> => {
     if (res.destroyed || res.writableEnded) throw new ApiRequestError(499, 'CLIENT_GONE', 'the client went away')
     // a reader that does not keep up is cut off rather than buffered without bound
@@ -262,12 +276,21 @@ async function stream (res: ServerResponse, lines: JsonLines, signal: AbortSigna
       throw new ApiRequestError(499, 'CLIENT_TOO_SLOW', 'the client does not read its stream')
     }
     await new Promise<void>((resolve, reject) => {
-      res.write(`${JSON.stringify(value, jsonReplacer)}\n`, (err) => { if (err == null) resolve(); else reject(err) })
+      // a socket destroyed while the line waits in the response's buffer never calls back: the
+      // close says the line will not be written (else a caller awaiting it would wait forever)
+      const onClose = (): void => { reject(new ApiRequestError(499, 'CLIENT_GONE', 'the client went away')) }
+      res.once('close', onClose)
+      res.write(`${JSON.stringify(value, jsonReplacer)}\n`, (err) => {
+        res.off('close', onClose)
+        if (err == null) resolve()
+        else reject(err)
+      })
     })
   }
   try {
     await lines.run(emit, signal)
   } finally {
+    clearInterval(heartbeat)
     if (!res.destroyed) res.end()
   }
 }

@@ -2,7 +2,7 @@
  * The node daemon's config file (configs/node.yaml): every option `realmesh node start` takes
  * besides the data dir, the realm and the token. Flags override it; it overrides the defaults.
  */
-import { boolean, fail, integer, list, multiaddrString, object, positiveInteger, string } from './schema.js'
+import { boolean, fail, integer, list, multiaddrString, object, oneOf, positiveInteger, string } from './schema.js'
 import { isLoopbackHost, parseHostPort } from '../api/address.js'
 import type { Check } from './schema.js'
 
@@ -18,7 +18,8 @@ export const NODE_DEFAULTS = {
   keepalive: { intervalMs: 30_000, timeoutMs: 10_000, maxMissed: 3 },
   abuse: { banThreshold: -100, banDurationMs: 3_600_000 },
   redial: { enabled: true, maxMs: 30_000, refusedMs: 300_000, knownPeersMs: 600_000 },
-  tokenSkewSeconds: 30
+  tokenSkewSeconds: 30,
+  durable: { maxMessages: 10_000, maxBytes: 67_108_864, maxAgeMs: 604_800_000, order: 'fifo' as const, whenFull: 'purge' as const, maxSubscriptions: 64 }
 }
 
 const MAX_ADDRESSES = 32
@@ -42,6 +43,8 @@ export interface NodeConfig {
   abuse?: { banThreshold?: number, banDurationMs?: number }
   redial?: { enabled?: boolean, maxMs?: number, refusedMs?: number, knownPeersMs?: number }
   tokenSkewSeconds?: number
+  /** the bounds and policy of every durable subscription, and how many the daemon holds */
+  durable?: { maxMessages?: number, maxBytes?: number, maxAgeMs?: number, order?: 'fifo' | 'lifo', whenFull?: 'reject' | 'purge', maxSubscriptions?: number }
 }
 
 export const checkNodeConfig: Check<NodeConfig> = object({
@@ -74,7 +77,15 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     refusedMs: integer(1_000, 86_400_000, 'a number of milliseconds from 1000 to one day'),
     knownPeersMs: integer(0, 86_400_000, 'a number of milliseconds up to one day')
   }),
-  tokenSkewSeconds: integer(0, 3_600, 'a number of seconds from 0 to 3600')
+  tokenSkewSeconds: integer(0, 3_600, 'a number of seconds from 0 to 3600'),
+  durable: object({
+    maxMessages: integer(1, 10_000_000, 'a whole number of messages from 1 to 10000000'),
+    maxBytes: integer(1, Number.MAX_SAFE_INTEGER, 'a positive whole number of bytes'),
+    maxAgeMs: integer(1_000, 10 * 365 * 86_400_000, 'a number of milliseconds from 1000 to ten years'),
+    order: oneOf(['fifo', 'lifo'] as const),
+    whenFull: oneOf(['reject', 'purge'] as const),
+    maxSubscriptions: integer(1, 10_000, 'a whole number from 1 to 10000')
+  })
 })
 
 /** Validates parsed config data (a YAML document's value). */

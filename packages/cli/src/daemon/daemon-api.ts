@@ -7,6 +7,7 @@ import { ControlApi } from '../api/server.js'
 import { apiFilePath, readApiFile, removeApiFile, writeApiFile } from '../api/api-file.js'
 import { callApi } from '../api/client.js'
 import { assertLoopback, parseApiAddress } from '../api/address.js'
+import { HEARTBEAT_ENV, MAX_HEARTBEAT_MS, msFromEnv } from '../api/heartbeat.js'
 import type { Route } from '../api/router.js'
 
 export interface DaemonApi {
@@ -46,9 +47,15 @@ export function checkApiAddress (text: string): { host: string, port: number } {
   return address
 }
 
-export async function startDaemonApi (dir: string, address: string, routes: Route[]): Promise<DaemonApi> {
+/** REALMESH_API_HEARTBEAT_MS: the heartbeat period of the API's streams (heartbeat.ts; tests shorten it). Read before a daemon starts anything */
+export function heartbeatFromEnv (env: Record<string, string | undefined>): number | undefined {
+  return msFromEnv(env, HEARTBEAT_ENV, MAX_HEARTBEAT_MS)
+}
+
+/** Starts the control API on `address` (streams with a heartbeat every `heartbeatMs`) and writes DIR/api.json. */
+export async function startDaemonApi (dir: string, address: string, routes: Route[], heartbeatMs?: number): Promise<DaemonApi> {
   const { host, port } = checkApiAddress(address)
-  const api = await ControlApi.start({ host, port, routes })
+  const api = await ControlApi.start({ host, port, routes, heartbeatMs })
   try {
     await writeApiFile(dir, { url: api.url, token: api.token })
   } catch (err) {

@@ -14,7 +14,7 @@ import { revocationRoutes } from '../api/routes/revocations.js'
 import { replaceRoutes } from '../api/routes/replace.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { DEFAULT_API_ADDRESS } from '../api/address.js'
-import { assertDirFree, startDaemonApi } from './daemon-api.js'
+import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logMembers, logSubjects } from './node-events.js'
 import { logLeaderService } from './leader-events.js'
 import { waitForAbort } from './wait.js'
@@ -32,6 +32,7 @@ export interface LeaderDaemonOptions {
 }
 
 export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Promise<number> {
+  const heartbeatMs = heartbeatFromEnv(io.env)
   const stop = io.stopSignal()
   const { dir } = options
   const realm = await readRealmFile(join(dir, 'realm.json'))
@@ -48,7 +49,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
       ...revocationRoutes(leader.service),
       ...replaceRoutes(leader.service),
       ...subjectRoutes(leader.node)
-    ])
+    ], heartbeatMs)
     const { policy } = leader.config
     io.err(`realm ${realm.name} (${realm.id})`)
     io.err(`leader ${leader.node.peerId.toString()}, policy ${policy.mode}${policy.joinSecret == null ? '' : ' (join secret set)'}, deferred joins ${policy.deferred}`)

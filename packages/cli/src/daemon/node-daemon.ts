@@ -11,9 +11,11 @@ import { ensureDir } from '../data-dir/files.js'
 import { NodeDataDir } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
+import { durableRoutes } from '../api/routes/durable.js'
 import { plural } from '../format.js'
-import { assertDirFree, startDaemonApi } from './daemon-api.js'
+import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logBootstrap, logMembers, logSubjects } from './node-events.js'
+import { durableInit, logDurable } from './durable.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
 import { sleepUntil } from './wait.js'
@@ -25,6 +27,7 @@ import type { DaemonApi } from './daemon-api.js'
 import type { Io } from '../io.js'
 
 export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise<number> {
+  const heartbeatMs = heartbeatFromEnv(io.env)
   const stop = io.stopSignal()
   const dir = new NodeDataDir(options.dir)
   await ensureDir(dir.dir)
@@ -83,13 +86,14 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) },
     revocationStore: fileRevocationStore(join(dir.dir, 'revocations.json')),
     epochStore: fileEpochStore(join(dir.dir, 'epochs.json')),
-    store: store.datastore
+    store: store.datastore,
+    durable: durableInit(config.durable)
   }).catch(async (err: unknown) => {
     await store.close()
     throw err
   })
   const request = trackTokenRequest(node, io)
-  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), request.off]
+  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), logDurable(node, io), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
     dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })
@@ -99,7 +103,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   const peersFile = keepPeersFile(node, dir.path('peers'), (err) => { io.err(`could not save ${dir.path('peers')}: ${messageOf(err)}`) })
   try {
     await node.start()
-    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node)])
+    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node), ...durableRoutes(node)], heartbeatMs)
     for (const address of node.status().listen) io.err(`listening on ${address}`)
     io.err(`control api ${api.url} (token in ${dir.path('api')})`)
 

@@ -115,6 +115,9 @@ export class Messaging {
       receiving = { subject, keyHex, handlers: new Set(), ack: options.ack ?? 'destination', maxMessageBytes: maxMessageBytes(options.maxMessageBytes), seen: new BoundedMap({ maxSize: 16_384, ttlMs: 600_000 }), streams: new Set() }
       this.inbox.subjects.set(keyHex, receiving)
     }
+    // a subscription that acks as 'app' (a durable one: its ack means "stored") needs the
+    // subject's acks to wait for its handler, whatever the subscription before it asked for
+    if (options.ack === 'app') receiving.ack = 'app'
     receiving.handlers.add(handler)
     let interest: LocalInterest
     try {

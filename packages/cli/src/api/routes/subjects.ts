@@ -55,8 +55,7 @@ export function subjectRoutes (node: RealmNode): Route[] {
         const subject = subjectOf(params.subject, 'subject')
         const options = (body ?? {}) as { ack?: unknown, role?: unknown, audience?: unknown }
         const ack = ackOf(options.ack, 'destination')
-        if (options.role !== undefined && options.role !== 'receiver' && options.role !== 'both') throw new ApiRequestError(400, 'BAD_REQUEST', 'role is "receiver" or "both"')
-        const role = options.role ?? 'receiver'
+        const role = roleOf(options.role)
         const audience = audienceOf(options.audience)
         return new JsonLines(async (emit, signal) => {
           let subscription
@@ -65,8 +64,7 @@ export function subjectRoutes (node: RealmNode): Route[] {
             subscription = await node.subscribe(subject, async (message) => { await emit(messageLine(message)).catch(() => {}) }, { ack, role, audience, signal })
           } catch (err) {
             // the stream's status is sent already: the refusal is its last line
-            const { code, message } = err as { code?: unknown, message?: unknown }
-            await emit({ type: 'error', code: typeof code === 'string' ? code : 'INTERNAL', message: String(message) }).catch(() => {})
+            await emit(errorLine(err)).catch(() => {})
             return
           }
           try {
@@ -100,22 +98,33 @@ export function subjectRoutes (node: RealmNode): Route[] {
   ]
 }
 
+/** a stream's last line when what it streams was refused or ended for a reason */
+export function errorLine (err: unknown): { type: 'error', code: string, message: string } {
+  const { code, message } = err as { code?: unknown, message?: unknown }
+  return { type: 'error', code: typeof code === 'string' ? code : 'INTERNAL', message: String(message) }
+}
+
 function messageLine (message: SubjectMessage): object {
   return { type: 'message', subject: message.subject, id: message.id, from: message.from, peer: message.peer, seq: message.seq, ...payload(message.data), ...(message.replySubject == null ? {} : { replySubject: message.replySubject }) }
 }
 
-function subjectOf (value: unknown, field: string): string {
+export function subjectOf (value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '' || Buffer.byteLength(value) > MAX_SUBJECT_BYTES) throw new ApiRequestError(400, 'BAD_REQUEST', `${field} is 1 to ${MAX_SUBJECT_BYTES} bytes of text`)
   return value
 }
 
-function audienceOf (value: unknown): Audience | undefined {
+export function audienceOf (value: unknown): Audience | undefined {
   try {
     return audienceFromJson(value)
   } catch (err) {
     if (err instanceof AudienceProblem) throw new ApiRequestError(400, 'BAD_REQUEST', `audience: ${err.message}`)
     throw err
   }
+}
+
+export function roleOf (value: unknown): 'receiver' | 'both' {
+  if (value !== undefined && value !== 'receiver' && value !== 'both') throw new ApiRequestError(400, 'BAD_REQUEST', 'role is "receiver" or "both"')
+  return value ?? 'receiver'
 }
 
 function ackOf (value: unknown, fallback: AckMode): AckMode {

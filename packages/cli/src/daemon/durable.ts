@@ -1,0 +1,22 @@
+/** The node daemon's durable subscriptions: node.yaml's `durable` section, and their log lines. */
+import type { DurableInit, RealmNode } from '@realmesh/node'
+import type { NodeConfig } from '../config/node-config.js'
+import type { Io } from '../io.js'
+
+/** node.yaml's `durable` (checked by the schema) as the node's init */
+export function durableInit (config: NodeConfig['durable'] = {}): DurableInit {
+  const { maxSubscriptions, ...defaults } = config
+  return { defaults, maxSubscriptions }
+}
+
+/** `durable subscription NAME (SUBJECT) registered`, and why one in the store could not start; returns the unlisten */
+export function logDurable (node: RealmNode, io: Io): () => void {
+  const onRegistered = (evt: CustomEvent<{ name: string, subject: string }>): void => { io.err(`durable subscription ${evt.detail.name} (${evt.detail.subject}) registered: receiving`) }
+  const onFailed = (evt: CustomEvent<{ name: string, code: string, message: string }>): void => { io.err(`durable subscription ${evt.detail.name} could not be started (${evt.detail.code}): ${evt.detail.message}`) }
+  node.addEventListener('durable:registered', onRegistered)
+  node.addEventListener('durable:failed', onFailed)
+  return () => {
+    node.removeEventListener('durable:registered', onRegistered)
+    node.removeEventListener('durable:failed', onFailed)
+  }
+}
