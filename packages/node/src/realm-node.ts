@@ -40,10 +40,10 @@ import { Bootstrap } from './bootstrap.js'
 import { BroadcastDisabledError, Broadcaster } from './broadcast/broadcast.js'
 import type { BroadcastMessage } from './broadcast/broadcast.js'
 import { assembleLibp2p } from './libp2p.js'
-import { MemoryDatastore, NamespaceDatastore } from 'datastore-core'
+import { MemoryDatastore } from 'datastore-core'
+import { PrefixedDatastore } from './store/prefixed.js'
 import { DurableSubscriptions } from './durable/durable.js'
 import type { DurableDropDetail, DurableFailedDetail } from './durable/durable.js'
-import { Key } from 'interface-datastore'
 import { assembleSubjectLayer } from './subjects/assembly.js'
 import type { Subjects, SubjectStatus } from './subjects/subjects.js'
 import type { Messaging } from './messaging/messaging.js'
@@ -198,7 +198,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       dht: init.dht,
       broadcast: init.realm.policy.broadcast === true,
       isBanned: (peer) => ref.node?.guard.isBanned(peer) ?? false,
-      datastore: init.store == null ? undefined : new NamespaceDatastore(init.store, new Key('/libp2p')),
+      datastore: init.store == null ? undefined : new PrefixedDatastore(init.store, '/libp2p'),
       hooks: () => {
         if (ref.node == null) throw new NodeStateError('the realm node is not constructed yet')
         return ref.node.gateHooks

@@ -26,11 +26,18 @@ describe('the embedded store', () => {
       const first = await openStore(join(dir, 'store'))
       await first.namespace('/a').put(new Key('/x'), bytes('in a'))
       await first.namespace('/b').put(new Key('/x'), bytes('in b'))
+      await first.namespace('/ab').put(new Key('/x'), bytes('in ab'))
       await first.close()
       const second = await openStore(join(dir, 'store'))
       assert.equal(new TextDecoder().decode(await second.namespace('/a').get(new Key('/x'))), 'in a')
       assert.equal(new TextDecoder().decode(await second.namespace('/b').get(new Key('/x'))), 'in b')
       assert.equal(await second.namespace('/c').has(new Key('/x')), false)
+      // a part's queries read its range and show its keys without the prefix
+      const keys: string[] = []
+      for await (const key of second.namespace('/a').queryKeys({})) keys.push(key.toString())
+      for await (const { key } of second.namespace('/b').query({ prefix: '/x' })) keys.push(`b${key.toString()}`)
+      for await (const key of second.namespace('/a').queryKeys({ prefix: '/y' })) keys.push(key.toString())
+      assert.deepEqual(keys, ['/x', 'b/x'])
       await second.close()
     } finally {
       await rm(dir, { recursive: true, force: true })

@@ -18,9 +18,8 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { LevelDatastore } from 'datastore-level'
-import { NamespaceDatastore } from 'datastore-core'
-import { Key } from 'interface-datastore'
 import { RealmeshError } from '@realmesh/wire'
+import { PrefixedDatastore } from './prefixed.js'
 import type { Datastore } from 'interface-datastore'
 
 export type StoreErrorCode = 'STORE_DAMAGED' | 'STORE_LOCKED' | 'STORE_FAILED'
@@ -75,7 +74,7 @@ export async function openStore (path: string): Promise<NodeStore> {
   return {
     path,
     datastore,
-    namespace: (prefix) => new NamespaceDatastore(datastore, new Key(prefix)),
+    namespace: (prefix) => new PrefixedDatastore(datastore, prefix),
     close: async () => { await db.close() }
   }
 }
