@@ -1,8 +1,8 @@
 // fast-check arbitraries for the fuzz tests: every wire message as a valid value, and bytes that
 // are not (random, protobuf-shaped with lying lengths and bad wire types, valid encodings mutated).
 import fc from 'fast-check'
-import { Hello, HandshakeReply, HandshakeDone, WireError, PeerRecord, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse, Broadcast, SubjectRequest, SubjectResponse, MessageOpen, MessageData, MessageAck, MessageReply, DirectRequest, DirectResponse, Revocation, Epoch, WakeSchedule } from '../src/index.js'
-import type { MessageCodec } from '../src/index.js'
+import { Hello, HandshakeReply, HandshakeDone, WireError, PeerRecord, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse, Broadcast, SubjectRequest, SubjectResponse, MessageOpen, MessageData, MessageAck, MessageReply, DirectRequest, DirectResponse, Revocation, Epoch } from '../src/index.js'
+import type { MessageCodec, WakeSchedule } from '../src/index.js'
 
 export const u32 = fc.nat({ max: 0xffff_ffff })
 /** any uint64, as often of one bit length as of another (a uniform pick is almost always 2^60 or more) */

@@ -1,0 +1,79 @@
+// Sleepy members on real nodes (TCP on 127.0.0.1): a node awake 2 s of every 8 s gets every acked
+// message published while it slept, in order, and is never evicted, while its members would drop
+// any other member silent that long; one that is gone while its schedule says awake, or that
+// misses its wake windows, is dropped.
+import { describe, test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { nextEvent, until } from '../src/index.js'
+import { Harness, makeRealm, addrs } from './fixtures.js'
+import { str, text } from './subjects-fixtures.js'
+import type { Realm } from './fixtures.js'
+import type { PeerLeftDetail, RealmNode, RealmNodeInit, SubjectMessage } from '../src/index.js'
+
+/** members that drop a silent member within about 2 s: a sleeper is silent for 6 s at a time */
+const IMPATIENT: Partial<RealmNodeInit> = {
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  keepalive: { intervalMs: 1_000, timeoutMs: 500, maxMissed: 2 },
+  disconnectGraceMs: 1_000
+}
+const SLEEP = { awakeMs: 2_000, periodMs: 8_000 }
+const BATCH = 10
+
+function percentile (sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
+}
+
+describe('sleepy members', () => {
+  const h = new Harness()
+  let realm: Realm
+  before(async () => { realm = await makeRealm() })
+  after(async () => { await h.stopAll() })
+
+  async function joined (node: RealmNode): Promise<RealmNode> {
+    await node.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    return node
+  }
+
+  test('a node awake 2 s of 8 s gets every acked message published while it sleeps, in order, and no member drops it', async (t) => {
+    const anchor = await h.node(realm, IMPATIENT)
+    const bootstrap = addrs(anchor).map(String)
+    const sleepy = await joined(await h.node(realm, { ...IMPATIENT, bootstrap, sleep: SLEEP }))
+    const publisher = await joined(await h.node(realm, { ...IMPATIENT, bootstrap }))
+    const left: PeerLeftDetail[] = []
+    for (const node of [anchor, publisher]) node.addEventListener('peer:left', (evt) => { if (evt.detail.peer === sleepy.peerId.toString()) left.push(evt.detail) })
+    await until(() => publisher.membership.has(sleepy.peerId) && anchor.membership.has(sleepy.peerId), [publisher, anchor], ['peer:joined'], { what: 'the sleeper a member of both' })
+
+    const received: Array<{ data: string, at: number }> = []
+    await sleepy.subscribe('readings', (msg: SubjectMessage) => { received.push({ data: str(msg.data), at: Date.now() }) })
+    const first = await publisher.publish('readings', text('awake'), { ack: 'destination' })
+    assert.deepEqual(first.results?.map(r => r.status), ['delivered'])
+
+    const sentAt = new Map<string, number>()
+    const wokeAt: number[] = []
+    sleepy.addEventListener('sleep:awake', () => { wokeAt.push(Date.now()) })
+    for (const round of [0, 1]) {
+      // the publisher sees it fall asleep (SLEEP, then its connections close) and holds its messages
+      await nextEvent(publisher, 'peer:asleep', (d: { peer: string }) => d.peer === sleepy.peerId.toString(), { timeoutMs: 15_000 })
+      assert.equal(sleepy.status().sleep?.awake, false)
+      await until(() => publisher.libp2p.getConnections(sleepy.peerId).length === 0, [publisher.libp2p], ['connection:close'], { what: 'the sleeper\'s connections closed' })
+      const woke = nextEvent<{ reason: string }>(sleepy, 'sleep:awake', () => true, { timeoutMs: 15_000 })
+      const results = await Promise.all(Array.from({ length: BATCH }, async (_, i) => {
+        const data = `r${round}-${i}`
+        sentAt.set(data, Date.now())
+        return publisher.publish('readings', text(data), { ack: 'destination', maxRetries: 1 })
+      }))
+      assert.deepEqual(results.map(r => r.results?.map(x => x.status).join()), Array(BATCH).fill('delivered'))
+      assert.equal((await woke).reason, 'schedule')
+    }
+
+    const expected = ['awake', ...[0, 1].flatMap(round => Array.from({ length: BATCH }, (_, i) => `r${round}-${i}`))]
+    assert.deepEqual(received.map(r => r.data), expected, 'every message once, in order')
+    assert.deepEqual(left, [], 'no member dropped the sleeper')
+    assert.equal(anchor.membership.has(sleepy.peerId) && publisher.membership.has(sleepy.peerId), true)
+    const delays = received.slice(1).map(r => r.at - (sentAt.get(r.data) ?? NaN)).sort((a, b) => a - b)
+    // from the wake to the batch's last message: how soon the held messages went
+    const afterWake = [0, 1].map(round => Math.max(...received.filter(r => r.data.startsWith(`r${round}-`)).map(r => r.at)) - (wokeAt[round] ?? NaN))
+    t.diagnostic(`${delays.length} messages published while the sleeper slept (awake ${SLEEP.awakeMs} of ${SLEEP.periodMs} ms): delivery delay min ${delays[0]} ms, median ${percentile(delays, 0.5)} ms, p90 ${percentile(delays, 0.9)} ms, max ${delays.at(-1)} ms; each batch delivered ${afterWake.join(' and ')} ms after the wake; held by the publisher (none by the coordinators)`)
+    assert.ok(afterWake.every(ms => ms < SLEEP.awakeMs), 'held messages go within the wake window')
+  })
+})
