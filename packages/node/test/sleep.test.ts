@@ -76,4 +76,54 @@ describe('sleepy members', () => {
     t.diagnostic(`${delays.length} messages published while the sleeper slept (awake ${SLEEP.awakeMs} of ${SLEEP.periodMs} ms): delivery delay min ${delays[0]} ms, median ${percentile(delays, 0.5)} ms, p90 ${percentile(delays, 0.9)} ms, max ${delays.at(-1)} ms; each batch delivered ${afterWake.join(' and ')} ms after the wake; held by the publisher (none by the coordinators)`)
     assert.ok(afterWake.every(ms => ms < SLEEP.awakeMs), 'held messages go within the wake window')
   })
+
+  test('a sleepy member gone while its schedule says awake is dropped after the disconnect grace, as any member', async () => {
+    const anchor = await h.node(realm, IMPATIENT)
+    // awake for the first 4 s of its period: it crashes well inside that
+    const sleepy = await joined(await h.node(realm, { ...IMPATIENT, bootstrap: addrs(anchor).map(String), sleep: { awakeMs: 4_000, periodMs: 8_000 } }))
+    const left = nextEvent<PeerLeftDetail>(anchor, 'peer:left', d => d.peer === sleepy.peerId.toString(), { timeoutMs: 5_000 })
+    const crashedAt = Date.now()
+    // no LEAVE, no SLEEP: its connections just close
+    await sleepy.libp2p.stop()
+    assert.equal((await left).reason, 'disconnect')
+    assert.ok(Date.now() - crashedAt < 3_500, 'within the grace, not kept as asleep')
+  })
+
+  test('a sleeper that misses its wake windows is dropped (WAKE_WINDOWS_MISSED)', async () => {
+    const anchor = await h.node(realm, { ...IMPATIENT, sleepyMembers: { maxMissedWindows: 0 } })
+    const sleepy = await joined(await h.node(realm, { ...IMPATIENT, bootstrap: addrs(anchor).map(String), sleep: { awakeMs: 2_000, periodMs: 4_000 } }))
+    await nextEvent(anchor, 'peer:asleep', (d: { peer: string }) => d.peer === sleepy.peerId.toString(), { timeoutMs: 10_000 })
+    const left = nextEvent<PeerLeftDetail>(anchor, 'peer:left', d => d.peer === sleepy.peerId.toString(), { timeoutMs: 10_000 })
+    const asleepAt = Date.now()
+    // it dies in its sleep: it never comes back for its window
+    await sleepy.stop()
+    const detail = await left
+    assert.equal(detail.reason, 'timeout')
+    assert.equal(detail.code, 'WAKE_WINDOWS_MISSED')
+    // kept through its sleep (2 s) and the window it missed (2 s), dropped just after
+    assert.ok(Date.now() - asleepAt >= 3_500, `dropped after ${Date.now() - asleepAt} ms, not at once`)
+  })
+
+  test('past its window a node stays awake while its own message waits for its ack, and sleeps once it is acked', async () => {
+    const anchor = await h.node(realm, IMPATIENT)
+    const bootstrap = addrs(anchor).map(String)
+    const receiver = await joined(await h.node(realm, { ...IMPATIENT, bootstrap }))
+    const sleepy = await joined(await h.node(realm, { ...IMPATIENT, bootstrap, sleep: { awakeMs: 2_000, periodMs: 8_000, maxExtraAwakeMs: 4_000 } }))
+    const windowEndsAt = sleepy.status().sleep?.until ?? 0
+    // a slow application: it acks the message 700 ms after the sleeper's window ended
+    let ackedAt = 0
+    await receiver.subscribe('slow', async () => {
+      await new Promise(resolve => setTimeout(resolve, windowEndsAt + 700 - Date.now()))
+      ackedAt = Date.now()
+    }, { ack: 'app' })
+    const asleep = nextEvent(sleepy, 'sleep:asleep', () => true, { timeoutMs: 8_000 })
+    assert.equal(sleepy.status().sleep?.awake, true)
+    const sent = await sleepy.publish('slow', text('m'), { ack: 'app' })
+    assert.deepEqual(sent.results?.map(r => r.status), ['delivered'])
+    await asleep
+    const asleepAt = Date.now()
+    assert.ok(ackedAt > windowEndsAt, 'the ack came after the window')
+    assert.ok(asleepAt >= ackedAt, 'awake until its message was acked')
+    assert.ok(asleepAt - ackedAt < 1_500, `asleep ${asleepAt - ackedAt} ms after the ack`)
+  })
 })
