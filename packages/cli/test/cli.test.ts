@@ -152,6 +152,23 @@ describe('realmesh (in-process)', () => {
     assert.ok(listen.io.stderr.some(l => l.includes('--listen: expected a multiaddr')))
   })
 
+  test('node start: a wake schedule out of bounds is USAGE (flag) or CONFIG_INVALID with its path, before anything starts', async () => {
+    const dir = await temp.make()
+    for (const bad of ['20s', '1s/60s', '20s/21s', '20s/2h', 'often/60s', '20s/60s/5s']) {
+      const flag = await run(['node', 'start', '--dir', join(dir, 'n'), '--sleep-schedule', bad])
+      assert.equal(errorCode(flag.io), 'USAGE', bad)
+      assert.ok(flag.io.stderr.some(l => l.includes('--sleep-schedule: expected AWAKE/PERIOD durations such as 20s/60s')), bad)
+    }
+    const config = join(dir, 'node.yaml')
+    await writeFile(config, 'sleep:\n  schedule: 1s/60s\n')
+    const file = await run(['node', 'start', '--dir', join(dir, 'n'), '--config', config])
+    assert.equal(errorCode(file.io), 'CONFIG_INVALID')
+    assert.ok(file.io.stderr.some(l => l.includes(`${config}: sleep.schedule: expected AWAKE/PERIOD durations`)))
+    const alone = await run(['node', 'start', '--dir', join(dir, 'n'), '--wake-on-data'])
+    assert.equal(errorCode(alone.io), 'USAGE')
+    assert.ok(alone.io.stderr.some(l => l.includes('--wake-on-data (sleep.wakeOnData) needs a wake schedule')))
+  })
+
   test('status without a running daemon is API_NOT_RUNNING; with neither --dir nor --api USAGE; with --api and no token API_TOKEN_MISSING', async () => {
     assert.equal(errorCode((await run(['status', '--dir', await temp.make()])).io), 'API_NOT_RUNNING')
     assert.equal(errorCode((await run(['status'])).io), 'USAGE')

@@ -31,6 +31,11 @@ describe('node config validation', () => {
     assert.deepEqual(validateNodeConfig(full), full)
   })
 
+  test('a wake schedule: AWAKE/PERIOD durations, in milliseconds', () => {
+    assert.deepEqual(validateNodeConfig({ sleep: { schedule: '20s/60s', wakeOnData: true } }), { sleep: { schedule: { awakeMs: 20_000, periodMs: 60_000 }, wakeOnData: true } })
+    assert.deepEqual(validateNodeConfig({ sleep: { schedule: '2s/1h' } }).sleep?.schedule, { awakeMs: 2_000, periodMs: 3_600_000 })
+  })
+
   test('an empty section (`dht:` with nothing under it) is an empty mapping', () => {
     assert.deepEqual(validateNodeConfig({ dht: null }), { dht: {} })
   })
@@ -56,7 +61,11 @@ describe('node config validation', () => {
     { value: { lisen: [] }, path: 'lisen', expected: /listen/ },
     { value: { dht: [1, 2] }, path: 'dht', expected: /a mapping/, got: 'a list' },
     { value: ['listen'], path: '', expected: /a mapping/ },
-    { value: { listen: Array.from({ length: 33 }, () => '/ip4/0.0.0.0/tcp/0') }, path: 'listen', expected: /at most 32/ }
+    { value: { listen: Array.from({ length: 33 }, () => '/ip4/0.0.0.0/tcp/0') }, path: 'listen', expected: /at most 32/ },
+    { value: { sleep: { schedule: '1s/60s' } }, path: 'sleep.schedule', expected: /AWAKE\/PERIOD .*awake at least 2s/, got: '"1s/60s"' },
+    { value: { sleep: { schedule: 20 } }, path: 'sleep.schedule', expected: /AWAKE\/PERIOD/, got: '20' },
+    { value: { sleep: { schedule: '20s/2h' } }, path: 'sleep.schedule', expected: /at most 1h/ },
+    { value: { sleep: { wakeOnData: 'yes' } }, path: 'sleep.wakeOnData', expected: /true or false/ }
   ]
   for (const c of cases) {
     test(`${c.path === '' ? '(top level)' : c.path}: ${JSON.stringify(c.value).slice(0, 60)}`, () => {

@@ -4,7 +4,9 @@
  */
 import { boolean, fail, integer, list, multiaddrString, object, positiveInteger, string } from './schema.js'
 import { isLoopbackHost, parseHostPort } from '../api/address.js'
+import { sleepSchedule } from './sleep-schedule.js'
 import type { Check } from './schema.js'
+import type { SleepSchedule } from './sleep-schedule.js'
 
 /** the defaults, as configs/node.yaml spells them out */
 export const NODE_DEFAULTS = {
@@ -42,6 +44,8 @@ export interface NodeConfig {
   abuse?: { banThreshold?: number, banDurationMs?: number }
   redial?: { enabled?: boolean, maxMs?: number, refusedMs?: number, knownPeersMs?: number }
   tokenSkewSeconds?: number
+  /** sleep on a wake schedule (no default: always awake) */
+  sleep?: { schedule?: SleepSchedule, wakeOnData?: boolean }
 }
 
 export const checkNodeConfig: Check<NodeConfig> = object({
@@ -74,7 +78,8 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     refusedMs: integer(1_000, 86_400_000, 'a number of milliseconds from 1000 to one day'),
     knownPeersMs: integer(0, 86_400_000, 'a number of milliseconds up to one day')
   }),
-  tokenSkewSeconds: integer(0, 3_600, 'a number of seconds from 0 to 3600')
+  tokenSkewSeconds: integer(0, 3_600, 'a number of seconds from 0 to 3600'),
+  sleep: object({ schedule: sleepSchedule, wakeOnData: boolean })
 })
 
 /** Validates parsed config data (a YAML document's value). */

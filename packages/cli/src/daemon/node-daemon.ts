@@ -12,8 +12,9 @@ import { NodeDataDir } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { plural } from '../format.js'
+import { formatMs } from '../duration.js'
 import { assertDirFree, startDaemonApi } from './daemon-api.js'
-import { echoRequests, logBootstrap, logMembers, logSubjects } from './node-events.js'
+import { echoRequests, logBootstrap, logMembers, logSleep, logSubjects } from './node-events.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
 import { sleepUntil } from './wait.js'
@@ -77,13 +78,14 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     keepalive: config.keepalive,
     redial: config.redial,
     tokenSkewSeconds: config.tokenSkewSeconds,
+    sleep: options.sleep,
     // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations and epochs
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) },
     revocationStore: fileRevocationStore(join(dir.dir, 'revocations.json')),
     epochStore: fileEpochStore(join(dir.dir, 'epochs.json'))
   })
   const request = trackTokenRequest(node, io)
-  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), request.off]
+  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), logSleep(node, io), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
     dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })
@@ -96,6 +98,8 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node)])
     for (const address of node.status().listen) io.err(`listening on ${address}`)
     io.err(`control api ${api.url} (token in ${dir.path('api')})`)
+    const sleep = node.status().sleep
+    if (sleep != null) io.err(`wake schedule: awake ${formatMs(sleep.awakeMs)} of every ${formatMs(sleep.periodMs)}${sleep.onData ? ', and whenever it has data to send' : ''}; asleep it closes every connection`)
 
     const refused = await waitJoined(node, stop)
     if (refused != null) {
