@@ -126,4 +126,23 @@ describe('sleepy members', () => {
     assert.ok(asleepAt >= ackedAt, 'awake until its message was acked')
     assert.ok(asleepAt - ackedAt < 1_500, `asleep ${asleepAt - ackedAt} ms after the ack`)
   })
+
+  test('with wakeOnData an asleep node wakes to publish, and its message is delivered at once', async () => {
+    const anchor = await h.node(realm, IMPATIENT)
+    const bootstrap = addrs(anchor).map(String)
+    const receiver = await joined(await h.node(realm, { ...IMPATIENT, bootstrap }))
+    const sleepy = await joined(await h.node(realm, { ...IMPATIENT, bootstrap, sleep: { awakeMs: 2_000, periodMs: 30_000, wakeOnData: true } }))
+    const got: string[] = []
+    await receiver.subscribe('alarms', (msg) => { got.push(str(msg.data)) })
+    assert.deepEqual((await sleepy.publish('alarms', text('first'), { ack: 'destination' })).results?.map(r => r.status), ['delivered'])
+    const { wakesAt } = await nextEvent<{ wakesAt: number }>(sleepy, 'sleep:asleep', () => true, { timeoutMs: 8_000 })
+    await until(() => receiver.libp2p.getConnections(sleepy.peerId).length === 0, [receiver.libp2p], ['connection:close'], { what: 'the sleeper gone quiet' })
+    const woke = nextEvent<{ reason: string }>(sleepy, 'sleep:awake', () => true, { timeoutMs: 5_000 })
+    const sentAt = Date.now()
+    const result = await sleepy.publish('alarms', text('smoke'), { ack: 'destination' })
+    assert.equal((await woke).reason, 'data')
+    assert.deepEqual(result.results?.map(r => r.status), ['delivered'])
+    assert.deepEqual(got, ['first', 'smoke'])
+    assert.ok(Date.now() - sentAt < 2_000 && Date.now() < wakesAt, 'delivered long before its next window')
+  })
 })

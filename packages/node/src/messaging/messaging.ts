@@ -168,8 +168,8 @@ export class Messaging {
     for (const counterpart of gone) this.publications.get(counterpart.keyHex)?.removeReceiver(counterpart.nodeId)
   }
 
-  /** a receiver node is awake again (it slept on its schedule): its messages go now, on every subject */
-  receiverAwake (nodeId: string): void {
+  /** a receiver node is awake again (it slept on its schedule; undefined: this node did): its messages go now, on every subject */
+  receiverAwake (nodeId?: string): void {
     for (const publication of this.publications.values()) publication.resume(nodeId)
   }
 

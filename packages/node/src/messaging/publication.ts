@@ -141,9 +141,10 @@ export class Publication {
     }
   }
 
-  /** the receiver's node is awake again (it slept on its schedule): what its link holds goes now */
-  resume (nodeId: string): void {
-    this.links.get(nodeId)?.resume()
+  /** the receiver's node is awake again (it, or this node, slept on its schedule): what its link holds goes now (undefined: every link's) */
+  resume (nodeId?: string): void {
+    if (nodeId != null) this.links.get(nodeId)?.resume()
+    else for (const link of this.links.values()) link.resume()
   }
 
   /** whether messages to `nodeId` wait to be sent or acked (held for it while it sleeps included) */

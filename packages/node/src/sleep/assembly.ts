@@ -84,7 +84,10 @@ export function assembleSleep (ctx: SleepContext): SleepLayer {
     schedule: ctx.schedule,
     now: ctx.now,
     pause: ctx.pause,
-    resume: ctx.resume,
+    resume: () => {
+      ctx.resume()
+      ctx.messaging().receiverAwake()
+    },
     goodnight: async () => {
       const signal = AbortSignal.timeout(GOODNIGHT_MS)
       await tellMembers(ctx, PeersRequest.Type.SLEEP, signal)
@@ -96,6 +99,8 @@ export function assembleSleep (ctx: SleepContext): SleepLayer {
     awake: (detail) => { ctx.emit('sleep:awake', detail) }
   }, ctx.sleep ?? {})
   const hold = (receiver: VerifiedInterest): number | undefined => {
+    // this node sleeps: its own messages wait for its wake (which lets them go)
+    if (sleeper?.quiet === true) return sleeper.status().until - ctx.now()
     const wakesIn = watch.wakesIn(receiver.nodeId)
     if (wakesIn != null || membership.has(receiver.nodeId)) return wakesIn
     // a receiver this node has not met yet: its record (signed, in its MATCH) says when it sleeps
