@@ -489,6 +489,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       peers: this.peers,
       messaging: () => this.messaging,
       now: this.now,
+      joined: () => this.isJoined,
       isAdmitted: (connection) => this.gate.admission.isAdmitted(connection),
       openStream: async (peer, protocol, o) => this.openStream(peer, protocol, o),
       end: (peer, code, text) => { void this.gate.end(peer, 'timeout', code, text) },

@@ -40,6 +40,8 @@ export interface SleepContext {
   peers: Peers
   messaging: () => Messaging
   now: () => number
+  /** whether the node has joined the realm (it does not fall asleep before, within its bound) */
+  joined: () => boolean
   isAdmitted: (connection: Connection) => boolean
   openStream: (peer: PeerId, protocol: string, options: AbortOptions) => Promise<Stream>
   /** ends a member's membership (it missed its wake windows) */
@@ -94,7 +96,7 @@ export function assembleSleep (ctx: SleepContext): SleepLayer {
       await Promise.allSettled(libp2p.getConnections().map(async (c) => c.close({ signal: AbortSignal.timeout(GOODNIGHT_MS) }).catch((err: Error) => { c.abort(err) })))
     },
     announce: async (signal, onPending) => { await announce(ctx, signal, onPending) },
-    sending: () => ctx.messaging().sending(),
+    busy: () => !ctx.joined() || ctx.messaging().sending(),
     asleep: (wakesAt) => { ctx.emit('sleep:asleep', { wakesAt }) },
     awake: (detail) => { ctx.emit('sleep:awake', detail) }
   }, ctx.sleep ?? {})

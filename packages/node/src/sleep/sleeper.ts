@@ -1,8 +1,8 @@
 /**
  * A node that sleeps on its wake schedule (seed 000). Awake, it is an ordinary member. At the end
- * of a window it winds down: while its own messages wait to be sent or acked, or others' arrive
- * (something came in within `idleMs`), it stays awake, for at most `maxExtraAwakeMs` past the
- * window. Then it goes quiet: the keepalives, neighbourhood rounds and redials stop, every member
+ * of a window it winds down: while it has not joined yet, its own messages wait to be sent or
+ * acked, or others' arrive (something came in within `idleMs`), it stays awake, for at most
+ * `maxExtraAwakeMs` past the window. Then it goes quiet: the keepalives, neighbourhood rounds and redials stop, every member
  * is told SLEEP, every connection is closed, and until its next window libp2p's connection gater
  * refuses every dial it would make and every connection offered to it (`quiet`). Its listeners
  * stay bound, so its signed record's addresses stay true across sleeps; what the quiet saves is
@@ -25,8 +25,8 @@ export interface SleeperDeps {
   goodnight: () => Promise<void>
   /** connects to the members and tells each NODE-AVAIL; `onPending` hears of each that holds messages for this node */
   announce: (signal: AbortSignal, onPending: () => void) => Promise<void>
-  /** this node's own messages wait to be sent or acked */
-  sending: () => boolean
+  /** this node's own work is not done: it has not joined yet, or its messages wait to be sent or acked */
+  busy: () => boolean
   /** the node fell asleep; it wakes at `wakesAt` (ms) at the latest */
   asleep: (wakesAt: number) => void
   /** the node woke, for its window or because it has data; it means to sleep at `sleepsAt` (ms) */
@@ -115,7 +115,7 @@ export class Sleeper {
   private windDown (): void {
     const now = this.deps.now()
     const limit = this.windowEndsAt + this.maxExtraAwakeMs
-    const moving = this.deps.sending() || now - this.lastActivity < this.idleMs
+    const moving = this.deps.busy() || now - this.lastActivity < this.idleMs
     if (moving && now < limit) {
       this.arm(Math.min(WIND_DOWN_POLL_MS, limit - now), () => { this.windDown() })
       return
