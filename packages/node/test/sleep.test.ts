@@ -145,4 +145,33 @@ describe('sleepy members', () => {
     assert.deepEqual(got, ['first', 'smoke'])
     assert.ok(Date.now() - sentAt < 2_000 && Date.now() < wakesAt, 'delivered long before its next window')
   })
+
+  test('a sender that never met the sleeper holds its messages by the schedule in its record, and sends them as its window opens', async (t) => {
+    const anchor = await h.node(realm, IMPATIENT)
+    const bootstrap = addrs(anchor).map(String)
+    const sleepy = await joined(await h.node(realm, { ...IMPATIENT, bootstrap, sleep: SLEEP }))
+    const received: string[] = []
+    let receivedAt = 0
+    await sleepy.subscribe('late', (msg) => {
+      received.push(str(msg.data))
+      receivedAt = Date.now()
+    })
+    await nextEvent(sleepy, 'sleep:asleep', () => true, { timeoutMs: 10_000 })
+    let wakes = 0
+    let wokeAt = 0
+    sleepy.addEventListener('sleep:awake', () => {
+      wakes++
+      wokeAt = Date.now()
+    })
+    // joins while the sleeper sleeps: it learns of it only from the coordinators' MATCH (its signed record)
+    const publisher = await joined(await h.node(realm, { ...IMPATIENT, bootstrap }))
+    const results = await Promise.all(['a', 'b', 'c'].map(async data => publisher.publish('late', text(data), { ack: 'destination' })))
+    assert.deepEqual(results.map(r => r.results?.map(x => x.status).join()), ['delivered', 'delivered', 'delivered'])
+    assert.deepEqual(received, ['a', 'b', 'c'])
+    // it waited for the window and went at its start, rather than dialling a closed door with a
+    // backoff that has grown to seconds by then
+    assert.equal(wakes, 1, 'delivered in the first window')
+    t.diagnostic(`held by a sender that never met the sleeper: delivered ${receivedAt - wokeAt} ms after the wake`)
+    assert.ok(receivedAt - wokeAt < 1_000, `delivered ${receivedAt - wokeAt} ms after the wake`)
+  })
 })

@@ -65,12 +65,15 @@ export class SleepWatch {
     return this.sleepers.has(peer)
   }
 
-  /** ms until a sleeping member's next wake window starts (0: due now), undefined for one that is not asleep */
+  /**
+   * ms until a sleeping member's next wake window starts; undefined for one that is not asleep, or
+   * whose window is open now (it may be reached: it is waking, or it is late)
+   */
   wakesIn (peer: string): number | undefined {
     const sleeper = this.sleepers.get(peer)
     if (sleeper == null) return undefined
     const now = this.deps.now()
-    return Math.max(0, nextWindowStart(sleeper.schedule, now) - now)
+    return awakeAt(sleeper.schedule, now) ? undefined : nextWindowStart(sleeper.schedule, now) - now
   }
 
   /** the member said SLEEP: with a schedule in its record it sleeps from now (true), else nothing changes (false) */

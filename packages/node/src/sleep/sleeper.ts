@@ -114,6 +114,11 @@ export class Sleeper {
   /** past the window: asleep once nothing moves, or at the bound */
   private windDown (): void {
     const now = this.deps.now()
+    // stayed awake into the next window: that window is kept in full
+    if (awakeAt(this.deps.schedule, now)) {
+      this.stayAwakeUntil(windowEnd(this.deps.schedule, now))
+      return
+    }
     const limit = this.windowEndsAt + this.maxExtraAwakeMs
     const moving = this.deps.busy() || now - this.lastActivity < this.idleMs
     if (moving && now < limit) {
