@@ -28,6 +28,8 @@ export interface StartRealmInit {
    * coordinator, the nodes' grants being younger). @default the leader's default
    */
   epochSeconds?: number
+  /** extra `node start` arguments, by node name (e.g. a wake schedule) */
+  nodeArgs?: Record<string, string[]>
 }
 
 export async function startRealm (e2e: Scenario, init: StartRealmInit): Promise<StartedRealm> {
@@ -45,7 +47,7 @@ export async function startRealm (e2e: Scenario, init: StartRealmInit): Promise<
   const realmFile = join(dir('L'), 'realm.json')
   ids.set('L', parseRealmDescriptor(await readFile(realmFile, 'utf8')).leader.peerId)
   await Promise.all(init.nodes.map(async (name) => {
-    const proc = e2e.procs.start(name, ['node', 'start', '--dir', dir(name), '--config', e2e.config, '--realm', realmFile, '--join-secret', init.secret])
+    const proc = e2e.procs.start(name, ['node', 'start', '--dir', dir(name), '--config', e2e.config, '--realm', realmFile, '--join-secret', init.secret, ...(init.nodeArgs?.[name] ?? [])])
     daemons.set(name, proc)
     const [, peerId = ''] = await proc.waitForLine(/^peer id (\S+)$/, init.stepMs)
     ids.set(name, peerId)

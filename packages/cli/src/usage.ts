@@ -66,7 +66,10 @@ export const VERB_USAGE: Record<string, string[]> = {
     'realmesh node start --dir DIR [--realm REALM_JSON] [--token FILE | --join-secret S]',
     '                    [--identity IDENTITY_DIR] [--identity-token FILE]',
     '                    [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--api HOST:PORT] [--config node.yaml]',
+    '                    [--sleep-schedule AWAKE/PERIOD [--wake-on-data]]',
     '    run a node daemon; --realm is needed on the first start only (it is copied to DIR/realm.json)',
+    '    (--sleep-schedule 20s/60s: awake 20 s of every minute, asleep with every connection closed;',
+    '     members keep it and hold its messages until it wakes)',
     '    (--identity, --identity-token: the node joins and signs its subjects as that identity; both are',
     '     copied to DIR/identity.key and DIR/identity.token, so later starts need neither)',
     '    without a token or join secret the node asks the leader and waits for the operator\'s approval'

@@ -6,6 +6,7 @@ import { writeFile, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseLeaderConfig } from '@realmesh/leader'
 import { VERB_USAGE } from '../src/usage.js'
+import { formatStatus } from '../src/commands/status.js'
 import { TempDirs, errorCode, makeRealm, run } from './helpers.js'
 
 describe('realmesh (in-process)', () => {
@@ -150,6 +151,30 @@ describe('realmesh (in-process)', () => {
     const listen = await run(['node', 'start', '--dir', dir, '--listen', 'nowhere'])
     assert.equal(errorCode(listen.io), 'USAGE')
     assert.ok(listen.io.stderr.some(l => l.includes('--listen: expected a multiaddr')))
+  })
+
+  test('node start: a wake schedule out of bounds is USAGE (flag) or CONFIG_INVALID with its path, before anything starts', async () => {
+    const dir = await temp.make()
+    for (const bad of ['20s', '1s/60s', '20s/21s', '20s/2h', 'often/60s', '20s/60s/5s']) {
+      const flag = await run(['node', 'start', '--dir', join(dir, 'n'), '--sleep-schedule', bad])
+      assert.equal(errorCode(flag.io), 'USAGE', bad)
+      assert.ok(flag.io.stderr.some(l => l.includes('--sleep-schedule: expected AWAKE/PERIOD durations such as 20s/60s')), bad)
+    }
+    const config = join(dir, 'node.yaml')
+    await writeFile(config, 'sleep:\n  schedule: 1s/60s\n')
+    const file = await run(['node', 'start', '--dir', join(dir, 'n'), '--config', config])
+    assert.equal(errorCode(file.io), 'CONFIG_INVALID')
+    assert.ok(file.io.stderr.some(l => l.includes(`${config}: sleep.schedule: expected AWAKE/PERIOD durations`)))
+    const alone = await run(['node', 'start', '--dir', join(dir, 'n'), '--wake-on-data'])
+    assert.equal(errorCode(alone.io), 'USAGE')
+    assert.ok(alone.io.stderr.some(l => l.includes('--wake-on-data (sleep.wakeOnData) needs a wake schedule')))
+  })
+
+  test('status: a sleepy node\'s table says its schedule and whether it is awake until when; other nodes\' say nothing of it', () => {
+    const base = { role: 'node', peerId: 'p', realm: 'r', realmName: 'n', joined: true, members: [], routingTable: 0, listen: [] }
+    const rows = formatStatus({ ...base, sleep: { awakeMs: 20_000, periodMs: 60_000, anchorMs: 1, onData: true, awake: false, until: Date.UTC(2026, 0, 1) } })
+    assert.ok(rows.some(r => /^sleep +awake 20\.0 s of every 60\.0 s and on data: asleep until 2026-01-01T00:00:00\.000Z$/.test(r)), rows.join('\n'))
+    assert.ok(!formatStatus(base).some(r => r.startsWith('sleep')))
   })
 
   test('status without a running daemon is API_NOT_RUNNING; with neither --dir nor --api USAGE; with --api and no token API_TOKEN_MISSING', async () => {

@@ -31,6 +31,11 @@ describe('node config validation', () => {
     assert.deepEqual(validateNodeConfig(full), full)
   })
 
+  test('a wake schedule: AWAKE/PERIOD durations, in milliseconds', () => {
+    assert.deepEqual(validateNodeConfig({ sleep: { schedule: '20s/60s', wakeOnData: true } }), { sleep: { schedule: { awakeMs: 20_000, periodMs: 60_000 }, wakeOnData: true } })
+    assert.deepEqual(validateNodeConfig({ sleep: { schedule: '2s/1h' } }).sleep?.schedule, { awakeMs: 2_000, periodMs: 3_600_000 })
+  })
+
   test('an empty section (`dht:` with nothing under it) is an empty mapping', () => {
     assert.deepEqual(validateNodeConfig({ dht: null }), { dht: {} })
   })
@@ -61,7 +66,11 @@ describe('node config validation', () => {
     { value: { durable: { whenFull: 'drop' } }, path: 'durable.whenFull', expected: /one of reject, purge/ },
     { value: { durable: { maxMessages: 0 } }, path: 'durable.maxMessages', expected: /from 1/, got: '0' },
     { value: { durable: { maxAgeMs: 10 } }, path: 'durable.maxAgeMs', expected: /from 1000/, got: '10' },
-    { value: { durable: { maxBytes: 1.5 } }, path: 'durable.maxBytes', expected: /whole number of bytes/ }
+    { value: { durable: { maxBytes: 1.5 } }, path: 'durable.maxBytes', expected: /whole number of bytes/ },
+    { value: { sleep: { schedule: '1s/60s' } }, path: 'sleep.schedule', expected: /AWAKE\/PERIOD .*awake at least 2s/, got: '"1s/60s"' },
+    { value: { sleep: { schedule: 20 } }, path: 'sleep.schedule', expected: /AWAKE\/PERIOD/, got: '20' },
+    { value: { sleep: { schedule: '20s/2h' } }, path: 'sleep.schedule', expected: /at most 1h/ },
+    { value: { sleep: { wakeOnData: 'yes' } }, path: 'sleep.wakeOnData', expected: /true or false/ }
   ]
   for (const c of cases) {
     test(`${c.path === '' ? '(top level)' : c.path}: ${JSON.stringify(c.value).slice(0, 60)}`, () => {

@@ -12,6 +12,8 @@ import type { MessagingInit } from './messaging/messaging.js'
 import type { DurableInit } from './durable/options.js'
 import type { RevocationStore } from './revocation/revocations.js'
 import type { EpochStore } from './epochs/epochs.js'
+import type { SleepInit } from './sleep/schedule.js'
+import type { SleepWatchInit } from './sleep/sleep-watch.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 import type { RealmDescriptor } from '@realmesh/token'
@@ -146,6 +148,18 @@ export interface RealmNodeInit {
    * give none, how many a node holds, how many message ids each remembers
    */
   durable?: DurableInit
+  /**
+   * Sleep on a wake schedule (seed 000): awake `awakeMs` of every `periodMs` (anchored at
+   * `anchorMs`, default when the node is created), declared in this node's signed record. Asleep,
+   * the node closes every connection, dials nobody and takes no connection; members keep it and
+   * hold its messages until it wakes, redials and announces itself (NODE-AVAIL). It stays awake
+   * past a window while its messages move (at most `maxExtraAwakeMs`). Out of bounds (awake and
+   * asleep at least 2 s of a period of at most an hour): `SleepScheduleError`
+   * (`SLEEP_SCHEDULE_INVALID`) from createRealmNode. @default always awake
+   */
+  sleep?: SleepInit
+  /** how this node treats its sleepy members: wake windows one may miss in a row before it is dropped. @default { maxMissedWindows: 2 } */
+  sleepyMembers?: SleepWatchInit
   /** the clock, ms since the epoch. @default Date.now */
   now?: () => number
 }

@@ -81,6 +81,8 @@ export interface Libp2pAssembly {
   isBanned: (peer: string) => boolean
   /** where libp2p keeps its peer store (and kad-dht its records). @default in memory */
   datastore?: Datastore
+  /** this node sleeps (sleep/sleeper.ts): it dials nobody and takes no connection. @default never */
+  quiet?: () => boolean
 }
 
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
@@ -110,7 +112,9 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // realmesh's keepalive (membership/liveness.ts) replaces libp2p's connection monitor
     connectionMonitor: { enabled: false },
     connectionGater: {
-      denyDialPeer: (peer) => init.isBanned(peer.toString()),
+      denyDialPeer: (peer) => init.isBanned(peer.toString()) || init.quiet?.() === true,
+      denyDialMultiaddr: () => init.quiet?.() === true,
+      denyInboundConnection: () => init.quiet?.() === true,
       denyInboundEncryptedConnection: (peer) => init.isBanned(peer.toString()),
       denyOutboundEncryptedConnection: (peer) => init.isBanned(peer.toString())
     },

@@ -8,6 +8,7 @@
  *   membership/redial.ts      the leader and bootstrap peers dialled again while they are not members
  *   peers/own-record.ts       this node's signed record and telling members when it changes
  *   subjects/assembly.ts      subjects and messaging wired to membership
+ *   sleep/assembly.ts         sleeping on a wake schedule, and keeping sleepy members
  */
 import { TypedEventEmitter } from 'main-event'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -45,6 +46,11 @@ import { PrefixedDatastore } from './store/prefixed.js'
 import { DurableSubscriptions } from './durable/durable.js'
 import type { DurableDropDetail, DurableFailedDetail } from './durable/durable.js'
 import { assembleSubjectLayer } from './subjects/assembly.js'
+import { assembleSleep } from './sleep/assembly.js'
+import { scheduleOf, toWire } from './sleep/schedule.js'
+import type { SleepEvents, SleepLayer } from './sleep/assembly.js'
+import type { SleepStatus } from './sleep/sleeper.js'
+import type { WakeSchedule } from './sleep/schedule.js'
 import type { Subjects, SubjectStatus } from './subjects/subjects.js'
 import type { Messaging } from './messaging/messaging.js'
 import type { SubjectMatchedDetail, SubjectRegisteredDetail } from './subjects/assembly.js'
@@ -125,6 +131,14 @@ export interface RealmNodeEvents {
   'durable:registered': CustomEvent<{ name: string, subject: string }>
   /** a durable subscription's bounds dropped messages not yet consumed, or refused a new one: how many this time, by cause (the totals are in its status) */
   'durable:dropped': CustomEvent<DurableDropDetail>
+  /** this node fell asleep on its wake schedule (RealmNodeInit.sleep) */
+  'sleep:asleep': CustomEvent<SleepEvents['sleep:asleep']>
+  /** this node woke, for its window or (wakeOnData) to send */
+  'sleep:awake': CustomEvent<SleepEvents['sleep:awake']>
+  /** a sleepy member fell asleep on its schedule: it stays a member, its messages are held */
+  'peer:asleep': CustomEvent<SleepEvents['peer:asleep']>
+  /** a sleepy member woke (it connected, or NODE-AVAIL): its held messages go now */
+  'peer:awake': CustomEvent<SleepEvents['peer:awake']>
 }
 
 export interface NodeStatus {
@@ -135,6 +149,8 @@ export interface NodeStatus {
   members: string[]
   routingTable: number
   listen: string[]
+  /** only on a node with a wake schedule: the schedule, whether it is awake, and until when */
+  sleep?: SleepStatus
 }
 
 export interface HandleOptions extends StreamHandlerOptions {
@@ -176,6 +192,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   /** only in a realm whose policy.broadcast is true */
   private readonly broadcaster: Broadcaster | undefined
   private readonly neighbourhood: Neighbourhood
+  private readonly sleep: SleepLayer
   private nodeToken: string | undefined
   /** the claims of nodeToken, decoded once */
   private ownClaimsOf: { token: string, claims: NodeTokenClaims } | undefined
@@ -188,6 +205,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private shutdown = new AbortController()
 
   static async create (init: RealmNodeInit): Promise<RealmNode> {
+    // a schedule out of bounds is refused before anything is built
+    const schedule = init.sleep == null ? undefined : scheduleOf(init.sleep, (init.now ?? Date.now)())
     // the services are built before the node exists; they reach its gate through this reference
     const ref: { node?: RealmNode } = {}
     const libp2p = await assembleLibp2p({
@@ -199,16 +218,17 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       broadcast: init.realm.policy.broadcast === true,
       isBanned: (peer) => ref.node?.guard.isBanned(peer) ?? false,
       datastore: init.store == null ? undefined : new PrefixedDatastore(init.store, '/libp2p'),
+      quiet: () => ref.node?.sleep.sleeper?.quiet ?? false,
       hooks: () => {
         if (ref.node == null) throw new NodeStateError('the realm node is not constructed yet')
         return ref.node.gateHooks
       }
     })
-    ref.node = new RealmNode(init, libp2p)
+    ref.node = new RealmNode(init, libp2p, schedule)
     return ref.node
   }
 
-  private constructor (init: RealmNodeInit, libp2p: RealmLibp2p) {
+  private constructor (init: RealmNodeInit, libp2p: RealmLibp2p, schedule: WakeSchedule | undefined) {
     super()
     this.init = init
     this.realm = init.realm
@@ -274,7 +294,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
         const revocations = code === TOKEN_REVOKED ? this.revocations.of(connection.remotePeer.toString()) : []
         await this.peers.send(async (o) => connection.newStream(PROTOCOLS.peers, o), { type: PeersRequest.Type.DISCONNECT, code, reason: text, revocations }, { signal })
       },
-      forget: (peer) => { this.growth.forget(peer) }
+      forget: (peer) => { this.growth.forget(peer) },
+      sleeps: (peer) => this.sleep.sleeps(peer)
     }, { ...init.connections, disconnectGraceMs: init.disconnectGraceMs })
     // what the peers protocol and the keepalive stream both do with a member's records and frames
     const fromMember = {
@@ -289,7 +310,12 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       onLeave: (from, reason, code) => { void this.gate.end(from.remotePeer, reason, code, 'the member left', { notify: false }) },
       onNotices: (notices, from) => { this.noticeSpread.receive(notices, from.remotePeer) },
       noticesSince: (seqs) => this.noticeSpread.answer(seqs),
-      onNoticeSeqs: (from, seqs) => { this.noticeSpread.seen(from.remotePeer, seqs) }
+      onNoticeSeqs: (from, seqs) => { this.noticeSpread.seen(from.remotePeer, seqs) },
+      onAvail: (from) => {
+        this.sleep.watch.woke(from.remotePeer.toString())
+        return this.messaging.holdsFor(from.remotePeer.toString())
+      },
+      onSleep: (from) => { this.sleep.watch.announced(from.remotePeer.toString()) }
     })
     this.noticeSpread = new NoticeSpread({
       revocations: this.revocations,
@@ -312,6 +338,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       libp2p,
       membership: this.membership,
       nodeToken: () => this.nodeToken,
+      wake: schedule == null ? undefined : toWire(schedule),
       now: this.now,
       shutdown,
       admittedConnection: (peer) => libp2p.getConnections(peer).find(c => this.gate.admission.isAdmitted(c)),
@@ -377,7 +404,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       piggyFor: (member, count) => this.growth.piggyFor(member.fingerprint, member.id, count),
       onPiggy: async (records, member) => { await this.growth.onRecords(records, member.peerId) },
       onAlive: (member) => { this.safeDispatchEvent('peer:alive', { detail: { peer: member.id, latencyMs: member.latencyMs ?? 0 } }) },
-      onTimeout: (member) => { void this.dropPeer(member.peerId, 'timeout', WireErrorCode.STREAM_TIMEOUT, `missed ${this.liveness.maxMissed} keepalives`) }
+      onTimeout: (member) => { void this.dropPeer(member.peerId, 'timeout', WireErrorCode.STREAM_TIMEOUT, `missed ${this.liveness.maxMissed} keepalives`) },
+      asleep: (member) => this.sleep.watch.isAsleep(member.id)
     }, init.keepalive)
     this.neighbourhood = new Neighbourhood({
       closest: (count) => this.membership.closest(fingerprint(this.peerId), count),
@@ -417,8 +445,10 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       running,
       emit: (type, detail) => { this.safeDispatchEvent(type, { detail }) },
       now: this.now,
-      subjects: init.subjects,
-      messaging: init.messaging
+      // a sleepy node's interests outlive a missed wake: coordinators and senders keep it while it sleeps
+      subjects: schedule == null ? init.subjects : { ...init.subjects, minInterestTtlSeconds: Math.max(init.subjects?.minInterestTtlSeconds ?? 0, Math.ceil((2 * schedule.periodMs + schedule.awakeMs) / 1000)) },
+      messaging: init.messaging,
+      hold: (receiver) => this.sleep.hold(receiver)
     })
     this.subjectLayer = layer.subjects
     this.messaging = layer.messaging
@@ -472,6 +502,28 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       backoff: init.backoff
     }, init.redial)
     this.addEventListener('joined', () => { this.redial.arm() })
+    this.sleep = assembleSleep({
+      schedule,
+      sleep: init.sleep,
+      sleepyMembers: init.sleepyMembers,
+      membership: this.membership,
+      libp2p,
+      peers: this.peers,
+      messaging: () => this.messaging,
+      now: this.now,
+      joined: () => this.isJoined,
+      isAdmitted: (connection) => this.gate.admission.isAdmitted(connection),
+      openStream: async (peer, protocol, o) => this.openStream(peer, protocol, o),
+      end: (peer, code, text) => { void this.gate.end(peer, 'timeout', code, text) },
+      pause: () => { this.pauseWhileAsleep() },
+      resume: () => { this.resumeAtWake() },
+      emit: (type, detail) => { this.safeDispatchEvent(type, { detail }) }
+    })
+    const sleeper = this.sleep.sleeper
+    if (sleeper != null) {
+      // messages arriving keep a node that is past its window awake until they stop
+      for (const event of ['message', 'message:stream'] as const) this.addEventListener(event, () => { sleeper.noteActivity() })
+    }
   }
 
   /** which connections have passed handshake and join */
@@ -548,6 +600,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.broadcaster?.start()
     this.subjectLayer.start()
     await this.durable.start()
+    this.sleep.sleeper?.start()
     this.bootstrapping = false
     if (this.init.joinOnStart !== false) this.beginJoin()
   }
@@ -573,6 +626,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     if (!this.running) return
     this.running = false
     this.shutdown.abort(new NodeStateError('the node is stopping'))
+    // awake again (the gater lets LEAVE through); the members it sleeps with are forgotten
+    this.sleep.sleeper?.stop()
+    this.sleep.watch.stop()
     this.upkeep.stop()
     this.redial.stop()
     this.liveness.stop()
@@ -616,7 +672,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       joined: this.isJoined,
       members: this.membership.list().map(m => m.id).sort(),
       routingTable: this.routingTable?.size ?? 0,
-      listen: this.libp2p.getMultiaddrs().map(a => a.toString())
+      listen: this.libp2p.getMultiaddrs().map(a => a.toString()),
+      ...(this.sleep.sleeper == null ? {} : { sleep: this.sleep.sleeper.status() })
     }
   }
 
@@ -680,12 +737,14 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
    */
   async publish (subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
     this.assertSubjects()
+    this.sleep.sleeper?.hasData()
     return this.messaging.publish(subject, data, options)
   }
 
   /** A direct request to a member; resolves with its application's answer (see onRequest). */
   async send (peer: PeerId | string, data: Uint8Array, options: AbortOptions = {}): Promise<Uint8Array> {
     if (!this.running) throw new NodeStateError('the node is not started')
+    this.sleep.sleeper?.hasData()
     return this.messaging.direct.send(typeof peer === 'string' ? peerIdFromString(peer) : peer, data, options)
   }
 
@@ -841,6 +900,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   /** a connection was admitted (membership holds the peer now) */
   private onAdmitted (connection: Connection, initiator: boolean): void {
     const peer = connection.remotePeer
+    this.sleep.watch.woke(peer.toString())
     this.noticeSpread.admitted(peer)
     if (initiator) this.growth.admittedAsInitiator(connection)
     else this.growth.forget(peer.toString())
@@ -855,6 +915,30 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     if (this.libp2p.services.pubsub != null) {
       void remembered.then(async () => this.libp2p.services.identify.identify(connection, { signal: AbortSignal.timeout(10_000) })).catch(() => {})
     }
+  }
+
+  /** asleep on the wake schedule: nothing that dials or probes by itself runs (sleep/sleeper.ts) */
+  private pauseWhileAsleep (): void {
+    this.liveness.stop()
+    this.neighbourhood.stop()
+    this.redial.stop()
+  }
+
+  /**
+   * Awake again: keepalives, neighbourhood rounds and redials (the leader and the bootstrap peers)
+   * start again, this node's interests are registered anew (their coordinators and counterparts
+   * hear it is back, and a registration that failed while it slept is done now), and a token
+   * renewal that fell due while it slept runs now.
+   */
+  private resumeAtWake (): void {
+    if (!this.running) return
+    this.liveness.start()
+    if (this.isJoined) this.neighbourhood.start()
+    this.redial.start()
+    for (const interest of this.subjectLayer.interests.list()) {
+      if (interest.token != null) this.subjectLayer.interests.refresh(interest).catch(() => {})
+    }
+    if ((this.renewal.dueAt() ?? Infinity) <= this.now()) this.renewal.schedule()
   }
 
   private setJoined (): void {

@@ -4,9 +4,9 @@
  * the protocol that receives the message.
  */
 import { MalformedFrameError } from './errors.js'
-import { MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS } from './protocols.js'
+import { MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS, WAKE_LIMITS } from './protocols.js'
 import { SubjectRequest } from './proto/realmesh.js'
-import type { DirectRequest, Epoch, Hello, JoinRequest, LeaderRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest, PeersResponse, Revocation } from './proto/realmesh.js'
+import type { DirectRequest, Epoch, Hello, JoinRequest, LeaderRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest, PeersResponse, Revocation, WakeSchedule } from './proto/realmesh.js'
 
 /** a compact JWS is never longer than this on the wire */
 export const MAX_TOKEN_CHARS = 8 * 1024
@@ -44,6 +44,22 @@ export function checkPeerRecord (record: PeerRecord, protocol: string): void {
   }
   if (record.seq <= 0n) fail(protocol, 'record.seq is missing')
   if (record.signature.byteLength !== SIGNATURE_BYTES) fail(protocol, `record.signature must be ${SIGNATURE_BYTES} bytes`)
+  const problem = record.wake == null ? undefined : wakeScheduleProblem(record.wake)
+  if (problem != null) fail(protocol, `record.wake: ${problem}`)
+}
+
+/**
+ * What is wrong with a wake schedule (WAKE_LIMITS), or undefined when nothing is: awake at least
+ * minAwakeMs, asleep at least minSleepMs of each period, a period of at most maxPeriodMs, anchored
+ * at a time after the epoch.
+ */
+export function wakeScheduleProblem (wake: Pick<WakeSchedule, 'awakeMs' | 'periodMs' | 'anchorMs'>): string | undefined {
+  const { minAwakeMs, minSleepMs, maxPeriodMs } = WAKE_LIMITS
+  if (!Number.isInteger(wake.awakeMs) || wake.awakeMs < minAwakeMs) return `awake for at least ${minAwakeMs} ms of each period, got ${wake.awakeMs}`
+  if (!Number.isInteger(wake.periodMs) || wake.periodMs > maxPeriodMs) return `a period of at most ${maxPeriodMs} ms, got ${wake.periodMs}`
+  if (wake.periodMs - wake.awakeMs < minSleepMs) return `asleep for at least ${minSleepMs} ms of each period: awake ${wake.awakeMs} of ${wake.periodMs} ms`
+  if (wake.anchorMs <= 0n) return 'anchor_ms is missing'
+  return undefined
 }
 
 /** most characters of a revocation's jti, peer id and reason */

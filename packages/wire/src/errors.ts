@@ -56,6 +56,10 @@ export const WireErrorCode = {
   EPOCH_STALE: 'EPOCH_STALE',
   /** REGISTER for an epoch whose positions this member may not coordinate: its node grant is not older than the epoch's start */
   COORDINATOR_NOT_ELIGIBLE: 'COORDINATOR_NOT_ELIGIBLE',
+  /** a wake schedule outside WAKE_LIMITS (awake at least 2 s and asleep at least 2 s of a period of at most an hour) */
+  SLEEP_SCHEDULE_INVALID: 'SLEEP_SCHEDULE_INVALID',
+  /** a sleepy member missed its wake windows (it did not come back on its schedule): dropped */
+  WAKE_WINDOWS_MISSED: 'WAKE_WINDOWS_MISSED',
   /** the peer is banned for misbehaving */
   PEER_BANNED: 'PEER_BANNED',
   /** too many requests from this peer */

@@ -104,6 +104,18 @@ export const MAX_ADDRS_PER_RECORD = 16
 /** Largest multiaddr accepted in a peer record, in bytes. */
 export const MAX_ADDR_BYTES = 256
 
+/**
+ * Bounds of a wake schedule (a sleepy member's, in its peer record): awake at least 2 s of each
+ * period (a wake must leave time to redial, rejoin and take what was held), asleep at least 2 s
+ * (less is not sleeping), and a period of at most an hour (members keep a sleeping member, and
+ * senders hold its messages, for a few periods: longer would let a dead member linger for hours).
+ */
+export const WAKE_LIMITS = {
+  minAwakeMs: 2_000,
+  minSleepMs: 2_000,
+  maxPeriodMs: 3_600_000
+} as const
+
 /** Per-stream timeouts (milliseconds) a side applies when it does not get a more specific one. */
 export const TIMEOUTS = {
   /** whole handshake, from stream open to HandshakeDone (seed 004: 30 s) */

@@ -3,6 +3,7 @@
  * for one purpose can never be replayed as another; variable-length fields are length-prefixed.
  */
 import type { PeerId } from '@libp2p/interface'
+import type { WakeSchedule } from './proto/realmesh.js'
 
 const encoder = new TextEncoder()
 
@@ -42,18 +43,32 @@ export interface PeerRecordSigningInput {
   /** multiaddrs in binary form, in the order they are carried */
   addrs: Uint8Array[]
   seq: bigint | number
+  /** a sleepy member's wake schedule, when its record declares one */
+  wake?: WakeSchedule
 }
 
-/** domain || tokenHash || u64 seq || u16 count || (u16 len || addr)* */
+/** what a wake schedule adds to a record's signed bytes: a tag, then its fields */
+const WAKE_BYTES = 1 + 4 + 4 + 8 + 1
+const WAKE_TAG = 1
+
+/**
+ * domain || tokenHash || u64 seq || u16 count || (u16 len || addr)* [|| u8 1 || u32 awake_ms ||
+ * u32 period_ms || u64 anchor_ms || u8 on_data]. The schedule's part is there only when the record
+ * has one, so a record without it signs the same bytes as before schedules existed; the address
+ * list is self-delimiting (a count, then lengths), so the two cannot be confused.
+ */
 export function peerRecordSigningBytes (input: PeerRecordSigningInput): Uint8Array {
   let length = DOMAINS.peerRecord.byteLength + input.tokenHash.byteLength + 8 + 2
   for (const addr of input.addrs) length += 2 + addr.byteLength
+  if (input.wake != null) length += WAKE_BYTES
   const layout = new Layout(length)
     .bytes(DOMAINS.peerRecord)
     .bytes(input.tokenHash)
     .u64(input.seq)
     .u16(input.addrs.length)
   for (const addr of input.addrs) layout.lengthPrefixed(addr)
+  const { wake } = input
+  if (wake != null) layout.u8(WAKE_TAG).u32(wake.awakeMs).u32(wake.periodMs).u64(wake.anchorMs).u8(wake.onData ? 1 : 0)
   return layout.done()
 }
 
@@ -148,6 +163,16 @@ class Layout {
 
   u64 (value: bigint | number): this {
     this.offset = this.out.writeBigUInt64BE(BigInt(value), this.offset)
+    return this
+  }
+
+  u8 (value: number): this {
+    this.offset = this.out.writeUInt8(value, this.offset)
+    return this
+  }
+
+  u32 (value: number): this {
+    this.offset = this.out.writeUInt32BE(value, this.offset)
     return this
   }
 

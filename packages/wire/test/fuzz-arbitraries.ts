@@ -2,7 +2,7 @@
 // are not (random, protobuf-shaped with lying lengths and bad wire types, valid encodings mutated).
 import fc from 'fast-check'
 import { Hello, HandshakeReply, HandshakeDone, WireError, PeerRecord, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse, Broadcast, SubjectRequest, SubjectResponse, MessageOpen, MessageData, MessageAck, MessageReply, DirectRequest, DirectResponse, Revocation, Epoch } from '../src/index.js'
-import type { MessageCodec } from '../src/index.js'
+import type { MessageCodec, WakeSchedule } from '../src/index.js'
 
 export const u32 = fc.nat({ max: 0xffff_ffff })
 /** any uint64, as often of one bit length as of another (a uniform pick is almost always 2^60 or more) */
@@ -19,7 +19,8 @@ export const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }, require
   fc.record(model, { noNullPrototype: true, ...(requiredKeys != null && { requiredKeys }) })
 
 const wireError: fc.Arbitrary<WireError> = record({ code: text, reason: text })
-const peerRecord: fc.Arbitrary<PeerRecord> = record({ nodeToken: text, addrs: fc.array(bytes, { maxLength: 20 }), seq: u64, signature: bytes })
+const wake: fc.Arbitrary<WakeSchedule> = record({ awakeMs: u32, periodMs: u32, anchorMs: u64, onData: fc.boolean() })
+const peerRecord: fc.Arbitrary<PeerRecord> = record({ nodeToken: text, addrs: fc.array(bytes, { maxLength: 20 }), seq: u64, signature: bytes, wake }, ['nodeToken', 'addrs', 'seq', 'signature'])
 const hello: fc.Arbitrary<Hello> = record({ version: u32, nodeToken: text, timestamp: u64, nonce: bytes, signature: bytes, forPeer: bytes, revocationSeq: u64, epoch: u64 })
 const revocation: fc.Arbitrary<Revocation> = record({ seq: u64, jti: text, peer: text, revokedAtMs: u64, untilMs: u64, reason: text, signature: bytes })
 const epoch: fc.Arbitrary<Epoch> = record({ epoch: u64, startsAtMs: u64, overlapMs: u64, salt: bytes, signature: bytes })
@@ -47,7 +48,7 @@ export const codecCases: Array<CodecCase<any>> = [
   codecCase('JoinRequest', JoinRequest, record({ identityToken: text, record: peerRecord }, ['identityToken'])),
   codecCase('JoinResponse', JoinResponse, record({ status: enumOf(JoinResponse.Status), code: text, reason: text, identityToken: text, record: peerRecord, retryAfterMs: u32 }, ['status', 'code', 'reason', 'identityToken', 'retryAfterMs'])),
   codecCase('PeersRequest', PeersRequest, record({ type: enumOf(PeersRequest.Type), records: fc.array(peerRecord, { maxLength: 4 }), key: bytes, count: u32, code: text, reason: text, revocations: fc.array(revocation, { maxLength: 4 }), revocationSeq: u64, epochs: fc.array(epoch, { maxLength: 3 }), epoch: u64 })),
-  codecCase('PeersResponse', PeersResponse, record({ records: fc.array(peerRecord, { maxLength: 4 }), error: wireError, revocations: fc.array(revocation, { maxLength: 4 }), revocationSeq: u64, epochs: fc.array(epoch, { maxLength: 3 }), epoch: u64 }, ['records', 'revocations', 'revocationSeq', 'epochs', 'epoch'])),
+  codecCase('PeersResponse', PeersResponse, record({ records: fc.array(peerRecord, { maxLength: 4 }), error: wireError, revocations: fc.array(revocation, { maxLength: 4 }), revocationSeq: u64, epochs: fc.array(epoch, { maxLength: 3 }), epoch: u64, pending: fc.boolean() }, ['records', 'revocations', 'revocationSeq', 'epochs', 'epoch'])),
   codecCase('Revocation', Revocation, revocation),
   codecCase('Epoch', Epoch, epoch),
   codecCase('LeaderRequest', LeaderRequest, record({

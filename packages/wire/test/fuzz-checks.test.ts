@@ -12,11 +12,11 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import {
   checkDirectRequest, checkHello, checkJoinRequest, checkLeaderRequest, checkMessageData, checkMessageOpen, checkMessageReply,
   checkEpoch, checkPeerRecord, checkPeersRequest, checkSubjectName, checkSubjectRequest, epochSigningBytes, handshakeSigningBytes, joinProofBytes, peerRecordSigningBytes,
-  DirectRequest, Epoch, Hello, JoinRequest, LeaderRequest, MalformedFrameError, MessageAck, MessageData, MessageOpen, MessageReply, PeerRecord,
+  DirectRequest, Epoch, Hello, JoinRequest, LeaderRequest, MalformedFrameError, MessageAck, MessageData, MessageOpen, MessageReply, PeerRecord, WAKE_LIMITS,
   PeersRequest, SubjectRequest, WireErrorCode, MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_RECORDS_PER_MESSAGE, MAX_SUBJECT_BYTES, MAX_TOKEN_CHARS
 } from '../src/index.js'
 import { anyBytesFor, codecCaseNamed, enumOf, record, u32, u64 } from './fuzz-arbitraries.js'
-import type { MessageCodec } from '../src/index.js'
+import type { MessageCodec, WakeSchedule } from '../src/index.js'
 import type { PeerId } from '@libp2p/interface'
 
 const sized = (min: number, max = min): fc.Arbitrary<Uint8Array<ArrayBuffer>> => fc.uint8Array({ minLength: min, maxLength: max })
@@ -34,18 +34,34 @@ const positive = fc.integer({ min: 1, max: 64 }).chain(bits => fc.bigInt({ min: 
 const subjectText = fc.string({ unit: 'binary', maxLength: MAX_SUBJECT_BYTES }).filter(s => Buffer.byteLength(s) <= MAX_SUBJECT_BYTES)
 const longSubjectText = fc.constantFrom('é', '€', '𝄞', 'x').chain(c => fc.integer({ min: Math.floor(MAX_SUBJECT_BYTES / Buffer.byteLength(c)) + 1, max: 300 }).map(n => c.repeat(n)))
 
+/** a wake schedule within WAKE_LIMITS, often at their edges */
+const validWake: fc.Arbitrary<WakeSchedule> = fc.integer({ min: WAKE_LIMITS.minAwakeMs, max: WAKE_LIMITS.maxPeriodMs - WAKE_LIMITS.minSleepMs })
+  .chain(awakeMs => record({
+    awakeMs: fc.constant(awakeMs),
+    periodMs: fc.integer({ min: awakeMs + WAKE_LIMITS.minSleepMs, max: WAKE_LIMITS.maxPeriodMs }),
+    anchorMs: positive,
+    onData: fc.boolean()
+  }))
 const validRecord: fc.Arbitrary<PeerRecord> = record({
   nodeToken: token,
   addrs: fc.array(sized(1, MAX_ADDR_BYTES), { maxLength: MAX_ADDRS_PER_RECORD }),
   seq: positive,
-  signature: sized(64)
-})
+  signature: sized(64),
+  wake: validWake
+}, ['nodeToken', 'addrs', 'seq', 'signature'])
 const recordViolation: fc.Arbitrary<Partial<PeerRecord>> = fc.oneof(
   badToken.map(nodeToken => ({ nodeToken })),
   fc.constant({ addrs: Array.from({ length: MAX_ADDRS_PER_RECORD + 1 }, () => new Uint8Array(8)) }),
   fc.constantFrom(0, MAX_ADDR_BYTES + 1).map(n => ({ addrs: [new Uint8Array(n)] })),
   fc.constant({ seq: 0n }),
-  sizedNot(64).map(signature => ({ signature }))
+  sizedNot(64).map(signature => ({ signature })),
+  // a wake schedule outside its limits: too short awake, too short asleep, too long a period, no anchor
+  validWake.chain(wake => fc.constantFrom<Partial<WakeSchedule>>(
+    { awakeMs: WAKE_LIMITS.minAwakeMs - 1 },
+    { periodMs: wake.awakeMs + WAKE_LIMITS.minSleepMs - 1 },
+    { periodMs: WAKE_LIMITS.maxPeriodMs + 1 },
+    { anchorMs: 0n }
+  ).map(bad => ({ wake: { ...wake, ...bad } })))
 )
 const invalidRecord = fc.tuple(validRecord, recordViolation).map(([r, v]) => ({ ...r, ...v }))
 
@@ -307,14 +323,19 @@ describe('fuzz: signed layouts', () => {
     }))
   })
 
-  test('peerRecordSigningBytes: domain, token hash, seq and every address read back', () => {
-    fc.assert(fc.property(sized(32), timestamp, fc.array(sized(0, 300), { maxLength: 20 }), (tokenHash, seq, addrs) => {
-      const r = new LayoutReader(peerRecordSigningBytes({ tokenHash, addrs, seq }))
+  test('peerRecordSigningBytes: domain, token hash, seq, every address and the wake schedule (when there is one) read back', () => {
+    fc.assert(fc.property(sized(32), timestamp, fc.array(sized(0, 300), { maxLength: 20 }), fc.option(validWake, { nil: undefined }), (tokenHash, seq, addrs, wake) => {
+      const r = new LayoutReader(peerRecordSigningBytes({ tokenHash, addrs, seq, wake }))
       assert.equal(r.text(), 'realmesh/peer-record/v1\n')
       assert.deepEqual(r.take(32), tokenHash)
       assert.equal(r.u64(), BigInt(seq))
       assert.equal(r.u16(), addrs.length)
       for (const addr of addrs) assert.deepEqual(r.prefixed(), addr)
+      if (wake != null) {
+        assert.deepEqual(r.take(1), Uint8Array.of(1))
+        const fields = Buffer.from(r.take(17))
+        assert.deepEqual([fields.readUInt32BE(0), fields.readUInt32BE(4), fields.readBigUInt64BE(8), fields[16]], [wake.awakeMs, wake.periodMs, wake.anchorMs, wake.onData ? 1 : 0])
+      }
       r.end()
     }))
   })
@@ -350,7 +371,7 @@ describe('fuzz: signed layouts', () => {
       .filter((m): m is T => m !== undefined)
     fc.assert(fc.property(decoded(hello), decoded(rec), sized(32), peer, (h, r, tokenHash, remotePeer) => {
       handshakeSigningBytes({ tokenHash, timestamp: h.timestamp, nonce: h.nonce, remotePeer })
-      peerRecordSigningBytes({ tokenHash, addrs: r.addrs, seq: r.seq })
+      peerRecordSigningBytes({ tokenHash, addrs: r.addrs, seq: r.seq, wake: r.wake })
     }))
   })
 })

@@ -20,6 +20,10 @@ const epoch = { epoch: 4n, startsAtMs: 1700000000000n, overlapMs: 360000n, salt:
 
 const record = { nodeToken: 'eyJhbGciOiJFZERTQSJ9.e30.sig', addrs: [Uint8Array.from([4, 127, 0, 0, 1, 6, 0x0f, 0xa1])], seq: 1700000000000n, signature: bytes(64, 3) }
 
+/** a sleepy member's record: awake 20 s of every 60 s, from its anchor, and when it has data */
+const wake = { awakeMs: 20_000, periodMs: 60_000, anchorMs: 1699999990000n, onData: true }
+const sleepyRecord = { ...record, wake }
+
 export interface MessageCase<T> { name: string, codec: MessageCodec<T>, message: T }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of (codec, message) pairs
@@ -28,6 +32,7 @@ export const messageCases: Array<MessageCase<any>> = [
   { name: 'HandshakeReply.error', codec: HandshakeReply, message: { error: { code: 'VERSION_MISMATCH', reason: 'we speak 1, you speak 2' } } },
   { name: 'HandshakeDone.ok', codec: HandshakeDone, message: {} },
   { name: 'JoinRequest', codec: JoinRequest, message: { identityToken: 'a.b.c', record } },
+  { name: 'JoinRequest.sleepy', codec: JoinRequest, message: { identityToken: 'a.b.c', record: sleepyRecord } },
   { name: 'JoinResponse.nack', codec: JoinResponse, message: { status: JoinResponse.Status.NACK, code: 'JOIN_AUTHZ_DENIED', reason: 'not on the list', identityToken: '', retryAfterMs: 0 } },
   { name: 'JoinResponse.deferred', codec: JoinResponse, message: { status: JoinResponse.Status.DEFERRED, code: 'JOIN_DEFERRED', reason: 'asked the leader', identityToken: '', retryAfterMs: 2000 } },
   { name: 'PeersRequest.update', codec: PeersRequest, message: { type: PeersRequest.Type.UPDATE, records: [record], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n } },
@@ -38,6 +43,9 @@ export const messageCases: Array<MessageCase<any>> = [
   { name: 'PeersResponse', codec: PeersResponse, message: { records: [record], revocations: [], revocationSeq: 12n, epochs: [], epoch: 4n } },
   { name: 'PeersResponse.revocations', codec: PeersResponse, message: { records: [], revocations: [revocation], revocationSeq: 0n, epochs: [], epoch: 0n } },
   { name: 'PeersRequest.notices-ask', codec: PeersRequest, message: { type: PeersRequest.Type.NOTICES, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 12n, epochs: [], epoch: 3n } },
+  { name: 'PeersRequest.avail', codec: PeersRequest, message: { type: PeersRequest.Type.AVAIL, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n } },
+  { name: 'PeersRequest.sleep', codec: PeersRequest, message: { type: PeersRequest.Type.SLEEP, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n } },
+  { name: 'PeersResponse.avail-ack', codec: PeersResponse, message: { records: [], revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n, pending: true } },
   { name: 'PeersResponse.epochs', codec: PeersResponse, message: { records: [], revocations: [], revocationSeq: 0n, epochs: [epoch], epoch: 0n } },
   { name: 'Revocation', codec: Revocation, message: revocation },
   { name: 'Epoch', codec: Epoch, message: epoch },
@@ -64,6 +72,7 @@ export async function signingCases (): Promise<Array<{ name: string, bytes: Uint
   return [
     { name: 'handshake', bytes: handshakeSigningBytes({ tokenHash: bytes(32, 7), timestamp: 1700000000000n, nonce: bytes(16, 8), remotePeer: b }) },
     { name: 'peer-record', bytes: peerRecordSigningBytes({ tokenHash: bytes(32, 7), addrs: record.addrs, seq: record.seq }) },
+    { name: 'peer-record.sleepy', bytes: peerRecordSigningBytes({ tokenHash: bytes(32, 7), addrs: record.addrs, seq: record.seq, wake }) },
     { name: 'join-proof', bytes: joinProofBytes(a, b) },
     { name: 'revocation', bytes: revocationSigningBytes({ realmId: 'realm-id', ...revocation }) },
     { name: 'epoch', bytes: epochSigningBytes({ realmId: 'realm-id', ...epoch }) }

@@ -8,11 +8,13 @@ import { ConfigError, UsageError } from '../errors.js'
 import { loadConfigFile } from '../config/yaml-file.js'
 import { NODE_DEFAULTS, checkNodeConfig } from '../config/node-config.js'
 import { list, multiaddrString } from '../config/schema.js'
+import { sleepSchedule } from '../config/sleep-schedule.js'
 import { checkApiAddress } from '../daemon/daemon-api.js'
 import { runNodeDaemon } from '../daemon/node-daemon.js'
 import type { NodeConfig } from '../config/node-config.js'
 import type { Check } from '../config/schema.js'
 import type { Io } from '../io.js'
+import type { SleepInit } from '@realmesh/node'
 
 export interface NodeStartOptions {
   dir: string
@@ -29,6 +31,8 @@ export interface NodeStartOptions {
   bootstrap: string[]
   listen: string[]
   api: string
+  /** --sleep-schedule / --wake-on-data, or the config's `sleep` */
+  sleep?: SleepInit
   config: NodeConfig
 }
 
@@ -43,7 +47,9 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     bootstrap: { type: 'string', multiple: true },
     listen: { type: 'string', multiple: true },
     api: { type: 'string' },
-    config: { type: 'string' }
+    config: { type: 'string' },
+    'sleep-schedule': { type: 'string' },
+    'wake-on-data': { type: 'boolean' }
   })
   if (values.token != null && values['join-secret'] != null) throw new UsageError('give --token or --join-secret, not both')
   const config = values.config == null ? {} : await loadConfigFile(values.config, checkNodeConfig)
@@ -60,9 +66,19 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     bootstrap: checkFlag(values.bootstrap, '--bootstrap', list(multiaddrString({ peer: true }), { max: 32 })) ?? config.bootstrap ?? NODE_DEFAULTS.bootstrap,
     listen: checkFlag(values.listen, '--listen', list(multiaddrString(), { max: 32 })) ?? config.listen ?? NODE_DEFAULTS.listen,
     api,
+    sleep: sleepOf(checkFlag(values['sleep-schedule'], '--sleep-schedule', sleepSchedule) ?? config.sleep?.schedule, values['wake-on-data'] ?? config.sleep?.wakeOnData),
     config
   }
   return runNodeDaemon(options, io)
+}
+
+/** the node's sleep: a schedule, and whether it also wakes to send (which needs a schedule) */
+function sleepOf (schedule: SleepInit | undefined, wakeOnData: boolean | undefined): SleepInit | undefined {
+  if (schedule == null) {
+    if (wakeOnData === true) throw new UsageError('--wake-on-data (sleep.wakeOnData) needs a wake schedule: --sleep-schedule AWAKE/PERIOD or sleep.schedule in the config')
+    return undefined
+  }
+  return { ...schedule, wakeOnData: wakeOnData === true }
 }
 
 /** a flag's value through a config check, its error reported against the flag */

@@ -2,6 +2,7 @@
 import { parseFlags } from '../args.js'
 import { callApi, resolveTarget } from '../api/client.js'
 import { table, text } from '../format.js'
+import { formatMs } from '../duration.js'
 import type { Io } from '../io.js'
 
 /** the flags every verb that talks to a daemon takes */
@@ -36,8 +37,17 @@ export function formatStatus (value: unknown): string[] {
     ['joined', s.joined === true ? 'yes' : 'no'],
     ['members', String(members.length)],
     ['routing table', text(s.routingTable)],
+    ...sleepRow(s.sleep),
     ...listen.map((a, i) => [i === 0 ? 'listen' : '', a]),
     ...members.map((m, i) => [i === 0 ? 'member ids' : '', m])
   ]
   return table(rows)
+}
+
+/** a node with a wake schedule: the schedule, and whether it is awake or asleep until when */
+function sleepRow (value: unknown): string[][] {
+  if (value == null || typeof value !== 'object') return []
+  const s = value as Record<string, unknown>
+  const until = typeof s.until === 'number' ? new Date(s.until).toISOString() : '?'
+  return [['sleep', `awake ${formatMs(Number(s.awakeMs))} of every ${formatMs(Number(s.periodMs))}${s.onData === true ? ' and on data' : ''}: ${s.awake === true ? 'awake' : 'asleep'} until ${until}`]]
 }

@@ -4,7 +4,9 @@
  */
 import { boolean, fail, integer, list, multiaddrString, object, oneOf, positiveInteger, string } from './schema.js'
 import { isLoopbackHost, parseHostPort } from '../api/address.js'
+import { sleepSchedule } from './sleep-schedule.js'
 import type { Check } from './schema.js'
+import type { SleepSchedule } from './sleep-schedule.js'
 
 /** the defaults, as configs/node.yaml spells them out */
 export const NODE_DEFAULTS = {
@@ -45,6 +47,8 @@ export interface NodeConfig {
   tokenSkewSeconds?: number
   /** the bounds and policy of every durable subscription, and how many the daemon holds */
   durable?: { maxMessages?: number, maxBytes?: number, maxAgeMs?: number, order?: 'fifo' | 'lifo', whenFull?: 'reject' | 'purge', maxSubscriptions?: number }
+  /** sleep on a wake schedule (no default: always awake) */
+  sleep?: { schedule?: SleepSchedule, wakeOnData?: boolean }
 }
 
 export const checkNodeConfig: Check<NodeConfig> = object({
@@ -85,7 +89,8 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     order: oneOf(['fifo', 'lifo'] as const),
     whenFull: oneOf(['reject', 'purge'] as const),
     maxSubscriptions: integer(1, 10_000, 'a whole number from 1 to 10000')
-  })
+  }),
+  sleep: object({ schedule: sleepSchedule, wakeOnData: boolean })
 })
 
 /** Validates parsed config data (a YAML document's value). */

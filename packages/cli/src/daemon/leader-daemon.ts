@@ -15,7 +15,7 @@ import { replaceRoutes } from '../api/routes/replace.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { DEFAULT_API_ADDRESS } from '../api/address.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
-import { echoRequests, logMembers, logSubjects } from './node-events.js'
+import { echoRequests, logMembers, logSleep, logSubjects } from './node-events.js'
 import { logLeaderService } from './leader-events.js'
 import { waitForAbort } from './wait.js'
 import type { ConnectionLimits } from '@realmesh/node'
@@ -39,7 +39,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
   if (realm == null) throw new CliError('LEADER_DIR_NOT_INITIALIZED', `${dir} has no realm.json: run realmesh leader init --name NAME --dir ${dir} first`)
   await assertDirFree(dir, realm.leader.peerId)
   const leader = await startLeader({ dir, listen: options.listen, connections: options.connections, node: options.node, warn: (message) => { io.err(`warning: ${message}`) } })
-  const unlisten = [logMembers(leader.node, io), logLeaderService(leader.service, dir, io), logSubjects(leader.node, io)]
+  const unlisten = [logMembers(leader.node, io), logLeaderService(leader.service, dir, io), logSubjects(leader.node, io), logSleep(leader.node, io)]
   echoRequests(leader.node)
   let api: DaemonApi | undefined
   try {

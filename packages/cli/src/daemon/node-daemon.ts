@@ -13,8 +13,9 @@ import { statusRoutes } from '../api/routes/status.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { durableRoutes } from '../api/routes/durable.js'
 import { plural } from '../format.js'
+import { formatMs } from '../duration.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
-import { echoRequests, logBootstrap, logMembers, logSubjects } from './node-events.js'
+import { echoRequests, logBootstrap, logMembers, logSleep, logSubjects } from './node-events.js'
 import { durableInit, logDurable } from './durable.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
@@ -82,6 +83,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     keepalive: config.keepalive,
     redial: config.redial,
     tokenSkewSeconds: config.tokenSkewSeconds,
+    sleep: options.sleep,
     // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations and epochs
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) },
     revocationStore: fileRevocationStore(join(dir.dir, 'revocations.json')),
@@ -93,7 +95,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     throw err
   })
   const request = trackTokenRequest(node, io)
-  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), logDurable(node, io), request.off]
+  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), logDurable(node, io), logSleep(node, io), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
     dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })
@@ -106,6 +108,8 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node), ...durableRoutes(node)], heartbeatMs)
     for (const address of node.status().listen) io.err(`listening on ${address}`)
     io.err(`control api ${api.url} (token in ${dir.path('api')})`)
+    const sleep = node.status().sleep
+    if (sleep != null) io.err(`wake schedule: awake ${formatMs(sleep.awakeMs)} of every ${formatMs(sleep.periodMs)}${sleep.onData ? ', and whenever it has data to send' : ''}; asleep it closes every connection`)
 
     const refused = await waitJoined(node, stop)
     if (refused != null) {

@@ -1,6 +1,6 @@
 /**
  * What a daemon says about its realm node on stderr, one line per event: members joining and
- * leaving, bootstrap retries, refusals, tokens.
+ * leaving, bootstrap retries, refusals, tokens, sleeping and waking.
  */
 import { decodeTokenUnverified, leaderPeerId } from '@realmesh/token'
 import { formatMs } from '../duration.js'
@@ -98,6 +98,17 @@ export function logSubjects (node: RealmNode, io: Io): () => void {
       const { subject, peer, identity, role } = evt.detail
       io.err(`subject ${subject} matched with ${role} ${identity}${identity === peer ? '' : ` at ${peer}`}`)
     }
+  })
+}
+
+/** this node falling asleep and waking on its wake schedule, and its sleepy members doing so (node daemon) */
+export function logSleep (node: RealmNode, io: Io): () => void {
+  const at = (ms: number): string => new Date(ms).toISOString()
+  return listen(node, {
+    'sleep:asleep': (evt) => { io.err(`asleep until ${at(evt.detail.wakesAt)}`) },
+    'sleep:awake': (evt) => { io.err(`awake (${evt.detail.reason === 'data' ? 'data to send' : 'wake window'}) until ${at(evt.detail.sleepsAt)}`) },
+    'peer:asleep': (evt) => { io.err(`member asleep ${evt.detail.peer} until ${at(evt.detail.wakesAt)}`) },
+    'peer:awake': (evt) => { io.err(`member awake ${evt.detail.peer}`) }
   })
 }
 

@@ -60,6 +60,12 @@ export interface ConnectionGateDeps {
   disconnect: (connection: Connection, code: string, text: string, signal: AbortSignal) => Promise<void>
   /** membership of `peer` ended: forget what else is held about it (learnt records, joins waiting) */
   forget: (peer: string) => void
+  /**
+   * `peer`'s last admitted connection closed because it (or this node) sleeps on its wake
+   * schedule: its membership does not end after the disconnect grace (sleep/ keeps it, and drops
+   * it when it misses its wake windows). @default never
+   */
+  sleeps?: (peer: PeerId) => boolean
 }
 
 export class ConnectionGate {
@@ -319,6 +325,7 @@ export class ConnectionGate {
     if (!wasAdmitted || !this.deps.running()) return
     const peer = connection.remotePeer
     if (this.deps.libp2p.getConnections(peer).some(c => this.admission.isAdmitted(c))) return
+    if (this.deps.sleeps?.(peer) === true) return
     const id = peer.toString()
     this.clearTimer(this.graceTimers, id)
     const timer = setTimeout(() => {

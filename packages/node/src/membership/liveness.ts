@@ -47,6 +47,8 @@ export interface LivenessDeps {
   onTimeout: (member: Member) => void
   /** a keepalive was answered */
   onAlive: (member: Member) => void
+  /** the member sleeps on its wake schedule (sleep/sleep-watch.ts): it is not probed. @default never */
+  asleep?: (member: Member) => boolean
 }
 
 /** weight of the newest sample in the latency average */
@@ -109,7 +111,7 @@ export class Liveness {
     const now = this.deps.now()
     for (const member of this.deps.membership.list()) {
       if (this.inFlight.size >= this.concurrency) return
-      if (this.inFlight.has(member.id) || now - member.lastSeen < this.intervalMs) continue
+      if (this.inFlight.has(member.id) || now - member.lastSeen < this.intervalMs || this.deps.asleep?.(member) === true) continue
       this.inFlight.add(member.id)
       void this.probe(member).finally(() => { this.inFlight.delete(member.id) })
     }

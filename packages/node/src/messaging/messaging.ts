@@ -67,6 +67,8 @@ export interface MessagingDeps {
   /** a sender's message stream to one of our subscriptions was accepted */
   emitStream: (stream: MessageStreamDetail) => void
   now: () => number
+  /** ms to hold a receiver's messages for (it sleeps on its wake schedule), or undefined to send now */
+  hold?: (receiver: VerifiedInterest) => number | undefined
 }
 
 export class Messaging {
@@ -169,6 +171,23 @@ export class Messaging {
     for (const counterpart of gone) this.publications.get(counterpart.keyHex)?.removeReceiver(counterpart.nodeId)
   }
 
+  /** a receiver node is awake again (it slept on its schedule; undefined: this node did): its messages go now, on every subject */
+  receiverAwake (nodeId?: string): void {
+    for (const publication of this.publications.values()) publication.resume(nodeId)
+  }
+
+  /** whether messages wait to be sent to (or acked by) `nodeId`, on any subject (held for it while it slept included) */
+  holdsFor (nodeId: string): boolean {
+    for (const publication of this.publications.values()) if (publication.pending(nodeId)) return true
+    return false
+  }
+
+  /** whether this node's messages wait to be sent or acked to receivers that are not asleep */
+  sending (): boolean {
+    for (const publication of this.publications.values()) if (publication.sending()) return true
+    return false
+  }
+
   /** receivers matched per subject this node publishes on */
   receivers (keyHex: string): number {
     return this.publications.get(keyHex)?.receivers ?? 0
@@ -204,7 +223,8 @@ export class Messaging {
         now: this.deps.now,
         onResend: (count) => { this.stats.resent += count },
         ackTimeoutMs: this.init.ackTimeoutMs ?? 5_000,
-        backoff: this.init.backoff ?? { baseMs: 250, maxMs: 5_000 }
+        backoff: this.init.backoff ?? { baseMs: 250, maxMs: 5_000 },
+        hold: this.deps.hold
       }
     })
     const created = (async () => {

@@ -141,6 +141,23 @@ export class Publication {
     }
   }
 
+  /** the receiver's node is awake again (it, or this node, slept on its schedule): what its link holds goes now (undefined: every link's) */
+  resume (nodeId?: string): void {
+    if (nodeId != null) this.links.get(nodeId)?.resume()
+    else for (const link of this.links.values()) link.resume()
+  }
+
+  /** whether messages to `nodeId` wait to be sent or acked (held for it while it sleeps included) */
+  pending (nodeId: string): boolean {
+    return this.links.get(nodeId)?.pending === true
+  }
+
+  /** whether messages wait to be sent or acked to a receiver that is not asleep (held ones wait anyway) */
+  sending (): boolean {
+    for (const link of this.links.values()) if (link.pending && this.deps.link.hold?.(link.receiver) == null) return true
+    return false
+  }
+
   /** a receiver went away (left the realm, withdrew): what it had not acked is settled expired */
   removeReceiver (nodeId: string, code: string = WireErrorCode.RECEIVER_GONE, status: 'expired' | 'rejected' = 'expired'): void {
     const link = this.links.get(nodeId)

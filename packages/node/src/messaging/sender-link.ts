@@ -47,11 +47,18 @@ export interface SenderLinkDeps {
   now: () => number
   ackTimeoutMs: number
   backoff: BackoffInit
+  /**
+   * ms to hold the receiver's messages for (it sleeps on its wake schedule: they go when it wakes,
+   * or when `resume()` says it is back), or undefined to send now. @default never held
+   */
+  hold?: (receiver: VerifiedInterest) => number | undefined
 }
 
 /** messages waiting to be sent to one receiver (it is slow or unreachable): more are given up at once */
 export const MAX_QUEUED_MESSAGES = 10_000
 export const MAX_QUEUED_BYTES = 64 * 1024 * 1024
+/** a held link tries again this long after the receiver's wake window opened (it redials and announces itself first), ms */
+const WAKE_MARGIN_MS = 250
 /** a write carries at most this many bytes of messages (one frame of any size goes alone) */
 const WRITE_BATCH_BYTES = 256 * 1024
 /**
@@ -107,6 +114,20 @@ export class SenderLink {
     if (receiver.issuedAt < this.receiver.issuedAt) return
     if (receiver.jti !== this.receiver.jti) this.sentUnderToken = 0
     this.receiver = receiver
+    void this.pump()
+  }
+
+  /** messages wait to be sent or to be acked */
+  get pending (): boolean {
+    return this.queue.length > 0 || this.inflight.size > 0
+  }
+
+  /** the receiver is back (it connected, or announced itself): what waits goes now, without backoff */
+  resume (): void {
+    if (this.closed) return
+    clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
+    this.failures = 0
     void this.pump()
   }
 
@@ -242,6 +263,11 @@ export class SenderLink {
   private async ensureOpen (): Promise<OpenStream | undefined> {
     if (this.current != null) return this.current
     if (this.retryTimer != null) return undefined
+    const held = this.deps.hold?.(this.receiver)
+    if (held != null) {
+      this.holdFor(held)
+      return undefined
+    }
     const tokens = this.deps.tokens()
     if (tokens == null) {
       this.retryLater()
@@ -309,9 +335,11 @@ export class SenderLink {
     const unacked = [...this.inflight.values()].sort((a, b) => ((a.seq ?? 0n) < (b.seq ?? 0n) ? -1 : 1))
     this.inflight.clear()
     this.inflightBytes = 0
+    // a receiver that went to sleep did not fail to take them: no retry is spent
+    const asleep = this.deps.hold?.(this.receiver) != null
     const again: Entry[] = []
     for (const entry of unacked) {
-      entry.attempts++
+      if (!asleep) entry.attempts++
       if (entry.attempts > entry.message.maxRetries) entry.message.settle({ status: 'expired', code: WireErrorCode.MESSAGE_RETRIES_EXHAUSTED })
       else again.push(entry)
     }
@@ -326,10 +354,21 @@ export class SenderLink {
   private retryLater (): void {
     if (this.retryTimer != null || this.closed) return
     this.failures++
+    this.pumpAfter(backoffDelay(this.failures, this.deps.backoff))
+  }
+
+  /** the receiver sleeps: nothing is tried (nor counted as a failure) until its wake window */
+  private holdFor (ms: number): void {
+    if (this.retryTimer != null || this.closed) return
+    this.failures = 0
+    this.pumpAfter(ms + WAKE_MARGIN_MS)
+  }
+
+  private pumpAfter (ms: number): void {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined
       void this.pump()
-    }, backoffDelay(this.failures, this.deps.backoff))
+    }, ms)
     this.retryTimer.unref()
   }
 

@@ -1,7 +1,8 @@
 /**
- * This node's own signed peer record (its node token and listen addresses, seq = the time it was
- * signed), and telling members when it changes: new addresses (seed 003: publishing address
- * changes to peers) or a renewed node token, which members must see before the old one expires.
+ * This node's own signed peer record (its node token, listen addresses and, for a sleepy node, its
+ * wake schedule; seq = the time it was signed), and telling members when it changes: new
+ * addresses (seed 003: publishing address changes to peers) or a renewed node token, which members
+ * must see before the old one expires.
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { fingerprint } from '@realmesh/token'
@@ -9,7 +10,7 @@ import { signPeerRecord, withoutPeer } from './records.js'
 import type { Membership } from '../membership/membership.js'
 import type { RealmLibp2p } from '../libp2p.js'
 import type { Connection, PeerId, PrivateKey, AbortOptions } from '@libp2p/interface'
-import type { PeerRecord } from '@realmesh/wire'
+import type { PeerRecord, WakeSchedule } from '@realmesh/wire'
 
 export interface OwnRecordDeps {
   self: PeerId
@@ -17,6 +18,8 @@ export interface OwnRecordDeps {
   libp2p: RealmLibp2p
   membership: Membership
   nodeToken: () => string | undefined
+  /** the wake schedule this node sleeps on (RealmNodeInit.sleep), signed into its record */
+  wake?: WakeSchedule
   now: () => number
   shutdown: () => AbortSignal
   /** an admitted connection to `peer`, if there is one */
@@ -40,7 +43,7 @@ export class OwnRecord {
     if (this.record != null) return this.record
     const token = this.deps.nodeToken()
     if (token == null) return undefined
-    this.record = signPeerRecord(this.deps.privateKey, token, this.deps.libp2p.getMultiaddrs(), BigInt(this.deps.now()))
+    this.record = signPeerRecord(this.deps.privateKey, token, this.deps.libp2p.getMultiaddrs(), BigInt(this.deps.now()), this.deps.wake)
     return this.record
   }
 

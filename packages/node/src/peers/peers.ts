@@ -1,9 +1,11 @@
 /**
  * The peers protocol among members (seed 001 step 3, seed 002): UPDATE (records of members that
  * just joined), NLIST (the records closest to a key), LEAVE (a graceful stop), DISCONNECT (a
- * deliberate drop with a reason, and the revocations behind it when it is one) and NOTICES
- * (the leader's revocations and epochs learnt, or a request for those after what the asker
- * holds; see notices/spread.ts). One request and one response per stream.
+ * deliberate drop with a reason, and the revocations behind it when it is one), NOTICES (the
+ * leader's revocations and epochs learnt, or a request for those after what the asker holds; see
+ * notices/spread.ts), and a sleepy member's AVAIL (seed 000's NODE-AVAIL: it woke; the answer
+ * says whether messages wait for it) and SLEEP (see sleep/). One request and one response per
+ * stream.
  */
 import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, PeersRequest, PeersResponse, checkPeersRequest, checkPeersResponse, MAX_RECORDS_PER_MESSAGE, RealmeshError, WireErrorCode, RemoteError } from '@realmesh/wire'
 import { withTimeout } from '../util/signals.js'
@@ -31,6 +33,10 @@ export interface PeersHandlers {
   noticeSeqs: () => NoticeSeqs
   /** a member's keepalive said it holds notices up to `seqs` */
   onNoticeSeqs: (from: Connection, seqs: NoticeSeqs) => void
+  /** a sleepy member woke (NODE-AVAIL): whether this node holds messages for it (the answer's `pending`) */
+  onAvail?: (from: Connection) => boolean
+  /** a sleepy member goes to sleep now (SLEEP) */
+  onSleep?: (from: Connection) => void
 }
 
 /** the fields a request leaves out */
@@ -78,6 +84,12 @@ export class Peers {
       case PeersRequest.Type.NOTICES:
         if (request.revocations.length > 0 || request.epochs.length > 0) this.handlers.onNotices(request, connection)
         else response = { ...EMPTY_RESPONSE, ...this.handlers.noticesSince(request) }
+        break
+      case PeersRequest.Type.AVAIL:
+        response = { ...EMPTY_RESPONSE, pending: this.handlers.onAvail?.(connection) ?? false }
+        break
+      case PeersRequest.Type.SLEEP:
+        this.handlers.onSleep?.(connection)
         break
       case PeersRequest.Type.LEAVE:
         this.handlers.onLeave(connection, 'leave', request.code, request.reason)

@@ -10,7 +10,7 @@ import { verifyNodeToken, tokenHash, TokenError, signBytes, verifyPeerSignature 
 import { peerRecordSigningBytes, RealmeshError, WireErrorCode, MAX_ADDRS_PER_RECORD } from '@realmesh/wire'
 import { BoundedMap } from '../util/bounded-map.js'
 import { withoutPeer } from '../util/multiaddr.js'
-import type { PeerRecord } from '@realmesh/wire'
+import type { PeerRecord, WakeSchedule } from '@realmesh/wire'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { RealmDescriptor, TokenCache } from '@realmesh/token'
@@ -47,11 +47,11 @@ export class RecordInvalidError extends RealmeshError {
   }
 }
 
-/** Our own record, signed with our node key. Addresses carry no /p2p suffix. */
-export function signPeerRecord (privateKey: PrivateKey, nodeToken: string, addrs: Multiaddr[], seq: bigint): PeerRecord {
+/** Our own record, signed with our node key (and our wake schedule, when we sleep). Addresses carry no /p2p suffix. */
+export function signPeerRecord (privateKey: PrivateKey, nodeToken: string, addrs: Multiaddr[], seq: bigint, wake?: WakeSchedule): PeerRecord {
   const bytes = addrs.slice(0, MAX_ADDRS_PER_RECORD).map(a => Uint8Array.from(withoutPeer(a).bytes))
-  const signature = signBytes(privateKey, peerRecordSigningBytes({ tokenHash: tokenHash(nodeToken), addrs: bytes, seq }))
-  return { nodeToken, addrs: bytes, seq, signature }
+  const signature = signBytes(privateKey, peerRecordSigningBytes({ tokenHash: tokenHash(nodeToken), addrs: bytes, seq, wake }))
+  return { nodeToken, addrs: bytes, seq, signature, ...(wake == null ? {} : { wake }) }
 }
 
 interface Checked { peerId: PeerId, addrs: Multiaddr[] }
@@ -82,7 +82,7 @@ export class RecordVerifier {
     } catch (err) {
       throw new RecordInvalidError(`peer record carries an invalid node token: ${(err as Error).message}`, { cause: err })
     }
-    const signed = peerRecordSigningBytes({ tokenHash: node.hash, addrs: record.addrs, seq: record.seq })
+    const signed = peerRecordSigningBytes({ tokenHash: node.hash, addrs: record.addrs, seq: record.seq, wake: record.wake })
     // the key covers exactly what is signed and the signature, so a hit is the same verified record
     const key = createHash('sha256').update(signed).update(record.signature).digest('hex')
     let checked = this.checked.get(key)

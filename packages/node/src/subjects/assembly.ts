@@ -14,6 +14,7 @@ import type { PeerRecord } from '@realmesh/wire'
 import type { NodeTokenClaims, RealmDescriptor, TokenCache } from '@realmesh/token'
 import type { Epochs, EpochRef } from '../epochs/epochs.js'
 import type { SubjectsInit } from './subjects.js'
+import type { VerifiedInterest } from './interest-verifier.js'
 import type { MessagingInit } from '../messaging/messaging.js'
 import type { SubjectMessage } from '../messaging/options.js'
 import type { MessageStreamDetail } from '../messaging/inbox.js'
@@ -77,6 +78,8 @@ export interface SubjectLayerContext {
   now: () => number
   subjects?: SubjectsInit
   messaging?: MessagingInit
+  /** ms to hold a receiver's messages for (it sleeps on its wake schedule), or undefined to send now */
+  hold?: (receiver: VerifiedInterest) => number | undefined
 }
 
 export interface SubjectLayer {
@@ -144,7 +147,8 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     refused: offence,
     emitMessage: (message) => { ctx.emit('message', message) },
     emitStream: (stream) => { ctx.emit('message:stream', stream) },
-    now: ctx.now
+    now: ctx.now,
+    hold: ctx.hold
   }, ctx.messaging)
   ref.messaging = messaging
   membership.addEventListener('peer:joined', (evt) => { if (ctx.running()) subjects.memberJoined(peerIdFromString(evt.detail.peer)) })

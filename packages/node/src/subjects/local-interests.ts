@@ -73,6 +73,8 @@ export interface LocalInterestsDeps {
   identityKey: PrivateKey
   replicas: number
   maxSubjects: number
+  /** interest tokens last at least this long, seconds (a sleepy node's outlive its sleep) */
+  minTtlSeconds: number
   now: () => number
   backoff?: BackoffInit
   /** the epochs to register under now (Epochs.placements) */
@@ -259,6 +261,7 @@ export class LocalInterests {
     const { settings } = interest
     const jti = randomUUID()
     const now = this.deps.now()
+    const ttlSeconds = Math.max(settings.ttlSeconds, this.deps.minTtlSeconds)
     interest.token = await issueInterestToken(this.deps.identityKey, {
       realm: this.deps.realmId,
       subject: interest.subject,
@@ -266,12 +269,12 @@ export class LocalInterests {
       threshold: settings.threshold,
       audience: settings.audience,
       node: this.deps.self,
-      ttlSeconds: settings.ttlSeconds,
+      ttlSeconds,
       now: () => now,
       jti
     })
     interest.jti = jti
-    interest.expiresAt = (Math.floor(now / 1000) + settings.ttlSeconds) * 1000
+    interest.expiresAt = (Math.floor(now / 1000) + ttlSeconds) * 1000
     interest.received = 0
     const signal = options.signal == null ? this.shutdown.signal : AbortSignal.any([options.signal, this.shutdown.signal])
     let firstError: unknown

@@ -41,6 +41,12 @@ export interface SubjectsInit {
   lookupTimeoutMs?: number
   /** retries of a registration no coordinator accepted. @default { baseMs: 500, maxMs: 30000 } */
   backoff?: BackoffInit
+  /**
+   * this node's interest tokens last at least this long, whatever a subscribe() or publish() asks
+   * for, seconds: a sleepy node's (RealmNodeInit.sleep) must outlive its sleep, or its coordinators
+   * and senders would forget it while it sleeps. @default 0 (as asked)
+   */
+  minInterestTtlSeconds?: number
 }
 
 /** what an authorize callback and `subject:matched` get about a counterpart */
@@ -153,6 +159,7 @@ export class Subjects {
       identityKey: deps.identityKey,
       replicas: this.replicas,
       maxSubjects: init.maxLocalSubjects ?? 1024,
+      minTtlSeconds: init.minInterestTtlSeconds ?? 0,
       now: deps.now,
       backoff: init.backoff,
       epochs: () => deps.epochs.placements(),

@@ -120,6 +120,7 @@ export interface PeerRecord {
   addrs: Uint8Array<ArrayBuffer>[]
   seq: bigint
   signature: Uint8Array<ArrayBuffer>
+  wake?: WakeSchedule
 }
 
 export namespace PeerRecord {
@@ -152,6 +153,11 @@ export namespace PeerRecord {
         if ((obj.signature != null && obj.signature.byteLength > 0)) {
           w.uint32(34)
           w.bytes(obj.signature)
+        }
+
+        if (obj.wake != null) {
+          w.uint32(42)
+          WakeSchedule.codec().encode(obj.wake, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -189,6 +195,12 @@ export namespace PeerRecord {
             }
             case 4: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.wake = WakeSchedule.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.wake
+              })
               break
             }
             default: {
@@ -246,6 +258,13 @@ export namespace PeerRecord {
               }
               break
             }
+            case 5: {
+              yield * WakeSchedule.codec().stream(reader, reader.uint32(), `${prefix}.wake`, {
+                limits: opts.limits?.wake
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -279,6 +298,26 @@ export namespace PeerRecord {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface PeerRecordWakeAwakeMsFieldEvent {
+    field: '$.wake.awakeMs'
+    value: number
+  }
+
+  export interface PeerRecordWakePeriodMsFieldEvent {
+    field: '$.wake.periodMs'
+    value: number
+  }
+
+  export interface PeerRecordWakeAnchorMsFieldEvent {
+    field: '$.wake.anchorMs'
+    value: bigint
+  }
+
+  export interface PeerRecordWakeOnDataFieldEvent {
+    field: '$.wake.onData'
+    value: boolean
+  }
+
   export function encode (obj: Partial<PeerRecord>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeerRecord.codec())
   }
@@ -287,8 +326,166 @@ export namespace PeerRecord {
     return decodeMessage(buf, PeerRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerRecord>): Generator<PeerRecordNodeTokenFieldEvent | PeerRecordAddrsFieldEvent | PeerRecordSeqFieldEvent | PeerRecordSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerRecord>): Generator<PeerRecordNodeTokenFieldEvent | PeerRecordAddrsFieldEvent | PeerRecordSeqFieldEvent | PeerRecordSignatureFieldEvent | PeerRecordWakeAwakeMsFieldEvent | PeerRecordWakePeriodMsFieldEvent | PeerRecordWakeAnchorMsFieldEvent | PeerRecordWakeOnDataFieldEvent> {
     return streamMessage(buf, PeerRecord.codec(), opts)
+  }
+}
+
+export interface WakeSchedule {
+  awakeMs: number
+  periodMs: number
+  anchorMs: bigint
+  onData: boolean
+}
+
+export namespace WakeSchedule {
+  let _codec: Codec<WakeSchedule>
+
+  export const codec = (): Codec<WakeSchedule> => {
+    if (_codec == null) {
+      _codec = message<WakeSchedule>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.awakeMs != null && obj.awakeMs !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.awakeMs)
+        }
+
+        if ((obj.periodMs != null && obj.periodMs !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.periodMs)
+        }
+
+        if ((obj.anchorMs != null && obj.anchorMs !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.anchorMs)
+        }
+
+        if ((obj.onData != null && obj.onData !== false)) {
+          w.uint32(32)
+          w.bool(obj.onData)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          awakeMs: 0,
+          periodMs: 0,
+          anchorMs: 0n,
+          onData: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.awakeMs = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.periodMs = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.anchorMs = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.onData = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.awakeMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.periodMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.anchorMs`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.onData`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface WakeScheduleAwakeMsFieldEvent {
+    field: '$.awakeMs'
+    value: number
+  }
+
+  export interface WakeSchedulePeriodMsFieldEvent {
+    field: '$.periodMs'
+    value: number
+  }
+
+  export interface WakeScheduleAnchorMsFieldEvent {
+    field: '$.anchorMs'
+    value: bigint
+  }
+
+  export interface WakeScheduleOnDataFieldEvent {
+    field: '$.onData'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<WakeSchedule>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, WakeSchedule.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WakeSchedule>): WakeSchedule {
+    return decodeMessage(buf, WakeSchedule.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WakeSchedule>): Generator<WakeScheduleAwakeMsFieldEvent | WakeSchedulePeriodMsFieldEvent | WakeScheduleAnchorMsFieldEvent | WakeScheduleOnDataFieldEvent> {
+    return streamMessage(buf, WakeSchedule.codec(), opts)
   }
 }
 
@@ -1313,6 +1510,26 @@ export namespace JoinRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface JoinRequestRecordWakeAwakeMsFieldEvent {
+    field: '$.record.wake.awakeMs'
+    value: number
+  }
+
+  export interface JoinRequestRecordWakePeriodMsFieldEvent {
+    field: '$.record.wake.periodMs'
+    value: number
+  }
+
+  export interface JoinRequestRecordWakeAnchorMsFieldEvent {
+    field: '$.record.wake.anchorMs'
+    value: bigint
+  }
+
+  export interface JoinRequestRecordWakeOnDataFieldEvent {
+    field: '$.record.wake.onData'
+    value: boolean
+  }
+
   export function encode (obj: Partial<JoinRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, JoinRequest.codec())
   }
@@ -1321,7 +1538,7 @@ export namespace JoinRequest {
     return decodeMessage(buf, JoinRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JoinRequest>): Generator<JoinRequestIdentityTokenFieldEvent | JoinRequestRecordNodeTokenFieldEvent | JoinRequestRecordAddrsFieldEvent | JoinRequestRecordSeqFieldEvent | JoinRequestRecordSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JoinRequest>): Generator<JoinRequestIdentityTokenFieldEvent | JoinRequestRecordNodeTokenFieldEvent | JoinRequestRecordAddrsFieldEvent | JoinRequestRecordSeqFieldEvent | JoinRequestRecordSignatureFieldEvent | JoinRequestRecordWakeAwakeMsFieldEvent | JoinRequestRecordWakePeriodMsFieldEvent | JoinRequestRecordWakeAnchorMsFieldEvent | JoinRequestRecordWakeOnDataFieldEvent> {
     return streamMessage(buf, JoinRequest.codec(), opts)
   }
 }
@@ -1547,6 +1764,26 @@ export namespace JoinResponse {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface JoinResponseRecordWakeAwakeMsFieldEvent {
+    field: '$.record.wake.awakeMs'
+    value: number
+  }
+
+  export interface JoinResponseRecordWakePeriodMsFieldEvent {
+    field: '$.record.wake.periodMs'
+    value: number
+  }
+
+  export interface JoinResponseRecordWakeAnchorMsFieldEvent {
+    field: '$.record.wake.anchorMs'
+    value: bigint
+  }
+
+  export interface JoinResponseRecordWakeOnDataFieldEvent {
+    field: '$.record.wake.onData'
+    value: boolean
+  }
+
   export interface JoinResponseRetryAfterMsFieldEvent {
     field: '$.retryAfterMs'
     value: number
@@ -1560,7 +1797,7 @@ export namespace JoinResponse {
     return decodeMessage(buf, JoinResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JoinResponse>): Generator<JoinResponseStatusFieldEvent | JoinResponseCodeFieldEvent | JoinResponseReasonFieldEvent | JoinResponseIdentityTokenFieldEvent | JoinResponseRecordNodeTokenFieldEvent | JoinResponseRecordAddrsFieldEvent | JoinResponseRecordSeqFieldEvent | JoinResponseRecordSignatureFieldEvent | JoinResponseRetryAfterMsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JoinResponse>): Generator<JoinResponseStatusFieldEvent | JoinResponseCodeFieldEvent | JoinResponseReasonFieldEvent | JoinResponseIdentityTokenFieldEvent | JoinResponseRecordNodeTokenFieldEvent | JoinResponseRecordAddrsFieldEvent | JoinResponseRecordSeqFieldEvent | JoinResponseRecordSignatureFieldEvent | JoinResponseRecordWakeAwakeMsFieldEvent | JoinResponseRecordWakePeriodMsFieldEvent | JoinResponseRecordWakeAnchorMsFieldEvent | JoinResponseRecordWakeOnDataFieldEvent | JoinResponseRetryAfterMsFieldEvent> {
     return streamMessage(buf, JoinResponse.codec(), opts)
   }
 }
@@ -1586,7 +1823,9 @@ export namespace PeersRequest {
     DISCONNECT = 'DISCONNECT',
     PIGGY = 'PIGGY',
     KEEPALIVE = 'KEEPALIVE',
-    NOTICES = 'NOTICES'
+    NOTICES = 'NOTICES',
+    AVAIL = 'AVAIL',
+    SLEEP = 'SLEEP'
   }
 
   enum __TypeValues {
@@ -1596,7 +1835,9 @@ export namespace PeersRequest {
     DISCONNECT = 3,
     PIGGY = 4,
     KEEPALIVE = 5,
-    NOTICES = 6
+    NOTICES = 6,
+    AVAIL = 7,
+    SLEEP = 8
   }
 
   export namespace Type {
@@ -1916,6 +2157,30 @@ export namespace PeersRequest {
     index: number
   }
 
+  export interface PeersRequestRecordsWakeAwakeMsFieldEvent {
+    field: '$.records[].wake.awakeMs'
+    value: number
+    index: number
+  }
+
+  export interface PeersRequestRecordsWakePeriodMsFieldEvent {
+    field: '$.records[].wake.periodMs'
+    value: number
+    index: number
+  }
+
+  export interface PeersRequestRecordsWakeAnchorMsFieldEvent {
+    field: '$.records[].wake.anchorMs'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersRequestRecordsWakeOnDataFieldEvent {
+    field: '$.records[].wake.onData'
+    value: boolean
+    index: number
+  }
+
   export interface PeersRequestKeyFieldEvent {
     field: '$.key'
     value: Uint8Array<ArrayBuffer>
@@ -2026,7 +2291,7 @@ export namespace PeersRequest {
     return decodeMessage(buf, PeersRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersRequest>): Generator<PeersRequestTypeFieldEvent | PeersRequestRecordsNodeTokenFieldEvent | PeersRequestRecordsAddrsFieldEvent | PeersRequestRecordsSeqFieldEvent | PeersRequestRecordsSignatureFieldEvent | PeersRequestKeyFieldEvent | PeersRequestCountFieldEvent | PeersRequestCodeFieldEvent | PeersRequestReasonFieldEvent | PeersRequestRevocationsSeqFieldEvent | PeersRequestRevocationsJtiFieldEvent | PeersRequestRevocationsPeerFieldEvent | PeersRequestRevocationsRevokedAtMsFieldEvent | PeersRequestRevocationsUntilMsFieldEvent | PeersRequestRevocationsReasonFieldEvent | PeersRequestRevocationsSignatureFieldEvent | PeersRequestRevocationSeqFieldEvent | PeersRequestEpochsEpochFieldEvent | PeersRequestEpochsStartsAtMsFieldEvent | PeersRequestEpochsOverlapMsFieldEvent | PeersRequestEpochsSaltFieldEvent | PeersRequestEpochsSignatureFieldEvent | PeersRequestEpochFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersRequest>): Generator<PeersRequestTypeFieldEvent | PeersRequestRecordsNodeTokenFieldEvent | PeersRequestRecordsAddrsFieldEvent | PeersRequestRecordsSeqFieldEvent | PeersRequestRecordsSignatureFieldEvent | PeersRequestRecordsWakeAwakeMsFieldEvent | PeersRequestRecordsWakePeriodMsFieldEvent | PeersRequestRecordsWakeAnchorMsFieldEvent | PeersRequestRecordsWakeOnDataFieldEvent | PeersRequestKeyFieldEvent | PeersRequestCountFieldEvent | PeersRequestCodeFieldEvent | PeersRequestReasonFieldEvent | PeersRequestRevocationsSeqFieldEvent | PeersRequestRevocationsJtiFieldEvent | PeersRequestRevocationsPeerFieldEvent | PeersRequestRevocationsRevokedAtMsFieldEvent | PeersRequestRevocationsUntilMsFieldEvent | PeersRequestRevocationsReasonFieldEvent | PeersRequestRevocationsSignatureFieldEvent | PeersRequestRevocationSeqFieldEvent | PeersRequestEpochsEpochFieldEvent | PeersRequestEpochsStartsAtMsFieldEvent | PeersRequestEpochsOverlapMsFieldEvent | PeersRequestEpochsSaltFieldEvent | PeersRequestEpochsSignatureFieldEvent | PeersRequestEpochFieldEvent> {
     return streamMessage(buf, PeersRequest.codec(), opts)
   }
 }
@@ -2038,6 +2303,7 @@ export interface PeersResponse {
   revocationSeq: bigint
   epochs: Epoch[]
   epoch: bigint
+  pending?: boolean
 }
 
 export namespace PeersResponse {
@@ -2084,6 +2350,11 @@ export namespace PeersResponse {
         if ((obj.epoch != null && obj.epoch !== 0n)) {
           w.uint32(48)
           w.uint64(obj.epoch)
+        }
+
+        if (obj.pending != null) {
+          w.uint32(56)
+          w.bool(obj.pending)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2146,6 +2417,10 @@ export namespace PeersResponse {
             }
             case 6: {
               obj.epoch = reader.uint64()
+              break
+            }
+            case 7: {
+              obj.pending = reader.bool()
               break
             }
             default: {
@@ -2244,6 +2519,13 @@ export namespace PeersResponse {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.pending`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2277,6 +2559,30 @@ export namespace PeersResponse {
   export interface PeersResponseRecordsSignatureFieldEvent {
     field: '$.records[].signature'
     value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PeersResponseRecordsWakeAwakeMsFieldEvent {
+    field: '$.records[].wake.awakeMs'
+    value: number
+    index: number
+  }
+
+  export interface PeersResponseRecordsWakePeriodMsFieldEvent {
+    field: '$.records[].wake.periodMs'
+    value: number
+    index: number
+  }
+
+  export interface PeersResponseRecordsWakeAnchorMsFieldEvent {
+    field: '$.records[].wake.anchorMs'
+    value: bigint
+    index: number
+  }
+
+  export interface PeersResponseRecordsWakeOnDataFieldEvent {
+    field: '$.records[].wake.onData'
+    value: boolean
     index: number
   }
 
@@ -2372,6 +2678,11 @@ export namespace PeersResponse {
     value: bigint
   }
 
+  export interface PeersResponsePendingFieldEvent {
+    field: '$.pending'
+    value: boolean
+  }
+
   export function encode (obj: Partial<PeersResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeersResponse.codec())
   }
@@ -2380,7 +2691,7 @@ export namespace PeersResponse {
     return decodeMessage(buf, PeersResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersResponse>): Generator<PeersResponseRecordsNodeTokenFieldEvent | PeersResponseRecordsAddrsFieldEvent | PeersResponseRecordsSeqFieldEvent | PeersResponseRecordsSignatureFieldEvent | PeersResponseErrorCodeFieldEvent | PeersResponseErrorReasonFieldEvent | PeersResponseRevocationsSeqFieldEvent | PeersResponseRevocationsJtiFieldEvent | PeersResponseRevocationsPeerFieldEvent | PeersResponseRevocationsRevokedAtMsFieldEvent | PeersResponseRevocationsUntilMsFieldEvent | PeersResponseRevocationsReasonFieldEvent | PeersResponseRevocationsSignatureFieldEvent | PeersResponseRevocationSeqFieldEvent | PeersResponseEpochsEpochFieldEvent | PeersResponseEpochsStartsAtMsFieldEvent | PeersResponseEpochsOverlapMsFieldEvent | PeersResponseEpochsSaltFieldEvent | PeersResponseEpochsSignatureFieldEvent | PeersResponseEpochFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersResponse>): Generator<PeersResponseRecordsNodeTokenFieldEvent | PeersResponseRecordsAddrsFieldEvent | PeersResponseRecordsSeqFieldEvent | PeersResponseRecordsSignatureFieldEvent | PeersResponseRecordsWakeAwakeMsFieldEvent | PeersResponseRecordsWakePeriodMsFieldEvent | PeersResponseRecordsWakeAnchorMsFieldEvent | PeersResponseRecordsWakeOnDataFieldEvent | PeersResponseErrorCodeFieldEvent | PeersResponseErrorReasonFieldEvent | PeersResponseRevocationsSeqFieldEvent | PeersResponseRevocationsJtiFieldEvent | PeersResponseRevocationsPeerFieldEvent | PeersResponseRevocationsRevokedAtMsFieldEvent | PeersResponseRevocationsUntilMsFieldEvent | PeersResponseRevocationsReasonFieldEvent | PeersResponseRevocationsSignatureFieldEvent | PeersResponseRevocationSeqFieldEvent | PeersResponseEpochsEpochFieldEvent | PeersResponseEpochsStartsAtMsFieldEvent | PeersResponseEpochsOverlapMsFieldEvent | PeersResponseEpochsSaltFieldEvent | PeersResponseEpochsSignatureFieldEvent | PeersResponseEpochFieldEvent | PeersResponsePendingFieldEvent> {
     return streamMessage(buf, PeersResponse.codec(), opts)
   }
 }
@@ -3300,6 +3611,26 @@ export namespace SubjectRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SubjectRequestRecordWakeAwakeMsFieldEvent {
+    field: '$.record.wake.awakeMs'
+    value: number
+  }
+
+  export interface SubjectRequestRecordWakePeriodMsFieldEvent {
+    field: '$.record.wake.periodMs'
+    value: number
+  }
+
+  export interface SubjectRequestRecordWakeAnchorMsFieldEvent {
+    field: '$.record.wake.anchorMs'
+    value: bigint
+  }
+
+  export interface SubjectRequestRecordWakeOnDataFieldEvent {
+    field: '$.record.wake.onData'
+    value: boolean
+  }
+
   export interface SubjectRequestKeyFieldEvent {
     field: '$.key'
     value: Uint8Array<ArrayBuffer>
@@ -3338,7 +3669,7 @@ export namespace SubjectRequest {
     return decodeMessage(buf, SubjectRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SubjectRequest>): Generator<SubjectRequestTypeFieldEvent | SubjectRequestInterestTokenFieldEvent | SubjectRequestIdentityTokenFieldEvent | SubjectRequestRecordNodeTokenFieldEvent | SubjectRequestRecordAddrsFieldEvent | SubjectRequestRecordSeqFieldEvent | SubjectRequestRecordSignatureFieldEvent | SubjectRequestKeyFieldEvent | SubjectRequestEpochEpochFieldEvent | SubjectRequestEpochStartsAtMsFieldEvent | SubjectRequestEpochOverlapMsFieldEvent | SubjectRequestEpochSaltFieldEvent | SubjectRequestEpochSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SubjectRequest>): Generator<SubjectRequestTypeFieldEvent | SubjectRequestInterestTokenFieldEvent | SubjectRequestIdentityTokenFieldEvent | SubjectRequestRecordNodeTokenFieldEvent | SubjectRequestRecordAddrsFieldEvent | SubjectRequestRecordSeqFieldEvent | SubjectRequestRecordSignatureFieldEvent | SubjectRequestRecordWakeAwakeMsFieldEvent | SubjectRequestRecordWakePeriodMsFieldEvent | SubjectRequestRecordWakeAnchorMsFieldEvent | SubjectRequestRecordWakeOnDataFieldEvent | SubjectRequestKeyFieldEvent | SubjectRequestEpochEpochFieldEvent | SubjectRequestEpochStartsAtMsFieldEvent | SubjectRequestEpochOverlapMsFieldEvent | SubjectRequestEpochSaltFieldEvent | SubjectRequestEpochSignatureFieldEvent> {
     return streamMessage(buf, SubjectRequest.codec(), opts)
   }
 }
