@@ -12,14 +12,13 @@
  * and is a todo until item 3 is built.
  */
 import assert from 'node:assert/strict'
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { scenario } from '../lib/scenario.js'
-import { startRealm } from '../lib/realm.js'
 import { pollUntil } from '../lib/poll.js'
+import { startRealmOnHosts } from '../lib/netns/realm.js'
 import { describeNetns, netnsSkip, useTestbed } from '../lib/netns/suite.js'
-import type { CliProcess, ProcessGroup } from '../lib/cli-process.js'
-import type { Host, Segment } from '../lib/netns/testbed.js'
+import type { CliProcess } from '../lib/cli-process.js'
+import type { RealmOnHosts } from '../lib/netns/realm.js'
+import type { Segment } from '../lib/netns/testbed.js'
 
 const STEP_MS = 60_000
 /**
@@ -29,17 +28,6 @@ const STEP_MS = 60_000
  */
 const RECORD_MS = 15_000
 const SECRET = 'netns-address-secret-0123456789'
-const CONFIG = `connections:
-  inboundConnectionThreshold: 1000
-keepalive:
-  intervalMs: 1000
-  timeoutMs: 1000
-  maxMissed: 2
-redial:
-  maxMs: 2000
-`
-
-interface Member { peerId: string, addrs: string[] }
 
 const skip = await netnsSkip()
 
@@ -48,65 +36,45 @@ describeNetns('a node whose address changes while it runs', skip, { timeout: 180
   const { dir, step } = e2e
   const bed = useTestbed()
   let pub: Segment
-  const hosts = new Map<string, Host>()
-  const ids = new Map<string, string>()
-  const daemons = new Map<string, CliProcess>()
+  let realm: RealmOnHosts
   let subscriber: CliProcess
   let sent = 0
-
-  const procs = (name: string): ProcessGroup => e2e.procs.within(hostOf(name).ns)
-  const hostOf = (name: string): Host => {
-    const host = hosts.get(name)
-    assert.ok(host != null, name)
-    return host
-  }
-
-  async function members (name: string): Promise<Member[]> {
-    return (JSON.parse(await procs(name).ok(`members ${name}`, ['members', '--dir', dir(name), '--json'], STEP_MS)) as { members: Member[] }).members
-  }
+  let moved = ''
+  let old = ''
+  const idB = (): string => realm.ids.get('B') ?? ''
 
   async function publishToB (): Promise<{ code: number | null, stdout: string, stderr: string }> {
     sent++
-    return procs('A').run(`publish ${sent} from A`, ['publish', 'to-b', String(sent), '--dir', dir('A'), '--ack', '--ttl', '20s'], STEP_MS)
+    return realm.procs('A').run(`publish ${sent} from A`, ['publish', 'to-b', String(sent), '--dir', dir('A'), '--ack', '--ttl', '20s'], STEP_MS)
   }
 
   step('1. a leader, A and B (listening on 0.0.0.0) on three hosts join; A delivers to a subscriber on B', async () => {
     pub = await bed().segment('pub', '10.99.0.0/24')
-    for (const name of ['L', 'A', 'B']) hosts.set(name, await bed().host(name.toLowerCase(), pub))
-    const config = join(e2e.root, 'netns-node.yaml')
-    await writeFile(config, CONFIG)
-    const listen = (name: string): string => name === 'B' ? '/ip4/0.0.0.0/tcp/4001' : `/ip4/${hostOf(name).address()}/tcp/4001`
-    const started = await startRealm(e2e, {
+    realm = await startRealmOnHosts(e2e, bed(), pub, {
       name: 'moving',
       secret: SECRET,
       nodes: ['A', 'B'],
       stepMs: STEP_MS,
-      config,
-      hosts: new Map(['L', 'A', 'B'].map(name => [name, { procs: procs(name), listen: listen(name) }]))
+      listen: (name, host) => name === 'B' ? '/ip4/0.0.0.0/tcp/4001' : `/ip4/${host.address()}/tcp/4001`
     })
-    for (const [name, id] of started.ids) ids.set(name, id)
-    for (const [name, proc] of started.daemons) daemons.set(name, proc)
-    subscriber = procs('B').start('subscribe to-b on B', ['subscribe', 'to-b', '--dir', dir('B'), '--json'])
+    subscriber = realm.procs('B').start('subscribe to-b on B', ['subscribe', 'to-b', '--dir', dir('B'), '--json'])
     await subscriber.waitForLine(/^subscribed to to-b /, STEP_MS)
     const result = await publishToB()
     assert.equal(result.code, 0, result.stderr)
     for (const name of ['L', 'A']) {
-      const b = (await members(name)).find(m => m.peerId === ids.get('B'))
-      assert.ok(b?.addrs.some(a => a.startsWith(`/ip4/${hostOf('B').address()}/`)), `${name} has B at ${b?.addrs.join(', ') ?? 'nothing'}`)
+      const b = (await realm.members(name)).find(m => m.peerId === idB())
+      assert.ok(b?.addrs.some(a => a.startsWith(`/ip4/${realm.host('B').address()}/`)), `${name} has B at ${b?.addrs.join(', ') ?? 'nothing'}`)
     }
   })
 
-  let moved = ''
-  let old = ''
   step('2. B\'s address moves: its members drop it, it joins again from the new address, and A\'s acked messages reach it', async () => {
-    const idB = ids.get('B') ?? ''
-    const joinedBefore = new Map(['L', 'A'].map(name => [name, countLines(daemon(name), `member joined ${idB} `)]))
-    old = hostOf('B').address()
+    const joinedBefore = new Map(['L', 'A'].map(name => [name, countLines(realm.daemon(name), `member joined ${idB()} `)]))
+    old = realm.host('B').address()
     const since = Date.now()
-    moved = await bed().moveAddress(hostOf('B'), pub)
-    await Promise.all(['L', 'A'].map(async name => daemon(name).waitForLines(new RegExp(`^member joined ${idB} `), (joinedBefore.get(name) ?? 0) + 1, STEP_MS)))
+    moved = await bed().moveAddress(realm.host('B'), pub)
+    await Promise.all(['L', 'A'].map(async name => realm.daemon(name).waitForLines(new RegExp(`^member joined ${idB()} `), (joinedBefore.get(name) ?? 0) + 1, STEP_MS)))
     console.log(`# B moved from ${old} to ${moved}: the leader and A list it again ${((Date.now() - since) / 1000).toFixed(1)} s later (B lost every member and joined again through its bootstrap address)`)
-    const status = JSON.parse(await procs('B').ok('status B', ['status', '--dir', dir('B'), '--json'], STEP_MS)) as { listen: string[] }
+    const status = JSON.parse(await realm.procs('B').ok('status B', ['status', '--dir', dir('B'), '--json'], STEP_MS)) as { listen: string[] }
     assert.ok(status.listen.some(a => a.startsWith(`/ip4/${moved}/tcp/4001/`)), `B listens on ${status.listen.join(', ')}`)
     const result = await publishToB()
     assert.equal(result.code, 0, `${result.stdout} ${result.stderr}`)
@@ -117,7 +85,7 @@ describeNetns('a node whose address changes while it runs', skip, { timeout: 180
     const held = new Map<string, string[]>()
     const since = Date.now()
     await pollUntil(async () => {
-      for (const name of ['L', 'A']) held.set(name, (await members(name)).find(m => m.peerId === ids.get('B'))?.addrs ?? [])
+      for (const name of ['L', 'A']) held.set(name, (await realm.members(name)).find(m => m.peerId === idB())?.addrs ?? [])
       return [...held.values()].every(addrs => addrs.some(a => a.startsWith(`/ip4/${moved}/`)) && !addrs.some(a => a.startsWith(`/ip4/${old}/`))) ? true : undefined
     }, `the leader and A holding B at ${moved}`, () => `B moved from ${old} to ${moved}; ${[...held].map(([name, addrs]) => `${name} has B at ${addrs.join(', ')}`).join('; ')}`, { timeoutMs: RECORD_MS })
     console.log(`# the leader and A hold B's new address ${((Date.now() - since) / 1000).toFixed(1)} s after B was back`)
@@ -126,16 +94,10 @@ describeNetns('a node whose address changes while it runs', skip, { timeout: 180
   step('4. SIGTERM stops every daemon cleanly', async () => {
     subscriber.kill('SIGTERM')
     await Promise.all(['L', 'A', 'B'].map(async name => {
-      daemon(name).kill('SIGTERM')
-      assert.equal((await daemon(name).waitForExit(STEP_MS)).code, 0, `${name} stops cleanly`)
+      realm.daemon(name).kill('SIGTERM')
+      assert.equal((await realm.daemon(name).waitForExit(STEP_MS)).code, 0, `${name} stops cleanly`)
     }))
   })
-
-  function daemon (name: string): CliProcess {
-    const proc = daemons.get(name)
-    assert.ok(proc != null, name)
-    return proc
-  }
 })
 
 /** lines of a daemon's stderr that start with `prefix` */
