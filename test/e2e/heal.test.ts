@@ -22,6 +22,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { parseRealmDescriptor } from '@realmesh/token'
 import { scenario } from '../lib/scenario.js'
+import { untilEveryoneListsEveryone } from '../lib/realm.js'
 import type { CliProcess } from '../lib/cli-process.js'
 
 const STEP_MS = 60_000
@@ -39,18 +40,6 @@ describe('a realm heals after its members restart, the leader included', { timeo
   const daemons = new Map<string, { proc: CliProcess, peerId: string }>()
   const heals: string[] = []
 
-  /** the members a daemon lists, from its `member joined` / `member left` lines */
-  function listed (proc: CliProcess): Set<string> {
-    const members = new Set<string>()
-    for (const line of proc.stderr.split('\n')) {
-      const joined = /^member joined (\S+) /.exec(line)
-      if (joined?.[1] != null) members.add(joined[1])
-      const left = /^member left (\S+):/.exec(line)
-      if (left?.[1] != null) members.delete(left[1])
-    }
-    return members
-  }
-
   async function status (name: string): Promise<Status> {
     return JSON.parse(await e2e.procs.ok(`status ${name}`, ['status', '--dir', dir(name), '--json'])) as Status
   }
@@ -63,13 +52,7 @@ describe('a realm heals after its members restart, the leader included', { timeo
    */
   async function healed (what: string, since: number): Promise<number> {
     const everyone = [...daemons.values()]
-    await e2e.procs.until(() => {
-      for (const { proc, peerId } of everyone) {
-        const members = listed(proc)
-        if (everyone.some(other => other.peerId !== peerId && !members.has(other.peerId))) return undefined
-      }
-      return true
-    }, `every member listing every other (${what})`, HEAL_MS)
+    await untilEveryoneListsEveryone(e2e.procs, everyone, HEAL_MS, what)
     const seconds = (Date.now() - since) / 1000
     await Promise.all([...daemons].map(async ([name, { peerId }]) => {
       const s = await status(name)

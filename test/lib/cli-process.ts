@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { resolve, join } from 'node:path'
+import { inNamespace } from './netns/commands.js'
 import type { ChildProcess } from 'node:child_process'
 
 /** test/dist/lib -> the repository root */
@@ -32,11 +33,19 @@ export class CliProcess {
   private readonly group: ProcessGroup
   private exit: Exit | undefined
 
-  constructor (group: ProcessGroup, name: string, args: string[], options: { cwd: string, env?: Record<string, string> }) {
+  /** the network namespace it runs in (`ip netns exec`), if any */
+  readonly netns: string | undefined
+
+  constructor (group: ProcessGroup, name: string, args: string[], options: { cwd: string, env?: Record<string, string>, netns?: string }) {
     this.group = group
     this.name = name
     this.args = args
-    this.child = spawn(process.execPath, [BIN, ...args], {
+    this.netns = options.netns
+    // `ip netns exec` execs the program in place, so the child's pid is node's and signals reach it
+    const launch = options.netns != null
+      ? inNamespace(options.netns, process.execPath, [BIN, ...args])
+      : { command: process.execPath, args: [BIN, ...args] }
+    this.child = spawn(launch.command, launch.args, {
       cwd: options.cwd,
       env: { ...cleanEnv(), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe']
@@ -112,7 +121,7 @@ export class CliProcess {
 
   /** the collected output, each line tagged with the stream and the time since start */
   describe (): string {
-    const head = `--- ${this.name} (pid ${this.pid ?? '?'}): realmesh ${this.args.join(' ')}${this.exit == null ? ' [running]' : ` [exited code=${String(this.exit.code)} signal=${String(this.exit.signal)}]`}`
+    const head = `--- ${this.name} (pid ${this.pid ?? '?'}${this.netns != null ? `, netns ${this.netns}` : ''}): realmesh ${this.args.join(' ')}${this.exit == null ? ' [running]' : ` [exited code=${String(this.exit.code)} signal=${String(this.exit.signal)}]`}`
     return [head, ...this.lines.map(l => `  ${((l.at - this.group.startedAt) / 1000).toFixed(1).padStart(6)}s ${l.stream} | ${l.text}`)].join('\n')
   }
 
@@ -149,20 +158,45 @@ export class CliProcess {
 }
 
 /** Every process a test starts: for failure messages, and to kill what is left at the end. */
-export class ProcessGroup {
-  /** output lines are stamped with the time since this, so that processes' logs line up */
-  readonly startedAt = Date.now()
-  private readonly processes: CliProcess[] = []
-  private readonly cwd: string
-  private readonly listeners = new Set<() => void>()
+/** what a group and its views in namespaces (`within`) share */
+interface GroupState { startedAt: number, processes: CliProcess[], listeners: Set<() => void> }
 
-  constructor (cwd: string) {
+export class ProcessGroup {
+  private readonly shared: GroupState
+  private readonly cwd: string
+  private readonly netns: string | undefined
+
+  constructor (cwd: string, netns?: string, shared?: GroupState) {
     this.cwd = cwd
+    this.netns = netns
+    this.shared = shared ?? { startedAt: Date.now(), processes: [], listeners: new Set() }
+  }
+
+  /** output lines are stamped with the time since this, so that processes' logs line up */
+  get startedAt (): number {
+    return this.shared.startedAt
+  }
+
+  private get processes (): CliProcess[] {
+    return this.shared.processes
+  }
+
+  private get listeners (): Set<() => void> {
+    return this.shared.listeners
+  }
+
+  /**
+   * The same group, whose commands run inside the network namespace `netns` (a testbed host: see
+   * netns/testbed.ts). Processes started through it belong to the group: its output on failure,
+   * `until`, `killAll`.
+   */
+  within (netns: string): ProcessGroup {
+    return new ProcessGroup(this.cwd, netns, this.shared)
   }
 
   /** starts `realmesh ...args` */
   start (name: string, args: string[], env?: Record<string, string>): CliProcess {
-    const proc = new CliProcess(this, name, args, { cwd: this.cwd, env })
+    const proc = new CliProcess(this, name, args, { cwd: this.cwd, env, netns: this.netns })
     this.processes.push(proc)
     return proc
   }

@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseRealmDescriptor } from '@realmesh/token'
-import type { CliProcess } from './cli-process.js'
+import type { CliProcess, ProcessGroup } from './cli-process.js'
 import type { Scenario } from './scenario.js'
 
 export interface StartedRealm {
@@ -30,6 +30,13 @@ export interface StartRealmInit {
   epochSeconds?: number
   /** extra `node start` arguments, by node name (e.g. a wake schedule) */
   nodeArgs?: Record<string, string[]>
+  /**
+   * Where each daemon runs, by name ('L' for the leader): the commands of a testbed host
+   * (`procs.within(host.ns)`) and the address it listens on. @default every daemon here, on 127.0.0.1
+   */
+  hosts?: Map<string, { procs: ProcessGroup, listen: string }>
+  /** the daemons' node config (YAML). @default the scenario's */
+  config?: string
 }
 
 export async function startRealm (e2e: Scenario, init: StartRealmInit): Promise<StartedRealm> {
@@ -41,13 +48,16 @@ export async function startRealm (e2e: Scenario, init: StartRealmInit): Promise<
     const config = join(dir('L'), 'leader.yaml')
     await writeFile(config, (await readFile(config, 'utf8')).replace(/^epochSeconds: \d+$/m, `epochSeconds: ${init.epochSeconds}`))
   }
-  const leader = e2e.procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', e2e.config])
+  const config = init.config ?? e2e.config
+  const where = (name: string): { procs: ProcessGroup, listen: string } => init.hosts?.get(name) ?? { procs: e2e.procs, listen: '/ip4/127.0.0.1/tcp/0' }
+  const leader = where('L').procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', where('L').listen, '--node-config', config])
   daemons.set('L', leader)
   await leader.waitForLine(/^control api /, init.stepMs)
   const realmFile = join(dir('L'), 'realm.json')
   ids.set('L', parseRealmDescriptor(await readFile(realmFile, 'utf8')).leader.peerId)
   await Promise.all(init.nodes.map(async (name) => {
-    const proc = e2e.procs.start(name, ['node', 'start', '--dir', dir(name), '--config', e2e.config, '--realm', realmFile, '--join-secret', init.secret, ...(init.nodeArgs?.[name] ?? [])])
+    const { procs, listen } = where(name)
+    const proc = procs.start(name, ['node', 'start', '--dir', dir(name), '--config', config, '--realm', realmFile, '--join-secret', init.secret, '--listen', listen, ...(init.nodeArgs?.[name] ?? [])])
     daemons.set(name, proc)
     const [, peerId = ''] = await proc.waitForLine(/^peer id (\S+)$/, init.stepMs)
     ids.set(name, peerId)
@@ -55,4 +65,27 @@ export async function startRealm (e2e: Scenario, init: StartRealmInit): Promise<
   }))
   await Promise.all(init.nodes.map(async name => leader.waitForLine(new RegExp(`^member joined ${ids.get(name) ?? ''} `), init.stepMs)))
   return { ids, daemons, realmFile }
+}
+
+/** the members a daemon lists, from its `member joined X` / `member left X` lines */
+export function listedMembers (proc: CliProcess): Set<string> {
+  const members = new Set<string>()
+  for (const line of proc.stderr.split('\n')) {
+    const joined = /^member joined (\S+) /.exec(line)
+    if (joined?.[1] != null) members.add(joined[1])
+    const left = /^member left (\S+):/.exec(line)
+    if (left?.[1] != null) members.delete(left[1])
+  }
+  return members
+}
+
+/** waits until every daemon lists every other (by its output: listedMembers); rejects after `timeoutMs` */
+export async function untilEveryoneListsEveryone (procs: ProcessGroup, everyone: Array<{ proc: CliProcess, peerId: string }>, timeoutMs: number, what: string): Promise<void> {
+  await procs.until(() => {
+    for (const { proc, peerId } of everyone) {
+      const members = listedMembers(proc)
+      if (everyone.some(other => other.peerId !== peerId && !members.has(other.peerId))) return undefined
+    }
+    return true
+  }, `every member listing every other (${what})`, timeoutMs)
 }
