@@ -43,12 +43,14 @@ import { assembleLibp2p } from './libp2p.js'
 import { NamespaceDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
 import { assembleSubjectLayer } from './subjects/assembly.js'
+import { Outbox } from './outbox/outbox.js'
 import type { Subjects, SubjectStatus } from './subjects/subjects.js'
 import type { Messaging } from './messaging/messaging.js'
 import type { SubjectMatchedDetail, SubjectRegisteredDetail } from './subjects/assembly.js'
 import type { FindCoordinatorsOptions } from './subjects/find-coordinators.js'
 import type { MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './messaging/options.js'
 import type { MessageStreamDetail } from './messaging/inbox.js'
+import type { OutboxRestoredDetail, OutboxSettledDetail } from './messaging/messaging.js'
 import type { RequestHandler } from './messaging/direct.js'
 import { NodeStateError } from './errors.js'
 import type { RealmNodeInit } from './init.js'
@@ -117,6 +119,10 @@ export interface RealmNodeEvents {
   'message:stream': CustomEvent<MessageStreamDetail>
   /** as one of a subject's coordinators, this node stored a new or renewed interest */
   'subject:registered': CustomEvent<SubjectRegisteredDetail>
+  /** at start, the outbox held acked messages an earlier run had not settled: they go out again once the node joined */
+  'outbox:restored': CustomEvent<OutboxRestoredDetail>
+  /** a message an earlier run left in the outbox was settled (nobody waits on its publish() any more) */
+  'outbox:settled': CustomEvent<OutboxSettledDetail>
 }
 
 export interface NodeStatus {
@@ -173,6 +179,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   /** the bootstrap of this run has begun */
   private bootstrapping = false
   private running = false
+  /** stop() in progress (it drains first): nothing new is published */
+  private stopping: Promise<void> | undefined
   private isJoined = false
   private joinedWaiters = Promise.withResolvers<void>()
   private shutdown = new AbortController()
@@ -408,7 +416,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       emit: (type, detail) => { this.safeDispatchEvent(type, { detail }) },
       now: this.now,
       subjects: init.subjects,
-      messaging: init.messaging
+      messaging: init.messaging,
+      outbox: init.store == null ? undefined : new Outbox(new NamespaceDatastore(init.store, new Key('/outbox')), init.messaging?.outbox)
     })
     this.subjectLayer = layer.subjects
     this.messaging = layer.messaging
@@ -452,7 +461,10 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       now: this.now,
       backoff: init.backoff
     }, init.redial)
-    this.addEventListener('joined', () => { this.redial.arm() })
+    this.addEventListener('joined', () => {
+      this.redial.arm()
+      this.messaging.restore()
+    })
   }
 
   /** which connections have passed handshake and join */
@@ -490,9 +502,12 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.running = true
     this.shutdown = new AbortController()
     this.growth.reset()
+    this.stopping = undefined
     await this.guard.start()
     await this.revocations.load()
     await this.epochs.load()
+    // what the last run left in the outbox goes out once the node joined
+    await this.messaging.start()
     await this.handle(PROTOCOLS.handshake, this.gate.onHandshakeStream, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.join, this.gate.onJoinStream, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.peers, this.peers.handle, { maxInboundStreams: 16 })
@@ -530,6 +545,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.subjectLayer.start()
     this.bootstrapping = false
     if (this.init.joinOnStart !== false) this.beginJoin()
+    // started again after a stop: it stayed joined
+    if (this.isJoined) this.messaging.restore()
   }
 
   /**
@@ -549,8 +566,19 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.bootstrap.run(this.shutdown.signal)
   }
 
-  async stop (): Promise<void> {
+  /**
+   * Stops the node. Acked messages that went to receivers get up to messaging.drainMs (or until
+   * `signal` aborts) to be settled first, while nothing new may be published; with a store, what
+   * is left stays in the outbox and goes out again at the next start.
+   */
+  async stop (options: AbortOptions = {}): Promise<void> {
     if (!this.running) return
+    this.stopping ??= this.drainAndStop(options)
+    await this.stopping
+  }
+
+  private async drainAndStop (options: AbortOptions): Promise<void> {
+    await this.messaging.drain(options)
     this.running = false
     this.shutdown.abort(new NodeStateError('the node is stopping'))
     this.upkeep.stop()
@@ -560,7 +588,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.keepalives.clear()
     this.neighbourhood.stop()
     this.broadcaster?.stop()
-    this.messaging.stop()
+    await this.messaging.stop()
     await this.subjectLayer.stop()
     await this.leave('stopping')
     this.growth.clear()
@@ -678,9 +706,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     return this.subjectLayer.findCoordinators(subject, count, options)
   }
 
-  /** message counters since start (delivered, duplicates, rejected, streams, resent) */
+  /** message counters since start (delivered, duplicates, rejected, streams, resent), and the outbox's */
   messageStats (): MessageStats {
-    return { ...this.messaging.stats }
+    return this.messaging.statsNow()
   }
 
   /** this node's subjects: role, coordinators, matched counterparts */
@@ -690,6 +718,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
 
   private assertSubjects (): void {
     if (!this.running) throw new NodeStateError('the node is not started')
+    if (this.stopping != null) throw new NodeStateError('the node is stopping')
     if (this.init.identityToken != null && this.init.identityKey == null) {
       throw new NodeStateError('this node uses an identity token: give its identityKey to sign interest tokens with')
     }

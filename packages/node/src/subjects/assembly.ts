@@ -14,7 +14,8 @@ import type { PeerRecord } from '@realmesh/wire'
 import type { NodeTokenClaims, RealmDescriptor, TokenCache } from '@realmesh/token'
 import type { Epochs, EpochRef } from '../epochs/epochs.js'
 import type { SubjectsInit } from './subjects.js'
-import type { MessagingInit } from '../messaging/messaging.js'
+import type { MessagingInit, OutboxRestoredDetail, OutboxSettledDetail } from '../messaging/messaging.js'
+import type { Outbox } from '../outbox/outbox.js'
 import type { SubjectMessage } from '../messaging/options.js'
 import type { MessageStreamDetail } from '../messaging/inbox.js'
 import type { RecordVerifier } from '../peers/records.js'
@@ -51,6 +52,8 @@ export interface SubjectLayerEvents {
   'subject:registered': SubjectRegisteredDetail
   message: SubjectMessage
   'message:stream': MessageStreamDetail
+  'outbox:restored': OutboxRestoredDetail
+  'outbox:settled': OutboxSettledDetail
 }
 
 export interface SubjectLayerContext {
@@ -77,6 +80,8 @@ export interface SubjectLayerContext {
   now: () => number
   subjects?: SubjectsInit
   messaging?: MessagingInit
+  /** acked publications kept across restarts (the node has a store) */
+  outbox?: Outbox
 }
 
 export interface SubjectLayer {
@@ -144,6 +149,9 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     refused: offence,
     emitMessage: (message) => { ctx.emit('message', message) },
     emitStream: (stream) => { ctx.emit('message:stream', stream) },
+    emitRestored: (detail) => { ctx.emit('outbox:restored', detail) },
+    emitSettled: (detail) => { ctx.emit('outbox:settled', detail) },
+    outbox: ctx.outbox,
     now: ctx.now
   }, ctx.messaging)
   ref.messaging = messaging
