@@ -165,11 +165,9 @@ export class Publication {
           return
         }
         pending.ready = false
-        pending.stored.written.then(() => {
-          pending.ready = true
-          this.advance()
-        }, (err: Error) => {
-          this.refuse(pending, err)
+        pending.stored.onWritten((err) => {
+          if (err == null) pending.ready = true
+          else this.refuse(pending, err)
           this.advance()
         })
       }

@@ -1,8 +1,10 @@
 /**
- * A publication waiting in the outbox, as one store value: a fixed binary head (format version,
- * ack mode, max retries, expiry, the 16-byte id), a small JSON part for the strings (subject,
- * reply subject, audience, the publication's largest message), then the data as it is. The data
- * is not copied through JSON or base64: a 1 KiB message costs its own bytes and about 100 more.
+ * A publication waiting in the outbox, as one record: a fixed binary head (format version, ack
+ * mode, max retries, expiry, the 16-byte id), a small JSON part for the strings (subject, reply
+ * subject, audience, the publication's largest message), then the data as it is. The data is not
+ * copied through JSON or base64: a 1 KiB message costs its own bytes and about 100 more.
+ *
+ * A page (one store value) holds the records written together, each behind its length (u32).
  */
 import type { Audience } from '@realmesh/token'
 
@@ -30,21 +32,41 @@ const ACKS = ['destination', 'app'] as const
 
 interface Strings { subject: string, replySubject?: string, audience?: Audience, maxMessageBytes: number }
 
-export function encodeMessage (message: StoredMessage): Uint8Array<ArrayBuffer> {
-  const strings: Strings = { subject: message.subject, maxMessageBytes: message.maxMessageBytes }
-  if (message.replySubject !== '') strings.replySubject = message.replySubject
-  if (message.audience != null) strings.audience = message.audience
-  const json = Buffer.from(JSON.stringify(strings))
-  const out = Buffer.allocUnsafe(HEAD_BYTES + json.byteLength + message.data.byteLength)
-  out.writeUInt8(VERSION, 0)
-  out.writeUInt8(ACKS.indexOf(message.ack) + 1, 1)
-  out.writeUInt32BE(message.maxRetries, 2)
-  out.writeDoubleBE(message.expiresAt, 6)
-  out.set(message.id, 14)
-  out.writeUInt32BE(json.byteLength, 30)
-  out.set(json, HEAD_BYTES)
-  out.set(message.data, HEAD_BYTES + json.byteLength)
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+/** the strings of the last message encoded: a publication's messages mostly share them */
+let last: { subject: string, replySubject: string, audience?: Audience, maxMessageBytes: number, json: Buffer } | undefined
+
+function stringsOf (message: StoredMessage): Buffer {
+  const { subject, replySubject, audience, maxMessageBytes } = message
+  if (last?.subject === subject && last.replySubject === replySubject && last.audience === audience && last.maxMessageBytes === maxMessageBytes) return last.json
+  const strings: Strings = { subject, maxMessageBytes }
+  if (replySubject !== '') strings.replySubject = replySubject
+  if (audience != null) strings.audience = audience
+  last = { subject, replySubject, audience, maxMessageBytes, json: Buffer.from(JSON.stringify(strings)) }
+  return last.json
+}
+
+/** a message to be written with its page: its size is known before anything is copied, and it is encoded straight into the page */
+export interface Unwritten {
+  message: StoredMessage
+  strings: Buffer
+  /** the record's bytes */
+  size: number
+}
+
+export function unwritten (message: StoredMessage): Unwritten {
+  const strings = stringsOf(message)
+  return { message, strings, size: HEAD_BYTES + strings.byteLength + message.data.byteLength }
+}
+
+function writeRecord ({ message, strings }: Unwritten, out: Buffer, at: number): void {
+  out.writeUInt8(VERSION, at)
+  out.writeUInt8(ACKS.indexOf(message.ack) + 1, at + 1)
+  out.writeUInt32BE(message.maxRetries, at + 2)
+  out.writeDoubleBE(message.expiresAt, at + 6)
+  out.set(message.id, at + 14)
+  out.writeUInt32BE(strings.byteLength, at + 30)
+  out.set(strings, at + HEAD_BYTES)
+  out.set(message.data, at + HEAD_BYTES + strings.byteLength)
 }
 
 /** the message in `value`, or undefined when it is not one this version wrote */
@@ -74,4 +96,38 @@ export function decodeMessage (value: Uint8Array): StoredMessage | undefined {
     audience: strings.audience,
     maxMessageBytes: strings.maxMessageBytes
   }
+}
+
+/** the records of a page, each behind its length: records read from a page as they are, new ones encoded in place */
+export function encodePage (records: Array<Uint8Array | Unwritten>): Uint8Array<ArrayBuffer> {
+  let total = 0
+  for (const record of records) total += 4 + sizeOf(record)
+  const out = Buffer.allocUnsafe(total)
+  let at = 0
+  for (const record of records) {
+    const size = sizeOf(record)
+    out.writeUInt32BE(size, at)
+    if (record instanceof Uint8Array) out.set(record, at + 4)
+    else writeRecord(record, out, at + 4)
+    at += 4 + size
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+}
+
+function sizeOf (record: Uint8Array | Unwritten): number {
+  return record instanceof Uint8Array ? record.byteLength : record.size
+}
+
+/** the records of a page, or undefined when it is not one */
+export function decodePage (value: Uint8Array): Uint8Array[] | undefined {
+  const buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  const records: Uint8Array[] = []
+  for (let at = 0; at < buf.byteLength;) {
+    if (at + 4 > buf.byteLength) return undefined
+    const length = buf.readUInt32BE(at)
+    if (at + 4 + length > buf.byteLength) return undefined
+    records.push(buf.subarray(at + 4, at + 4 + length))
+    at += 4 + length
+  }
+  return records
 }
