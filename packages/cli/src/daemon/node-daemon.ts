@@ -13,7 +13,7 @@ import { statusRoutes } from '../api/routes/status.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { plural } from '../format.js'
 import { assertDirFree, startDaemonApi } from './daemon-api.js'
-import { echoRequests, logBootstrap, logMembers, logSubjects } from './node-events.js'
+import { echoRequests, logBootstrap, logMembers, logOutbox, logSubjects } from './node-events.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
 import { sleepUntil } from './wait.js'
@@ -78,6 +78,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     join: config.join,
     keepalive: config.keepalive,
     redial: config.redial,
+    messaging: config.messaging,
     tokenSkewSeconds: config.tokenSkewSeconds,
     // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations and epochs
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) },
@@ -89,7 +90,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     throw err
   })
   const request = trackTokenRequest(node, io)
-  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), request.off]
+  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), logOutbox(node, io), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
     dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })
