@@ -135,6 +135,7 @@ export class Messaging {
   constructor (deps: MessagingDeps, init: MessagingInit = {}) {
     this.deps = deps
     this.init = init
+    if (init.drainMs != null && !(Number.isFinite(init.drainMs) && init.drainMs >= 0)) throw new RangeError(`drainMs must be a number of milliseconds >= 0, got ${init.drainMs}`)
     this.sealKeys = new SealKeys(deps.identityKey)
     this.inbox = new Inbox({
       keys: this.sealKeys,
