@@ -59,6 +59,7 @@ async function acked (target: ApiTarget, path: string, body: object, timeoutMs: 
   let accepted: { id: string, stored: boolean } | undefined
   let outcome: { result: Result } | { error: CliError } | undefined
   const timeout = AbortSignal.timeout(timeoutMs)
+  const kept = (): string => accepted?.stored === true ? `; message ${accepted.id} is in its outbox and goes out again when it starts` : ''
   await streamApi(target, path, (line) => {
     const { type, ...value } = (line ?? {}) as Record<string, unknown>
     if (type === 'accepted') {
@@ -69,12 +70,15 @@ async function acked (target: ApiTarget, path: string, body: object, timeoutMs: 
     } else if (type === 'error') {
       outcome = { error: new CliError(String(value.code), String(value.message)) }
     }
-  }, { method: 'POST', body: { ...body, progress: true }, signal: timeout })
+  }, { method: 'POST', body: { ...body, progress: true }, signal: timeout }).catch((err: unknown) => {
+    // the daemon died (or its connection broke) after it took the message: say what became of it
+    if (err instanceof CliError && err.code === 'API_STREAM_ENDED') throw new CliError(err.code, `${err.message}${kept()}`, { cause: err })
+    throw err
+  })
   if (outcome != null) {
     if ('error' in outcome) throw outcome.error
     return outcome.result
   }
-  const kept = accepted?.stored === true ? `; message ${accepted.id} is in its outbox and goes out again when it starts` : ''
-  if (timeout.aborted) throw new CliError('API_TIMEOUT', `no result from the daemon within ${timeoutMs / 1000} s${kept}`)
-  throw new CliError('API_STREAM_ENDED', `the daemon went away before every receiver settled the message${kept}`)
+  if (timeout.aborted) throw new CliError('API_TIMEOUT', `no result from the daemon within ${timeoutMs / 1000} s${kept()}`)
+  throw new CliError('API_STREAM_ENDED', `the daemon's stream ended before every receiver settled the message${kept()}`)
 }
