@@ -121,6 +121,23 @@ describe('the outbox on a LevelDB store', () => {
   })
 })
 
+describe('the outbox when the store fails', () => {
+  test('a write the store refuses is OUTBOX_FAILED for its messages, and they leave the count', async () => {
+    const dir = await tempDir()
+    try {
+      const store = await openStore(join(dir, 'store'))
+      const outbox = new Outbox(store.namespace('/outbox'))
+      await outbox.open(Date.now())
+      await store.close()
+      const entries = [outbox.add(message(1)), outbox.add(message(2))]
+      for (const entry of entries) await assert.rejects(entry.written, (err: unknown) => err instanceof OutboxError && err.code === 'OUTBOX_FAILED')
+      assert.deepEqual({ messages: outbox.messages, bytes: outbox.bytes }, { messages: 0, bytes: 0 })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('acked publications across a publisher\'s restart', () => {
   const h = new Harness()
   let realm: Realm
