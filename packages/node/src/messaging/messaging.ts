@@ -128,7 +128,8 @@ export class Messaging {
   private restoreTimer: ReturnType<typeof setTimeout> | undefined
   private restoreFailures = 0
   private restoreRunning = false
-  private stopped = false
+  /** counts stops: a restore round of an earlier run ends without a trace */
+  private run = 0
   /** stop() waits for the links' acked messages: told whenever one is settled */
   private drainWaiter: (() => void) | undefined
 
@@ -206,7 +207,7 @@ export class Messaging {
 
   /** Reads what an earlier run left in the outbox (at start; publish() waits for it). */
   async start (): Promise<void> {
-    this.stopped = false
+    this.restoreRunning = false
     const outbox = this.deps.outbox
     if (outbox == null) return
     const loading = (async () => {
@@ -232,6 +233,7 @@ export class Messaging {
   restore (): void {
     if (this.restoreRunning || this.restoring.size === 0) return
     this.restoreRunning = true
+    const run = this.run
     clearTimeout(this.restoreTimer)
     this.restoreTimer = undefined
     for (const { message, entry } of this.restoring.takeExpired(this.deps.now())) {
@@ -239,8 +241,9 @@ export class Messaging {
       this.settleRestored(message.subject, message.id, entry, WireErrorCode.MESSAGE_EXPIRED)
     }
     void Promise.allSettled(this.restoring.subjects().map(async (subject) => this.restoreSubject(subject))).then(() => {
+      if (run !== this.run) return
       this.restoreRunning = false
-      if (this.restoring.size === 0 || this.stopped) return
+      if (this.restoring.size === 0) return
       this.restoreTimer = setTimeout(() => { this.restore() }, backoffDelay(++this.restoreFailures, { baseMs: 1_000, maxMs: 30_000 }))
       this.restoreTimer.unref()
     })
@@ -298,7 +301,7 @@ export class Messaging {
    * refused with OUTBOX_KEPT).
    */
   async stop (): Promise<void> {
-    this.stopped = true
+    this.run++
     clearTimeout(this.restoreTimer)
     const outbox = this.deps.outbox
     if (outbox != null) {
