@@ -545,8 +545,6 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.subjectLayer.start()
     this.bootstrapping = false
     if (this.init.joinOnStart !== false) this.beginJoin()
-    // started again after a stop: it stayed joined
-    if (this.isJoined) this.messaging.restore()
   }
 
   /**

@@ -128,7 +128,7 @@ export class Messaging {
   private restoreTimer: ReturnType<typeof setTimeout> | undefined
   private restoreFailures = 0
   private restoreRunning = false
-  /** counts stops: a restore round of an earlier run ends without a trace */
+  /** counts stops: a restore round that ends after a stop schedules nothing */
   private run = 0
   /** stop() waits for the links' acked messages: told whenever one is settled */
   private drainWaiter: (() => void) | undefined
