@@ -12,8 +12,8 @@
  */
 import { WireErrorCode } from '@realmesh/wire'
 import { MessageCache } from './message-cache.js'
-import { MessageTooLargeError } from './errors.js'
-import { SenderLink } from './sender-link.js'
+import { MessageError, MessageTooLargeError } from './errors.js'
+import { MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, SenderLink } from './sender-link.js'
 import { OutboxError } from '../outbox/errors.js'
 import { RandomIds } from '../util/random-ids.js'
 import type { CacheOptions, DeliveryResult, PublishOptions, PublishResult } from './options.js'
@@ -104,8 +104,9 @@ export class Publication {
   private readonly cache: MessageCache<Pending>
   /** messages sent again after a restart, waiting for a receiver: in their order, without the cache's bound (the outbox bounds them) */
   private readonly held: MessageCache<Pending>
-  /** published, waiting for their write or for an earlier message's */
+  /** published, waiting for their write or for an earlier message's (bounded as a link's queue is) */
   private readonly staged: Pending[] = []
+  private stagedBytes = 0
   private readonly deps: PublicationDeps
   private cacheTimer: ReturnType<typeof setTimeout> | undefined
   /** acked messages handed to links and not yet settled by all of them */
@@ -141,6 +142,9 @@ export class Publication {
     if (copy.byteLength > this.maxMessageBytes) throw new MessageTooLargeError(copy.byteLength, this.maxMessageBytes)
     const ack = options.ack ?? 'none'
     const replySubject = options.replySubject ?? ''
+    if (this.staged.length >= MAX_QUEUED_MESSAGES || this.stagedBytes + copy.byteLength > MAX_QUEUED_BYTES) {
+      throw new MessageError(WireErrorCode.BUSY, `${this.staged.length} messages (${this.stagedBytes} bytes) on ${this.subject} wait for the outbox's write already`)
+    }
     return new Promise<PublishResult>((resolve, reject) => {
       const pending: Pending = {
         id: id ?? ids.next(),
@@ -171,7 +175,7 @@ export class Publication {
           this.advance()
         })
       }
-      this.staged.push(pending)
+      this.stage(pending)
       this.advance()
     })
   }
@@ -183,7 +187,7 @@ export class Publication {
    */
   restore (messages: Array<{ message: StoredMessage, entry: OutboxEntry }>): void {
     for (const { message, entry } of messages) {
-      this.staged.push({
+      this.stage({
         id: message.id,
         data: message.data,
         options: { ack: message.ack, maxRetries: message.maxRetries, replySubject: message.replySubject },
@@ -245,6 +249,7 @@ export class Publication {
     this.keeping = keep
     clearTimeout(this.cacheTimer)
     for (const nodeId of [...this.links.keys()]) this.removeReceiver(nodeId)
+    this.stagedBytes = 0
     for (const pending of this.staged.splice(0)) {
       this.release(pending)
       this.finish(pending, emptyResult(pending, WireErrorCode.MESSAGE_EXPIRED))
@@ -252,10 +257,16 @@ export class Publication {
     for (const pending of [...this.held.drain(Number.POSITIVE_INFINITY), ...this.cache.drain(Number.POSITIVE_INFINITY)]) this.dropped(pending, WireErrorCode.MESSAGE_EXPIRED)
   }
 
+  private stage (pending: Pending): void {
+    this.staged.push(pending)
+    this.stagedBytes += pending.data.byteLength
+  }
+
   /** routes what is ready at the front of the staged messages, in order */
   private advance (): void {
     for (let first = this.staged[0]; first != null && (first.ready || first.finished); first = this.staged[0]) {
       this.staged.shift()
+      this.stagedBytes -= first.data.byteLength
       if (!first.finished) this.route(first)
     }
   }
