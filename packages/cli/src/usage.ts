@@ -101,8 +101,10 @@ export const VERB_USAGE: Record<string, string[]> = {
     '    end the durable subscription NAME and delete what it stored'
   ],
   publish: [
-    `realmesh publish SUBJECT DATA|- ${TARGET} [--ack | --ack-mode destination|app] [--ttl 30s] [--reply-subject S] [--audience WHO]... [--json]`,
+    `realmesh publish SUBJECT DATA|- ${TARGET} [--ack | --ack-mode destination|app] [--ttl 30s] [--reply-subject S] [--audience WHO]... [--id HEX] [--json]`,
     '    publish one message (- reads stdin); with --ack wait for every receiver\'s result (exit 1 unless all delivered);',
+    '    the daemon keeps an acked message until it is settled, across restarts (accepted ID on stderr once kept);',
+    '    --id: the message id (32 hex digits): run again with the same id after a failure, it is delivered once;',
     '    --audience as for subscribe: only those receivers are matched, and each message is sealed for its receiver'
   ],
   send: [

@@ -131,4 +131,27 @@ describe('subscribe, publish, send, subjects through the control API', () => {
     assert.equal(await runCli(['send', 'not-a-peer', 'x', ...target(apiB)], bad), 1)
     assert.match(bad.stderr.join('\n'), /^error PEER_ID_INVALID: /m)
   })
+
+  test('publish --ack says when the daemon accepted the message; --id is the id the subscriber sees; a malformed id changes nothing', async () => {
+    const [apiA, apiB] = apis as [ControlApi, ControlApi]
+    const sub = new WatchedIo(env(apiA))
+    const running = runCli(['subscribe', 'chosen-id', ...target(apiA), '--json'], sub)
+    await until(() => sub.stderr.some(l => l.startsWith('subscribed to chosen-id')), [sub.lines], ['line'], { what: 'the subscription' })
+    const id = '00112233445566778899aabbccddeeff'
+    const pub = new RecordingIo(env(apiB))
+    assert.equal(await runCli(['publish', 'chosen-id', 'x', ...target(apiB), '--ack', '--id', id], pub), 0, pub.stderr.join('\n'))
+    // this daemon's node has no store: accepted, not kept
+    assert.deepEqual(pub.stderr, [`accepted ${id}`])
+    await until(() => sub.stdout.length === 1, [sub.lines], ['line'], { what: 'the message' })
+    assert.equal((JSON.parse(sub.stdout[0] ?? '{}') as { id?: string }).id, id)
+    const usage = new RecordingIo(env(apiB))
+    assert.equal(await runCli(['publish', 'chosen-id', 'y', ...target(apiB), '--ack', '--id', 'xyz'], usage), 1)
+    assert.match(usage.stderr.join('\n'), /^error USAGE: --id is 32 hex digits/m)
+    const res = await fetch(`${apiB.url}/subjects/chosen-id/publish`, { method: 'POST', headers: { authorization: `Bearer ${apiB.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: 'y', id: 'xyz' }) })
+    assert.equal(res.status, 400)
+    assert.equal(((await res.json()) as { code: string }).code, 'BAD_REQUEST')
+    assert.equal(sub.stdout.length, 1)
+    sub.stop()
+    assert.equal(await running, 0)
+  })
 })

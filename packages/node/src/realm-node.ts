@@ -51,12 +51,14 @@ import { scheduleOf, toWire } from './sleep/schedule.js'
 import type { SleepEvents, SleepLayer } from './sleep/assembly.js'
 import type { SleepStatus } from './sleep/sleeper.js'
 import type { WakeSchedule } from './sleep/schedule.js'
+import { Outbox } from './outbox/outbox.js'
 import type { Subjects, SubjectStatus } from './subjects/subjects.js'
 import type { Messaging } from './messaging/messaging.js'
 import type { SubjectMatchedDetail, SubjectRegisteredDetail } from './subjects/assembly.js'
 import type { FindCoordinatorsOptions } from './subjects/find-coordinators.js'
 import type { MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './messaging/options.js'
 import type { MessageStreamDetail } from './messaging/inbox.js'
+import type { OutboxRestoredDetail, OutboxSettledDetail } from './messaging/messaging.js'
 import type { RequestHandler } from './messaging/direct.js'
 import { NodeStateError } from './errors.js'
 import type { RealmNodeInit } from './init.js'
@@ -139,6 +141,10 @@ export interface RealmNodeEvents {
   'peer:asleep': CustomEvent<SleepEvents['peer:asleep']>
   /** a sleepy member woke (it connected, or NODE-AVAIL): its held messages go now */
   'peer:awake': CustomEvent<SleepEvents['peer:awake']>
+  /** at start, the outbox held acked messages an earlier run had not settled: they go out again once the node joined */
+  'outbox:restored': CustomEvent<OutboxRestoredDetail>
+  /** a message an earlier run left in the outbox was settled (nobody waits on its publish() any more) */
+  'outbox:settled': CustomEvent<OutboxSettledDetail>
 }
 
 export interface NodeStatus {
@@ -200,6 +206,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   /** the bootstrap of this run has begun */
   private bootstrapping = false
   private running = false
+  /** stop() in progress (it drains first): nothing new is published */
+  private stopping: Promise<void> | undefined
   private isJoined = false
   private joinedWaiters = Promise.withResolvers<void>()
   private shutdown = new AbortController()
@@ -448,7 +456,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       // a sleepy node's interests outlive a missed wake: coordinators and senders keep it while it sleeps
       subjects: schedule == null ? init.subjects : { ...init.subjects, minInterestTtlSeconds: Math.max(init.subjects?.minInterestTtlSeconds ?? 0, Math.ceil((2 * schedule.periodMs + schedule.awakeMs) / 1000)) },
       messaging: init.messaging,
-      hold: (receiver) => this.sleep.hold(receiver)
+      hold: (receiver) => this.sleep.hold(receiver),
+      outbox: init.store == null ? undefined : new Outbox(new PrefixedDatastore(init.store, '/outbox'), init.messaging?.outbox)
     })
     this.subjectLayer = layer.subjects
     this.messaging = layer.messaging
@@ -501,7 +510,10 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       now: this.now,
       backoff: init.backoff
     }, init.redial)
-    this.addEventListener('joined', () => { this.redial.arm() })
+    this.addEventListener('joined', () => {
+      this.redial.arm()
+      this.messaging.restore()
+    })
     this.sleep = assembleSleep({
       schedule,
       sleep: init.sleep,
@@ -561,9 +573,12 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.running = true
     this.shutdown = new AbortController()
     this.growth.reset()
+    this.stopping = undefined
     await this.guard.start()
     await this.revocations.load()
     await this.epochs.load()
+    // what the last run left in the outbox goes out once the node joined
+    await this.messaging.start()
     await this.handle(PROTOCOLS.handshake, this.gate.onHandshakeStream, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.join, this.gate.onJoinStream, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.peers, this.peers.handle, { maxInboundStreams: 16 })
@@ -622,8 +637,19 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.bootstrap.run(this.shutdown.signal)
   }
 
-  async stop (): Promise<void> {
+  /**
+   * Stops the node. Acked messages that went to receivers get up to messaging.drainMs (or until
+   * `signal` aborts) to be settled first, while nothing new may be published; with a store, what
+   * is left stays in the outbox and goes out again at the next start.
+   */
+  async stop (options: AbortOptions = {}): Promise<void> {
     if (!this.running) return
+    this.stopping ??= this.drainAndStop(options)
+    await this.stopping
+  }
+
+  private async drainAndStop (options: AbortOptions): Promise<void> {
+    await this.messaging.drain(options)
     this.running = false
     this.shutdown.abort(new NodeStateError('the node is stopping'))
     // awake again (the gater lets LEAVE through); the members it sleeps with are forgotten
@@ -636,7 +662,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.keepalives.clear()
     this.neighbourhood.stop()
     this.broadcaster?.stop()
-    this.messaging.stop()
+    await this.messaging.stop()
     // before the caller closes the store: every message a sender had acked is on disk
     await this.durable.stop()
     await this.subjectLayer.stop()
@@ -759,9 +785,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     return this.subjectLayer.findCoordinators(subject, count, options)
   }
 
-  /** message counters since start (delivered, duplicates, rejected, streams, resent) */
+  /** message counters since start (delivered, duplicates, rejected, streams, resent), and the outbox's */
   messageStats (): MessageStats {
-    return { ...this.messaging.stats }
+    return this.messaging.statsNow()
   }
 
   /** this node's subjects: role, coordinators, matched counterparts */
@@ -771,6 +797,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
 
   private assertSubjects (): void {
     if (!this.running) throw new NodeStateError('the node is not started')
+    if (this.stopping != null) throw new NodeStateError('the node is stopping')
     if (this.init.identityToken != null && this.init.identityKey == null) {
       throw new NodeStateError('this node uses an identity token: give its identityKey to sign interest tokens with')
     }

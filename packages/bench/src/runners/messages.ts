@@ -6,9 +6,18 @@
  *   - realmesh: two members (neither the leader) matched on a subject (src/adapters.ts subjectPair):
  *     latency is a publish acked by the receiver, throughput a window of acked publishes; plain: a plain libp2p stream between two of its nodes, and gossipsub
  *     between the same two nodes;
+ *   - realmesh with its outbox on: a third member with a store (LevelDB in a temp dir) publishing
+ *     the same way to the same receiver, on a subject of its own (every acked message written to
+ *     the outbox before it goes out, deleted once acked);
  *   - each round runs a share of the echo round trips and one throughput run per message size on
  *     every side, the order of the sides rotating from round to round.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { generateNodeKey } from '@realmesh/token'
+import { openStore } from '@realmesh/node'
 import { createTestnet } from '@realmesh/testnet'
 import { subjectPair } from '../adapters.js'
 import type { SubjectPair } from '../adapters.js'
@@ -20,6 +29,7 @@ import { gossipRoundTrips, gossipThroughput, prepareGossip } from './gossip.js'
 import type { Throughput } from './streams.js'
 import type { GossipThroughput } from './gossip.js'
 import type { MessagesJob } from '../jobs.js'
+import type { NodeStore } from '@realmesh/node'
 import type { RoutingTableView } from '../kad.js'
 
 const ECHO = '/bench/echo/1'
@@ -38,6 +48,8 @@ export interface MessagesResult {
   rounds: number
   /** the subject adapter between two realm members */
   realmesh: SideMessages
+  /** the same, from a third member whose outbox is on (it has a store) */
+  persisted: SideMessages
   /** a plain libp2p stream between two plain nodes */
   plain: SideMessages
   /** gossipsub between the same two plain nodes (throughput: received messages and bytes) */
@@ -59,18 +71,34 @@ interface Side {
 }
 
 export async function runMessages (job: MessagesJob): Promise<MessagesResult> {
-  const realm = await createTestnet({ size: job.nodes - 1, transport: 'tcp' })
+  const storeDir = await mkdtemp(join(tmpdir(), 'realmesh-bench-outbox-'))
+  const store = await openStore(join(storeDir, 'store'))
+  try {
+    return await measure(job, store.datastore)
+  } finally {
+    await store.close()
+    await rm(storeDir, { recursive: true, force: true })
+  }
+}
+
+async function measure (job: MessagesJob, datastore: NodeStore['datastore']): Promise<MessagesResult> {
+  // the third node keeps its acked publications in a store: found again by its key
+  const storedKey = await generateNodeKey()
+  const realm = await createTestnet({ size: job.nodes - 1, transport: 'tcp', node: (i) => i === 2 ? { privateKey: storedKey, store: datastore } : {} })
   const plainNet = await createPlainNetwork({ size: job.nodes - 1, transport: 'tcp', gossipsub: true })
   await Promise.all([
     settled(realm.all.map(n => routingTableOf(n.libp2p.services.dht)), job.nodes, 'realm'),
     settled(plainNet.all.map(n => routingTableOf(n.services.dht)), job.nodes, 'plain')
   ])
-  const [realmSender, realmReceiver] = realm.nodes
+  const storedPeer = peerIdFromPrivateKey(storedKey)
+  const storedSender = realm.nodes.find(n => n.peerId.equals(storedPeer))
+  const [realmSender, realmReceiver] = realm.nodes.filter(n => n !== storedSender)
   const [plainSender, plainReceiver] = plainNet.nodes
-  if (realmSender == null || realmReceiver == null || plainSender == null || plainReceiver == null) throw new Error('the messages scenario needs at least 3 nodes')
+  if (storedSender == null || realmSender == null || realmReceiver == null || plainSender == null || plainReceiver == null) throw new Error('the messages scenario needs at least 4 nodes')
 
   const signal = AbortSignal.timeout(30_000)
   const pair = await subjectPair(realmSender, realmReceiver, { subject: 'bench', maxMessageBytes: 1024 * 1024, signal })
+  const storedPair = await subjectPair(storedSender, realmReceiver, { subject: 'bench-outbox', maxMessageBytes: 1024 * 1024, signal })
   await plainReceiver.handle(ECHO, serveEcho)
   await plainReceiver.handle(SINK, serveSink)
   // a fresh stream for each use (opened before the clock starts): a stream left idle while the
@@ -88,11 +116,13 @@ export async function runMessages (job: MessagesJob): Promise<MessagesResult> {
   const result: MessagesResult = {
     rounds: job.rounds,
     realmesh: { echoMs: [], throughput: [] },
+    persisted: { echoMs: [], throughput: [] },
     plain: { echoMs: [], throughput: [] },
     gossipsub: { echoMs: [], throughput: [], incomplete: [] }
   }
   const sides: Array<[SideMessages, Side]> = [
     [result.realmesh, { echo: async (count) => ackedRoundTrips(pair, job.echo.size, count), sink: async (size, count) => ackedThroughput(pair, size, count) }],
+    [result.persisted, { echo: async (count) => ackedRoundTrips(storedPair, job.echo.size, count), sink: async (size, count) => ackedThroughput(storedPair, size, count) }],
     [result.plain, {
       echo: async (count) => withStream(ECHO, async (echo) => echoRoundTrips(echo, job.echo.size, count)),
       sink: async (size, count) => withStream(SINK, async (sink) => sinkThroughput(sink, size, count))
@@ -132,6 +162,8 @@ export async function runMessages (job: MessagesJob): Promise<MessagesResult> {
     }
     log(`round ${round + 1} of ${job.rounds} done`)
   }
+  // what it still writes is on disk before its store closes
+  await storedSender.stop()
   return result
 }
 

@@ -48,13 +48,14 @@ function sizeLabel (bytes: number): string {
 export const messagesSuite: Suite = {
   name: 'messages',
   title: 'Subject messages',
-  describe: `realmesh: a subscriber and a publisher on two members of a realm (leader + 5 nodes, TCP on 127.0.0.1), matched by the subject's coordinators (src/adapters.ts subjectPair); messages go straight from node to node on /realmesh/message/1 with ack 'destination' (the receiver acks once its handler has the message). Baselines, on a plain network of the same size in the same process: a plain libp2p stream between two of its nodes, and gossipsub between the same two nodes (the receiver the only subscriber of the topic; the echo answer on a second topic). Latency: realmesh, a 1 KiB publish until its ack came back; baselines, a 1 KiB message echoed back; one at a time. Throughput: runs of 1 KiB and of 64 KiB messages, timed until the receiver has them all; realmesh keeps at most 512 messages / 4 MiB unacked, the plain stream writes with backpressure (no acks), gossipsub has no backpressure, so its publisher keeps at most 256 KiB unacknowledged. All sides measured in interleaved rounds (5 in a full run, the order rotating); throughput is the median round. 50 unmeasured round trips and a short warm-up run per side first.`,
+  describe: `realmesh: a subscriber and a publisher on two members of a realm (leader + 5 nodes, TCP on 127.0.0.1), matched by the subject's coordinators (src/adapters.ts subjectPair); messages go straight from node to node on /realmesh/message/1 with ack 'destination' (the receiver acks once its handler has the message). Baselines, on a plain network of the same size in the same process: a plain libp2p stream between two of its nodes, and gossipsub between the same two nodes (the receiver the only subscriber of the topic; the echo answer on a second topic). The outbox's cost: a third member with a store (LevelDB in a temp dir) publishes the same way to the same receiver on a subject of its own, every acked message written to its outbox before it goes out and deleted once acked (the issue's goal: 1 KiB throughput at least 0.8x the same without). Latency: realmesh, a 1 KiB publish until its ack came back; baselines, a 1 KiB message echoed back; one at a time. Throughput: runs of 1 KiB and of 64 KiB messages, timed until the receiver has them all; realmesh keeps at most 512 messages / 4 MiB unacked, the plain stream writes with backpressure (no acks), gossipsub has no backpressure, so its publisher keeps at most 256 KiB unacknowledged. All sides measured in interleaved rounds (5 in a full run, the order rotating); throughput is the median round. 50 unmeasured round trips and a short warm-up run per side first.`,
   jobs: (config) => [messagesJob(config)],
   rows: (ctx) => {
     const outcome = ctx.outcome(messagesJob(ctx.config))
     const result = resultOf<MessagesResult>(outcome)
     const failed = failureOf(outcome, 'messages')
     const ours = figures(result?.realmesh)
+    const persisted = figures(result?.persisted)
     const gossip = result?.gossipsub
     const baselines: Array<{ label: string, figures: Figures, target?: number, note?: string }> = [
       { label: 'plain stream', figures: figures(result?.plain), target: 0.8 },
@@ -78,6 +79,15 @@ export const messagesSuite: Suite = {
         )
       }
     }
+    // the outbox's cost: the same acked publishes from a node with a store, against the same without
+    const persistedLabel = `${SUBJECT_MESSAGES_LABEL}, outbox on (a store)`
+    rows.push(
+      row({ suite: 'messages', name: `${persistedLabel}: latency p50, ${echo} round trip, vs outbox off`, unit: 'ms', ours: persisted.p50, baseline: ours.p50, betterIs: 'lower', n, note: failed }),
+      row({ suite: 'messages', name: `${persistedLabel}: latency p99, ${echo} round trip, vs outbox off`, unit: 'ms', ours: persisted.p99, baseline: ours.p99, betterIs: 'lower', n, note: failed })
+    )
+    for (const { size } of ctx.config.messages.throughput) {
+      rows.push(row({ suite: 'messages', name: `${persistedLabel}: throughput, ${sizeLabel(size)} messages, vs outbox off`, unit: 'msg/s', ours: persisted.rate.get(size)?.perSecond ?? null, baseline: ours.rate.get(size)?.perSecond ?? null, betterIs: 'higher', n, target: size === 1024 ? 0.8 : undefined, note: failed }))
+    }
     return rows
   },
   charts: (ctx: SuiteContext): Chart[] => {
@@ -90,6 +100,7 @@ export const messagesSuite: Suite = {
       yLabel: 'share of messages',
       series: [
         { label: 'realmesh member stream', samples: result?.realmesh.echoMs ?? [] },
+        { label: 'realmesh, outbox on', samples: result?.persisted.echoMs ?? [], dashed: true },
         { label: 'plain libp2p stream', samples: result?.plain.echoMs ?? [] },
         { label: 'gossipsub', samples: result?.gossipsub.echoMs ?? [] }
       ]

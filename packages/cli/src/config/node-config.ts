@@ -20,6 +20,7 @@ export const NODE_DEFAULTS = {
   keepalive: { intervalMs: 30_000, timeoutMs: 10_000, maxMissed: 3 },
   abuse: { banThreshold: -100, banDurationMs: 3_600_000 },
   redial: { enabled: true, maxMs: 30_000, refusedMs: 300_000, knownPeersMs: 600_000 },
+  messaging: { drainMs: 5_000, outbox: { maxMessages: 10_000, maxBytes: 67_108_864 } },
   tokenSkewSeconds: 30,
   durable: { maxMessages: 10_000, maxBytes: 67_108_864, maxAgeMs: 604_800_000, order: 'fifo' as const, whenFull: 'purge' as const, maxSubscriptions: 64 }
 }
@@ -44,6 +45,7 @@ export interface NodeConfig {
   keepalive?: { intervalMs?: number, timeoutMs?: number, maxMissed?: number }
   abuse?: { banThreshold?: number, banDurationMs?: number }
   redial?: { enabled?: boolean, maxMs?: number, refusedMs?: number, knownPeersMs?: number }
+  messaging?: { drainMs?: number, outbox?: { maxMessages?: number, maxBytes?: number } }
   tokenSkewSeconds?: number
   /** the bounds and policy of every durable subscription, and how many the daemon holds */
   durable?: { maxMessages?: number, maxBytes?: number, maxAgeMs?: number, order?: 'fifo' | 'lifo', whenFull?: 'reject' | 'purge', maxSubscriptions?: number }
@@ -80,6 +82,13 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     maxMs: integer(1_000, 3_600_000, 'a number of milliseconds from 1000 to 3600000'),
     refusedMs: integer(1_000, 86_400_000, 'a number of milliseconds from 1000 to one day'),
     knownPeersMs: integer(0, 86_400_000, 'a number of milliseconds up to one day')
+  }),
+  messaging: object({
+    drainMs: integer(0, 600_000, 'a number of milliseconds up to 600000'),
+    outbox: object({
+      maxMessages: integer(1, 10_000_000, 'a whole number from 1 to 10000000'),
+      maxBytes: integer(1, 64 * 1024 ** 3, 'a number of bytes from 1 to 64 GiB')
+    })
   }),
   tokenSkewSeconds: integer(0, 3_600, 'a number of seconds from 0 to 3600'),
   durable: object({

@@ -15,7 +15,7 @@ import { durableRoutes } from '../api/routes/durable.js'
 import { plural } from '../format.js'
 import { formatMs } from '../duration.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
-import { echoRequests, logBootstrap, logMembers, logSleep, logSubjects } from './node-events.js'
+import { echoRequests, logBootstrap, logMembers, logOutbox, logSleep, logSubjects } from './node-events.js'
 import { durableInit, logDurable } from './durable.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
@@ -82,6 +82,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     join: config.join,
     keepalive: config.keepalive,
     redial: config.redial,
+    messaging: config.messaging,
     tokenSkewSeconds: config.tokenSkewSeconds,
     sleep: options.sleep,
     // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations and epochs
@@ -95,7 +96,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     throw err
   })
   const request = trackTokenRequest(node, io)
-  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), logDurable(node, io), logSleep(node, io), request.off]
+  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), logDurable(node, io), logSleep(node, io), logOutbox(node, io), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
     dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })

@@ -113,6 +113,34 @@ export function logSleep (node: RealmNode, io: Io): () => void {
 }
 
 /**
+ * What the outbox held at start and what became of it: a line when the start found messages, one
+ * per message that was not delivered to every receiver, and one when the last of them is settled.
+ */
+export function logOutbox (node: RealmNode, io: Io): () => void {
+  let restored = 0
+  let settled = 0
+  let failed = 0
+  return listen(node, {
+    'outbox:restored': (evt) => {
+      const { messages, subjects, expired, unreadable } = evt.detail
+      restored = messages
+      const dropped = [expired > 0 ? `${expired} expired while it was stopped` : '', unreadable > 0 ? `${unreadable} unreadable` : ''].filter(s => s !== '')
+      io.err(`outbox: ${plural(messages, 'message')} on ${plural(subjects, 'subject')} not yet acked by every receiver go out again once joined${dropped.length === 0 ? '' : ` (dropped: ${dropped.join(', ')})`}`)
+    },
+    'outbox:settled': (evt) => {
+      const { subject, id, results = [], code } = evt.detail
+      const missed = results.filter(r => r.status !== 'delivered')
+      settled++
+      if (results.length === 0 || missed.length > 0) {
+        failed++
+        io.err(`outbox: message ${id} on ${subject} not delivered: ${results.length === 0 ? (code ?? 'MESSAGE_EXPIRED') : missed.map(r => `${r.status} ${r.receiver}${r.code == null ? '' : ` (${r.code})`}`).join(', ')}`)
+      }
+      if (settled === restored) io.err(`outbox: the ${plural(restored, 'message')} kept from the last run are settled: ${restored - failed} delivered to every receiver, ${failed} not`)
+    }
+  })
+}
+
+/**
  * A daemon answers direct requests (`realmesh send`) with the data it got: a round trip through
  * the realm that needs no application. An application embedding @realmesh/node sets its own.
  */

@@ -1,17 +1,23 @@
 /**
  * Messages between matched members (seed 001 step 4: "once the correct peer has been identified,
  * message exchange happens independently from the coordinator"): subscriptions (the inbox),
- * publications (a link per matched receiver), and direct requests.
+ * publications (a link per matched receiver), and direct requests. With a store, acked
+ * publications are kept in the outbox until settled (../outbox/): what a run leaves there goes
+ * out again once the next run has joined (restore()), and stop() first waits a while for what is
+ * in flight (drain()).
  */
 import { subjectKey } from '@realmesh/token'
-import { MAX_MESSAGE_BYTES, MAX_SUBJECT_BYTES, PROTOCOLS } from '@realmesh/wire'
+import { MAX_MESSAGE_BYTES, MAX_SUBJECT_BYTES, PROTOCOLS, WireErrorCode } from '@realmesh/wire'
 import { canReceive, canSend } from '../subjects/audience.js'
 import { BoundedMap } from '../util/bounded-map.js'
 import { BufferPool } from '../util/buffer-pool.js'
-import { raceSignal } from '../util/signals.js'
+import { raceSignal, withTimeout } from '../util/signals.js'
+import { backoffDelay } from '../util/backoff.js'
+import { Restoring } from '../outbox/restoring.js'
 import { Inbox } from './inbox.js'
 import { Publication, ownedCopy } from './publication.js'
-import { MessageTooLargeError } from './errors.js'
+import type { PublicationOutbox } from './publication.js'
+import { MessageError, MessageTooLargeError } from './errors.js'
 import { Direct } from './direct.js'
 import { SealKeys } from './seal-keys.js'
 import { DEFAULTS, inboxLimits, interestSettings, maxMessageBytes, positive } from './options.js'
@@ -22,6 +28,7 @@ import type { VerifiedInterest } from '../subjects/interest-verifier.js'
 import type { VerifiedNode } from '../handshake/handshake.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { MessageStreamDetail, Receiving } from './inbox.js'
+import type { Outbox, OutboxEntry, OutboxLimits } from '../outbox/outbox.js'
 import type { InterestOptions, MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './options.js'
 
 export interface MessagingInit {
@@ -49,6 +56,30 @@ export interface MessagingInit {
    * an offence: the sender may be honest). At least 4 MiB + 4 KiB. @default 134217728 (128 MiB)
    */
   maxNodeBytes?: number
+  /**
+   * how long stop() waits for acked messages that went to receivers to be settled before it
+   * closes the links (what is left stays in the outbox, with a store), ms. @default 5000
+   */
+  drainMs?: number
+  /** bounds of the outbox (with a store): over them an acked publish() is refused with OUTBOX_FULL */
+  outbox?: OutboxLimits
+}
+
+/** a message an earlier run left in the outbox was settled in this one */
+export interface OutboxSettledDetail extends PublishResult {
+  subject: string
+}
+
+/** what the start found in the outbox */
+export interface OutboxRestoredDetail {
+  /** messages that go out again once the node joined */
+  messages: number
+  /** on how many subjects */
+  subjects: number
+  /** dropped: their TTL ended while the node was down */
+  expired: number
+  /** dropped: records this version cannot read */
+  unreadable: number
 }
 
 export interface MessagingDeps {
@@ -66,14 +97,23 @@ export interface MessagingDeps {
   emitMessage: (message: SubjectMessage) => void
   /** a sender's message stream to one of our subscriptions was accepted */
   emitStream: (stream: MessageStreamDetail) => void
+  /** what the start found in the outbox */
+  emitRestored: (detail: OutboxRestoredDetail) => void
+  /** a message an earlier run left in the outbox was settled */
+  emitSettled: (detail: OutboxSettledDetail) => void
+  /** the node's outbox (it has a store), or none */
+  outbox?: Outbox
   now: () => number
   /** ms to hold a receiver's messages for (it sleeps on its wake schedule), or undefined to send now */
   hold?: (receiver: VerifiedInterest) => number | undefined
 }
 
+/** errors of a restored subject's registration that another try cannot cure: its messages are settled with the code */
+const FINAL_RESTORE_CODES = new Set<string>([WireErrorCode.SUBJECT_AUDIENCE_CONFLICT, WireErrorCode.SUBJECT_AUDIENCE])
+
 export class Messaging {
   readonly inbox: Inbox
-  readonly stats: MessageStats = { delivered: 0, duplicates: 0, rejected: 0, streams: 0, resent: 0, heldBytes: 0, budgetResets: 0 }
+  readonly stats: MessageStats = { delivered: 0, duplicates: 0, rejected: 0, streams: 0, resent: 0, heldBytes: 0, budgetResets: 0, outboxMessages: 0, outboxBytes: 0, outboxRestored: 0, outboxExpired: 0, outboxUnreadable: 0 }
   readonly direct: Direct
   private readonly publications = new Map<string, Publication>()
   private readonly creating = new Map<string, Promise<Publication>>()
@@ -83,10 +123,22 @@ export class Messaging {
   private readonly sealKeys: SealKeys
   private readonly deps: MessagingDeps
   private readonly init: MessagingInit
+  /** what the outbox held at start, until each subject's publication takes it */
+  private readonly restoring = new Restoring()
+  /** the outbox is being read: publish() waits, so that what it held goes first */
+  private loading: Promise<void> | undefined
+  private restoreTimer: ReturnType<typeof setTimeout> | undefined
+  private restoreFailures = 0
+  private restoreRunning = false
+  /** counts stops: a restore round that ends after a stop schedules nothing */
+  private run = 0
+  /** stop() waits for the links' acked messages: told whenever one is settled */
+  private drainWaiter: (() => void) | undefined
 
   constructor (deps: MessagingDeps, init: MessagingInit = {}) {
     this.deps = deps
     this.init = init
+    if (init.drainMs != null && !(Number.isFinite(init.drainMs) && init.drainMs >= 0)) throw new RangeError(`drainMs must be a number of milliseconds >= 0, got ${init.drainMs}`)
     this.sealKeys = new SealKeys(deps.identityKey)
     this.inbox = new Inbox({
       keys: this.sealKeys,
@@ -146,12 +198,84 @@ export class Messaging {
     if (data.byteLength > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(data.byteLength, MAX_MESSAGE_BYTES)
     const replySubject = options.replySubject ?? ''
     if (typeof replySubject !== 'string' || Buffer.byteLength(replySubject) > MAX_SUBJECT_BYTES) throw new RangeError(`a reply subject is at most ${MAX_SUBJECT_BYTES} bytes of UTF-8`)
+    const id = options.id == null ? undefined : messageId(options.id)
     this.checkAudience(this.keyOf(subject), options)
+    // before anything changes (a first publish registers the subject)
+    if ((options.ack ?? 'none') !== 'none') this.deps.outbox?.assertRoom(data.byteLength)
     // copied before the first await: the caller may reuse its buffer once publish() has returned
     const owned = ownedCopy(data, this.pool)
+    if (this.loading != null) await this.loading
     const publication = await this.publication(subject, options)
     // an aborted caller stops waiting; the message itself goes on until it is settled
-    return raceSignal(publication.publish(owned, options, ttlMs), options.signal)
+    return raceSignal(publication.publish(owned, options, ttlMs, id), options.signal)
+  }
+
+  /** Reads what an earlier run left in the outbox (at start; publish() waits for it). */
+  async start (): Promise<void> {
+    this.restoreRunning = false
+    const outbox = this.deps.outbox
+    if (outbox == null) return
+    const loading = (async () => {
+      const { messages, expired, unreadable } = await outbox.open(this.deps.now())
+      this.stats.outboxExpired += expired
+      this.stats.outboxUnreadable += unreadable
+      this.restoring.add(messages)
+      if (messages.length + expired + unreadable > 0) this.deps.emitRestored({ messages: messages.length, subjects: this.restoring.size, expired, unreadable })
+    })()
+    this.loading = loading
+    try {
+      await loading
+    } finally {
+      if (this.loading === loading) this.loading = undefined
+    }
+  }
+
+  /**
+   * Sends again what the outbox held at start (once the node joined and can register its
+   * subjects): each subject's messages in their order, ahead of anything published after.
+   * A subject whose registration fails is tried again with backoff while the node runs.
+   */
+  restore (): void {
+    if (this.restoreRunning || this.restoring.size === 0) return
+    this.restoreRunning = true
+    const run = this.run
+    clearTimeout(this.restoreTimer)
+    this.restoreTimer = undefined
+    for (const { message, entry } of this.restoring.takeExpired(this.deps.now())) {
+      this.stats.outboxExpired++
+      this.settleRestored(message.subject, message.id, entry, WireErrorCode.MESSAGE_EXPIRED)
+    }
+    void Promise.allSettled(this.restoring.subjects().map(async (subject) => this.restoreSubject(subject))).then(() => {
+      if (run !== this.run) return
+      this.restoreRunning = false
+      if (this.restoring.size === 0) return
+      this.restoreTimer = setTimeout(() => { this.restore() }, backoffDelay(++this.restoreFailures, { baseMs: 1_000, maxMs: 30_000 }))
+      this.restoreTimer.unref()
+    })
+  }
+
+  /**
+   * Resolves once every acked message that went to receivers is settled, or after
+   * messaging.drainMs, or when `signal` aborts (never rejects): what is left is settled by stop().
+   */
+  async drain (options: AbortOptions = {}): Promise<void> {
+    if (this.unsettled() === 0) return
+    const signal = withTimeout(options, this.init.drainMs ?? DEFAULTS.drainMs)
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener('abort', done)
+        this.drainWaiter = undefined
+        resolve()
+      }
+      this.drainWaiter = () => { if (this.unsettled() === 0) done() }
+      signal.addEventListener('abort', done, { once: true })
+      if (signal.aborted) done()
+    })
+  }
+
+  /** the counters, with the outbox's now */
+  statsNow (): MessageStats {
+    return { ...this.stats, outboxMessages: this.deps.outbox?.messages ?? 0, outboxBytes: this.deps.outbox?.bytes ?? 0 }
   }
 
   /** a counterpart was admitted: a receiver becomes (or renews) a link of our publication */
@@ -193,9 +317,23 @@ export class Messaging {
     return this.publications.get(keyHex)?.receivers ?? 0
   }
 
-  stop (): void {
-    for (const publication of this.publications.values()) publication.close()
+  /**
+   * Closes every publication and subscription. With an outbox, what is written so far is on disk
+   * first, and what is not settled stays there for the next start (its publish() promises are
+   * refused with OUTBOX_KEPT).
+   */
+  async stop (): Promise<void> {
+    this.run++
+    clearTimeout(this.restoreTimer)
+    const outbox = this.deps.outbox
+    if (outbox != null) {
+      await this.loading?.catch(() => {})
+      await outbox.close()
+    }
+    for (const publication of this.publications.values()) publication.close(outbox != null)
     this.publications.clear()
+    this.restoring.clear()
+    this.restoreFailures = 0
     for (const receiving of this.inbox.subjects.values()) for (const end of receiving.streams) end()
     this.inbox.subjects.clear()
     this.pool.clear()
@@ -225,7 +363,10 @@ export class Messaging {
         ackTimeoutMs: this.init.ackTimeoutMs ?? 5_000,
         backoff: this.init.backoff ?? { baseMs: 250, maxMs: 5_000 },
         hold: this.deps.hold
-      }
+      },
+      outbox: this.outboxOf(subject, keyHex, options),
+      restoredSettled: (result) => { this.deps.emitSettled({ subject, ...result }) },
+      settled: () => { this.drainWaiter?.() }
     })
     const created = (async () => {
       // in place before the interest is registered: receivers may be matched during registration
@@ -240,10 +381,57 @@ export class Messaging {
       for (const counterpart of this.deps.subjects.counterparts.list(keyHex)) {
         if (canReceive(counterpart.role)) publication.addReceiver(counterpart)
       }
+      // what an earlier run left goes first, to every receiver matched so far
+      this.giveRestored(subject, publication)
       return publication
     })().finally(() => { this.creating.delete(keyHex) })
     this.creating.set(keyHex, created)
     return created
+  }
+
+  /** the node's outbox as this subject's publication writes to it (with the interest's audience, resolved when a message is written) */
+  private outboxOf (subject: string, keyHex: string, options: PublishOptions): PublicationOutbox | undefined {
+    const outbox = this.deps.outbox
+    if (outbox == null) return undefined
+    const largest = maxMessageBytes(options.maxMessageBytes)
+    return {
+      add: (message) => outbox.add({ ...message, subject, maxMessageBytes: largest, audience: this.deps.subjects.interests.get(keyHex)?.settings.audience ?? options.audience }),
+      remove: (entry) => { outbox.remove(entry) }
+    }
+  }
+
+  /** registers a subject the outbox held messages of (its publication takes them), unless it failed for good */
+  private async restoreSubject (subject: string): Promise<void> {
+    try {
+      const publication = await this.publication(subject, { ...this.restoring.settingsOf(subject), signal: AbortSignal.timeout(this.init.registerTimeoutMs ?? 30_000) })
+      // a publication that existed already took nothing
+      this.giveRestored(subject, publication)
+      this.restoreFailures = 0
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? ''
+      if (!FINAL_RESTORE_CODES.has(code)) return
+      for (const { message, entry } of this.restoring.take(subject) ?? []) this.settleRestored(subject, message.id, entry, code)
+    }
+  }
+
+  private giveRestored (subject: string, publication: Publication): void {
+    const messages = this.restoring.take(subject)
+    if (messages == null) return
+    this.stats.outboxRestored += messages.length
+    publication.restore(messages)
+  }
+
+  /** a restored message that never went out: it leaves the outbox, and the application hears why */
+  private settleRestored (subject: string, id: Uint8Array, entry: OutboxEntry, code: string): void {
+    this.deps.outbox?.remove(entry)
+    this.deps.emitSettled({ subject, id: Buffer.from(id).toString('hex'), cached: true, results: [], code })
+  }
+
+  /** acked messages that went to links and are not settled yet */
+  private unsettled (): number {
+    let count = 0
+    for (const publication of this.publications.values()) count += publication.unsettled
+    return count
   }
 
   private removeHandler (receiving: Receiving, handler: MessageHandler): void {
@@ -273,4 +461,10 @@ export class Messaging {
     this.keys.set(subject, keyHex)
     return keyHex
   }
+}
+
+/** a caller's message id: 32 hex digits (MESSAGE_ID_INVALID otherwise) */
+function messageId (value: unknown): Uint8Array<ArrayBuffer> {
+  if (typeof value !== 'string' || !/^[0-9a-fA-F]{32}$/.test(value)) throw new MessageError('MESSAGE_ID_INVALID', 'a message id is 32 hex digits (16 bytes)')
+  return Uint8Array.from(Buffer.from(value, 'hex'))
 }

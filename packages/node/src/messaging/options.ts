@@ -64,6 +64,19 @@ export interface PublishOptions extends InterestOptions {
   maxMessageBytes?: number
   /** messages published before any receiver is matched (set by the first publish) */
   cache?: CacheOptions
+  /**
+   * the message id, 32 hex digits (16 bytes), when the caller chooses it: receivers drop a second
+   * message with an id they had on the subject (for 10 minutes, the last 16384), so a caller that
+   * publishes again after a failure with the same id is delivered once. It must be unique on the
+   * subject (random, or derived from something that is). @default 16 random bytes
+   */
+  id?: string
+  /**
+   * called once the message is accepted: with acks on a node with a store, once it is in the
+   * outbox (`stored`: it goes out again after a restart until every receiver settled it); else once
+   * it went to the links or the cache. Not called when publish() refuses the message.
+   */
+  onAccepted?: (accepted: { id: string, stored: boolean }) => void
 }
 
 export interface SubjectMessage {
@@ -131,12 +144,23 @@ export interface MessageStats {
   heldBytes: number
   /** senders' message streams reset because they would have held more than a budget (window, peer or node) */
   budgetResets: number
+  /** acked messages this node published that wait in its outbox for every receiver to settle them (0 without a store) */
+  outboxMessages: number
+  /** their bytes */
+  outboxBytes: number
+  /** messages an earlier run left in the outbox that this run sent again */
+  outboxRestored: number
+  /** messages an earlier run left in the outbox that were dropped at start: their TTL ended while the node was down */
+  outboxExpired: number
+  /** records of the outbox this version could not read, dropped at start */
+  outboxUnreadable: number
 }
 
 export const DEFAULTS = {
   interestTtlSeconds: 300,
   threshold: 1000,
   ttlMs: 30_000,
+  drainMs: 5_000,
   maxRetries: 10,
   cache: { size: 100, policy: 'fifo', whenFull: 'purge' },
   maxWindowBytes: MESSAGE_WINDOW_BYTES,

@@ -2,17 +2,27 @@
  * This node as a sender on one subject: a link per matched receiver, and the cache for messages
  * published before any receiver is matched (handed to the first receivers matched). publish()
  * settles once every receiver it went to has a result (with acks), or at once (without).
+ *
+ * With an outbox (the node has a store), an acked message is written to it before it goes to a
+ * link or the cache, and leaves it once settled: messages wait in publish order until their write
+ * is done (a message without acks published behind one waits too, so that the order holds), and
+ * what the node stops with stays there (OUTBOX_KEPT) to be sent again at the next start
+ * (restore(): held apart from the cache and its bound, in their first order, ahead of anything
+ * published after).
  */
 import { WireErrorCode } from '@realmesh/wire'
 import { MessageCache } from './message-cache.js'
-import { MessageTooLargeError } from './errors.js'
-import { SenderLink } from './sender-link.js'
+import { MessageError, MessageTooLargeError } from './errors.js'
+import { MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, SenderLink } from './sender-link.js'
+import { OutboxError } from '../outbox/errors.js'
 import { RandomIds } from '../util/random-ids.js'
 import type { CacheOptions, DeliveryResult, PublishOptions, PublishResult } from './options.js'
 import type { SenderLinkDeps } from './sender-link.js'
 import type { BufferPool } from '../util/buffer-pool.js'
 import type { DropCode } from './message-cache.js'
 import type { VerifiedInterest } from '../subjects/interest-verifier.js'
+import type { OutboxEntry } from '../outbox/outbox.js'
+import type { StoredMessage } from '../outbox/record.js'
 
 /** message ids of every publication in this process */
 const ids = new RandomIds()
@@ -48,8 +58,25 @@ interface Pending {
   pooled?: Uint8Array<ArrayBuffer>
   options: Required<Pick<PublishOptions, 'ack' | 'maxRetries'>> & { replySubject: string }
   expiresAt: number
-  resolve: (result: PublishResult) => void
   cached: boolean
+  /** its place in the outbox, while it is kept there */
+  stored?: OutboxEntry
+  /** written (or nothing to write): it goes out once everything published before it has */
+  ready: boolean
+  /** its promise is settled (and it left the outbox, or stays there when the node stops) */
+  finished: boolean
+  /** sent again after a restart: nobody waits for its promise (deps.restoredSettled is told) */
+  restored: boolean
+  resolve: (result: PublishResult) => void
+  reject: (err: Error) => void
+  /** publish()'s onAccepted */
+  accepted?: PublishOptions['onAccepted']
+}
+
+/** where acked messages are kept until settled: the node's outbox, bound to this subject */
+export interface PublicationOutbox {
+  add: (message: Pick<StoredMessage, 'id' | 'data' | 'ack' | 'replySubject' | 'expiresAt' | 'maxRetries'>) => OutboxEntry
+  remove: (entry: OutboxEntry) => void
 }
 
 export interface PublicationDeps {
@@ -60,59 +87,121 @@ export interface PublicationDeps {
   forget: (receiver: VerifiedInterest) => void
   /** buffers for copies of large data */
   pool: BufferPool
+  /** without it, nothing is kept across restarts */
+  outbox?: PublicationOutbox
+  /** a message sent again after a restart was settled (nobody waits on a promise for it) */
+  restoredSettled: (result: PublishResult) => void
+  /** every receiver settled a message that went to links (stop() drains until none is left) */
+  settled: () => void
 }
+
+const noop = (): void => {}
 
 export class Publication {
   readonly subject: string
   readonly maxMessageBytes: number
   private readonly links = new Map<string, SenderLink>()
   private readonly cache: MessageCache<Pending>
+  /** messages sent again after a restart, waiting for a receiver: in their order, without the cache's bound (the outbox bounds them) */
+  private readonly held: MessageCache<Pending>
+  /** published, waiting for their write or for an earlier message's (bounded as a link's queue is) */
+  private readonly staged: Pending[] = []
+  private stagedBytes = 0
   private readonly deps: PublicationDeps
   private cacheTimer: ReturnType<typeof setTimeout> | undefined
+  /** acked messages handed to links and not yet settled by all of them */
+  private inflight = 0
+  private closed = false
+  /** closing with the outbox kept: what is stored stays there */
+  private keeping = false
 
   constructor (subject: string, maxMessageBytes: number, cache: CacheOptions, deps: PublicationDeps) {
     this.subject = subject
     this.maxMessageBytes = maxMessageBytes
     this.deps = deps
     this.cache = new MessageCache<Pending>(cache, (item, code) => { this.dropped(item, code) })
+    this.held = new MessageCache<Pending>({ size: Number.MAX_SAFE_INTEGER, policy: 'fifo' }, (item, code) => { this.dropped(item, code) })
   }
 
   get receivers (): number {
     return this.links.size
   }
 
-  /** `owned`: the publication's own copy of the data (ownedCopy), made before the caller could change it */
-  async publish (owned: OwnedData, options: PublishOptions, ttlMs: number): Promise<PublishResult> {
+  /** acked messages handed to links that not every link has settled yet */
+  get unsettled (): number {
+    return this.inflight
+  }
+
+  /**
+   * `owned`: the publication's own copy of the data (ownedCopy), made before the caller could
+   * change it; `id`: the message id the caller chose (else a random one). OUTBOX_FULL (rejected,
+   * nothing kept) when an acked message does not fit in the outbox.
+   */
+  async publish (owned: OwnedData, options: PublishOptions, ttlMs: number, id?: Uint8Array<ArrayBuffer>): Promise<PublishResult> {
     const { copy, pooled } = owned
     if (copy.byteLength > this.maxMessageBytes) throw new MessageTooLargeError(copy.byteLength, this.maxMessageBytes)
     const ack = options.ack ?? 'none'
-    const now = this.deps.now()
     const replySubject = options.replySubject ?? ''
+    if (this.staged.length >= MAX_QUEUED_MESSAGES || this.stagedBytes + copy.byteLength > MAX_QUEUED_BYTES) {
+      throw new MessageError(WireErrorCode.BUSY, `${this.staged.length} messages (${this.stagedBytes} bytes) on ${this.subject} wait for the outbox's write already`)
+    }
     return new Promise<PublishResult>((resolve, reject) => {
       const pending: Pending = {
-        id: ids.next(),
+        id: id ?? ids.next(),
         data: copy,
         pooled,
         options: { ack, maxRetries: options.maxRetries ?? 10, replySubject },
-        expiresAt: now + ttlMs,
+        expiresAt: this.deps.now() + ttlMs,
+        cached: false,
+        ready: true,
+        finished: false,
+        restored: false,
         resolve,
-        cached: false
+        reject,
+        accepted: options.onAccepted
       }
-      this.prune()
-      if (this.links.size > 0) {
-        this.dispatch(pending)
-        return
+      if (ack !== 'none' && this.deps.outbox != null) {
+        try {
+          pending.stored = this.deps.outbox.add({ id: pending.id, data: copy, ack, replySubject, expiresAt: pending.expiresAt, maxRetries: pending.options.maxRetries })
+        } catch (err) {
+          this.release(pending)
+          reject(err)
+          return
+        }
+        pending.ready = false
+        pending.stored.onWritten((err) => {
+          if (err == null) pending.ready = true
+          else this.refuse(pending, err)
+          this.advance()
+        })
       }
-      try {
-        pending.cached = true
-        this.cache.add(pending, now)
-      } catch (err) {
-        reject(err)
-        return
-      }
-      this.armCacheTimer()
-      if (ack === 'none') resolve({ id: hex(pending.id), cached: true, sent: 0 })
+      this.stage(pending)
+      this.advance()
     })
+  }
+
+  /**
+   * Messages an earlier run left in the outbox, in their order: they go out to the receivers
+   * matched now (or wait for the first ones, as cached messages do), ahead of anything published
+   * after; their results go to deps.restoredSettled.
+   */
+  restore (messages: Array<{ message: StoredMessage, entry: OutboxEntry }>): void {
+    for (const { message, entry } of messages) {
+      this.stage({
+        id: message.id,
+        data: message.data,
+        options: { ack: message.ack, maxRetries: message.maxRetries, replySubject: message.replySubject },
+        expiresAt: message.expiresAt,
+        cached: false,
+        stored: entry,
+        ready: true,
+        finished: false,
+        restored: true,
+        resolve: noop,
+        reject: noop
+      })
+    }
+    this.advance()
   }
 
   /** every link settled the message, or it never left the cache: nothing uses its pooled copy any more */
@@ -135,9 +224,11 @@ export class Publication {
       this.removeReceiver(receiver.nodeId)
     }
     this.links.set(receiver.nodeId, new SenderLink(receiver, { ...this.deps.link, onRefused: (code) => { this.refused(receiver, code) } }))
-    if (this.cache.length > 0) {
+    if (this.held.length > 0 || this.cache.length > 0) {
       clearTimeout(this.cacheTimer)
-      for (const pending of this.cache.drain(this.deps.now())) this.dispatch(pending)
+      const now = this.deps.now()
+      // restored messages were published before anything in the cache
+      for (const pending of [...this.held.drain(now), ...this.cache.drain(now)]) this.dispatch(pending)
     }
   }
 
@@ -165,10 +256,61 @@ export class Publication {
     link?.close(code, status)
   }
 
-  close (): void {
+  /**
+   * Ends the publication: what is not settled is settled expired, or, with `keep` (the node
+   * stops, its outbox closed), what is stored stays in the outbox and its promise is refused
+   * with OUTBOX_KEPT.
+   */
+  close (keep = false): void {
+    this.closed = true
+    this.keeping = keep
     clearTimeout(this.cacheTimer)
     for (const nodeId of [...this.links.keys()]) this.removeReceiver(nodeId)
-    for (const pending of this.cache.drain(Number.POSITIVE_INFINITY)) this.dropped(pending, WireErrorCode.MESSAGE_EXPIRED)
+    this.stagedBytes = 0
+    for (const pending of this.staged.splice(0)) {
+      this.release(pending)
+      this.finish(pending, emptyResult(pending, WireErrorCode.MESSAGE_EXPIRED))
+    }
+    for (const pending of [...this.held.drain(Number.POSITIVE_INFINITY), ...this.cache.drain(Number.POSITIVE_INFINITY)]) this.dropped(pending, WireErrorCode.MESSAGE_EXPIRED)
+  }
+
+  private stage (pending: Pending): void {
+    this.staged.push(pending)
+    this.stagedBytes += pending.data.byteLength
+  }
+
+  /** routes what is ready at the front of the staged messages, in order */
+  private advance (): void {
+    for (let first = this.staged[0]; first != null && (first.ready || first.finished); first = this.staged[0]) {
+      this.staged.shift()
+      this.stagedBytes -= first.data.byteLength
+      if (!first.finished) this.route(first)
+    }
+  }
+
+  /** to every link, or into the cache while there is none */
+  private route (pending: Pending): void {
+    if (this.closed) {
+      this.release(pending)
+      this.finish(pending, emptyResult(pending, WireErrorCode.MESSAGE_EXPIRED))
+      return
+    }
+    this.prune()
+    if (this.links.size > 0) {
+      pending.accepted?.({ id: hex(pending.id), stored: pending.stored != null })
+      this.dispatch(pending)
+      return
+    }
+    try {
+      pending.cached = true
+      ;(pending.restored ? this.held : this.cache).add(pending, this.deps.now())
+    } catch (err) {
+      this.refuse(pending, err as Error)
+      return
+    }
+    this.armCacheTimer()
+    pending.accepted?.({ id: hex(pending.id), stored: pending.stored != null })
+    if (pending.options.ack === 'none') this.finish(pending, { id: hex(pending.id), cached: true, sent: 0 })
   }
 
   /** hands a message to every receiver's link; resolves once each settled it (acks) or at once (none) */
@@ -176,6 +318,8 @@ export class Publication {
     const links = [...this.links.values()]
     const id = hex(pending.id)
     const results: DeliveryResult[] = []
+    const acked = pending.options.ack !== 'none'
+    if (acked) this.inflight++
     for (const link of links) {
       const { identity: receiver, nodeId: peer } = link.receiver
       let settled = false
@@ -192,11 +336,42 @@ export class Publication {
           results.push({ receiver, peer, ...result })
           if (results.length < links.length) return
           this.release(pending)
-          if (pending.options.ack !== 'none') pending.resolve({ id, cached: pending.cached, results })
+          if (!acked) return
+          this.finish(pending, { id, cached: pending.cached, results })
+          this.inflight--
+          this.deps.settled()
         }
       })
     }
-    if (pending.options.ack === 'none') pending.resolve({ id, cached: pending.cached, sent: links.length })
+    if (!acked) this.finish(pending, { id, cached: pending.cached, sent: links.length })
+  }
+
+  /**
+   * The message's promise settles with `result`, and it leaves the outbox; when the node stops
+   * (keeping), a stored message stays there instead and its promise is refused with OUTBOX_KEPT.
+   */
+  private finish (pending: Pending, result: PublishResult): void {
+    if (pending.finished) return
+    pending.finished = true
+    if (pending.stored != null) {
+      if (this.keeping) {
+        pending.reject(new OutboxError('OUTBOX_KEPT', `the node stopped before every receiver settled message ${result.id} on ${this.subject}: it stays in the outbox and goes out again when the node starts`))
+        return
+      }
+      this.deps.outbox?.remove(pending.stored)
+    }
+    if (pending.restored) this.deps.restoredSettled(result)
+    else pending.resolve(result)
+  }
+
+  /** the message was refused before it went anywhere (its write failed, the cache refused it) */
+  private refuse (pending: Pending, err: Error): void {
+    if (pending.finished) return
+    pending.finished = true
+    this.release(pending)
+    if (pending.stored != null) this.deps.outbox?.remove(pending.stored)
+    if (pending.restored) this.deps.restoredSettled({ id: hex(pending.id), cached: pending.cached, results: [], code: (err as { code?: string }).code ?? WireErrorCode.INTERNAL })
+    else pending.reject(err)
   }
 
   private refused (receiver: VerifiedInterest, code: string): void {
@@ -208,7 +383,7 @@ export class Publication {
   /** a message that never left the cache */
   private dropped (pending: Pending, code: DropCode): void {
     this.release(pending)
-    if (pending.options.ack !== 'none') pending.resolve({ id: hex(pending.id), cached: true, results: [], code })
+    this.finish(pending, { id: hex(pending.id), cached: true, results: [], code })
   }
 
   /** receivers whose interest expired without renewal are gone */
@@ -221,14 +396,22 @@ export class Publication {
 
   private armCacheTimer (): void {
     clearTimeout(this.cacheTimer)
-    const next = this.cache.nextExpiry()
-    if (next == null) return
+    const next = Math.min(this.held.nextExpiry() ?? Number.POSITIVE_INFINITY, this.cache.nextExpiry() ?? Number.POSITIVE_INFINITY)
+    if (!Number.isFinite(next)) return
     this.cacheTimer = setTimeout(() => {
-      this.cache.prune(this.deps.now())
+      const now = this.deps.now()
+      this.held.prune(now)
+      this.cache.prune(now)
       this.armCacheTimer()
     }, Math.max(0, next - this.deps.now()) + 1)
     this.cacheTimer.unref()
   }
+}
+
+/** the result of a message that went to no receiver: without acks it was sent to none; with acks, `code` says why */
+function emptyResult (pending: Pending, code: string): PublishResult {
+  const id = hex(pending.id)
+  return pending.options.ack === 'none' ? { id, cached: pending.cached, sent: 0 } : { id, cached: pending.cached, results: [], code }
 }
 
 function hex (bytes: Uint8Array): string {

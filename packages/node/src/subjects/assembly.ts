@@ -15,7 +15,8 @@ import type { NodeTokenClaims, RealmDescriptor, TokenCache } from '@realmesh/tok
 import type { Epochs, EpochRef } from '../epochs/epochs.js'
 import type { SubjectsInit } from './subjects.js'
 import type { VerifiedInterest } from './interest-verifier.js'
-import type { MessagingInit } from '../messaging/messaging.js'
+import type { MessagingInit, OutboxRestoredDetail, OutboxSettledDetail } from '../messaging/messaging.js'
+import type { Outbox } from '../outbox/outbox.js'
 import type { SubjectMessage } from '../messaging/options.js'
 import type { MessageStreamDetail } from '../messaging/inbox.js'
 import type { RecordVerifier } from '../peers/records.js'
@@ -52,6 +53,8 @@ export interface SubjectLayerEvents {
   'subject:registered': SubjectRegisteredDetail
   message: SubjectMessage
   'message:stream': MessageStreamDetail
+  'outbox:restored': OutboxRestoredDetail
+  'outbox:settled': OutboxSettledDetail
 }
 
 export interface SubjectLayerContext {
@@ -80,6 +83,8 @@ export interface SubjectLayerContext {
   messaging?: MessagingInit
   /** ms to hold a receiver's messages for (it sleeps on its wake schedule), or undefined to send now */
   hold?: (receiver: VerifiedInterest) => number | undefined
+  /** acked publications kept across restarts (the node has a store) */
+  outbox?: Outbox
 }
 
 export interface SubjectLayer {
@@ -147,6 +152,9 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     refused: offence,
     emitMessage: (message) => { ctx.emit('message', message) },
     emitStream: (stream) => { ctx.emit('message:stream', stream) },
+    emitRestored: (detail) => { ctx.emit('outbox:restored', detail) },
+    emitSettled: (detail) => { ctx.emit('outbox:settled', detail) },
+    outbox: ctx.outbox,
     now: ctx.now,
     hold: ctx.hold
   }, ctx.messaging)

@@ -1,7 +1,10 @@
 /**
  * Subjects and direct requests through the daemon's node (bearer token on all of them):
  *   GET  /subjects                      { subjects: [{ subject, key, role, coordinators, counterparts }], stats }
- *   POST /subjects/SUBJECT/publish      body { data | dataBase64, ack?, ttlMs?, replySubject?, audience? } -> the publish result
+ *   POST /subjects/SUBJECT/publish      body { data | dataBase64, ack?, ttlMs?, replySubject?, audience?, id?, progress? } -> the publish result;
+ *                                       with progress: true, NDJSON: { type: 'accepted', id, stored } once the node took
+ *                                       it (stored: in its outbox), then { type: 'result', ...the publish result } or
+ *                                       { type: 'error', code, message }
  *   POST /subjects/SUBJECT/subscribe    body { ack?, role?, audience? } -> NDJSON: { type: 'subscribed', ... } then
  *                                       { type: 'message', subject, id, from, peer, seq, data | dataBase64, replySubject? }
  *                                       per message, until the client goes away (that ends the subscription);
@@ -39,12 +42,23 @@ export function subjectRoutes (node: RealmNode): Route[] {
       auth: true,
       maxBodyBytes: MAX_PUBLISH_BODY_BYTES,
       handle: async ({ params, body }) => {
-        const options = (body ?? {}) as { ack?: unknown, ttlMs?: unknown, replySubject?: unknown, audience?: unknown }
+        const options = (body ?? {}) as { ack?: unknown, ttlMs?: unknown, replySubject?: unknown, audience?: unknown, id?: unknown, progress?: unknown }
         const ack = ackOf(options.ack, 'none')
         const ttlMs = options.ttlMs === undefined ? undefined : positiveInt(options.ttlMs, 'ttlMs', MAX_PUBLISH_TTL_MS)
         const replySubject = options.replySubject === undefined ? undefined : subjectOf(options.replySubject, 'replySubject')
         const audience = audienceOf(options.audience)
-        return node.publish(subjectOf(params.subject, 'subject'), payloadOf(body), { ack, ttlMs, replySubject, audience })
+        const id = messageIdOf(options.id)
+        const subject = subjectOf(params.subject, 'subject')
+        const data = payloadOf(body)
+        if (options.progress !== true) return node.publish(subject, data, { ack, ttlMs, replySubject, audience, id })
+        return new JsonLines(async (emit) => {
+          try {
+            const result = await node.publish(subject, data, { ack, ttlMs, replySubject, audience, id, onAccepted: (accepted) => { void emit({ type: 'accepted', ...accepted }).catch(() => {}) } })
+            await emit({ type: 'result', ...result })
+          } catch (err) {
+            await emit(errorLine(err)).catch(() => {})
+          }
+        })
       }
     },
     {
@@ -98,7 +112,13 @@ export function subjectRoutes (node: RealmNode): Route[] {
   ]
 }
 
-/** a stream's last line when what it streams was refused or ended for a reason */
+function messageIdOf (value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !/^[0-9a-fA-F]{32}$/.test(value)) throw new ApiRequestError(400, 'BAD_REQUEST', 'id is 32 hex digits (16 bytes)')
+  return value
+}
+
+/** a refusal as the last line of a stream whose status was sent already */
 export function errorLine (err: unknown): { type: 'error', code: string, message: string } {
   const { code, message } = err as { code?: unknown, message?: unknown }
   return { type: 'error', code: typeof code === 'string' ? code : 'INTERNAL', message: String(message) }
