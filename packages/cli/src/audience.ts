@@ -68,7 +68,8 @@ export function describeAudience (value: unknown): string {
   const audience = (value ?? {}) as Partial<Record<string, unknown>>
   if (audience.kind === 'identities' && Array.isArray(audience.ids)) return audience.ids.map(id => shortPeerId(String(id))).join(',')
   if (audience.kind === 'attribute') return `attr:${String(audience.name)}=${String(audience.value)}`
-  return audience.kind === 'public' ? 'public' : ''
+  // no audience is a public subject (as a subject's first use without --audience is)
+  return 'public'
 }
 
 /** the identities as canonical Ed25519 peer ids, once each; the attribute within its bounds */
