@@ -115,6 +115,12 @@ export interface RealmNodeInit {
   neighbourhood?: NeighbourhoodInit
   /** liveness: keepalive interval, timeout, missed keepalives before 'timeout', piggy records */
   keepalive?: KeepaliveInit
+  /**
+   * how often the node checks the addresses it announces (an interface address under a 0.0.0.0
+   * listener came or went): a change re-signs its record and sends it to its members (0: only
+   * when libp2p's listeners change). @default 5000
+   */
+  addressCheckMs?: number
   /** abuse control: scores, ban threshold and duration, ban storage, rate limits */
   guard?: GuardInit
   /** subjects: replicas (R), coordinator bounds, lookup timeout */
