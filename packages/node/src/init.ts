@@ -25,6 +25,12 @@ export interface TokenRequestInit {
   ttlSeconds?: number
   /** extensions to ask for in the token (hostname, ...) */
   attributes?: Record<string, string>
+  /**
+   * an invitation (readInvitation: its id and secret): the leader issues the token with the
+   * invitation's attributes, whatever its policy, while the invitation is open (INVITATION_USED,
+   * INVITATION_EXPIRED, INVITATION_CANCELLED, INVITATION_UNKNOWN otherwise). Takes the place of `joinSecret`.
+   */
+  invitation?: { id: string, secret: string }
 }
 
 export interface RealmNodeInit {
