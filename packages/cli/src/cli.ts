@@ -6,6 +6,7 @@ import { leaderInit } from './commands/leader-init.js'
 import { leaderStart } from './commands/leader-start.js'
 import { leaderDecide, leaderPending } from './commands/leader-requests.js'
 import { leaderRevocations, leaderRevoke } from './commands/leader-revoke.js'
+import { leaderInvitations, leaderInvite, leaderUninvite } from './commands/leader-invite.js'
 import { leaderReplace } from './commands/leader-replace.js'
 import { identityInit } from './commands/identity-init.js'
 import { tokenIssue } from './commands/token-issue.js'
@@ -38,6 +39,9 @@ const COMMANDS: Record<string, Command> = {
   'leader revoke': leaderRevoke,
   'leader revocations': leaderRevocations,
   'leader replace': leaderReplace,
+  'leader invite': leaderInvite,
+  'leader invitations': leaderInvitations,
+  'leader uninvite': leaderUninvite,
   'identity init': identityInit,
   'token issue': tokenIssue,
   'node init': nodeInit,

@@ -43,6 +43,21 @@ export const VERB_USAGE: Record<string, string[]> = {
     '    NEW_PEER gets a node token with the old one\'s attributes and grant end, and, when OLD_PEER used an',
     '    identity, a new identity token for it bound to NEW_PEER (--out: DIR/node.token, DIR/identity.token, 0600)'
   ],
+  'leader invite': [
+    `realmesh leader invite [--ttl 1h] [--uses 1] [--attr KEY=VALUE]... [--png FILE] ${TARGET} [--json]`,
+    '    an invitation for --uses nodes (1) until --ttl from now (1h, at most 30d), whose node tokens carry the',
+    '    --attr attributes: prints its URI (realmesh://invite?...) and the same as a QR code; --png: the QR code',
+    '    as an image too (0600); --json: the JSON form instead (id, realm, leader, bootstrap, expiresAt, secret, token).',
+    '    The node joins with realmesh node start --invitation URI, whatever the leader\'s policy'
+  ],
+  'leader invitations': [
+    `realmesh leader invitations ${TARGET} [--json]`,
+    '    the invitations (open, used, expired or cancelled; ended ones for a day): id, state, uses, expiry'
+  ],
+  'leader uninvite': [
+    `realmesh leader uninvite ID ${TARGET} [--json]`,
+    '    cancel an invitation: it is refused INVITATION_CANCELLED from then on (nodes that joined with it stay)'
+  ],
   'identity init': [
     'realmesh identity init --dir IDENTITY_DIR [--force]',
     '    create an identity key (IDENTITY_DIR/identity.key, 0600); prints only its peer id'
@@ -63,7 +78,7 @@ export const VERB_USAGE: Record<string, string[]> = {
     '    create a node key (DIR/node.key, 0600); prints only the peer id'
   ],
   'node start': [
-    'realmesh node start --dir DIR [--realm REALM_JSON] [--token FILE | --join-secret S]',
+    'realmesh node start --dir DIR [--realm REALM_JSON] [--token FILE | --join-secret S | --invitation URI]',
     '                    [--identity IDENTITY_DIR] [--identity-token FILE]',
     '                    [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--api HOST:PORT] [--config node.yaml]',
     '                    [--sleep-schedule AWAKE/PERIOD [--wake-on-data]]',
@@ -72,6 +87,9 @@ export const VERB_USAGE: Record<string, string[]> = {
     '     members keep it and hold its messages until it wakes)',
     '    (--identity, --identity-token: the node joins and signs its subjects as that identity; both are',
     '     copied to DIR/identity.key and DIR/identity.token, so later starts need neither)',
+    '    (--invitation URI: from realmesh leader invite; its realm and bootstrap addresses are used, and the',
+    '     leader issues the token while the invitation is open: refused INVITATION_USED, INVITATION_EXPIRED,',
+    '     INVITATION_CANCELLED or INVITATION_UNKNOWN otherwise, exit 2; a node with a token in DIR does not use it)',
     '    without a token or join secret the node asks the leader and waits for the operator\'s approval'
   ],
   status: [

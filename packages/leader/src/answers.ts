@@ -4,8 +4,12 @@
  * that key), never a peer id taken from the message. Nothing is recorded for a request until every
  * check passed.
  *
- *   TOKEN   policy deny                    -> DENIED TOKEN_REQUEST_DENIED
+ *   TOKEN   policy deny (no invitation)    -> DENIED TOKEN_REQUEST_DENIED
  *           a revoked peer                 -> DENIED TOKEN_REVOKED
+ *           an invitation id + proof       -> (address backing off / banned: as below) DENIED INVITATION_UNKNOWN /
+ *                                             JOIN_SECRET_INVALID (wrong secret) / INVITATION_CANCELLED /
+ *                                             INVITATION_EXPIRED / INVITATION_USED, else ISSUED with the
+ *                                             invitation's attributes (whatever the policy mode)
  *           join secret set + proof given  -> (address backing off / banned: DENIED RATE_LIMITED / PEER_BANNED,
  *                                             unchecked) ISSUED (proof right, attributes allowed) /
  *                                             DENIED ATTRIBUTES_NOT_ALLOWED / JOIN_SECRET_INVALID (wrong)
@@ -74,12 +78,16 @@ export interface AnswerComponents {
   cancel: (record: RequestRecord) => void
   /** bans peers at the leader's node (their connections closed, new ones refused) and announces an address ban */
   ban: (address: string, peers: string[], until: number) => void
+  /** the secret of invitation `id`, if the leader knows it */
+  invitationSecret: (id: string) => string | undefined
+  /** checks and uses invitation `id` for `peer` (atomically), then issues its node token */
+  joinWithInvitation: (id: string, peer: string, ttlSeconds: number) => Promise<{ token: string } | { code: string, reason: string }>
 }
 
 export async function answerToken (c: AnswerComponents, request: LeaderRequest, connection: Connection): Promise<Answer> {
   const requester = connection.remotePeer
   const peer = requester.toString()
-  if (c.policy.mode === 'deny') {
+  if (c.policy.mode === 'deny' && request.invitationId === '') {
     return denied(WireErrorCode.TOKEN_REQUEST_DENIED, `the leader of realm ${c.realm.name} does not issue tokens on request; ask its operator for one (realmesh token issue)`)
   }
   if (c.refusesIssuance(peer)) {
@@ -96,6 +104,7 @@ export async function answerToken (c: AnswerComponents, request: LeaderRequest, 
     return denied(WireErrorCode.FRAME_MALFORMED, `the attributes take more than ${MAX_ATTRIBUTES_BYTES} bytes; a node token must stay small`)
   }
   const address = sourceAddress(connection)
+  if (request.invitationId !== '') return answerInvitation(c, { id: request.invitationId, proof: request.joinProof, requester, address, ttlSeconds })
   const secret = c.policy.joinSecret
   if (secret !== undefined && request.joinProof.byteLength > 0) {
     return answerProof(c, { secret, proof: request.joinProof, requester, address, ttlSeconds, attributes })
@@ -152,16 +161,7 @@ async function answerProof (c: AnswerComponents, r: ProofRequest): Promise<Answe
   const peer = r.requester.toString()
   const refusal = c.proofs.refusal(r.address)
   if (refusal !== undefined) return denied(refusal.code, refusal.reason, { quiet: true, retryAfterMs: refusal.retryAfterMs })
-  if (!proofValid(r.secret, r.proof, r.requester, c.leader)) {
-    const cost = c.proofs.wrong(r.address, peer)
-    const ban = cost.ban
-    const answer = denied(WireErrorCode.JOIN_SECRET_INVALID, `the join proof does not match the join secret of realm ${c.realm.name}; ${ban === undefined
-      ? `the next proof from this address is checked in ${Math.ceil(cost.waitMs / 1000)} s`
-      : `this address and the peers that sent wrong proofs from it are banned for ${Math.ceil(cost.waitMs / 1000)} s`}`)
-    // banned once the answer is out: the ban closes the requester's connection
-    if (ban !== undefined) answer.afterwards = () => { c.ban(r.address, ban.peers, ban.until) }
-    return answer
-  }
+  if (!proofValid(r.secret, r.proof, r.requester, c.leader)) return wrongProof(c, r.address, peer, `the join secret of realm ${c.realm.name}`)
   c.proofs.right(r.address)
   const refused = attributesRefusal(c.policy.allowedAttributes, r.attributes)
   if (refused !== undefined) return denied(WireErrorCode.ATTRIBUTES_NOT_ALLOWED, refused)
@@ -170,6 +170,34 @@ async function answerProof (c: AnswerComponents, r: ProofRequest): Promise<Answe
   const waiting = c.book.tokenRequestOf(peer)
   if (waiting !== undefined) c.forget(waiting.request.id)
   return issued(token)
+}
+
+/**
+ * A TOKEN naming an invitation: its secret is proved as a join secret would be (a wrong one costs
+ * the address the same), then the invitation decides (invitations.ts).
+ */
+async function answerInvitation (c: AnswerComponents, r: { id: string, proof: Uint8Array, requester: PeerId, address: string, ttlSeconds: number }): Promise<Answer> {
+  const peer = r.requester.toString()
+  const refusal = c.proofs.refusal(r.address)
+  if (refusal !== undefined) return denied(refusal.code, refusal.reason, { quiet: true, retryAfterMs: refusal.retryAfterMs })
+  const secret = c.invitationSecret(r.id)
+  if (secret === undefined) return denied(WireErrorCode.INVITATION_UNKNOWN, `the leader of realm ${c.realm.name} knows no invitation ${JSON.stringify(r.id.slice(0, 64))} (never issued, or it ended more than a day ago)`)
+  if (!proofValid(secret, r.proof, r.requester, c.leader)) return wrongProof(c, r.address, peer, `the secret of invitation ${r.id}`)
+  c.proofs.right(r.address)
+  const result = await c.joinWithInvitation(r.id, peer, r.ttlSeconds)
+  return 'token' in result ? issued(result.token) : denied(result.code, result.reason)
+}
+
+/** a proof that does not match: the address waits longer (or is banned, with the peers that guessed from it) */
+function wrongProof (c: AnswerComponents, address: string, peer: string, what: string): Answer {
+  const cost = c.proofs.wrong(address, peer)
+  const ban = cost.ban
+  const answer = denied(WireErrorCode.JOIN_SECRET_INVALID, `the join proof does not match ${what}; ${ban === undefined
+    ? `the next proof from this address is checked in ${Math.ceil(cost.waitMs / 1000)} s`
+    : `this address and the peers that sent wrong proofs from it are banned for ${Math.ceil(cost.waitMs / 1000)} s`}`)
+  // banned once the answer is out: the ban closes the requester's connection
+  if (ban !== undefined) answer.afterwards = () => { c.ban(address, ban.peers, ban.until) }
+  return answer
 }
 
 export async function answerStatus (c: AnswerComponents, request: LeaderRequest, connection: Connection): Promise<Answer> {

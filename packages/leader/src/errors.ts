@@ -35,6 +35,14 @@ export type LeaderErrorCode =
   | 'GRANT_ENDED'
   /** replace: the old node's token was logged before attributes were, so they cannot be carried over */
   | 'GRANT_UNKNOWN'
+  /** invite: a ttl, uses or attributes out of range */
+  | 'INVITATION_INVALID'
+  /** invite: as many live invitations as the leader keeps (cancel some, or wait for them to end) */
+  | 'INVITATIONS_FULL'
+  /** uninvite: no invitation with this id */
+  | 'INVITATION_UNKNOWN'
+  /** uninvite: the invitation was cancelled already */
+  | 'INVITATION_CANCELLED'
 
 export class LeaderError extends Error {
   static override name = 'LeaderError'

@@ -22,6 +22,8 @@ export const LEADER_FILES = {
   key: 'leader.key',
   /** the realm descriptor; its bootstrap list is rewritten by startLeader */
   realm: 'realm.json',
+  /** invitations and their secrets (mode 0600) */
+  invitations: 'invitations.json',
   /** the leader's config (mode 0600: it may hold the join secret) */
   config: 'leader.yaml',
   /** the leader's own node token (mode 0600) */
@@ -41,9 +43,10 @@ export const LEADER_FILES = {
 /**
  * how a token came to be: auto = join secret proof, manual = operator (approve, issueNodeToken),
  * offline = from the key on disk (`realmesh token issue`, the leader's own token), renewal = a
- * member's request with its valid token, replacement = `replace` moved a node's grant to another node
+ * member's request with its valid token, replacement = `replace` moved a node's grant to another node,
+ * invitation = a node proved an invitation's secret
  */
-export type IssueHow = 'auto' | 'manual' | 'offline' | 'renewal' | 'replacement'
+export type IssueHow = 'auto' | 'manual' | 'offline' | 'renewal' | 'replacement' | 'invitation'
 
 /** a node token (sub = the node), or an identity token (sub = the identity, bound to `node`) */
 export type IssuedKind = 'node' | 'identity'
@@ -64,6 +67,8 @@ export interface IssuedEntry {
   renews?: string
   /** for a replacement: the jti of the old node's token it stands in for */
   replaces?: string
+  /** for a token issued on an invitation: the invitation's id */
+  invitation?: string
   /** until when the grant may be renewed (seconds since the epoch); absent: not renewable */
   renewUntil?: number
   /** the token's ext.attrs; absent: none (with `kind`) or unknown (without) */
@@ -93,6 +98,8 @@ export interface IssueInit {
   renews?: string
   /** for a replacement: the jti of the old node's token (logged) */
   replaces?: string
+  /** for a token issued on an invitation: its id (logged) */
+  invitation?: string
   /** until when the grant may be renewed (seconds since the epoch). @default not renewable */
   renewUntil?: number
   /** when the grant began (seconds since the epoch): a renewal keeps its grant's. @default now (a new grant) */
@@ -122,6 +129,7 @@ export async function issueLogged (key: PrivateKey, init: IssueInit): Promise<{ 
     how: init.how,
     ...(init.renews === undefined ? {} : { renews: init.renews }),
     ...(init.replaces === undefined ? {} : { replaces: init.replaces }),
+    ...(init.invitation === undefined ? {} : { invitation: init.invitation }),
     ...(init.renewUntil === undefined || init.node !== undefined ? {} : { renewUntil: Math.floor(init.renewUntil) }),
     ...(ext === undefined ? {} : { attrs: { ...attrs } })
   }

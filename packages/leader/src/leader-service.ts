@@ -11,6 +11,10 @@ import { TypedEventEmitter } from 'main-event'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { BoundedMap } from '@realmesh/node'
 import { decodeTokenUnverified, leaderPeerId } from '@realmesh/token'
+import { InvitationBook } from './invitations.js'
+import { createInvitation } from './invite.js'
+import type { Invitation, InviteOptions } from './invite.js'
+import type { InvitationSummary } from './invitations.js'
 import { PROTOCOLS, TIMEOUTS, WireErrorCode } from '@realmesh/wire'
 import { answerCancel, answerDefer, answerStatus, answerToken } from './answers.js'
 import { validateTokenPolicy, DEFAULT_MAX_LIFETIME_SECONDS, DEFAULT_MAX_PENDING } from './config.js'
@@ -79,6 +83,8 @@ export interface LeaderServiceInit {
    * stays at epoch 0 (positions are the subject keys). @default 3600
    */
   epochSeconds?: number
+  /** most open invitations at once (more: INVITATIONS_FULL). @default 1000 */
+  maxInvitations?: number
 }
 
 /** why a request left the book without a decision */
@@ -124,6 +130,8 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   private readonly approving = new Set<string>()
   private readonly pendingFile: AtomicFile | undefined
   private readonly revokedFile: AtomicFile | undefined
+  private readonly invitationBook: InvitationBook
+  private readonly invitationsFile: AtomicFile | undefined
   private running = false
   private loaded = false
   private shutdown = new AbortController()
@@ -169,7 +177,9 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     this.issuedEntries = new BoundedMap({ maxSize: 10_000, now: this.now })
     this.renewedBy = new BoundedMap({ maxSize: 10_000, now: this.now })
     this.newest = new BoundedMap({ maxSize: 10_000, now: this.now })
+    this.invitationBook = new InvitationBook({ now: this.now, maxLive: init.maxInvitations })
     if (init.dir !== undefined) {
+      this.invitationsFile = new AtomicFile(join(init.dir, LEADER_FILES.invitations), 0o600, () => this.invitationBook.render())
       this.pendingFile = new AtomicFile(join(init.dir, LEADER_FILES.pending), 0o600, () => renderRequests(this.book.list()))
       this.revokedFile = new AtomicFile(join(init.dir, LEADER_FILES.revoked), 0o600, () => this.revoked.render())
     }
@@ -215,6 +225,49 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     await this.node.unhandle(PROTOCOLS.leader).catch(() => {})
     await this.pendingFile?.idle()
     await this.revokedFile?.idle()
+    await this.invitationsFile?.idle()
+  }
+
+  /**
+   * Creates an invitation (invite.ts): an invitation token signed now, valid for `ttlSeconds`
+   * (@default 3600), for `uses` nodes (@default 1), whose node tokens carry `attrs`, with the
+   * leader's current addresses as bootstrap. Resolves once it is on disk (with a dir).
+   * INVITATION_INVALID, INVITATIONS_FULL.
+   */
+  async invite (options: InviteOptions & AbortOptions = {}): Promise<Invitation> {
+    options.signal?.throwIfAborted()
+    const invitation = await createInvitation(this.invitationBook, { key: this.key, realm: this.realm, node: this.node, now: this.now }, options)
+    await this.invitationsFile?.save()
+    return invitation
+  }
+
+  /** the invitations remembered (open, and ended less than a day ago), oldest first; without their secrets */
+  invitations (): InvitationSummary[] {
+    return this.invitationBook.list().map(r => this.invitationBook.summary(r))
+  }
+
+  /** Cancels an invitation: from now on it is refused INVITATION_CANCELLED. INVITATION_UNKNOWN, INVITATION_CANCELLED. */
+  async uninvite (id: string, options: AbortOptions = {}): Promise<InvitationSummary> {
+    options.signal?.throwIfAborted()
+    const record = this.invitationBook.cancel(id)
+    await this.invitationsFile?.save()
+    return this.invitationBook.summary(record)
+  }
+
+  /** checks and uses an invitation (no await in between: two nodes cannot both take its last use), saves that, then issues */
+  private async joinWithInvitation (id: string, peer: string, ttlSeconds: number): Promise<{ token: string } | { code: string, reason: string }> {
+    const checked = this.invitationBook.check(id, peer)
+    if (!checked.ok) return checked
+    if (!checked.again) {
+      this.invitationBook.use(id, peer)
+      try {
+        await this.invitationsFile?.save()
+      } catch {
+        this.invitationBook.unuse(id, peer)
+        return { code: WireErrorCode.INTERNAL, reason: 'the leader could not record the invitation\'s use; try again later' }
+      }
+    }
+    return { token: await this.issue(peer, ttlSeconds, checked.record.attrs, 'invitation', undefined, id) }
   }
 
   /** The requests waiting for the operator, oldest first. */
@@ -433,7 +486,9 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
         const durationMs = Math.max(0, until - this.now())
         for (const peer of peers) void this.node.ban(peer, `wrong join proofs from ${address}`, durationMs).catch(() => {})
         this.safeDispatchEvent('address:banned', { detail: { address, until, peers } })
-      }
+      },
+      invitationSecret: (id) => this.invitationBook.get(id)?.secret,
+      joinWithInvitation: async (id, peer, ttlSeconds) => this.joinWithInvitation(id, peer, ttlSeconds)
     }
   }
 
@@ -442,9 +497,9 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
    * coordinate subjects depends on); a new grant by this policy starts now and gets an end
    * maxLifetimeSeconds from now when the policy renews, none otherwise.
    */
-  private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renewal?: Renewal): Promise<string> {
+  private async issue (peer: string, ttlSeconds: number, attrs: Record<string, string>, how: IssueHow, renewal?: Renewal, invitation?: string): Promise<string> {
     const renewUntil = renewal?.renewUntil ?? (this.policy.renewable !== false ? Math.floor(this.now() / 1000) + (this.policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS) : undefined)
-    return (await this.issueEntry({ subject: peer, ttlSeconds, attrs, how, renews: renewal?.renews, renewUntil, grantedAt: renewal?.grantedAt })).token
+    return (await this.issueEntry({ subject: peer, ttlSeconds, attrs, how, renews: renewal?.renews, renewUntil, grantedAt: renewal?.grantedAt, invitation })).token
   }
 
   /** Signs and logs one token as given (no policy applied), unless its subject or node is refused tokens (PEER_REVOKED). */
@@ -484,6 +539,10 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
       const text = await readTextIfExists(this.revokedFile.path)
       if (text !== undefined) this.revoked.load(text, this.revokedFile.path)
     }
+    if (this.invitationsFile !== undefined) {
+      const text = await readTextIfExists(this.invitationsFile.path)
+      if (text !== undefined) this.invitationBook.load(text, this.invitationsFile.path)
+    }
     // the leader's node enforces and spreads what this leader revoked, from its first connection on
     this.node.revocations.add(this.revoked.list())
   }
@@ -491,6 +550,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
   private prune (): void {
     if (this.book.prune()) this.persistInBackground(this.pendingFile)
     if (this.revoked.prune()) this.persistInBackground(this.revokedFile)
+    if (this.invitationBook.prune()) this.persistInBackground(this.invitationsFile)
     this.issuedEntries.prune()
     this.renewedBy.prune()
     this.newest.prune()

@@ -139,7 +139,7 @@ export async function within<T> (promise: Promise<T>, what: string, timeoutMs = 
 }
 
 export function leaderRequest (fields: Partial<LeaderRequest>): LeaderRequest {
-  return { type: LeaderRequest.Type.TOKEN, joinProof: new Uint8Array(0), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', ...fields }
+  return { type: LeaderRequest.Type.TOKEN, joinProof: new Uint8Array(0), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', invitationId: '', ...fields }
 }
 
 /** One raw leader-protocol exchange from `from` (a RealmNode, or a bare libp2p peer) to `address`: writes `request` (or raw bytes, up to `maxSize`), reads the answer. */

@@ -25,6 +25,12 @@ export interface TokenRequestInit {
   ttlSeconds?: number
   /** extensions to ask for in the token (hostname, ...) */
   attributes?: Record<string, string>
+  /**
+   * an invitation (readInvitation: its id and secret): the leader issues the token with the
+   * invitation's attributes, whatever its policy, while the invitation is open (INVITATION_USED,
+   * INVITATION_EXPIRED, INVITATION_CANCELLED, INVITATION_UNKNOWN otherwise). Takes the place of `joinSecret`.
+   */
+  invitation?: { id: string, secret: string }
 }
 
 export interface RealmNodeInit {
@@ -115,6 +121,12 @@ export interface RealmNodeInit {
   neighbourhood?: NeighbourhoodInit
   /** liveness: keepalive interval, timeout, missed keepalives before 'timeout', piggy records */
   keepalive?: KeepaliveInit
+  /**
+   * how often the node checks the addresses it announces (an interface address under a 0.0.0.0
+   * listener came or went): a change re-signs its record and sends it to its members (0: only
+   * when libp2p's listeners change). @default 5000
+   */
+  addressCheckMs?: number
   /** abuse control: scores, ban threshold and duration, ban storage, rate limits */
   guard?: GuardInit
   /** subjects: replicas (R), coordinator bounds, lookup timeout */

@@ -31,6 +31,7 @@ import { Peers } from './peers/peers.js'
 import { KeepaliveChannels } from './peers/keepalive.js'
 import { RecordVerifier } from './peers/records.js'
 import { OwnRecord } from './peers/own-record.js'
+import type { AddressesChangedDetail } from './peers/own-record.js'
 import { Revocations, revokes } from './revocation/revocations.js'
 import { Epochs } from './epochs/epochs.js'
 import { NoticeSpread } from './notices/spread.js'
@@ -107,6 +108,11 @@ export interface RealmNodeEvents {
   'peer:alive': CustomEvent<{ peer: string, latencyMs: number }>
   /** a member presented a renewed node token (in its re-signed record): it stays a member until expiresAt (ms) */
   'peer:renewed': CustomEvent<{ peer: string, expiresAt: number }>
+  /**
+   * the addresses this node announces changed (an interface address came or went, a listener
+   * opened or closed): its record was signed again with a higher seq and sent to its members
+   */
+  'addresses:changed': CustomEvent<AddressesChangedDetail>
   /** the guard banned a peer (score at the threshold, or `ban()`); it is dropped everywhere */
   'peer:banned': CustomEvent<{ peer: string, reason: string, until: number }>
   /** the node got a node token from the leader, its first or a renewal (persist it) */
@@ -353,7 +359,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       updateOn: async (connection, record, signal) => {
         await this.peers.send(async (o) => connection.newStream(PROTOCOLS.peers, o), { type: PeersRequest.Type.UPDATE, records: [record] }, { signal })
       },
-      updateTo: async (peer, record, signal) => { await this.growth.sendUpdate(peer, record, signal) }
+      updateTo: async (peer, record, signal) => { await this.growth.sendUpdate(peer, record, signal) },
+      changed: (detail) => { this.safeDispatchEvent('addresses:changed', { detail }) }
     })
     this.growth = new Growth({
       self: this.peerId,
@@ -591,6 +598,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.gate.start()
     this.libp2p.addEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
     await this.libp2p.start()
+    this.ownRecord.start(this.init.addressCheckMs)
     this.routingTable = kadRoutingTable(this.libp2p.services.dht)
     this.routingTable.onChange((size) => { this.safeDispatchEvent('routing:changed', { detail: size }) })
     // membership is the only writer: kad-dht may finish adding a peer (its ping queued earlier)
@@ -670,6 +678,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.growth.clear()
     this.gate.stop()
     this.libp2p.removeEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
+    this.ownRecord.stop()
     await this.libp2p.stop()
     // what was learnt last is on disk before stop() resolves
     await Promise.all([this.revocations.idle(), this.epochs.idle()])
@@ -933,7 +942,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     else this.growth.forget(peer.toString())
     this.setJoined()
     const member = this.membership.get(peer)
-    const remembered = this.libp2p.peerStore.merge(peer, { multiaddrs: member?.addrs ?? [] }).catch(() => {})
+    // a signed record names every address the member listens on: those replace what the peer
+    // store held (an address it left would be dialled first, and time out, before the new one)
+    const remembered = (member?.record != null
+      ? this.libp2p.peerStore.patch(peer, { multiaddrs: member.addrs })
+      : this.libp2p.peerStore.merge(peer, { multiaddrs: member?.addrs ?? [] })).catch(() => {})
     // Identify only where a service needs it: gossipsub learns who speaks its protocol from
     // identify. kad-dht does not (membership puts members in its table), and the member's
     // addresses came in its signed record. Identify on every admitted connection (both ends, a

@@ -127,6 +127,8 @@ export function checkLeaderRequest (request: LeaderRequest): void {
   }
   if (request.identityToken.length > MAX_TOKEN_CHARS) fail(p, 'identity_token too long')
   if (request.requestId.length > 128) fail(p, 'request_id too long')
+  if (request.invitationId.length > 128) fail(p, 'invitation_id too long')
+  if (request.invitationId !== '' && request.joinProof.byteLength === 0) fail(p, 'invitation_id without a join_proof (HMAC of the invitation\'s secret)')
 }
 
 export function checkSubjectRequest (request: SubjectRequest): void {

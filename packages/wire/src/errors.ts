@@ -38,6 +38,14 @@ export const WireErrorCode = {
   JOIN_DENIED_BY_LEADER: 'JOIN_DENIED_BY_LEADER',
   /** the join secret (HMAC proof) in a token request is wrong */
   JOIN_SECRET_INVALID: 'JOIN_SECRET_INVALID',
+  /** the invitation a token request names was used as often as it allows */
+  INVITATION_USED: 'INVITATION_USED',
+  /** the invitation a token request names has expired */
+  INVITATION_EXPIRED: 'INVITATION_EXPIRED',
+  /** the invitation a token request names was cancelled by the operator (`leader uninvite`) */
+  INVITATION_CANCELLED: 'INVITATION_CANCELLED',
+  /** the leader knows no invitation with that id (never issued, or forgotten a day after it ended) */
+  INVITATION_UNKNOWN: 'INVITATION_UNKNOWN',
   /** the leader's policy refuses token requests (or the operator denied this one) */
   TOKEN_REQUEST_DENIED: 'TOKEN_REQUEST_DENIED',
   /** the token request waits for the operator's approval */

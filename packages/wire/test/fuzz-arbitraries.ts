@@ -57,7 +57,8 @@ export const codecCases: Array<CodecCase<any>> = [
     ttlSeconds: u32,
     attributes: fc.uniqueArray(fc.tuple(text, text), { maxLength: 20, selector: ([key]) => key }).map(entries => new Map(entries)),
     identityToken: text,
-    requestId: text
+    requestId: text,
+    invitationId: text
   })),
   codecCase('LeaderResponse', LeaderResponse, record({ status: enumOf(LeaderResponse.Status), token: text, requestId: text, code: text, reason: text, retryAfterMs: u32 })),
   codecCase('Broadcast', Broadcast, record({ nodeToken: text, data: bytes })),

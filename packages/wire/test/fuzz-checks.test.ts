@@ -148,10 +148,13 @@ const schemaCases: Array<SchemaCase<any>> = [
       ttlSeconds: u32,
       attributes: fc.uniqueArray(fc.tuple(text(64), text(256)), { maxLength: 16, selector: ([key]) => key }).map(entries => new Map(entries)),
       identityToken: fc.oneof(text(40), fc.constant(chars(MAX_TOKEN_CHARS))),
-      requestId: text(128)
+      requestId: text(128),
+      invitationId: fc.constant('')
     }),
     violation: fc.oneof(
       fc.oneof(sized(1, 31), sized(33, 64)).map(joinProof => ({ joinProof })),
+      fc.constant({ invitationId: chars(129), joinProof: new Uint8Array(32) }),
+      fc.constant({ invitationId: 'an-invitation', joinProof: new Uint8Array(0) }),
       fc.constant({ attributes: new Map(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }),
       fc.constantFrom([chars(65), 'v'], ['k', chars(257)]).map(entry => ({ attributes: new Map([entry]) })),
       fc.constant({ identityToken: chars(MAX_TOKEN_CHARS + 1) }),

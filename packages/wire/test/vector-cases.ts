@@ -49,7 +49,7 @@ export const messageCases: Array<MessageCase<any>> = [
   { name: 'PeersResponse.epochs', codec: PeersResponse, message: { records: [], revocations: [], revocationSeq: 0n, epochs: [epoch], epoch: 0n } },
   { name: 'Revocation', codec: Revocation, message: revocation },
   { name: 'Epoch', codec: Epoch, message: epoch },
-  { name: 'LeaderRequest.token', codec: LeaderRequest, message: { type: LeaderRequest.Type.TOKEN, joinProof: bytes(32, 6), ttlSeconds: 86400, attributes: new Map([['hostname', 'n1']]), identityToken: '', requestId: '' } },
+  { name: 'LeaderRequest.token', codec: LeaderRequest, message: { type: LeaderRequest.Type.TOKEN, joinProof: bytes(32, 6), ttlSeconds: 86400, attributes: new Map([['hostname', 'n1']]), identityToken: '', requestId: '', invitationId: '' } },
   { name: 'Broadcast', codec: Broadcast, message: { nodeToken: 'a.b.c', data: Uint8Array.from([104, 105]) } },
   { name: 'LeaderResponse.pending', codec: LeaderResponse, message: { status: LeaderResponse.Status.PENDING, token: '', requestId: 'r-1', code: 'TOKEN_REQUEST_PENDING', reason: 'waiting for approval', retryAfterMs: 5000 } },
   { name: 'SubjectRequest.register', codec: SubjectRequest, message: { type: SubjectRequest.Type.REGISTER, interestToken: 'i.n.t', identityToken: 'a.b.c', record, key: bytes(32, 9) } },

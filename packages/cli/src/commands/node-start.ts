@@ -27,6 +27,8 @@ export interface NodeStartOptions {
   /** --identity-token: the identity token file to (re)copy into the data dir */
   identityTokenFile?: string
   joinSecret?: string
+  /** --invitation: a realmesh:// invitation URI (or its JSON form) to join with, once */
+  invitation?: string
   /** extra bootstrap addresses, tried with realm.json's and peers.json's */
   bootstrap: string[]
   listen: string[]
@@ -44,6 +46,7 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     identity: { type: 'string' },
     'identity-token': { type: 'string' },
     'join-secret': { type: 'string' },
+    invitation: { type: 'string' },
     bootstrap: { type: 'string', multiple: true },
     listen: { type: 'string', multiple: true },
     api: { type: 'string' },
@@ -51,7 +54,7 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     'sleep-schedule': { type: 'string' },
     'wake-on-data': { type: 'boolean' }
   })
-  if (values.token != null && values['join-secret'] != null) throw new UsageError('give --token or --join-secret, not both')
+  if ([values.token, values['join-secret'], values.invitation].filter(v => v != null).length > 1) throw new UsageError('give one of --token, --join-secret and --invitation')
   const config = values.config == null ? {} : await loadConfigFile(values.config, checkNodeConfig)
   const api = values.api ?? config.api ?? NODE_DEFAULTS.api
   checkApiAddress(api)
@@ -62,7 +65,8 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     tokenFile: values.token,
     identityDir: values.identity,
     identityTokenFile: values['identity-token'],
-    joinSecret: values['join-secret'] ?? config.joinSecret ?? (envSecret === '' ? undefined : envSecret),
+    joinSecret: values.invitation != null ? undefined : values['join-secret'] ?? config.joinSecret ?? (envSecret === '' ? undefined : envSecret),
+    invitation: values.invitation,
     bootstrap: checkFlag(values.bootstrap, '--bootstrap', list(multiaddrString({ peer: true }), { max: 32 })) ?? config.bootstrap ?? NODE_DEFAULTS.bootstrap,
     listen: checkFlag(values.listen, '--listen', list(multiaddrString(), { max: 32 })) ?? config.listen ?? NODE_DEFAULTS.listen,
     api,

@@ -11,6 +11,7 @@ import { readRealmFile } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
 import { pendingRoutes } from '../api/routes/pending.js'
 import { revocationRoutes } from '../api/routes/revocations.js'
+import { invitationRoutes } from '../api/routes/invitations.js'
 import { replaceRoutes } from '../api/routes/replace.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { DEFAULT_API_ADDRESS } from '../api/address.js'
@@ -47,6 +48,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
       ...statusRoutes('leader', leader.node),
       ...pendingRoutes(leader.service),
       ...revocationRoutes(leader.service),
+      ...invitationRoutes(leader.service),
       ...replaceRoutes(leader.service),
       ...subjectRoutes(leader.node)
     ], heartbeatMs)

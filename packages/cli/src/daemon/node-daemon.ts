@@ -4,7 +4,7 @@
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { join } from 'node:path'
-import { createRealmNode, openStore, fileBanStore, fileEpochStore, fileRevocationStore, keepPeersFile, Revocations } from '@realmesh/node'
+import { createRealmNode, InvitationError, readInvitation, openStore, fileBanStore, fileEpochStore, fileRevocationStore, keepPeersFile, Revocations } from '@realmesh/node'
 import { DEFAULT_SKEW_SECONDS } from '@realmesh/token'
 import { EXIT, messageOf } from '../errors.js'
 import { ensureDir } from '../data-dir/files.js'
@@ -21,7 +21,7 @@ import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
 import { sleepUntil } from './wait.js'
 import { trackTokenRequest } from './token-request.js'
-import type { RealmNode } from '@realmesh/node'
+import type { ReadInvitation, RealmNode, TokenRequestInit } from '@realmesh/node'
 import type { NodeIdentity } from './node-identity.js'
 import type { NodeStartOptions } from '../commands/node-start.js'
 import type { DaemonApi } from './daemon-api.js'
@@ -37,8 +37,18 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   if (created) io.err(`created node key ${dir.path('key')} (peer id ${peerId})`)
   // before anything in DIR is rewritten
   await assertDirFree(dir.dir, peerId)
-  const realm = await prepareRealm(dir, options.realmFile, io)
+  let invitation: ReadInvitation | undefined
+  try {
+    invitation = options.invitation == null ? undefined : await readInvitation(options.invitation)
+  } catch (err) {
+    // an invitation whose token expired (or does not verify) is refused here, before anything is dialled
+    if (!(err instanceof InvitationError) || err.code === 'INVITATION_MALFORMED') throw err
+    io.err(`refused: ${err.code} (${err.message})`)
+    return EXIT.REFUSED
+  }
+  const realm = await prepareRealm(dir, options.realmFile, io, invitation?.realm)
   const token = await prepareToken(dir, { tokenFile: options.tokenFile, peerId, realm, io })
+  if (invitation != null && token != null) io.err(`${dir.path('token')} holds a node token: the invitation is not used (it joins one node, once)`)
   const identity = await prepareIdentity(dir, { identityDir: options.identityDir, identityTokenFile: options.identityTokenFile, io })
   io.err(`realm ${realm.name} (${realm.id})`)
   io.err(`peer id ${peerId}`)
@@ -57,9 +67,11 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   if (known.error != null) io.err(`ignoring ${dir.path('peers')}: ${known.error}`)
 
   if (token == null) {
-    io.err(options.joinSecret == null
-      ? 'no node token: asking the realm leader for one; the operator approves it there (realmesh leader pending / approve)'
-      : 'no node token: asking the realm leader for one with the join secret')
+    io.err(invitation != null
+      ? `no node token: asking the realm leader for one with invitation ${invitation.id}`
+      : options.joinSecret == null
+        ? 'no node token: asking the realm leader for one; the operator approves it there (realmesh leader pending / approve)'
+        : 'no node token: asking the realm leader for one with the join secret')
   }
   const { config } = options
   // opened last before the node: every refusal above leaves it closed
@@ -71,10 +83,9 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     // with an identity, joins present its token and its key signs this node's interests
     identityToken: identity?.token,
     identityKey: identity?.key,
-    // without a token the node always asks: with the join secret (auto approval) or for manual approval
-    tokenRequest: token == null ? (options.joinSecret == null ? {} : { joinSecret: options.joinSecret }) : undefined,
+    tokenRequest: token == null ? tokenRequestOf(options.joinSecret, invitation) : undefined,
     listen: options.listen,
-    bootstrap: [...options.bootstrap, ...realm.bootstrap],
+    bootstrap: [...options.bootstrap, ...(invitation?.bootstrap ?? []), ...realm.bootstrap],
     knownPeers: known.peers,
     connections: config.connections,
     dht: config.dht,
@@ -190,4 +201,10 @@ async function waitJoined (node: RealmNode, stop: AbortSignal): Promise<{ code: 
   } finally {
     node.removeEventListener('bootstrap:failed', onFailed)
   }
+}
+
+/** without a token the node always asks: with an invitation or the join secret (auto approval), or for manual approval */
+function tokenRequestOf (joinSecret: string | undefined, invitation: ReadInvitation | undefined): TokenRequestInit {
+  if (invitation != null) return { invitation: { id: invitation.id, secret: invitation.secret } }
+  return joinSecret == null ? {} : { joinSecret }
 }

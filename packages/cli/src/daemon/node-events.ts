@@ -23,11 +23,15 @@ export function listen (node: RealmNode, listeners: Listeners): () => void {
   return () => { for (const remove of added) remove() }
 }
 
-/** member joined / left lines (both daemons) */
+/** member joined / left lines, and this node announcing new addresses (both daemons) */
 export function logMembers (node: RealmNode, io: Io): () => void {
   return listen(node, {
     'peer:banned': (evt) => { io.err(`banned ${evt.detail.peer} until ${new Date(evt.detail.until).toISOString()}: ${evt.detail.reason}`) },
     'peer:joined': (evt) => { io.err(`member joined ${evt.detail.peer} (${plural(node.members().length, 'member')})`) },
+    'addresses:changed': (evt) => {
+      const { addrs, missing } = evt.detail
+      io.err(`addresses changed: announcing ${addrs.length === 0 ? 'none' : addrs.join(' ')}${missing.length === 0 ? '' : ` (on no interface now, left out until back: ${missing.join(' ')})`}`)
+    },
     'peer:left': (evt) => {
       const { peer, reason, code } = evt.detail
       io.err(`member left ${peer}: ${reason}${code == null ? '' : ` ${code}`} (${plural(node.members().length, 'member')})`)

@@ -15,22 +15,24 @@ const MIN_REMAINING_SECONDS = 60
 
 /**
  * `--realm FILE` when given (saved to DIR/realm.json: a newer copy of the same realm replaces the
- * old one, another realm is REALM_MISMATCH), else DIR/realm.json, else REALM_REQUIRED.
+ * old one, another realm is REALM_MISMATCH), else the realm of `--invitation` (saved likewise), else
+ * DIR/realm.json, else REALM_REQUIRED.
  */
-export async function prepareRealm (dir: NodeDataDir, realmFile: string | undefined, io: Io): Promise<RealmDescriptor> {
+export async function prepareRealm (dir: NodeDataDir, realmFile: string | undefined, io: Io, invited?: RealmDescriptor): Promise<RealmDescriptor> {
   const saved = await dir.readRealm()
-  if (realmFile == null) {
+  if (realmFile == null && invited == null) {
     if (saved == null) throw new UsageError(`--realm REALM_JSON is needed on the first start (${dir.path('realm')} does not exist yet)`, 'REALM_REQUIRED')
     return saved
   }
-  const given = await readRealmFile(realmFile)
-  if (given == null) throw new CliError('REALM_FILE_NOT_FOUND', `realm file ${realmFile} does not exist`)
+  const given = realmFile == null ? invited : await readRealmFile(realmFile)
+  const from = realmFile ?? 'the invitation'
+  if (given == null) throw new CliError('REALM_FILE_NOT_FOUND', `realm file ${realmFile ?? ''} does not exist`)
   if (saved != null && saved.id !== given.id) {
-    throw new CliError('REALM_MISMATCH', `${dir.dir} belongs to realm ${saved.name} (${saved.id}), but --realm is ${given.name} (${given.id}): use another --dir for another realm`)
+    throw new CliError('REALM_MISMATCH', `${dir.dir} belongs to realm ${saved.name} (${saved.id}), but ${realmFile == null ? '--invitation is to' : '--realm is'} ${given.name} (${given.id}): use another --dir for another realm`)
   }
   if (saved == null || JSON.stringify(saved) !== JSON.stringify(given)) {
     await dir.saveRealm(given)
-    io.err(`${saved == null ? 'copied' : 'updated'} ${dir.path('realm')} from ${realmFile}`)
+    io.err(`${saved == null ? 'copied' : 'updated'} ${dir.path('realm')} from ${from}`)
   }
   return given
 }

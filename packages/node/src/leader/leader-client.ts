@@ -24,6 +24,8 @@ export interface TokenRequestOptions extends AbortOptions {
   ttlSeconds?: number
   /** extensions asked for in the token (hostname ...) */
   attributes?: Record<string, string>
+  /** an invitation's id and secret (only HMACed, like a join secret): takes the place of `joinSecret` */
+  invitation?: { id: string, secret: string }
   /** called while the request waits for the operator's approval */
   onPending?: (requestId: string, retryAfterMs: number) => void
 }
@@ -40,6 +42,10 @@ export function joinProof (secret: string, requester: PeerId, leader: PeerId): U
   return createHmac('sha256', secret).update(joinProofBytes(requester, leader)).digest()
 }
 
+function proofOf (secret: string | undefined, self: PeerId, leader: PeerId): Uint8Array<ArrayBuffer> {
+  return secret == null ? new Uint8Array(0) : Uint8Array.from(joinProof(secret, self, leader))
+}
+
 /**
  * Asks the leader for a node token. `openStream` opens a /realmesh/leader/1 stream to the leader
  * (a fresh one each call). Waits, polling, while the request is pending approval, and asks again
@@ -50,7 +56,8 @@ export function joinProof (secret: string, requester: PeerId, leader: PeerId): U
 export async function requestNodeToken (openStream: (options: AbortOptions) => Promise<Stream>, self: PeerId, leader: PeerId, options: TokenRequestOptions = {}): Promise<string> {
   const ask = leaderRequest({
     type: LeaderRequest.Type.TOKEN,
-    joinProof: options.joinSecret == null ? new Uint8Array(0) : Uint8Array.from(joinProof(options.joinSecret, self, leader)),
+    joinProof: proofOf(options.invitation?.secret ?? options.joinSecret, self, leader),
+    invitationId: options.invitation?.id ?? '',
     ttlSeconds: options.ttlSeconds ?? 0,
     attributes: new Map(Object.entries(options.attributes ?? {}))
   })
@@ -110,7 +117,7 @@ export async function cancelTokenRequest (openStream: (options: AbortOptions) =>
 }
 
 function leaderRequest (fields: Partial<LeaderRequest> & Pick<LeaderRequest, 'type'>): LeaderRequest {
-  return { joinProof: new Uint8Array(0), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', ...fields }
+  return { joinProof: new Uint8Array(0), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', invitationId: '', ...fields }
 }
 
 /** Forwards a deferred identity token to the leader and returns its decision. */

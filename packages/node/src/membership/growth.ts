@@ -165,9 +165,10 @@ export class Growth {
       if (verified.peerId.equals(this.deps.self) || guard.isBanned(verified.peer)) continue
       membership.touch(from)
       if (membership.has(verified.peerId)) {
-        if (membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs, verified.node) === 'renewed') {
-          this.deps.renewed(verified.peer, verified.node.claims.exp * 1000)
-        }
+        const updated = membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs, verified.node)
+        if (updated === 'renewed') this.deps.renewed(verified.peer, verified.node.claims.exp * 1000)
+        // the member's addresses now: a redial goes to where it is, not where it was
+        if (updated !== 'unchanged') await this.deps.libp2p.peerStore.patch(verified.peerId, { multiaddrs: verified.addrs }).catch(() => {})
         continue
       }
       const known = this.known.peek(verified.peer)

@@ -1,12 +1,17 @@
 /**
- * This node's own signed peer record (its node token, listen addresses and, for a sleepy node, its
- * wake schedule; seq = the time it was signed), and telling members when it changes: new
- * addresses (seed 003: publishing address changes to peers) or a renewed node token, which members
- * must see before the old one expires.
+ * This node's own signed peer record (its node token, the addresses it announces (own-addresses.ts)
+ * and, for a sleepy node, its wake schedule; seq = the time it was signed, always higher than the
+ * last), and telling members when it changes: new addresses (seed 003: publishing address changes
+ * to peers) or a renewed node token, which members must see before the old one expires.
+ *
+ * Addresses are checked on libp2p's `self:peer:update` (a listener added or closed) and every
+ * `checkMs` (an interface address that came or went under a 0.0.0.0 listener fires nothing).
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { fingerprint } from '@realmesh/token'
-import { signPeerRecord, withoutPeer } from './records.js'
+import { signPeerRecord } from './records.js'
+import { announcedAddrs, interfaceIps } from './own-addresses.js'
+import type { AnnouncedAddrs } from './own-addresses.js'
 import type { Membership } from '../membership/membership.js'
 import type { RealmLibp2p } from '../libp2p.js'
 import type { Connection, PeerId, PrivateKey, AbortOptions } from '@libp2p/interface'
@@ -28,11 +33,28 @@ export interface OwnRecordDeps {
   updateOn: (connection: Connection, record: PeerRecord, signal: AbortSignal) => Promise<void>
   /** UPDATE with `record` to `peer` (dialling and admitting a connection if needed) */
   updateTo: (peer: PeerId, record: PeerRecord, signal: AbortSignal) => Promise<void>
+  /** the announced addresses changed and the record was signed again */
+  changed: (detail: AddressesChangedDetail) => void
 }
+
+export interface AddressesChangedDetail {
+  /** the addresses in the new record */
+  addrs: string[]
+  /** listen addresses on no interface now, left out until they are back */
+  missing: string[]
+  /** the new record's sequence number */
+  seq: bigint
+}
+
+/** how often the addresses are checked by default, ms */
+export const ADDRESS_CHECK_MS = 5_000
 
 export class OwnRecord {
   private readonly deps: OwnRecordDeps
   private record: PeerRecord | undefined
+  /** the seq of the last record signed (a new one is always higher, also within one ms) */
+  private lastSeq = 0n
+  private timer: ReturnType<typeof setInterval> | undefined
 
   constructor (deps: OwnRecordDeps) {
     this.deps = deps
@@ -43,8 +65,29 @@ export class OwnRecord {
     if (this.record != null) return this.record
     const token = this.deps.nodeToken()
     if (token == null) return undefined
-    this.record = signPeerRecord(this.deps.privateKey, token, this.deps.libp2p.getMultiaddrs(), BigInt(this.deps.now()), this.deps.wake)
+    const seq = BigInt(this.deps.now()) > this.lastSeq ? BigInt(this.deps.now()) : this.lastSeq + 1n
+    this.lastSeq = seq
+    this.record = signPeerRecord(this.deps.privateKey, token, this.announced().addrs, seq, this.deps.wake)
     return this.record
+  }
+
+  /** the addresses the record would hold now */
+  announced (): AnnouncedAddrs {
+    return announcedAddrs(this.deps.libp2p.getMultiaddrs(), interfaceIps())
+  }
+
+  /** checks the addresses every `checkMs` (0: only on self:peer:update) until stop() */
+  start (checkMs = ADDRESS_CHECK_MS): void {
+    this.stop()
+    if (checkMs > 0) {
+      this.timer = setInterval(this.onSelfUpdate, checkMs)
+      this.timer.unref()
+    }
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+    this.timer = undefined
   }
 
   /** the record held now, without signing one */
@@ -57,13 +100,17 @@ export class OwnRecord {
     this.record = undefined
   }
 
-  /** our addresses changed: sign a new record (higher seq) and tell our members */
+  /** if our addresses changed: sign a new record (higher seq) and tell our members */
   readonly onSelfUpdate = (): void => {
     if (this.record == null) return
-    const now = this.deps.libp2p.getMultiaddrs().map(a => withoutPeer(a).toString()).sort().join(' ')
+    const announced = this.announced()
+    const now = announced.addrs.map(a => a.toString()).sort().join(' ')
     const recorded = this.record.addrs.map(b => multiaddr(b).toString()).sort().join(' ')
     if (now === recorded) return
     this.record = undefined
+    const record = this.get()
+    if (record == null) return
+    this.deps.changed({ addrs: record.addrs.map(b => multiaddr(b).toString()), missing: announced.missing.map(a => a.toString()), seq: record.seq })
     void this.announceSelf()
   }
 

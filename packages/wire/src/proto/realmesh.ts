@@ -2703,6 +2703,7 @@ export interface LeaderRequest {
   attributes: Map<string, string>
   identityToken: string
   requestId: string
+  invitationId: string
 }
 
 export namespace LeaderRequest {
@@ -2879,6 +2880,11 @@ export namespace LeaderRequest {
           w.string(obj.requestId)
         }
 
+        if ((obj.invitationId != null && obj.invitationId !== '')) {
+          w.uint32(58)
+          w.string(obj.invitationId)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2889,7 +2895,8 @@ export namespace LeaderRequest {
           ttlSeconds: 0,
           attributes: new Map<string, string>(),
           identityToken: '',
-          requestId: ''
+          requestId: '',
+          invitationId: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2929,6 +2936,10 @@ export namespace LeaderRequest {
             }
             case 6: {
               obj.requestId = reader.string()
+              break
+            }
+            case 7: {
+              obj.invitationId = reader.string()
               break
             }
             default: {
@@ -3000,6 +3011,13 @@ export namespace LeaderRequest {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.invitationId`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -3043,6 +3061,11 @@ export namespace LeaderRequest {
     value: string
   }
 
+  export interface LeaderRequestInvitationIdFieldEvent {
+    field: '$.invitationId'
+    value: string
+  }
+
   export function encode (obj: Partial<LeaderRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaderRequest.codec())
   }
@@ -3051,7 +3074,7 @@ export namespace LeaderRequest {
     return decodeMessage(buf, LeaderRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRequest>): Generator<LeaderRequestTypeFieldEvent | LeaderRequestJoinProofFieldEvent | LeaderRequestTtlSecondsFieldEvent | LeaderRequestAttributesFieldEvent | LeaderRequestIdentityTokenFieldEvent | LeaderRequestRequestIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRequest>): Generator<LeaderRequestTypeFieldEvent | LeaderRequestJoinProofFieldEvent | LeaderRequestTtlSecondsFieldEvent | LeaderRequestAttributesFieldEvent | LeaderRequestIdentityTokenFieldEvent | LeaderRequestRequestIdFieldEvent | LeaderRequestInvitationIdFieldEvent> {
     return streamMessage(buf, LeaderRequest.codec(), opts)
   }
 }

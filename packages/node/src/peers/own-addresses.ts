@@ -1,0 +1,68 @@
+/**
+ * Which of this node's listen addresses go into its signed record (what members dial it at).
+ *
+ * - Loopback (127.0.0.0/8, ::1) and link-local (169.254.0.0/16, fe80::/10) addresses reach this
+ *   host (or this link) only: a member on another host that dials 127.0.0.1 reaches itself. They
+ *   are left out whenever the node has any other address, and kept when they are all it has (a
+ *   realm whose every node runs on 127.0.0.1, as in tests, is reachable only there). A record
+ *   travels from member to member (UPDATE, PIGGY, NLIST), so it cannot be tailored per receiver.
+ * - An address bound to a specific IP that is on no interface any more (a DHCP lease moved, a
+ *   cable pulled) cannot be dialled: it is left out while it is missing. The socket stays bound
+ *   (Linux keeps a listener whose address went away, and accepts on it again once the address is
+ *   back), so nothing is re-listened: the address is in the record again when it reappears.
+ *
+ * libp2p expands a 0.0.0.0 / :: listener into the interfaces' addresses each time it is asked
+ * (getThinWaistAddresses), but fires no `self:peer:update` when those change; OwnRecord polls.
+ */
+import { networkInterfaces } from 'node:os'
+import { withoutPeer } from '../util/multiaddr.js'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+const IP4 = 4
+const IP6 = 41
+
+export interface AnnouncedAddrs {
+  /** what goes into the record, without /p2p/ */
+  addrs: Multiaddr[]
+  /** listen addresses whose IP is on no interface now (left out of `addrs`) */
+  missing: Multiaddr[]
+}
+
+/** the IP of an /ip4 or /ip6 address, if it is one */
+function ipOf (addr: Multiaddr): { family: 4 | 6, ip: string } | undefined {
+  const first = addr.getComponents()[0]
+  if (first?.value == null) return undefined
+  if (first.code === IP4) return { family: 4, ip: first.value }
+  if (first.code === IP6) return { family: 6, ip: first.value.toLowerCase() }
+  return undefined
+}
+
+/** reaches this host or this link only */
+export function isHostOnly (addr: Multiaddr): boolean {
+  const ip = ipOf(addr)
+  if (ip == null) return false
+  if (ip.family === 4) return ip.ip.startsWith('127.') || ip.ip.startsWith('169.254.')
+  return ip.ip === '::1' || /^fe[89ab]/.test(ip.ip)
+}
+
+/** every IP address on this host's interfaces now */
+export function interfaceIps (): Set<string> {
+  const out = new Set<string>()
+  for (const list of Object.values(networkInterfaces())) {
+    for (const entry of list ?? []) out.add(entry.address.toLowerCase())
+  }
+  return out
+}
+
+/** The record's addresses out of what libp2p listens on, given the IPs on the interfaces now (see above). */
+export function announcedAddrs (listening: Multiaddr[], ips: Set<string>): AnnouncedAddrs {
+  const missing: Multiaddr[] = []
+  const present: Multiaddr[] = []
+  for (const addr of listening.map(withoutPeer)) {
+    const ip = ipOf(addr)
+    if (ip != null && !ips.has(ip.ip)) missing.push(addr)
+    else present.push(addr)
+  }
+  const reachable = present.filter(a => !isHostOnly(a))
+  return { addrs: reachable.length > 0 ? reachable : present, missing }
+}
