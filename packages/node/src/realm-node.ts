@@ -825,6 +825,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     return this.messaging.statsNow()
   }
 
+  /** as a subject's coordinator, what this node's relay store holds for sleeping receivers */
+  relayStats (): { messages: number, bytes: number } {
+    return this.relay.size
+  }
+
   /** this node's subjects: role, coordinators, matched counterparts */
   subjects (): SubjectStatus[] {
     return this.subjectLayer.status()

@@ -73,6 +73,11 @@ export class Relay {
     await this.deps.store.idle()
   }
 
+  /** messages and bytes held for receivers */
+  get size (): { messages: number, bytes: number } {
+    return this.deps.store.size
+  }
+
   /** whether this node holds deposits for `node` (the NODE-AVAIL answer's `pending`) */
   holdsFor (node: string): boolean {
     return this.deps.store.holdsFor(node)
