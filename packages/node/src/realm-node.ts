@@ -681,9 +681,10 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   }
 
   private async drainAndStop (options: AbortOptions): Promise<void> {
-    await this.messaging.drain(options)
-    // what waits for sleeping receivers goes to the subjects' coordinators rather than to the outbox
+    // what waits for sleeping receivers goes to the subjects' coordinators (rather than to the
+    // outbox), first: the drain would wait for it in vain
     await this.relayHeld()
+    await this.messaging.drain(options)
     this.running = false
     this.shutdown.abort(new NodeStateError('the node is stopping'))
     // awake again (the gater lets LEAVE through); the members it sleeps with are forgotten

@@ -116,6 +116,32 @@ describe('relay store for sleeping receivers', () => {
     const ids = coordinators.map(c => c.peerId.toString())
     assert.ok(offences.length > 0 && offences.every(o => o.offence === 'RELAY_TAMPERED' && ids.includes(o.peer)), `offences: ${JSON.stringify(offences)}`)
   })
+
+  test('a sender that stops with messages held for a sleeping receiver relays them, and the receiver gets them at its wake', async () => {
+    const anchor = await h.node(realm, IMPATIENT)
+    const bootstrap = addrs(anchor).map(String)
+    await joined(await h.node(realm, { ...IMPATIENT, bootstrap }))
+    const receiver = await joined(await h.node(realm, { ...IMPATIENT, bootstrap, sleep: SLEEP }))
+    const received: string[] = []
+    await receiver.subscribe(SUBJECT, (msg) => { received.push(str(msg.data)) })
+    await nextEvent(receiver, 'sleep:asleep', () => true, { timeoutMs: 10_000 })
+    const sender = await joined(await h.node(realm, { ...IMPATIENT, bootstrap }))
+    const plain = Array.from({ length: 5 }, (_, i) => `stop-${i}`)
+    // every message handed to the receiver's link (held there: it sleeps), not waiting in the cache
+    let accepted = 0
+    const allAccepted = Promise.withResolvers<void>()
+    const onAccepted = (): void => { if (++accepted === plain.length) allAccepted.resolve() }
+    const results = Promise.all(plain.map(async (p) => sender.publish(SUBJECT, text(p), { ack: 'destination', ttlMs: 60_000, onAccepted })))
+    await allAccepted.promise
+    await until(() => sender.subjects().some(s => s.counterparts.length > 0), [sender], ['subject:matched'], { timeoutMs: 5_000, what: 'the receiver matched' })
+    const stoppedAt = Date.now()
+    await sender.stop()
+    const stopMs = Date.now() - stoppedAt
+    assert.deepEqual((await results).map(r => r.results?.map(x => x.status).join()), Array(plain.length).fill('relayed'))
+    assert.ok(stopMs < 3_000, `stop() took ${stopMs} ms (no drain wait for what was relayed)`)
+    await until(() => received.length >= plain.length, [receiver], ['message'], { timeoutMs: 12_000, what: 'the relayed messages at the receiver' })
+    assert.deepEqual(received, plain)
+  })
 })
 
 describe('relay store bounds', () => {
