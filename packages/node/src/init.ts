@@ -10,6 +10,7 @@ import type { RedialInit } from './membership/redial.js'
 import type { SubjectsInit } from './subjects/subjects.js'
 import type { MessagingInit } from './messaging/messaging.js'
 import type { DurableInit } from './durable/options.js'
+import type { RelayLimits } from './relay/relay-store.js'
 import type { RevocationStore } from './revocation/revocations.js'
 import type { EpochStore } from './epochs/epochs.js'
 import type { SleepInit } from './sleep/schedule.js'
@@ -160,6 +161,11 @@ export interface RealmNodeInit {
    * give none, how many a node holds, how many message ids each remembers
    */
   durable?: DurableInit
+  /**
+   * as a subject's coordinator, the bounds of the relay store (kept in `store` under /relay) that
+   * holds senders' messages for sleeping receivers: per receiver, per depositor and in all
+   */
+  relay?: RelayLimits
   /**
    * Sleep on a wake schedule (seed 000): awake `awakeMs` of every `periodMs` (anchored at
    * `anchorMs`, default when the node is created), declared in this node's signed record. Asleep,

@@ -48,6 +48,8 @@ import { DurableSubscriptions } from './durable/durable.js'
 import type { DurableDropDetail, DurableFailedDetail } from './durable/durable.js'
 import { assembleSubjectLayer } from './subjects/assembly.js'
 import { assembleSleep } from './sleep/assembly.js'
+import { RelayStore } from './relay/relay-store.js'
+import type { Relay } from './relay/relay.js'
 import { scheduleOf, toWire } from './sleep/schedule.js'
 import type { SleepEvents, SleepLayer } from './sleep/assembly.js'
 import type { SleepStatus } from './sleep/sleeper.js'
@@ -78,6 +80,8 @@ export type { RefusalDetail }
 
 /** the token refusal code (a TokenErrorCode, spoken on the wire as it is) of a revoked token */
 const TOKEN_REVOKED = 'TOKEN_REVOKED'
+/** how long handing held messages to the coordinators may take before the node sleeps or stops, ms */
+const RELAY_DEPOSIT_MS = 5_000
 
 export interface RetryDetail { address: string, attempt: number, delayMs: number, code: string, error: string }
 
@@ -149,6 +153,10 @@ export interface RealmNodeEvents {
   'peer:awake': CustomEvent<SleepEvents['peer:awake']>
   /** at start, the outbox held acked messages an earlier run had not settled: they go out again once the node joined */
   'outbox:restored': CustomEvent<OutboxRestoredDetail>
+  /** messages held for a sleeping receiver were handed to the subject's coordinators (this node was about to sleep or stop): they settle 'relayed' */
+  'relay:deposited': CustomEvent<{ key: string, receiver: string, messages: number }>
+  /** as a coordinator, this node delivered a deposit to its receiver, awake again (`messages` acked) */
+  'relay:delivered': CustomEvent<{ receiver: string, messages: number }>
   /** a message an earlier run left in the outbox was settled (nobody waits on its publish() any more) */
   'outbox:settled': CustomEvent<OutboxSettledDetail>
 }
@@ -185,6 +193,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   /** subscriptions with a name that the node holds, and stores messages for, whether or not a consumer is attached */
   readonly durable: DurableSubscriptions
   private readonly messaging: Messaging
+  private readonly relay: Relay
   private readonly init: RealmNodeInit
   private readonly now: () => number
   private readonly tokenCache: TokenCache
@@ -326,8 +335,10 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       noticesSince: (seqs) => this.noticeSpread.answer(seqs),
       onNoticeSeqs: (from, seqs) => { this.noticeSpread.seen(from.remotePeer, seqs) },
       onAvail: (from) => {
-        this.sleep.watch.woke(from.remotePeer.toString())
-        return this.messaging.holdsFor(from.remotePeer.toString())
+        const peer = from.remotePeer.toString()
+        this.sleep.watch.woke(peer)
+        this.relay.wake(peer)
+        return this.messaging.holdsFor(peer) || this.relay.holdsFor(peer)
       },
       onSleep: (from) => { this.sleep.watch.announced(from.remotePeer.toString()) }
     })
@@ -464,10 +475,13 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       subjects: schedule == null ? init.subjects : { ...init.subjects, minInterestTtlSeconds: Math.max(init.subjects?.minInterestTtlSeconds ?? 0, Math.ceil((2 * schedule.periodMs + schedule.awakeMs) / 1000)) },
       messaging: init.messaging,
       hold: (receiver) => this.sleep.hold(receiver),
-      outbox: init.store == null ? undefined : new Outbox(new PrefixedDatastore(init.store, '/outbox'), init.messaging?.outbox)
+      outbox: init.store == null ? undefined : new Outbox(new PrefixedDatastore(init.store, '/outbox'), init.messaging?.outbox),
+      relayStore: new RelayStore(init.store == null ? new MemoryDatastore() : new PrefixedDatastore(init.store, '/relay'), init.relay),
+      asleep: (peer) => this.sleep.watch.wakesIn(peer) != null
     })
     this.subjectLayer = layer.subjects
     this.messaging = layer.messaging
+    this.relay = layer.relay
     this.dropNode = layer.dropNode
     this.epochChanged = layer.epochChanged
     this.durable = new DurableSubscriptions({
@@ -534,6 +548,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       isAdmitted: (connection) => this.gate.admission.isAdmitted(connection),
       openStream: async (peer, protocol, o) => this.openStream(peer, protocol, o),
       end: (peer, code, text) => { void this.gate.end(peer, 'timeout', code, text) },
+      beforeSleep: async () => { await this.relayHeld() },
       pause: () => { this.pauseWhileAsleep() },
       resume: () => { this.resumeAtWake() },
       emit: (type, detail) => { this.safeDispatchEvent(type, { detail }) }
@@ -586,6 +601,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.epochs.load()
     // what the last run left in the outbox goes out once the node joined
     await this.messaging.start()
+    await this.relay.start()
     await this.handle(PROTOCOLS.handshake, this.gate.onHandshakeStream, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.join, this.gate.onJoinStream, { members: false, maxInboundStreams: 2, maxOutboundStreams: 2 })
     await this.handle(PROTOCOLS.peers, this.peers.handle, { maxInboundStreams: 16 })
@@ -595,6 +611,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     // one long-lived stream per sender node and subject
     await this.handle(PROTOCOLS.message, this.messaging.inbox.handle, { maxInboundStreams: 256, maxOutboundStreams: 256 })
     await this.handle(PROTOCOLS.direct, this.messaging.direct.handle, { maxInboundStreams: 32 })
+    await this.handle(PROTOCOLS.relay, this.relay.handle, { maxInboundStreams: 16 })
     this.gate.start()
     this.libp2p.addEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
     await this.libp2p.start()
@@ -656,7 +673,25 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.stopping
   }
 
+  /**
+   * What this node's links hold for sleeping receivers goes to the subjects' coordinators (it is
+   * about to sleep or stop, and the receivers' windows may never meet its own), within
+   * RELAY_DEPOSIT_MS; what none of them took stays where it was.
+   */
+  private async relayHeld (): Promise<void> {
+    if (this.sleep.sleeper?.quiet === true) return
+    const signal = AbortSignal.timeout(RELAY_DEPOSIT_MS)
+    await this.messaging.relayHeld((receiver) => this.sleep.hold(receiver) != null, async (keyHex, receiver, sealed) => {
+      const stored = await this.relay.deposit(keyHex, receiver, sealed, { signal })
+      if (stored > 0) this.safeDispatchEvent('relay:deposited', { detail: { key: keyHex, receiver: receiver.nodeId, messages: stored } })
+      return stored
+    }).catch(() => {})
+  }
+
   private async drainAndStop (options: AbortOptions): Promise<void> {
+    // what waits for sleeping receivers goes to the subjects' coordinators (rather than to the
+    // outbox), first: the drain would wait for it in vain
+    await this.relayHeld()
     await this.messaging.drain(options)
     this.running = false
     this.shutdown.abort(new NodeStateError('the node is stopping'))
@@ -673,6 +708,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.messaging.stop()
     // before the caller closes the store: every message a sender had acked is on disk
     await this.durable.stop()
+    await this.relay.stop()
     await this.subjectLayer.stop()
     await this.leave('stopping')
     this.growth.clear()
@@ -797,6 +833,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   /** message counters since start (delivered, duplicates, rejected, streams, resent), and the outbox's */
   messageStats (): MessageStats {
     return this.messaging.statsNow()
+  }
+
+  /** as a subject's coordinator, what this node's relay store holds for sleeping receivers */
+  relayStats (): { messages: number, bytes: number } {
+    return this.relay.size
   }
 
   /** this node's subjects: role, coordinators, matched counterparts */

@@ -4,8 +4,9 @@
  * the protocol that receives the message.
  */
 import { MalformedFrameError } from './errors.js'
-import { MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS, WAKE_LIMITS } from './protocols.js'
+import { MAX_ACKS_PER_REPLY, MAX_RELAY_MESSAGES, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS, WAKE_LIMITS } from './protocols.js'
 import { SubjectRequest } from './proto/realmesh.js'
+import type { RelayReply, RelayRequest } from './proto/realmesh.js'
 import type { DirectRequest, Epoch, Hello, JoinRequest, LeaderRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest, PeersResponse, Revocation, WakeSchedule } from './proto/realmesh.js'
 
 /** a compact JWS is never longer than this on the wire */
@@ -168,6 +169,39 @@ export function checkMessageReply (reply: MessageReply): void {
     if (ack.seq <= 0n) fail(p, 'ack.seq is missing')
     if (ack.code.length > 64) fail(p, 'ack.code longer than 64 characters')
   }
+}
+
+/** a relay request: a whole deposit, each message as a MessageData frame would be (its data's size is the receiver's check) */
+export function checkRelayRequest (request: RelayRequest): void {
+  const p = PROTOCOLS.relay
+  const deposit = request.deposit
+  if (deposit == null) fail(p, 'deposit is missing')
+  if (deposit.key.byteLength !== KEY_BYTES) fail(p, `key must be ${KEY_BYTES} bytes, got ${deposit.key.byteLength}`)
+  if (deposit.receiver.length === 0 || deposit.receiver.length > 128) fail(p, 'receiver must be a peer id')
+  checkToken(p, 'interest_token', deposit.interestToken)
+  checkToken(p, 'identity_token', deposit.identityToken)
+  if (deposit.record == null) fail(p, 'record is missing')
+  checkPeerRecord(deposit.record, p)
+  if (deposit.session.byteLength !== ID_BYTES) fail(p, `session must be ${ID_BYTES} bytes, got ${deposit.session.byteLength}`)
+  if (deposit.ephemeral.byteLength !== KEY_BYTES) fail(p, `ephemeral must be ${KEY_BYTES} bytes, got ${deposit.ephemeral.byteLength}`)
+  if (deposit.messages.length === 0 || deposit.messages.length > MAX_RELAY_MESSAGES) fail(p, `a deposit holds 1 to ${MAX_RELAY_MESSAGES} messages, got ${deposit.messages.length}`)
+  let seq = 0n
+  for (const relayed of deposit.messages) {
+    const data = relayed.message
+    if (data == null) fail(p, 'message is missing')
+    if (data.id.byteLength !== ID_BYTES) fail(p, `id must be ${ID_BYTES} bytes, got ${data.id.byteLength}`)
+    if (data.seq <= seq) fail(p, 'seqs must rise within a deposit')
+    seq = data.seq
+    if (data.expiresAtMs <= 0n) fail(p, 'expires_at_ms is missing')
+    if (utf8Length(data.replySubject) > MAX_SUBJECT_BYTES) fail(p, `reply_subject longer than ${MAX_SUBJECT_BYTES} bytes`)
+    if (relayed.signature.byteLength !== SIGNATURE_BYTES) fail(p, `signature must be ${SIGNATURE_BYTES} bytes, got ${relayed.signature.byteLength}`)
+  }
+}
+
+export function checkRelayReply (reply: RelayReply): void {
+  const p = PROTOCOLS.relay
+  if (reply.acks.length > MAX_RELAY_MESSAGES) fail(p, `${reply.acks.length} acks, at most ${MAX_RELAY_MESSAGES}`)
+  for (const ack of reply.acks) if (ack.code.length > 64) fail(p, 'ack.code longer than 64 characters')
 }
 
 export function checkDirectRequest (request: DirectRequest): void {

@@ -110,6 +110,12 @@ export const WireErrorCode = {
   APP_REJECTED: 'APP_REJECTED',
   /** the receiver went away (left the realm, or withdrew its interest) before it acked */
   RECEIVER_GONE: 'RECEIVER_GONE',
+  /** a coordinator's relay store is at one of its bounds (per receiver, per depositor, in all: messages or bytes): the depositor keeps what was refused */
+  RELAY_FULL: 'RELAY_FULL',
+  /** a relay deposit for a receiver this coordinator holds no interest of on the subject (it is not the subject's coordinator, or the receiver's interest expired) */
+  RELAY_RECEIVER_UNKNOWN: 'RELAY_RECEIVER_UNKNOWN',
+  /** a relayed message whose sender signature does not verify: the coordinator that delivered it changed it (an offence of that coordinator) */
+  RELAY_TAMPERED: 'RELAY_TAMPERED',
   /** the receiving node has no request handler (node.onRequest) */
   NO_HANDLER: 'NO_HANDLER',
   /** the receiving side failed for a reason of its own */

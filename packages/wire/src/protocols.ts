@@ -22,7 +22,9 @@ export const PROTOCOLS = {
   /** subject messages, sender node -> receiver node, one long-lived stream per subject */
   message: '/realmesh/message/1',
   /** node.send(): one request, one response */
-  direct: '/realmesh/direct/1'
+  direct: '/realmesh/direct/1',
+  /** a sleeping receiver's messages: a sender deposits them with the subject's coordinators, which deliver them when it wakes */
+  relay: '/realmesh/relay/1'
 } as const
 
 export type ProtocolName = keyof typeof PROTOCOLS
@@ -83,8 +85,14 @@ export const FRAME_LIMITS: Record<ProtocolName, number> = {
   // the largest message data a receiver may accept, plus the rest of a MessageData frame; each
   // receiver announces its own (smaller) limit in its first MessageReply
   message: MAX_MESSAGE_BYTES + MESSAGE_FRAME_SLACK,
-  direct: MAX_DIRECT_BYTES + MESSAGE_FRAME_SLACK
+  direct: MAX_DIRECT_BYTES + MESSAGE_FRAME_SLACK,
+  // a deposit: the largest message (one goes alone) with its signature, or several smaller ones
+  // up to that size, plus two tokens and a peer record (what a subject request carries)
+  relay: MAX_MESSAGE_BYTES + MESSAGE_FRAME_SLACK + 64 * 1024
 }
+
+/** Most messages in one relay deposit (and so acks in one RelayReply). */
+export const MAX_RELAY_MESSAGES = 1024
 
 /** Largest broadcast payload (the data, not counting the token), in bytes. */
 export const MAX_BROADCAST_BYTES = 64 * 1024
@@ -130,5 +138,7 @@ export const TIMEOUTS = {
   /** from opening a message stream to the receiver's first MessageReply */
   message: 10_000,
   /** one node.send() exchange, including the remote application's answer */
-  direct: 30_000
+  direct: 30_000,
+  /** one relay DEPOSIT or DELIVER and its answer (a delivery waits for the receiving application's app acks) */
+  relay: 30_000
 } as const

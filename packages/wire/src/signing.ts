@@ -12,7 +12,8 @@ const DOMAINS = {
   peerRecord: encoder.encode('realmesh/peer-record/v1\n'),
   joinProof: encoder.encode('realmesh/join-proof/v1\n'),
   revocation: encoder.encode('realmesh/revocation/v1\n'),
-  epoch: encoder.encode('realmesh/epoch/v1\n')
+  epoch: encoder.encode('realmesh/epoch/v1\n'),
+  relay: encoder.encode('realmesh/relay/v1\n')
 }
 
 export interface HandshakeSigningInput {
@@ -34,6 +35,42 @@ export function handshakeSigningBytes (input: HandshakeSigningInput): Uint8Array
     .u64(input.timestamp)
     .lengthPrefixed(input.nonce)
     .lengthPrefixed(remote)
+    .done()
+}
+
+export interface RelaySigningInput {
+  /** the 32-byte subject key, the deposit's 16-byte session and 32-byte ephemeral key */
+  key: Uint8Array
+  session: Uint8Array
+  ephemeral: Uint8Array
+  id: Uint8Array
+  seq: bigint
+  expiresAtMs: bigint
+  /** the ack mode's protobuf number */
+  ack: number
+  replySubject: string
+  /** sha256 of the sealed data (ciphertext and tag) */
+  dataHash: Uint8Array
+}
+
+/**
+ * domain || key || session || ephemeral || id || u64 seq || u64 expires_at_ms || u8 ack || u16 len
+ * || reply subject (UTF-8) || sha256(sealed data): the sender identity signs each relayed message,
+ * so that its receiver can tell a coordinator that changed it from a sender that sealed it wrongly.
+ */
+export function relaySigningBytes (input: RelaySigningInput): Uint8Array {
+  const reply = encoder.encode(input.replySubject)
+  return new Layout(DOMAINS.relay.byteLength + input.key.byteLength + input.session.byteLength + input.ephemeral.byteLength + input.id.byteLength + 8 + 8 + 1 + 2 + reply.byteLength + input.dataHash.byteLength)
+    .bytes(DOMAINS.relay)
+    .bytes(input.key)
+    .bytes(input.session)
+    .bytes(input.ephemeral)
+    .bytes(input.id)
+    .u64(input.seq)
+    .u64(input.expiresAtMs)
+    .u8(input.ack)
+    .lengthPrefixed(reply)
+    .bytes(input.dataHash)
     .done()
 }
 

@@ -46,7 +46,8 @@ export async function publish (argv: string[], io: Io): Promise<number> {
     for (const r of results) io.out(`${r.status} ${shortPeerId(r.receiver)}${r.code == null ? '' : ` (${r.code})`}`)
   }
   if (results.length === 0) throw new CliError(result.code ?? 'MESSAGE_EXPIRED', `no receiver was matched on ${subject} before the message ${result.code === 'MESSAGE_PURGED' ? 'was purged from the cache' : 'expired'}`)
-  const failed = results.filter(r => r.status !== 'delivered')
+  // relayed: the receiver sleeps, and the subject's coordinators hold it for its wake
+  const failed = results.filter(r => r.status !== 'delivered' && r.status !== 'relayed')
   if (failed.length > 0) throw new CliError('MESSAGE_NOT_DELIVERED', `${failed.length} of ${plural(results.length, 'receiver')} did not get the message: ${failed.map(r => `${shortPeerId(r.receiver)} ${r.status}${r.code == null ? '' : ` ${r.code}`}`).join(', ')}`)
   return 0
 }

@@ -22,7 +22,8 @@ export const NODE_DEFAULTS = {
   redial: { enabled: true, maxMs: 30_000, refusedMs: 300_000, knownPeersMs: 600_000 },
   messaging: { drainMs: 5_000, outbox: { maxMessages: 10_000, maxBytes: 67_108_864 } },
   tokenSkewSeconds: 30,
-  durable: { maxMessages: 10_000, maxBytes: 67_108_864, maxAgeMs: 604_800_000, order: 'fifo' as const, whenFull: 'purge' as const, maxSubscriptions: 64 }
+  durable: { maxMessages: 10_000, maxBytes: 67_108_864, maxAgeMs: 604_800_000, order: 'fifo' as const, whenFull: 'purge' as const, maxSubscriptions: 64 },
+  relay: { maxReceiverMessages: 1_000, maxReceiverBytes: 16_777_216, maxDepositorMessages: 1_000, maxDepositorBytes: 16_777_216, maxMessages: 10_000, maxBytes: 134_217_728 }
 }
 
 const MAX_ADDRESSES = 32
@@ -49,6 +50,8 @@ export interface NodeConfig {
   tokenSkewSeconds?: number
   /** the bounds and policy of every durable subscription, and how many the daemon holds */
   durable?: { maxMessages?: number, maxBytes?: number, maxAgeMs?: number, order?: 'fifo' | 'lifo', whenFull?: 'reject' | 'purge', maxSubscriptions?: number }
+  /** as a subject's coordinator, the bounds of the relay store for sleeping receivers (DIR/store, /relay) */
+  relay?: { maxReceiverMessages?: number, maxReceiverBytes?: number, maxDepositorMessages?: number, maxDepositorBytes?: number, maxMessages?: number, maxBytes?: number }
   /** sleep on a wake schedule (no default: always awake) */
   sleep?: { schedule?: SleepSchedule, wakeOnData?: boolean }
 }
@@ -98,6 +101,14 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     order: oneOf(['fifo', 'lifo'] as const),
     whenFull: oneOf(['reject', 'purge'] as const),
     maxSubscriptions: integer(1, 10_000, 'a whole number from 1 to 10000')
+  }),
+  relay: object({
+    maxReceiverMessages: integer(1, 10_000_000, 'a whole number from 1 to 10000000'),
+    maxReceiverBytes: integer(1, 64 * 1024 ** 3, 'a number of bytes from 1 to 64 GiB'),
+    maxDepositorMessages: integer(1, 10_000_000, 'a whole number from 1 to 10000000'),
+    maxDepositorBytes: integer(1, 64 * 1024 ** 3, 'a number of bytes from 1 to 64 GiB'),
+    maxMessages: integer(1, 10_000_000, 'a whole number from 1 to 10000000'),
+    maxBytes: integer(1, 64 * 1024 ** 3, 'a number of bytes from 1 to 64 GiB')
   }),
   sleep: object({ schedule: sleepSchedule, wakeOnData: boolean })
 })

@@ -101,7 +101,8 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     revocationStore: fileRevocationStore(join(dir.dir, 'revocations.json')),
     epochStore: fileEpochStore(join(dir.dir, 'epochs.json')),
     store: store.datastore,
-    durable: durableInit(config.durable)
+    durable: durableInit(config.durable),
+    relay: config.relay
   }).catch(async (err: unknown) => {
     await store.close()
     throw err

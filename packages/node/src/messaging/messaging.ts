@@ -15,6 +15,9 @@ import { raceSignal, withTimeout } from '../util/signals.js'
 import { backoffDelay } from '../util/backoff.js'
 import { Restoring } from '../outbox/restoring.js'
 import { Inbox } from './inbox.js'
+import { RelayedInbox } from './relayed.js'
+import { sealDeposit } from '../relay/seal.js'
+import type { SealedDeposit } from '../relay/seal.js'
 import { Publication, ownedCopy } from './publication.js'
 import type { PublicationOutbox } from './publication.js'
 import { MessageError, MessageTooLargeError } from './errors.js'
@@ -113,6 +116,8 @@ const FINAL_RESTORE_CODES = new Set<string>([WireErrorCode.SUBJECT_AUDIENCE_CONF
 
 export class Messaging {
   readonly inbox: Inbox
+  /** what coordinators deliver to this node from senders' relay deposits */
+  readonly relayed: RelayedInbox
   readonly stats: MessageStats = { delivered: 0, duplicates: 0, rejected: 0, streams: 0, resent: 0, heldBytes: 0, budgetResets: 0, outboxMessages: 0, outboxBytes: 0, outboxRestored: 0, outboxExpired: 0, outboxUnreadable: 0 }
   readonly direct: Direct
   private readonly publications = new Map<string, Publication>()
@@ -154,6 +159,20 @@ export class Messaging {
       now: deps.now,
       stats: this.stats,
       limits: inboxLimits(init)
+    })
+    this.relayed = new RelayedInbox({
+      self: deps.self,
+      subjects: this.inbox.subjects,
+      keys: this.sealKeys,
+      admit: async (input) => deps.subjects.admit(input),
+      refused: deps.refused,
+      noteReceived: (keyHex) => {
+        const interest = deps.subjects.interests.get(keyHex)
+        if (interest != null) deps.subjects.interests.noteReceived(interest)
+      },
+      emit: deps.emitMessage,
+      now: deps.now,
+      stats: this.stats
     })
     this.direct = new Direct({ self: deps.self, open: async (peer, o) => deps.openStream(peer, PROTOCOLS.direct, o), identityOf: deps.identityOf, refused: deps.refused })
   }
@@ -304,6 +323,18 @@ export class Messaging {
   holdsFor (nodeId: string): boolean {
     for (const publication of this.publications.values()) if (publication.pending(nodeId)) return true
     return false
+  }
+
+  /**
+   * Before this node sleeps or stops: what its links hold for receivers `asleep` says sleep is
+   * sealed for each (a deposit session of its own, signed by our identity) and handed to
+   * `deposit`, which resolves with how many of the first were stored; those settle 'relayed'.
+   */
+  async relayHeld (asleep: (receiver: VerifiedInterest) => boolean, deposit: (keyHex: string, receiver: VerifiedInterest, sealed: SealedDeposit) => Promise<number>): Promise<void> {
+    await Promise.all([...this.publications].map(async ([keyHex, publication]) => {
+      const key = Uint8Array.from(Buffer.from(keyHex, 'hex'))
+      await publication.relayHeld(asleep, async (receiver, messages) => deposit(keyHex, receiver, await sealDeposit(this.sealKeys, this.deps.identityKey, key, receiver.identity, messages)))
+    }))
   }
 
   /** whether this node's messages wait to be sent or acked to receivers that are not asleep */

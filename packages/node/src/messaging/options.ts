@@ -107,7 +107,12 @@ export interface DeliveryResult {
   receiver: string
   /** its node */
   peer: string
-  status: 'delivered' | 'expired' | 'rejected'
+  /**
+   * 'relayed': the receiver slept and this node was about to sleep or stop, so the message was
+   * handed, sealed for the receiver, to the subject's coordinators, which deliver it when the
+   * receiver wakes (this node does not hear whether it was delivered: see README, Sleepy members)
+   */
+  status: 'delivered' | 'relayed' | 'expired' | 'rejected'
   code?: string
 }
 

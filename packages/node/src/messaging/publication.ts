@@ -17,7 +17,7 @@ import { MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, SenderLink } from './sender-link
 import { OutboxError } from '../outbox/errors.js'
 import { RandomIds } from '../util/random-ids.js'
 import type { CacheOptions, DeliveryResult, PublishOptions, PublishResult } from './options.js'
-import type { SenderLinkDeps } from './sender-link.js'
+import type { Outgoing, SenderLinkDeps } from './sender-link.js'
 import type { BufferPool } from '../util/buffer-pool.js'
 import type { DropCode } from './message-cache.js'
 import type { VerifiedInterest } from '../subjects/interest-verifier.js'
@@ -247,6 +247,12 @@ export class Publication {
   sending (): boolean {
     for (const link of this.links.values()) if (link.pending && this.deps.link.hold?.(link.receiver) == null) return true
     return false
+  }
+
+  /** hands what waits for each receiver `asleep` says sleeps to `deposit` (SenderLink.relay), every link at once */
+  async relayHeld (asleep: (receiver: VerifiedInterest) => boolean, deposit: (receiver: VerifiedInterest, messages: Outgoing[]) => Promise<number>): Promise<void> {
+    const links = [...this.links.values()].filter(link => asleep(link.receiver))
+    await Promise.all(links.map(async (link) => { await link.relay(async (messages) => deposit(link.receiver, messages)) }))
   }
 
   /** a receiver went away (left the realm, withdrew): what it had not acked is settled expired */

@@ -131,6 +131,38 @@ export class SenderLink {
     void this.pump()
   }
 
+  /**
+   * Hands what waits for this receiver (it sleeps) to `deposit`, in order: the first messages it
+   * says were stored settle 'relayed', the rest wait here again, ahead of anything queued
+   * meanwhile. Nothing is taken while a stream is open or messages are in flight.
+   */
+  async relay (deposit: (messages: Outgoing[]) => Promise<number>): Promise<void> {
+    if (this.closed || this.pumping || this.current != null || this.inflight.size > 0) return
+    this.expireNow()
+    if (this.queue.length === 0) return
+    // the pump waits until what is not stored is back at the front
+    this.pumping = true
+    const taken = this.queue.splice(0)
+    this.queuedBytes = 0
+    let stored = 0
+    try {
+      stored = await deposit(taken.map(entry => entry.message))
+    } catch {
+      stored = 0
+    } finally {
+      this.pumping = false
+    }
+    for (const entry of taken.slice(0, stored)) entry.message.settle({ status: 'relayed' })
+    const back = taken.slice(stored)
+    if (this.closed) {
+      for (const entry of back) entry.message.settle({ status: 'expired', code: WireErrorCode.RECEIVER_GONE })
+      return
+    }
+    this.queue.unshift(...back)
+    for (const entry of back) this.queuedBytes += entry.message.data.byteLength
+    void this.pump()
+  }
+
   /** settles everything left with `status` and `code` (the receiver went away, or refused us) and closes the stream */
   close (code: string = WireErrorCode.RECEIVER_GONE, status: 'expired' | 'rejected' = 'expired'): void {
     if (this.closed) return

@@ -115,6 +115,7 @@ export function offenceOf (code: string): Offence | undefined {
     case 'NOT_A_MEMBER': return 'NOT_A_MEMBER'
     case 'MESSAGE_BUDGET_EXCEEDED': return 'MESSAGE_BUDGET'
     case 'MESSAGE_UNDECRYPTABLE': return 'MESSAGE_UNDECRYPTABLE'
+    case 'RELAY_TAMPERED': return 'RELAY_TAMPERED'
     case 'REVOCATION_INVALID':
     case 'EPOCH_INVALID': return 'NOTICE_INVALID'
     default: return code.startsWith('TOKEN_') && code !== 'TOKEN_EXPIRED' ? 'TOKEN_REFUSED' : undefined

@@ -38,7 +38,12 @@ export const OFFENCES = {
    * agreed: the stream comes straight from the sender's node (Noise), so only the sender can have
    * sealed it wrongly
    */
-  MESSAGE_UNDECRYPTABLE: 10
+  MESSAGE_UNDECRYPTABLE: 10,
+  /**
+   * a relayed message whose sender signature does not verify: the sender signs every message it
+   * deposits, so the coordinator that delivered it changed it (or made it up)
+   */
+  RELAY_TAMPERED: 25
 } as const
 
 export type Offence = keyof typeof OFFENCES

@@ -46,6 +46,8 @@ export interface SleepContext {
   openStream: (peer: PeerId, protocol: string, options: AbortOptions) => Promise<Stream>
   /** ends a member's membership (it missed its wake windows) */
   end: (peer: PeerId, code: string, text: string) => void
+  /** what this node holds for sleeping receivers goes to the coordinators, before it sleeps */
+  beforeSleep: () => Promise<void>
   /** stops what dials or probes by itself while this node sleeps */
   pause: () => void
   /** starts it again at a wake, and what fell due meanwhile */
@@ -85,6 +87,7 @@ export function assembleSleep (ctx: SleepContext): SleepLayer {
   const sleeper = ctx.schedule == null ? undefined : new Sleeper({
     schedule: ctx.schedule,
     now: ctx.now,
+    beforeSleep: ctx.beforeSleep,
     pause: ctx.pause,
     resume: () => {
       ctx.resume()

@@ -17,6 +17,8 @@ import type { SleepInit, WakeSchedule } from './schedule.js'
 export interface SleeperDeps {
   schedule: WakeSchedule
   now: () => number
+  /** last work before sleeping (bounded by the caller): messages held for sleeping receivers are relayed */
+  beforeSleep: () => Promise<void>
   /** stops what dials or probes by itself: keepalives, neighbourhood rounds, redials */
   pause: () => void
   /** starts it again, and what fell due while asleep (interest registrations, a token renewal) */
@@ -129,7 +131,10 @@ export class Sleeper {
   }
 
   private async fallAsleep (): Promise<void> {
-    const generation = ++this.generation
+    let generation = ++this.generation
+    await this.deps.beforeSleep().catch(() => {})
+    if (generation !== this.generation || !this.running) return
+    generation = ++this.generation
     this.asleep = true
     this.wakeController.abort()
     this.deps.pause()

@@ -9,6 +9,10 @@ import { Subjects } from './subjects.js'
 import { offenceFor } from './subject-protocol.js'
 import { mayCoordinate } from '../epochs/eligibility.js'
 import { Messaging } from '../messaging/messaging.js'
+import { Relay } from '../relay/relay.js'
+import { canReceive } from './audience.js'
+import { coordinatorsOf } from './local-interests.js'
+import type { RelayStore } from '../relay/relay-store.js'
 import type { AbortOptions, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { PeerRecord } from '@realmesh/wire'
 import type { NodeTokenClaims, RealmDescriptor, TokenCache } from '@realmesh/token'
@@ -55,6 +59,8 @@ export interface SubjectLayerEvents {
   'message:stream': MessageStreamDetail
   'outbox:restored': OutboxRestoredDetail
   'outbox:settled': OutboxSettledDetail
+  /** as a coordinator, this node delivered a deposit to the sleeping receiver it was kept for, now awake (`messages` acked) */
+  'relay:delivered': { receiver: string, messages: number }
 }
 
 export interface SubjectLayerContext {
@@ -85,11 +91,17 @@ export interface SubjectLayerContext {
   hold?: (receiver: VerifiedInterest) => number | undefined
   /** acked publications kept across restarts (the node has a store) */
   outbox?: Outbox
+  /** as a coordinator, what senders deposit for sleeping receivers */
+  relayStore: RelayStore
+  /** whether a member sleeps on its schedule now (it takes no deposit) */
+  asleep: (peer: string) => boolean
 }
 
 export interface SubjectLayer {
   subjects: Subjects
   messaging: Messaging
+  /** the relay store for sleeping receivers (/realmesh/relay/1) */
+  relay: Relay
   /** a node's tokens were revoked: its interests and its matches are gone, here and as a coordinator */
   dropNode: (peer: string) => void
   /** a new epoch arrived: this node's interests move to its positions */
@@ -102,7 +114,7 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     const found = offenceFor(code)
     if (found != null) guard.offence(peer, found)
   }
-  const ref: { messaging?: Messaging } = {}
+  const ref: { messaging?: Messaging, relay?: Relay } = {}
   const self = ctx.self.toString()
   const leader = ctx.realm.leader.peerId
   // eligibility by node token: this node's own, or a member's as its handshake verified it
@@ -111,13 +123,14 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     const claims = peer === self ? ctx.ownClaims() : membership.get(peer)?.node.claims
     return claims == null ? undefined : mayCoordinate(claims, epoch, leader)
   }
+  const verifier = new InterestVerifier({ realm: ctx.realm, tokenCache: ctx.tokenCache, records: ctx.records, now: ctx.now, isRevoked: ctx.isRevoked, skewSeconds: ctx.skewSeconds })
   const subjects = new Subjects({
     self: ctx.self,
     realm: ctx.realm,
     identityKey: ctx.identityKey,
     identityToken: ctx.identityToken,
     ownRecord: ctx.ownRecord,
-    verifier: new InterestVerifier({ realm: ctx.realm, tokenCache: ctx.tokenCache, records: ctx.records, now: ctx.now, isRevoked: ctx.isRevoked, skewSeconds: ctx.skewSeconds }),
+    verifier,
     tokenCache: ctx.tokenCache,
     epochs: ctx.epochs,
     eligible,
@@ -137,7 +150,11 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
       if (event.isNew) ctx.emit('subject:matched', { subject: interest.subject, key: interest.keyHex, peer: counterpart.nodeId, identity: counterpart.identity, role: counterpart.role })
     },
     onInterestRemoved: (interest) => { ref.messaging?.onInterestRemoved(interest) },
-    onStored: (i) => { ctx.emit('subject:registered', { key: i.keyHex, identity: i.identity, peer: i.nodeId, role: i.role, jti: i.jti, expiresAt: i.expiresAt }) },
+    onStored: (i) => {
+      ctx.emit('subject:registered', { key: i.keyHex, identity: i.identity, peer: i.nodeId, role: i.role, jti: i.jti, expiresAt: i.expiresAt })
+      // a sleepy receiver registers again at every wake: what is kept for it goes now
+      if (canReceive(i.role)) ref.relay?.wake(i.nodeId)
+    },
     now: ctx.now
   }, ctx.subjects)
   const messaging = new Messaging({
@@ -159,11 +176,33 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     hold: ctx.hold
   }, ctx.messaging)
   ref.messaging = messaging
+  const relay = new Relay({
+    store: ctx.relayStore,
+    openStream: ctx.openStream,
+    peerOf: peerIdFromString,
+    coordinators: (keyHex) => {
+      const interest = subjects.interests.get(keyHex)
+      return interest == null ? [] : coordinatorsOf(interest).filter(peer => peer !== self && !ctx.asleep(peer))
+    },
+    tokens: (keyHex) => {
+      const interestToken = subjects.interests.get(keyHex)?.token
+      const identityToken = ctx.identityToken()
+      return interestToken == null || identityToken == null ? undefined : { interestToken, identityToken }
+    },
+    ownRecord: ctx.ownRecord,
+    holdsReceiver: (keyHex, node) => subjects.coordinator.store.interests(keyHex).some(i => i.nodeId === node && canReceive(i.role)),
+    verify: async (input) => verifier.verify(input),
+    take: async (deposit, coordinator) => messaging.relayed.take(deposit, coordinator),
+    refused: offence,
+    delivered: (detail) => { ctx.emit('relay:delivered', detail) },
+    now: ctx.now
+  })
+  ref.relay = relay
   membership.addEventListener('peer:joined', (evt) => { if (ctx.running()) subjects.memberJoined(peerIdFromString(evt.detail.peer)) })
   membership.addEventListener('peer:left', (evt) => { if (ctx.running()) messaging.counterpartsGone(subjects.memberLeft(evt.detail.peer)) })
   const dropNode = (peer: string): void => {
     subjects.dropNode(peer)
     messaging.counterpartsGone(subjects.memberLeft(peer))
   }
-  return { subjects, messaging, dropNode, epochChanged: () => { subjects.epochChanged() } }
+  return { subjects, messaging, relay, dropNode, epochChanged: () => { subjects.epochChanged() } }
 }

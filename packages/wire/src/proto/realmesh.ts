@@ -4803,3 +4803,925 @@ export namespace DirectResponse {
     return streamMessage(buf, DirectResponse.codec(), opts)
   }
 }
+
+export interface RelayMessage {
+  message?: MessageData
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace RelayMessage {
+  let _codec: Codec<RelayMessage>
+
+  export const codec = (): Codec<RelayMessage> => {
+    if (_codec == null) {
+      _codec = message<RelayMessage>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.message != null) {
+          w.uint32(10)
+          MessageData.codec().encode(obj.message, w)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.message = MessageData.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.message
+              })
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * MessageData.codec().stream(reader, reader.uint32(), `${prefix}.message`, {
+                limits: opts.limits?.message
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RelayMessageMessageIdFieldEvent {
+    field: '$.message.id'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayMessageMessageSeqFieldEvent {
+    field: '$.message.seq'
+    value: bigint
+  }
+
+  export interface RelayMessageMessageDataFieldEvent {
+    field: '$.message.data'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayMessageMessageAckFieldEvent {
+    field: '$.message.ack'
+    value: MessageData.AckMode
+  }
+
+  export interface RelayMessageMessageReplySubjectFieldEvent {
+    field: '$.message.replySubject'
+    value: string
+  }
+
+  export interface RelayMessageMessageExpiresAtMsFieldEvent {
+    field: '$.message.expiresAtMs'
+    value: bigint
+  }
+
+  export interface RelayMessageMessageLowSeqFieldEvent {
+    field: '$.message.lowSeq'
+    value: bigint
+  }
+
+  export interface RelayMessageSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<RelayMessage>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RelayMessage.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayMessage>): RelayMessage {
+    return decodeMessage(buf, RelayMessage.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayMessage>): Generator<RelayMessageMessageIdFieldEvent | RelayMessageMessageSeqFieldEvent | RelayMessageMessageDataFieldEvent | RelayMessageMessageAckFieldEvent | RelayMessageMessageReplySubjectFieldEvent | RelayMessageMessageExpiresAtMsFieldEvent | RelayMessageMessageLowSeqFieldEvent | RelayMessageSignatureFieldEvent> {
+    return streamMessage(buf, RelayMessage.codec(), opts)
+  }
+}
+
+export interface RelayDeposit {
+  key: Uint8Array<ArrayBuffer>
+  receiver: string
+  interestToken: string
+  identityToken: string
+  record?: PeerRecord
+  session: Uint8Array<ArrayBuffer>
+  ephemeral: Uint8Array<ArrayBuffer>
+  messages: RelayMessage[]
+}
+
+export namespace RelayDeposit {
+  let _codec: Codec<RelayDeposit>
+
+  export const codec = (): Codec<RelayDeposit> => {
+    if (_codec == null) {
+      _codec = message<RelayDeposit>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.key != null && obj.key.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.key)
+        }
+
+        if ((obj.receiver != null && obj.receiver !== '')) {
+          w.uint32(18)
+          w.string(obj.receiver)
+        }
+
+        if ((obj.interestToken != null && obj.interestToken !== '')) {
+          w.uint32(26)
+          w.string(obj.interestToken)
+        }
+
+        if ((obj.identityToken != null && obj.identityToken !== '')) {
+          w.uint32(34)
+          w.string(obj.identityToken)
+        }
+
+        if (obj.record != null) {
+          w.uint32(42)
+          PeerRecord.codec().encode(obj.record, w)
+        }
+
+        if ((obj.session != null && obj.session.byteLength > 0)) {
+          w.uint32(50)
+          w.bytes(obj.session)
+        }
+
+        if ((obj.ephemeral != null && obj.ephemeral.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.ephemeral)
+        }
+
+        if (obj.messages != null && obj.messages.length > 0) {
+          for (const value of obj.messages) {
+            w.uint32(66)
+            RelayMessage.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          key: uint8ArrayAlloc(0),
+          receiver: '',
+          interestToken: '',
+          identityToken: '',
+          session: uint8ArrayAlloc(0),
+          ephemeral: uint8ArrayAlloc(0),
+          messages: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.key = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.receiver = reader.string()
+              break
+            }
+            case 3: {
+              obj.interestToken = reader.string()
+              break
+            }
+            case 4: {
+              obj.identityToken = reader.string()
+              break
+            }
+            case 5: {
+              obj.record = PeerRecord.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.record
+              })
+              break
+            }
+            case 6: {
+              obj.session = reader.bytes()
+              break
+            }
+            case 7: {
+              obj.ephemeral = reader.bytes()
+              break
+            }
+            case 8: {
+              if (opts.limits?.messages != null && obj.messages.length === opts.limits.messages) {
+                throw new MaxLengthError('Decode error - repeated field "messages" had too many elements')
+              }
+
+              obj.messages.push(RelayMessage.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.messages$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          messages: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.key`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.receiver`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.interestToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.identityToken`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield * PeerRecord.codec().stream(reader, reader.uint32(), `${prefix}.record`, {
+                limits: opts.limits?.record
+              })
+
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.session`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.ephemeral`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 8: {
+              if (opts.limits?.messages != null && obj.messages === opts.limits.messages) {
+                throw new MaxLengthError('Streaming decode error - repeated field "messages" had too many elements')
+              }
+
+              for (const evt of RelayMessage.codec().stream(reader, reader.uint32(), `${prefix}.messages[]`, {
+                limits: opts.limits?.messages$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.messages
+                }
+              }
+
+              obj.messages++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RelayDepositKeyFieldEvent {
+    field: '$.key'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayDepositReceiverFieldEvent {
+    field: '$.receiver'
+    value: string
+  }
+
+  export interface RelayDepositInterestTokenFieldEvent {
+    field: '$.interestToken'
+    value: string
+  }
+
+  export interface RelayDepositIdentityTokenFieldEvent {
+    field: '$.identityToken'
+    value: string
+  }
+
+  export interface RelayDepositRecordNodeTokenFieldEvent {
+    field: '$.record.nodeToken'
+    value: string
+  }
+
+  export interface RelayDepositRecordAddrsFieldEvent {
+    field: '$.record.addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayDepositRecordSeqFieldEvent {
+    field: '$.record.seq'
+    value: bigint
+  }
+
+  export interface RelayDepositRecordSignatureFieldEvent {
+    field: '$.record.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayDepositRecordWakeAwakeMsFieldEvent {
+    field: '$.record.wake.awakeMs'
+    value: number
+  }
+
+  export interface RelayDepositRecordWakePeriodMsFieldEvent {
+    field: '$.record.wake.periodMs'
+    value: number
+  }
+
+  export interface RelayDepositRecordWakeAnchorMsFieldEvent {
+    field: '$.record.wake.anchorMs'
+    value: bigint
+  }
+
+  export interface RelayDepositRecordWakeOnDataFieldEvent {
+    field: '$.record.wake.onData'
+    value: boolean
+  }
+
+  export interface RelayDepositSessionFieldEvent {
+    field: '$.session'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayDepositEphemeralFieldEvent {
+    field: '$.ephemeral'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayDepositMessagesMessageIdFieldEvent {
+    field: '$.messages[].message.id'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RelayDepositMessagesMessageSeqFieldEvent {
+    field: '$.messages[].message.seq'
+    value: bigint
+    index: number
+  }
+
+  export interface RelayDepositMessagesMessageDataFieldEvent {
+    field: '$.messages[].message.data'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RelayDepositMessagesMessageAckFieldEvent {
+    field: '$.messages[].message.ack'
+    value: MessageData.AckMode
+    index: number
+  }
+
+  export interface RelayDepositMessagesMessageReplySubjectFieldEvent {
+    field: '$.messages[].message.replySubject'
+    value: string
+    index: number
+  }
+
+  export interface RelayDepositMessagesMessageExpiresAtMsFieldEvent {
+    field: '$.messages[].message.expiresAtMs'
+    value: bigint
+    index: number
+  }
+
+  export interface RelayDepositMessagesMessageLowSeqFieldEvent {
+    field: '$.messages[].message.lowSeq'
+    value: bigint
+    index: number
+  }
+
+  export interface RelayDepositMessagesSignatureFieldEvent {
+    field: '$.messages[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export function encode (obj: Partial<RelayDeposit>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RelayDeposit.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayDeposit>): RelayDeposit {
+    return decodeMessage(buf, RelayDeposit.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayDeposit>): Generator<RelayDepositKeyFieldEvent | RelayDepositReceiverFieldEvent | RelayDepositInterestTokenFieldEvent | RelayDepositIdentityTokenFieldEvent | RelayDepositRecordNodeTokenFieldEvent | RelayDepositRecordAddrsFieldEvent | RelayDepositRecordSeqFieldEvent | RelayDepositRecordSignatureFieldEvent | RelayDepositRecordWakeAwakeMsFieldEvent | RelayDepositRecordWakePeriodMsFieldEvent | RelayDepositRecordWakeAnchorMsFieldEvent | RelayDepositRecordWakeOnDataFieldEvent | RelayDepositSessionFieldEvent | RelayDepositEphemeralFieldEvent | RelayDepositMessagesMessageIdFieldEvent | RelayDepositMessagesMessageSeqFieldEvent | RelayDepositMessagesMessageDataFieldEvent | RelayDepositMessagesMessageAckFieldEvent | RelayDepositMessagesMessageReplySubjectFieldEvent | RelayDepositMessagesMessageExpiresAtMsFieldEvent | RelayDepositMessagesMessageLowSeqFieldEvent | RelayDepositMessagesSignatureFieldEvent> {
+    return streamMessage(buf, RelayDeposit.codec(), opts)
+  }
+}
+
+export interface RelayRequest {
+  type: RelayRequest.Type
+  deposit?: RelayDeposit
+}
+
+export namespace RelayRequest {
+  export enum Type {
+    DEPOSIT = 'DEPOSIT',
+    DELIVER = 'DELIVER'
+  }
+
+  enum __TypeValues {
+    DEPOSIT = 0,
+    DELIVER = 1
+  }
+
+  export namespace Type {
+    export const codec = (): Codec<Type> => {
+      return enumeration<Type>(__TypeValues)
+    }
+  }
+
+  let _codec: Codec<RelayRequest>
+
+  export const codec = (): Codec<RelayRequest> => {
+    if (_codec == null) {
+      _codec = message<RelayRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.type != null && __TypeValues[obj.type] !== 0) {
+          w.uint32(8)
+          RelayRequest.Type.codec().encode(obj.type, w)
+        }
+
+        if (obj.deposit != null) {
+          w.uint32(18)
+          RelayDeposit.codec().encode(obj.deposit, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          type: Type.DEPOSIT
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.type = RelayRequest.Type.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.deposit = RelayDeposit.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.deposit
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.type`,
+                value: RelayRequest.Type.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield * RelayDeposit.codec().stream(reader, reader.uint32(), `${prefix}.deposit`, {
+                limits: opts.limits?.deposit
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RelayRequestTypeFieldEvent {
+    field: '$.type'
+    value: RelayRequest.Type
+  }
+
+  export interface RelayRequestDepositKeyFieldEvent {
+    field: '$.deposit.key'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayRequestDepositReceiverFieldEvent {
+    field: '$.deposit.receiver'
+    value: string
+  }
+
+  export interface RelayRequestDepositInterestTokenFieldEvent {
+    field: '$.deposit.interestToken'
+    value: string
+  }
+
+  export interface RelayRequestDepositIdentityTokenFieldEvent {
+    field: '$.deposit.identityToken'
+    value: string
+  }
+
+  export interface RelayRequestDepositRecordNodeTokenFieldEvent {
+    field: '$.deposit.record.nodeToken'
+    value: string
+  }
+
+  export interface RelayRequestDepositRecordAddrsFieldEvent {
+    field: '$.deposit.record.addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayRequestDepositRecordSeqFieldEvent {
+    field: '$.deposit.record.seq'
+    value: bigint
+  }
+
+  export interface RelayRequestDepositRecordSignatureFieldEvent {
+    field: '$.deposit.record.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayRequestDepositRecordWakeAwakeMsFieldEvent {
+    field: '$.deposit.record.wake.awakeMs'
+    value: number
+  }
+
+  export interface RelayRequestDepositRecordWakePeriodMsFieldEvent {
+    field: '$.deposit.record.wake.periodMs'
+    value: number
+  }
+
+  export interface RelayRequestDepositRecordWakeAnchorMsFieldEvent {
+    field: '$.deposit.record.wake.anchorMs'
+    value: bigint
+  }
+
+  export interface RelayRequestDepositRecordWakeOnDataFieldEvent {
+    field: '$.deposit.record.wake.onData'
+    value: boolean
+  }
+
+  export interface RelayRequestDepositSessionFieldEvent {
+    field: '$.deposit.session'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayRequestDepositEphemeralFieldEvent {
+    field: '$.deposit.ephemeral'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RelayRequestDepositMessagesMessageIdFieldEvent {
+    field: '$.deposit.messages[].message.id'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RelayRequestDepositMessagesMessageSeqFieldEvent {
+    field: '$.deposit.messages[].message.seq'
+    value: bigint
+    index: number
+  }
+
+  export interface RelayRequestDepositMessagesMessageDataFieldEvent {
+    field: '$.deposit.messages[].message.data'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RelayRequestDepositMessagesMessageAckFieldEvent {
+    field: '$.deposit.messages[].message.ack'
+    value: MessageData.AckMode
+    index: number
+  }
+
+  export interface RelayRequestDepositMessagesMessageReplySubjectFieldEvent {
+    field: '$.deposit.messages[].message.replySubject'
+    value: string
+    index: number
+  }
+
+  export interface RelayRequestDepositMessagesMessageExpiresAtMsFieldEvent {
+    field: '$.deposit.messages[].message.expiresAtMs'
+    value: bigint
+    index: number
+  }
+
+  export interface RelayRequestDepositMessagesMessageLowSeqFieldEvent {
+    field: '$.deposit.messages[].message.lowSeq'
+    value: bigint
+    index: number
+  }
+
+  export interface RelayRequestDepositMessagesSignatureFieldEvent {
+    field: '$.deposit.messages[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export function encode (obj: Partial<RelayRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RelayRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayRequest>): RelayRequest {
+    return decodeMessage(buf, RelayRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayRequest>): Generator<RelayRequestTypeFieldEvent | RelayRequestDepositKeyFieldEvent | RelayRequestDepositReceiverFieldEvent | RelayRequestDepositInterestTokenFieldEvent | RelayRequestDepositIdentityTokenFieldEvent | RelayRequestDepositRecordNodeTokenFieldEvent | RelayRequestDepositRecordAddrsFieldEvent | RelayRequestDepositRecordSeqFieldEvent | RelayRequestDepositRecordSignatureFieldEvent | RelayRequestDepositRecordWakeAwakeMsFieldEvent | RelayRequestDepositRecordWakePeriodMsFieldEvent | RelayRequestDepositRecordWakeAnchorMsFieldEvent | RelayRequestDepositRecordWakeOnDataFieldEvent | RelayRequestDepositSessionFieldEvent | RelayRequestDepositEphemeralFieldEvent | RelayRequestDepositMessagesMessageIdFieldEvent | RelayRequestDepositMessagesMessageSeqFieldEvent | RelayRequestDepositMessagesMessageDataFieldEvent | RelayRequestDepositMessagesMessageAckFieldEvent | RelayRequestDepositMessagesMessageReplySubjectFieldEvent | RelayRequestDepositMessagesMessageExpiresAtMsFieldEvent | RelayRequestDepositMessagesMessageLowSeqFieldEvent | RelayRequestDepositMessagesSignatureFieldEvent> {
+    return streamMessage(buf, RelayRequest.codec(), opts)
+  }
+}
+
+export interface RelayReply {
+  error?: WireError
+  accepted: number
+  acks: MessageAck[]
+}
+
+export namespace RelayReply {
+  let _codec: Codec<RelayReply>
+
+  export const codec = (): Codec<RelayReply> => {
+    if (_codec == null) {
+      _codec = message<RelayReply>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.error != null) {
+          w.uint32(10)
+          WireError.codec().encode(obj.error, w)
+        }
+
+        if ((obj.accepted != null && obj.accepted !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.accepted)
+        }
+
+        if (obj.acks != null && obj.acks.length > 0) {
+          for (const value of obj.acks) {
+            w.uint32(26)
+            MessageAck.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          accepted: 0,
+          acks: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.error
+              })
+              break
+            }
+            case 2: {
+              obj.accepted = reader.uint32()
+              break
+            }
+            case 3: {
+              if (opts.limits?.acks != null && obj.acks.length === opts.limits.acks) {
+                throw new MaxLengthError('Decode error - repeated field "acks" had too many elements')
+              }
+
+              obj.acks.push(MessageAck.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.acks$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          acks: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                limits: opts.limits?.error
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.accepted`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.acks != null && obj.acks === opts.limits.acks) {
+                throw new MaxLengthError('Streaming decode error - repeated field "acks" had too many elements')
+              }
+
+              for (const evt of MessageAck.codec().stream(reader, reader.uint32(), `${prefix}.acks[]`, {
+                limits: opts.limits?.acks$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.acks
+                }
+              }
+
+              obj.acks++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RelayReplyErrorCodeFieldEvent {
+    field: '$.error.code'
+    value: string
+  }
+
+  export interface RelayReplyErrorReasonFieldEvent {
+    field: '$.error.reason'
+    value: string
+  }
+
+  export interface RelayReplyAcceptedFieldEvent {
+    field: '$.accepted'
+    value: number
+  }
+
+  export interface RelayReplyAcksSeqFieldEvent {
+    field: '$.acks[].seq'
+    value: bigint
+    index: number
+  }
+
+  export interface RelayReplyAcksIdFieldEvent {
+    field: '$.acks[].id'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface RelayReplyAcksStatusFieldEvent {
+    field: '$.acks[].status'
+    value: MessageAck.Status
+    index: number
+  }
+
+  export interface RelayReplyAcksCodeFieldEvent {
+    field: '$.acks[].code'
+    value: string
+    index: number
+  }
+
+  export function encode (obj: Partial<RelayReply>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RelayReply.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayReply>): RelayReply {
+    return decodeMessage(buf, RelayReply.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayReply>): Generator<RelayReplyErrorCodeFieldEvent | RelayReplyErrorReasonFieldEvent | RelayReplyAcceptedFieldEvent | RelayReplyAcksSeqFieldEvent | RelayReplyAcksIdFieldEvent | RelayReplyAcksStatusFieldEvent | RelayReplyAcksCodeFieldEvent> {
+    return streamMessage(buf, RelayReply.codec(), opts)
+  }
+}
