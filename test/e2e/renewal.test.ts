@@ -1,6 +1,6 @@
 /**
  * Node token renewal end to end: a leader (manual policy) and node daemons started with offline
- * tokens that live 9 s, as separate `realmesh` OS processes on 127.0.0.1. A `--renewable` one
+ * tokens that live 20 s, as separate `realmesh` OS processes on 127.0.0.1. A `--renewable` one
  * renews its token from the leader at two thirds of its lifetime, without the operator, saves it
  * to its data dir, and is still a member of the leader after the first token expired. One issued
  * without `--renewable` keeps its short grant: at its exp its daemon exits 2 with TOKEN_EXPIRED,
@@ -37,18 +37,18 @@ describe('node token renewal across OS processes', { timeout: 300_000 }, () => {
     return JSON.parse(await e2e.procs.ok(`status ${name}`, ['status', '--dir', dir(name), '--json'])) as Status
   }
 
-  step('1. two nodes join with offline tokens that live 9 s, one --renewable, one not', async () => {
+  step('1. two nodes join with offline tokens that live 20 s, one --renewable, one not', async () => {
     config = join(e2e.root, 'skew.yaml')
     await writeFile(config, `${await readFile(e2e.config, 'utf8')}tokenSkewSeconds: ${SKEW_SECONDS}\n`)
     await e2e.procs.ok('leader init', ['leader', 'init', '--name', 'renewal', '--dir', dir('L')])
     leader = e2e.procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', config])
     await leader.waitForLine(/^control api /, STEP_MS)
     nodeId = await e2e.procs.ok('node init', ['node', 'init', '--dir', dir('N1')])
-    const token = await e2e.procs.ok('token issue', ['token', 'issue', '--dir', dir('L'), '--peer', nodeId, '--ttl', '9s', '--renewable', '--max-lifetime', '1h'])
+    const token = await e2e.procs.ok('token issue', ['token', 'issue', '--dir', dir('L'), '--peer', nodeId, '--ttl', '20s', '--renewable', '--max-lifetime', '1h'])
     firstExp = decodeTokenUnverified(token).claims.exp as number
     await writeFile(join(e2e.root, 'N1.token'), `${token}\n`)
     shortId = await e2e.procs.ok('node init N2', ['node', 'init', '--dir', dir('N2')])
-    const short = await e2e.procs.ok('token issue N2', ['token', 'issue', '--dir', dir('L'), '--peer', shortId, '--ttl', '9s'])
+    const short = await e2e.procs.ok('token issue N2', ['token', 'issue', '--dir', dir('L'), '--peer', shortId, '--ttl', '20s'])
     shortExp = decodeTokenUnverified(short).claims.exp as number
     assert.equal(decodeTokenUnverified(short).claims.renewUntil, undefined, 'not renewable without --renewable')
     await writeFile(join(e2e.root, 'N2.token'), `${short}\n`)
