@@ -12,10 +12,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
-import { MessageData, RelayDeposit } from '@realmesh/wire'
+import { MessageData, RelayDeposit, WireErrorCode } from '@realmesh/wire'
 import { RelayStore, nextEvent, openStore, until } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import { str, text } from './subjects-fixtures.js'
+import { changedSince } from '../src/messaging/relayed.js'
+import { SubjectError } from '../src/subjects/errors.js'
+import { TokenError } from '@realmesh/token'
 import type { Realm } from './fixtures.js'
 import type { PublishResult, RealmNode, RealmNodeInit } from '../src/index.js'
 import type { Datastore } from 'interface-datastore'
@@ -203,5 +206,17 @@ describe('relay store bounds', () => {
     assert.equal(restarted.size.messages, 0, 'expired deposits pruned')
     assert.equal(restarted.holdsFor('r1'), false)
     await again.close()
+  })
+})
+
+describe('who is to blame for a relayed deposit the receiver refuses', () => {
+  test('what changed while it waited (a token that ran out or was revoked, the receiver\'s own subscription, audience or authorize) is not the coordinator\'s offence; a forged token or a mismatch is', () => {
+    assert.equal(changedSince(new TokenError('TOKEN_EXPIRED', 'expired')), true)
+    assert.equal(changedSince(new TokenError('TOKEN_REVOKED', 'revoked')), true)
+    assert.equal(changedSince(new SubjectError(WireErrorCode.SUBJECT_UNKNOWN, 'unsubscribed')), true)
+    assert.equal(changedSince(new SubjectError(WireErrorCode.SUBJECT_UNAUTHORIZED, 'refused')), true)
+    assert.equal(changedSince(new SubjectError(WireErrorCode.SUBJECT_AUDIENCE, 'outside')), true)
+    assert.equal(changedSince(new TokenError('TOKEN_BAD_SIGNATURE', 'forged')), false)
+    assert.equal(changedSince(new SubjectError(WireErrorCode.INTEREST_NODE_MISMATCH, 'mismatch')), false)
   })
 })

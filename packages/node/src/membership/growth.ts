@@ -18,6 +18,7 @@ import { backoffDelay } from '../util/backoff.js'
 import { decideJoin, bucketOf, defaultBucketSize, unhealthiest } from './join-decision.js'
 import type { Guard } from '../security/guard.js'
 import type { Peers } from '../peers/peers.js'
+import { NOT_THE_FORWARDERS_FAULT } from '../peers/records.js'
 import type { RecordInvalidError, RecordVerifier, VerifiedRecord } from '../peers/records.js'
 import type { JoinAccepted } from '../join/join.js'
 import type { LeaveReason, Member, Membership } from './membership.js'
@@ -25,9 +26,6 @@ import type { RealmLibp2p } from '../libp2p.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { Connection, PeerId, Stream, AbortOptions } from '@libp2p/interface'
 import type { PeerRecord } from '@realmesh/wire'
-
-/** token refusals that say nothing bad about whoever forwarded the record */
-const NOT_THE_FORWARDERS_FAULT = new Set(['TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_NOT_YET_VALID'])
 
 export interface GrowthInit {
   /** k: the neighbourhood size and NLIST count. @default 20 */

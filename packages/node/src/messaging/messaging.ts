@@ -145,15 +145,17 @@ export class Messaging {
     this.init = init
     if (init.drainMs != null && !(Number.isFinite(init.drainMs) && init.drainMs >= 0)) throw new RangeError(`drainMs must be a number of milliseconds >= 0, got ${init.drainMs}`)
     this.sealKeys = new SealKeys(deps.identityKey)
+    // a message was delivered on the subject: the interest renews its token at half its threshold
+    const noteReceived = (keyHex: string): void => {
+      const interest = deps.subjects.interests.get(keyHex)
+      if (interest != null) deps.subjects.interests.noteReceived(interest)
+    }
     this.inbox = new Inbox({
       keys: this.sealKeys,
       admit: async (input) => deps.subjects.admit(input),
       member: deps.member,
       refused: deps.refused,
-      noteReceived: (keyHex) => {
-        const interest = deps.subjects.interests.get(keyHex)
-        if (interest != null) deps.subjects.interests.noteReceived(interest)
-      },
+      noteReceived,
       emit: deps.emitMessage,
       opened: deps.emitStream,
       now: deps.now,
@@ -166,10 +168,7 @@ export class Messaging {
       keys: this.sealKeys,
       admit: async (input) => deps.subjects.admit(input),
       refused: deps.refused,
-      noteReceived: (keyHex) => {
-        const interest = deps.subjects.interests.get(keyHex)
-        if (interest != null) deps.subjects.interests.noteReceived(interest)
-      },
+      noteReceived,
       emit: deps.emitMessage,
       now: deps.now,
       stats: this.stats

@@ -21,6 +21,7 @@ import { RelayError } from '../relay/errors.js'
 import { signedBy } from '../relay/seal.js'
 import { deliver } from './delivery.js'
 import { EXPIRY_GRACE_MS } from './inbox.js'
+import { NOT_THE_FORWARDERS_FAULT } from '../peers/records.js'
 import type { KeyObject } from 'node:crypto'
 import type { PeerId } from '@libp2p/interface'
 import type { RelayDeposit, RelayMessage } from '@realmesh/wire'
@@ -79,8 +80,10 @@ export class RelayedInbox {
     try {
       sender = (await this.deps.admit({ interestToken: deposit.interestToken, identityToken: deposit.identityToken, key: Uint8Array.from(deposit.key), record: deposit.record })).counterpart
     } catch (err) {
-      // an expired token or record is nobody's doing; anything else forged came from the coordinator
-      if ((err as { tokenCode?: string }).tokenCode !== 'TOKEN_EXPIRED') this.deps.refused(coordinator, codeOf(err))
+      // what changed while the deposit waited (a token that ran out or was revoked, this node's own
+      // subscription, audience or authorize callback) is nobody's doing; anything forged came from
+      // the coordinator, which verified the deposit when it took it
+      if (!changedSince(err)) this.deps.refused(coordinator, codeOf(err))
       throw err
     }
     if (!canSend(sender.role)) throw new SubjectError(WireErrorCode.SUBJECT_ROLE_MISMATCH, `a ${sender.role} does not send`)
@@ -125,4 +128,12 @@ export class RelayedInbox {
 
 function ackOf (data: MessageData, status: MessageAck.Status, code = ''): MessageAck {
   return { seq: data.seq, id: data.id, status, code }
+}
+
+/** refusals of a deposit's sender that a change since the deposit explains (not the coordinator's offence) */
+const CHANGED_SINCE: ReadonlySet<string> = new Set([WireErrorCode.SUBJECT_UNKNOWN, WireErrorCode.SUBJECT_AUDIENCE, WireErrorCode.SUBJECT_UNAUTHORIZED, WireErrorCode.SUBJECT_ROLE_MISMATCH])
+
+export function changedSince (err: unknown): boolean {
+  const { code, tokenCode } = err as { code?: string, tokenCode?: string }
+  return NOT_THE_FORWARDERS_FAULT.has(tokenCode ?? code ?? '') || CHANGED_SINCE.has(codeOf(err))
 }

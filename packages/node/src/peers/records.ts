@@ -36,6 +36,12 @@ export interface RecordVerifyOptions {
   skewSeconds?: number
 }
 
+/**
+ * Token refusals that time or the leader brought about (the token ran out, or was revoked, or is
+ * not valid yet): they say nothing bad about whoever passed the token on.
+ */
+export const NOT_THE_FORWARDERS_FAULT: ReadonlySet<string> = new Set(['TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_NOT_YET_VALID'])
+
 /** A peer record failed verification; `tokenCode` holds the token refusal when that was the cause. */
 export class RecordInvalidError extends RealmeshError {
   static override name = 'RecordInvalidError'
