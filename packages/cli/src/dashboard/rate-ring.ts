@@ -71,16 +71,6 @@ export class RateRing {
     }
     return { t, series }
   }
-
-  /** per counter, events per second over (about) the last `windowMs`: the samples that span it */
-  rateOver (windowMs: number): Record<string, number> {
-    const last = this.samples.at(-1)
-    const out: Record<string, number> = {}
-    if (last == null) return out
-    const first = this.samples.find(s => s.at >= last.at - windowMs) ?? last
-    for (const name of Object.keys(last.totals)) out[name] = first === last ? 0 : rise(first, last, name)
-    return out
-  }
 }
 
 /** events per second between two samples (a total that went down, a counter reset, counts as 0) */
