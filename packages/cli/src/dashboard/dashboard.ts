@@ -68,7 +68,7 @@ export class Dashboard {
   }
 
   state (): DashboardState {
-    return dashboardState(this.node, this.init.role, this.ring, this.init.leader)
+    return dashboardState(this.node, this.init.role, this.counters.totals(), this.ring, this.init.leader)
   }
 
   /** calls `listener` whenever the picture may have changed; returns the function that stops it */

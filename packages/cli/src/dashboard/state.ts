@@ -48,6 +48,7 @@ export interface DashboardState {
   /** subject keys this node is a coordinator replica of, and how many interests it holds for each */
   coordinating: Array<{ key: string, interests: number }>
   bans: Array<{ peer: string, reason: string, until: number }>
+  /** the counters since the daemon started */
   totals: Totals
   rates: RateSeries
   /** how far apart the rate samples are, ms */
@@ -61,7 +62,8 @@ export interface DashboardState {
   truncated: Record<string, number>
 }
 
-export function dashboardState (node: RealmNode, role: Role, ring: RateRing, leader?: LeaderService): DashboardState {
+/** `totals`: the counters now (the ring's samples lag them by up to an interval) */
+export function dashboardState (node: RealmNode, role: Role, totals: Totals, ring: RateRing, leader?: LeaderService): DashboardState {
   const status = node.status()
   const self = fingerprint(node.peerId)
   const truncated: Record<string, number> = {}
@@ -101,7 +103,7 @@ export function dashboardState (node: RealmNode, role: Role, ring: RateRing, lea
     })),
     coordinating: cap('coordinating', store.keys()).map(key => ({ key, interests: store.interests(key).length })),
     bans: cap('bans', node.guard.bans.list()).map(b => ({ peer: b.peer, reason: b.reason, until: b.until })),
-    totals: ring.latest(),
+    totals,
     rates: ring.rates(),
     rateIntervalMs: ring.intervalMs,
     ...(leader == null ? {} : { leader: leaderState(leader, cap) }),
