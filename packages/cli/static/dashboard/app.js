@@ -9,6 +9,9 @@ const CSRF = { 'x-realmesh-csrf': '1' }
 
 const $ = (id) => document.getElementById(id)
 
+/** why the login in the URL was refused, if it was: said again when the stream finds no session */
+let loginRefused
+
 function problem (text) {
   const el = $('problem')
   el.textContent = text
@@ -29,7 +32,8 @@ async function login () {
   const res = await fetch('/dashboard/session', { method: 'POST', headers: { ...CSRF, 'x-realmesh-login': match[1] }, credentials: 'same-origin' })
   if (!res.ok) {
     const body = await res.json().catch(() => ({}))
-    problem(`login refused: ${body.code ?? res.status} (${body.message ?? ''})`)
+    loginRefused = `login refused: ${body.code ?? res.status} (${body.message ?? ''})`
+    problem(loginRefused)
   }
 }
 
@@ -47,7 +51,7 @@ function follow () {
     const res = await fetch('/dashboard/state', { credentials: 'same-origin' }).catch(() => undefined)
     if (res?.status === 401) {
       connection('not logged in', 'lost')
-      problem('Not logged in (or the session ended): run `realmesh dashboard` for a new login link.')
+      problem(`${loginRefused ?? 'Not logged in (or the session ended)'}: run \`realmesh dashboard\` for a new login link.`)
       return
     }
     setTimeout(follow, 2_000)
