@@ -37,13 +37,15 @@ export interface StartRealmInit {
   hosts?: Map<string, { procs: ProcessGroup, listen: string }>
   /** the daemons' node config (YAML). @default the scenario's */
   config?: string
+  /** the leader's policy: with 'manual', holders of the secret still join at once, and a node without it waits for the operator. @default 'auto' */
+  policy?: 'auto' | 'manual'
 }
 
 export async function startRealm (e2e: Scenario, init: StartRealmInit): Promise<StartedRealm> {
   const { dir } = e2e
   const ids = new Map<string, string>()
   const daemons = new Map<string, CliProcess>()
-  await e2e.procs.ok('leader init', ['leader', 'init', '--name', init.name, '--dir', dir('L'), '--policy', 'auto', '--join-secret', init.secret])
+  await e2e.procs.ok('leader init', ['leader', 'init', '--name', init.name, '--dir', dir('L'), '--policy', init.policy ?? 'auto', '--join-secret', init.secret])
   if (init.epochSeconds !== undefined) {
     const config = join(dir('L'), 'leader.yaml')
     await writeFile(config, (await readFile(config, 'utf8')).replace(/^epochSeconds: \d+$/m, `epochSeconds: ${init.epochSeconds}`))

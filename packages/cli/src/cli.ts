@@ -21,6 +21,8 @@ import { send } from './commands/send.js'
 import { subjects } from './commands/subjects.js'
 import { subscriptions } from './commands/subscriptions.js'
 import { unsubscribe } from './commands/unsubscribe.js'
+import { dashboard } from './commands/dashboard.js'
+import { top } from './commands/top.js'
 import { resolve } from 'node:path'
 import { networkError } from '@realmesh/node'
 import { UsageError, codeOf, exitCodeOf, messageOf } from './errors.js'
@@ -54,6 +56,8 @@ const COMMANDS: Record<string, Command> = {
   subjects,
   subscriptions,
   unsubscribe,
+  dashboard,
+  top,
   demo
 }
 

@@ -133,6 +133,18 @@ export const VERB_USAGE: Record<string, string[]> = {
     `realmesh subjects ${TARGET} [--json]`,
     '    the daemon\'s subjects: role, coordinators, matched counterparts'
   ],
+  dashboard: [
+    `realmesh dashboard ${TARGET} [--no-open] [--json]`,
+    '    print the URL of the daemon\'s web dashboard with a one-time login in it (good for one browser, once, within',
+    '    10 min: it becomes a session cookie for 12 h); opened with xdg-open where DISPLAY or WAYLAND_DISPLAY is set',
+    '    unless --no-open. The page: members on the key space, k-buckets, subjects, rates, bans; on the leader the',
+    '    pending requests (approve / deny) and the revocations, live'
+  ],
+  top: [
+    `realmesh top ${TARGET} [--json]`,
+    '    the dashboard\'s figures in the terminal, redrawn every 2 s until q or Ctrl-C; one frame and exit when',
+    '    stdout or stdin is not a terminal (--json: that frame as the JSON of GET /dashboard/state)'
+  ],
   demo: [
     'realmesh demo [--nodes 5] [--transport tcp|memory] [--config local-realm.yaml]',
     '    run a leader and N nodes in this process on loopback, print who joined, stop'

@@ -14,6 +14,8 @@ import { revocationRoutes } from '../api/routes/revocations.js'
 import { invitationRoutes } from '../api/routes/invitations.js'
 import { replaceRoutes } from '../api/routes/replace.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
+import { dashboardRoutes } from '../api/routes/dashboard.js'
+import { Dashboard } from '../dashboard/dashboard.js'
 import { DEFAULT_API_ADDRESS } from '../api/address.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logMembers, logSleep, logSubjects } from './node-events.js'
@@ -43,15 +45,18 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
   const unlisten = [logMembers(leader.node, io), logLeaderService(leader.service, dir, io), logSubjects(leader.node, io), logSleep(leader.node, io)]
   echoRequests(leader.node)
   let api: DaemonApi | undefined
+  const dashboard = new Dashboard(leader.node, { role: 'leader', leader: leader.service })
   try {
+    dashboard.start()
     api = await startDaemonApi(dir, options.api ?? leader.config.api ?? DEFAULT_API_ADDRESS, [
       ...statusRoutes('leader', leader.node),
       ...pendingRoutes(leader.service),
       ...revocationRoutes(leader.service),
       ...invitationRoutes(leader.service),
       ...replaceRoutes(leader.service),
-      ...subjectRoutes(leader.node)
-    ], heartbeatMs)
+      ...subjectRoutes(leader.node),
+      ...dashboardRoutes(dashboard)
+    ], heartbeatMs, dashboard.sessions)
     const { policy } = leader.config
     io.err(`realm ${realm.name} (${realm.id})`)
     io.err(`leader ${leader.node.peerId.toString()}, policy ${policy.mode}${policy.joinSecret == null ? '' : ' (join secret set)'}, deferred joins ${policy.deferred}`)
@@ -65,6 +70,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
     return EXIT.OK
   } finally {
     for (const off of unlisten) off()
+    dashboard.stop()
     io.err('stopping')
     await leader.stop().catch((err: unknown) => { io.err(`error while stopping the leader: ${messageOf(err)}`) })
     await api?.stop()

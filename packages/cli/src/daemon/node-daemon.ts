@@ -12,6 +12,8 @@ import { NodeDataDir } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { durableRoutes } from '../api/routes/durable.js'
+import { dashboardRoutes } from '../api/routes/dashboard.js'
+import { Dashboard } from '../dashboard/dashboard.js'
 import { plural } from '../format.js'
 import { formatMs } from '../duration.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
@@ -114,11 +116,13 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })
   })
   let api: DaemonApi | undefined
+  const dashboard = new Dashboard(node, { role: 'node' })
   // DIR/peers.json: after joins, every 30 s, and at stop
   const peersFile = keepPeersFile(node, dir.path('peers'), (err) => { io.err(`could not save ${dir.path('peers')}: ${messageOf(err)}`) })
   try {
     await node.start()
-    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node), ...durableRoutes(node)], heartbeatMs)
+    dashboard.start()
+    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node), ...durableRoutes(node), ...dashboardRoutes(dashboard)], heartbeatMs, dashboard.sessions)
     for (const address of node.status().listen) io.err(`listening on ${address}`)
     io.err(`control api ${api.url} (token in ${dir.path('api')})`)
     const sleep = node.status().sleep
@@ -142,6 +146,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     // stopped while waiting for the operator: the request leaves the leader's list now
     if (stop.aborted) await request.withdraw()
     for (const off of unlisten) off()
+    dashboard.stop()
     io.err('stopping')
     await node.stop().catch((err: unknown) => { io.err(`error while stopping the node: ${messageOf(err)}`) })
     await api?.stop()
