@@ -121,7 +121,7 @@ export async function startLeader (init: StartLeaderInit): Promise<RunningLeader
   const rewritten = parseRealmDescriptor({ ...realm, bootstrap })
   try {
     if (outcome.busy == null) {
-      const resolved = resolveListen(requested, node.libp2p.getMultiaddrs())
+      const resolved = resolveListen(requested, node.listenAddrs())
       if (resolved.join('\n') !== config.listen.join('\n')) {
         await saveListen(init.dir, resolved)
         outcome.saved = resolved
@@ -204,7 +204,7 @@ async function launchLeader (init: StartLeaderInit, { key, realm, config, listen
 function bootstrapAddresses (node: RealmNode): string[] {
   const self = node.peerId.toString()
   const out: string[] = []
-  for (const address of node.libp2p.getMultiaddrs()) {
+  for (const address of node.listenAddrs()) {
     const components = address.getComponents()
     const withPeer = components[components.length - 1]?.name === 'p2p' ? address : address.encapsulate(multiaddr(`/p2p/${self}`))
     const text = withPeer.toString()

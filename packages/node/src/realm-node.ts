@@ -36,6 +36,7 @@ import { Revocations, revokes } from './revocation/revocations.js'
 import { Epochs } from './epochs/epochs.js'
 import { NoticeSpread } from './notices/spread.js'
 import { peerIdOf, withoutPeer } from './util/multiaddr.js'
+import { listenedAddrs } from './peers/own-addresses.js'
 import { deferToLeader, requestNodeToken } from './leader/leader-client.js'
 import { TokenRenewal, tokenLifetime } from './leader/renewal.js'
 import { Bootstrap } from './bootstrap.js'
@@ -767,11 +768,26 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       joined: this.isJoined,
       members: this.membership.list().map(m => m.id).sort(),
       routingTable: this.routingTable?.size ?? 0,
-      listen: this.libp2p.getMultiaddrs().map(a => a.toString()),
+      listen: this.listenAddrs().map(a => a.toString()),
       ...(this.sleep.sleeper == null ? {} : { sleep: this.sleep.sleeper.status() }),
       connections: this.nat.connections(),
       nat: this.nat.status()
     }
+  }
+
+  /**
+   * Every address this node listens on, each ending in /p2p/<peer id>: its listeners' addresses,
+   * whether or not AutoNAT confirmed them (libp2p's getMultiaddrs() leaves out a public address
+   * it has not confirmed), its circuit addresses on member relays, and addresses AutoNAT confirmed.
+   */
+  listenAddrs (): Multiaddr[] {
+    const self = this.peerId.toString()
+    const out = new Map<string, Multiaddr>()
+    for (const addr of listenedAddrs(this.libp2p.services.nat.addresses())) {
+      const withPeer = peerIdOf(addr) === self ? addr : addr.encapsulate(`/p2p/${self}`)
+      out.set(withPeer.toString(), withPeer)
+    }
+    return [...out.values()]
   }
 
   /** the peers in the kad-dht routing table closest to `key` (default: to this node), at most `count` */

@@ -51,10 +51,18 @@ export interface NatControlDeps {
 /** `DEBUG=realmesh:nat*` */
 const log = loggerFor('realmesh:nat')
 
+const HOP = '/libp2p/circuit/relay/0.2.0/hop'
+/** how often a node looking for a relay slot, and holding none, asks its member relays again, ms */
+export const RELAY_RETRY_MS = 5_000
+/** member relays asked again each time */
+const RELAYS_PER_RETRY = 2
+
 export class NatControl {
   private readonly deps: NatControlDeps
   private readonly reachability = new Reachability()
   private state: ReachabilityState = 'unknown'
+  private retry: ReturnType<typeof setInterval> | undefined
+  private retrying = false
 
   constructor (deps: NatControlDeps) {
     this.deps = deps
@@ -69,10 +77,14 @@ export class NatControl {
     if (this.deps.options == null) return
     this.deps.libp2p.addEventListener('self:peer:update', this.evaluate)
     if (this.deps.options.use === 'always') this.seekRelay()
+    this.retry = setInterval(() => { void this.askRelaysAgain() }, RELAY_RETRY_MS)
+    this.retry.unref()
   }
 
   stop (): void {
     this.deps.libp2p.removeEventListener('self:peer:update', this.evaluate)
+    clearInterval(this.retry)
+    this.retry = undefined
   }
 
   /** identify ran on an admitted connection: what the member saw of us */
@@ -127,6 +139,32 @@ export class NatControl {
         openedAt: c.timeline.open
       }
     }).sort((a, b) => a.peer.localeCompare(b.peer) || a.openedAt - b.openedAt)
+  }
+
+  /**
+   * Looking for a relay slot and holding none: the relay transport offers a member relay to its
+   * reservation store only when identify shows it speaks the hop protocol, once per connection.
+   * A relay that refused (it did not relay yet: relay.serve auto before AutoNAT confirmed it) would
+   * never be asked again; identify runs again on a few of them, which asks them again.
+   */
+  private async askRelaysAgain (): Promise<void> {
+    const { libp2p } = this.deps
+    if (this.retrying || !libp2p.services.nat.seeking || libp2p.getMultiaddrs().some(isRelayed)) return
+    this.retrying = true
+    try {
+      const relays: Connection[] = []
+      for (const connection of libp2p.getConnections()) {
+        if (relays.length >= RELAYS_PER_RETRY) break
+        if (isRelayed(connection.remoteAddr) || !this.deps.isAdmitted(connection)) continue
+        const peer = await libp2p.peerStore.get(connection.remotePeer).catch(() => undefined)
+        if (peer?.protocols.includes(HOP) === true) relays.push(connection)
+      }
+      await Promise.allSettled(relays.map(async (c) => {
+        this.identified(c, await libp2p.services.identify.identify(c, { signal: AbortSignal.timeout(RELAY_RETRY_MS) }))
+      }))
+    } finally {
+      this.retrying = false
+    }
   }
 
   private seekRelay (): void {
