@@ -135,7 +135,6 @@ function gatedRegistrar (registrar: Registrar, hooks: () => GateHooks): Registra
 
 /** a random walk that ends at once (see GatedOptions.noRandomWalk) */
 const noWalk: RandomWalk = {
-  // eslint-disable-next-line require-yield
   async * walk () {}
 }
 

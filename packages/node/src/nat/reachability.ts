@@ -11,6 +11,7 @@
  */
 import { isNetworkAddress, isPrivate } from '@libp2p/utils'
 import { BoundedMap } from '../util/bounded-map.js'
+import { withoutPeer } from '../util/multiaddr.js'
 import type { NodeAddress } from '@libp2p/interface-internal'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -43,7 +44,7 @@ export class Reachability {
   /** a member (`reporter`) saw this node at `addr` on a direct connection */
   observe (reporter: string, addr: Multiaddr | undefined): void {
     if (addr == null || isRelayed(addr) || hostOf(addr) == null) return
-    this.observed.set(reporter, addr)
+    this.observed.set(reporter, withoutPeer(addr))
   }
 
   /** the member went away: its observation goes with it */
