@@ -11,6 +11,8 @@ export type { Member, Identity, LeaveReason, PeerJoinedDetail, PeerLeftDetail } 
 export type { ConnectionLimits, DhtOptions, RealmLibp2p } from './libp2p.js'
 export type { NatInit, RelayInit, RelayUse, RelayServe } from './nat/options.js'
 export { NatConfigError } from './nat/errors.js'
+export { natOptions } from './nat/options.js'
+export type { NatOptions } from './nat/options.js'
 export type { ConnectionInfo, NatStatus } from './nat/control.js'
 export type { ReachabilityState } from './nat/reachability.js'
 export { NotMemberError, HandshakeError, JoinRefusedError, JoinDeferredError, TokenRequestError, NodeStateError, isTransient } from './errors.js'
