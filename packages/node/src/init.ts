@@ -1,3 +1,4 @@
+import type { NatInit } from './nat/options.js'
 import type { HandshakeInit } from './handshake/handshake.js'
 import type { JoinInit } from './join/join.js'
 import type { JoinCallback } from './join/decisions.js'
@@ -128,6 +129,14 @@ export interface RealmNodeInit {
    * when libp2p's listeners change). @default 5000
    */
   addressCheckMs?: number
+  /**
+   * NAT traversal (nat/options.ts): a relay slot on a member when this node is behind a NAT
+   * (relay.use), relaying for members (relay.serve), hole punching (DCUtR) and AutoNAT, and
+   * identify on every admitted connection, which they need. Without it a node still dials and
+   * takes relayed connections (the circuit relay transport), but neither relays nor reserves.
+   * Bad values: NatConfigError (NAT_CONFIG_INVALID). @default none
+   */
+  nat?: NatInit
   /** abuse control: scores, ban threshold and duration, ban storage, rate limits */
   guard?: GuardInit
   /** subjects: replicas (R), coordinator bounds, lookup timeout */

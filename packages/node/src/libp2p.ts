@@ -1,7 +1,8 @@
 /**
- * The libp2p node under a realmesh node: TCP and in-memory transports, Noise, yamux, and the
- * services kad-dht (on the realm's own protocol id), identify and ping, and gossipsub when the realm
- * broadcasts (its policy.broadcast), each behind the membership gate (gate/gated-components.ts).
+ * The libp2p node under a realmesh node: TCP, in-memory and circuit relay transports, Noise, yamux,
+ * and the services kad-dht (on the realm's own protocol id), identify and ping, gossipsub when the
+ * realm broadcasts (its policy.broadcast), and the NAT traversal services (nat/parts.ts) when
+ * `nat` is set, each behind the membership gate (gate/gated-components.ts).
  */
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -16,6 +17,11 @@ import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { kadProtocol } from '@realmesh/wire'
 import { quietLogger } from './util/quiet-logger.js'
+import { natServices, relayTransport } from './nat/parts.js'
+import { natView } from './nat/view.js'
+import type { NatServices } from './nat/parts.js'
+import type { NatOptions } from './nat/options.js'
+import type { NatView } from './nat/view.js'
 import { gated } from './gate/gated-components.js'
 import type { GateHooks } from './gate/gated-components.js'
 import type { Identify } from '@libp2p/identify'
@@ -31,7 +37,9 @@ export type RealmServices = {
   dht: KadDHT
   /** only in a realm whose policy.broadcast is true */
   pubsub?: GossipSub
-}
+  /** this node's addresses as libp2p holds them; finding a member relay */
+  nat: NatView
+} & NatServices
 
 export type RealmLibp2p = Libp2p<RealmServices>
 
@@ -83,6 +91,10 @@ export interface Libp2pAssembly {
   datastore?: Datastore
   /** this node sleeps (sleep/sleeper.ts): it dials nobody and takes no connection. @default never */
   quiet?: () => boolean
+  /** NAT traversal (relay server, DCUtR, AutoNAT); the relay transport runs regardless. @default none */
+  nat?: NatOptions
+  /** this node grants relay reservations now (asked only of a member: the hop protocol is gated). @default never */
+  relaying?: () => boolean
 }
 
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
@@ -106,7 +118,7 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // per-connection and per-stream loggers cost heap only where DEBUG turns them on
     logger: quietLogger(),
     addresses: { listen: init.listen },
-    transports: [tcp(), memory()],
+    transports: [tcp(), memory(), relayTransport(init.hooks, init.nat)],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     // realmesh's keepalive (membership/liveness.ts) replaces libp2p's connection monitor
@@ -116,7 +128,8 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
       denyDialMultiaddr: () => init.quiet?.() === true,
       denyInboundConnection: () => init.quiet?.() === true,
       denyInboundEncryptedConnection: (peer) => init.isBanned(peer.toString()),
-      denyOutboundEncryptedConnection: (peer) => init.isBanned(peer.toString())
+      denyOutboundEncryptedConnection: (peer) => init.isBanned(peer.toString()),
+      denyInboundRelayReservation: () => init.relaying?.() !== true
     },
     connectionManager: {
       maxConnections: init.connections?.maxConnections ?? 300,
@@ -139,6 +152,8 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
         datastorePrefix: `/realmesh/${init.realmId}/dht`,
         metricsPrefix: 'realmesh_kad'
       }), init.hooks, { livenessPing: true }),
+      nat: natView(),
+      ...natServices(init.hooks, init.nat),
       ...broadcast
     }
   })

@@ -36,12 +36,18 @@ import { Revocations, revokes } from './revocation/revocations.js'
 import { Epochs } from './epochs/epochs.js'
 import { NoticeSpread } from './notices/spread.js'
 import { peerIdOf, withoutPeer } from './util/multiaddr.js'
+import { listenedAddrs } from './peers/own-addresses.js'
 import { deferToLeader, requestNodeToken } from './leader/leader-client.js'
 import { TokenRenewal, tokenLifetime } from './leader/renewal.js'
 import { Bootstrap } from './bootstrap.js'
 import { BroadcastDisabledError, Broadcaster } from './broadcast/broadcast.js'
 import type { BroadcastMessage } from './broadcast/broadcast.js'
 import { assembleLibp2p } from './libp2p.js'
+import { NatControl } from './nat/control.js'
+import { natOptions } from './nat/options.js'
+import type { ConnectionInfo, NatStatus } from './nat/control.js'
+import type { NatOptions } from './nat/options.js'
+import type { ReachabilityState } from './nat/reachability.js'
 import { MemoryDatastore } from 'datastore-core'
 import { PrefixedDatastore } from './store/prefixed.js'
 import { DurableSubscriptions } from './durable/durable.js'
@@ -117,6 +123,8 @@ export interface RealmNodeEvents {
    * opened or closed): its record was signed again with a higher seq and sent to its members
    */
   'addresses:changed': CustomEvent<AddressesChangedDetail>
+  /** whether members can dial this node changed (NAT traversal, RealmNodeInit.nat) */
+  'reachability:changed': CustomEvent<ReachabilityState>
   /** the guard banned a peer (score at the threshold, or `ban()`); it is dropped everywhere */
   'peer:banned': CustomEvent<{ peer: string, reason: string, until: number }>
   /** the node got a node token from the leader, its first or a renewal (persist it) */
@@ -171,6 +179,10 @@ export interface NodeStatus {
   listen: string[]
   /** only on a node with a wake schedule: the schedule, whether it is awake, and until when */
   sleep?: SleepStatus
+  /** every open connection: its address, direct or relayed (and through which relay), admitted or not */
+  connections: ConnectionInfo[]
+  /** reachability, observed addresses, relay slot and relaying (nat/control.ts) */
+  nat: NatStatus
 }
 
 export interface HandleOptions extends StreamHandlerOptions {
@@ -202,6 +214,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly upkeep: Upkeep
   private readonly redial: Redial
   private readonly ownRecord: OwnRecord
+  private readonly nat: NatControl
   private readonly noticeSpread: NoticeSpread
   private readonly dropNode: (peer: string) => void
   private readonly epochChanged: () => void
@@ -232,6 +245,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     const schedule = init.sleep == null ? undefined : scheduleOf(init.sleep, (init.now ?? Date.now)())
     // the services are built before the node exists; they reach its gate through this reference
     const ref: { node?: RealmNode } = {}
+    const nat = init.nat == null ? undefined : natOptions(init.nat)
     const libp2p = await assembleLibp2p({
       privateKey: init.privateKey,
       realmId: init.realm.id,
@@ -242,16 +256,18 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       isBanned: (peer) => ref.node?.guard.isBanned(peer) ?? false,
       datastore: init.store == null ? undefined : new PrefixedDatastore(init.store, '/libp2p'),
       quiet: () => ref.node?.sleep.sleeper?.quiet ?? false,
+      nat,
+      relaying: () => ref.node?.nat.relaying() ?? false,
       hooks: () => {
         if (ref.node == null) throw new NodeStateError('the realm node is not constructed yet')
         return ref.node.gateHooks
       }
     })
-    ref.node = new RealmNode(init, libp2p, schedule)
+    ref.node = new RealmNode(init, libp2p, schedule, nat)
     return ref.node
   }
 
-  private constructor (init: RealmNodeInit, libp2p: RealmLibp2p, schedule: WakeSchedule | undefined) {
+  private constructor (init: RealmNodeInit, libp2p: RealmLibp2p, schedule: WakeSchedule | undefined, nat: NatOptions | undefined) {
     super()
     this.init = init
     this.realm = init.realm
@@ -298,6 +314,13 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.membership = new Membership({ maxMembers: init.maxMembers, now: this.now, routingTable: () => this.routingTable })
     this.membership.addEventListener('peer:joined', (evt) => { this.safeDispatchEvent('peer:joined', { detail: evt.detail }) })
     this.membership.addEventListener('peer:left', (evt) => { this.safeDispatchEvent('peer:left', { detail: evt.detail }) })
+    this.nat = new NatControl({
+      libp2p,
+      options: nat,
+      isAdmitted: (connection) => this.gate.admission.isAdmitted(connection),
+      changed: (state) => { this.safeDispatchEvent('reachability:changed', { detail: state }) }
+    })
+    this.membership.addEventListener('peer:left', (evt) => { this.nat.forget(evt.detail.peer) })
     this.gate = new ConnectionGate({
       libp2p,
       handshake,
@@ -616,6 +639,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.libp2p.addEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
     await this.libp2p.start()
     this.ownRecord.start(this.init.addressCheckMs)
+    this.nat.start()
     this.routingTable = kadRoutingTable(this.libp2p.services.dht)
     this.routingTable.onChange((size) => { this.safeDispatchEvent('routing:changed', { detail: size }) })
     // membership is the only writer: kad-dht may finish adding a peer (its ping queued earlier)
@@ -715,6 +739,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.gate.stop()
     this.libp2p.removeEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
     this.ownRecord.stop()
+    this.nat.stop()
     await this.libp2p.stop()
     // what was learnt last is on disk before stop() resolves
     await Promise.all([this.revocations.idle(), this.epochs.idle()])
@@ -743,9 +768,26 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       joined: this.isJoined,
       members: this.membership.list().map(m => m.id).sort(),
       routingTable: this.routingTable?.size ?? 0,
-      listen: this.libp2p.getMultiaddrs().map(a => a.toString()),
-      ...(this.sleep.sleeper == null ? {} : { sleep: this.sleep.sleeper.status() })
+      listen: this.listenAddrs().map(a => a.toString()),
+      ...(this.sleep.sleeper == null ? {} : { sleep: this.sleep.sleeper.status() }),
+      connections: this.nat.connections(),
+      nat: this.nat.status()
     }
+  }
+
+  /**
+   * Every address this node listens on, each ending in /p2p/<peer id>: its listeners' addresses,
+   * whether or not AutoNAT confirmed them (libp2p's getMultiaddrs() leaves out a public address
+   * it has not confirmed), its circuit addresses on member relays, and addresses AutoNAT confirmed.
+   */
+  listenAddrs (): Multiaddr[] {
+    const self = this.peerId.toString()
+    const out = new Map<string, Multiaddr>()
+    for (const addr of listenedAddrs(this.libp2p.services.nat.addresses())) {
+      const withPeer = peerIdOf(addr) === self ? addr : addr.encapsulate(`/p2p/${self}`)
+      out.set(withPeer.toString(), withPeer)
+    }
+    return [...out.values()]
   }
 
   /** the peers in the kad-dht routing table closest to `key` (default: to this node), at most `count` */
@@ -989,12 +1031,16 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       ? this.libp2p.peerStore.patch(peer, { multiaddrs: member.addrs })
       : this.libp2p.peerStore.merge(peer, { multiaddrs: member?.addrs ?? [] })).catch(() => {})
     // Identify only where a service needs it: gossipsub learns who speaks its protocol from
-    // identify. kad-dht does not (membership puts members in its table), and the member's
+    // identify, and so do the NAT traversal services (the relay transport finds member relays by
+    // their hop protocol, DCUtR and AutoNAT their peers), which also take the address the member
+    // observed. kad-dht does not (membership puts members in its table), and the member's
     // addresses came in its signed record. Identify on every admitted connection (both ends, a
     // signed libp2p peer record sealed and verified, the whole peer rewritten in the peer store)
-    // took a realm of 100 from 63-65 s to 108 s to settle.
-    if (this.libp2p.services.pubsub != null) {
-      void remembered.then(async () => this.libp2p.services.identify.identify(connection, { signal: AbortSignal.timeout(10_000) })).catch(() => {})
+    // took a realm of 100 from 63-65 s to 108 s to settle, so it is not run without them.
+    if (this.libp2p.services.pubsub != null || this.nat.enabled) {
+      void remembered.then(async () => this.libp2p.services.identify.identify(connection, { signal: AbortSignal.timeout(10_000) }))
+        .then((result) => { this.nat.identified(connection, result) })
+        .catch(() => {})
     }
   }
 

@@ -23,7 +23,8 @@ export const NODE_DEFAULTS = {
   messaging: { drainMs: 5_000, outbox: { maxMessages: 10_000, maxBytes: 67_108_864 } },
   tokenSkewSeconds: 30,
   durable: { maxMessages: 10_000, maxBytes: 67_108_864, maxAgeMs: 604_800_000, order: 'fifo' as const, whenFull: 'purge' as const, maxSubscriptions: 64 },
-  relay: { maxReceiverMessages: 1_000, maxReceiverBytes: 16_777_216, maxDepositorMessages: 1_000, maxDepositorBytes: 16_777_216, maxMessages: 10_000, maxBytes: 134_217_728 }
+  relay: { maxReceiverMessages: 1_000, maxReceiverBytes: 16_777_216, maxDepositorMessages: 1_000, maxDepositorBytes: 16_777_216, maxMessages: 10_000, maxBytes: 134_217_728 },
+  nat: { enabled: true, relay: { use: 'auto' as const, serve: 'auto' as const, maxReservations: 32, reservationTtlMs: 1_800_000, maxCircuitsPerPeer: 16 }, holePunch: true, autonat: true }
 }
 
 const MAX_ADDRESSES = 32
@@ -54,6 +55,22 @@ export interface NodeConfig {
   relay?: { maxReceiverMessages?: number, maxReceiverBytes?: number, maxDepositorMessages?: number, maxDepositorBytes?: number, maxMessages?: number, maxBytes?: number }
   /** sleep on a wake schedule (no default: always awake) */
   sleep?: { schedule?: SleepSchedule, wakeOnData?: boolean }
+  /** NAT traversal (RealmNodeInit.nat); `enabled: false` turns all of it off */
+  nat?: NatConfig
+}
+
+export interface NatConfig {
+  enabled?: boolean
+  relay?: { use?: 'auto' | 'always' | 'never', serve?: 'auto' | 'always' | 'never', maxReservations?: number, reservationTtlMs?: number, maxCircuitsPerPeer?: number }
+  holePunch?: boolean
+  autonat?: boolean
+}
+
+/** RealmNodeInit.nat for a config's `nat:` (on unless `enabled: false`) */
+export function natInit (config: NatConfig | undefined): Omit<NatConfig, 'enabled'> | undefined {
+  if (config?.enabled === false) return undefined
+  const { enabled: _enabled, ...nat } = config ?? {}
+  return nat
 }
 
 export const checkNodeConfig: Check<NodeConfig> = object({
@@ -110,7 +127,19 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     maxMessages: integer(1, 10_000_000, 'a whole number from 1 to 10000000'),
     maxBytes: integer(1, 64 * 1024 ** 3, 'a number of bytes from 1 to 64 GiB')
   }),
-  sleep: object({ schedule: sleepSchedule, wakeOnData: boolean })
+  sleep: object({ schedule: sleepSchedule, wakeOnData: boolean }),
+  nat: object({
+    enabled: boolean,
+    relay: object({
+      use: oneOf(['auto', 'always', 'never'] as const),
+      serve: oneOf(['auto', 'always', 'never'] as const),
+      maxReservations: integer(0, 10_000, 'a whole number from 0 to 10000'),
+      reservationTtlMs: integer(60_000, 86_400_000, 'a number of milliseconds from 60000 to one day'),
+      maxCircuitsPerPeer: integer(1, 1_024, 'a whole number from 1 to 1024')
+    }),
+    holePunch: boolean,
+    autonat: boolean
+  })
 })
 
 /** Validates parsed config data (a YAML document's value). */

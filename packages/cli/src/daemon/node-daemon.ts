@@ -19,6 +19,7 @@ import { formatMs } from '../duration.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logBootstrap, logMembers, logOutbox, logSleep, logSubjects } from './node-events.js'
 import { durableInit, logDurable } from './durable.js'
+import { natInit } from '../config/node-config.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
 import { sleepUntil } from './wait.js'
@@ -104,7 +105,8 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     epochStore: fileEpochStore(join(dir.dir, 'epochs.json')),
     store: store.datastore,
     durable: durableInit(config.durable),
-    relay: config.relay
+    relay: config.relay,
+    nat: natInit(config.nat)
   }).catch(async (err: unknown) => {
     await store.close()
     throw err

@@ -23,7 +23,7 @@ export function listen (node: RealmNode, listeners: Listeners): () => void {
   return () => { for (const remove of added) remove() }
 }
 
-/** member joined / left lines, and this node announcing new addresses (both daemons) */
+/** member joined / left lines, this node announcing new addresses, its reachability (both daemons) */
 export function logMembers (node: RealmNode, io: Io): () => void {
   return listen(node, {
     'peer:banned': (evt) => { io.err(`banned ${evt.detail.peer} until ${new Date(evt.detail.until).toISOString()}: ${evt.detail.reason}`) },
@@ -35,6 +35,10 @@ export function logMembers (node: RealmNode, io: Io): () => void {
     'peer:left': (evt) => {
       const { peer, reason, code } = evt.detail
       io.err(`member left ${peer}: ${reason}${code == null ? '' : ` ${code}`} (${plural(node.members().length, 'member')})`)
+    },
+    'reachability:changed': (evt) => {
+      const observed = node.status().nat.observed
+      io.err(`reachability ${evt.detail}${observed.length === 0 ? '' : ` (members see this node at ${observed.join(' ')})`}`)
     }
   })
 }

@@ -18,6 +18,7 @@ import { offenceOf } from '../security/guard.js'
 import { BoundedMap } from '../util/bounded-map.js'
 import { peerIdOf, withoutPeer } from '../util/multiaddr.js'
 import { Admission } from './admission.js'
+import { isRelayed } from '../nat/reachability.js'
 import type { Guard } from '../security/guard.js'
 import type { Handshake, VerifiedNode } from '../handshake/handshake.js'
 import type { Join, JoinAccepted, JoinOutcome } from '../join/join.js'
@@ -288,6 +289,20 @@ export class ConnectionGate {
     // an inbound connection must complete its handshake within the deadline, any connection its
     // whole admission within the handshake's and the join's timeouts
     this.arm(connection, connection.direction === 'inbound' ? this.handshakeDeadlineMs : this.admissionMs, () => { this.reap(connection) })
+    if (this.upgradesRelayed(connection)) void this.admission.ensure(connection, 'admission').catch(() => {})
+  }
+
+  /**
+   * A direct connection this node dialled to a member it reaches only through a relay (or not at
+   * all) is admitted at once, whoever dialled it: DCUtR's hole punch, the relay transport
+   * redialling its relay, a libp2p service dialling the member. Nobody else would, and it would
+   * be closed unadmitted. One to a member already reached directly is left alone (AutoNAT's
+   * dial-back opens and closes one).
+   */
+  private upgradesRelayed (connection: Connection): boolean {
+    if (connection.direction !== 'outbound' || isRelayed(connection.remoteAddr)) return false
+    if (!this.deps.membership.has(connection.remotePeer)) return false
+    return !this.deps.libp2p.getConnections(connection.remotePeer).some(c => c.id !== connection.id && !isRelayed(c.remoteAddr) && this.admission.isAdmitted(c))
   }
 
   /** the most an admission (handshake + join) may take, ms */
@@ -363,9 +378,10 @@ export class ConnectionGate {
   }
 
   /**
-   * Two admitted connections to one peer (both dialled at once) are one too many. Both sides keep
-   * the same one, without talking about it: the one dialled by the smaller peer id (then the older
-   * one); the other is closed after a few seconds, so streams already on it can finish.
+   * Two admitted connections to one peer (both dialled at once, or a direct one beside a relayed
+   * one) are one too many. Both sides keep the same one, without talking about it: a direct one
+   * over a relayed one, then the one dialled by the smaller peer id, then the older one; the
+   * other is closed after a few seconds, so streams already on it can finish.
    */
   private closeDuplicates (peer: PeerId): void {
     const admitted = this.deps.libp2p.getConnections(peer).filter(c => this.admission.isAdmitted(c))
@@ -373,7 +389,8 @@ export class ConnectionGate {
     const self = this.deps.libp2p.peerId.toString()
     const remote = peer.toString()
     const dialer = (c: Connection): string => c.direction === 'outbound' ? self : remote
-    admitted.sort((a, b) => dialer(a) < dialer(b) ? -1 : dialer(a) > dialer(b) ? 1 : a.timeline.open - b.timeline.open)
+    const relayed = (c: Connection): number => isRelayed(c.remoteAddr) ? 1 : 0
+    admitted.sort((a, b) => relayed(a) - relayed(b) || (dialer(a) < dialer(b) ? -1 : dialer(a) > dialer(b) ? 1 : a.timeline.open - b.timeline.open))
     for (const extra of admitted.slice(1)) {
       const timer = setTimeout(() => { void extra.close().catch(() => {}) }, 5_000)
       timer.unref()
