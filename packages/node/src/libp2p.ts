@@ -1,7 +1,8 @@
 /**
  * The libp2p node under a realmesh node: TCP and in-memory transports, Noise, yamux, and the
  * services kad-dht (on the realm's own protocol id), identify and ping, and gossipsub when the realm
- * broadcasts (its policy.broadcast), each behind the membership gate (gate/gated-components.ts).
+ * broadcasts (its policy.broadcast), each behind the membership gate (gate/gated-components.ts),
+ * and mDNS on the LAN when asked (discovery/mdns.ts).
  */
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -17,6 +18,8 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import { kadProtocol } from '@realmesh/wire'
 import { quietLogger } from './util/quiet-logger.js'
 import { gated } from './gate/gated-components.js'
+import { lanDiscovery } from './discovery/mdns.js'
+import type { LanDiscovery, MdnsOptions } from './discovery/mdns.js'
 import type { GateHooks } from './gate/gated-components.js'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
@@ -31,6 +34,8 @@ export type RealmServices = {
   dht: KadDHT
   /** only in a realm whose policy.broadcast is true */
   pubsub?: GossipSub
+  /** only with Libp2pAssembly.mdns */
+  lan?: LanDiscovery
 }
 
 export type RealmLibp2p = Libp2p<RealmServices>
@@ -83,6 +88,8 @@ export interface Libp2pAssembly {
   datastore?: Datastore
   /** this node sleeps (sleep/sleeper.ts): it dials nobody and takes no connection. @default never */
   quiet?: () => boolean
+  /** find members on the local network by mDNS (discovery/mdns.ts). @default off */
+  mdns?: MdnsOptions
 }
 
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
@@ -139,7 +146,8 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
         datastorePrefix: `/realmesh/${init.realmId}/dht`,
         metricsPrefix: 'realmesh_kad'
       }), init.hooks, { livenessPing: true }),
-      ...broadcast
+      ...broadcast,
+      ...(init.mdns == null ? {} : { lan: lanDiscovery(init.realmId, init.mdns) })
     }
   })
 }
