@@ -17,6 +17,7 @@
  * it: a node with an invitation and no reachable bootstrap address asks the leader found here.
  */
 import { isPrivate } from '@libp2p/utils'
+import { TypedEventEmitter } from 'main-event'
 import { BoundedMap } from '../util/bounded-map.js'
 import { isHostOnly } from '../peers/own-addresses.js'
 import { withoutPeer } from '../util/multiaddr.js'
@@ -72,7 +73,12 @@ const MAX_LEADER_ADDRS = 8
 /** the TTL of an mDNS answer (@libp2p/mdns): a leader address not heard again in this time is forgotten */
 const ANSWER_TTL_MS = 120_000
 
-export class LanJoins {
+export interface LanJoinsEvents {
+  /** a dial of a found peer ended: admitted as a member, or not (refused, unreachable) */
+  'dial:ended': CustomEvent<{ peer: string, admitted: boolean }>
+}
+
+export class LanJoins extends TypedEventEmitter<LanJoinsEvents> {
   private readonly deps: LanJoinsDeps
   private readonly maxDials: number
   private readonly maxDialsPerMinute: number
@@ -84,6 +90,7 @@ export class LanJoins {
   private leaderWaiters = new Set<() => void>()
 
   constructor (deps: LanJoinsDeps, init: LanJoinsInit = {}) {
+    super()
     this.deps = deps
     this.maxDials = init.maxDials ?? 4
     this.maxDialsPerMinute = init.maxDialsPerMinute ?? 60
@@ -104,7 +111,10 @@ export class LanJoins {
     if (this.dialling >= this.maxDials || !this.deps.wants(id) || !this.takeDial()) return
     this.tried.set(peer, true)
     this.dialling++
-    void this.dial(id, addrs).finally(() => { this.dialling-- })
+    void this.dial(id, addrs).then((admitted) => {
+      this.dialling--
+      this.safeDispatchEvent('dial:ended', { detail: { peer, admitted } })
+    })
   }
 
   /** the realm leader's addresses found on the segment (with /p2p/), newest last */
@@ -154,15 +164,18 @@ export class LanJoins {
     return true
   }
 
-  private async dial (id: PeerId, addrs: Multiaddr[]): Promise<void> {
+  /** dials and admits `id`; resolves with whether it was admitted (never rejects) */
+  private async dial (id: PeerId, addrs: Multiaddr[]): Promise<boolean> {
     this.stats.dialled++
     const stored = await this.deps.peerStore.has(id).catch(() => true)
     try {
       await this.deps.connect(addrs, { signal: AbortSignal.any([this.deps.shutdown(), AbortSignal.timeout(this.deps.admissionMs)]) })
       this.stats.admitted++
+      return true
     } catch {
       // refused or unreachable: nothing of it stays (libp2p noted the dial in its peer store)
       if (!stored && !this.deps.membership.has(id)) await this.deps.peerStore.delete(id).catch(() => {})
+      return false
     }
   }
 }
