@@ -5,7 +5,9 @@
  * the other, over real TCP between namespaces. Then an outsider (a plain js-libp2p node with no
  * token, announcing itself by mDNS on the realm's own service tag) finds both, and gets nothing:
  * every realm stream it opens is ended with 0 bytes, and neither member lists it, though both
- * dialled it (they say so).
+ * dialled it (they say so). Last, the leader (mDNS on too) invites a node and then moves to a new
+ * address: the node, holding an invitation that names only the old one, finds the leader by mDNS,
+ * gets its token there and joins.
  *
  * Multicast needs a route on a host without a default route: the testbed's public segment has
  * none, so each host gets 224.0.0.0/4 on its segment (a LAN's hosts have a default route).
@@ -118,5 +120,28 @@ describeNetns('mDNS: members on one segment find each other without a bootstrap 
       assert.ok(!members(name).has(outsiderId), `${name} lists the outsider`)
       assert.equal(members(name).size, 1, `${name}: ${[...members(name)].join(', ')}`)
     }
+  })
+
+  step('3. a node invited at the leader\'s old address (the leader moved) gets its token from the leader found by mDNS, and joins', async () => {
+    const host = hosts.get('l')
+    assert.ok(host != null)
+    const leader = e2e.procs.within(host.ns).start('leader', ['leader', 'start', '--dir', dir('l'), '--listen', '/ip4/0.0.0.0/tcp/4001', '--node-config', join(e2e.root, 'mdns.yaml')])
+    await leader.waitForLine(/^control api /, STEP_MS)
+    const [uri = ''] = (await e2e.procs.within(host.ns).ok('leader invite', ['leader', 'invite', '--dir', dir('l')])).split('\n')
+    const before = host.address(pub)
+    assert.ok(uri.length > 0)
+    // a new lease: the invitation names an address where nobody is any more
+    const after = await bed().moveAddress(host, pub)
+    // the kernel drops a device's routes with its last address (DHCP would restore a default route)
+    await ipIn(host.ns, ['route', 'add', '224.0.0.0/4', 'dev', pub.name])
+    const c = await hostOn('c')
+    const since = Date.now()
+    const node = e2e.procs.within(c.ns).start('c', ['node', 'start', '--dir', dir('c'), '--invitation', uri, '--listen', `/ip4/${c.address(pub)}/tcp/4001`, '--config', join(e2e.root, 'mdns.yaml')])
+    daemons.set('c', node)
+    await node.waitForLine(/^token received from the leader/, STEP_MS)
+    await node.waitForLine(/^joined realm lan: /, STEP_MS)
+    const [, peer = ''] = /^peer id (\S+)$/m.exec(node.stderr) ?? []
+    await leader.waitForLine(new RegExp(`^member joined ${peer} `), STEP_MS)
+    console.log(`# mDNS: invited at ${before}, the leader now at ${after}: token and join ${Date.now() - since} ms after the node was spawned`)
   })
 })

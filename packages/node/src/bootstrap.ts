@@ -175,7 +175,8 @@ export class Bootstrap {
   }
 
   private addresses (extra: string[] = []): Multiaddr[] {
-    const anchors = [...this.init.addresses, ...(this.init.lan?.leader() ?? []).map(String)]
+    // the leader's addresses heard on the LAN first: they are current, a bootstrap list may not be
+    const anchors = [...(this.init.lan?.leader() ?? []).map(String), ...this.init.addresses]
     const bootstrap = this.parse(anchors)
     return bootstrap.length === 0 ? [] : this.parse([...anchors, ...(this.init.knownPeers ?? []), ...extra])
   }

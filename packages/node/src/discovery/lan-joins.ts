@@ -6,7 +6,8 @@
  * a member it learnt of from a record.
  *
  * Anyone on the segment can announce anything, so nothing here grows with what is announced:
- * - a found peer is dialled at most once per `retryMs` (the peers tried are a bounded map);
+ * - a found peer that was not admitted is dialled at most once per `retryMs` (the peers tried
+ *   are a bounded map); a member that leaves is dialled at once when it is heard of again;
  * - at most `maxDials` dials at once and `maxDialsPerMinute` in all; an announcement that comes
  *   while they are taken is dropped (the peer announces itself again at the next query);
  * - only private addresses are dialled (mDNS is for the local network: a peer announcing a
@@ -171,6 +172,8 @@ export class LanJoins extends TypedEventEmitter<LanJoinsEvents> {
     try {
       await this.deps.connect(addrs, { signal: AbortSignal.any([this.deps.shutdown(), AbortSignal.timeout(this.deps.admissionMs)]) })
       this.stats.admitted++
+      // a member is dialled again as soon as it is heard of after it left (it may have moved)
+      this.tried.delete(id.toString())
       return true
     } catch {
       // refused or unreachable: nothing of it stays (libp2p noted the dial in its peer store)
