@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { NetworkResult } from './runners/network.js'
 import type { MessagesResult } from './runners/messages.js'
 import type { TokensResult } from './runners/tokens.js'
+import type { HostsResult } from './runners/hosts.js'
 
 export type Side = 'realmesh' | 'plain'
 export type Transport = 'memory' | 'tcp'
@@ -55,17 +56,33 @@ export interface TokensJob {
   rounds: number
 }
 
-export type Job = NetworkJob | MessagesJob | TokensJob
+/** three hosts (OS processes) in network namespaces or on loopback: lookups and acked round trips, both sides */
+export interface HostsJob {
+  kind: 'hosts'
+  where: 'netns' | 'loopback'
+  /** lookups measured per side (spread over the rounds) */
+  lookups: number
+  /** round trips measured per side (spread over the rounds) */
+  roundTrips: number
+  /** unmeasured round trips first */
+  warmup: number
+  /** message size, bytes */
+  size: number
+  rounds: number
+}
+
+export type Job = NetworkJob | MessagesJob | TokensJob | HostsJob
 
 export interface JobResults {
   network: NetworkResult
   messages: MessagesResult
   tokens: TokensResult
+  hosts: HostsResult
 }
 
 export type JobOutcome =
   /** `partial`: the child was killed at its time limit; `result` is what it had measured by then */
-  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult, partial?: string }
+  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult | HostsResult, partial?: string }
   | { key: string, ok: false, wallMs: number, error: string }
 
 export function jobKey (job: Job): string {
@@ -73,6 +90,7 @@ export function jobKey (job: Job): string {
     case 'network': return `network-${job.side}-${job.n}`
     case 'messages': return 'messages'
     case 'tokens': return 'tokens'
+    case 'hosts': return `hosts-${job.where}`
   }
 }
 
@@ -119,7 +137,7 @@ export async function runInChild (job: Job, options: RunInChildOptions): Promise
   try {
     const written = JSON.parse(await readFile(out, 'utf8')) as { ok: boolean, partial?: boolean, result?: unknown, error?: string }
     // a partial result (the child ended before its final write) is what was measured by then
-    const result = written.result as NetworkResult | MessagesResult | TokensResult
+    const result = written.result as NetworkResult | MessagesResult | TokensResult | HostsResult
     if (written.ok) return written.partial === true ? { key, ok: true, wallMs, result, partial: `${ended}; what it measured by then is reported` } : { key, ok: true, wallMs, result }
     return { key, ok: false, wallMs, error: written.error ?? 'the job failed' }
   } catch {

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ConfigError, parseConfig, validateNodeConfig, checkNodeConfig } from '../src/index.js'
+import { mdnsOf } from '../src/config/node-config.js'
 
 function refused (value: unknown): ConfigError {
   try {
@@ -34,6 +35,16 @@ describe('node config validation', () => {
   test('a wake schedule: AWAKE/PERIOD durations, in milliseconds', () => {
     assert.deepEqual(validateNodeConfig({ sleep: { schedule: '20s/60s', wakeOnData: true } }), { sleep: { schedule: { awakeMs: 20_000, periodMs: 60_000 }, wakeOnData: true } })
     assert.deepEqual(validateNodeConfig({ sleep: { schedule: '2s/1h' } }).sleep?.schedule, { awakeMs: 2_000, periodMs: 3_600_000 })
+  })
+
+  test('discovery: mDNS on or off, its interval in bounds; --mdns turns it on whatever the config says', () => {
+    assert.deepEqual(validateNodeConfig({ discovery: { mdns: true, mdnsIntervalMs: 2000 } }), { discovery: { mdns: true, mdnsIntervalMs: 2000 } })
+    assert.match(refused({ discovery: { mdns: 'yes' } }).message, /discovery\.mdns/)
+    assert.match(refused({ discovery: { mdnsIntervalMs: 10 } }).message, /discovery\.mdnsIntervalMs/)
+    assert.equal(mdnsOf(undefined), undefined)
+    assert.equal(mdnsOf({ mdns: false }), undefined)
+    assert.deepEqual(mdnsOf({ mdns: true, mdnsIntervalMs: 2000 }), { intervalMs: 2000 })
+    assert.deepEqual(mdnsOf({ mdns: false }, true), { intervalMs: undefined })
   })
 
   test('an empty section (`dht:` with nothing under it) is an empty mapping', () => {

@@ -12,6 +12,8 @@ import type { SubjectsInit } from './subjects/subjects.js'
 import type { MessagingInit } from './messaging/messaging.js'
 import type { DurableInit } from './durable/options.js'
 import type { RelayLimits } from './relay/relay-store.js'
+import type { MdnsOptions } from './discovery/mdns.js'
+import type { LanJoinsInit } from './discovery/lan-joins.js'
 import type { RevocationStore } from './revocation/revocations.js'
 import type { EpochStore } from './epochs/epochs.js'
 import type { SleepInit } from './sleep/schedule.js'
@@ -74,6 +76,17 @@ export interface RealmNodeInit {
    * node the realm's first member: it is joined at once. @default realm.bootstrap
    */
   bootstrap?: string[]
+  /**
+   * Find members on the local network by mDNS (issue 21 item 5) and announce this node there: a
+   * member found is dialled, and the handshake and join decide as for a bootstrap address, so a
+   * node joins through a member on its segment when no bootstrap address answers (or it has none),
+   * and a node without a token asks the realm leader found there. The service name is derived
+   * from the realm id (discovery/mdns.ts says what it reveals); outsiders announcing themselves
+   * get dialled at most once a minute, at most `maxDials` at once and `maxDialsPerMinute` in all,
+   * and leave nothing behind. Off by default: announcing this node's peer id and addresses to
+   * everyone on the segment is the operator's choice. @default off
+   */
+  mdns?: MdnsOptions & LanJoinsInit
   /**
    * Addresses of members known from an earlier run (the CLI keeps them in the data dir): joined
    * through with `bootstrap`; a first member (the leader) dials them in the background instead,

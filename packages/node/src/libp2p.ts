@@ -1,8 +1,9 @@
 /**
  * The libp2p node under a realmesh node: TCP, in-memory and circuit relay transports, Noise, yamux,
  * and the services kad-dht (on the realm's own protocol id), identify and ping, gossipsub when the
- * realm broadcasts (its policy.broadcast), and the NAT traversal services (nat/parts.ts) when
- * `nat` is set, each behind the membership gate (gate/gated-components.ts).
+ * realm broadcasts (its policy.broadcast), the NAT traversal services (nat/parts.ts) when `nat` is
+ * set, each behind the membership gate (gate/gated-components.ts), and mDNS on the LAN when asked
+ * (discovery/mdns.ts).
  */
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -23,6 +24,8 @@ import type { NatServices } from './nat/parts.js'
 import type { NatOptions } from './nat/options.js'
 import type { NatView } from './nat/view.js'
 import { gated } from './gate/gated-components.js'
+import { lanDiscovery } from './discovery/mdns.js'
+import type { LanDiscovery, MdnsOptions } from './discovery/mdns.js'
 import type { GateHooks } from './gate/gated-components.js'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
@@ -39,6 +42,8 @@ export type RealmServices = {
   pubsub?: GossipSub
   /** this node's addresses as libp2p holds them; finding a member relay */
   nat: NatView
+  /** only with Libp2pAssembly.mdns */
+  lan?: LanDiscovery
 } & NatServices
 
 export type RealmLibp2p = Libp2p<RealmServices>
@@ -95,6 +100,8 @@ export interface Libp2pAssembly {
   nat?: NatOptions
   /** this node grants relay reservations now (asked only of a member: the hop protocol is gated). @default never */
   relaying?: () => boolean
+  /** find members on the local network by mDNS (discovery/mdns.ts). @default off */
+  mdns?: MdnsOptions
 }
 
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
@@ -154,7 +161,8 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
       }), init.hooks, { livenessPing: true }),
       nat: natView(),
       ...natServices(init.hooks, init.nat),
-      ...broadcast
+      ...broadcast,
+      ...(init.mdns == null ? {} : { lan: lanDiscovery(init.realmId, init.mdns) })
     }
   })
 }

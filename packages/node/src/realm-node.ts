@@ -48,6 +48,8 @@ import { natOptions } from './nat/options.js'
 import type { ConnectionInfo, NatStatus } from './nat/control.js'
 import type { NatOptions } from './nat/options.js'
 import type { ReachabilityState } from './nat/reachability.js'
+import { LanJoins } from './discovery/lan-joins.js'
+import type { LanJoinStats } from './discovery/lan-joins.js'
 import { MemoryDatastore } from 'datastore-core'
 import { PrefixedDatastore } from './store/prefixed.js'
 import { DurableSubscriptions } from './durable/durable.js'
@@ -227,6 +229,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly broadcaster: Broadcaster | undefined
   private readonly neighbourhood: Neighbourhood
   private readonly sleep: SleepLayer
+  /** only with RealmNodeInit.mdns */
+  private readonly lanJoins: LanJoins | undefined
   private nodeToken: string | undefined
   /** the claims of nodeToken, decoded once */
   private ownClaimsOf: { token: string, claims: NodeTokenClaims } | undefined
@@ -258,6 +262,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       quiet: () => ref.node?.sleep.sleeper?.quiet ?? false,
       nat,
       relaying: () => ref.node?.nat.relaying() ?? false,
+      mdns: init.mdns == null ? undefined : { intervalMs: init.mdns.intervalMs, announce: init.mdns.announce },
       hooks: () => {
         if (ref.node == null) throw new NodeStateError('the realm node is not constructed yet')
         return ref.node.gateHooks
@@ -516,13 +521,28 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       dropped: (detail) => { this.safeDispatchEvent('durable:dropped', { detail }) },
       now: this.now
     }, init.durable)
+    const shunned = (peer: string): boolean => this.guard.isBanned(peer) || this.revocations.of(peer).some(r => r.jti === '')
+    this.lanJoins = libp2p.services.lan == null ? undefined : new LanJoins({
+      self: this.peerId,
+      leader: init.realm.leader.peerId,
+      membership: this.membership,
+      peerStore: libp2p.peerStore,
+      mayDial: () => this.running && this.stopping == null && this.nodeToken != null && this.sleep.sleeper?.quiet !== true,
+      shunned,
+      wants: (peer) => this.growth.wants(peer),
+      connect: async (addrs, options) => this.gate.connect(addrs, options),
+      admissionMs: handshake.timeoutMs + join.timeoutMs,
+      shutdown,
+      now: this.now
+    }, init.mdns)
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
       self: this.peerId,
       addresses: init.bootstrap ?? init.realm.bootstrap,
       knownPeers: init.knownPeers,
       tokenRequest: init.tokenRequest,
-      backoff: init.backoff
+      backoff: init.backoff,
+      lan: this.lanJoins
     })
     this.upkeep = new Upkeep({
       self: this.peerId,
@@ -548,7 +568,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       membership: this.membership,
       connected: (peer) => libp2p.getConnections(peerIdFromString(peer)).some(c => this.gate.admission.isAdmitted(c)),
       connect: async (addresses, options) => this.gate.connect(addresses, options),
-      shunned: (peer) => this.guard.isBanned(peer) || this.revocations.of(peer).some(r => r.jti === ''),
+      shunned,
       joined: () => this.isJoined,
       retrying: (detail) => { this.safeDispatchEvent('bootstrap:retry', { detail }) },
       now: this.now,
@@ -637,6 +657,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.handle(PROTOCOLS.relay, this.relay.handle, { maxInboundStreams: 16 })
     this.gate.start()
     this.libp2p.addEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
+    if (this.lanJoins != null) this.libp2p.services.lan?.addEventListener('peer', this.lanJoins.onPeer)
     await this.libp2p.start()
     this.ownRecord.start(this.init.addressCheckMs)
     this.nat.start()
@@ -738,6 +759,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.growth.clear()
     this.gate.stop()
     this.libp2p.removeEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
+    if (this.lanJoins != null) this.libp2p.services.lan?.removeEventListener('peer', this.lanJoins.onPeer)
+    this.lanJoins?.clear()
     this.ownRecord.stop()
     this.nat.stop()
     await this.libp2p.stop()
@@ -875,6 +898,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   /** message counters since start (delivered, duplicates, rejected, streams, resent), and the outbox's */
   messageStats (): MessageStats {
     return this.messaging.statsNow()
+  }
+
+  /** what mDNS found on the LAN and what came of it (RealmNodeInit.mdns); undefined without mDNS */
+  lanStats (): LanJoinStats | undefined {
+    return this.lanJoins?.status()
   }
 
   /** as a subject's coordinator, what this node's relay store holds for sleeping receivers */

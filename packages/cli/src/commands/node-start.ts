@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { parseFlags, required } from '../args.js'
 import { ConfigError, UsageError } from '../errors.js'
 import { loadConfigFile } from '../config/yaml-file.js'
-import { NODE_DEFAULTS, checkNodeConfig } from '../config/node-config.js'
+import { NODE_DEFAULTS, checkNodeConfig, mdnsOf } from '../config/node-config.js'
 import { list, multiaddrString } from '../config/schema.js'
 import { sleepSchedule } from '../config/sleep-schedule.js'
 import { checkApiAddress } from '../daemon/daemon-api.js'
@@ -35,6 +35,8 @@ export interface NodeStartOptions {
   api: string
   /** --sleep-schedule / --wake-on-data, or the config's `sleep` */
   sleep?: SleepInit
+  /** --mdns, or the config's `discovery` */
+  mdns?: { intervalMs?: number }
   config: NodeConfig
 }
 
@@ -52,7 +54,8 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     api: { type: 'string' },
     config: { type: 'string' },
     'sleep-schedule': { type: 'string' },
-    'wake-on-data': { type: 'boolean' }
+    'wake-on-data': { type: 'boolean' },
+    mdns: { type: 'boolean' }
   })
   if ([values.token, values['join-secret'], values.invitation].filter(v => v != null).length > 1) throw new UsageError('give one of --token, --join-secret and --invitation')
   const config = values.config == null ? {} : await loadConfigFile(values.config, checkNodeConfig)
@@ -71,6 +74,7 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     listen: checkFlag(values.listen, '--listen', list(multiaddrString(), { max: 32 })) ?? config.listen ?? NODE_DEFAULTS.listen,
     api,
     sleep: sleepOf(checkFlag(values['sleep-schedule'], '--sleep-schedule', sleepSchedule) ?? config.sleep?.schedule, values['wake-on-data'] ?? config.sleep?.wakeOnData),
+    mdns: mdnsOf(config.discovery, values.mdns),
     config
   }
   return runNodeDaemon(options, io)

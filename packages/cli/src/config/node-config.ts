@@ -22,6 +22,7 @@ export const NODE_DEFAULTS = {
   redial: { enabled: true, maxMs: 30_000, refusedMs: 300_000, knownPeersMs: 600_000 },
   messaging: { drainMs: 5_000, outbox: { maxMessages: 10_000, maxBytes: 67_108_864 } },
   tokenSkewSeconds: 30,
+  discovery: { mdns: false, mdnsIntervalMs: 10_000 },
   durable: { maxMessages: 10_000, maxBytes: 67_108_864, maxAgeMs: 604_800_000, order: 'fifo' as const, whenFull: 'purge' as const, maxSubscriptions: 64 },
   relay: { maxReceiverMessages: 1_000, maxReceiverBytes: 16_777_216, maxDepositorMessages: 1_000, maxDepositorBytes: 16_777_216, maxMessages: 10_000, maxBytes: 134_217_728 },
   nat: { enabled: true, relay: { use: 'auto' as const, serve: 'auto' as const, maxReservations: 32, reservationTtlMs: 1_800_000, maxCircuitsPerPeer: 16 }, holePunch: true, autonat: true }
@@ -49,6 +50,8 @@ export interface NodeConfig {
   redial?: { enabled?: boolean, maxMs?: number, refusedMs?: number, knownPeersMs?: number }
   messaging?: { drainMs?: number, outbox?: { maxMessages?: number, maxBytes?: number } }
   tokenSkewSeconds?: number
+  /** find members on the local network by mDNS, and announce this node there (off by default) */
+  discovery?: { mdns?: boolean, mdnsIntervalMs?: number }
   /** the bounds and policy of every durable subscription, and how many the daemon holds */
   durable?: { maxMessages?: number, maxBytes?: number, maxAgeMs?: number, order?: 'fifo' | 'lifo', whenFull?: 'reject' | 'purge', maxSubscriptions?: number }
   /** as a subject's coordinator, the bounds of the relay store for sleeping receivers (DIR/store, /relay) */
@@ -111,6 +114,10 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     })
   }),
   tokenSkewSeconds: integer(0, 3_600, 'a number of seconds from 0 to 3600'),
+  discovery: object({
+    mdns: boolean,
+    mdnsIntervalMs: integer(1_000, 3_600_000, 'a number of milliseconds from 1000 to 3600000')
+  }),
   durable: object({
     maxMessages: integer(1, 10_000_000, 'a whole number of messages from 1 to 10000000'),
     maxBytes: integer(1, Number.MAX_SAFE_INTEGER, 'a positive whole number of bytes'),
@@ -141,6 +148,11 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     autonat: boolean
   })
 })
+
+/** RealmNodeInit.mdns from the config's `discovery` (and `--mdns`, which turns it on): undefined when off */
+export function mdnsOf (discovery: NodeConfig['discovery'], flag?: boolean): { intervalMs?: number } | undefined {
+  return (flag ?? discovery?.mdns) === true ? { intervalMs: discovery?.mdnsIntervalMs } : undefined
+}
 
 /** Validates parsed config data (a YAML document's value). */
 export function validateNodeConfig (value: unknown): NodeConfig {

@@ -99,6 +99,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     messaging: config.messaging,
     tokenSkewSeconds: config.tokenSkewSeconds,
     sleep: options.sleep,
+    mdns: options.mdns,
     // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations and epochs
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) },
     revocationStore: fileRevocationStore(join(dir.dir, 'revocations.json')),
