@@ -1,0 +1,105 @@
+import { describe, test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { createHash } from 'node:crypto'
+import { connect } from 'node:net'
+import { nextEvent } from '../src/index.js'
+import { Harness } from './fixtures.js'
+import { tunnelRealm } from './tunnel-realm.js'
+import { closed, collect, dial, echoServer, sendRandom } from './tunnel-fixtures.js'
+import type { Forward, TunnelClosedDetail } from '../src/index.js'
+import type { TunnelRealm } from './tunnel-realm.js'
+
+describe('tunnels: bytes, half-close, resets and idle timeouts', () => {
+  const h = new Harness()
+  let r: TunnelRealm
+  let echo: Awaited<ReturnType<typeof echoServer>>
+  let forward: Forward
+  before(async () => {
+    echo = await echoServer()
+    r = await tunnelRealm(h, { a: { tunnels: { idleTimeoutMs: 400 } } })
+    r.a.tunnels.expose({ name: 'echo', host: '127.0.0.1', port: echo.port, allow: [{ attr: 'team', value: 'ops' }] })
+    forward = await r.ops.tunnels.forward({ target: r.a.peerId, service: 'echo' })
+  })
+  after(async () => {
+    await h.stopAll()
+    await echo.close()
+  })
+
+  test('8 connections at once: 2 MiB each way, byte-exact; the client\'s FIN comes back after the data', async () => {
+    const runs = await Promise.all(Array.from({ length: 8 }, async () => {
+      const socket = await dial(forward.port)
+      const received = collect(socket)
+      const sent = await sendRandom(socket, 2 * 1024 * 1024)
+      return { sent, received: await received }
+    }))
+    for (const { sent, received } of runs) assert.deepEqual(received, { bytes: 2 * 1024 * 1024, hash: sent, end: 'end' })
+  })
+
+  test('half-close from the service: its FIN reaches the client, which can still send', async () => {
+    const opened = nextEvent(r.a.tunnels, 'tunnel:opened')
+    const socket = await dial(forward.port)
+    const received = collect(socket)
+    await opened
+    const [service] = [...echo.sockets].slice(-1)
+    assert.ok(service != null)
+    // the service stops echoing and ends its side; what the client sends after still arrives
+    service.unpipe(service)
+    const ended = nextEvent<TunnelClosedDetail>(r.a.tunnels, 'tunnel:closed')
+    service.end('bye')
+    assert.deepEqual(await received, { bytes: 3, hash: createHash('sha256').update('bye').digest('hex'), end: 'end' })
+    const got: Buffer[] = []
+    // unpipe() paused it
+    service.on('data', (chunk: Buffer) => got.push(chunk)).resume()
+    socket.end('still here')
+    await once(service, 'end')
+    assert.equal(Buffer.concat(got).toString(), 'still here')
+    assert.equal((await ended).end, 'closed')
+  })
+
+  test('a reset on either side resets the other', async () => {
+    // the client resets: the service's socket fails
+    const opened = nextEvent(r.a.tunnels, 'tunnel:opened')
+    const client = await dial(forward.port)
+    await opened
+    const service = [...echo.sockets].slice(-1)[0]
+    assert.ok(service != null)
+    const serviceClosed = closed(service)
+    client.resetAndDestroy()
+    assert.deepEqual(await serviceClosed, { hadError: true }, 'the service sees ECONNRESET')
+    // the service resets: the client sees ECONNRESET, not a clean end
+    const opened2 = nextEvent(r.a.tunnels, 'tunnel:opened')
+    const client2 = await dial(forward.port)
+    const received = collect(client2)
+    await opened2
+    const service2 = [...echo.sockets].slice(-1)[0]
+    assert.ok(service2 != null)
+    service2.resetAndDestroy()
+    assert.equal((await received).end, 'error')
+  })
+
+  test('an idle tunnel is closed at both ends (TUNNEL_IDLE on the exposing side)', async () => {
+    const client = await dial(forward.port)
+    const received = collect(client)
+    const ended = nextEvent<TunnelClosedDetail>(r.a.tunnels, 'tunnel:closed', d => d.end === 'idle')
+    client.write('x')
+    const detail = await ended
+    assert.equal(detail.code, 'TUNNEL_IDLE')
+    assert.ok(detail.durationMs >= 400)
+    assert.equal((await received).bytes, 1)
+    await closed(client)
+  })
+
+  test('unexpose closes the service\'s tunnels; a connection after it is reset (TUNNEL_UNKNOWN_SERVICE)', async () => {
+    const opened = nextEvent(r.a.tunnels, 'tunnel:opened')
+    const client = await dial(forward.port)
+    await opened
+    const refused = nextEvent<{ code: string }>(r.ops.tunnels, 'tunnel:refused')
+    r.a.tunnels.unexpose('echo')
+    await closed(client)
+    // reset at once: the client may see it even before its connect completes
+    const late = connect({ host: '127.0.0.1', port: forward.port }).on('error', () => {})
+    assert.deepEqual(await closed(late), { hadError: true })
+    assert.equal((await refused).code, 'TUNNEL_UNKNOWN_SERVICE')
+  })
+})
