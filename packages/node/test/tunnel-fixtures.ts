@@ -28,6 +28,26 @@ export async function echoServer (): Promise<{ server: Server, port: number, soc
   }
 }
 
+/** a TCP service that accepts one connection and does not read it (`accepted`) until the test resumes it */
+export async function pausedSink (): Promise<{ port: number, accepted: Promise<Socket>, close: () => Promise<void> }> {
+  const accepted = Promise.withResolvers<Socket>()
+  const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
+    socket.on('error', () => {})
+    accepted.resolve(socket)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  return {
+    port: typeof address === 'object' && address != null ? address.port : 0,
+    accepted: accepted.promise,
+    close: async () => {
+      void accepted.promise.then(s => s.destroy())
+      await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+    }
+  }
+}
+
 /** a connected client socket (half-close kept); its errors (an expected reset) are for collect() to report */
 export async function dial (port: number, host = '127.0.0.1'): Promise<Socket> {
   const socket = connect({ host, port, allowHalfOpen: true })

@@ -3,21 +3,21 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createHash } from 'node:crypto'
 import { connect } from 'node:net'
-import { nextEvent } from '../src/index.js'
+import { nextEvent, until } from '../src/index.js'
 import { Harness } from './fixtures.js'
 import { tunnelRealm } from './tunnel-realm.js'
-import { closed, collect, dial, echoServer, sendRandom } from './tunnel-fixtures.js'
+import { closed, collect, dial, echoServer, pausedSink, sendRandom } from './tunnel-fixtures.js'
 import type { Forward, TunnelClosedDetail } from '../src/index.js'
 import type { TunnelRealm } from './tunnel-realm.js'
 
-describe('tunnels: bytes, half-close, resets and idle timeouts', () => {
+describe('tunnels: bytes, backpressure, half-close, resets', () => {
   const h = new Harness()
   let r: TunnelRealm
   let echo: Awaited<ReturnType<typeof echoServer>>
   let forward: Forward
   before(async () => {
     echo = await echoServer()
-    r = await tunnelRealm(h, { a: { tunnels: { idleTimeoutMs: 400 } } })
+    r = await tunnelRealm(h)
     r.a.tunnels.expose({ name: 'echo', host: '127.0.0.1', port: echo.port, allow: [{ attr: 'team', value: 'ops' }] })
     forward = await r.ops.tunnels.forward({ target: r.a.peerId, service: 'echo' })
   })
@@ -26,14 +26,38 @@ describe('tunnels: bytes, half-close, resets and idle timeouts', () => {
     await echo.close()
   })
 
-  test('8 connections at once: 2 MiB each way, byte-exact; the client\'s FIN comes back after the data', async () => {
+  test('8 connections at once: 1 MiB each way, byte-exact; the client\'s FIN comes back after the data', async () => {
     const runs = await Promise.all(Array.from({ length: 8 }, async () => {
       const socket = await dial(forward.port)
       const received = collect(socket)
-      const sent = await sendRandom(socket, 2 * 1024 * 1024)
+      const sent = await sendRandom(socket, 1024 * 1024)
       return { sent, received: await received }
     }))
-    for (const { sent, received } of runs) assert.deepEqual(received, { bytes: 2 * 1024 * 1024, hash: sent, end: 'end' })
+    for (const { sent, received } of runs) assert.deepEqual(received, { bytes: 1024 * 1024, hash: sent, end: 'end' })
+  })
+
+  test('backpressure: a service that stops reading holds the client back, past libp2p\'s default read buffer and without a reset; then all of it arrives', async () => {
+    const sink = await pausedSink()
+    r.a.tunnels.expose({ name: 'sink', host: '127.0.0.1', port: sink.port })
+    const sinkForward = await r.ops.tunnels.forward({ target: r.a.peerId, service: 'sink' })
+    try {
+      const client = await dial(sinkForward.port)
+      const sending = sendRandom(client, 24 * 1024 * 1024)
+      const ahead = (): number => (r.ops.tunnels.status().tunnels.find(t => t.service === 'sink')?.sent ?? 0) - (r.a.tunnels.status().tunnels.find(t => t.service === 'sink')?.received ?? 0)
+      // the exposing side holds more than 4 MiB unread for the service (paused in the stream): no reset
+      // re-checked whenever the client could write more
+      const progress = new EventTarget()
+      client.on('drain', () => progress.dispatchEvent(new Event('drain')))
+      await until(() => ahead() > 8 * 1024 * 1024, [progress], ['drain'], { what: '8 MiB held at the exposing side', timeoutMs: 20_000 })
+      const service = await sink.accepted
+      const received = collect(service)
+      service.resume()
+      assert.deepEqual(await received, { bytes: 24 * 1024 * 1024, hash: await sending, end: 'end' })
+    } finally {
+      await sinkForward.close()
+      r.a.tunnels.unexpose('sink')
+      await sink.close()
+    }
   })
 
   test('half-close from the service: its FIN reaches the client, which can still send', async () => {
@@ -78,18 +102,6 @@ describe('tunnels: bytes, half-close, resets and idle timeouts', () => {
     assert.equal((await received).end, 'error')
   })
 
-  test('an idle tunnel is closed at both ends (TUNNEL_IDLE on the exposing side)', async () => {
-    const client = await dial(forward.port)
-    const received = collect(client)
-    const ended = nextEvent<TunnelClosedDetail>(r.a.tunnels, 'tunnel:closed', d => d.end === 'idle')
-    client.write('x')
-    const detail = await ended
-    assert.equal(detail.code, 'TUNNEL_IDLE')
-    assert.ok(detail.durationMs >= 400)
-    assert.equal((await received).bytes, 1)
-    await closed(client)
-  })
-
   test('unexpose closes the service\'s tunnels; a connection after it is reset (TUNNEL_UNKNOWN_SERVICE)', async () => {
     const opened = nextEvent(r.a.tunnels, 'tunnel:opened')
     const client = await dial(forward.port)
@@ -101,5 +113,34 @@ describe('tunnels: bytes, half-close, resets and idle timeouts', () => {
     const late = connect({ host: '127.0.0.1', port: forward.port }).on('error', () => {})
     assert.deepEqual(await closed(late), { hadError: true })
     assert.equal((await refused).code, 'TUNNEL_UNKNOWN_SERVICE')
+  })
+})
+
+describe('tunnels: idle timeout', () => {
+  const h = new Harness()
+  let r: TunnelRealm
+  let echo: Awaited<ReturnType<typeof echoServer>>
+  let forward: Forward
+  before(async () => {
+    echo = await echoServer()
+    r = await tunnelRealm(h, { a: { tunnels: { idleTimeoutMs: 400 } } })
+    r.a.tunnels.expose({ name: 'echo', host: '127.0.0.1', port: echo.port })
+    forward = await r.ops.tunnels.forward({ target: r.a.peerId, service: 'echo' })
+  })
+  after(async () => {
+    await h.stopAll()
+    await echo.close()
+  })
+
+  test('an idle tunnel is closed at both ends (TUNNEL_IDLE on the exposing side)', async () => {
+    const client = await dial(forward.port)
+    const received = collect(client)
+    const ended = nextEvent<TunnelClosedDetail>(r.a.tunnels, 'tunnel:closed', d => d.end === 'idle')
+    client.write('x')
+    const detail = await ended
+    assert.equal(detail.code, 'TUNNEL_IDLE')
+    assert.ok(detail.durationMs >= 400)
+    assert.equal((await received).bytes, 1)
+    await closed(client)
   })
 })
