@@ -36,6 +36,13 @@ export interface SpliceResult {
  */
 export const TUNNEL_READ_BUFFER_BYTES = 17 * 1024 * 1024
 
+/**
+ * How much may wait to be written on either side before reading from the other pauses. Not the
+ * first "full" (a socket says so past 16 KiB, and one 64 KiB read does that): pausing at every
+ * write stops the stream's window updates at every message, and bytes move in lock step.
+ */
+export const TUNNEL_QUEUE_BYTES = 1024 * 1024
+
 export class Splice {
   readonly done: Promise<SpliceResult>
   private sentBytes = 0
@@ -123,7 +130,7 @@ export class Splice {
     }
     // send() may say "full" having handed everything on (and emitted 'idle' already): only
     // bytes still held by the stream are worth waiting for
-    if (!more && this.stream.writeBufferLength > 0) {
+    if (!more && this.stream.writeBufferLength > TUNNEL_QUEUE_BYTES) {
       this.socketPaused = true
       this.socket.pause()
     }
@@ -142,17 +149,20 @@ export class Splice {
   private onStreamData (evt: StreamMessageEvent): void {
     this.lastActivity = Date.now()
     const data = evt.data
-    let more = true
     if (data instanceof Uint8Array) {
       this.receivedBytes += data.byteLength
-      more = this.socket.write(data)
+      this.socket.write(data)
     } else {
+      // the pieces of one message in one writev
+      this.socket.cork()
       for (const chunk of data) {
         this.receivedBytes += chunk.byteLength
-        more = this.socket.write(chunk)
+        this.socket.write(chunk)
       }
+      this.socket.uncork()
     }
-    if (!more && this.stream.readStatus === 'readable') this.stream.pause()
+    // past the socket's own mark (a write returned false), so 'drain' comes when it is empty
+    if (this.socket.writableLength > TUNNEL_QUEUE_BYTES && this.stream.readStatus === 'readable') this.stream.pause()
     this.maybeEndSocket()
   }
 
