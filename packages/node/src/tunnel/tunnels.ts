@@ -317,15 +317,18 @@ export class Tunnels extends TypedEventEmitter<TunnelEvents> {
       this.inbound.release(peer)
       return refuse(TunnelErrorCode.TUNNEL_CONNECT_FAILED, (err as Error).message)
     }
+    let raw: Stream
     try {
       await frames.write(TunnelResponse, {}, { signal })
+      // what the opener sent after its request is handed back to the stream (unwrap throws when it closed meanwhile)
+      raw = frames.unwrap()
     } catch (err) {
       this.inbound.release(peer)
       socket.destroy()
       stream.abort(err as Error)
       return
     }
-    await this.run('in', peer, name, frames.unwrap(), socket, () => { this.inbound.release(peer) })
+    await this.run('in', peer, name, raw, socket, () => { this.inbound.release(peer) })
   }
 
   /** one request and its response; on an error response, a TunnelError with its code (the stream closed) */
