@@ -1,30 +1,20 @@
-import { describe, test, before, after } from 'node:test'
+import { describe, test, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createHash } from 'node:crypto'
 import { connect } from 'node:net'
 import { nextEvent, until } from '../src/index.js'
-import { Harness } from './fixtures.js'
-import { tunnelRealm } from './tunnel-realm.js'
-import { closed, collect, dial, echoServer, pausedSink, sendRandom } from './tunnel-fixtures.js'
+import { echoTunnel } from './tunnel-realm.js'
+import { closed, collect, dial, pausedSink, sendRandom } from './tunnel-fixtures.js'
 import type { Forward, TunnelClosedDetail } from '../src/index.js'
-import type { TunnelRealm } from './tunnel-realm.js'
+import type { EchoTunnel, TunnelRealm } from './tunnel-realm.js'
 
 describe('tunnels: bytes, backpressure, half-close, resets', () => {
-  const h = new Harness()
+  const made = echoTunnel({ allow: [{ attr: 'team', value: 'ops' }] })
   let r: TunnelRealm
-  let echo: Awaited<ReturnType<typeof echoServer>>
+  let echo: EchoTunnel['echo']
   let forward: Forward
-  before(async () => {
-    echo = await echoServer()
-    r = await tunnelRealm(h)
-    r.a.tunnels.expose({ name: 'echo', host: '127.0.0.1', port: echo.port, allow: [{ attr: 'team', value: 'ops' }] })
-    forward = await r.ops.tunnels.forward({ target: r.a.peerId, service: 'echo' })
-  })
-  after(async () => {
-    await h.stopAll()
-    await echo.close()
-  })
+  before(() => { ({ r, echo, forward } = made()) })
 
   test('8 connections at once: 1 MiB each way, byte-exact; the client\'s FIN comes back after the data', async () => {
     const runs = await Promise.all(Array.from({ length: 8 }, async () => {
@@ -117,20 +107,10 @@ describe('tunnels: bytes, backpressure, half-close, resets', () => {
 })
 
 describe('tunnels: idle timeout', () => {
-  const h = new Harness()
+  const made = echoTunnel({ a: { tunnels: { idleTimeoutMs: 400 } } })
   let r: TunnelRealm
-  let echo: Awaited<ReturnType<typeof echoServer>>
   let forward: Forward
-  before(async () => {
-    echo = await echoServer()
-    r = await tunnelRealm(h, { a: { tunnels: { idleTimeoutMs: 400 } } })
-    r.a.tunnels.expose({ name: 'echo', host: '127.0.0.1', port: echo.port })
-    forward = await r.ops.tunnels.forward({ target: r.a.peerId, service: 'echo' })
-  })
-  after(async () => {
-    await h.stopAll()
-    await echo.close()
-  })
+  before(() => { ({ r, forward } = made()) })
 
   test('an idle tunnel is closed at both ends (TUNNEL_IDLE on the exposing side)', async () => {
     const client = await dial(forward.port)
