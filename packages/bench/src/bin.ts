@@ -70,9 +70,9 @@ function suiteName (value: string): SuiteName {
   return found
 }
 
-/** tokens and messages first (quick), then networks by size, realmesh then plain at each size */
+/** tokens, messages and tunnels first (quick), then networks by size, realmesh then plain at each size */
 function order (jobs: Job[]): Job[] {
-  const rank = (job: Job): number => job.kind === 'tokens' ? 0 : job.kind === 'messages' || job.kind === 'hosts' ? 1 : 2
+  const rank = (job: Job): number => job.kind === 'tokens' ? 0 : job.kind === 'messages' || job.kind === 'hosts' || job.kind === 'tunnels' ? 1 : 2
   const size = (job: Job): number => job.kind === 'network' ? job.n : 0
   const side = (job: Job): number => job.kind === 'network' && job.side === 'plain' ? 1 : 0
   return [...jobs].sort((a, b) => rank(a) - rank(b) || size(a) - size(b) || side(a) - side(b))

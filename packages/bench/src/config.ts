@@ -2,7 +2,7 @@
  * What a run measures: the full run (`pnpm bench`, under 20 minutes on 2 cores) and the quick one
  * (`pnpm bench --quick`, under 2 minutes: smaller N, fewer repetitions).
  */
-import type { HostsJob, Job, MessagesJob, NetworkJob, Side, TokensJob } from './jobs.js'
+import type { HostsJob, Job, MessagesJob, NetworkJob, Side, TokensJob, TunnelsJob } from './jobs.js'
 
 export type Mode = 'full' | 'quick'
 
@@ -36,6 +36,8 @@ export interface BenchConfig {
   tokens: Omit<TokensJob, 'kind'>
   /** the hosts suite (opt-in, root only), for each of netns and loopback */
   hosts: Omit<HostsJob, 'kind' | 'where'>
+  /** suite 7 */
+  tunnels: Omit<TunnelsJob, 'kind'>
 }
 
 /** as many nodes as any network here has: all of them at once */
@@ -56,7 +58,8 @@ export function configFor (mode: Mode): BenchConfig {
       settleCapMs: 40_000,
       messages: { nodes: 4, echo: { size: 1024, count: 300 }, throughput: [{ size: 1024, count: 2_000 }, { size: 65_536, count: 100 }], rounds: 3 },
       tokens: { tokens: 200, minMs: 100, rounds: 3 },
-      hosts: { lookups: 60, roundTrips: 300, warmup: 50, size: 1024, rounds: 3 }
+      hosts: { lookups: 60, roundTrips: 300, warmup: 50, size: 1024, rounds: 3 },
+      tunnels: { echo: { size: 1024, count: 300 }, connects: 30, throughput: { size: 65_536, bytes: 16 * 1024 * 1024 }, parallel: 8, rounds: 3 }
     }
   }
   return {
@@ -74,7 +77,8 @@ export function configFor (mode: Mode): BenchConfig {
     settleCapMs: 210_000,
     messages: { nodes: 6, echo: { size: 1024, count: 2_000 }, throughput: [{ size: 1024, count: 20_000 }, { size: 65_536, count: 5_000 }], rounds: 5 },
     tokens: { tokens: 2_000, minMs: 500, rounds: 5 },
-    hosts: { lookups: 500, roundTrips: 2_000, warmup: 50, size: 1024, rounds: 5 }
+    hosts: { lookups: 500, roundTrips: 2_000, warmup: 50, size: 1024, rounds: 5 },
+    tunnels: { echo: { size: 1024, count: 2_000 }, connects: 200, throughput: { size: 65_536, bytes: 64 * 1024 * 1024 }, parallel: 8, rounds: 5 }
   }
 }
 
@@ -99,5 +103,6 @@ export function jobTimeoutMs (job: Job): number {
     case 'messages': return 300_000
     case 'tokens': return 300_000
     case 'hosts': return 300_000
+    case 'tunnels': return 300_000
   }
 }

@@ -12,6 +12,7 @@ import type { NetworkResult } from './runners/network.js'
 import type { MessagesResult } from './runners/messages.js'
 import type { TokensResult } from './runners/tokens.js'
 import type { HostsResult } from './runners/hosts.js'
+import type { TunnelsResult } from './runners/tunnels.js'
 
 export type Side = 'realmesh' | 'plain'
 export type Transport = 'memory' | 'tcp'
@@ -71,18 +72,33 @@ export interface HostsJob {
   rounds: number
 }
 
-export type Job = NetworkJob | MessagesJob | TokensJob | HostsJob
+/** a tunnel against a plain libp2p stream and plain TCP, all in one process (interleaved rounds) */
+export interface TunnelsJob {
+  kind: 'tunnels'
+  /** round trips on one open connection, in all (spread over the rounds) */
+  echo: { size: number, count: number }
+  /** new connections timed to their first echo, in all */
+  connects: number
+  /** per throughput run: writes of `size` bytes, `bytes` in all */
+  throughput: { size: number, bytes: number }
+  /** connections at once in the parallel throughput run */
+  parallel: number
+  rounds: number
+}
+
+export type Job = NetworkJob | MessagesJob | TokensJob | HostsJob | TunnelsJob
 
 export interface JobResults {
   network: NetworkResult
   messages: MessagesResult
   tokens: TokensResult
   hosts: HostsResult
+  tunnels: TunnelsResult
 }
 
 export type JobOutcome =
   /** `partial`: the child was killed at its time limit; `result` is what it had measured by then */
-  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult | HostsResult, partial?: string }
+  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult | HostsResult | TunnelsResult, partial?: string }
   | { key: string, ok: false, wallMs: number, error: string }
 
 export function jobKey (job: Job): string {
@@ -91,6 +107,7 @@ export function jobKey (job: Job): string {
     case 'messages': return 'messages'
     case 'tokens': return 'tokens'
     case 'hosts': return `hosts-${job.where}`
+    case 'tunnels': return 'tunnels'
   }
 }
 
@@ -137,7 +154,7 @@ export async function runInChild (job: Job, options: RunInChildOptions): Promise
   try {
     const written = JSON.parse(await readFile(out, 'utf8')) as { ok: boolean, partial?: boolean, result?: unknown, error?: string }
     // a partial result (the child ended before its final write) is what was measured by then
-    const result = written.result as NetworkResult | MessagesResult | TokensResult | HostsResult
+    const result = written.result as NetworkResult | MessagesResult | TokensResult | HostsResult | TunnelsResult
     if (written.ok) return written.partial === true ? { key, ok: true, wallMs, result, partial: `${ended}; what it measured by then is reported` } : { key, ok: true, wallMs, result }
     return { key, ok: false, wallMs, error: written.error ?? 'the job failed' }
   } catch {

@@ -23,6 +23,9 @@ import { subscriptions } from './commands/subscriptions.js'
 import { unsubscribe } from './commands/unsubscribe.js'
 import { dashboard } from './commands/dashboard.js'
 import { top } from './commands/top.js'
+import { expose, unexpose } from './commands/expose.js'
+import { services } from './commands/services.js'
+import { tunnel } from './commands/tunnel.js'
 import { resolve } from 'node:path'
 import { networkError } from '@realmesh/node'
 import { UsageError, codeOf, exitCodeOf, messageOf } from './errors.js'
@@ -58,6 +61,10 @@ const COMMANDS: Record<string, Command> = {
   unsubscribe,
   dashboard,
   top,
+  expose,
+  unexpose,
+  services,
+  tunnel,
   demo
 }
 

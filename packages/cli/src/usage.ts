@@ -147,6 +147,27 @@ export const VERB_USAGE: Record<string, string[]> = {
     '    the dashboard\'s figures in the terminal, redrawn every 2 s until q or Ctrl-C; one frame and exit when',
     '    stdout or stdin is not a terminal (--json: that frame as the JSON of GET /dashboard/state)'
   ],
+  expose: [
+    `realmesh expose NAME HOST:PORT [--allow ATTR=VALUE]... [--allow-peer PEER]... ${TARGET} [--json]`,
+    '    the node daemon exposes the TCP service at HOST:PORT to members as NAME (again: its definition is replaced);',
+    '    open to every member without a rule, else to a member any rule admits: --allow a token attribute,',
+    '    --allow-peer a node peer id or an identity id. Others are refused TUNNEL_NOT_ALLOWED'
+  ],
+  unexpose: [
+    `realmesh unexpose NAME ${TARGET} [--json]`,
+    '    stop exposing NAME; its open tunnels are closed'
+  ],
+  services: [
+    `realmesh services ${TARGET} [--json]`,
+    '    what the node daemon exposes (target, who may open it, open tunnels), its open tunnels and forwards,',
+    '    and what it can reach: the services members expose to it (it asks up to 64 members)'
+  ],
+  tunnel: [
+    `realmesh tunnel PEER_OR_IDENTITY NAME [--listen 127.0.0.1:PORT] ${TARGET} [--json]`,
+    '    like ssh -L: the node daemon listens on --listen (default 127.0.0.1:0, a free port) and carries each',
+    '    connection to the service NAME of that member, until SIGINT/SIGTERM; refused at once with the member\'s',
+    '    code (TUNNEL_NOT_ALLOWED, TUNNEL_UNKNOWN_SERVICE, ...); --json: every event as a JSON line on stdout'
+  ],
   demo: [
     'realmesh demo [--nodes 5] [--transport tcp|memory] [--config local-realm.yaml]',
     '    run a leader and N nodes in this process on loopback, print who joined, stop'

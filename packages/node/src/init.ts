@@ -18,6 +18,7 @@ import type { RevocationStore } from './revocation/revocations.js'
 import type { EpochStore } from './epochs/epochs.js'
 import type { SleepInit } from './sleep/schedule.js'
 import type { SleepWatchInit } from './sleep/sleep-watch.js'
+import type { TunnelsInit } from './tunnel/tunnels.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 import type { RealmDescriptor } from '@realmesh/token'
@@ -200,6 +201,11 @@ export interface RealmNodeInit {
   sleep?: SleepInit
   /** how this node treats its sleepy members: wake windows one may miss in a row before it is dropped. @default { maxMissedWindows: 2 } */
   sleepyMembers?: SleepWatchInit
+  /**
+   * tunnels (node.tunnels): most services exposed, most tunnels in and out (per peer, in all),
+   * the idle timeout, the service connect timeout, most local forwards
+   */
+  tunnels?: TunnelsInit
   /** the clock, ms since the epoch. @default Date.now */
   now?: () => number
 }

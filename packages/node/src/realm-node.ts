@@ -9,6 +9,7 @@
  *   peers/own-record.ts       this node's signed record and telling members when it changes
  *   subjects/assembly.ts      subjects and messaging wired to membership
  *   sleep/assembly.ts         sleeping on a wake schedule, and keeping sleepy members
+ *   tunnel/tunnels.ts         TCP connections carried to services members expose
  */
 import { TypedEventEmitter } from 'main-event'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -63,6 +64,8 @@ import type { SleepEvents, SleepLayer } from './sleep/assembly.js'
 import type { SleepStatus } from './sleep/sleeper.js'
 import type { WakeSchedule } from './sleep/schedule.js'
 import { Outbox } from './outbox/outbox.js'
+import { Tunnels } from './tunnel/tunnels.js'
+import { membersBySeen, partyOf, resolveTarget } from './tunnel/members.js'
 import type { Subjects, SubjectStatus } from './subjects/subjects.js'
 import type { Messaging } from './messaging/messaging.js'
 import type { SubjectMatchedDetail, SubjectRegisteredDetail } from './subjects/assembly.js'
@@ -206,6 +209,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   readonly epochs: Epochs
   /** subscriptions with a name that the node holds, and stores messages for, whether or not a consumer is attached */
   readonly durable: DurableSubscriptions
+  /** services this node exposes to members, and tunnels to members' services (tunnel/tunnels.ts) */
+  readonly tunnels: Tunnels
   private readonly messaging: Messaging
   private readonly relay: Relay
   private readonly init: RealmNodeInit
@@ -535,6 +540,14 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       shutdown,
       now: this.now
     }, init.mdns)
+    this.tunnels = new Tunnels({
+      openStream: async (peer, protocol, o) => this.openStream(typeof peer === 'string' ? peerIdFromString(peer) : peer, protocol, o),
+      party: (peer) => { const member = this.membership.get(peer); return member == null ? undefined : partyOf(member) },
+      resolve: (target) => resolveTarget(this.membership, target),
+      members: () => membersBySeen(this.membership),
+      refused: (peer, code) => { this.gate.offence(peerIdFromString(peer), code) },
+      now: this.now
+    }, init.tunnels)
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
       self: this.peerId,
@@ -655,6 +668,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.handle(PROTOCOLS.message, this.messaging.inbox.handle, { maxInboundStreams: 256, maxOutboundStreams: 256 })
     await this.handle(PROTOCOLS.direct, this.messaging.direct.handle, { maxInboundStreams: 32 })
     await this.handle(PROTOCOLS.relay, this.relay.handle, { maxInboundStreams: 16 })
+    // a tunnel per stream: the tunnels' own limits (per peer, in all) are the real bound
+    await this.handle(PROTOCOLS.tunnel, this.tunnels.handle, { maxInboundStreams: 1024, maxOutboundStreams: 1024 })
+    this.tunnels.start()
     this.gate.start()
     this.libp2p.addEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
     if (this.lanJoins != null) this.libp2p.services.lan?.addEventListener('peer', this.lanJoins.onPeer)
@@ -750,6 +766,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.keepalives.clear()
     this.neighbourhood.stop()
     this.broadcaster?.stop()
+    await this.tunnels.stop()
     await this.messaging.stop()
     // before the caller closes the store: every message a sender had acked is on disk
     await this.durable.stop()

@@ -14,12 +14,14 @@ import { subjectRoutes } from '../api/routes/subjects.js'
 import { durableRoutes } from '../api/routes/durable.js'
 import { dashboardRoutes } from '../api/routes/dashboard.js'
 import { Dashboard } from '../dashboard/dashboard.js'
+import { tunnelRoutes } from '../api/routes/tunnels.js'
 import { plural } from '../format.js'
 import { formatMs } from '../duration.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logBootstrap, logMembers, logOutbox, logSleep, logSubjects } from './node-events.js'
 import { durableInit, logDurable } from './durable.js'
 import { natInit } from '../config/node-config.js'
+import { exposeConfigured, logTunnels } from './tunnels.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
 import { sleepUntil } from './wait.js'
@@ -107,13 +109,14 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     store: store.datastore,
     durable: durableInit(config.durable),
     relay: config.relay,
-    nat: natInit(config.nat)
+    nat: natInit(config.nat),
+    tunnels: config.tunnels
   }).catch(async (err: unknown) => {
     await store.close()
     throw err
   })
   const request = trackTokenRequest(node, io)
-  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), logDurable(node, io), logSleep(node, io), logOutbox(node, io), request.off]
+  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), logDurable(node, io), logSleep(node, io), logOutbox(node, io), logTunnels(node, io), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
     dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })
@@ -123,9 +126,10 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   // DIR/peers.json: after joins, every 30 s, and at stop
   const peersFile = keepPeersFile(node, dir.path('peers'), (err) => { io.err(`could not save ${dir.path('peers')}: ${messageOf(err)}`) })
   try {
+    exposeConfigured(node, config.services, io)
     await node.start()
     dashboard.start()
-    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node), ...durableRoutes(node), ...dashboardRoutes(dashboard)], heartbeatMs, dashboard.sessions)
+    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node), ...durableRoutes(node), ...tunnelRoutes(node), ...dashboardRoutes(dashboard)], heartbeatMs, dashboard.sessions)
     for (const address of node.status().listen) io.err(`listening on ${address}`)
     io.err(`control api ${api.url} (token in ${dir.path('api')})`)
     const sleep = node.status().sleep

@@ -12,7 +12,7 @@
  * connection manager's slots to members.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { WireErrorCode } from '@realmesh/wire'
+import { PROTOCOLS, WireErrorCode } from '@realmesh/wire'
 import { NodeStateError } from '../errors.js'
 import { offenceOf } from '../security/guard.js'
 import { BoundedMap } from '../util/bounded-map.js'
@@ -391,10 +391,20 @@ export class ConnectionGate {
     const dialer = (c: Connection): string => c.direction === 'outbound' ? self : remote
     const relayed = (c: Connection): number => isRelayed(c.remoteAddr) ? 1 : 0
     admitted.sort((a, b) => relayed(a) - relayed(b) || (dialer(a) < dialer(b) ? -1 : dialer(a) > dialer(b) ? 1 : a.timeline.open - b.timeline.open))
-    for (const extra of admitted.slice(1)) {
-      const timer = setTimeout(() => { void extra.close().catch(() => {}) }, 5_000)
-      timer.unref()
-    }
+    for (const extra of admitted.slice(1)) this.closeDuplicate(extra)
+  }
+
+  /**
+   * Closes a duplicate connection in a few seconds, but not while it carries a tunnel: a tunnel
+   * stream lives as long as the TCP connection it carries, and cannot move to another connection.
+   */
+  private closeDuplicate (extra: Connection): void {
+    const timer = setTimeout(() => {
+      if (extra.status !== 'open') return
+      if (extra.streams.some(s => s.protocol === PROTOCOLS.tunnel)) this.closeDuplicate(extra)
+      else void extra.close().catch(() => {})
+    }, 5_000)
+    timer.unref()
   }
 
   private reportRefusal (connection: Connection, err: unknown): void {
