@@ -1,11 +1,13 @@
 /**
- * The libp2p node under a realmesh node: TCP, in-memory and circuit relay transports, Noise, yamux,
+ * The libp2p node under a realmesh node: TCP, QUIC (when a listen address is /quic-v1), in-memory
+ * and circuit relay transports, Noise and yamux (QUIC brings its own TLS 1.3 and streams),
  * and the services kad-dht (on the realm's own protocol id), identify and ping, gossipsub when the
  * realm broadcasts (its policy.broadcast), and the NAT traversal services (nat/parts.ts) when
  * `nat` is set, each behind the membership gate (gate/gated-components.ts).
  */
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
+import { quic } from '@chainsafe/libp2p-quic'
 import { memory } from '@libp2p/memory'
 // the design's Noise package; @libp2p/noise is the same code under its new name (test/noise-interop.test.ts)
 import { noise } from '@chainsafe/libp2p-noise'
@@ -97,6 +99,11 @@ export interface Libp2pAssembly {
   relaying?: () => boolean
 }
 
+/** a QUIC listen address (`/ip4/0.0.0.0/udp/4001/quic-v1`) */
+function isQuic (addr: string): boolean {
+  return /\/quic-v1(\/|$)/.test(addr)
+}
+
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
   const dht = init.dht ?? {}
   // broadcast: realm members only (the gate), messages signed by their originator
@@ -118,7 +125,9 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // per-connection and per-stream loggers cost heap only where DEBUG turns them on
     logger: quietLogger(),
     addresses: { listen: init.listen },
-    transports: [tcp(), memory(), relayTransport(init.hooks, init.nat)],
+    // QUIC only where the node listens on it: the transport opens its dialling sockets (and a native
+    // runtime) when built, which a TCP-only node, or each of a test's hundred nodes, does without
+    transports: [tcp(), ...(init.listen.some(isQuic) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     // realmesh's keepalive (membership/liveness.ts) replaces libp2p's connection monitor
