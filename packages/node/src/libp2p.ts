@@ -82,6 +82,8 @@ export interface Libp2pAssembly {
   privateKey: PrivateKey
   realmId: string
   listen: string[]
+  /** run the QUIC transport. @default whether a `listen` address is /quic-v1 */
+  quic?: boolean
   connections?: ConnectionLimits
   dht?: DhtOptions
   hooks: () => GateHooks
@@ -125,9 +127,10 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // per-connection and per-stream loggers cost heap only where DEBUG turns them on
     logger: quietLogger(),
     addresses: { listen: init.listen },
-    // QUIC only where the node listens on it: the transport opens its dialling sockets (and a native
-    // runtime) when built, which a TCP-only node, or each of a test's hundred nodes, does without
-    transports: [tcp(), ...(init.listen.some(isQuic) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
+    // QUIC only where asked (by default: where the node listens on it): the transport opens its
+    // dialling sockets (and a native runtime) when built, which a TCP-only node, or each of a
+    // test's hundred nodes, does without
+    transports: [tcp(), ...((init.quic ?? init.listen.some(isQuic)) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     // realmesh's keepalive (membership/liveness.ts) replaces libp2p's connection monitor

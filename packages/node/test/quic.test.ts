@@ -52,6 +52,13 @@ describe('QUIC between members', () => {
     await sub.unsubscribe()
   })
 
+  test('a member that listens on nothing joins over QUIC with `quic: true`', async () => {
+    const dialler = await h.node(realm, { listen: [], quic: true, bootstrap: addrs(first).map(a => a.toString()) })
+    await dialler.whenJoined({ signal: AbortSignal.timeout(20_000) })
+    const toFirst = dialler.status().connections.filter(c => c.peer === first.peerId.toString() && c.admitted)
+    assert.ok(toFirst.length === 1 && /\/quic-v1\//.test(toFirst[0]?.remoteAddr ?? ''), JSON.stringify(toFirst))
+  })
+
   test('an outsider\'s QUIC connection opens no realm protocol, learns nothing, and is closed at the handshake deadline', async () => {
     const connection = await outsider.dial(addrs(first))
     assert.match(connection.remoteAddr.toString(), /\/quic-v1\//)
