@@ -26,7 +26,9 @@
  * endpoint takes no incoming connection, and the NAT drops what comes from a peer A has not
  * sent to: AutoNAT's dial-back stays UNREPLIED in the router's conntrack), so it is never
  * confirmed, and the router never maps the listen port. The test reads the router's conntrack
- * table to show both.
+ * table to show both. (Were the listen port mapped, these routers would still defeat a
+ * simultaneous punch: they take unsolicited inbound UDP themselves, confirming a conntrack entry
+ * that makes MASQUERADE remap the other flow's port; packages/node/README.md, NAT traversal.)
  */
 import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
