@@ -72,6 +72,12 @@ export interface RealmNodeInit {
   /** @default ['/ip4/127.0.0.1/tcp/0'] */
   listen?: string[]
   /**
+   * Run the QUIC transport (@chainsafe/libp2p-quic): listen on the `/udp/P/quic-v1` addresses in
+   * `listen` and dial members' QUIC addresses. A node that listens on none and should still dial
+   * QUIC (one behind a NAT that only dials out) sets it. @default whether a `listen` address is /quic-v1
+   */
+  quic?: boolean
+  /**
    * Addresses (with /p2p/<peer id>) to join the realm through, and to dial again whenever this
    * node has no connection to their peer (see `redial`). An empty list (or one naming only this node) makes this
    * node the realm's first member: it is joined at once. @default realm.bootstrap

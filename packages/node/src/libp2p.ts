@@ -1,5 +1,6 @@
 /**
- * The libp2p node under a realmesh node: TCP, in-memory and circuit relay transports, Noise, yamux,
+ * The libp2p node under a realmesh node: TCP, QUIC (when a listen address is /quic-v1), in-memory
+ * and circuit relay transports, Noise and yamux (QUIC brings its own TLS 1.3 and streams),
  * and the services kad-dht (on the realm's own protocol id), identify and ping, gossipsub when the
  * realm broadcasts (its policy.broadcast), the NAT traversal services (nat/parts.ts) when `nat` is
  * set, each behind the membership gate (gate/gated-components.ts), and mDNS on the LAN when asked
@@ -7,6 +8,7 @@
  */
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
+import { quic } from '@chainsafe/libp2p-quic'
 import { memory } from '@libp2p/memory'
 // the design's Noise package; @libp2p/noise is the same code under its new name (test/noise-interop.test.ts)
 import { noise } from '@chainsafe/libp2p-noise'
@@ -85,6 +87,8 @@ export interface Libp2pAssembly {
   privateKey: PrivateKey
   realmId: string
   listen: string[]
+  /** run the QUIC transport. @default whether a `listen` address is /quic-v1 */
+  quic?: boolean
   connections?: ConnectionLimits
   dht?: DhtOptions
   hooks: () => GateHooks
@@ -102,6 +106,11 @@ export interface Libp2pAssembly {
   relaying?: () => boolean
   /** find members on the local network by mDNS (discovery/mdns.ts). @default off */
   mdns?: MdnsOptions
+}
+
+/** a QUIC listen address (`/ip4/0.0.0.0/udp/4001/quic-v1`) */
+function isQuic (addr: string): boolean {
+  return /\/quic-v1(\/|$)/.test(addr)
 }
 
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
@@ -125,7 +134,10 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // per-connection and per-stream loggers cost heap only where DEBUG turns them on
     logger: quietLogger(),
     addresses: { listen: init.listen },
-    transports: [tcp(), memory(), relayTransport(init.hooks, init.nat)],
+    // QUIC only where asked (by default: where the node listens on it): the transport opens its
+    // dialling sockets (and a native runtime) when built, which a TCP-only node, or each of a
+    // test's hundred nodes, does without
+    transports: [tcp(), ...((init.quic ?? init.listen.some(isQuic)) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     // realmesh's keepalive (membership/liveness.ts) replaces libp2p's connection monitor

@@ -259,6 +259,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       privateKey: init.privateKey,
       realmId: init.realm.id,
       listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+      quic: init.quic,
       connections: init.connections,
       dht: init.dht,
       broadcast: init.realm.policy.broadcast === true,
