@@ -19,6 +19,8 @@ import { PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
 import { ConnectionGate } from './gate/connection-gate.js'
 import { gateHandler, rateLimitedHandler } from './gate/gated-components.js'
 import { Guard } from './security/guard.js'
+import { Summaries } from './summary/summaries.js'
+import type { RealmSummariesOptions, RealmSummariesResult, SummaryFigures } from './summary/summaries.js'
 import { Handshake } from './handshake/handshake.js'
 import { Join } from './join/join.js'
 import { Membership } from './membership/membership.js'
@@ -211,10 +213,13 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   readonly durable: DurableSubscriptions
   /** services this node exposes to members, and tunnels to members' services (tunnel/tunnels.ts) */
   readonly tunnels: Tunnels
+  /** members' signed status summaries (summary/summaries.ts) */
+  readonly summaries: Summaries
   private readonly messaging: Messaging
   private readonly relay: Relay
   private readonly init: RealmNodeInit
   private readonly now: () => number
+  private startedAt = 0
   private readonly tokenCache: TokenCache
   private readonly gate: ConnectionGate
   private readonly growth: Growth
@@ -549,6 +554,16 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       refused: (peer, code) => { this.gate.offence(peerIdFromString(peer), code) },
       now: this.now
     }, init.tunnels)
+    this.summaries = new Summaries({
+      realmId: init.realm.id,
+      privateKey: init.privateKey,
+      self: this.peerId,
+      figures: () => this.summaryFigures(),
+      members: () => this.membership.list().map(m => m.id),
+      open: async (peer, protocol, o) => this.openStream(peer, protocol, o),
+      refused: (peer, code) => { this.gate.offence(peerIdFromString(peer), code) },
+      now: this.now
+    })
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
       self: this.peerId,
@@ -671,6 +686,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.handle(PROTOCOLS.relay, this.relay.handle, { maxInboundStreams: 16 })
     // a tunnel per stream: the tunnels' own limits (per peer, in all) are the real bound
     await this.handle(PROTOCOLS.tunnel, this.tunnels.handle, { maxInboundStreams: 1024, maxOutboundStreams: 1024 })
+    await this.handle(this.summaries.protocol, this.summaries.handle, { maxInboundStreams: 8 })
+    this.startedAt = this.now()
     this.tunnels.start()
     this.gate.start()
     this.libp2p.addEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
@@ -926,6 +943,30 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   /** as a subject's coordinator, what this node's relay store holds for sleeping receivers */
   relayStats (): { messages: number, bytes: number } {
     return this.relay.size
+  }
+
+  /**
+   * Signed status summaries of up to `max` members (and this node's own, first), asked in parallel
+   * and cached for 10 s; `missing` lists the members that did not answer with a valid one.
+   */
+  async realmSummaries (options: RealmSummariesOptions = {}): Promise<RealmSummariesResult> {
+    if (!this.running) throw new NodeStateError('the node is not started')
+    return this.summaries.collect(options)
+  }
+
+  private summaryFigures (): SummaryFigures {
+    const stats = this.messaging.statsNow()
+    return {
+      uptimeMs: BigInt(this.now() - this.startedAt),
+      members: this.membership.list().length,
+      routingTable: this.routingTable?.size ?? 0,
+      subjects: this.subjectLayer.interests.list().length,
+      coordinating: this.subjectLayer.coordinator.store.size,
+      delivered: BigInt(stats.delivered),
+      duplicates: BigInt(stats.duplicates),
+      rejected: BigInt(stats.rejected),
+      reachability: this.nat.status().reachability
+    }
   }
 
   /** this node's subjects: role, coordinators, matched counterparts */

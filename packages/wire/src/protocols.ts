@@ -36,6 +36,14 @@ export function kadProtocol (realmId: string): string {
   return `/realmesh/${realmId}/kad/1.0.0`
 }
 
+/** a member's signed status summary, asked by another member (node.realmSummaries()) */
+export function summaryProtocol (realmId: string): string {
+  return `/realmesh/${realmId}/summary/1`
+}
+
+/** Largest SummaryResponse frame: a summary is ~200 bytes (ids, a dozen figures) and a 64-byte signature. */
+export const MAX_SUMMARY_BYTES = 2 * 1024
+
 /** gossipsub topic of a realm's broadcasts */
 export function broadcastTopic (realmId: string): string {
   return `realmesh/${realmId}/broadcast/1`
@@ -152,5 +160,7 @@ export const TIMEOUTS = {
   /** one relay DEPOSIT or DELIVER and its answer (a delivery waits for the receiving application's app acks) */
   relay: 30_000,
   /** from opening a tunnel stream to its TunnelResponse (the exposing side connects to its service first) */
-  tunnel: 15_000
+  tunnel: 15_000,
+  /** one summary request and its answer */
+  summary: 5_000
 } as const

@@ -13,7 +13,8 @@ const DOMAINS = {
   joinProof: encoder.encode('realmesh/join-proof/v1\n'),
   revocation: encoder.encode('realmesh/revocation/v1\n'),
   epoch: encoder.encode('realmesh/epoch/v1\n'),
-  relay: encoder.encode('realmesh/relay/v1\n')
+  relay: encoder.encode('realmesh/relay/v1\n'),
+  summary: encoder.encode('realmesh/summary/v1\n')
 }
 
 export interface HandshakeSigningInput {
@@ -184,6 +185,19 @@ export function epochSigningBytes (input: EpochSigningInput): Uint8Array {
  * a concatenation of them cost several times the one allocation here, which comes from Node's
  * buffer pool (a caller that keeps the bytes for long should keep a copy, not a slice of the pool).
  */
+/**
+ * domain || u16 len || realm id (UTF-8) || encoded StatusSummary: the member signs the summary's
+ * bytes as sent, so a relay passes them on untouched and a reader verifies them without re-encoding.
+ */
+export function summarySigningBytes (realmId: string, summary: Uint8Array): Uint8Array {
+  const realm = encoder.encode(realmId)
+  return new Layout(DOMAINS.summary.byteLength + 2 + realm.byteLength + summary.byteLength)
+    .bytes(DOMAINS.summary)
+    .lengthPrefixed(realm)
+    .bytes(summary)
+    .done()
+}
+
 class Layout {
   private readonly out: Buffer
   private offset = 0

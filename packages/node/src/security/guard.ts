@@ -4,7 +4,7 @@
  * the node (`peer:banned`), which then drops it everywhere.
  */
 import { TypedEventEmitter } from 'main-event'
-import { kadProtocol, PROTOCOLS } from '@realmesh/wire'
+import { kadProtocol, summaryProtocol, PROTOCOLS } from '@realmesh/wire'
 import { BanList } from './bans.js'
 import { RateLimiter } from './rate-limit.js'
 import { Scores } from './scores.js'
@@ -53,6 +53,8 @@ export function defaultRateLimits (realmId: string): Record<string, RateLimit> {
     // a stream per TCP connection carried: a browser or a pool opens a few dozen at once
     [PROTOCOLS.tunnel]: { perSecond: 50, burst: 200 },
     [kadProtocol(realmId)]: { perSecond: 100, burst: 200 },
+    // a dashboard's poll: the answer has its own, tighter limit (RATE_LIMITED); this one refuses floods of streams
+    [summaryProtocol(realmId)]: { perSecond: 2, burst: 10 },
     '/ipfs/id/1.0.0': { perSecond: 2, burst: 10 },
     '/ipfs/id/push/1.0.0': { perSecond: 2, burst: 10 },
     '/ipfs/ping/1.0.0': { perSecond: 2, burst: 10 }

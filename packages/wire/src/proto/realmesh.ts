@@ -1,3 +1,5 @@
+/* eslint-disable require-yield */
+
 import { decodeMessage, encodeMessage, enumeration, MaxLengthError, MaxSizeError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
@@ -5990,5 +5992,575 @@ export namespace TunnelResponse {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TunnelResponse>): Generator<TunnelResponseErrorCodeFieldEvent | TunnelResponseErrorReasonFieldEvent | TunnelResponseServicesFieldEvent> {
     return streamMessage(buf, TunnelResponse.codec(), opts)
+  }
+}
+
+export interface SummaryRequest {}
+
+export namespace SummaryRequest {
+  let _codec: Codec<SummaryRequest>
+
+  export const codec = (): Codec<SummaryRequest> => {
+    if (_codec == null) {
+      _codec = message<SummaryRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export function encode (obj: Partial<SummaryRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SummaryRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryRequest>): SummaryRequest {
+    return decodeMessage(buf, SummaryRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryRequest>): Generator<{}> {
+    return streamMessage(buf, SummaryRequest.codec(), opts)
+  }
+}
+
+export interface StatusSummary {
+  peerId: string
+  realm: string
+  version: string
+  uptimeMs: bigint
+  time: bigint
+  members: number
+  routingTable: number
+  subjects: number
+  coordinating: number
+  delivered: bigint
+  duplicates: bigint
+  rejected: bigint
+  reachability: string
+}
+
+export namespace StatusSummary {
+  let _codec: Codec<StatusSummary>
+
+  export const codec = (): Codec<StatusSummary> => {
+    if (_codec == null) {
+      _codec = message<StatusSummary>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peerId != null && obj.peerId !== '')) {
+          w.uint32(10)
+          w.string(obj.peerId)
+        }
+
+        if ((obj.realm != null && obj.realm !== '')) {
+          w.uint32(18)
+          w.string(obj.realm)
+        }
+
+        if ((obj.version != null && obj.version !== '')) {
+          w.uint32(26)
+          w.string(obj.version)
+        }
+
+        if ((obj.uptimeMs != null && obj.uptimeMs !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.uptimeMs)
+        }
+
+        if ((obj.time != null && obj.time !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.time)
+        }
+
+        if ((obj.members != null && obj.members !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.members)
+        }
+
+        if ((obj.routingTable != null && obj.routingTable !== 0)) {
+          w.uint32(56)
+          w.uint32(obj.routingTable)
+        }
+
+        if ((obj.subjects != null && obj.subjects !== 0)) {
+          w.uint32(64)
+          w.uint32(obj.subjects)
+        }
+
+        if ((obj.coordinating != null && obj.coordinating !== 0)) {
+          w.uint32(72)
+          w.uint32(obj.coordinating)
+        }
+
+        if ((obj.delivered != null && obj.delivered !== 0n)) {
+          w.uint32(80)
+          w.uint64(obj.delivered)
+        }
+
+        if ((obj.duplicates != null && obj.duplicates !== 0n)) {
+          w.uint32(88)
+          w.uint64(obj.duplicates)
+        }
+
+        if ((obj.rejected != null && obj.rejected !== 0n)) {
+          w.uint32(96)
+          w.uint64(obj.rejected)
+        }
+
+        if ((obj.reachability != null && obj.reachability !== '')) {
+          w.uint32(106)
+          w.string(obj.reachability)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peerId: '',
+          realm: '',
+          version: '',
+          uptimeMs: 0n,
+          time: 0n,
+          members: 0,
+          routingTable: 0,
+          subjects: 0,
+          coordinating: 0,
+          delivered: 0n,
+          duplicates: 0n,
+          rejected: 0n,
+          reachability: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peerId = reader.string()
+              break
+            }
+            case 2: {
+              obj.realm = reader.string()
+              break
+            }
+            case 3: {
+              obj.version = reader.string()
+              break
+            }
+            case 4: {
+              obj.uptimeMs = reader.uint64()
+              break
+            }
+            case 5: {
+              obj.time = reader.uint64()
+              break
+            }
+            case 6: {
+              obj.members = reader.uint32()
+              break
+            }
+            case 7: {
+              obj.routingTable = reader.uint32()
+              break
+            }
+            case 8: {
+              obj.subjects = reader.uint32()
+              break
+            }
+            case 9: {
+              obj.coordinating = reader.uint32()
+              break
+            }
+            case 10: {
+              obj.delivered = reader.uint64()
+              break
+            }
+            case 11: {
+              obj.duplicates = reader.uint64()
+              break
+            }
+            case 12: {
+              obj.rejected = reader.uint64()
+              break
+            }
+            case 13: {
+              obj.reachability = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peerId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.realm`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.uptimeMs`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.time`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.members`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.routingTable`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.subjects`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.coordinating`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.delivered`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 11: {
+              yield {
+                field: `${prefix}.duplicates`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.rejected`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 13: {
+              yield {
+                field: `${prefix}.reachability`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface StatusSummaryPeerIdFieldEvent {
+    field: '$.peerId'
+    value: string
+  }
+
+  export interface StatusSummaryRealmFieldEvent {
+    field: '$.realm'
+    value: string
+  }
+
+  export interface StatusSummaryVersionFieldEvent {
+    field: '$.version'
+    value: string
+  }
+
+  export interface StatusSummaryUptimeMsFieldEvent {
+    field: '$.uptimeMs'
+    value: bigint
+  }
+
+  export interface StatusSummaryTimeFieldEvent {
+    field: '$.time'
+    value: bigint
+  }
+
+  export interface StatusSummaryMembersFieldEvent {
+    field: '$.members'
+    value: number
+  }
+
+  export interface StatusSummaryRoutingTableFieldEvent {
+    field: '$.routingTable'
+    value: number
+  }
+
+  export interface StatusSummarySubjectsFieldEvent {
+    field: '$.subjects'
+    value: number
+  }
+
+  export interface StatusSummaryCoordinatingFieldEvent {
+    field: '$.coordinating'
+    value: number
+  }
+
+  export interface StatusSummaryDeliveredFieldEvent {
+    field: '$.delivered'
+    value: bigint
+  }
+
+  export interface StatusSummaryDuplicatesFieldEvent {
+    field: '$.duplicates'
+    value: bigint
+  }
+
+  export interface StatusSummaryRejectedFieldEvent {
+    field: '$.rejected'
+    value: bigint
+  }
+
+  export interface StatusSummaryReachabilityFieldEvent {
+    field: '$.reachability'
+    value: string
+  }
+
+  export function encode (obj: Partial<StatusSummary>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, StatusSummary.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StatusSummary>): StatusSummary {
+    return decodeMessage(buf, StatusSummary.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StatusSummary>): Generator<StatusSummaryPeerIdFieldEvent | StatusSummaryRealmFieldEvent | StatusSummaryVersionFieldEvent | StatusSummaryUptimeMsFieldEvent | StatusSummaryTimeFieldEvent | StatusSummaryMembersFieldEvent | StatusSummaryRoutingTableFieldEvent | StatusSummarySubjectsFieldEvent | StatusSummaryCoordinatingFieldEvent | StatusSummaryDeliveredFieldEvent | StatusSummaryDuplicatesFieldEvent | StatusSummaryRejectedFieldEvent | StatusSummaryReachabilityFieldEvent> {
+    return streamMessage(buf, StatusSummary.codec(), opts)
+  }
+}
+
+export interface SummaryResponse {
+  error?: WireError
+  summary: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace SummaryResponse {
+  let _codec: Codec<SummaryResponse>
+
+  export const codec = (): Codec<SummaryResponse> => {
+    if (_codec == null) {
+      _codec = message<SummaryResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.error != null) {
+          w.uint32(10)
+          WireError.codec().encode(obj.error, w)
+        }
+
+        if ((obj.summary != null && obj.summary.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.summary)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          summary: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.error
+              })
+              break
+            }
+            case 2: {
+              obj.summary = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                limits: opts.limits?.error
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.summary`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SummaryResponseErrorCodeFieldEvent {
+    field: '$.error.code'
+    value: string
+  }
+
+  export interface SummaryResponseErrorReasonFieldEvent {
+    field: '$.error.reason'
+    value: string
+  }
+
+  export interface SummaryResponseSummaryFieldEvent {
+    field: '$.summary'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SummaryResponseSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SummaryResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SummaryResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryResponse>): SummaryResponse {
+    return decodeMessage(buf, SummaryResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryResponse>): Generator<SummaryResponseErrorCodeFieldEvent | SummaryResponseErrorReasonFieldEvent | SummaryResponseSummaryFieldEvent | SummaryResponseSignatureFieldEvent> {
+    return streamMessage(buf, SummaryResponse.codec(), opts)
   }
 }
