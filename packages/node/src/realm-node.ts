@@ -561,7 +561,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       figures: () => this.summaryFigures(),
       members: () => this.membership.list().map(m => m.id),
       open: async (peer, protocol, o) => this.openStream(peer, protocol, o),
-      refused: (peer, code) => { this.gate.offence(peerIdFromString(peer), code) },
+      overLimit: (peer) => { this.guard.offence(peer, 'RATE_LIMITED') },
       now: this.now
     })
     this.bootstrap = new Bootstrap(this, {

@@ -66,7 +66,7 @@ export interface SummariesDeps {
   members: () => string[]
   open: (peer: PeerId, protocol: string, options: AbortOptions) => Promise<Stream>
   /** an asker over the answer rate limit, for scoring */
-  refused: (peer: string, code: string) => void
+  overLimit: (peer: string) => void
   now: () => number
 }
 
@@ -159,7 +159,7 @@ export class Summaries {
       if (this.limiter.take(peer, this.protocol)) {
         response = await this.own()
       } else {
-        this.deps.refused(peer, WireErrorCode.RATE_LIMITED)
+        this.deps.overLimit(peer)
         response = { summary: new Uint8Array(0), signature: new Uint8Array(0), error: { code: WireErrorCode.RATE_LIMITED, reason: 'summaries: one every 2 s, 5 at once' } }
       }
       await frames.write(SummaryResponse, response, { signal })
