@@ -14,6 +14,7 @@ import { nodeInit } from './commands/node-init.js'
 import { nodeStart } from './commands/node-start.js'
 import { status } from './commands/status.js'
 import { members } from './commands/members.js'
+import { realm } from './commands/realm.js'
 import { demo } from './commands/demo.js'
 import { subscribe } from './commands/subscribe.js'
 import { publish } from './commands/publish.js'
@@ -53,6 +54,7 @@ const COMMANDS: Record<string, Command> = {
   'node start': nodeStart,
   status,
   members,
+  realm,
   subscribe,
   publish,
   send,

@@ -102,6 +102,11 @@ export const VERB_USAGE: Record<string, string[]> = {
     `realmesh members ${TARGET} [--json]`,
     '    the daemon\'s members: peer, address, since, last seen, keepalive latency, token expiry'
   ],
+  realm: [
+    `realmesh realm ${TARGET} [--json]`,
+    '    the whole realm seen from the daemon: its members\' signed status summaries (up to 64, cached 10 s):',
+    '    peer, members, routing table, subjects, coordinating, delivered, reachability, uptime, age; then who did not answer'
+  ],
   subscribe: [
     `realmesh subscribe SUBJECT ${TARGET} [--json] [--ack destination|app] [--role receiver|both] [--audience WHO]...`,
     '    receive the messages on SUBJECT through the daemon, one line each on stdout, until SIGINT/SIGTERM',

@@ -9,6 +9,7 @@ import type { RunningLeader, StartLeaderInit } from '@realmesh/leader'
 import { CliError, EXIT, messageOf } from '../errors.js'
 import { readRealmFile } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
+import { realmRoutes } from '../api/routes/realm.js'
 import { pendingRoutes } from '../api/routes/pending.js'
 import { revocationRoutes } from '../api/routes/revocations.js'
 import { invitationRoutes } from '../api/routes/invitations.js'
@@ -50,6 +51,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
     dashboard.start()
     api = await startDaemonApi(dir, options.api ?? leader.config.api ?? DEFAULT_API_ADDRESS, [
       ...statusRoutes('leader', leader.node),
+      ...realmRoutes(leader.node),
       ...pendingRoutes(leader.service),
       ...revocationRoutes(leader.service),
       ...invitationRoutes(leader.service),

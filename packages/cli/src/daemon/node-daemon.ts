@@ -10,6 +10,7 @@ import { EXIT, messageOf } from '../errors.js'
 import { ensureDir } from '../data-dir/files.js'
 import { NodeDataDir } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
+import { realmRoutes } from '../api/routes/realm.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { durableRoutes } from '../api/routes/durable.js'
 import { dashboardRoutes } from '../api/routes/dashboard.js'
@@ -129,7 +130,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     exposeConfigured(node, config.services, io)
     await node.start()
     dashboard.start()
-    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node), ...durableRoutes(node), ...tunnelRoutes(node), ...dashboardRoutes(dashboard)], heartbeatMs, dashboard.sessions)
+    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...realmRoutes(node), ...subjectRoutes(node), ...durableRoutes(node), ...tunnelRoutes(node), ...dashboardRoutes(dashboard)], heartbeatMs, dashboard.sessions)
     for (const address of node.status().listen) io.err(`listening on ${address}`)
     io.err(`control api ${api.url} (token in ${dir.path('api')})`)
     const sleep = node.status().sleep
