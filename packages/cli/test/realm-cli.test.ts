@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRealmNode } from '@realmesh/node'
+import { createRealmNode, until } from '@realmesh/node'
 import { ControlApi, realmRoutes } from '../src/index.js'
 import { makeRealm, run } from './helpers.js'
 import { generateNodeKey } from '@realmesh/token'
@@ -20,6 +20,8 @@ describe('realmesh realm (GET /realm)', () => {
     nodes.push(second)
     await second.start()
     await second.whenJoined({ signal: AbortSignal.timeout(10_000) })
+    // the joiner knows it joined before the first node has it as a member
+    await until(() => nodes.every(n => n.status().members.length === 1), nodes, ['peer:joined'], { what: 'each node to have the other as a member' })
     api = await ControlApi.start({ host: '127.0.0.1', port: 0, routes: realmRoutes(first) })
   })
   after(async () => {

@@ -116,7 +116,7 @@ export class Summaries {
     const worker = async (): Promise<void> => {
       for (let peer = peers[next++]; peer != null; peer = peers[next++]) {
         options.signal?.throwIfAborted()
-        answers.set(peer, this.cache.get(peer) ?? await this.answerOf(peer, { signal: withTimeout(options, timeoutMs) }))
+        answers.set(peer, this.cache.get(peer) ?? await this.answerOf(peer, { signal: options.signal, timeoutMs }))
       }
     }
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, peers.length) }, worker))
@@ -133,8 +133,8 @@ export class Summaries {
   }
 
   /** one member's verified summary; throws a typed error (RemoteError RATE_LIMITED, SUMMARY_INVALID, ...) */
-  async ask (peer: PeerId, options: AbortOptions = {}): Promise<RealmSummary> {
-    const signal = withTimeout(options, TIMEOUTS.summary)
+  async ask (peer: PeerId, options: AbortOptions & { timeoutMs?: number } = {}): Promise<RealmSummary> {
+    const signal = withTimeout(options, options.timeoutMs ?? TIMEOUTS.summary)
     const stream = await this.deps.open(peer, this.protocol, { signal })
     try {
       const frames = new Frames(stream, { protocol: this.protocol, maxSize: MAX_SUMMARY_BYTES })
@@ -169,11 +169,13 @@ export class Summaries {
     }
   }
 
-  private async answerOf (peer: string, options: AbortOptions): Promise<Answer> {
+  private async answerOf (peer: string, options: AbortOptions & { timeoutMs: number }): Promise<Answer> {
     let answer: Answer
     try {
       answer = { summary: await this.ask(peerIdFromString(peer), options) }
     } catch (err) {
+      // the caller gave up: that says nothing about the member, so nothing is cached
+      if (options.signal?.aborted === true) throw err
       answer = { code: codeOf(err) }
     }
     this.cache.set(peer, answer)
