@@ -105,6 +105,11 @@ describe('the dashboard in a browser', { timeout: 300_000 }, () => {
     await page.waitForFunction((n) => document.querySelectorAll('#members td.peer').length === n, NODES.length, { timeout: STEP_MS })
     const shown = await members.evaluateAll(cells => (cells as unknown as Cell[]).map(c => c.title))
     assert.deepEqual(shown.sort(), NODES.map(n => realm.ids.get(n) ?? '').sort())
+    // the realm table (GET /realm): the leader's own summary first, then each node's, signed and verified
+    await page.waitForFunction((n) => document.querySelectorAll('#realm td.peer').length === n, NODES.length + 1, { timeout: STEP_MS })
+    const summarised = await page.locator('#realm td.peer').evaluateAll(cells => (cells as unknown as Cell[]).map(c => c.title))
+    assert.deepEqual(summarised.slice(1).sort(), NODES.map(n => realm.ids.get(n) ?? '').sort())
+    assert.doesNotMatch(await page.locator('#realm').innerText(), /no answer/)
     for (const name of NODES) await page.locator('#keyspace circle[data-peer]').filter({ hasText: realm.ids.get(name) ?? '' }).waitFor({ state: 'attached' })
     await page.locator('#keyspace circle.self').waitFor({ state: 'attached' })
     // the subject: its coordinators and N1 matched as the sender

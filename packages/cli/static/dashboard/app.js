@@ -1,7 +1,7 @@
 // The dashboard page: trades the one-time login token in the URL's fragment for a session cookie,
 // then follows the daemon's picture over server-sent events and renders each one. The buttons
 // (approve / deny a pending request) POST with the session cookie and the CSRF header.
-import { render } from './render.js'
+import { render, renderRealm } from './render.js'
 import { shortId } from './format.js'
 
 /** every POST carries it: the API refuses a cookie-authorized POST without it (CSRF) */
@@ -71,5 +71,13 @@ document.addEventListener('click', async (evt) => {
     : `${action} ${id} failed: ${body.code ?? res.status} (${body.message ?? ''})`
 })
 
+/** the realm table: GET /realm every 10 s (the daemon reuses its members' answers for as long) */
+async function pollRealm () {
+  const res = await fetch('/realm', { credentials: 'same-origin' }).catch(() => undefined)
+  if (res?.ok === true) renderRealm(await res.json())
+  setTimeout(pollRealm, 10_000)
+}
+
 await login()
 follow()
+void pollRealm()

@@ -59,6 +59,25 @@ function button (action, id, peer) {
   return b
 }
 
+/** the members' signed summaries (GET /realm: the daemon's own first), then the members that did not answer */
+export function renderRealm ({ summaries, missing }) {
+  const self = summaries[0]?.peerId
+  const rows = [...summaries, ...missing.map(m => ({ peerId: m.peerId, missing: m.code }))]
+  fill($('realm'), ['peer', 'members', 'table', 'subjects', 'coordinating', 'delivered', 'reachability', 'up', 'age'], rows, s => s.missing != null
+    ? [peerCell(s.peerId, self), textCell(`no answer: ${s.missing}`), ...Array.from({ length: 7 }, () => textCell(''))]
+    : [
+        peerCell(s.peerId, self),
+        textCell(String(s.members)),
+        textCell(String(s.routingTable)),
+        textCell(String(s.subjects)),
+        textCell(String(s.coordinating)),
+        textCell(String(s.delivered)),
+        textCell(s.reachability),
+        textCell(age(s.uptimeMs)),
+        textCell(`${age(Date.now() - s.time)} ago`)
+      ], 'no summaries yet')
+}
+
 export function render (state) {
   const self = state.peerId
   $('role').textContent = state.role
