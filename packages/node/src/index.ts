@@ -108,5 +108,5 @@ export { Splice, TUNNEL_READ_BUFFER_BYTES } from './tunnel/splice.js'
 export type { SpliceEnd, SpliceResult } from './tunnel/splice.js'
 
 // members' signed status summaries: the whole realm seen from one node (node.realmSummaries())
-export { Summaries, SummaryInvalidError, verify as verifySummary } from './summary/summaries.js'
+export { Summaries, SummaryInvalidError, SummaryOptionError, verify as verifySummary } from './summary/summaries.js'
 export type { RealmSummary, RealmSummariesOptions, RealmSummariesResult } from './summary/summaries.js'

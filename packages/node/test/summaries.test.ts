@@ -36,6 +36,9 @@ describe('realm summaries (node.realmSummaries)', () => {
     const again = await a.realmSummaries()
     assert.deepEqual(again.summaries.slice(1).map(s => s.time), summaries.slice(1).map(s => s.time))
     assert.equal((await a.realmSummaries({ max: 1 })).summaries.length, 2)
+    for (const bad of [{ max: 0 }, { max: 1.5 }, { max: Number.NaN }, { max: 1025 }, { timeoutMs: 0 }, { timeoutMs: Infinity }]) {
+      await assert.rejects(a.realmSummaries(bad), (err: Coded) => err.code === 'SUMMARY_OPTION_INVALID', JSON.stringify(bad))
+    }
   })
 
   test('a tampered summary is dropped: the member counts as missing with SUMMARY_INVALID', async () => {

@@ -75,6 +75,8 @@ const CONCURRENCY = 8
 /** how long an answer (or a member's silence) is reused: a dashboard polling every second fans out every 10 s */
 const CACHE_TTL_MS = 10_000
 const MAX_ASKED = 1024
+/** longest wait for one member's answer a caller may ask for */
+const MAX_TIMEOUT_MS = 60_000
 
 type Answer = { summary: RealmSummary } | { code: string }
 
@@ -108,8 +110,10 @@ export class Summaries {
 
   /** asks up to `max` members for their summaries, CONCURRENCY at a time; cached answers are reused */
   async collect (options: RealmSummariesOptions = {}): Promise<RealmSummariesResult> {
-    const max = Math.min(Math.max(1, Math.floor(options.max ?? 64)), MAX_ASKED)
+    const max = options.max ?? 64
     const timeoutMs = options.timeoutMs ?? TIMEOUTS.summary
+    if (!Number.isInteger(max) || max < 1 || max > MAX_ASKED) throw new SummaryOptionError(`max is a whole number from 1 to ${MAX_ASKED}, got ${String(max)}`)
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) throw new SummaryOptionError(`timeoutMs is more than 0 and at most ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`)
     const peers = this.deps.members().filter(p => p !== this.deps.self.toString()).slice(0, max)
     const answers = new Map<string, Answer>()
     let next = 0
@@ -187,6 +191,13 @@ export class Summaries {
 export class SummaryInvalidError extends RealmeshError {
   constructor (message: string) {
     super('SUMMARY_INVALID', message)
+  }
+}
+
+/** realmSummaries() options out of range (SUMMARY_OPTION_INVALID): nothing is asked */
+export class SummaryOptionError extends RealmeshError {
+  constructor (message: string) {
+    super('SUMMARY_OPTION_INVALID', message)
   }
 }
 
