@@ -22,6 +22,7 @@ import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Libp2pOptions } from 'libp2p'
 import type { Datastore } from 'interface-datastore'
 
 // a type alias (not an interface) so it satisfies libp2p's ServiceMap index signature
@@ -83,6 +84,8 @@ export interface Libp2pAssembly {
   datastore?: Datastore
   /** this node sleeps (sleep/sleeper.ts): it dials nobody and takes no connection. @default never */
   quiet?: () => boolean
+  /** libp2p's metrics implementation (e.g. prometheusMetrics()); realmesh registers its own instruments on it too. @default none */
+  metrics?: Libp2pOptions['metrics']
 }
 
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
@@ -103,6 +106,7 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     start: false,
     privateKey: init.privateKey,
     datastore: init.datastore,
+    metrics: init.metrics,
     // per-connection and per-stream loggers cost heap only where DEBUG turns them on
     logger: quietLogger(),
     addresses: { listen: init.listen },
