@@ -21,7 +21,7 @@ export interface Route {
   auth: boolean
   /** largest request body accepted. @default the server's (64 KiB) */
   maxBodyBytes?: number
-  /** returns the JSON response body, or JsonLines to stream one JSON document per line */
+  /** returns the JSON response body, JsonLines to stream one JSON document per line, or a TextBody */
   handle: (context: RouteContext) => unknown
 }
 
@@ -35,6 +35,17 @@ export class JsonLines {
 
   constructor (run: (emit: (value: unknown) => Promise<void>, signal: AbortSignal) => Promise<void>) {
     this.run = run
+  }
+}
+
+/** A plain answer that is not JSON (Prometheus text for GET /metrics), sent as it is. */
+export class TextBody {
+  readonly contentType: string
+  readonly text: string
+
+  constructor (contentType: string, text: string) {
+    this.contentType = contentType
+    this.text = text
   }
 }
 

@@ -7,7 +7,7 @@
 import { createServer } from 'node:http'
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto'
 import { assertLoopback, formatUrl, isLoopbackHost } from './address.js'
-import { JsonLines, Router } from './router.js'
+import { JsonLines, Router, TextBody } from './router.js'
 import { networkError } from '@realmesh/node'
 import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS } from './connection-guard.js'
 import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_HEADER, HEARTBEAT_LINE, MAX_HEARTBEAT_MS } from './heartbeat.js'
@@ -187,6 +187,7 @@ async function handle (req: IncomingMessage, res: ServerResponse, h: Handling): 
   try {
     const result = await match.route.handle({ params: match.params, body: body.value, signal })
     if (result instanceof JsonLines) await stream(res, result, signal, h.heartbeatMs)
+    else if (result instanceof TextBody) sendText(res, result)
     else send(res, 200, result ?? { ok: true })
   } catch (err) {
     const { status, code, message } = errorResponse(err)
@@ -251,6 +252,16 @@ function send (res: ServerResponse, status: number, body: unknown, close = false
   res.setHeader('content-length', Buffer.byteLength(text))
   if (close) res.setHeader('connection', 'close')
   res.end(text)
+}
+
+/** a TextBody, 200 */
+export function sendText (res: ServerResponse, body: TextBody): void {
+  res.statusCode = 200
+  res.setHeader('content-type', body.contentType)
+  res.setHeader('cache-control', 'no-store')
+  res.setHeader('x-content-type-options', 'nosniff')
+  res.setHeader('content-length', Buffer.byteLength(body.text))
+  res.end(body.text)
 }
 
 /**

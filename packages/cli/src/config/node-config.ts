@@ -7,6 +7,8 @@ import { isLoopbackHost, parseHostPort } from '../api/address.js'
 import { sleepSchedule } from './sleep-schedule.js'
 import type { Check } from './schema.js'
 import type { SleepSchedule } from './sleep-schedule.js'
+import { checkDaemonConfig } from './daemon-settings.js'
+import type { DaemonConfig } from './daemon-settings.js'
 
 /** the defaults, as configs/node.yaml spells them out */
 export const NODE_DEFAULTS = {
@@ -34,7 +36,7 @@ const apiAddress: Check<string> = (value, path) => {
 }
 const timeoutMs = integer(100, 600_000, 'a number of milliseconds from 100 to 600000')
 
-export interface NodeConfig {
+export interface NodeConfig extends DaemonConfig {
   listen?: string[]
   bootstrap?: string[]
   api?: string
@@ -110,7 +112,8 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     maxMessages: integer(1, 10_000_000, 'a whole number from 1 to 10000000'),
     maxBytes: integer(1, 64 * 1024 ** 3, 'a number of bytes from 1 to 64 GiB')
   }),
-  sleep: object({ schedule: sleepSchedule, wakeOnData: boolean })
+  sleep: object({ schedule: sleepSchedule, wakeOnData: boolean }),
+  ...checkDaemonConfig
 })
 
 /** Validates parsed config data (a YAML document's value). */

@@ -1,0 +1,41 @@
+/**
+ * A daemon's metrics: one prom-client registry that libp2p's metrics (@libp2p/prometheus-metrics,
+ * realmesh's instruments among them) and prom-client's default process metrics are registered on,
+ * scraped by GET /metrics and, with `--metrics HOST:PORT`, by a listener that serves only that.
+ */
+import { Registry } from 'prom-client'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { TextBody } from '../api/router.js'
+import { MetricsServer } from '../api/metrics-server.js'
+import type { RealmNodeInit } from '@realmesh/node'
+import type { DaemonSettings } from '../config/daemon-settings.js'
+import type { Logger } from '../log/logger.js'
+
+export interface DaemonMetrics {
+  /** RealmNodeInit.metrics (undefined: metrics off) */
+  readonly libp2p: RealmNodeInit['metrics']
+  /** the Prometheus text, undefined with metrics off */
+  scrape: () => Promise<TextBody | undefined>
+  /** starts the metrics-only listener, when one is asked for */
+  listen: (log: Logger) => Promise<void>
+  stop: () => Promise<void>
+}
+
+export function daemonMetrics (settings: DaemonSettings['metrics']): DaemonMetrics {
+  if (!settings.enabled) {
+    return { libp2p: undefined, scrape: async () => undefined, listen: async () => {}, stop: async () => {} }
+  }
+  const registry = new Registry()
+  const scrape = async (): Promise<TextBody> => new TextBody(registry.contentType, await registry.metrics())
+  let server: MetricsServer | undefined
+  return {
+    libp2p: prometheusMetrics({ registry }),
+    scrape,
+    listen: async (log) => {
+      if (settings.listen == null) return
+      server = await MetricsServer.start(settings.listen, scrape)
+      log.info('metrics', `metrics on ${server.url}/metrics (no token)`, { url: `${server.url}/metrics` })
+    },
+    stop: async () => { await server?.stop() }
+  }
+}
