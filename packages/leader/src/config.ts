@@ -367,6 +367,12 @@ export function renderLeaderConfig (config: LeaderConfig): string {
     '# so nobody can pick a node key that lands next to a subject. 0 turns epochs off',
     `epochSeconds: ${config.epochSeconds}`,
     '',
+    '# GET /metrics (Prometheus text) on the control API (with its token), on by default; with listen,',
+    '# also a listener that serves only metrics, without the token (leader start --metrics / --no-metrics)',
+    config.metrics === undefined ? '# metrics: { enabled: true, listen: "127.0.0.1:9464" }' : `metrics: ${JSON.stringify(config.metrics)}`,
+    '# the daemon\'s log lines: format text | json, level error | warn | info | debug (--log-format, --log-level)',
+    config.log === undefined ? '# log: { format: text, level: info }' : `log: ${JSON.stringify(config.log)}`,
+    '',
     ...renderLimits(config.requests, config.joinProofs),
     ''
   ]

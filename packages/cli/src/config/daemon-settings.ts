@@ -26,6 +26,12 @@ export interface DaemonConfig {
   log?: { format?: LogFormat, level?: LogLevel }
 }
 
+/** what a daemon does when neither a flag nor its config says (configs/node.yaml spells it out) */
+export const DAEMON_DEFAULTS = {
+  metrics: { enabled: true },
+  log: { format: 'text' as LogFormat, level: 'info' as LogLevel }
+}
+
 /** the flags both `node start` and `leader start` take for these */
 export const DAEMON_FLAGS = {
   metrics: { type: 'string' },
@@ -57,11 +63,11 @@ export interface DaemonFlagValues {
 export function daemonSettings (flags: DaemonFlagValues, config: DaemonConfig = {}): DaemonSettings {
   if (flags.metrics != null && flags['no-metrics'] === true) throw new UsageError('give one of --metrics and --no-metrics')
   if (flags.metrics != null && parseHostPort(flags.metrics) == null) throw new UsageError(`--metrics: expected ${METRICS_EXPECTED}, got ${JSON.stringify(flags.metrics)}`, 'METRICS_ADDRESS_INVALID')
-  const format = flags['log-format'] ?? config.log?.format ?? 'text'
+  const format = flags['log-format'] ?? config.log?.format ?? DAEMON_DEFAULTS.log.format
   if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--log-format: expected one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(format)}`)
-  const level = flags['log-level'] ?? config.log?.level ?? 'info'
+  const level = flags['log-level'] ?? config.log?.level ?? DAEMON_DEFAULTS.log.level
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`)
-  const enabled = flags['no-metrics'] === true ? false : flags.metrics != null ? true : config.metrics?.enabled ?? true
+  const enabled = flags['no-metrics'] === true ? false : flags.metrics != null ? true : config.metrics?.enabled ?? DAEMON_DEFAULTS.metrics.enabled
   const listen = enabled ? flags.metrics ?? config.metrics?.listen : undefined
   return {
     metrics: listen == null ? { enabled } : { enabled, listen },

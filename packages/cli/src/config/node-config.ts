@@ -7,7 +7,7 @@ import { isLoopbackHost, parseHostPort } from '../api/address.js'
 import { sleepSchedule } from './sleep-schedule.js'
 import type { Check } from './schema.js'
 import type { SleepSchedule } from './sleep-schedule.js'
-import { checkDaemonConfig } from './daemon-settings.js'
+import { DAEMON_DEFAULTS, checkDaemonConfig } from './daemon-settings.js'
 import type { DaemonConfig } from './daemon-settings.js'
 
 /** the defaults, as configs/node.yaml spells them out */
@@ -25,7 +25,8 @@ export const NODE_DEFAULTS = {
   messaging: { drainMs: 5_000, outbox: { maxMessages: 10_000, maxBytes: 67_108_864 } },
   tokenSkewSeconds: 30,
   durable: { maxMessages: 10_000, maxBytes: 67_108_864, maxAgeMs: 604_800_000, order: 'fifo' as const, whenFull: 'purge' as const, maxSubscriptions: 64 },
-  relay: { maxReceiverMessages: 1_000, maxReceiverBytes: 16_777_216, maxDepositorMessages: 1_000, maxDepositorBytes: 16_777_216, maxMessages: 10_000, maxBytes: 134_217_728 }
+  relay: { maxReceiverMessages: 1_000, maxReceiverBytes: 16_777_216, maxDepositorMessages: 1_000, maxDepositorBytes: 16_777_216, maxMessages: 10_000, maxBytes: 134_217_728 },
+  ...DAEMON_DEFAULTS
 }
 
 const MAX_ADDRESSES = 32
