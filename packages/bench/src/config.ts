@@ -2,7 +2,7 @@
  * What a run measures: the full run (`pnpm bench`, under 20 minutes on 2 cores) and the quick one
  * (`pnpm bench --quick`, under 2 minutes: smaller N, fewer repetitions).
  */
-import type { Job, MessagesJob, NetworkJob, Side, TokensJob } from './jobs.js'
+import type { DaemonMetricsJob, Job, MessagesJob, NetworkJob, Side, TokensJob } from './jobs.js'
 
 export type Mode = 'full' | 'quick'
 
@@ -34,6 +34,8 @@ export interface BenchConfig {
   messages: Omit<MessagesJob, 'kind'>
   /** suite 4 */
   tokens: Omit<TokensJob, 'kind'>
+  /** suite 7: rounds of each side, and each round's work */
+  metrics: { rounds: number } & Omit<DaemonMetricsJob, 'kind' | 'metrics' | 'round'>
 }
 
 /** as many nodes as any network here has: all of them at once */
@@ -53,7 +55,8 @@ export function configFor (mode: Mode): BenchConfig {
       quietMs: 2_000,
       settleCapMs: 40_000,
       messages: { nodes: 4, echo: { size: 1024, count: 300 }, throughput: [{ size: 1024, count: 2_000 }, { size: 65_536, count: 100 }], rounds: 3 },
-      tokens: { tokens: 200, minMs: 100, rounds: 3 }
+      tokens: { tokens: 200, minMs: 100, rounds: 3 },
+      metrics: { rounds: 1, warmup: 100, messages: 500, concurrency: 8, idleMs: 15_000, scrapeMs: 1_000, idleScrapeMs: 15_000 }
     }
   }
   return {
@@ -70,7 +73,8 @@ export function configFor (mode: Mode): BenchConfig {
     // full run under 18 minutes at worst
     settleCapMs: 210_000,
     messages: { nodes: 6, echo: { size: 1024, count: 2_000 }, throughput: [{ size: 1024, count: 20_000 }, { size: 65_536, count: 5_000 }], rounds: 5 },
-    tokens: { tokens: 2_000, minMs: 500, rounds: 5 }
+    tokens: { tokens: 2_000, minMs: 500, rounds: 5 },
+    metrics: { rounds: 3, warmup: 300, messages: 3_000, concurrency: 8, idleMs: 60_000, scrapeMs: 1_000, idleScrapeMs: 15_000 }
   }
 }
 
@@ -94,5 +98,6 @@ export function jobTimeoutMs (job: Job): number {
     case 'network': return job.settleTimeoutMs + job.lookupBudgetMs + 60_000 + job.n * 300
     case 'messages': return 300_000
     case 'tokens': return 300_000
+    case 'daemon-metrics': return 300_000
   }
 }

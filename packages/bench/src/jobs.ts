@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { NetworkResult } from './runners/network.js'
 import type { MessagesResult } from './runners/messages.js'
 import type { TokensResult } from './runners/tokens.js'
+import type { DaemonMetricsResult } from './runners/daemon-metrics.js'
 
 export type Side = 'realmesh' | 'plain'
 export type Transport = 'memory' | 'tcp'
@@ -55,17 +56,34 @@ export interface TokensJob {
   rounds: number
 }
 
-export type Job = NetworkJob | MessagesJob | TokensJob
+/** one round of one side of the metrics cost: a node daemon with metrics on or off (runners/daemon-metrics.ts) */
+export interface DaemonMetricsJob {
+  kind: 'daemon-metrics'
+  metrics: boolean
+  /** rounds alternate the sides; each round is a job of its own */
+  round: number
+  warmup: number
+  messages: number
+  concurrency: number
+  idleMs: number
+  /** GET /metrics this often while publishing (with metrics) */
+  scrapeMs: number
+  /** and this often while idle */
+  idleScrapeMs: number
+}
+
+export type Job = NetworkJob | MessagesJob | TokensJob | DaemonMetricsJob
 
 export interface JobResults {
   network: NetworkResult
   messages: MessagesResult
   tokens: TokensResult
+  'daemon-metrics': DaemonMetricsResult
 }
 
 export type JobOutcome =
   /** `partial`: the child was killed at its time limit; `result` is what it had measured by then */
-  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult, partial?: string }
+  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult | DaemonMetricsResult, partial?: string }
   | { key: string, ok: false, wallMs: number, error: string }
 
 export function jobKey (job: Job): string {
@@ -73,6 +91,7 @@ export function jobKey (job: Job): string {
     case 'network': return `network-${job.side}-${job.n}`
     case 'messages': return 'messages'
     case 'tokens': return 'tokens'
+    case 'daemon-metrics': return `metrics-${job.metrics ? 'on' : 'off'}-${job.round}`
   }
 }
 
@@ -119,7 +138,7 @@ export async function runInChild (job: Job, options: RunInChildOptions): Promise
   try {
     const written = JSON.parse(await readFile(out, 'utf8')) as { ok: boolean, partial?: boolean, result?: unknown, error?: string }
     // a partial result (the child ended before its final write) is what was measured by then
-    const result = written.result as NetworkResult | MessagesResult | TokensResult
+    const result = written.result as NetworkResult | MessagesResult | TokensResult | DaemonMetricsResult
     if (written.ok) return written.partial === true ? { key, ok: true, wallMs, result, partial: `${ended}; what it measured by then is reported` } : { key, ok: true, wallMs, result }
     return { key, ok: false, wallMs, error: written.error ?? 'the job failed' }
   } catch {

@@ -8,8 +8,8 @@ import type { Job, JobOutcome } from '../jobs.js'
 import { ratio } from '../stats.js'
 import type { BetterIs } from '../stats.js'
 
-export type SuiteName = 'join' | 'lookup' | 'messages' | 'tokens' | 'memory' | 'growth'
-export const SUITE_NAMES: readonly SuiteName[] = ['join', 'lookup', 'messages', 'tokens', 'memory', 'growth']
+export type SuiteName = 'join' | 'lookup' | 'messages' | 'tokens' | 'memory' | 'growth' | 'metrics'
+export const SUITE_NAMES: readonly SuiteName[] = ['join', 'lookup', 'messages', 'tokens', 'memory', 'growth', 'metrics']
 
 export interface Row {
   suite: SuiteName
