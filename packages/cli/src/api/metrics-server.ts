@@ -5,11 +5,10 @@
  * do anything but read the figures.
  */
 import { createServer } from 'node:http'
-import { parseHostPort, formatUrl } from './address.js'
-import { sendText } from './server.js'
+import { parseHostPort } from './address.js'
+import { listenOn, sendText } from './server.js'
 import { UsageError } from '../errors.js'
 import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { TextBody } from './router.js'
 
 /** connections open at once; more are refused by node */
@@ -44,15 +43,7 @@ export class MetricsServer {
     server.maxConnections = MAX_CONNECTIONS
     server.keepAliveTimeout = 1_000
     server.maxHeadersCount = 50
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(hostPort.port, hostPort.host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-    const bound = server.address() as AddressInfo
-    return new MetricsServer(server, formatUrl(bound.address, bound.port))
+    return new MetricsServer(server, await listenOn(server, hostPort.host, hostPort.port))
   }
 
   async stop (): Promise<void> {

@@ -110,15 +110,7 @@ export class ControlApi {
       if (socket.writable) socket.end(`HTTP/1.1 ${CLIENT_ERROR_STATUS[err.code ?? ''] ?? '400 Bad Request'}\r\nConnection: close\r\n\r\n`)
       else socket.destroy()
     })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(init.port, init.host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-    const address = server.address() as AddressInfo
-    ref.api = new ControlApi(server, formatUrl(address.address, address.port), token)
+    ref.api = new ControlApi(server, await listenOn(server, init.host, init.port), token)
     return ref.api
   }
 
@@ -252,6 +244,19 @@ function send (res: ServerResponse, status: number, body: unknown, close = false
   res.setHeader('content-length', Buffer.byteLength(text))
   if (close) res.setHeader('connection', 'close')
   res.end(text)
+}
+
+/** Listens on `host:port` (an error such as EADDRINUSE rejects); resolves with the URL bound. */
+export async function listenOn (server: Server, host: string, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  return formatUrl(address.address, address.port)
 }
 
 /** a TextBody, 200 */
