@@ -57,6 +57,9 @@ describe('realm metrics on libp2p\'s metrics', () => {
     for (const key of buckets.keys()) assert.match(key, /^bucket=\d+$/)
     assert.ok(await count(registry, 'realmesh_handshake_duration_seconds') >= 2)
     assert.equal(await count(registry, 'realmesh_join_duration_seconds'), 2)
+    // the node's own loop monitor runs (liveness): its worst delay is a real figure
+    const delay = await value(registry, 'realmesh_event_loop_delay_max_seconds')
+    assert.ok(delay > 0 && delay < 60, String(delay))
     // libp2p's own instruments are there too, on the same registry
     assert.ok(registry.getSingleMetric('libp2p_data_transfer_bytes_total') != null)
     assert.ok(registry.getSingleMetric('realmesh_kad_routing_table_size') != null)

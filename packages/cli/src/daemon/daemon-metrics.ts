@@ -12,7 +12,7 @@ import type { DaemonSettings } from '../config/daemon-settings.js'
 import type { Logger } from '../log/logger.js'
 
 /** ms between prom-client's event-loop delay samples (nodejs_eventloop_lag_*) */
-const LOOP_LAG_PRECISION_MS = 100
+const LOOP_LAG_PRECISION_MS = 1_000
 
 export interface DaemonMetrics {
   /** RealmNodeInit.metrics (undefined: metrics off) */
@@ -33,8 +33,9 @@ export function daemonMetrics (settings: DaemonSettings['metrics']): DaemonMetri
   let server: MetricsServer | undefined
   return {
     // prom-client samples the event loop's delay every 10 ms by default: 3.3 ms of CPU a second on
-    // an idle daemon (more than all else metrics cost it); every 100 ms costs a fifth of that, and
-    // still shows the stalls an operator looks for
+    // an idle daemon, more than all else metrics cost it. Once a second is cheap and still catches
+    // every stall of a second or more; realmesh_event_loop_delay_max_seconds has the fine view
+    // (the node's own monitor, which runs anyway)
     libp2p: prometheusMetrics({ registry, defaultMetrics: { eventLoopMonitoringPrecision: LOOP_LAG_PRECISION_MS } }),
     scrape,
     listen: async (log) => {

@@ -10,6 +10,7 @@
  */
 import { fingerprint } from '@realmesh/token'
 import { commonPrefixLength } from '../membership/join-decision.js'
+import { worstDelaySince } from '../util/loop-lag.js'
 import { codeLabel } from './codes.js'
 import { LATENCY_BUCKETS, counterGroupOfTotals, counterOfTotal, gauge, gaugeGroup } from './instruments.js'
 import type { Counter, CounterGroup, Histogram, Metrics } from '@libp2p/interface'
@@ -18,6 +19,9 @@ import type { RealmNode, RealmNodeEvents } from '../realm-node.js'
 import type { SubjectStatus } from '../subjects/subjects.js'
 import type { DurableStatus } from '../durable/options.js'
 import type { MessageStats, PublishOptions, PublishResult } from '../messaging/options.js'
+
+/** realmesh_event_loop_delay_max_seconds looks this far back, ms (the loop monitor keeps 120 s) */
+const LOOP_DELAY_WINDOW_MS = 60_000
 
 /** routing table buckets deeper than this are counted in it (bounds the label: 0 .. MAX_BUCKET) */
 export const MAX_BUCKET = 32
@@ -172,6 +176,8 @@ export class RealmMetrics {
     gauge(metrics, 'realmesh_durable_stored_messages', 'messages kept by durable subscriptions', () => deps.durable().reduce((n, d) => n + d.stored, 0))
     gauge(metrics, 'realmesh_durable_pending_messages', 'messages kept by durable subscriptions and not yet consumed', () => deps.durable().reduce((n, d) => n + d.pending, 0))
     gauge(metrics, 'realmesh_durable_stored_bytes', 'bytes of message data kept by durable subscriptions', () => deps.durable().reduce((n, d) => n + d.bytes, 0))
+    // the node's own loop monitor (util/loop-lag.ts, sampling every 20 ms for liveness) costs nothing more to read
+    gauge(metrics, 'realmesh_event_loop_delay_max_seconds', `the worst event-loop delay in the last ${LOOP_DELAY_WINDOW_MS / 1000} s (0 while the node is stopped or asleep)`, () => (worstDelaySince(performance.now() - LOOP_DELAY_WINDOW_MS) ?? 0) / 1000)
     const cache = deps.tokenCache
     counterGroupOfTotals(metrics, 'realmesh_token_cache_lookups_total', 'result', 'verified-token cache lookups, by result (hit, miss)', () => ({ hit: cache.hits, miss: cache.misses }))
     gauge(metrics, 'realmesh_token_cache_hit_ratio', 'verified-token cache hits over lookups since start (0 before any)', () => {
