@@ -57,9 +57,10 @@ describe('realm metrics on libp2p\'s metrics', () => {
     for (const key of buckets.keys()) assert.match(key, /^bucket=\d+$/)
     assert.ok(await count(registry, 'realmesh_handshake_duration_seconds') >= 2)
     assert.equal(await count(registry, 'realmesh_join_duration_seconds'), 2)
-    // the node's own loop monitor runs (liveness): its worst delay is a real figure
+    // read from the node's own loop monitor (liveness runs it): a delay in seconds, not ms
+    assert.ok((await samples(registry, 'realmesh_event_loop_delay_max_seconds')).has(''))
     const delay = await value(registry, 'realmesh_event_loop_delay_max_seconds')
-    assert.ok(delay > 0 && delay < 60, String(delay))
+    assert.ok(delay >= 0 && delay < 10, String(delay))
     // libp2p's own instruments are there too, on the same registry
     assert.ok(registry.getSingleMetric('libp2p_data_transfer_bytes_total') != null)
     assert.ok(registry.getSingleMetric('realmesh_kad_routing_table_size') != null)

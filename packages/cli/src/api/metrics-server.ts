@@ -7,7 +7,7 @@
 import { createServer } from 'node:http'
 import { parseHostPort } from './address.js'
 import { listenOn, sendText } from './server.js'
-import { UsageError } from '../errors.js'
+import { CliError, UsageError } from '../errors.js'
 import type { Server } from 'node:http'
 import type { TextBody } from './router.js'
 
@@ -43,7 +43,12 @@ export class MetricsServer {
     server.maxConnections = MAX_CONNECTIONS
     server.keepAliveTimeout = 1_000
     server.maxHeadersCount = 50
-    return new MetricsServer(server, await listenOn(server, hostPort.host, hostPort.port))
+    try {
+      return new MetricsServer(server, await listenOn(server, hostPort.host, hostPort.port))
+    } catch (err) {
+      // a port in use, an address not on this host: said as the metrics listener's, with its code
+      throw new CliError('METRICS_LISTEN_FAILED', `cannot serve metrics on ${address}: ${(err as Error).message}`, { cause: err })
+    }
   }
 
   async stop (): Promise<void> {
