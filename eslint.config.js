@@ -44,5 +44,10 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked
+  },
+  {
+    // the dashboard's page: plain ES modules that run in the browser
+    files: ['packages/cli/static/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } }
   }
 )

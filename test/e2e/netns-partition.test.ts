@@ -2,7 +2,7 @@
  * A realm across four hosts (network namespaces on one segment, test/lib/netns), each daemon a
  * `realmesh` OS process talking real TCP to the others: a leader and three nodes join and deliver
  * acked messages between hosts; then the segment is split in two halves (iptables DROP: silent, as
- * a cut link), each half goes on exchanging acked messages inside itself, and after healing every
+ * a cut link) for 60 s, each half goes on exchanging acked messages inside itself, and after healing every
  * member lists every other again and no acked message was lost. The join, partition and heal times
  * are printed as test diagnostics.
  *
@@ -11,6 +11,7 @@
  * their control API, bounded.
  */
 import assert from 'node:assert/strict'
+import { setTimeout } from 'node:timers/promises'
 import { scenario } from '../lib/scenario.js'
 import { listedMembers, untilEveryoneListsEveryone } from '../lib/realm.js'
 import { pollUntil } from '../lib/poll.js'
@@ -25,12 +26,16 @@ const SECRET = 'netns-partition-secret-0123456789'
 const NAMES = ['L', 'N1', 'N2', 'N3']
 const LEFT = ['L', 'N1']
 const RIGHT = ['N2', 'N3']
-/** acked messages each half publishes inside itself while cut off from the other */
+/** acked messages each half publishes inside itself while cut off from the other, at least */
 const DURING = 5
+/** how long the halves stay cut off (REALMESH_PARTITION_MS shortens it for a quick run by hand) */
+const PARTITION_MS = Number(process.env.REALMESH_PARTITION_MS ?? 60_000)
+/** the pause between two rounds of messages during the partition */
+const PACE_MS = 3_000
 
 const skip = await netnsSkip({ iptables: true })
 
-describeNetns('a realm across four network namespaces, partitioned and healed', skip, { timeout: 180_000 }, () => {
+describeNetns('a realm across four network namespaces, partitioned and healed', skip, { timeout: 240_000 }, () => {
   const e2e = scenario()
   const { dir, step } = e2e
   const bed = useTestbed()
@@ -100,10 +105,17 @@ describeNetns('a realm across four network namespaces, partitioned and healed', 
       return theirs.every(other => !listed.has(id(other)))
     })) ? true : undefined, 'each half dropping the other half', STEP_MS)
     console.log(`# partition noticed: each half dropped the other ${((Date.now() - since) / 1000).toFixed(1)} s after the cut`)
-    for (let i = 1; i <= DURING; i++) {
+    // the cut is held for PARTITION_MS (the issue's 60 s): long enough for every member of the other
+    // half to be dropped, its redials to back off, and what was learnt of it to age; each half keeps
+    // publishing inside itself at a steady pace all along
+    let i = 0
+    while (i < DURING || Date.now() - since < PARTITION_MS) {
+      i++
       await Promise.all([publish('L', 'left', `during-${i}`), publish('N2', 'right', `during-${i}`)])
+      await setTimeout(Math.min(PACE_MS, Math.max(0, PARTITION_MS - (Date.now() - since))))
     }
     await Promise.all(['left', 'right'].map(allReceived))
+    console.log(`# partition held ${((Date.now() - since) / 1000).toFixed(1)} s: ${i} acked messages in each half meanwhile`)
   })
 
   step('4. healed: every member lists every other again, and no acked message was lost', async () => {

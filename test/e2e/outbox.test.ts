@@ -103,7 +103,11 @@ describe('acked publications across a SIGKILL of the publishing daemon, CLI as O
     const n1 = e2e.procs.start('N1 again', ['node', 'start', '--dir', dir('N1'), '--config', e2e.config])
     daemons.set('N1', n1)
     const [, kept] = await n1.waitForLine(/^outbox: (\d+) messages? on 1 subject not yet acked by every receiver go out again once joined/, STEP_MS)
-    assert.ok(Number(kept) >= unacked.length, `${kept} kept, ${unacked.length} accepted and not acked before the kill`)
+    // an ack can settle a message in N1's outbox and be lost on its way to the publish command when
+    // N1 is killed (seen under load): what the subscriber already printed needs no keeping
+    const seen = new Set(received().map(l => Number(l.data)))
+    const unseen = unacked.filter(i => !seen.has(i))
+    assert.ok(Number(kept) >= unseen.length, `${kept} kept, ${unseen.length} accepted, not acked before the kill and not received (${unacked.length} not acked)`)
     await n1.waitForLine(/^joined realm outbox: /, STEP_MS)
     const [, delivered, failed] = await n1.waitForLine(/^outbox: the \d+ messages? kept from the last run are settled: (\d+) delivered to every receiver, (\d+) not$/, STEP_MS)
     assert.deepEqual([Number(delivered), Number(failed)], [Number(kept), 0])

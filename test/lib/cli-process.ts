@@ -43,6 +43,8 @@ function messageOf (line: string): string {
 export class CliProcess {
   readonly name: string
   readonly args: string[]
+  /** what runs: `realmesh`, or a test's own script */
+  private readonly program: string
   readonly child: ChildProcess
   readonly exited: Promise<Exit>
   private readonly lines: Line[] = []
@@ -53,15 +55,17 @@ export class CliProcess {
   /** the network namespace it runs in (`ip netns exec`), if any */
   readonly netns: string | undefined
 
-  constructor (group: ProcessGroup, name: string, args: string[], options: { cwd: string, env?: Record<string, string>, netns?: string }) {
+  constructor (group: ProcessGroup, name: string, args: string[], options: { cwd: string, env?: Record<string, string>, netns?: string, script?: string }) {
     this.group = group
     this.name = name
     this.args = args
+    this.program = options.script == null ? 'realmesh' : `node ${options.script}`
     this.netns = options.netns
     // `ip netns exec` execs the program in place, so the child's pid is node's and signals reach it
+    const argv = [options.script ?? BIN, ...args]
     const launch = options.netns != null
-      ? inNamespace(options.netns, process.execPath, [BIN, ...args])
-      : { command: process.execPath, args: [BIN, ...args] }
+      ? inNamespace(options.netns, process.execPath, argv)
+      : { command: process.execPath, args: argv }
     this.child = spawn(launch.command, launch.args, {
       cwd: options.cwd,
       env: { ...cleanEnv(), ...options.env },
@@ -143,7 +147,7 @@ export class CliProcess {
 
   /** the collected output, each line tagged with the stream and the time since start */
   describe (): string {
-    const head = `--- ${this.name} (pid ${this.pid ?? '?'}${this.netns != null ? `, netns ${this.netns}` : ''}): realmesh ${this.args.join(' ')}${this.exit == null ? ' [running]' : ` [exited code=${String(this.exit.code)} signal=${String(this.exit.signal)}]`}`
+    const head = `--- ${this.name} (pid ${this.pid ?? '?'}${this.netns != null ? `, netns ${this.netns}` : ''}): ${this.program} ${this.args.join(' ')}${this.exit == null ? ' [running]' : ` [exited code=${String(this.exit.code)} signal=${String(this.exit.signal)}]`}`
     return [head, ...this.lines.map(l => `  ${((l.at - this.group.startedAt) / 1000).toFixed(1).padStart(6)}s ${l.stream} | ${l.text}`)].join('\n')
   }
 
@@ -219,6 +223,13 @@ export class ProcessGroup {
   /** starts `realmesh ...args` */
   start (name: string, args: string[], env?: Record<string, string>): CliProcess {
     const proc = new CliProcess(this, name, args, { cwd: this.cwd, env, netns: this.netns })
+    this.processes.push(proc)
+    return proc
+  }
+
+  /** starts `node script ...args` (a test's own program, such as a plain libp2p peer) */
+  startScript (name: string, script: string, args: string[]): CliProcess {
+    const proc = new CliProcess(this, name, args, { cwd: this.cwd, netns: this.netns, script })
     this.processes.push(proc)
     return proc
   }

@@ -32,32 +32,36 @@ export interface StartRealmInit {
   nodeArgs?: Record<string, string[]>
   /**
    * Where each daemon runs, by name ('L' for the leader): the commands of a testbed host
-   * (`procs.within(host.ns)`) and the address it listens on. @default every daemon here, on 127.0.0.1
+   * (`procs.within(host.ns)`) and the addresses it listens on (each a `--listen`). @default every
+   * daemon here, on 127.0.0.1
    */
-  hosts?: Map<string, { procs: ProcessGroup, listen: string }>
+  hosts?: Map<string, { procs: ProcessGroup, listen: string | string[] }>
   /** the daemons' node config (YAML). @default the scenario's */
   config?: string
+  /** the leader's policy: with 'manual', holders of the secret still join at once, and a node without it waits for the operator. @default 'auto' */
+  policy?: 'auto' | 'manual'
 }
 
 export async function startRealm (e2e: Scenario, init: StartRealmInit): Promise<StartedRealm> {
   const { dir } = e2e
   const ids = new Map<string, string>()
   const daemons = new Map<string, CliProcess>()
-  await e2e.procs.ok('leader init', ['leader', 'init', '--name', init.name, '--dir', dir('L'), '--policy', 'auto', '--join-secret', init.secret])
+  await e2e.procs.ok('leader init', ['leader', 'init', '--name', init.name, '--dir', dir('L'), '--policy', init.policy ?? 'auto', '--join-secret', init.secret])
   if (init.epochSeconds !== undefined) {
     const config = join(dir('L'), 'leader.yaml')
     await writeFile(config, (await readFile(config, 'utf8')).replace(/^epochSeconds: \d+$/m, `epochSeconds: ${init.epochSeconds}`))
   }
   const config = init.config ?? e2e.config
-  const where = (name: string): { procs: ProcessGroup, listen: string } => init.hosts?.get(name) ?? { procs: e2e.procs, listen: '/ip4/127.0.0.1/tcp/0' }
-  const leader = where('L').procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', where('L').listen, '--node-config', config])
+  const where = (name: string): { procs: ProcessGroup, listen: string | string[] } => init.hosts?.get(name) ?? { procs: e2e.procs, listen: '/ip4/127.0.0.1/tcp/0' }
+  const listenArgs = (name: string): string[] => [where(name).listen].flat().flatMap(a => ['--listen', a])
+  const leader = where('L').procs.start('leader', ['leader', 'start', '--dir', dir('L'), ...listenArgs('L'), '--node-config', config])
   daemons.set('L', leader)
   await leader.waitForLine(/^control api /, init.stepMs)
   const realmFile = join(dir('L'), 'realm.json')
   ids.set('L', parseRealmDescriptor(await readFile(realmFile, 'utf8')).leader.peerId)
   await Promise.all(init.nodes.map(async (name) => {
-    const { procs, listen } = where(name)
-    const proc = procs.start(name, ['node', 'start', '--dir', dir(name), '--config', config, '--realm', realmFile, '--join-secret', init.secret, '--listen', listen, ...(init.nodeArgs?.[name] ?? [])])
+    const { procs } = where(name)
+    const proc = procs.start(name, ['node', 'start', '--dir', dir(name), '--config', config, '--realm', realmFile, '--join-secret', init.secret, ...listenArgs(name), ...(init.nodeArgs?.[name] ?? [])])
     daemons.set(name, proc)
     const [, peerId = ''] = await proc.waitForLine(/^peer id (\S+)$/, init.stepMs)
     ids.set(name, peerId)

@@ -25,9 +25,10 @@ export interface Scenario {
   dir: (name: string) => string
   /**
    * a test that is skipped once an earlier step failed; a `todo` step (behaviour not built yet,
-   * the reason given) is reported as todo, and its failure does not skip the steps after it
+   * the reason given) is reported as todo, and its failure does not skip the steps after it; a
+   * `skip` step (something it needs is missing, the reason given) does not run
    */
-  step: (name: string, fn: () => Promise<void>, options?: { todo?: string }) => void
+  step: (name: string, fn: () => Promise<void>, options?: { todo?: string, skip?: string }) => void
 }
 
 export function scenario (): Scenario {
@@ -59,7 +60,7 @@ export function scenario (): Scenario {
     get config () { return join(started().path, 'node.yaml') },
     dir: (name) => join(started().path, name),
     step (name, fn, options = {}) {
-      test(name, { todo: options.todo }, async (t) => {
+      test(name, { todo: options.todo, skip: options.skip }, async (t) => {
         if (broken) {
           t.skip('an earlier step failed')
           return

@@ -26,6 +26,7 @@ const USAGE = `usage: pnpm bench [--quick] [--only <suite>[,<suite>...]] [--out 
 
   --quick         smaller networks and fewer repetitions (under 2 minutes)
   --only <names>  run only these suites: ${SUITE_NAMES.join(', ')}
+                  (hosts, between network namespaces, needs root and runs only when named)
   --out <dir>     where to write latest.json, latest.md and the charts
                   (default: packages/bench/results for a full run of every suite,
                   packages/bench/results/tmp/<run> otherwise, so a partial run never
@@ -69,9 +70,9 @@ function suiteName (value: string): SuiteName {
   return found
 }
 
-/** tokens and messages first (quick), then networks by size, realmesh then plain at each size */
+/** tokens, messages and tunnels first (quick), then networks by size, realmesh then plain at each size */
 function order (jobs: Job[]): Job[] {
-  const rank = (job: Job): number => job.kind === 'tokens' ? 0 : job.kind === 'messages' ? 1 : 2
+  const rank = (job: Job): number => job.kind === 'tokens' ? 0 : job.kind === 'messages' || job.kind === 'hosts' || job.kind === 'tunnels' ? 1 : 2
   const size = (job: Job): number => job.kind === 'network' ? job.n : 0
   const side = (job: Job): number => job.kind === 'network' && job.side === 'plain' ? 1 : 0
   return [...jobs].sort((a, b) => rank(a) - rank(b) || size(a) - size(b) || side(a) - side(b))
@@ -90,8 +91,8 @@ async function main (): Promise<void> {
     process.exit(2)
   }
   const config = configFor(args.quick ? 'quick' : 'full')
-  const suites: Suite[] = SUITES.filter(s => args.only == null || args.only.includes(s.name))
-  const complete = args.only == null || SUITES.every(s => args.only?.includes(s.name))
+  const suites: Suite[] = SUITES.filter(s => args.only == null ? s.optIn !== true : args.only.includes(s.name))
+  const complete = SUITES.every(s => s.optIn === true || args.only == null || args.only.includes(s.name)) && suites.every(s => s.optIn !== true)
   const official = !args.quick && complete && args.out == null
   const out = args.out ?? (official ? RESULTS_DIR : join(TMP_DIR, `${config.mode}${complete ? '' : `-${suites.map(s => s.name).join('-')}`}`))
   const jobs = order(uniqueJobs(suites.flatMap(s => s.jobs(config))))

@@ -8,6 +8,8 @@ import { runNetwork } from './runners/network.js'
 import { runMessages } from './runners/messages.js'
 import { runTokens } from './runners/tokens.js'
 import { runDaemonMetrics } from './runners/daemon-metrics.js'
+import { runHosts } from './runners/hosts.js'
+import { runTunnels } from './runners/tunnels.js'
 import type { Job } from './jobs.js'
 
 async function run (job: Job): Promise<unknown> {
@@ -18,6 +20,8 @@ async function run (job: Job): Promise<unknown> {
     case 'messages': return runMessages(job)
     case 'tokens': return runTokens(job)
     case 'daemon-metrics': return runDaemonMetrics(job)
+    case 'hosts': return runHosts(job)
+    case 'tunnels': return runTunnels(job)
   }
 }
 

@@ -12,6 +12,8 @@ import type { NetworkResult } from './runners/network.js'
 import type { MessagesResult } from './runners/messages.js'
 import type { TokensResult } from './runners/tokens.js'
 import type { DaemonMetricsResult } from './runners/daemon-metrics.js'
+import type { HostsResult } from './runners/hosts.js'
+import type { TunnelsResult } from './runners/tunnels.js'
 
 export type Side = 'realmesh' | 'plain'
 export type Transport = 'memory' | 'tcp'
@@ -56,6 +58,35 @@ export interface TokensJob {
   rounds: number
 }
 
+/** three hosts (OS processes) in network namespaces or on loopback: lookups and acked round trips, both sides */
+export interface HostsJob {
+  kind: 'hosts'
+  where: 'netns' | 'loopback'
+  /** lookups measured per side (spread over the rounds) */
+  lookups: number
+  /** round trips measured per side (spread over the rounds) */
+  roundTrips: number
+  /** unmeasured round trips first */
+  warmup: number
+  /** message size, bytes */
+  size: number
+  rounds: number
+}
+
+/** a tunnel against a plain libp2p stream and plain TCP, all in one process (interleaved rounds) */
+export interface TunnelsJob {
+  kind: 'tunnels'
+  /** round trips on one open connection, in all (spread over the rounds) */
+  echo: { size: number, count: number }
+  /** new connections timed to their first echo, in all */
+  connects: number
+  /** per throughput run: writes of `size` bytes, `bytes` in all */
+  throughput: { size: number, bytes: number }
+  /** connections at once in the parallel throughput run */
+  parallel: number
+  rounds: number
+}
+
 /** one round of one side of the metrics cost: a node daemon with metrics on or off (runners/daemon-metrics.ts) */
 export interface DaemonMetricsJob {
   kind: 'daemon-metrics'
@@ -72,18 +103,20 @@ export interface DaemonMetricsJob {
   idleScrapeMs: number
 }
 
-export type Job = NetworkJob | MessagesJob | TokensJob | DaemonMetricsJob
+export type Job = NetworkJob | MessagesJob | TokensJob | HostsJob | TunnelsJob | DaemonMetricsJob
 
 export interface JobResults {
   network: NetworkResult
   messages: MessagesResult
   tokens: TokensResult
+  hosts: HostsResult
+  tunnels: TunnelsResult
   'daemon-metrics': DaemonMetricsResult
 }
 
 export type JobOutcome =
   /** `partial`: the child was killed at its time limit; `result` is what it had measured by then */
-  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult | DaemonMetricsResult, partial?: string }
+  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult | HostsResult | TunnelsResult | DaemonMetricsResult, partial?: string }
   | { key: string, ok: false, wallMs: number, error: string }
 
 export function jobKey (job: Job): string {
@@ -91,6 +124,8 @@ export function jobKey (job: Job): string {
     case 'network': return `network-${job.side}-${job.n}`
     case 'messages': return 'messages'
     case 'tokens': return 'tokens'
+    case 'hosts': return `hosts-${job.where}`
+    case 'tunnels': return 'tunnels'
     case 'daemon-metrics': return `metrics-${job.metrics ? 'on' : 'off'}-${job.round}`
   }
 }
@@ -138,7 +173,7 @@ export async function runInChild (job: Job, options: RunInChildOptions): Promise
   try {
     const written = JSON.parse(await readFile(out, 'utf8')) as { ok: boolean, partial?: boolean, result?: unknown, error?: string }
     // a partial result (the child ended before its final write) is what was measured by then
-    const result = written.result as NetworkResult | MessagesResult | TokensResult | DaemonMetricsResult
+    const result = written.result as NetworkResult | MessagesResult | TokensResult | HostsResult | TunnelsResult | DaemonMetricsResult
     if (written.ok) return written.partial === true ? { key, ok: true, wallMs, result, partial: `${ended}; what it measured by then is reported` } : { key, ok: true, wallMs, result }
     return { key, ok: false, wallMs, error: written.error ?? 'the job failed' }
   } catch {

@@ -63,6 +63,26 @@ const io: Io = {
       chunks.push(chunk)
     }
     return new Uint8Array(Buffer.concat(chunks))
+  },
+  terminal: () => {
+    const { stdin, stdout } = process
+    if (!stdin.isTTY || !stdout.isTTY) return undefined
+    return {
+      get columns () { return stdout.columns },
+      get rows () { return stdout.rows },
+      write: (text) => { stdout.write(text) },
+      onKey: (listener) => {
+        const onData = (data: Buffer): void => { listener(data.toString('utf8')) }
+        stdin.setRawMode(true)
+        stdin.on('data', onData)
+        stdin.resume()
+        return () => {
+          stdin.off('data', onData)
+          stdin.setRawMode(false)
+          stdin.pause()
+        }
+      }
+    }
   }
 }
 

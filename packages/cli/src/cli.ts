@@ -21,6 +21,11 @@ import { send } from './commands/send.js'
 import { subjects } from './commands/subjects.js'
 import { subscriptions } from './commands/subscriptions.js'
 import { unsubscribe } from './commands/unsubscribe.js'
+import { dashboard } from './commands/dashboard.js'
+import { top } from './commands/top.js'
+import { expose, unexpose } from './commands/expose.js'
+import { services } from './commands/services.js'
+import { tunnel } from './commands/tunnel.js'
 import { resolve } from 'node:path'
 import { networkError } from '@realmesh/node'
 import { UsageError, codeOf, exitCodeOf, messageOf } from './errors.js'
@@ -54,6 +59,12 @@ const COMMANDS: Record<string, Command> = {
   subjects,
   subscriptions,
   unsubscribe,
+  dashboard,
+  top,
+  expose,
+  unexpose,
+  services,
+  tunnel,
   demo
 }
 

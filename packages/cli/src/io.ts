@@ -22,4 +22,15 @@ export interface Io {
   logger?: Logger
   /** reads all of stdin (`realmesh publish SUBJECT -`), at most `maxBytes` (DATA_TOO_LARGE beyond) */
   readStdin?: (maxBytes: number) => Promise<Uint8Array>
+  /** the terminal, when stdin and stdout are both one (`realmesh top` redraws it); undefined otherwise */
+  terminal?: () => Terminal | undefined
+}
+
+/** an interactive terminal: its size, raw output, and key presses */
+export interface Terminal {
+  columns: number
+  rows: number
+  write: (text: string) => void
+  /** puts stdin in raw mode and calls `listener` with each key press until the returned function is called */
+  onKey: (listener: (key: string) => void) => () => void
 }

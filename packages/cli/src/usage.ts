@@ -84,9 +84,11 @@ export const VERB_USAGE: Record<string, string[]> = {
     'realmesh node start --dir DIR [--realm REALM_JSON] [--token FILE | --join-secret S | --invitation URI]',
     '                    [--identity IDENTITY_DIR] [--identity-token FILE]',
     '                    [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--api HOST:PORT] [--config node.yaml]',
-    '                    [--sleep-schedule AWAKE/PERIOD [--wake-on-data]]',
+    '                    [--sleep-schedule AWAKE/PERIOD [--wake-on-data]] [--mdns]',
     `                    ${DAEMON_USAGE}`,
     '    run a node daemon; --realm is needed on the first start only (it is copied to DIR/realm.json)',
+    '    (--mdns: find members on the local network by mDNS and join through them when no bootstrap',
+    '     address answers; node.yaml discovery.mdns; off by default, since it announces the node there)',
     '    (metrics: GET /metrics on the control API; --metrics HOST:PORT also serves them there without the',
     '     token; --no-metrics turns them off. --log-format json: one JSON object a line)',
     '    (--sleep-schedule 20s/60s: awake 20 s of every minute, asleep with every connection closed;',
@@ -138,6 +140,39 @@ export const VERB_USAGE: Record<string, string[]> = {
   subjects: [
     `realmesh subjects ${TARGET} [--json]`,
     '    the daemon\'s subjects: role, coordinators, matched counterparts'
+  ],
+  dashboard: [
+    `realmesh dashboard ${TARGET} [--no-open] [--json]`,
+    '    print the URL of the daemon\'s web dashboard with a one-time login in it (good for one browser, once, within',
+    '    10 min: it becomes a session cookie for 12 h); opened with xdg-open where DISPLAY or WAYLAND_DISPLAY is set',
+    '    unless --no-open. The page: members on the key space, k-buckets, subjects, rates, bans; on the leader the',
+    '    pending requests (approve / deny) and the revocations, live'
+  ],
+  top: [
+    `realmesh top ${TARGET} [--json]`,
+    '    the dashboard\'s figures in the terminal, redrawn every 2 s until q or Ctrl-C; one frame and exit when',
+    '    stdout or stdin is not a terminal (--json: that frame as the JSON of GET /dashboard/state)'
+  ],
+  expose: [
+    `realmesh expose NAME HOST:PORT [--allow ATTR=VALUE]... [--allow-peer PEER]... ${TARGET} [--json]`,
+    '    the node daemon exposes the TCP service at HOST:PORT to members as NAME (again: its definition is replaced);',
+    '    open to every member without a rule, else to a member any rule admits: --allow a token attribute,',
+    '    --allow-peer a node peer id or an identity id. Others are refused TUNNEL_NOT_ALLOWED'
+  ],
+  unexpose: [
+    `realmesh unexpose NAME ${TARGET} [--json]`,
+    '    stop exposing NAME; its open tunnels are closed'
+  ],
+  services: [
+    `realmesh services ${TARGET} [--json]`,
+    '    what the node daemon exposes (target, who may open it, open tunnels), its open tunnels and forwards,',
+    '    and what it can reach: the services members expose to it (it asks up to 64 members)'
+  ],
+  tunnel: [
+    `realmesh tunnel PEER_OR_IDENTITY NAME [--listen 127.0.0.1:PORT] ${TARGET} [--json]`,
+    '    like ssh -L: the node daemon listens on --listen (default 127.0.0.1:0, a free port) and carries each',
+    '    connection to the service NAME of that member, until SIGINT/SIGTERM; refused at once with the member\'s',
+    '    code (TUNNEL_NOT_ALLOWED, TUNNEL_UNKNOWN_SERVICE, ...); --json: every event as a JSON line on stdout'
   ],
   demo: [
     'realmesh demo [--nodes 5] [--transport tcp|memory] [--config local-realm.yaml]',

@@ -177,6 +177,27 @@ describe('realmesh (in-process)', () => {
     assert.ok(!formatStatus(base).some(r => r.startsWith('sleep')))
   })
 
+  test('status: reachability, the relay slot and each connection, direct or relayed through which relay', () => {
+    const base = { role: 'node', peerId: 'p', realm: 'r', realmName: 'n', joined: true, members: [], routingTable: 0, listen: [] }
+    const rows = formatStatus({
+      ...base,
+      nat: { reachability: 'private', observed: ['/ip4/11.99.0.12/tcp/4711'], relayAddrs: ['/ip4/11.99.0.10/tcp/4001/p2p/R/p2p-circuit/p2p/p'], seekingRelay: true, relaying: { serving: false, reservations: 0 } },
+      connections: [
+        { peer: 'B', remoteAddr: '/ip4/11.99.0.10/tcp/4001/p2p/R/p2p-circuit/p2p/B', direction: 'outbound', relayed: true, relay: 'R', admitted: true, openedAt: 1 },
+        { peer: 'R', remoteAddr: '/ip4/11.99.0.10/tcp/4001/p2p/R', direction: 'outbound', relayed: false, admitted: true, openedAt: 1 },
+        { peer: 'X', remoteAddr: '/ip4/11.99.0.99/tcp/5555/p2p/X', direction: 'inbound', relayed: false, admitted: false, openedAt: 2 }
+      ]
+    })
+    for (const line of [
+      /^reachability +private \(observed at \/ip4\/11\.99\.0\.12\/tcp\/4711\)$/,
+      /^relay slot +\/ip4\/11\.99\.0\.10\/tcp\/4001\/p2p\/R\/p2p-circuit\/p2p\/p$/,
+      /^connections +B out relayed via R$/,
+      /^ +R out direct \/ip4\/11\.99\.0\.10\/tcp\/4001\/p2p\/R$/,
+      /^ +X in direct \/ip4\/11\.99\.0\.99\/tcp\/5555\/p2p\/X \(not admitted\)$/
+    ]) assert.ok(rows.some(r => line.test(r)), `${String(line)}\n${rows.join('\n')}`)
+    assert.ok(!rows.some(r => r.startsWith('relaying')))
+  })
+
   test('status without a running daemon is API_NOT_RUNNING; with neither --dir nor --api USAGE; with --api and no token API_TOKEN_MISSING', async () => {
     assert.equal(errorCode((await run(['status', '--dir', await temp.make()])).io), 'API_NOT_RUNNING')
     assert.equal(errorCode((await run(['status'])).io), 'USAGE')

@@ -3,7 +3,7 @@
 import { describe, test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { MetricsServer } from '../src/api/metrics-server.js'
-import { TextBody } from '../src/api/router.js'
+import { HttpResponse } from '../src/api/router.js'
 
 describe('metrics-only listener', () => {
   const servers: MetricsServer[] = []
@@ -13,7 +13,7 @@ describe('metrics-only listener', () => {
     let scrapes = 0
     const server = await MetricsServer.start('127.0.0.1:0', async () => {
       scrapes++
-      return new TextBody('text/plain; version=0.0.4; charset=utf-8', 'realmesh_members 3\n')
+      return new HttpResponse(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, 'realmesh_members 3\n')
     })
     servers.push(server)
     const res = await fetch(`${server.url}/metrics`)
@@ -27,9 +27,9 @@ describe('metrics-only listener', () => {
   })
 
   test('a port in use is METRICS_LISTEN_FAILED; a bad address METRICS_ADDRESS_INVALID', async () => {
-    const first = await MetricsServer.start('127.0.0.1:0', async () => new TextBody('text/plain', ''))
+    const first = await MetricsServer.start('127.0.0.1:0', async () => new HttpResponse(200, { 'content-type': 'text/plain' }, ''))
     servers.push(first)
-    await assert.rejects(MetricsServer.start(first.url.replace('http://', ''), async () => new TextBody('text/plain', '')), { code: 'METRICS_LISTEN_FAILED' })
-    await assert.rejects(MetricsServer.start('nowhere', async () => new TextBody('text/plain', '')), { code: 'METRICS_ADDRESS_INVALID' })
+    await assert.rejects(MetricsServer.start(first.url.replace('http://', ''), async () => new HttpResponse(200, { 'content-type': 'text/plain' }, '')), { code: 'METRICS_LISTEN_FAILED' })
+    await assert.rejects(MetricsServer.start('nowhere', async () => new HttpResponse(200, { 'content-type': 'text/plain' }, '')), { code: 'METRICS_ADDRESS_INVALID' })
   })
 })

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ConfigError, parseConfig, validateNodeConfig, checkNodeConfig } from '../src/index.js'
+import { mdnsOf } from '../src/config/node-config.js'
 
 function refused (value: unknown): ConfigError {
   try {
@@ -36,11 +37,33 @@ describe('node config validation', () => {
     assert.deepEqual(validateNodeConfig({ sleep: { schedule: '2s/1h' } }).sleep?.schedule, { awakeMs: 2_000, periodMs: 3_600_000 })
   })
 
+  test('discovery: mDNS on or off, its interval in bounds; --mdns turns it on whatever the config says', () => {
+    assert.deepEqual(validateNodeConfig({ discovery: { mdns: true, mdnsIntervalMs: 2000 } }), { discovery: { mdns: true, mdnsIntervalMs: 2000 } })
+    assert.match(refused({ discovery: { mdns: 'yes' } }).message, /discovery\.mdns/)
+    assert.match(refused({ discovery: { mdnsIntervalMs: 10 } }).message, /discovery\.mdnsIntervalMs/)
+    assert.equal(mdnsOf(undefined), undefined)
+    assert.equal(mdnsOf({ mdns: false }), undefined)
+    assert.deepEqual(mdnsOf({ mdns: true, mdnsIntervalMs: 2000 }), { intervalMs: 2000 })
+    assert.deepEqual(mdnsOf({ mdns: false }, true), { intervalMs: undefined })
+  })
+
+  test('services exposed at start: name, target, allow rules; tunnel limits', () => {
+    const services = [{ name: 'web', target: '127.0.0.1:8080', allow: ['team=ops'], allowPeers: [PEER] }, { name: 'db', target: 'db.local:5432' }]
+    assert.deepEqual(validateNodeConfig({ services, tunnels: { maxTunnelsPerPeer: 4, idleTimeoutMs: 60_000 } }), { services, tunnels: { maxTunnelsPerPeer: 4, idleTimeoutMs: 60_000 } })
+  })
+
   test('an empty section (`dht:` with nothing under it) is an empty mapping', () => {
     assert.deepEqual(validateNodeConfig({ dht: null }), { dht: {} })
   })
 
   const cases: Array<{ value: unknown, path: string, expected: RegExp, got?: string }> = [
+    { value: { services: [{ name: 'web' }] }, path: 'services[0].target', expected: /HOST:PORT/ },
+    { value: { services: [{ name: 'web', target: '127.0.0.1:0' }] }, path: 'services[0].target', expected: /HOST:PORT/, got: '"127.0.0.1:0"' },
+    { value: { services: [{ name: '-web', target: '127.0.0.1:80' }] }, path: 'services[0].name', expected: /service name/ },
+    { value: { services: [{ name: 'a', target: '127.0.0.1:80' }, { name: 'a', target: '127.0.0.1:81' }] }, path: 'services[1].name', expected: /no other service/ },
+    { value: { services: [{ name: 'a', target: '127.0.0.1:80', allow: ['ops'] }] }, path: 'services[0].allow[0]', expected: /ATTR=VALUE/ },
+    { value: { services: [{ name: 'a', target: '127.0.0.1:80', allowPeers: ['bob'] }] }, path: 'services[0].allowPeers[0]', expected: /peer or identity id/ },
+    { value: { tunnels: { idleTimeoutMs: 10 } }, path: 'tunnels.idleTimeoutMs', expected: /milliseconds/ },
     { value: { connections: { maxConnections: 'many' } }, path: 'connections.maxConnections', expected: /^a positive integer$/, got: '"many"' },
     { value: { connections: { inboundConnectionThreshold: 0 } }, path: 'connections.inboundConnectionThreshold', expected: /positive integer/, got: '0' },
     { value: { connections: { maxIncomingPendingConnections: 2.5 } }, path: 'connections.maxIncomingPendingConnections', expected: /positive integer/, got: '2.5' },

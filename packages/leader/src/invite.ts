@@ -118,7 +118,7 @@ function checkInvite (ttlSeconds: number, uses: number, attrs: Record<string, st
  */
 function leaderAddresses (node: RealmNode): string[] {
   const self = node.peerId.toString()
-  return announcedAddrs(node.libp2p.getMultiaddrs(), interfaceIps()).addrs
+  return announcedAddrs(node.listenAddrs(), interfaceIps()).addrs
     .slice(0, MAX_BOOTSTRAP)
     .map(a => `${a.toString()}/p2p/${self}`)
 }

@@ -27,7 +27,7 @@ export interface StartLeaderInit {
    * the rest of a node's settings for the leader's own node (a node config's sections, as
    * `realmesh leader start --node-config` gives them). @default the RealmNode defaults
    */
-  node?: Pick<RealmNodeInit, 'dht' | 'handshake' | 'join' | 'keepalive' | 'redial' | 'tokenSkewSeconds' | 'metrics'> & { abuse?: { banThreshold?: number, banDurationMs?: number } }
+  node?: Pick<RealmNodeInit, 'dht' | 'handshake' | 'join' | 'keepalive' | 'redial' | 'tokenSkewSeconds' | 'nat' | 'mdns' | 'metrics'> & { abuse?: { banThreshold?: number, banDurationMs?: number } }
   /** told what goes wrong in the background (DIR/peers.json could not be saved). @default nothing */
   warn?: (message: string) => void
   /** @default Date.now */
@@ -121,7 +121,7 @@ export async function startLeader (init: StartLeaderInit): Promise<RunningLeader
   const rewritten = parseRealmDescriptor({ ...realm, bootstrap })
   try {
     if (outcome.busy == null) {
-      const resolved = resolveListen(requested, node.libp2p.getMultiaddrs())
+      const resolved = resolveListen(requested, node.listenAddrs())
       if (resolved.join('\n') !== config.listen.join('\n')) {
         await saveListen(init.dir, resolved)
         outcome.saved = resolved
@@ -173,6 +173,9 @@ async function launchLeader (init: StartLeaderInit, { key, realm, config, listen
     keepalive: init.node?.keepalive,
     redial: init.node?.redial,
     tokenSkewSeconds: init.node?.tokenSkewSeconds,
+    nat: init.node?.nat,
+    // on the LAN, nodes without a reachable bootstrap address find the leader to ask for a token
+    mdns: init.node?.mdns,
     metrics: init.node?.metrics,
     // bans of abusive peers survive a restart
     guard: { ...init.node?.abuse, banStore: fileBanStore(join(init.dir, 'bans.json')) },
@@ -204,7 +207,7 @@ async function launchLeader (init: StartLeaderInit, { key, realm, config, listen
 function bootstrapAddresses (node: RealmNode): string[] {
   const self = node.peerId.toString()
   const out: string[] = []
-  for (const address of node.libp2p.getMultiaddrs()) {
+  for (const address of node.listenAddrs()) {
     const components = address.getComponents()
     const withPeer = components[components.length - 1]?.name === 'p2p' ? address : address.encapsulate(multiaddr(`/p2p/${self}`))
     const text = withPeer.toString()

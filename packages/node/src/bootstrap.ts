@@ -19,6 +19,7 @@ import type { BackoffInit } from './util/backoff.js'
 import type { PeerId, AbortOptions } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { RealmDescriptor } from '@realmesh/token'
+import type { LanJoins } from './discovery/lan-joins.js'
 
 export interface BootstrapInit {
   realm: RealmDescriptor
@@ -32,6 +33,12 @@ export interface BootstrapInit {
   knownPeers?: string[]
   tokenRequest?: TokenRequestInit
   backoff?: BackoffInit
+  /**
+   * the realm leader found on the local network by mDNS (discovery/lan-joins.ts): its addresses
+   * count as bootstrap addresses, and a node without a token waits for it when no bootstrap
+   * address names the leader
+   */
+  lan?: Pick<LanJoins, 'leader' | 'leaderFound'>
 }
 
 export class Bootstrap {
@@ -109,8 +116,9 @@ export class Bootstrap {
 
   private async acquireToken (signal: AbortSignal): Promise<void> {
     const leader = leaderPeerId(this.init.realm)
-    const leaderAddrs = this.addresses().filter(a => peerIdOf(a) === leader.toString())
-    if (this.init.tokenRequest == null || leaderAddrs.length === 0) {
+    // asked again at each attempt: the leader may be found on the LAN meanwhile
+    const leaderAddrs = (): Multiaddr[] => this.addresses().filter(a => peerIdOf(a) === leader.toString())
+    if (this.init.tokenRequest == null || (leaderAddrs().length === 0 && this.init.lan == null)) {
       // not the leader's decision: this node cannot even ask
       const err = new NodeStateError(this.init.tokenRequest == null
         ? 'this node has no node token and no way to ask for one (give it a token, or a tokenRequest to ask the leader)'
@@ -119,9 +127,15 @@ export class Bootstrap {
       throw err
     }
     for (let attempt = 0; ; attempt++) {
+      const addrs = leaderAddrs()
+      if (addrs.length === 0) {
+        // no bootstrap address names the leader: it may yet answer mDNS
+        await this.init.lan?.leaderFound({ signal })
+        continue
+      }
       try {
         const token = await requestNodeToken(async (options: AbortOptions) => {
-          const connection = await this.node.libp2p.dial(leaderAddrs, options)
+          const connection = await this.node.libp2p.dial(addrs, options)
           return connection.newStream(PROTOCOLS.leader, options)
         }, this.init.self, leader, {
           ...this.init.tokenRequest,
@@ -137,7 +151,7 @@ export class Bootstrap {
           this.fail(err)
           throw err
         }
-        await this.retryLater(leaderAddrs.map(String).join(','), attempt, err, signal)
+        await this.retryLater(addrs.map(String).join(','), attempt, err, signal)
       }
     }
   }
@@ -155,14 +169,16 @@ export class Bootstrap {
     this.node.failJoin(err, detail)
   }
 
-  /** the bootstrap addresses (without this node's own), the known peers, then `extra`, without duplicates; none for a first member */
+  /** the bootstrap addresses (without this node's own) and the leader's found on the LAN, the known peers, then `extra`, without duplicates; none for a first member */
   rejoinAddresses (extra: string[]): Multiaddr[] {
     return this.addresses(extra)
   }
 
   private addresses (extra: string[] = []): Multiaddr[] {
-    const bootstrap = this.parse(this.init.addresses)
-    return bootstrap.length === 0 ? [] : this.parse([...this.init.addresses, ...(this.init.knownPeers ?? []), ...extra])
+    // the leader's addresses heard on the LAN first: they are current, a bootstrap list may not be
+    const anchors = [...(this.init.lan?.leader() ?? []).map(String), ...this.init.addresses]
+    const bootstrap = this.parse(anchors)
+    return bootstrap.length === 0 ? [] : this.parse([...anchors, ...(this.init.knownPeers ?? []), ...extra])
   }
 
   /** the addresses (without this node's own) without duplicates */

@@ -1,3 +1,4 @@
+import type { NatInit } from './nat/options.js'
 import type { HandshakeInit } from './handshake/handshake.js'
 import type { JoinInit } from './join/join.js'
 import type { JoinCallback } from './join/decisions.js'
@@ -11,10 +12,13 @@ import type { SubjectsInit } from './subjects/subjects.js'
 import type { MessagingInit } from './messaging/messaging.js'
 import type { DurableInit } from './durable/options.js'
 import type { RelayLimits } from './relay/relay-store.js'
+import type { MdnsOptions } from './discovery/mdns.js'
+import type { LanJoinsInit } from './discovery/lan-joins.js'
 import type { RevocationStore } from './revocation/revocations.js'
 import type { EpochStore } from './epochs/epochs.js'
 import type { SleepInit } from './sleep/schedule.js'
 import type { SleepWatchInit } from './sleep/sleep-watch.js'
+import type { TunnelsInit } from './tunnel/tunnels.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
 import type { Datastore } from 'interface-datastore'
@@ -69,11 +73,28 @@ export interface RealmNodeInit {
   /** @default ['/ip4/127.0.0.1/tcp/0'] */
   listen?: string[]
   /**
+   * Run the QUIC transport (@chainsafe/libp2p-quic): listen on the `/udp/P/quic-v1` addresses in
+   * `listen` and dial members' QUIC addresses. A node that listens on none and should still dial
+   * QUIC (one behind a NAT that only dials out) sets it. @default whether a `listen` address is /quic-v1
+   */
+  quic?: boolean
+  /**
    * Addresses (with /p2p/<peer id>) to join the realm through, and to dial again whenever this
    * node has no connection to their peer (see `redial`). An empty list (or one naming only this node) makes this
    * node the realm's first member: it is joined at once. @default realm.bootstrap
    */
   bootstrap?: string[]
+  /**
+   * Find members on the local network by mDNS (issue 21 item 5) and announce this node there: a
+   * member found is dialled, and the handshake and join decide as for a bootstrap address, so a
+   * node joins through a member on its segment when no bootstrap address answers (or it has none),
+   * and a node without a token asks the realm leader found there. The service name is derived
+   * from the realm id (discovery/mdns.ts says what it reveals); outsiders announcing themselves
+   * get dialled at most once a minute, at most `maxDials` at once and `maxDialsPerMinute` in all,
+   * and leave nothing behind. Off by default: announcing this node's peer id and addresses to
+   * everyone on the segment is the operator's choice. @default off
+   */
+  mdns?: MdnsOptions & LanJoinsInit
   /**
    * Addresses of members known from an earlier run (the CLI keeps them in the data dir): joined
    * through with `bootstrap`; a first member (the leader) dials them in the background instead,
@@ -129,6 +150,14 @@ export interface RealmNodeInit {
    * when libp2p's listeners change). @default 5000
    */
   addressCheckMs?: number
+  /**
+   * NAT traversal (nat/options.ts): a relay slot on a member when this node is behind a NAT
+   * (relay.use), relaying for members (relay.serve), hole punching (DCUtR) and AutoNAT, and
+   * identify on every admitted connection, which they need. Without it a node still dials and
+   * takes relayed connections (the circuit relay transport), but neither relays nor reserves.
+   * Bad values: NatConfigError (NAT_CONFIG_INVALID). @default none
+   */
+  nat?: NatInit
   /** abuse control: scores, ban threshold and duration, ban storage, rate limits */
   guard?: GuardInit
   /** subjects: replicas (R), coordinator bounds, lookup timeout */
@@ -179,6 +208,11 @@ export interface RealmNodeInit {
   sleep?: SleepInit
   /** how this node treats its sleepy members: wake windows one may miss in a row before it is dropped. @default { maxMissedWindows: 2 } */
   sleepyMembers?: SleepWatchInit
+  /**
+   * tunnels (node.tunnels): most services exposed, most tunnels in and out (per peer, in all),
+   * the idle timeout, the service connect timeout, most local forwards
+   */
+  tunnels?: TunnelsInit
   /**
    * libp2p's metrics (`prometheusMetrics()` from @libp2p/prometheus-metrics, or any implementation
    * of libp2p's Metrics interface): libp2p's own instruments, and realmesh's (`realmesh_*`: members,

@@ -1,10 +1,14 @@
 /**
- * The libp2p node under a realmesh node: TCP and in-memory transports, Noise, yamux, and the
- * services kad-dht (on the realm's own protocol id), identify and ping, and gossipsub when the realm
- * broadcasts (its policy.broadcast), each behind the membership gate (gate/gated-components.ts).
+ * The libp2p node under a realmesh node: TCP, QUIC (when a listen address is /quic-v1), in-memory
+ * and circuit relay transports, Noise and yamux (QUIC brings its own TLS 1.3 and streams),
+ * and the services kad-dht (on the realm's own protocol id), identify and ping, gossipsub when the
+ * realm broadcasts (its policy.broadcast), the NAT traversal services (nat/parts.ts) when `nat` is
+ * set, each behind the membership gate (gate/gated-components.ts), and mDNS on the LAN when asked
+ * (discovery/mdns.ts).
  */
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
+import { quic } from '@chainsafe/libp2p-quic'
 import { memory } from '@libp2p/memory'
 // the design's Noise package; @libp2p/noise is the same code under its new name (test/noise-interop.test.ts)
 import { noise } from '@chainsafe/libp2p-noise'
@@ -16,7 +20,14 @@ import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { kadProtocol } from '@realmesh/wire'
 import { quietLogger } from './util/quiet-logger.js'
+import { natServices, relayTransport } from './nat/parts.js'
+import { natView } from './nat/view.js'
+import type { NatServices } from './nat/parts.js'
+import type { NatOptions } from './nat/options.js'
+import type { NatView } from './nat/view.js'
 import { gated } from './gate/gated-components.js'
+import { lanDiscovery } from './discovery/mdns.js'
+import type { LanDiscovery, MdnsOptions } from './discovery/mdns.js'
 import type { GateHooks } from './gate/gated-components.js'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
@@ -32,7 +43,11 @@ export type RealmServices = {
   dht: KadDHT
   /** only in a realm whose policy.broadcast is true */
   pubsub?: GossipSub
-}
+  /** this node's addresses as libp2p holds them; finding a member relay */
+  nat: NatView
+  /** only with Libp2pAssembly.mdns */
+  lan?: LanDiscovery
+} & NatServices
 
 export type RealmLibp2p = Libp2p<RealmServices>
 
@@ -73,6 +88,8 @@ export interface Libp2pAssembly {
   privateKey: PrivateKey
   realmId: string
   listen: string[]
+  /** run the QUIC transport. @default whether a `listen` address is /quic-v1 */
+  quic?: boolean
   connections?: ConnectionLimits
   dht?: DhtOptions
   hooks: () => GateHooks
@@ -84,8 +101,19 @@ export interface Libp2pAssembly {
   datastore?: Datastore
   /** this node sleeps (sleep/sleeper.ts): it dials nobody and takes no connection. @default never */
   quiet?: () => boolean
+  /** NAT traversal (relay server, DCUtR, AutoNAT); the relay transport runs regardless. @default none */
+  nat?: NatOptions
+  /** this node grants relay reservations now (asked only of a member: the hop protocol is gated). @default never */
+  relaying?: () => boolean
+  /** find members on the local network by mDNS (discovery/mdns.ts). @default off */
+  mdns?: MdnsOptions
   /** libp2p's metrics implementation (e.g. prometheusMetrics()); realmesh registers its own instruments on it too. @default none */
   metrics?: Libp2pOptions['metrics']
+}
+
+/** a QUIC listen address (`/ip4/0.0.0.0/udp/4001/quic-v1`) */
+function isQuic (addr: string): boolean {
+  return /\/quic-v1(\/|$)/.test(addr)
 }
 
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
@@ -110,7 +138,10 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // per-connection and per-stream loggers cost heap only where DEBUG turns them on
     logger: quietLogger(),
     addresses: { listen: init.listen },
-    transports: [tcp(), memory()],
+    // QUIC only where asked (by default: where the node listens on it): the transport opens its
+    // dialling sockets (and a native runtime) when built, which a TCP-only node, or each of a
+    // test's hundred nodes, does without
+    transports: [tcp(), ...((init.quic ?? init.listen.some(isQuic)) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     // realmesh's keepalive (membership/liveness.ts) replaces libp2p's connection monitor
@@ -120,7 +151,8 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
       denyDialMultiaddr: () => init.quiet?.() === true,
       denyInboundConnection: () => init.quiet?.() === true,
       denyInboundEncryptedConnection: (peer) => init.isBanned(peer.toString()),
-      denyOutboundEncryptedConnection: (peer) => init.isBanned(peer.toString())
+      denyOutboundEncryptedConnection: (peer) => init.isBanned(peer.toString()),
+      denyInboundRelayReservation: () => init.relaying?.() !== true
     },
     connectionManager: {
       maxConnections: init.connections?.maxConnections ?? 300,
@@ -143,7 +175,10 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
         datastorePrefix: `/realmesh/${init.realmId}/dht`,
         metricsPrefix: 'realmesh_kad'
       }), init.hooks, { livenessPing: true }),
-      ...broadcast
+      nat: natView(),
+      ...natServices(init.hooks, init.nat),
+      ...broadcast,
+      ...(init.mdns == null ? {} : { lan: lanDiscovery(init.realmId, init.mdns) })
     }
   })
 }

@@ -9,6 +9,7 @@
  *   peers/own-record.ts       this node's signed record and telling members when it changes
  *   subjects/assembly.ts      subjects and messaging wired to membership
  *   sleep/assembly.ts         sleeping on a wake schedule, and keeping sleepy members
+ *   tunnel/tunnels.ts         TCP connections carried to services members expose
  */
 import { TypedEventEmitter } from 'main-event'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -36,12 +37,20 @@ import { Revocations, revokes } from './revocation/revocations.js'
 import { Epochs } from './epochs/epochs.js'
 import { NoticeSpread } from './notices/spread.js'
 import { peerIdOf, withoutPeer } from './util/multiaddr.js'
+import { listenedAddrs } from './peers/own-addresses.js'
 import { deferToLeader, requestNodeToken } from './leader/leader-client.js'
 import { TokenRenewal, tokenLifetime } from './leader/renewal.js'
 import { Bootstrap } from './bootstrap.js'
 import { BroadcastDisabledError, Broadcaster } from './broadcast/broadcast.js'
 import type { BroadcastMessage } from './broadcast/broadcast.js'
 import { assembleLibp2p } from './libp2p.js'
+import { NatControl } from './nat/control.js'
+import { natOptions } from './nat/options.js'
+import type { ConnectionInfo, NatStatus } from './nat/control.js'
+import type { NatOptions } from './nat/options.js'
+import type { ReachabilityState } from './nat/reachability.js'
+import { LanJoins } from './discovery/lan-joins.js'
+import type { LanJoinStats } from './discovery/lan-joins.js'
 import { MemoryDatastore } from 'datastore-core'
 import { PrefixedDatastore } from './store/prefixed.js'
 import { DurableSubscriptions } from './durable/durable.js'
@@ -55,6 +64,8 @@ import type { SleepEvents, SleepLayer } from './sleep/assembly.js'
 import type { SleepStatus } from './sleep/sleeper.js'
 import type { WakeSchedule } from './sleep/schedule.js'
 import { Outbox } from './outbox/outbox.js'
+import { Tunnels } from './tunnel/tunnels.js'
+import { membersBySeen, partyOf, resolveTarget } from './tunnel/members.js'
 import type { Subjects, SubjectStatus } from './subjects/subjects.js'
 import type { Messaging } from './messaging/messaging.js'
 import type { SubjectMatchedDetail, SubjectRegisteredDetail } from './subjects/assembly.js'
@@ -118,6 +129,8 @@ export interface RealmNodeEvents {
    * opened or closed): its record was signed again with a higher seq and sent to its members
    */
   'addresses:changed': CustomEvent<AddressesChangedDetail>
+  /** whether members can dial this node changed (NAT traversal, RealmNodeInit.nat) */
+  'reachability:changed': CustomEvent<ReachabilityState>
   /** the guard banned a peer (score at the threshold, or `ban()`); it is dropped everywhere */
   'peer:banned': CustomEvent<{ peer: string, reason: string, until: number }>
   /** the node got a node token from the leader, its first or a renewal (persist it) */
@@ -172,6 +185,10 @@ export interface NodeStatus {
   listen: string[]
   /** only on a node with a wake schedule: the schedule, whether it is awake, and until when */
   sleep?: SleepStatus
+  /** every open connection: its address, direct or relayed (and through which relay), admitted or not */
+  connections: ConnectionInfo[]
+  /** reachability, observed addresses, relay slot and relaying (nat/control.ts) */
+  nat: NatStatus
 }
 
 export interface HandleOptions extends StreamHandlerOptions {
@@ -193,6 +210,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   readonly epochs: Epochs
   /** subscriptions with a name that the node holds, and stores messages for, whether or not a consumer is attached */
   readonly durable: DurableSubscriptions
+  /** services this node exposes to members, and tunnels to members' services (tunnel/tunnels.ts) */
+  readonly tunnels: Tunnels
   private readonly messaging: Messaging
   private readonly relay: Relay
   private readonly init: RealmNodeInit
@@ -203,6 +222,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly upkeep: Upkeep
   private readonly redial: Redial
   private readonly ownRecord: OwnRecord
+  private readonly nat: NatControl
   private readonly noticeSpread: NoticeSpread
   private readonly dropNode: (peer: string) => void
   private readonly epochChanged: () => void
@@ -217,6 +237,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly sleep: SleepLayer
   /** realmesh's instruments, when libp2p has metrics (RealmNodeInit.metrics) */
   private readonly metrics: RealmMetrics | undefined
+  /** only with RealmNodeInit.mdns */
+  private readonly lanJoins: LanJoins | undefined
   private nodeToken: string | undefined
   /** the claims of nodeToken, decoded once */
   private ownClaimsOf: { token: string, claims: NodeTokenClaims } | undefined
@@ -235,10 +257,12 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     const schedule = init.sleep == null ? undefined : scheduleOf(init.sleep, (init.now ?? Date.now)())
     // the services are built before the node exists; they reach its gate through this reference
     const ref: { node?: RealmNode } = {}
+    const nat = init.nat == null ? undefined : natOptions(init.nat)
     const libp2p = await assembleLibp2p({
       privateKey: init.privateKey,
       realmId: init.realm.id,
       listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+      quic: init.quic,
       connections: init.connections,
       dht: init.dht,
       broadcast: init.realm.policy.broadcast === true,
@@ -246,16 +270,19 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       datastore: init.store == null ? undefined : new PrefixedDatastore(init.store, '/libp2p'),
       metrics: init.metrics,
       quiet: () => ref.node?.sleep.sleeper?.quiet ?? false,
+      nat,
+      relaying: () => ref.node?.nat.relaying() ?? false,
+      mdns: init.mdns == null ? undefined : { intervalMs: init.mdns.intervalMs, announce: init.mdns.announce },
       hooks: () => {
         if (ref.node == null) throw new NodeStateError('the realm node is not constructed yet')
         return ref.node.gateHooks
       }
     })
-    ref.node = new RealmNode(init, libp2p, schedule)
+    ref.node = new RealmNode(init, libp2p, schedule, nat)
     return ref.node
   }
 
-  private constructor (init: RealmNodeInit, libp2p: RealmLibp2p, schedule: WakeSchedule | undefined) {
+  private constructor (init: RealmNodeInit, libp2p: RealmLibp2p, schedule: WakeSchedule | undefined, nat: NatOptions | undefined) {
     super()
     this.init = init
     this.realm = init.realm
@@ -302,6 +329,13 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.membership = new Membership({ maxMembers: init.maxMembers, now: this.now, routingTable: () => this.routingTable })
     this.membership.addEventListener('peer:joined', (evt) => { this.safeDispatchEvent('peer:joined', { detail: evt.detail }) })
     this.membership.addEventListener('peer:left', (evt) => { this.safeDispatchEvent('peer:left', { detail: evt.detail }) })
+    this.nat = new NatControl({
+      libp2p,
+      options: nat,
+      isAdmitted: (connection) => this.gate.admission.isAdmitted(connection),
+      changed: (state) => { this.safeDispatchEvent('reachability:changed', { detail: state }) }
+    })
+    this.membership.addEventListener('peer:left', (evt) => { this.nat.forget(evt.detail.peer) })
     this.gate = new ConnectionGate({
       libp2p,
       handshake,
@@ -502,13 +536,36 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       dropped: (detail) => { this.safeDispatchEvent('durable:dropped', { detail }) },
       now: this.now
     }, init.durable)
+    const shunned = (peer: string): boolean => this.guard.isBanned(peer) || this.revocations.of(peer).some(r => r.jti === '')
+    this.lanJoins = libp2p.services.lan == null ? undefined : new LanJoins({
+      self: this.peerId,
+      leader: init.realm.leader.peerId,
+      membership: this.membership,
+      peerStore: libp2p.peerStore,
+      mayDial: () => this.running && this.stopping == null && this.nodeToken != null && this.sleep.sleeper?.quiet !== true,
+      shunned,
+      wants: (peer) => this.growth.wants(peer),
+      connect: async (addrs, options) => this.gate.connect(addrs, options),
+      admissionMs: handshake.timeoutMs + join.timeoutMs,
+      shutdown,
+      now: this.now
+    }, init.mdns)
+    this.tunnels = new Tunnels({
+      openStream: async (peer, protocol, o) => this.openStream(typeof peer === 'string' ? peerIdFromString(peer) : peer, protocol, o),
+      party: (peer) => { const member = this.membership.get(peer); return member == null ? undefined : partyOf(member) },
+      resolve: (target) => resolveTarget(this.membership, target),
+      members: () => membersBySeen(this.membership),
+      refused: (peer, code) => { this.gate.offence(peerIdFromString(peer), code) },
+      now: this.now
+    }, init.tunnels)
     this.bootstrap = new Bootstrap(this, {
       realm: init.realm,
       self: this.peerId,
       addresses: init.bootstrap ?? init.realm.bootstrap,
       knownPeers: init.knownPeers,
       tokenRequest: init.tokenRequest,
-      backoff: init.backoff
+      backoff: init.backoff,
+      lan: this.lanJoins
     })
     this.upkeep = new Upkeep({
       self: this.peerId,
@@ -534,7 +591,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       membership: this.membership,
       connected: (peer) => libp2p.getConnections(peerIdFromString(peer)).some(c => this.gate.admission.isAdmitted(c)),
       connect: async (addresses, options) => this.gate.connect(addresses, options),
-      shunned: (peer) => this.guard.isBanned(peer) || this.revocations.of(peer).some(r => r.jti === ''),
+      shunned,
       joined: () => this.isJoined,
       retrying: (detail) => { this.safeDispatchEvent('bootstrap:retry', { detail }) },
       now: this.now,
@@ -634,10 +691,15 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await this.handle(PROTOCOLS.message, this.messaging.inbox.handle, { maxInboundStreams: 256, maxOutboundStreams: 256 })
     await this.handle(PROTOCOLS.direct, this.messaging.direct.handle, { maxInboundStreams: 32 })
     await this.handle(PROTOCOLS.relay, this.relay.handle, { maxInboundStreams: 16 })
+    // a tunnel per stream: the tunnels' own limits (per peer, in all) are the real bound
+    await this.handle(PROTOCOLS.tunnel, this.tunnels.handle, { maxInboundStreams: 1024, maxOutboundStreams: 1024 })
+    this.tunnels.start()
     this.gate.start()
     this.libp2p.addEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
+    if (this.lanJoins != null) this.libp2p.services.lan?.addEventListener('peer', this.lanJoins.onPeer)
     await this.libp2p.start()
     this.ownRecord.start(this.init.addressCheckMs)
+    this.nat.start()
     this.routingTable = kadRoutingTable(this.libp2p.services.dht)
     this.routingTable.onChange((size) => { this.safeDispatchEvent('routing:changed', { detail: size }) })
     // membership is the only writer: kad-dht may finish adding a peer (its ping queued earlier)
@@ -727,6 +789,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.keepalives.clear()
     this.neighbourhood.stop()
     this.broadcaster?.stop()
+    await this.tunnels.stop()
     await this.messaging.stop()
     // before the caller closes the store: every message a sender had acked is on disk
     await this.durable.stop()
@@ -736,7 +799,10 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.growth.clear()
     this.gate.stop()
     this.libp2p.removeEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
+    if (this.lanJoins != null) this.libp2p.services.lan?.removeEventListener('peer', this.lanJoins.onPeer)
+    this.lanJoins?.clear()
     this.ownRecord.stop()
+    this.nat.stop()
     await this.libp2p.stop()
     // what was learnt last is on disk before stop() resolves
     await Promise.all([this.revocations.idle(), this.epochs.idle()])
@@ -765,9 +831,26 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       joined: this.isJoined,
       members: this.membership.list().map(m => m.id).sort(),
       routingTable: this.routingTable?.size ?? 0,
-      listen: this.libp2p.getMultiaddrs().map(a => a.toString()),
-      ...(this.sleep.sleeper == null ? {} : { sleep: this.sleep.sleeper.status() })
+      listen: this.listenAddrs().map(a => a.toString()),
+      ...(this.sleep.sleeper == null ? {} : { sleep: this.sleep.sleeper.status() }),
+      connections: this.nat.connections(),
+      nat: this.nat.status()
     }
+  }
+
+  /**
+   * Every address this node listens on, each ending in /p2p/<peer id>: its listeners' addresses,
+   * whether or not AutoNAT confirmed them (libp2p's getMultiaddrs() leaves out a public address
+   * it has not confirmed), its circuit addresses on member relays, and addresses AutoNAT confirmed.
+   */
+  listenAddrs (): Multiaddr[] {
+    const self = this.peerId.toString()
+    const out = new Map<string, Multiaddr>()
+    for (const addr of listenedAddrs(this.libp2p.services.nat.addresses())) {
+      const withPeer = peerIdOf(addr) === self ? addr : addr.encapsulate(`/p2p/${self}`)
+      out.set(withPeer.toString(), withPeer)
+    }
+    return [...out.values()]
   }
 
   /** the peers in the kad-dht routing table closest to `key` (default: to this node), at most `count` */
@@ -857,6 +940,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   /** message counters since start (delivered, duplicates, rejected, streams, resent), and the outbox's */
   messageStats (): MessageStats {
     return this.messaging.statsNow()
+  }
+
+  /** what mDNS found on the LAN and what came of it (RealmNodeInit.mdns); undefined without mDNS */
+  lanStats (): LanJoinStats | undefined {
+    return this.lanJoins?.status()
   }
 
   /** as a subject's coordinator, what this node's relay store holds for sleeping receivers */
@@ -1013,12 +1101,16 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       ? this.libp2p.peerStore.patch(peer, { multiaddrs: member.addrs })
       : this.libp2p.peerStore.merge(peer, { multiaddrs: member?.addrs ?? [] })).catch(() => {})
     // Identify only where a service needs it: gossipsub learns who speaks its protocol from
-    // identify. kad-dht does not (membership puts members in its table), and the member's
+    // identify, and so do the NAT traversal services (the relay transport finds member relays by
+    // their hop protocol, DCUtR and AutoNAT their peers), which also take the address the member
+    // observed. kad-dht does not (membership puts members in its table), and the member's
     // addresses came in its signed record. Identify on every admitted connection (both ends, a
     // signed libp2p peer record sealed and verified, the whole peer rewritten in the peer store)
-    // took a realm of 100 from 63-65 s to 108 s to settle.
-    if (this.libp2p.services.pubsub != null) {
-      void remembered.then(async () => this.libp2p.services.identify.identify(connection, { signal: AbortSignal.timeout(10_000) })).catch(() => {})
+    // took a realm of 100 from 63-65 s to 108 s to settle, so it is not run without them.
+    if (this.libp2p.services.pubsub != null || this.nat.enabled) {
+      void remembered.then(async () => this.libp2p.services.identify.identify(connection, { signal: AbortSignal.timeout(10_000) }))
+        .then((result) => { this.nat.identified(connection, result) })
+        .catch(() => {})
     }
   }
 

@@ -108,11 +108,13 @@ describe(`a realm of ${SIZE} grown from one bootstrap address`, () => {
 /**
  * Where kad-dht 16's k-bucket tree holds `peer` on `node` (its internals, for a failure's message):
  * how many times the tree holds it, whether the bucket its id maps to holds it (remove() looks
- * only there), and whether an add of it is still running. Issue 23: a killed peer stayed in one
- * node's table past the upkeep sweep, cause not found yet.
+ * only there), whether an add of it is still running, and how many entries of the whole tree sit
+ * outside the bucket their id maps to. Issue 23: a killed peer stayed in one node's table past the
+ * upkeep sweep because two concurrent splits of the root bucket had misplaced it (index -1 here);
+ * patches/@libp2p__kad-dht@16.4.5.patch makes a split atomic.
  */
 function whereInBuckets (node: RealmNode, peer: RealmNode): string {
-  interface Contact { peerId: { equals: (other: unknown) => boolean } }
+  interface Contact { peerId: { equals: (other: unknown) => boolean }, kadId: Uint8Array }
   interface Tree {
     toIterable: () => Iterable<Contact>
     _determineBucket: (kadId: Uint8Array) => unknown
@@ -125,5 +127,6 @@ function whereInBuckets (node: RealmNode, peer: RealmNode): string {
   const held = [...tree.toIterable()].filter(c => c.peerId.equals(peer.peerId)).length
   const inItsBucket = tree._indexOf(tree._determineBucket(kadId), kadId)
   const adding = [...(tree.addingPeerMap?.keys() ?? [])].some(k => peer.peerId.equals(k))
-  return `${node.peerId.toString().slice(-6)}: held ${held}x, index in its own bucket ${inItsBucket}, add running ${adding}`
+  const misplaced = [...tree.toIterable()].filter(c => tree._indexOf(tree._determineBucket(c.kadId), c.kadId) < 0).length
+  return `${node.peerId.toString().slice(-6)}: held ${held}x, index in its own bucket ${inItsBucket}, add running ${adding}, entries outside their own bucket ${misplaced}`
 }

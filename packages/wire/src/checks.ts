@@ -4,9 +4,9 @@
  * the protocol that receives the message.
  */
 import { MalformedFrameError } from './errors.js'
-import { MAX_ACKS_PER_REPLY, MAX_RELAY_MESSAGES, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS, WAKE_LIMITS } from './protocols.js'
-import { SubjectRequest } from './proto/realmesh.js'
-import type { RelayReply, RelayRequest } from './proto/realmesh.js'
+import { MAX_SERVICE_NAME_BYTES, MAX_TUNNEL_SERVICES, MAX_ACKS_PER_REPLY, MAX_RELAY_MESSAGES, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS, WAKE_LIMITS } from './protocols.js'
+import { SubjectRequest, TunnelRequest } from './proto/realmesh.js'
+import type { RelayReply, RelayRequest, TunnelResponse } from './proto/realmesh.js'
 import type { DirectRequest, Epoch, Hello, JoinRequest, LeaderRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest, PeersResponse, Revocation, WakeSchedule } from './proto/realmesh.js'
 
 /** a compact JWS is never longer than this on the wire */
@@ -206,6 +206,31 @@ export function checkRelayReply (reply: RelayReply): void {
 
 export function checkDirectRequest (request: DirectRequest): void {
   if (request.id.byteLength !== ID_BYTES) fail(PROTOCOLS.direct, `id must be ${ID_BYTES} bytes, got ${request.id.byteLength}`)
+}
+
+/** a tunnel service name: 1..MAX_SERVICE_NAME_BYTES of [A-Za-z0-9._-], beginning with a letter or digit */
+const SERVICE_NAME = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_SERVICE_NAME_BYTES - 1}}$`)
+
+/** whether `name` is a valid tunnel service name */
+export function isServiceName (name: string): boolean {
+  return SERVICE_NAME.test(name)
+}
+
+export function checkTunnelRequest (request: TunnelRequest): void {
+  const p = PROTOCOLS.tunnel
+  if (!Object.values(TunnelRequest.Type).includes(request.type)) fail(p, 'type is unknown')
+  if (request.type === TunnelRequest.Type.LIST) {
+    if (request.service !== '') fail(p, 'service must be empty in a LIST request')
+    return
+  }
+  if (!isServiceName(request.service)) fail(p, `service must be 1 to ${MAX_SERVICE_NAME_BYTES} of [A-Za-z0-9._-], beginning with a letter or digit`)
+}
+
+export function checkTunnelResponse (response: TunnelResponse): void {
+  const p = PROTOCOLS.tunnel
+  if (response.services.length > MAX_TUNNEL_SERVICES) fail(p, `more than ${MAX_TUNNEL_SERVICES} services`)
+  for (const name of response.services) if (!isServiceName(name)) fail(p, 'services holds an invalid name')
+  if (response.error != null && (response.error.code === '' || response.error.code.length > 64)) fail(p, 'error.code must be 1 to 64 characters')
 }
 
 /** Checks a subject name (or reply subject): 1..MAX_SUBJECT_BYTES UTF-8 bytes; returns it. */

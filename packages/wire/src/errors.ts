@@ -116,6 +116,14 @@ export const WireErrorCode = {
   RELAY_RECEIVER_UNKNOWN: 'RELAY_RECEIVER_UNKNOWN',
   /** a relayed message whose sender signature does not verify: the coordinator that delivered it changed it (an offence of that coordinator) */
   RELAY_TAMPERED: 'RELAY_TAMPERED',
+  /** a tunnel names a service the member does not expose */
+  TUNNEL_UNKNOWN_SERVICE: 'TUNNEL_UNKNOWN_SERVICE',
+  /** the service's allow rules (token attributes, peer or identity ids) do not admit the opener */
+  TUNNEL_NOT_ALLOWED: 'TUNNEL_NOT_ALLOWED',
+  /** the exposing (or opening) node is at its tunnel limit: per peer or in all; try again later */
+  TUNNEL_LIMIT: 'TUNNEL_LIMIT',
+  /** the exposing node could not connect to the service's HOST:PORT (refused, unreachable, timed out) */
+  TUNNEL_CONNECT_FAILED: 'TUNNEL_CONNECT_FAILED',
   /** the receiving node has no request handler (node.onRequest) */
   NO_HANDLER: 'NO_HANDLER',
   /** the receiving side failed for a reason of its own */

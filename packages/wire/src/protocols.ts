@@ -24,7 +24,9 @@ export const PROTOCOLS = {
   /** node.send(): one request, one response */
   direct: '/realmesh/direct/1',
   /** a sleeping receiver's messages: a sender deposits them with the subject's coordinators, which deliver them when it wakes */
-  relay: '/realmesh/relay/1'
+  relay: '/realmesh/relay/1',
+  /** a TCP connection carried to a service a member exposes: one TunnelRequest, one TunnelResponse, then raw bytes */
+  tunnel: '/realmesh/tunnel/1'
 } as const
 
 export type ProtocolName = keyof typeof PROTOCOLS
@@ -88,8 +90,16 @@ export const FRAME_LIMITS: Record<ProtocolName, number> = {
   direct: MAX_DIRECT_BYTES + MESSAGE_FRAME_SLACK,
   // a deposit: the largest message (one goes alone) with its signature, or several smaller ones
   // up to that size, plus two tokens and a peer record (what a subject request carries)
-  relay: MAX_MESSAGE_BYTES + MESSAGE_FRAME_SLACK + 64 * 1024
+  relay: MAX_MESSAGE_BYTES + MESSAGE_FRAME_SLACK + 64 * 1024,
+  // a request is a service name; a LIST answer up to MAX_TUNNEL_SERVICES names of MAX_SERVICE_NAME_BYTES
+  tunnel: 8 * 1024
 }
+
+/** Longest tunnel service name, in bytes (names are ASCII: [A-Za-z0-9._-]). */
+export const MAX_SERVICE_NAME_BYTES = 64
+
+/** Most service names in one TunnelResponse (a LIST answer), and so most services a node exposes. */
+export const MAX_TUNNEL_SERVICES = 100
 
 /** Most messages in one relay deposit (and so acks in one RelayReply). */
 export const MAX_RELAY_MESSAGES = 1024
@@ -140,5 +150,7 @@ export const TIMEOUTS = {
   /** one node.send() exchange, including the remote application's answer */
   direct: 30_000,
   /** one relay DEPOSIT or DELIVER and its answer (a delivery waits for the receiving application's app acks) */
-  relay: 30_000
+  relay: 30_000,
+  /** from opening a tunnel stream to its TunnelResponse (the exposing side connects to its service first) */
+  tunnel: 15_000
 } as const

@@ -1,7 +1,7 @@
 // fast-check arbitraries for the fuzz tests: every wire message as a valid value, and bytes that
 // are not (random, protobuf-shaped with lying lengths and bad wire types, valid encodings mutated).
 import fc from 'fast-check'
-import { Hello, HandshakeReply, HandshakeDone, WireError, PeerRecord, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse, Broadcast, SubjectRequest, SubjectResponse, MessageOpen, MessageData, MessageAck, MessageReply, DirectRequest, DirectResponse, Revocation, Epoch } from '../src/index.js'
+import { Hello, HandshakeReply, HandshakeDone, WireError, PeerRecord, JoinRequest, JoinResponse, PeersRequest, PeersResponse, LeaderRequest, LeaderResponse, Broadcast, SubjectRequest, SubjectResponse, MessageOpen, MessageData, MessageAck, MessageReply, DirectRequest, DirectResponse, Revocation, Epoch, TunnelRequest, TunnelResponse } from '../src/index.js'
 import type { MessageCodec, WakeSchedule } from '../src/index.js'
 
 export const u32 = fc.nat({ max: 0xffff_ffff })
@@ -69,7 +69,9 @@ export const codecCases: Array<CodecCase<any>> = [
   codecCase('MessageAck', MessageAck, messageAck),
   codecCase('MessageReply', MessageReply, record({ error: wireError, maxData: u32, acks: fc.array(messageAck, { maxLength: 8 }) }, ['maxData', 'acks'])),
   codecCase('DirectRequest', DirectRequest, record({ id: bytes, data: bytes })),
-  codecCase('DirectResponse', DirectResponse, record({ data: bytes, error: wireError }, ['data']))
+  codecCase('DirectResponse', DirectResponse, record({ data: bytes, error: wireError }, ['data'])),
+  codecCase('TunnelRequest', TunnelRequest, record({ type: enumOf(TunnelRequest.Type), service: text })),
+  codecCase('TunnelResponse', TunnelResponse, record({ error: wireError, services: fc.array(text, { maxLength: 8 }) }, ['services']))
 ]
 
 export function codecCaseNamed (name: string): CodecCase<unknown> {

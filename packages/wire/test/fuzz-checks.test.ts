@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import {
-  checkDirectRequest, checkHello, checkJoinRequest, checkLeaderRequest, checkMessageData, checkMessageOpen, checkMessageReply,
+  checkDirectRequest, checkTunnelRequest, checkTunnelResponse, TunnelRequest, TunnelResponse, MAX_TUNNEL_SERVICES, checkHello, checkJoinRequest, checkLeaderRequest, checkMessageData, checkMessageOpen, checkMessageReply,
   checkEpoch, checkPeerRecord, checkPeersRequest, checkSubjectName, checkSubjectRequest, epochSigningBytes, handshakeSigningBytes, joinProofBytes, peerRecordSigningBytes,
   DirectRequest, Epoch, Hello, JoinRequest, LeaderRequest, MalformedFrameError, MessageAck, MessageData, MessageOpen, MessageReply, PeerRecord, WAKE_LIMITS,
   PeersRequest, SubjectRequest, WireErrorCode, MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_RECORDS_PER_MESSAGE, MAX_SUBJECT_BYTES, MAX_TOKEN_CHARS
@@ -33,6 +33,10 @@ const positive = fc.integer({ min: 1, max: 64 }).chain(bits => fc.bigInt({ min: 
 /** UTF-8 strings of at most / more than MAX_SUBJECT_BYTES bytes, multi-byte characters included */
 const subjectText = fc.string({ unit: 'binary', maxLength: MAX_SUBJECT_BYTES }).filter(s => Buffer.byteLength(s) <= MAX_SUBJECT_BYTES)
 const longSubjectText = fc.constantFrom('é', '€', '𝄞', 'x').chain(c => fc.integer({ min: Math.floor(MAX_SUBJECT_BYTES / Buffer.byteLength(c)) + 1, max: 300 }).map(n => c.repeat(n)))
+
+/** tunnel service names: 1..64 of [A-Za-z0-9._-], a letter or digit first; and names that are not */
+const serviceName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+const badServiceName = fc.oneof(fc.constantFrom('', '-x', '.x', 'a/b', 'a b', 'é', 'x'.repeat(65)), serviceName.map(n => `${n}/`))
 
 /** a wake schedule within WAKE_LIMITS, often at their edges */
 const validWake: fc.Arbitrary<WakeSchedule> = fc.integer({ min: WAKE_LIMITS.minAwakeMs, max: WAKE_LIMITS.maxPeriodMs - WAKE_LIMITS.minSleepMs })
@@ -234,6 +238,30 @@ const schemaCases: Array<SchemaCase<any>> = [
     check: checkDirectRequest,
     valid: record({ id: sized(16), data: sized(0, 40) }),
     violation: sizedNot(16).map(id => ({ id }))
+  }),
+  schemaCase<TunnelRequest>({
+    name: 'TunnelRequest',
+    codec: TunnelRequest,
+    check: checkTunnelRequest,
+    valid: fc.oneof(
+      record({ type: fc.constantFrom(TunnelRequest.Type.OPEN, TunnelRequest.Type.PROBE), service: serviceName }),
+      fc.constant({ type: TunnelRequest.Type.LIST, service: '' })
+    ),
+    violation: fc.oneof(
+      badServiceName.map(service => ({ type: TunnelRequest.Type.OPEN, service })),
+      serviceName.map(service => ({ type: TunnelRequest.Type.LIST, service }))
+    )
+  }),
+  schemaCase<TunnelResponse>({
+    name: 'TunnelResponse',
+    codec: TunnelResponse,
+    check: checkTunnelResponse,
+    valid: record({ error: record({ code: fc.string({ minLength: 1, maxLength: 64 }), reason: text(256) }), services: fc.array(serviceName, { maxLength: MAX_TUNNEL_SERVICES }) }, ['services']),
+    violation: fc.oneof(
+      fc.constant({ services: Array.from({ length: MAX_TUNNEL_SERVICES + 1 }, (_, i) => `s${i}`) }),
+      badServiceName.map(name => ({ services: [name] })),
+      fc.constantFrom('', chars(65)).map(code => ({ error: { code, reason: '' } }))
+    )
   })
 ]
 

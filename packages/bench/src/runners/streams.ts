@@ -30,27 +30,10 @@ export async function serveEcho (stream: Stream): Promise<void> {
  */
 export async function serveSink (stream: Stream): Promise<void> {
   try {
-    const header = new Uint8Array(8)
-    let headerRead = 0
-    let remaining = 0
+    const sink = new SinkCounter()
     for await (const chunk of stream) {
-      let offset = 0
-      while (offset < chunk.byteLength) {
-        if (headerRead < 8) {
-          const take = Math.min(8 - headerRead, chunk.byteLength - offset)
-          header.set(chunk.subarray(offset, offset + take), headerRead)
-          headerRead += take
-          offset += take
-          if (headerRead === 8) remaining = Number(new DataView(header.buffer).getBigUint64(0))
-        } else {
-          const take = Math.min(remaining, chunk.byteLength - offset)
-          remaining -= take
-          offset += take
-        }
-        if (headerRead === 8 && remaining === 0) {
-          if (!stream.send(Uint8Array.of(1))) await stream.onDrain()
-          headerRead = 0
-        }
+      for (let done = sink.feed(chunk); done > 0; done--) {
+        if (!stream.send(Uint8Array.of(1))) await stream.onDrain()
       }
     }
     await stream.close()
@@ -59,8 +42,46 @@ export async function serveSink (stream: Stream): Promise<void> {
   }
 }
 
+/** the sink protocol's reading side: feed it what arrives; it says how many runs that completed */
+export class SinkCounter {
+  private readonly header = new Uint8Array(8)
+  private headerRead = 0
+  private remaining = 0
+
+  feed (chunk: Uint8Array | Chunk): number {
+    let completed = 0
+    let offset = 0
+    while (offset < chunk.byteLength) {
+      if (this.headerRead < 8) {
+        const take = Math.min(8 - this.headerRead, chunk.byteLength - offset)
+        this.header.set(chunk.subarray(offset, offset + take), this.headerRead)
+        this.headerRead += take
+        offset += take
+        if (this.headerRead === 8) this.remaining = Number(new DataView(this.header.buffer).getBigUint64(0))
+      } else {
+        const take = Math.min(this.remaining, chunk.byteLength - offset)
+        this.remaining -= take
+        offset += take
+      }
+      if (this.headerRead === 8 && this.remaining === 0) {
+        completed++
+        this.headerRead = 0
+      }
+    }
+    return completed
+  }
+}
+
+/** what the echo and sink measurements need of a connection: a libp2p stream (Sender) or a TCP socket */
+export interface ByteSender {
+  send(data: Uint8Array): Promise<void>
+  /** resolves once `bytes` more bytes have been read */
+  read(bytes: number): Promise<void>
+  close(): Promise<void>
+}
+
 /** The sending end of a bench stream: writes with backpressure, counts the bytes read back. */
-export class Sender {
+export class Sender implements ByteSender {
   readonly stream: Stream
   private readonly it: AsyncIterator<Chunk>
   private buffered = 0
@@ -90,7 +111,7 @@ export class Sender {
 }
 
 /** round-trip times (ms) of `count` messages of `size` bytes on an echo stream, one at a time */
-export async function echoRoundTrips (echo: Sender, size: number, count: number): Promise<number[]> {
+export async function echoRoundTrips (echo: ByteSender, size: number, count: number): Promise<number[]> {
   const message = payload(size)
   const times: number[] = []
   for (let i = 0; i < count; i++) {
@@ -110,7 +131,7 @@ export interface Throughput {
 }
 
 /** `count` messages of `size` bytes down a sink stream, timed until the receiver has them all */
-export async function sinkThroughput (sink: Sender, size: number, count: number): Promise<Throughput> {
+export async function sinkThroughput (sink: ByteSender, size: number, count: number): Promise<Throughput> {
   const message = payload(size)
   const header = new Uint8Array(8)
   new DataView(header.buffer).setBigUint64(0, BigInt(size * count))

@@ -1,5 +1,5 @@
 /**
- * Suite 7, the cost of metrics: a node daemon with metrics on (GET /metrics scraped every second)
+ * Suite 8, the cost of metrics: a node daemon with metrics on (GET /metrics scraped every second)
  * against the same daemon with --no-metrics, in rounds that alternate the two; each figure the
  * median round. Heap and CPU (issue 22's goal: under 5 % more).
  */

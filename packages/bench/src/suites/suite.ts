@@ -8,8 +8,8 @@ import type { Job, JobOutcome } from '../jobs.js'
 import { ratio } from '../stats.js'
 import type { BetterIs } from '../stats.js'
 
-export type SuiteName = 'join' | 'lookup' | 'messages' | 'tokens' | 'memory' | 'growth' | 'metrics'
-export const SUITE_NAMES: readonly SuiteName[] = ['join', 'lookup', 'messages', 'tokens', 'memory', 'growth', 'metrics']
+export type SuiteName = 'join' | 'lookup' | 'messages' | 'tokens' | 'memory' | 'growth' | 'metrics' | 'tunnels' | 'hosts'
+export const SUITE_NAMES: readonly SuiteName[] = ['join', 'lookup', 'messages', 'tokens', 'memory', 'growth', 'metrics', 'tunnels', 'hosts']
 
 export interface Row {
   suite: SuiteName
@@ -58,6 +58,8 @@ export interface Suite {
   title: string
   /** one paragraph: what is measured on each side */
   describe: string
+  /** run only when named (`--only`): not part of a full run (it needs what not every machine has) */
+  optIn?: boolean
   jobs(config: BenchConfig): Job[]
   rows(ctx: SuiteContext): Row[]
   charts?(ctx: SuiteContext): Chart[]

@@ -6,10 +6,10 @@
  */
 import { createServer } from 'node:http'
 import { parseHostPort } from './address.js'
-import { listenOn, sendText } from './server.js'
+import { listenOn, sendRaw } from './server.js'
 import { CliError, UsageError } from '../errors.js'
 import type { Server } from 'node:http'
-import type { TextBody } from './router.js'
+import type { HttpResponse } from './router.js'
 
 /** connections open at once; more are refused by node */
 const MAX_CONNECTIONS = 16
@@ -24,7 +24,7 @@ export class MetricsServer {
     this.url = url
   }
 
-  static async start (address: string, scrape: () => Promise<TextBody>): Promise<MetricsServer> {
+  static async start (address: string, scrape: () => Promise<HttpResponse>): Promise<MetricsServer> {
     const hostPort = parseHostPort(address)
     if (hostPort == null) throw new UsageError(`--metrics: expected HOST:PORT, got ${JSON.stringify(address)}`, 'METRICS_ADDRESS_INVALID')
     const server = createServer({ headersTimeout: TIMEOUT_MS, requestTimeout: TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, (req, res) => {
@@ -35,7 +35,7 @@ export class MetricsServer {
         res.end()
         return
       }
-      scrape().then((body) => { sendText(res, body) }, () => {
+      scrape().then((body) => { sendRaw(res, body) }, () => {
         res.statusCode = 500
         res.end()
       })

@@ -3,6 +3,8 @@
  * the daemon hands the lists it serves to the server. Paths are literal segments and `:name`
  * parameters: `/pending/:id/approve`.
  */
+import type { IncomingHttpHeaders } from 'node:http'
+
 export type Method = 'GET' | 'POST'
 
 export interface RouteContext {
@@ -12,6 +14,8 @@ export interface RouteContext {
   body: unknown
   /** aborted when the client goes away or the server stops */
   signal: AbortSignal
+  /** the request's headers (a route without the token reads its credentials there: the dashboard's login) */
+  headers: IncomingHttpHeaders
 }
 
 export interface Route {
@@ -21,31 +25,37 @@ export interface Route {
   auth: boolean
   /** largest request body accepted. @default the server's (64 KiB) */
   maxBodyBytes?: number
-  /** returns the JSON response body, JsonLines to stream one JSON document per line, or a TextBody */
+  /** returns the JSON response body, JsonLines to stream one JSON document per line, or an HttpResponse */
   handle: (context: RouteContext) => unknown
 }
 
 /**
  * A streamed answer (`application/x-ndjson`): `run` emits JSON values, each written as one line,
  * until it resolves or the request's signal aborts (the client went away, the server stops). The
- * promise `emit` returns resolves once the line is handed to the socket.
+ * promise `emit` returns resolves once the line is handed to the socket. With format 'sse' the
+ * same values go out as server-sent events (`text/event-stream`, `data: JSON` and a blank line),
+ * for a browser's EventSource; heartbeats are then comment lines.
  */
 export class JsonLines {
   readonly run: (emit: (value: unknown) => Promise<void>, signal: AbortSignal) => Promise<void>
+  readonly format: 'ndjson' | 'sse'
 
-  constructor (run: (emit: (value: unknown) => Promise<void>, signal: AbortSignal) => Promise<void>) {
+  constructor (run: (emit: (value: unknown) => Promise<void>, signal: AbortSignal) => Promise<void>, format: 'ndjson' | 'sse' = 'ndjson') {
     this.run = run
+    this.format = format
   }
 }
 
-/** A plain answer that is not JSON (Prometheus text for GET /metrics), sent as it is. */
-export class TextBody {
-  readonly contentType: string
-  readonly text: string
+/** An answer that is not JSON (a static file, a login that sets a cookie, Prometheus text): status, headers and body as given. */
+export class HttpResponse {
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly body: string | Uint8Array
 
-  constructor (contentType: string, text: string) {
-    this.contentType = contentType
-    this.text = text
+  constructor (status: number, headers: Record<string, string>, body: string | Uint8Array) {
+    this.status = status
+    this.headers = headers
+    this.body = body
   }
 }
 

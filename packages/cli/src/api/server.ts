@@ -7,7 +7,8 @@
 import { createServer } from 'node:http'
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto'
 import { assertLoopback, formatUrl, isLoopbackHost } from './address.js'
-import { JsonLines, Router, TextBody } from './router.js'
+import { HttpResponse, JsonLines, Router } from './router.js'
+import { sameOriginWrite } from './session-auth.js'
 import { networkError } from '@realmesh/node'
 import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS } from './connection-guard.js'
 import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_HEADER, HEARTBEAT_LINE, MAX_HEARTBEAT_MS } from './heartbeat.js'
@@ -16,6 +17,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Route } from './router.js'
 import type { ConnectionLimits } from './connection-guard.js'
+import type { SessionCheck } from './session-auth.js'
 
 /** request bodies larger than this are refused (413) without being read (a route may allow more) */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -46,6 +48,8 @@ export interface ControlApiInit {
   limits?: Partial<ConnectionLimits>
   /** a `{"type":"heartbeat"}` line on every NDJSON stream this often, ms (10 .. 90000; heartbeat.ts). @default 30000 */
   heartbeatMs?: number
+  /** a browser session cookie authorizes requests too (reads; writes with the CSRF header): session-auth.ts */
+  sessions?: SessionCheck
 }
 
 /** An error a route handler throws to answer with a 4xx status. */
@@ -91,12 +95,14 @@ export class ControlApi {
       // untrusted sockets on time, this bounds a trusted client's slow body or later headers
       connectionsCheckingInterval: 1_000
     }, (req, res) => {
-      const trusted = authorized(req.headers.authorization, tokenDigest)
+      const bearer = authorized(req.headers.authorization, tokenDigest)
+      const cookie = !bearer && init.sessions?.valid(req.headers.cookie) === true
+      const trusted = bearer || cookie
       if (trusted && !guard.trust(req.socket)) {
         send(res, 503, { code: 'API_BUSY', message: `${limits.maxTrusted} connections with the token are open already` }, true)
         return
       }
-      handle(req, res, { router, maxBody, trusted, heartbeatMs, stopping: ref.api?.shutdown.signal }).catch(() => {
+      handle(req, res, { router, maxBody, trusted, cookie, heartbeatMs, stopping: ref.api?.shutdown.signal }).catch(() => {
         // handle() answers every error itself; this is only for a socket that died under us
         res.destroy()
       })
@@ -134,6 +140,8 @@ interface Handling {
   maxBody: number
   /** the request carried the token */
   trusted: boolean
+  /** the request was let in by a session cookie, not the token */
+  cookie: boolean
   heartbeatMs: number
   stopping: AbortSignal | undefined
 }
@@ -166,6 +174,10 @@ async function handle (req: IncomingMessage, res: ServerResponse, h: Handling): 
     send(res, 401, { code: 'UNAUTHORIZED', message: 'this endpoint needs Authorization: Bearer <token> (the token is in DIR/api.json)' })
     return
   }
+  if (h.cookie && req.method === 'POST' && !sameOriginWrite(req.headers)) {
+    send(res, 403, { code: 'CSRF_REFUSED', message: 'a POST authorized by the session cookie needs the dashboard page\'s x-realmesh-csrf header and its own origin' })
+    return
+  }
   // a route without the token takes no body: nobody can hold the answer by trickling one
   const body: Body = match.route.auth ? await readJsonBody(req, match.route.maxBodyBytes ?? h.maxBody) : { ok: true, value: undefined }
   if (!body.ok) {
@@ -177,9 +189,9 @@ async function handle (req: IncomingMessage, res: ServerResponse, h: Handling): 
   res.once('close', onClose)
   const signal = h.stopping == null ? gone.signal : AbortSignal.any([gone.signal, h.stopping])
   try {
-    const result = await match.route.handle({ params: match.params, body: body.value, signal })
+    const result = await match.route.handle({ params: match.params, body: body.value, signal, headers: req.headers })
     if (result instanceof JsonLines) await stream(res, result, signal, h.heartbeatMs)
-    else if (result instanceof TextBody) sendText(res, result)
+    else if (result instanceof HttpResponse) sendRaw(res, result)
     else send(res, 200, result ?? { ok: true })
   } catch (err) {
     const { status, code, message } = errorResponse(err)
@@ -259,14 +271,13 @@ export async function listenOn (server: Server, host: string, port: number): Pro
   return formatUrl(address.address, address.port)
 }
 
-/** a TextBody, 200 */
-export function sendText (res: ServerResponse, body: TextBody): void {
-  res.statusCode = 200
-  res.setHeader('content-type', body.contentType)
-  res.setHeader('cache-control', 'no-store')
+/** an HttpResponse: its status, headers and body as given */
+export function sendRaw (res: ServerResponse, answer: HttpResponse): void {
+  res.statusCode = answer.status
   res.setHeader('x-content-type-options', 'nosniff')
-  res.setHeader('content-length', Buffer.byteLength(body.text))
-  res.end(body.text)
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)
+  res.setHeader('content-length', Buffer.byteLength(answer.body))
+  res.end(answer.body)
 }
 
 /**
@@ -274,15 +285,18 @@ export function sendText (res: ServerResponse, body: TextBody): void {
  * a heartbeat line every `heartbeatMs` between them (heartbeat.ts)
  */
 async function stream (res: ServerResponse, lines: JsonLines, signal: AbortSignal, heartbeatMs: number): Promise<void> {
+  const sse = lines.format === 'sse'
+  // an EventSource sees no difference between a heartbeat comment and nothing: it only keeps the socket busy
+  const heartbeatText = sse ? ': heartbeat\n\n' : `${JSON.stringify(HEARTBEAT_LINE)}\n`
   res.statusCode = 200
-  res.setHeader('content-type', 'application/x-ndjson; charset=utf-8')
+  res.setHeader('content-type', sse ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
   res.setHeader('cache-control', 'no-store')
   res.setHeader('x-content-type-options', 'nosniff')
   res.setHeader(HEARTBEAT_HEADER, String(heartbeatMs))
   res.flushHeaders()
   const heartbeat = setInterval(() => {
     // whole lines only: a write never splits, so a heartbeat cannot land inside another line
-    if (!res.destroyed && !res.writableEnded && res.writableLength <= MAX_STREAM_BACKLOG_BYTES) res.write(`${JSON.stringify(HEARTBEAT_LINE)}\n`)
+    if (!res.destroyed && !res.writableEnded && res.writableLength <= MAX_STREAM_BACKLOG_BYTES) res.write(heartbeatText)
   }, heartbeatMs)
   const emit = async (value: unknown): Promise<void> => {
     if (res.destroyed || res.writableEnded) throw new ApiRequestError(499, 'CLIENT_GONE', 'the client went away')
@@ -296,7 +310,8 @@ async function stream (res: ServerResponse, lines: JsonLines, signal: AbortSigna
       // close says the line will not be written (else a caller awaiting it would wait forever)
       const onClose = (): void => { reject(new ApiRequestError(499, 'CLIENT_GONE', 'the client went away')) }
       res.once('close', onClose)
-      res.write(`${JSON.stringify(value, jsonReplacer)}\n`, (err) => {
+      const json = JSON.stringify(value, jsonReplacer)
+      res.write(sse ? `data: ${json}\n\n` : `${json}\n`, (err) => {
         res.off('close', onClose)
         if (err == null) resolve()
         else reject(err)

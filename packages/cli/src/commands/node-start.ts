@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { parseFlags, required } from '../args.js'
 import { ConfigError, UsageError } from '../errors.js'
 import { loadConfigFile } from '../config/yaml-file.js'
-import { NODE_DEFAULTS, checkNodeConfig } from '../config/node-config.js'
+import { NODE_DEFAULTS, checkNodeConfig, mdnsOf } from '../config/node-config.js'
 import { list, multiaddrString } from '../config/schema.js'
 import { sleepSchedule } from '../config/sleep-schedule.js'
 import { checkApiAddress } from '../daemon/daemon-api.js'
@@ -37,6 +37,8 @@ export interface NodeStartOptions {
   api: string
   /** --sleep-schedule / --wake-on-data, or the config's `sleep` */
   sleep?: SleepInit
+  /** --mdns, or the config's `discovery` */
+  mdns?: { intervalMs?: number }
   config: NodeConfig
   /** metrics and log settings (flags over the config) */
   daemon: DaemonSettings
@@ -57,6 +59,7 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     config: { type: 'string' },
     'sleep-schedule': { type: 'string' },
     'wake-on-data': { type: 'boolean' },
+    mdns: { type: 'boolean' },
     ...DAEMON_FLAGS
   })
   if ([values.token, values['join-secret'], values.invitation].filter(v => v != null).length > 1) throw new UsageError('give one of --token, --join-secret and --invitation')
@@ -76,6 +79,7 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     listen: checkFlag(values.listen, '--listen', list(multiaddrString(), { max: 32 })) ?? config.listen ?? NODE_DEFAULTS.listen,
     api,
     sleep: sleepOf(checkFlag(values['sleep-schedule'], '--sleep-schedule', sleepSchedule) ?? config.sleep?.schedule, values['wake-on-data'] ?? config.sleep?.wakeOnData),
+    mdns: mdnsOf(config.discovery, values.mdns),
     config,
     daemon: daemonSettings(values, config)
   }

@@ -38,10 +38,35 @@ export function formatStatus (value: unknown): string[] {
     ['members', String(members.length)],
     ['routing table', text(s.routingTable)],
     ...sleepRow(s.sleep),
+    ...natRows(s.nat),
     ...listen.map((a, i) => [i === 0 ? 'listen' : '', a]),
+    ...connectionRows(s.connections),
     ...members.map((m, i) => [i === 0 ? 'member ids' : '', m])
   ]
   return table(rows)
+}
+
+/** reachability, what members observe, the relay slot, and relaying for members */
+function natRows (value: unknown): string[][] {
+  if (value == null || typeof value !== 'object') return []
+  const n = value as Record<string, unknown>
+  const observed = Array.isArray(n.observed) ? n.observed.map(String) : []
+  const relayAddrs = Array.isArray(n.relayAddrs) ? n.relayAddrs.map(String) : []
+  const relaying = (n.relaying ?? {}) as Record<string, unknown>
+  return [
+    ['reachability', `${text(n.reachability)}${observed.length === 0 ? '' : ` (observed at ${observed.join(' ')})`}`],
+    ...relayAddrs.map((a, i) => [i === 0 ? 'relay slot' : '', a]),
+    ...(relaying.serving === true ? [['relaying', `for ${text(relaying.reservations)} member(s)`]] : [])
+  ]
+}
+
+/** one line per connection: peer, direct or through which relay, admitted or not */
+function connectionRows (value: unknown): string[][] {
+  const connections = Array.isArray(value) ? value as Array<Record<string, unknown>> : []
+  return connections.map((c, i) => {
+    const how = c.relayed === true ? `relayed via ${text(c.relay)}` : `direct ${text(c.remoteAddr)}`
+    return [i === 0 ? 'connections' : '', `${text(c.peer)} ${c.direction === 'inbound' ? 'in' : 'out'} ${how}${c.admitted === true ? '' : ' (not admitted)'}`]
+  })
 }
 
 /** a node with a wake schedule: the schedule, and whether it is awake or asleep until when */

@@ -2,9 +2,10 @@
  * The node daemon's config file (configs/node.yaml): every option `realmesh node start` takes
  * besides the data dir, the realm and the token. Flags override it; it overrides the defaults.
  */
-import { boolean, fail, integer, list, multiaddrString, object, oneOf, positiveInteger, string } from './schema.js'
+import { boolean, childPath, fail, integer, list, multiaddrString, object, oneOf, positiveInteger, string } from './schema.js'
 import { isLoopbackHost, parseHostPort } from '../api/address.js'
 import { sleepSchedule } from './sleep-schedule.js'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Check } from './schema.js'
 import type { SleepSchedule } from './sleep-schedule.js'
 import { DAEMON_DEFAULTS, checkDaemonConfig } from './daemon-settings.js'
@@ -24,9 +25,24 @@ export const NODE_DEFAULTS = {
   redial: { enabled: true, maxMs: 30_000, refusedMs: 300_000, knownPeersMs: 600_000 },
   messaging: { drainMs: 5_000, outbox: { maxMessages: 10_000, maxBytes: 67_108_864 } },
   tokenSkewSeconds: 30,
+  discovery: { mdns: false, mdnsIntervalMs: 10_000 },
   durable: { maxMessages: 10_000, maxBytes: 67_108_864, maxAgeMs: 604_800_000, order: 'fifo' as const, whenFull: 'purge' as const, maxSubscriptions: 64 },
   relay: { maxReceiverMessages: 1_000, maxReceiverBytes: 16_777_216, maxDepositorMessages: 1_000, maxDepositorBytes: 16_777_216, maxMessages: 10_000, maxBytes: 134_217_728 },
+  nat: { enabled: true, relay: { use: 'auto' as const, serve: 'auto' as const, maxReservations: 32, reservationTtlMs: 1_800_000, maxCircuitsPerPeer: 16 }, holePunch: true, autonat: true },
+  tunnels: { maxServices: 32, maxTunnels: 64, maxTunnelsPerPeer: 16, idleTimeoutMs: 300_000, connectTimeoutMs: 5_000, maxForwards: 16 },
+  services: [] as ServiceConfig[],
   ...DAEMON_DEFAULTS
+}
+
+/** a service exposed at start (`realmesh expose` for one while the daemon runs) */
+export interface ServiceConfig {
+  name: string
+  /** HOST:PORT */
+  target: string
+  /** ATTR=VALUE token attributes that admit a member */
+  allow?: string[]
+  /** peer or identity ids that are admitted */
+  allowPeers?: string[]
 }
 
 const MAX_ADDRESSES = 32
@@ -34,6 +50,35 @@ const apiAddress: Check<string> = (value, path) => {
   const address = typeof value === 'string' ? parseHostPort(value) : undefined
   if (address == null || !isLoopbackHost(address.host)) fail(path, 'HOST:PORT on a loopback address (e.g. 127.0.0.1:0)', value)
   return value as string
+}
+const serviceTarget: Check<string> = (value, path) => {
+  const address = typeof value === 'string' ? parseHostPort(value) : undefined
+  if (address == null || address.port === 0) fail(path, 'the service\'s HOST:PORT (e.g. 127.0.0.1:8080)', value)
+  return value as string
+}
+const peerIdString: Check<string> = (value, path) => {
+  try {
+    return peerIdFromString(value as string).toString()
+  } catch {
+    return fail(path, 'a peer or identity id (12D3KooW...)', value)
+  }
+}
+const serviceFields = object({
+  name: string({ min: 1, max: 64, pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, expected: 'a service name: 1 to 64 of [A-Za-z0-9._-], beginning with a letter or digit' }),
+  target: serviceTarget,
+  allow: list(string({ max: 512, pattern: /^[^=]+=/, expected: 'ATTR=VALUE (a token attribute)' }), { max: 64 }),
+  allowPeers: list(peerIdString, { max: 64 })
+})
+/** services exposed at start: each with a name and a target, no name twice */
+const serviceList: Check<ServiceConfig[]> = (value, path) => {
+  const services = list(serviceFields, { max: 100 })(value, path)
+  const names = new Set<string>()
+  return services.map((service, i) => {
+    for (const key of ['name', 'target'] as const) if (service[key] == null) fail(childPath(childPath(path, i), key), key === 'name' ? 'a service name' : 'the service\'s HOST:PORT', undefined)
+    if (names.has(service.name as string)) fail(childPath(childPath(path, i), 'name'), 'a name no other service has', service.name)
+    names.add(service.name as string)
+    return service as ServiceConfig
+  })
 }
 const timeoutMs = integer(100, 600_000, 'a number of milliseconds from 100 to 600000')
 
@@ -51,12 +96,34 @@ export interface NodeConfig extends DaemonConfig {
   redial?: { enabled?: boolean, maxMs?: number, refusedMs?: number, knownPeersMs?: number }
   messaging?: { drainMs?: number, outbox?: { maxMessages?: number, maxBytes?: number } }
   tokenSkewSeconds?: number
+  /** find members on the local network by mDNS, and announce this node there (off by default) */
+  discovery?: { mdns?: boolean, mdnsIntervalMs?: number }
   /** the bounds and policy of every durable subscription, and how many the daemon holds */
   durable?: { maxMessages?: number, maxBytes?: number, maxAgeMs?: number, order?: 'fifo' | 'lifo', whenFull?: 'reject' | 'purge', maxSubscriptions?: number }
   /** as a subject's coordinator, the bounds of the relay store for sleeping receivers (DIR/store, /relay) */
   relay?: { maxReceiverMessages?: number, maxReceiverBytes?: number, maxDepositorMessages?: number, maxDepositorBytes?: number, maxMessages?: number, maxBytes?: number }
+  /** tunnels: most services, tunnels (in all, per peer), the idle and connect timeouts, most forwards */
+  tunnels?: { maxServices?: number, maxTunnels?: number, maxTunnelsPerPeer?: number, idleTimeoutMs?: number, connectTimeoutMs?: number, maxForwards?: number }
+  /** services exposed at start */
+  services?: ServiceConfig[]
   /** sleep on a wake schedule (no default: always awake) */
   sleep?: { schedule?: SleepSchedule, wakeOnData?: boolean }
+  /** NAT traversal (RealmNodeInit.nat); `enabled: false` turns all of it off */
+  nat?: NatConfig
+}
+
+export interface NatConfig {
+  enabled?: boolean
+  relay?: { use?: 'auto' | 'always' | 'never', serve?: 'auto' | 'always' | 'never', maxReservations?: number, reservationTtlMs?: number, maxCircuitsPerPeer?: number }
+  holePunch?: boolean
+  autonat?: boolean
+}
+
+/** RealmNodeInit.nat for a config's `nat:` (on unless `enabled: false`) */
+export function natInit (config: NatConfig | undefined): Omit<NatConfig, 'enabled'> | undefined {
+  if (config?.enabled === false) return undefined
+  const { enabled: _enabled, ...nat } = config ?? {}
+  return nat
 }
 
 export const checkNodeConfig: Check<NodeConfig> = object({
@@ -97,6 +164,10 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     })
   }),
   tokenSkewSeconds: integer(0, 3_600, 'a number of seconds from 0 to 3600'),
+  discovery: object({
+    mdns: boolean,
+    mdnsIntervalMs: integer(1_000, 3_600_000, 'a number of milliseconds from 1000 to 3600000')
+  }),
   durable: object({
     maxMessages: integer(1, 10_000_000, 'a whole number of messages from 1 to 10000000'),
     maxBytes: integer(1, Number.MAX_SAFE_INTEGER, 'a positive whole number of bytes'),
@@ -114,8 +185,34 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     maxBytes: integer(1, 64 * 1024 ** 3, 'a number of bytes from 1 to 64 GiB')
   }),
   sleep: object({ schedule: sleepSchedule, wakeOnData: boolean }),
+  nat: object({
+    enabled: boolean,
+    relay: object({
+      use: oneOf(['auto', 'always', 'never'] as const),
+      serve: oneOf(['auto', 'always', 'never'] as const),
+      maxReservations: integer(0, 10_000, 'a whole number from 0 to 10000'),
+      reservationTtlMs: integer(60_000, 86_400_000, 'a number of milliseconds from 60000 to one day'),
+      maxCircuitsPerPeer: integer(1, 1_024, 'a whole number from 1 to 1024')
+    }),
+    holePunch: boolean,
+    autonat: boolean
+  }),
+  tunnels: object({
+    maxServices: integer(1, 100, 'a whole number from 1 to 100'),
+    maxTunnels: integer(1, 100_000, 'a whole number from 1 to 100000'),
+    maxTunnelsPerPeer: integer(1, 100_000, 'a whole number from 1 to 100000'),
+    idleTimeoutMs: integer(1_000, 7 * 86_400_000, 'a number of milliseconds from 1000 to 7 days'),
+    connectTimeoutMs: integer(100, 600_000, 'a number of milliseconds from 100 to 600000'),
+    maxForwards: integer(1, 1_000, 'a whole number from 1 to 1000')
+  }),
+  services: serviceList,
   ...checkDaemonConfig
 })
+
+/** RealmNodeInit.mdns from the config's `discovery` (and `--mdns`, which turns it on): undefined when off */
+export function mdnsOf (discovery: NodeConfig['discovery'], flag?: boolean): { intervalMs?: number } | undefined {
+  return (flag ?? discovery?.mdns) === true ? { intervalMs: discovery?.mdnsIntervalMs } : undefined
+}
 
 /** Validates parsed config data (a YAML document's value). */
 export function validateNodeConfig (value: unknown): NodeConfig {

@@ -9,6 +9,7 @@ import { callApi } from '../api/client.js'
 import { assertLoopback, parseApiAddress } from '../api/address.js'
 import { HEARTBEAT_ENV, MAX_HEARTBEAT_MS, msFromEnv } from '../api/heartbeat.js'
 import type { Route } from '../api/router.js'
+import type { SessionCheck } from '../api/session-auth.js'
 
 export interface DaemonApi {
   url: string
@@ -52,10 +53,13 @@ export function heartbeatFromEnv (env: Record<string, string | undefined>): numb
   return msFromEnv(env, HEARTBEAT_ENV, MAX_HEARTBEAT_MS)
 }
 
-/** Starts the control API on `address` (streams with a heartbeat every `heartbeatMs`) and writes DIR/api.json. */
-export async function startDaemonApi (dir: string, address: string, routes: Route[], heartbeatMs?: number): Promise<DaemonApi> {
+/**
+ * Starts the control API on `address` (streams with a heartbeat every `heartbeatMs`; `sessions`:
+ * the dashboard's cookies let a browser in too) and writes DIR/api.json.
+ */
+export async function startDaemonApi (dir: string, address: string, routes: Route[], heartbeatMs?: number, sessions?: SessionCheck): Promise<DaemonApi> {
   const { host, port } = checkApiAddress(address)
-  const api = await ControlApi.start({ host, port, routes, heartbeatMs })
+  const api = await ControlApi.start({ host, port, routes, heartbeatMs, sessions })
   try {
     await writeApiFile(dir, { url: api.url, token: api.token })
   } catch (err) {

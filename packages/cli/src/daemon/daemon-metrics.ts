@@ -5,7 +5,7 @@
  */
 import { Registry } from 'prom-client'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import { TextBody } from '../api/router.js'
+import { HttpResponse } from '../api/router.js'
 import { MetricsServer } from '../api/metrics-server.js'
 import type { RealmNodeInit } from '@realmesh/node'
 import type { DaemonSettings } from '../config/daemon-settings.js'
@@ -18,7 +18,7 @@ export interface DaemonMetrics {
   /** RealmNodeInit.metrics (undefined: metrics off) */
   readonly libp2p: RealmNodeInit['metrics']
   /** the Prometheus text, undefined with metrics off */
-  scrape: () => Promise<TextBody | undefined>
+  scrape: () => Promise<HttpResponse | undefined>
   /** starts the metrics-only listener, when one is asked for */
   listen: (log: Logger) => Promise<void>
   stop: () => Promise<void>
@@ -29,7 +29,8 @@ export function daemonMetrics (settings: DaemonSettings['metrics']): DaemonMetri
     return { libp2p: undefined, scrape: async () => undefined, listen: async () => {}, stop: async () => {} }
   }
   const registry = new Registry()
-  const scrape = async (): Promise<TextBody> => new TextBody(registry.contentType, await registry.metrics())
+  const scrape = async (): Promise<HttpResponse> =>
+    new HttpResponse(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' }, await registry.metrics())
   let server: MetricsServer | undefined
   return {
     // prom-client samples the event loop's delay every 10 ms by default: 3.3 ms of CPU a second on

@@ -14,6 +14,8 @@ import { revocationRoutes } from '../api/routes/revocations.js'
 import { invitationRoutes } from '../api/routes/invitations.js'
 import { replaceRoutes } from '../api/routes/replace.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
+import { dashboardRoutes } from '../api/routes/dashboard.js'
+import { Dashboard } from '../dashboard/dashboard.js'
 import { DEFAULT_API_ADDRESS } from '../api/address.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logMembers, logSleep, logSubjects } from './node-events.js'
@@ -54,7 +56,9 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
   const unlisten = [logMembers(leader.node, log), logLeaderService(leader.service, dir, log), logSubjects(leader.node, log), logSleep(leader.node, log)]
   echoRequests(leader.node)
   let api: DaemonApi | undefined
+  const dashboard = new Dashboard(leader.node, { role: 'leader', leader: leader.service })
   try {
+    dashboard.start()
     api = await startDaemonApi(dir, options.api ?? leader.config.api ?? DEFAULT_API_ADDRESS, [
       ...statusRoutes('leader', leader.node),
       ...pendingRoutes(leader.service),
@@ -62,8 +66,9 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
       ...invitationRoutes(leader.service),
       ...replaceRoutes(leader.service),
       ...subjectRoutes(leader.node),
+      ...dashboardRoutes(dashboard),
       ...metricsRoutes(metrics)
-    ], heartbeatMs)
+    ], heartbeatMs, dashboard.sessions)
     const { policy } = leader.config
     log.info('realm', `realm ${realm.name} (${realm.id})`, { realm: realm.id, name: realm.name })
     log.info('leader', `leader ${leader.node.peerId.toString()}, policy ${policy.mode}${policy.joinSecret == null ? '' : ' (join secret set)'}, deferred joins ${policy.deferred}`, { peerId: leader.node.peerId.toString(), policy: policy.mode, deferred: policy.deferred })
@@ -78,6 +83,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
     return EXIT.OK
   } finally {
     for (const off of unlisten) off()
+    dashboard.stop()
     log.info('stopping', 'stopping')
     await leader.stop().catch((err: unknown) => { log.error('stop.failed', `error while stopping the leader: ${messageOf(err)}`, { error: messageOf(err) }) })
     await api?.stop()

@@ -12,11 +12,16 @@ import { NodeDataDir } from '../data-dir/node-dir.js'
 import { statusRoutes } from '../api/routes/status.js'
 import { subjectRoutes } from '../api/routes/subjects.js'
 import { durableRoutes } from '../api/routes/durable.js'
+import { dashboardRoutes } from '../api/routes/dashboard.js'
+import { Dashboard } from '../dashboard/dashboard.js'
+import { tunnelRoutes } from '../api/routes/tunnels.js'
 import { plural } from '../format.js'
 import { formatMs } from '../duration.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logBootstrap, logMembers, logOutbox, logSleep, logSubjects } from './node-events.js'
 import { durableInit, logDurable } from './durable.js'
+import { natInit } from '../config/node-config.js'
+import { exposeConfigured, logTunnels } from './tunnels.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
 import { sleepUntil } from './wait.js'
@@ -101,6 +106,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     messaging: config.messaging,
     tokenSkewSeconds: config.tokenSkewSeconds,
     sleep: options.sleep,
+    mdns: options.mdns,
     // bans of abusive peers survive a restart (DIR/bans.json), and so do the realm's revocations and epochs
     guard: { ...config.abuse, banStore: fileBanStore(join(dir.dir, 'bans.json')) },
     revocationStore: fileRevocationStore(join(dir.dir, 'revocations.json')),
@@ -108,23 +114,28 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     store: store.datastore,
     durable: durableInit(config.durable),
     relay: config.relay,
+    nat: natInit(config.nat),
+    tunnels: config.tunnels,
     metrics: metrics.libp2p
   }).catch(async (err: unknown) => {
     await store.close()
     throw err
   })
   const request = trackTokenRequest(node, log)
-  const unlisten = [logMembers(node, log), logBootstrap(node, log), logSubjects(node, log), logDurable(node, log), logSleep(node, log), logOutbox(node, log), request.off]
+  const unlisten = [logMembers(node, log), logBootstrap(node, log), logSubjects(node, log), logDurable(node, log), logSleep(node, log), logOutbox(node, log), logTunnels(node, io), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
     dir.saveToken(evt.detail).catch((err: unknown) => { log.error('token.save-failed', `could not save the token to ${dir.path('token')}: ${messageOf(err)}`, { error: messageOf(err) }) })
   })
   let api: DaemonApi | undefined
+  const dashboard = new Dashboard(node, { role: 'node' })
   // DIR/peers.json: after joins, every 30 s, and at stop
   const peersFile = keepPeersFile(node, dir.path('peers'), (err) => { log.error('peers.save-failed', `could not save ${dir.path('peers')}: ${messageOf(err)}`, { error: messageOf(err) }) })
   try {
+    exposeConfigured(node, config.services, io)
     await node.start()
-    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node), ...durableRoutes(node), ...metricsRoutes(metrics)], heartbeatMs)
+    dashboard.start()
+    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node), ...durableRoutes(node), ...tunnelRoutes(node), ...dashboardRoutes(dashboard), ...metricsRoutes(metrics)], heartbeatMs, dashboard.sessions)
     for (const address of node.status().listen) log.info('listening', `listening on ${address}`, { address })
     log.info('api', `control api ${api.url} (token in ${dir.path('api')})`, { url: api.url })
     await metrics.listen(log)
@@ -150,6 +161,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     // stopped while waiting for the operator: the request leaves the leader's list now
     if (stop.aborted) await request.withdraw()
     for (const off of unlisten) off()
+    dashboard.stop()
     log.info('stopping', 'stopping')
     await node.stop().catch((err: unknown) => { log.error('stop.failed', `error while stopping the node: ${messageOf(err)}`, { error: messageOf(err) }) })
     await api?.stop()

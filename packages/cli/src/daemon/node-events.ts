@@ -23,7 +23,7 @@ export function listen (node: RealmNode, listeners: Listeners): () => void {
   return () => { for (const remove of added) remove() }
 }
 
-/** member joined / left lines, and this node announcing new addresses (both daemons) */
+/** member joined / left lines, this node announcing new addresses, its reachability (both daemons) */
 export function logMembers (node: RealmNode, log: Logger): () => void {
   return listen(node, {
     'peer:banned': (evt) => {
@@ -42,6 +42,10 @@ export function logMembers (node: RealmNode, log: Logger): () => void {
       const { peer, reason, code } = evt.detail
       const members = node.members().length
       log.info('member.left', `member left ${peer}: ${reason}${code == null ? '' : ` ${code}`} (${plural(members, 'member')})`, { peer, reason, code, members })
+    },
+    'reachability:changed': (evt) => {
+      const observed = node.status().nat.observed
+      log.info('reachability', `reachability ${evt.detail}${observed.length === 0 ? '' : ` (members see this node at ${observed.join(' ')})`}`, { reachability: evt.detail, observed })
     }
   })
 }

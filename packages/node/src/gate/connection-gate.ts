@@ -12,12 +12,13 @@
  * connection manager's slots to members.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { WireErrorCode } from '@realmesh/wire'
+import { PROTOCOLS, WireErrorCode } from '@realmesh/wire'
 import { NodeStateError } from '../errors.js'
 import { offenceOf } from '../security/guard.js'
 import { BoundedMap } from '../util/bounded-map.js'
 import { peerIdOf, withoutPeer } from '../util/multiaddr.js'
 import { Admission } from './admission.js'
+import { isRelayed } from '../nat/reachability.js'
 import type { Guard } from '../security/guard.js'
 import type { Handshake, VerifiedNode } from '../handshake/handshake.js'
 import type { Join, JoinAccepted, JoinOutcome } from '../join/join.js'
@@ -294,6 +295,20 @@ export class ConnectionGate {
     // an inbound connection must complete its handshake within the deadline, any connection its
     // whole admission within the handshake's and the join's timeouts
     this.arm(connection, connection.direction === 'inbound' ? this.handshakeDeadlineMs : this.admissionMs, () => { this.reap(connection) })
+    if (this.upgradesRelayed(connection)) void this.admission.ensure(connection, 'admission').catch(() => {})
+  }
+
+  /**
+   * A direct connection this node dialled to a member it reaches only through a relay (or not at
+   * all) is admitted at once, whoever dialled it: DCUtR's hole punch, the relay transport
+   * redialling its relay, a libp2p service dialling the member. Nobody else would, and it would
+   * be closed unadmitted. One to a member already reached directly is left alone (AutoNAT's
+   * dial-back opens and closes one).
+   */
+  private upgradesRelayed (connection: Connection): boolean {
+    if (connection.direction !== 'outbound' || isRelayed(connection.remoteAddr)) return false
+    if (!this.deps.membership.has(connection.remotePeer)) return false
+    return !this.deps.libp2p.getConnections(connection.remotePeer).some(c => c.id !== connection.id && !isRelayed(c.remoteAddr) && this.admission.isAdmitted(c))
   }
 
   /** the most an admission (handshake + join) may take, ms */
@@ -369,9 +384,10 @@ export class ConnectionGate {
   }
 
   /**
-   * Two admitted connections to one peer (both dialled at once) are one too many. Both sides keep
-   * the same one, without talking about it: the one dialled by the smaller peer id (then the older
-   * one); the other is closed after a few seconds, so streams already on it can finish.
+   * Two admitted connections to one peer (both dialled at once, or a direct one beside a relayed
+   * one) are one too many. Both sides keep the same one, without talking about it: a direct one
+   * over a relayed one, then the one dialled by the smaller peer id, then the older one; the
+   * other is closed after a few seconds, so streams already on it can finish.
    */
   private closeDuplicates (peer: PeerId): void {
     const admitted = this.deps.libp2p.getConnections(peer).filter(c => this.admission.isAdmitted(c))
@@ -379,11 +395,22 @@ export class ConnectionGate {
     const self = this.deps.libp2p.peerId.toString()
     const remote = peer.toString()
     const dialer = (c: Connection): string => c.direction === 'outbound' ? self : remote
-    admitted.sort((a, b) => dialer(a) < dialer(b) ? -1 : dialer(a) > dialer(b) ? 1 : a.timeline.open - b.timeline.open)
-    for (const extra of admitted.slice(1)) {
-      const timer = setTimeout(() => { void extra.close().catch(() => {}) }, 5_000)
-      timer.unref()
-    }
+    const relayed = (c: Connection): number => isRelayed(c.remoteAddr) ? 1 : 0
+    admitted.sort((a, b) => relayed(a) - relayed(b) || (dialer(a) < dialer(b) ? -1 : dialer(a) > dialer(b) ? 1 : a.timeline.open - b.timeline.open))
+    for (const extra of admitted.slice(1)) this.closeDuplicate(extra)
+  }
+
+  /**
+   * Closes a duplicate connection in a few seconds, but not while it carries a tunnel: a tunnel
+   * stream lives as long as the TCP connection it carries, and cannot move to another connection.
+   */
+  private closeDuplicate (extra: Connection): void {
+    const timer = setTimeout(() => {
+      if (extra.status !== 'open') return
+      if (extra.streams.some(s => s.protocol === PROTOCOLS.tunnel)) this.closeDuplicate(extra)
+      else void extra.close().catch(() => {})
+    }, 5_000)
+    timer.unref()
   }
 
   private reportRefusal (connection: Connection, err: unknown): void {

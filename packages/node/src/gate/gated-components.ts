@@ -1,5 +1,6 @@
 /**
- * The membership gate for libp2p services (kad-dht, identify, ping, gossipsub): each service is
+ * The membership gate for libp2p services (kad-dht, identify, ping, gossipsub, and the NAT
+ * traversal parts: circuit relay, DCUtR, AutoNAT): each service is
  * built with a view of the libp2p components in which
  *   - registrar.handle() wraps the service's handler so that a stream from a connection that has
  *     not passed handshake + join is aborted with NOT_A_MEMBER (after waiting for an admission that
@@ -16,7 +17,7 @@ import { NotMemberError } from '../errors.js'
 import type { Admission } from './admission.js'
 import type { Guard } from '../security/guard.js'
 import type { Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions, AbortOptions } from '@libp2p/interface'
-import type { ConnectionManager, Registrar, OpenConnectionOptions } from '@libp2p/interface-internal'
+import type { ConnectionManager, Registrar, OpenConnectionOptions, RandomWalk } from '@libp2p/interface-internal'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface GateHooks {
@@ -45,6 +46,18 @@ interface ServiceComponents {
 export interface GatedOptions {
   /** give the service membership's liveness as its `ping` component (kad-dht) */
   livenessPing?: boolean
+  /**
+   * give the service a random walk that finds nobody: circuit-relay's relay discovery and
+   * AutoNAT walk the DHT and dial whoever they meet, but in a realm the peers worth asking are
+   * the members already connected (identify tells the service who speaks its protocol)
+   */
+  noRandomWalk?: boolean
+  /**
+   * every openConnection the service makes is a new connection (`force`): AutoNAT's dial-back
+   * would otherwise get the member's existing connection back, find its address differs, and
+   * close it
+   */
+  freshDials?: boolean
 }
 
 /** Wraps a libp2p service factory so the service only ever talks to admitted connections. */
@@ -54,13 +67,14 @@ export function gated<C, S> (factory: (components: C) => S, hooks: () => GateHoo
 
 export function gatedComponents<C extends ServiceComponents> (components: C, hooks: () => GateHooks, options: GatedOptions = {}): C {
   const registrar = gatedRegistrar(components.registrar, hooks)
-  const connectionManager = gatedConnectionManager(components.connectionManager, hooks)
+  const connectionManager = gatedConnectionManager(components.connectionManager, hooks, options.freshDials === true)
   const ping = { ping: async (peer: PeerId, o?: AbortOptions) => hooks().livenessPing(peer, o) }
   return new Proxy(components, {
     get (target, prop, receiver) {
       if (prop === 'registrar') return registrar
       if (prop === 'connectionManager') return connectionManager
       if (prop === 'ping' && options.livenessPing === true) return ping
+      if (prop === 'randomWalk' && options.noRandomWalk === true) return noWalk
       return Reflect.get(target, prop, receiver)
     }
   })
@@ -119,13 +133,21 @@ function gatedRegistrar (registrar: Registrar, hooks: () => GateHooks): Registra
   })
 }
 
-function gatedConnectionManager (connectionManager: ConnectionManager, hooks: () => GateHooks): ConnectionManager {
+/** a random walk that ends at once (see GatedOptions.noRandomWalk) */
+const noWalk: RandomWalk = {
+  async * walk () {}
+}
+
+function gatedConnectionManager (connectionManager: ConnectionManager, hooks: () => GateHooks, freshDials: boolean): ConnectionManager {
   return new Proxy(connectionManager, {
     get (target, prop, receiver) {
       if (prop === 'openStream') {
         return async (peer: PeerId | Multiaddr | Multiaddr[], protocol: string | string[], options?: OpenConnectionOptions & AbortOptions) => {
           return hooks().openStream(peer, Array.isArray(protocol) ? protocol : [protocol], options)
         }
+      }
+      if (prop === 'openConnection' && freshDials) {
+        return async (peer: PeerId | Multiaddr | Multiaddr[], options?: OpenConnectionOptions) => target.openConnection(peer, { ...options, force: true })
       }
       const value = Reflect.get(target, prop, receiver)
       return typeof value === 'function' ? value.bind(target) : value

@@ -257,6 +257,15 @@ export class Growth {
       })
   }
 
+  /**
+   * whether a peer found by other means (mDNS) is worth joining: the neighbourhood, or a bucket
+   * with room (one full of healthy or unhealthy members waits for the peer's record instead)
+   */
+  wants (peer: PeerId): boolean {
+    const verdict = decideJoin(fingerprint(peer), fingerprint(this.deps.self), this.deps.membership.list(), { k: this.k, bucketSize: this.init.bucketSize })
+    return verdict === 'neighbourhood' || verdict === 'bucket-space'
+  }
+
   /** `joined` took a place in a full bucket: the unhealthiest member of that bucket makes room */
   private replaceUnhealthiest (joined: PeerId): void {
     const self = fingerprint(this.deps.self)

@@ -11,15 +11,24 @@
  *   (Linux keeps a listener whose address went away, and accepts on it again once the address is
  *   back), so nothing is re-listened: the address is in the record again when it reappears.
  *
+ * - A circuit address (a slot on a member relay, /p2p-circuit) is kept as it is: its IP is the
+ *   relay's, not this host's.
+ * - What libp2p listens on goes in whether or not AutoNAT confirmed it (libp2p itself leaves an
+ *   unconfirmed public address out of getMultiaddrs(), so a member on a public IP would announce
+ *   nothing): members dial what the record names and keep what answers. Addresses libp2p only
+ *   learnt (observed, mapped) go in once AutoNAT confirmed them.
+ *
  * libp2p expands a 0.0.0.0 / :: listener into the interfaces' addresses each time it is asked
  * (getThinWaistAddresses), but fires no `self:peer:update` when those change; OwnRecord polls.
  */
 import { networkInterfaces } from 'node:os'
 import { withoutPeer } from '../util/multiaddr.js'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { NodeAddress } from '@libp2p/interface-internal'
 
 const IP4 = 4
 const IP6 = 41
+const CIRCUIT = 290
 
 export interface AnnouncedAddrs {
   /** what goes into the record, without /p2p/ */
@@ -54,13 +63,19 @@ export function interfaceIps (): Set<string> {
   return out
 }
 
+/** the addresses a record may name, out of what libp2p holds for this node (see above) */
+export function listenedAddrs (addresses: NodeAddress[]): Multiaddr[] {
+  return addresses.filter(a => a.type === 'transport' || a.type === 'announce' || a.verified).map(a => a.multiaddr)
+}
+
 /** The record's addresses out of what libp2p listens on, given the IPs on the interfaces now (see above). */
 export function announcedAddrs (listening: Multiaddr[], ips: Set<string>): AnnouncedAddrs {
   const missing: Multiaddr[] = []
   const present: Multiaddr[] = []
   for (const addr of listening.map(withoutPeer)) {
     const ip = ipOf(addr)
-    if (ip != null && !ips.has(ip.ip)) missing.push(addr)
+    const relayed = addr.getComponents().some(c => c.code === CIRCUIT)
+    if (ip != null && !relayed && !ips.has(ip.ip)) missing.push(addr)
     else present.push(addr)
   }
   const reachable = present.filter(a => !isHostOnly(a))

@@ -10,7 +10,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { fingerprint } from '@realmesh/token'
 import { signPeerRecord } from './records.js'
-import { announcedAddrs, interfaceIps } from './own-addresses.js'
+import { announcedAddrs, interfaceIps, listenedAddrs } from './own-addresses.js'
 import type { AnnouncedAddrs } from './own-addresses.js'
 import type { Membership } from '../membership/membership.js'
 import type { RealmLibp2p } from '../libp2p.js'
@@ -73,7 +73,7 @@ export class OwnRecord {
 
   /** the addresses the record would hold now */
   announced (): AnnouncedAddrs {
-    return announcedAddrs(this.deps.libp2p.getMultiaddrs(), interfaceIps())
+    return announcedAddrs(listenedAddrs(this.deps.libp2p.services.nat.addresses()), interfaceIps())
   }
 
   /** checks the addresses every `checkMs` (0: only on self:peer:update) until stop() */

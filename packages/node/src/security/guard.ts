@@ -50,6 +50,8 @@ export function defaultRateLimits (realmId: string): Record<string, RateLimit> {
     // message streams are long-lived, but one per sender node and subject: a burst at start
     [PROTOCOLS.message]: { perSecond: 50, burst: 500 },
     [PROTOCOLS.direct]: { perSecond: 20, burst: 50 },
+    // a stream per TCP connection carried: a browser or a pool opens a few dozen at once
+    [PROTOCOLS.tunnel]: { perSecond: 50, burst: 200 },
     [kadProtocol(realmId)]: { perSecond: 100, burst: 200 },
     '/ipfs/id/1.0.0': { perSecond: 2, burst: 10 },
     '/ipfs/id/push/1.0.0': { perSecond: 2, burst: 10 },

@@ -7,7 +7,7 @@ export function peerIdOf (addr: Multiaddr): string | undefined {
   return addr.getComponents().findLast(c => c.code === P2P_CODE)?.value
 }
 
-/** the address without its trailing /p2p/<peer id> */
+/** the address without its trailing /p2p/<peer id> (a circuit address keeps its relay's) */
 export function withoutPeer (addr: Multiaddr): Multiaddr {
-  return addr.getComponents().some(c => c.code === P2P_CODE) ? addr.decapsulateCode(P2P_CODE) : addr
+  return addr.getComponents().at(-1)?.code === P2P_CODE ? addr.decapsulateCode(P2P_CODE) : addr
 }

@@ -5725,3 +5725,270 @@ export namespace RelayReply {
     return streamMessage(buf, RelayReply.codec(), opts)
   }
 }
+
+export interface TunnelRequest {
+  type: TunnelRequest.Type
+  service: string
+}
+
+export namespace TunnelRequest {
+  export enum Type {
+    OPEN = 'OPEN',
+    PROBE = 'PROBE',
+    LIST = 'LIST'
+  }
+
+  enum __TypeValues {
+    OPEN = 0,
+    PROBE = 1,
+    LIST = 2
+  }
+
+  export namespace Type {
+    export const codec = (): Codec<Type> => {
+      return enumeration<Type>(__TypeValues)
+    }
+  }
+
+  let _codec: Codec<TunnelRequest>
+
+  export const codec = (): Codec<TunnelRequest> => {
+    if (_codec == null) {
+      _codec = message<TunnelRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.type != null && __TypeValues[obj.type] !== 0) {
+          w.uint32(8)
+          TunnelRequest.Type.codec().encode(obj.type, w)
+        }
+
+        if ((obj.service != null && obj.service !== '')) {
+          w.uint32(18)
+          w.string(obj.service)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          type: Type.OPEN,
+          service: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.type = TunnelRequest.Type.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.service = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.type`,
+                value: TunnelRequest.Type.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.service`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface TunnelRequestTypeFieldEvent {
+    field: '$.type'
+    value: TunnelRequest.Type
+  }
+
+  export interface TunnelRequestServiceFieldEvent {
+    field: '$.service'
+    value: string
+  }
+
+  export function encode (obj: Partial<TunnelRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, TunnelRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TunnelRequest>): TunnelRequest {
+    return decodeMessage(buf, TunnelRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TunnelRequest>): Generator<TunnelRequestTypeFieldEvent | TunnelRequestServiceFieldEvent> {
+    return streamMessage(buf, TunnelRequest.codec(), opts)
+  }
+}
+
+export interface TunnelResponse {
+  error?: WireError
+  services: string[]
+}
+
+export namespace TunnelResponse {
+  let _codec: Codec<TunnelResponse>
+
+  export const codec = (): Codec<TunnelResponse> => {
+    if (_codec == null) {
+      _codec = message<TunnelResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.error != null) {
+          w.uint32(10)
+          WireError.codec().encode(obj.error, w)
+        }
+
+        if (obj.services != null && obj.services.length > 0) {
+          for (const value of obj.services) {
+            w.uint32(18)
+            w.string(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          services: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.error
+              })
+              break
+            }
+            case 2: {
+              if (opts.limits?.services != null && obj.services.length === opts.limits.services) {
+                throw new MaxLengthError('Decode error - repeated field "services" had too many elements')
+              }
+
+              obj.services.push(reader.string())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          services: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                limits: opts.limits?.error
+              })
+
+              break
+            }
+            case 2: {
+              if (opts.limits?.services != null && obj.services === opts.limits.services) {
+                throw new MaxLengthError('Streaming decode error - repeated field "services" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.services[]`,
+                index: obj.services,
+                value: reader.string()
+              }
+
+              obj.services++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface TunnelResponseErrorCodeFieldEvent {
+    field: '$.error.code'
+    value: string
+  }
+
+  export interface TunnelResponseErrorReasonFieldEvent {
+    field: '$.error.reason'
+    value: string
+  }
+
+  export interface TunnelResponseServicesFieldEvent {
+    field: '$.services[]'
+    index: number
+    value: string
+  }
+
+  export function encode (obj: Partial<TunnelResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, TunnelResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TunnelResponse>): TunnelResponse {
+    return decodeMessage(buf, TunnelResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TunnelResponse>): Generator<TunnelResponseErrorCodeFieldEvent | TunnelResponseErrorReasonFieldEvent | TunnelResponseServicesFieldEvent> {
+    return streamMessage(buf, TunnelResponse.codec(), opts)
+  }
+}

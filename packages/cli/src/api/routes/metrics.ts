@@ -4,7 +4,7 @@
  * metrics off (--no-metrics, metrics.enabled: false) it answers 404 METRICS_DISABLED.
  */
 import { ApiRequestError } from '../server.js'
-import type { TextBody } from '../router.js'
+import type { HttpResponse } from '../router.js'
 import type { DaemonMetrics } from '../../daemon/daemon-metrics.js'
 import type { Route } from '../router.js'
 
@@ -13,7 +13,7 @@ export function metricsRoutes (metrics: DaemonMetrics): Route[] {
     method: 'GET',
     path: '/metrics',
     auth: true,
-    handle: async (): Promise<TextBody> => {
+    handle: async (): Promise<HttpResponse> => {
       const text = await metrics.scrape()
       if (text == null) throw new ApiRequestError(404, 'METRICS_DISABLED', 'this daemon runs without metrics (--no-metrics, or metrics.enabled: false in its config)')
       return text
