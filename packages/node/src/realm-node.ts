@@ -630,7 +630,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
         messageStats: () => this.messaging.statsNow(),
         relay: () => this.relay.size,
         tokenCache: this.tokenCache.stats,
-        bannedPeers: () => this.guard.bans.list().length
+        bannedPeers: () => this.guard.bans.list().length,
+        reach: { nat: () => this.nat.status(), tunnels: this.tunnels, lan: this.lanJoins == null ? undefined : () => this.lanJoins?.status() }
       })
     const sleeper = this.sleep.sleeper
     if (sleeper != null) {

@@ -3,12 +3,14 @@
 // node without metrics has none.
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { connect } from 'node:net'
 import { Registry } from 'prom-client'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import { until } from '../src/index.js'
+import { nextEvent, until } from '../src/index.js'
 import { codeLabel } from '../src/metrics/codes.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import { text } from './subjects-fixtures.js'
+import { collect, dial, echoServer } from './tunnel-fixtures.js'
 import type { Realm } from './fixtures.js'
 import type { RealmNode } from '../src/index.js'
 
@@ -105,6 +107,42 @@ describe('realm metrics on libp2p\'s metrics', () => {
     assert.equal(await value(registry, 'realmesh_messages_dropped_total', 'cause=MESSAGE_TOO_LARGE'), 1)
   })
 
+  test('tunnels: opened and open by direction, refusals by code; reachability; no mDNS counters with mDNS off', async () => {
+    const echo = await echoServer()
+    try {
+      a.tunnels.expose({ name: 'echo', host: '127.0.0.1', port: echo.port })
+      const forward = await b.tunnels.forward({ target: a.peerId, service: 'echo' })
+      const opened = nextEvent(a.tunnels, 'tunnel:opened')
+      const closed = nextEvent(a.tunnels, 'tunnel:closed')
+      const socket = await dial(forward.port)
+      const received = collect(socket)
+      await opened
+      assert.equal(await value(registry, 'realmesh_tunnels_open', 'direction=in'), 1)
+      socket.end('ping')
+      assert.equal((await received).bytes, 4)
+      await closed
+      assert.equal(await value(registry, 'realmesh_tunnels_opened_total', 'direction=in'), 1)
+      assert.equal(await value(registry, 'realmesh_tunnels_opened_total', 'direction=out'), 0)
+      assert.equal(await value(registry, 'realmesh_tunnels_open', 'direction=in'), 0)
+      await forward.close()
+      const missing = await b.tunnels.forward({ target: a.peerId, service: 'nothing-here' })
+      const refusal = nextEvent(a.tunnels, 'tunnel:refused')
+      // the forward resets the connection once the refusal comes back
+      connect(missing.port, '127.0.0.1').on('error', () => {})
+      await refusal
+      await missing.close()
+      assert.equal(await value(registry, 'realmesh_tunnel_refusals_total', 'code=TUNNEL_UNKNOWN_SERVICE'), 1)
+    } finally {
+      a.tunnels.unexpose('echo')
+      await echo.close()
+    }
+    // without NAT traversal the node does not know: one state at 1, the others 0
+    const states = await samples(registry, 'realmesh_reachability')
+    assert.deepEqual([...states.entries()].sort(), [['state=private', 0], ['state=public', 0], ['state=unknown', 1]])
+    assert.equal(await value(registry, 'realmesh_relay_reservations'), 0)
+    assert.equal(registry.getSingleMetric('realmesh_mdns_dials_total'), undefined)
+  })
+
   test('a node without metrics has none', () => {
     assert.equal(b.libp2p.metrics, undefined)
   })
@@ -115,6 +153,7 @@ describe('metric label codes', () => {
     assert.equal(codeLabel('TOKEN_EXPIRED'), 'TOKEN_EXPIRED')
     assert.equal(codeLabel('HANDSHAKE_REPLAY'), 'HANDSHAKE_REPLAY')
     assert.equal(codeLabel('OUTBOX_FULL'), 'OUTBOX_FULL')
+    assert.equal(codeLabel('TUNNEL_IDLE'), 'TUNNEL_IDLE')
     assert.equal(codeLabel('made-up-by-a-peer-1234'), 'OTHER')
     assert.equal(codeLabel(undefined), 'OTHER')
   })

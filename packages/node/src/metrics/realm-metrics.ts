@@ -13,6 +13,8 @@ import { commonPrefixLength } from '../membership/join-decision.js'
 import { worstDelaySince } from '../util/loop-lag.js'
 import { codeLabel } from './codes.js'
 import { LATENCY_BUCKETS, counterGroupOfTotals, counterOfTotal, gauge, gaugeGroup } from './instruments.js'
+import { registerReachMetrics } from './reach-metrics.js'
+import type { ReachMetricsDeps } from './reach-metrics.js'
 import type { Counter, CounterGroup, Histogram, Metrics } from '@libp2p/interface'
 import type { TokenCacheStats } from '@realmesh/token'
 import type { RealmNode, RealmNodeEvents } from '../realm-node.js'
@@ -38,6 +40,8 @@ export interface RealmMetricsDeps {
   relay: () => { messages: number, bytes: number }
   tokenCache: TokenCacheStats
   bannedPeers: () => number
+  /** NAT traversal, tunnels, mDNS (reach-metrics.ts) */
+  reach: ReachMetricsDeps
 }
 
 export class RealmMetrics {
@@ -76,6 +80,7 @@ export class RealmMetrics {
     this.ackLatency = metrics.registerHistogram('realmesh_message_ack_duration_seconds', { buckets: LATENCY_BUCKETS, help: 'acked publications, from publish() to every receiver\'s result' })
     this.durableDropped = metrics.registerCounterGroup('realmesh_durable_dropped_total', { label: 'cause', help: 'messages durable subscriptions dropped or refused, by cause (purged, expired, rejected)' })
     this.stateGauges(metrics, deps)
+    registerReachMetrics(metrics, deps.reach)
     this.listen(deps.node)
   }
 
