@@ -122,7 +122,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     throw err
   })
   const request = trackTokenRequest(node, log)
-  const unlisten = [logMembers(node, log), logBootstrap(node, log), logSubjects(node, log), logDurable(node, log), logSleep(node, log), logOutbox(node, log), logTunnels(node, io), request.off]
+  const unlisten = [logMembers(node, log), logBootstrap(node, log), logSubjects(node, log), logDurable(node, log), logSleep(node, log), logOutbox(node, log), logTunnels(node, log), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
     dir.saveToken(evt.detail).catch((err: unknown) => { log.error('token.save-failed', `could not save the token to ${dir.path('token')}: ${messageOf(err)}`, { error: messageOf(err) }) })
@@ -132,7 +132,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   // DIR/peers.json: after joins, every 30 s, and at stop
   const peersFile = keepPeersFile(node, dir.path('peers'), (err) => { log.error('peers.save-failed', `could not save ${dir.path('peers')}: ${messageOf(err)}`, { error: messageOf(err) }) })
   try {
-    exposeConfigured(node, config.services, io)
+    exposeConfigured(node, config.services, log)
     await node.start()
     dashboard.start()
     api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...subjectRoutes(node), ...durableRoutes(node), ...tunnelRoutes(node), ...dashboardRoutes(dashboard), ...metricsRoutes(metrics)], heartbeatMs, dashboard.sessions)
