@@ -48,6 +48,8 @@ describe('tunnels across OS processes', { timeout: 600_000 }, () => {
     assert.equal(refused.code, 1)
     assert.match(refused.stderr, /^error TUNNEL_NOT_ALLOWED: /m)
     await daemons.get('N1')?.waitForLine(/^tunnel to echo refused to \.\.\.\S+: TUNNEL_NOT_ALLOWED$/, STEP_MS)
+    // a daemon line like any other: through the logger, with its time and level
+    assert.ok(daemons.get('N1')?.rawStderr.some(l => /^\S+Z WARN +tunnel to echo refused to /.test(l)), daemons.get('N1')?.rawStderr.join('\n'))
   })
 
   step('3. a tunnel from N3: 8 connections at once, 10 MiB each way through each, byte-exact', async () => {

@@ -21,7 +21,24 @@ export interface Exit {
   signal: NodeJS.Signals | null
 }
 
-interface Line { stream: 'out' | 'err', text: string, at: number }
+/** `text`: the line without a daemon's `TIME LEVEL ` prefix (log format text), or its `msg` (json); `raw`: as written */
+interface Line { stream: 'out' | 'err', text: string, raw: string, at: number }
+
+/** the prefix of a daemon's text log line (packages/cli/src/log/logger.ts) */
+const LOG_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (?:ERROR|WARN|INFO|DEBUG) +/
+
+/** what a daemon's log line says, without its time and level (either log format) */
+function messageOf (line: string): string {
+  if (line.startsWith('{"time":')) {
+    try {
+      const { msg } = JSON.parse(line) as { msg?: unknown }
+      if (typeof msg === 'string') return msg
+    } catch {
+      // a line that only looks like JSON is kept as it is
+    }
+  }
+  return line.replace(LOG_PREFIX, '')
+}
 
 export class CliProcess {
   readonly name: string
@@ -59,7 +76,7 @@ export class CliProcess {
       if (source == null) continue
       createInterface({ input: source, crlfDelay: Infinity }).on('line', (text) => {
         if (this.lines.length >= MAX_LINES) this.lines.shift()
-        this.lines.push({ stream, text, at: Date.now() })
+        this.lines.push({ stream, text: messageOf(text), raw: text, at: Date.now() })
         this.notify()
       })
     }
@@ -82,6 +99,11 @@ export class CliProcess {
 
   get stderr (): string {
     return this.lines.filter(l => l.stream === 'err').map(l => l.text).join('\n')
+  }
+
+  /** stderr's lines as the process wrote them (log prefixes kept) */
+  get rawStderr (): string[] {
+    return this.lines.filter(l => l.stream === 'err').map(l => l.raw)
   }
 
   /**

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { runNetwork } from './runners/network.js'
 import { runMessages } from './runners/messages.js'
 import { runTokens } from './runners/tokens.js'
+import { runDaemonMetrics } from './runners/daemon-metrics.js'
 import { runHosts } from './runners/hosts.js'
 import { runTunnels } from './runners/tunnels.js'
 import type { Job } from './jobs.js'
@@ -18,6 +19,7 @@ async function run (job: Job): Promise<unknown> {
     case 'network': return runNetwork(job, async (partial) => { writeFileSync(out, JSON.stringify({ ok: true, partial: true, result: partial })) })
     case 'messages': return runMessages(job)
     case 'tokens': return runTokens(job)
+    case 'daemon-metrics': return runDaemonMetrics(job)
     case 'hosts': return runHosts(job)
     case 'tunnels': return runTunnels(job)
   }

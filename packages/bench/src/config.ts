@@ -2,7 +2,7 @@
  * What a run measures: the full run (`pnpm bench`, under 20 minutes on 2 cores) and the quick one
  * (`pnpm bench --quick`, under 2 minutes: smaller N, fewer repetitions).
  */
-import type { HostsJob, Job, MessagesJob, NetworkJob, Side, TokensJob, TunnelsJob } from './jobs.js'
+import type { DaemonMetricsJob, HostsJob, Job, MessagesJob, NetworkJob, Side, TokensJob, TunnelsJob } from './jobs.js'
 
 export type Mode = 'full' | 'quick'
 
@@ -38,6 +38,8 @@ export interface BenchConfig {
   hosts: Omit<HostsJob, 'kind' | 'where'>
   /** suite 7 */
   tunnels: Omit<TunnelsJob, 'kind'>
+  /** suite 8: rounds of each side, and each round's work */
+  metrics: { rounds: number } & Omit<DaemonMetricsJob, 'kind' | 'metrics' | 'round'>
 }
 
 /** as many nodes as any network here has: all of them at once */
@@ -59,7 +61,8 @@ export function configFor (mode: Mode): BenchConfig {
       messages: { nodes: 4, echo: { size: 1024, count: 300 }, throughput: [{ size: 1024, count: 2_000 }, { size: 65_536, count: 100 }], rounds: 3 },
       tokens: { tokens: 200, minMs: 100, rounds: 3 },
       hosts: { lookups: 60, roundTrips: 300, warmup: 50, size: 1024, rounds: 3 },
-      tunnels: { echo: { size: 1024, count: 300 }, connects: 30, throughput: { size: 65_536, bytes: 16 * 1024 * 1024 }, parallel: 8, rounds: 3 }
+      tunnels: { echo: { size: 1024, count: 300 }, connects: 30, throughput: { size: 65_536, bytes: 16 * 1024 * 1024 }, parallel: 8, rounds: 3 },
+      metrics: { rounds: 1, warmup: 100, messages: 500, concurrency: 8, idleMs: 15_000, scrapeMs: 1_000, idleScrapeMs: 15_000 }
     }
   }
   return {
@@ -78,7 +81,8 @@ export function configFor (mode: Mode): BenchConfig {
     messages: { nodes: 6, echo: { size: 1024, count: 2_000 }, throughput: [{ size: 1024, count: 20_000 }, { size: 65_536, count: 5_000 }], rounds: 5 },
     tokens: { tokens: 2_000, minMs: 500, rounds: 5 },
     hosts: { lookups: 500, roundTrips: 2_000, warmup: 50, size: 1024, rounds: 5 },
-    tunnels: { echo: { size: 1024, count: 2_000 }, connects: 200, throughput: { size: 65_536, bytes: 64 * 1024 * 1024 }, parallel: 8, rounds: 5 }
+    tunnels: { echo: { size: 1024, count: 2_000 }, connects: 200, throughput: { size: 65_536, bytes: 64 * 1024 * 1024 }, parallel: 8, rounds: 5 },
+    metrics: { rounds: 3, warmup: 300, messages: 3_000, concurrency: 8, idleMs: 60_000, scrapeMs: 1_000, idleScrapeMs: 15_000 }
   }
 }
 
@@ -102,6 +106,7 @@ export function jobTimeoutMs (job: Job): number {
     case 'network': return job.settleTimeoutMs + job.lookupBudgetMs + 60_000 + job.n * 300
     case 'messages': return 300_000
     case 'tokens': return 300_000
+    case 'daemon-metrics': return 300_000
     case 'hosts': return 300_000
     case 'tunnels': return 300_000
   }

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { NetworkResult } from './runners/network.js'
 import type { MessagesResult } from './runners/messages.js'
 import type { TokensResult } from './runners/tokens.js'
+import type { DaemonMetricsResult } from './runners/daemon-metrics.js'
 import type { HostsResult } from './runners/hosts.js'
 import type { TunnelsResult } from './runners/tunnels.js'
 
@@ -86,7 +87,23 @@ export interface TunnelsJob {
   rounds: number
 }
 
-export type Job = NetworkJob | MessagesJob | TokensJob | HostsJob | TunnelsJob
+/** one round of one side of the metrics cost: a node daemon with metrics on or off (runners/daemon-metrics.ts) */
+export interface DaemonMetricsJob {
+  kind: 'daemon-metrics'
+  metrics: boolean
+  /** rounds alternate the sides; each round is a job of its own */
+  round: number
+  warmup: number
+  messages: number
+  concurrency: number
+  idleMs: number
+  /** GET /metrics this often while publishing (with metrics) */
+  scrapeMs: number
+  /** and this often while idle */
+  idleScrapeMs: number
+}
+
+export type Job = NetworkJob | MessagesJob | TokensJob | HostsJob | TunnelsJob | DaemonMetricsJob
 
 export interface JobResults {
   network: NetworkResult
@@ -94,11 +111,12 @@ export interface JobResults {
   tokens: TokensResult
   hosts: HostsResult
   tunnels: TunnelsResult
+  'daemon-metrics': DaemonMetricsResult
 }
 
 export type JobOutcome =
   /** `partial`: the child was killed at its time limit; `result` is what it had measured by then */
-  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult | HostsResult | TunnelsResult, partial?: string }
+  | { key: string, ok: true, wallMs: number, result: NetworkResult | MessagesResult | TokensResult | HostsResult | TunnelsResult | DaemonMetricsResult, partial?: string }
   | { key: string, ok: false, wallMs: number, error: string }
 
 export function jobKey (job: Job): string {
@@ -108,6 +126,7 @@ export function jobKey (job: Job): string {
     case 'tokens': return 'tokens'
     case 'hosts': return `hosts-${job.where}`
     case 'tunnels': return 'tunnels'
+    case 'daemon-metrics': return `metrics-${job.metrics ? 'on' : 'off'}-${job.round}`
   }
 }
 
@@ -154,7 +173,7 @@ export async function runInChild (job: Job, options: RunInChildOptions): Promise
   try {
     const written = JSON.parse(await readFile(out, 'utf8')) as { ok: boolean, partial?: boolean, result?: unknown, error?: string }
     // a partial result (the child ended before its final write) is what was measured by then
-    const result = written.result as NetworkResult | MessagesResult | TokensResult | HostsResult | TunnelsResult
+    const result = written.result as NetworkResult | MessagesResult | TokensResult | HostsResult | TunnelsResult | DaemonMetricsResult
     if (written.ok) return written.partial === true ? { key, ok: true, wallMs, result, partial: `${ended}; what it measured by then is reported` } : { key, ok: true, wallMs, result }
     return { key, ok: false, wallMs, error: written.error ?? 'the job failed' }
   } catch {

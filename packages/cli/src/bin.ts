@@ -40,13 +40,13 @@ const io: Io = {
     stopController = controller
     const onSignal = (signal: NodeJS.Signals): void => {
       if (controller.signal.aborted) {
-        io.err(`${signal} again: exiting without a clean stop`)
+        say('warn', 'signal', `${signal} again: exiting without a clean stop`)
         process.exit(1)
       }
-      io.err(`${signal} received`)
+      say('info', 'signal', `${signal} received`)
       controller.abort()
       setTimeout(() => {
-        io.err(`error STOP_TIMEOUT: the daemon did not stop within ${STOP_DEADLINE_MS / 1000} s`)
+        say('error', 'stop.timeout', `error STOP_TIMEOUT: the daemon did not stop within ${STOP_DEADLINE_MS / 1000} s`)
         process.exit(1)
       }, STOP_DEADLINE_MS).unref()
     }
@@ -86,6 +86,12 @@ const io: Io = {
   }
 }
 
+/** a line of this file's own: through the daemon's logger once it has one */
+function say (level: 'error' | 'warn' | 'info' | 'debug', event: string, line: string): void {
+  if (io.logger != null) io.logger[level](event, line)
+  else io.err(line)
+}
+
 // a reader that went away is not an error of ours: stop writing there (a daemon keeps running)
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
@@ -98,8 +104,8 @@ for (const stream of [process.stdout, process.stderr]) {
 process.on('unhandledRejection', (failure) => {
   const reason = networkError(failure)
   const code = (reason as { code?: unknown } | null)?.code
-  io.err(`warning: unhandled rejection${typeof code === 'string' ? ` ${code}` : ''}: ${reason instanceof Error ? reason.message : String(reason)}`)
-  if (process.env.REALMESH_DEBUG === '1' && failure instanceof Error && failure.stack != null) io.err(failure.stack)
+  say('warn', 'unhandled-rejection', `warning: unhandled rejection${typeof code === 'string' ? ` ${code}` : ''}: ${reason instanceof Error ? reason.message : String(reason)}`)
+  if (process.env.REALMESH_DEBUG === '1' && failure instanceof Error && failure.stack != null) say('debug', 'stack', failure.stack)
 })
 
 const code = await runCli(argv, io)

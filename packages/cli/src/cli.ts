@@ -116,7 +116,10 @@ export async function runCli (argv: string[], io: Io): Promise<number> {
     return await command(rest, io)
   } catch (err) {
     const typed = networkError(err)
-    io.err(`error ${codeOf(typed)}: ${messageOf(typed)}`)
+    const line = `error ${codeOf(typed)}: ${messageOf(typed)}`
+    // a daemon that failed says so in its log format
+    if (io.logger != null) io.logger.error('error', line, { code: codeOf(typed) })
+    else io.err(line)
     if (err instanceof UsageError) io.err(`(realmesh ${helpVerb(verb, command != null)}--help for usage)`)
     if (io.env.REALMESH_DEBUG === '1' && err instanceof Error && err.stack != null) io.err(err.stack)
     return exitCodeOf(err)

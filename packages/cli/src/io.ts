@@ -1,3 +1,5 @@
+import type { Logger } from './log/logger.js'
+
 /**
  * What a command may do to the outside world: write lines to stdout / stderr, read the environment,
  * and (daemons only) learn when to stop. bin.ts provides the process's; tests provide their own.
@@ -13,6 +15,11 @@ export interface Io {
    * first of them (the daemon then stops cleanly and exits 0).
    */
   stopSignal: () => AbortSignal
+  /**
+   * set by a daemon once its log settings are known: the lines written for it from then on (a
+   * signal, a stray rejection, the error it ends with) get its time, level and format
+   */
+  logger?: Logger
   /** reads all of stdin (`realmesh publish SUBJECT -`), at most `maxBytes` (DATA_TOO_LARGE beyond) */
   readStdin?: (maxBytes: number) => Promise<Uint8Array>
   /** the terminal, when stdin and stdout are both one (`realmesh top` redraws it); undefined otherwise */

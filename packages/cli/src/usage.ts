@@ -1,6 +1,8 @@
 /** The help text: `realmesh`, `realmesh --help` print all of it; `realmesh VERB --help` its part. */
 
 const TARGET = '[--api HOST:PORT [--api-token T] | --dir DIR]'
+/** both daemons' metrics and log flags */
+const DAEMON_USAGE = '[--metrics HOST:PORT | --no-metrics] [--log-format text|json] [--log-level error|warn|info|debug]'
 
 export const VERB_USAGE: Record<string, string[]> = {
   'leader init': [
@@ -12,6 +14,7 @@ export const VERB_USAGE: Record<string, string[]> = {
   ],
   'leader start': [
     'realmesh leader start --dir DIR [--listen MULTIADDR]... [--api HOST:PORT] [--node-config node.yaml]',
+    `                      ${DAEMON_USAGE}`,
     '    run the leader daemon: answers token requests per its policy, serves the control API',
     '    (--node-config: a node config\'s connections, dht, handshake, join, keepalive and abuse sections, for the leader\'s own node)'
   ],
@@ -82,9 +85,12 @@ export const VERB_USAGE: Record<string, string[]> = {
     '                    [--identity IDENTITY_DIR] [--identity-token FILE]',
     '                    [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--api HOST:PORT] [--config node.yaml]',
     '                    [--sleep-schedule AWAKE/PERIOD [--wake-on-data]] [--mdns]',
+    `                    ${DAEMON_USAGE}`,
     '    run a node daemon; --realm is needed on the first start only (it is copied to DIR/realm.json)',
     '    (--mdns: find members on the local network by mDNS and join through them when no bootstrap',
     '     address answers; node.yaml discovery.mdns; off by default, since it announces the node there)',
+    '    (metrics: GET /metrics on the control API; --metrics HOST:PORT also serves them there without the',
+    '     token; --no-metrics turns them off. --log-format json: one JSON object a line)',
     '    (--sleep-schedule 20s/60s: awake 20 s of every minute, asleep with every connection closed;',
     '     members keep it and hold its messages until it wakes)',
     '    (--identity, --identity-token: the node joins and signs its subjects as that identity; both are',

@@ -7,6 +7,7 @@ import { generateNodeKey } from '@realmesh/token'
 import { NodeDataDir, readTokenFile, readApiFile, writeApiFile, removeApiFile, MAX_SAVED_PEERS } from '../src/index.js'
 import { prepareRealm, prepareToken } from '../src/daemon/node-state.js'
 import { TempDirs, RecordingIo, makeRealm } from './helpers.js'
+import { createLogger } from '../src/log/logger.js'
 
 const PEER = '12D3KooWKsJyG1H839btNk6JXN9BGbmdQicyUSuhA9mXxaLfbFKj'
 
@@ -76,43 +77,44 @@ describe('node data dir', () => {
   test('the realm is copied on first start, used afterwards, and another realm is refused', async () => {
     const base = await temp.make()
     const dir = new NodeDataDir(join(base, 'node'))
-    const io = new RecordingIo()
+    const log = createLogger({ write: new RecordingIo().err })
     const { realm } = await makeRealm('first')
     const realmFile = join(base, 'realm.json')
     await writeFile(realmFile, JSON.stringify(realm))
-    await assert.rejects(prepareRealm(dir, undefined, io), { code: 'REALM_REQUIRED' })
-    assert.deepEqual(await prepareRealm(dir, realmFile, io), realm)
-    assert.deepEqual(await prepareRealm(dir, undefined, io), realm)
+    await assert.rejects(prepareRealm(dir, undefined, log), { code: 'REALM_REQUIRED' })
+    assert.deepEqual(await prepareRealm(dir, realmFile, log), realm)
+    assert.deepEqual(await prepareRealm(dir, undefined, log), realm)
     const other = (await makeRealm('other')).realm
     const otherFile = join(base, 'other.json')
     await writeFile(otherFile, JSON.stringify(other))
-    await assert.rejects(prepareRealm(dir, otherFile, io), { code: 'REALM_MISMATCH' })
+    await assert.rejects(prepareRealm(dir, otherFile, log), { code: 'REALM_MISMATCH' })
   })
 
   test('a saved token is used when it fits; an expired or foreign one is set aside', async () => {
     const base = await temp.make()
     const dir = new NodeDataDir(base)
     const io = new RecordingIo()
+    const log = createLogger({ write: io.err })
     const { realm, issue } = await makeRealm()
     const key = await generateNodeKey()
     const peerId = peerIdFromPrivateKey(key).toString()
     const token = await issue(key)
     await dir.saveToken(token)
-    assert.equal(await prepareToken(dir, { tokenFile: undefined, peerId, realm, io }), token)
+    assert.equal(await prepareToken(dir, { tokenFile: undefined, peerId, realm, log }), token)
 
     await dir.saveToken(await issue(key, { ttlSeconds: 3600, now: Date.now() - 7_200_000 }))
-    assert.equal(await prepareToken(dir, { tokenFile: undefined, peerId, realm, io }), undefined)
+    assert.equal(await prepareToken(dir, { tokenFile: undefined, peerId, realm, log }), undefined)
     assert.match(io.stderr.at(-1) ?? '', /expired/)
 
     await dir.saveToken(await issue(await generateNodeKey()))
-    assert.equal(await prepareToken(dir, { tokenFile: undefined, peerId, realm, io }), undefined)
+    assert.equal(await prepareToken(dir, { tokenFile: undefined, peerId, realm, log }), undefined)
     assert.match(io.stderr.at(-1) ?? '', /not for this node/)
 
     // --token is saved and presented as given: the realm is the judge
     const file = join(base, 'given.token')
     const expired = await issue(key, { ttlSeconds: 3600, now: Date.now() - 7_200_000 })
     await writeFile(file, expired)
-    assert.equal(await prepareToken(dir, { tokenFile: file, peerId, realm, io }), expired)
+    assert.equal(await prepareToken(dir, { tokenFile: file, peerId, realm, log }), expired)
     assert.equal(await dir.readToken(), expired)
   })
 

@@ -71,10 +71,15 @@ export async function run (argv: string[], env: Record<string, string | undefine
   return { code, io }
 }
 
-/** the code of the `error CODE: message` line */
+/** a daemon's stderr lines without their log prefix (`TIME LEVEL `, log format text) */
+export function messages (io: RecordingIo): string[] {
+  return io.stderr.map(line => line.replace(/^\S+Z (?:ERROR|WARN|INFO|DEBUG) +/, ''))
+}
+
+/** the code of the `error CODE: message` line (a daemon's has its log line's time and level before it) */
 export function errorCode (io: RecordingIo): string | undefined {
   for (const line of io.stderr) {
-    const match = /^error ([A-Z0-9_]+): /.exec(line)
+    const match = /^(?:\S+Z ERROR +)?error ([A-Z0-9_]+): /.exec(line)
     if (match != null) return match[1]
   }
   return undefined

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { decodeTokenUnverified, fingerprintHex, issueIdentityToken, parseRealmDescriptor, readKeyFile, verifyIdentityToken, verifyNodeToken } from '@realmesh/token'
-import { TempDirs, errorCode, run } from './helpers.js'
+import { TempDirs, errorCode, messages, run } from './helpers.js'
 import type { RecordingIo } from './helpers.js'
 import type { RealmDescriptor } from '@realmesh/token'
 
@@ -115,14 +115,14 @@ describe('identities (in-process)', () => {
     // bound to another node, or expired: the realm would refuse it, so the daemon does, with exit 2
     const elsewhere = await start(['--identity-token', await tokenOf(id.peer, (await node()).peer)])
     assert.equal(elsewhere.code, 2)
-    assert.match(elsewhere.io.stderr.join('\n'), new RegExp(`^refused: TOKEN_NODE_MISMATCH \\(identity token of ${id.peer}: `, 'm'))
-    assert.ok(!elsewhere.io.stderr.some(l => l.startsWith('listening on')), 'refused before it listened')
+    assert.match(messages(elsewhere.io).join('\n'), new RegExp(`^refused: TOKEN_NODE_MISMATCH \\(identity token of ${id.peer}: `, 'm'))
+    assert.ok(!messages(elsewhere.io).some(l => l.startsWith('listening on')), 'refused before it listened')
     const leaderKey = await readKeyFile(join(leader, 'leader.key'))
     const expired = join(await temp.make(), 'expired.token')
     await writeFile(expired, await issueIdentityToken(leaderKey, { realm, subject: id.peer, node: n.peer, ttlSeconds: 60, now: () => Date.now() - 3_600_000 }))
     const late = await start(['--identity-token', expired])
     assert.equal(late.code, 2)
-    assert.match(late.io.stderr.join('\n'), /^refused: TOKEN_EXPIRED \(identity token of /m)
+    assert.match(messages(late.io).join('\n'), /^refused: TOKEN_EXPIRED \(identity token of /m)
   })
 
   test('node init --force drops the identity token too (it is bound to the old peer id)', async () => {

@@ -8,7 +8,8 @@
  * A source address is the connection's remote IP: an IPv4 address, or the /64 an IPv6 address is in
  * (one host usually holds a whole /64).
  */
-import { describe, isRecord, isWholeNumber, unknownKeys } from './config-values.js'
+import { isWholeNumber, sectionOf, take } from './config-values.js'
+import type { Check } from './config-values.js'
 import type { ConfigProblem } from './errors.js'
 
 /** a token bucket: `burst` at once, refilled at `perMinute` */
@@ -67,8 +68,6 @@ const MAX_COUNT = 1_000_000
 /** a year, in seconds */
 const MAX_SECONDS = 365 * 86_400
 
-type Section = Record<string, unknown>
-type Check = (value: unknown) => boolean
 const count: Check = (v) => isWholeNumber(v) && v >= 1 && v <= MAX_COUNT
 const seconds: Check = (v) => isWholeNumber(v) && v >= 1 && v <= MAX_SECONDS
 const COUNT = `a whole number from 1 to ${MAX_COUNT}`
@@ -135,21 +134,4 @@ export function renderLimits (requests: RequestLimits, joinProofs: JoinProofLimi
     '  # for this many seconds',
     `  banSeconds: ${joinProofs.banSeconds}`
   ]
-}
-
-function sectionOf (value: unknown, path: string, keys: string[], problems: ConfigProblem[]): Section | undefined {
-  if (value === undefined || value === null) return undefined
-  if (!isRecord(value)) {
-    problems.push({ path, expected: `a mapping with ${keys.join(', ')}`, got: describe(value) })
-    return undefined
-  }
-  unknownKeys(value, keys, path, problems)
-  return value
-}
-
-function take (section: Section, key: string, path: string, valid: Check, expected: string, problems: ConfigProblem[], set: (value: unknown) => void): void {
-  const value = section[key]
-  if (value === undefined) return
-  if (valid(value)) set(value)
-  else problems.push({ path: `${path}.${key}`, expected, got: describe(value) })
 }

@@ -9,6 +9,8 @@ import { parseDocument } from 'yaml'
 import { checkAllowedAttributes, renderAllowedAttributes } from './attributes.js'
 import { checkJoinProofLimits, checkRequestLimits, defaultJoinProofLimits, defaultRequestLimits, renderLimits } from './config-limits.js'
 import { describe, isRecord, isWholeNumber, unknownKeys } from './config-values.js'
+import { checkDaemonSections } from './config-daemon.js'
+import type { DaemonSections } from './config-daemon.js'
 import { LeaderConfigError } from './errors.js'
 import { DEFAULT_EPOCH_SECONDS } from './epochs.js'
 import type { AllowedAttributes } from './attributes.js'
@@ -52,7 +54,7 @@ export interface TokenPolicy {
   allowedAttributes?: AllowedAttributes
 }
 
-export interface LeaderConfig {
+export interface LeaderConfig extends DaemonSections {
   realm: {
     /** the realm's human name; must be the name in realm.json */
     name: string
@@ -99,7 +101,7 @@ const API_EXPECTED = 'host:port for the control API, e.g. "127.0.0.1:7300" or "[
 /** a join secret shorter than this can be guessed online, even with wrong proofs costing a backoff */
 export const MIN_JOIN_SECRET_CHARS = 16
 
-const TOP_KEYS = ['realm', 'policy', 'listen', 'api', 'maxPending', 'requests', 'joinProofs', 'epochSeconds']
+const TOP_KEYS = ['realm', 'policy', 'listen', 'api', 'maxPending', 'requests', 'joinProofs', 'epochSeconds', 'metrics', 'log']
 /** at most a year between epochs */
 const MAX_EPOCH_SECONDS = 365 * 86_400
 const REALM_KEYS = ['name']
@@ -183,7 +185,7 @@ export function checkPolicyAgainstRealm (policy: TokenPolicy, realm: RealmDescri
 
 function checkConfig (value: unknown, problems: ConfigProblem[]): LeaderConfig | undefined {
   if (!isRecord(value)) {
-    problems.push({ path: '', expected: 'a mapping with realm, policy, listen, api, maxPending, requests, joinProofs and epochSeconds', got: describe(value) })
+    problems.push({ path: '', expected: 'a mapping with realm, policy, listen, api, maxPending, requests, joinProofs, epochSeconds, metrics and log', got: describe(value) })
     return undefined
   }
   unknownKeys(value, TOP_KEYS, '', problems)
@@ -248,7 +250,7 @@ function checkConfig (value: unknown, problems: ConfigProblem[]): LeaderConfig |
 
   const requests = checkRequestLimits(value.requests, 'requests', problems)
   const joinProofs = checkJoinProofLimits(value.joinProofs, 'joinProofs', problems)
-  return { realm: { name }, policy, listen, api, maxPending, requests, joinProofs, epochSeconds }
+  return { realm: { name }, policy, listen, api, maxPending, requests, joinProofs, epochSeconds, ...checkDaemonSections(value, problems) }
 }
 
 function checkPolicy (value: unknown, path: string, problems: ConfigProblem[]): TokenPolicy {
@@ -364,6 +366,12 @@ export function renderLeaderConfig (config: LeaderConfig): string {
     '# its epoch starts; only members whose grant is older than an epoch coordinate subjects in it,',
     '# so nobody can pick a node key that lands next to a subject. 0 turns epochs off',
     `epochSeconds: ${config.epochSeconds}`,
+    '',
+    '# GET /metrics (Prometheus text) on the control API (with its token), on by default; with listen,',
+    '# also a listener that serves only metrics, without the token (leader start --metrics / --no-metrics)',
+    config.metrics === undefined ? '# metrics: { enabled: true, listen: "127.0.0.1:9464" }' : `metrics: ${JSON.stringify(config.metrics)}`,
+    '# the daemon\'s log lines: format text | json, level error | warn | info | debug (--log-format, --log-level)',
+    config.log === undefined ? '# log: { format: text, level: info }' : `log: ${JSON.stringify(config.log)}`,
     '',
     ...renderLimits(config.requests, config.joinProofs),
     ''

@@ -27,7 +27,7 @@ export interface StartLeaderInit {
    * the rest of a node's settings for the leader's own node (a node config's sections, as
    * `realmesh leader start --node-config` gives them). @default the RealmNode defaults
    */
-  node?: Pick<RealmNodeInit, 'dht' | 'handshake' | 'join' | 'keepalive' | 'redial' | 'tokenSkewSeconds' | 'nat' | 'mdns'> & { abuse?: { banThreshold?: number, banDurationMs?: number } }
+  node?: Pick<RealmNodeInit, 'dht' | 'handshake' | 'join' | 'keepalive' | 'redial' | 'tokenSkewSeconds' | 'nat' | 'mdns' | 'metrics'> & { abuse?: { banThreshold?: number, banDurationMs?: number } }
   /** told what goes wrong in the background (DIR/peers.json could not be saved). @default nothing */
   warn?: (message: string) => void
   /** @default Date.now */
@@ -176,6 +176,7 @@ async function launchLeader (init: StartLeaderInit, { key, realm, config, listen
     nat: init.node?.nat,
     // on the LAN, nodes without a reachable bootstrap address find the leader to ask for a token
     mdns: init.node?.mdns,
+    metrics: init.node?.metrics,
     // bans of abusive peers survive a restart
     guard: { ...init.node?.abuse, banStore: fileBanStore(join(init.dir, 'bans.json')) },
     // the epochs this leader published: a restart goes on from the current one

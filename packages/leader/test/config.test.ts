@@ -44,12 +44,19 @@ describe('leader config', () => {
       maxPending: 5,
       requests: { maxPendingPerAddress: 2, addressRate: { burst: 3, perMinute: 1 }, globalRate: { burst: 7, perMinute: 9 }, expireSeconds: 3600, graceSeconds: 30 },
       joinProofs: { backoffSeconds: 2, banAfter: 3, banSeconds: 600 },
-      epochSeconds: 0
+      epochSeconds: 0,
+      metrics: { enabled: true, listen: '0.0.0.0:9464' },
+      log: { format: 'json' as const, level: 'debug' as const }
     }
     assert.deepEqual(parseLeaderConfig(renderLeaderConfig(auto)), auto)
     const names = { ...config, policy: { ...config.policy, allowedAttributes: ['hostname'] } }
     assert.deepEqual(parseLeaderConfig(renderLeaderConfig(names)), names)
     assert.match(renderLeaderConfig(config), /# how node-token requests are answered/)
+  })
+
+  it('reports bad metrics and log sections at their paths', () => {
+    const problems = problemsOf(() => parseLeaderConfig('realm: { name: r }\nmetrics: { enabled: maybe, listen: nowhere, port: 1 }\nlog: { format: xml, level: loud }\n'))
+    assert.deepEqual(problems.map(p => p.path).sort(), ['log.format', 'log.level', 'metrics.enabled', 'metrics.listen', 'metrics.port'])
   })
 
   it('fills defaults for what a minimal file leaves out', () => {

@@ -20,6 +20,7 @@ import type { SleepInit } from './sleep/schedule.js'
 import type { SleepWatchInit } from './sleep/sleep-watch.js'
 import type { TunnelsInit } from './tunnel/tunnels.js'
 import type { PrivateKey } from '@libp2p/interface'
+import type { Libp2pOptions } from 'libp2p'
 import type { Datastore } from 'interface-datastore'
 import type { RealmDescriptor } from '@realmesh/token'
 
@@ -212,6 +213,13 @@ export interface RealmNodeInit {
    * the idle timeout, the service connect timeout, most local forwards
    */
   tunnels?: TunnelsInit
+  /**
+   * libp2p's metrics (`prometheusMetrics()` from @libp2p/prometheus-metrics, or any implementation
+   * of libp2p's Metrics interface): libp2p's own instruments, and realmesh's (`realmesh_*`: members,
+   * routing table buckets, joins and refusals, bans, handshake and join latency, subjects,
+   * messages, stores, token cache) registered on it. See README, Metrics. @default none (no cost)
+   */
+  metrics?: Libp2pOptions['metrics']
   /** the clock, ms since the epoch. @default Date.now */
   now?: () => number
 }

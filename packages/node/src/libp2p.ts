@@ -33,6 +33,7 @@ import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Libp2pOptions } from 'libp2p'
 import type { Datastore } from 'interface-datastore'
 
 // a type alias (not an interface) so it satisfies libp2p's ServiceMap index signature
@@ -106,6 +107,8 @@ export interface Libp2pAssembly {
   relaying?: () => boolean
   /** find members on the local network by mDNS (discovery/mdns.ts). @default off */
   mdns?: MdnsOptions
+  /** libp2p's metrics implementation (e.g. prometheusMetrics()); realmesh registers its own instruments on it too. @default none */
+  metrics?: Libp2pOptions['metrics']
 }
 
 /** a QUIC listen address (`/ip4/0.0.0.0/udp/4001/quic-v1`) */
@@ -131,6 +134,7 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     start: false,
     privateKey: init.privateKey,
     datastore: init.datastore,
+    metrics: init.metrics,
     // per-connection and per-stream loggers cost heap only where DEBUG turns them on
     logger: quietLogger(),
     addresses: { listen: init.listen },

@@ -77,6 +77,7 @@ import type { MessageStreamDetail } from './messaging/inbox.js'
 import type { OutboxRestoredDetail, OutboxSettledDetail } from './messaging/messaging.js'
 import type { RequestHandler } from './messaging/direct.js'
 import { NodeStateError } from './errors.js'
+import { RealmMetrics } from './metrics/realm-metrics.js'
 import type { RealmNodeInit } from './init.js'
 import type { RealmLibp2p } from './libp2p.js'
 import type { GateHooks } from './gate/gated-components.js'
@@ -239,6 +240,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private readonly broadcaster: Broadcaster | undefined
   private readonly neighbourhood: Neighbourhood
   private readonly sleep: SleepLayer
+  /** realmesh's instruments, when libp2p has metrics (RealmNodeInit.metrics) */
+  private readonly metrics: RealmMetrics | undefined
   /** only with RealmNodeInit.mdns */
   private readonly lanJoins: LanJoins | undefined
   private nodeToken: string | undefined
@@ -270,6 +273,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       broadcast: init.realm.policy.broadcast === true,
       isBanned: (peer) => ref.node?.guard.isBanned(peer) ?? false,
       datastore: init.store == null ? undefined : new PrefixedDatastore(init.store, '/libp2p'),
+      metrics: init.metrics,
       quiet: () => ref.node?.sleep.sleeper?.quiet ?? false,
       nat,
       relaying: () => ref.node?.nat.relaying() ?? false,
@@ -347,7 +351,12 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       running,
       shutdown,
       skewMs: skew * 1000,
-      admitted: (connection, accepted, initiator) => { this.onAdmitted(connection, initiator) },
+      admitted: (connection, accepted, initiator) => {
+        // connection timelines are Date.now() times
+        this.metrics?.admitted((Date.now() - connection.timeline.open) / 1000)
+        this.onAdmitted(connection, initiator)
+      },
+      handshaken: (seconds) => { this.metrics?.handshakeDone(seconds) },
       answered: (connection, accepted, seqBefore) => { this.growth.answered(connection.remotePeer, accepted, seqBefore) },
       recordSeqOf: (peer) => this.growth.recordSeqOf(peer),
       refused: (detail) => { this.safeDispatchEvent('join:refused', { detail }) },
@@ -625,6 +634,20 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       resume: () => { this.resumeAtWake() },
       emit: (type, detail) => { this.safeDispatchEvent(type, { detail }) }
     })
+    this.metrics = libp2p.metrics == null
+      ? undefined
+      : new RealmMetrics(libp2p.metrics, {
+        node: this,
+        selfKey: fingerprint(this.peerId),
+        subjects: () => this.subjectLayer.status(),
+        coordinated: () => this.subjectLayer.coordinator.store.size,
+        durable: () => this.durable.list(),
+        messageStats: () => this.messaging.statsNow(),
+        relay: () => this.relay.size,
+        tokenCache: this.tokenCache.stats,
+        bannedPeers: () => this.guard.bans.list().length,
+        reach: { nat: () => this.nat.status(), tunnels: this.tunnels, lan: this.lanJoins == null ? undefined : () => this.lanJoins?.status() }
+      })
     const sleeper = this.sleep.sleeper
     if (sleeper != null) {
       // messages arriving keep a node that is past its window awake until they stop
@@ -909,7 +932,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   async publish (subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
     this.assertSubjects()
     this.sleep.sleeper?.hasData()
-    return this.messaging.publish(subject, data, options)
+    const result = this.messaging.publish(subject, data, options)
+    this.metrics?.publishing(options, result)
+    return result
   }
 
   /** A direct request to a member; resolves with its application's answer (see onRequest). */

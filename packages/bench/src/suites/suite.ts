@@ -8,8 +8,8 @@ import type { Job, JobOutcome } from '../jobs.js'
 import { ratio } from '../stats.js'
 import type { BetterIs } from '../stats.js'
 
-export type SuiteName = 'join' | 'lookup' | 'messages' | 'tokens' | 'memory' | 'growth' | 'tunnels' | 'hosts'
-export const SUITE_NAMES: readonly SuiteName[] = ['join', 'lookup', 'messages', 'tokens', 'memory', 'growth', 'tunnels', 'hosts']
+export type SuiteName = 'join' | 'lookup' | 'messages' | 'tokens' | 'memory' | 'growth' | 'metrics' | 'tunnels' | 'hosts'
+export const SUITE_NAMES: readonly SuiteName[] = ['join', 'lookup', 'messages', 'tokens', 'memory', 'growth', 'metrics', 'tunnels', 'hosts']
 
 export interface Row {
   suite: SuiteName

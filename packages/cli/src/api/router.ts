@@ -46,7 +46,7 @@ export class JsonLines {
   }
 }
 
-/** An answer that is not JSON (a static file, a login that sets a cookie): status, headers and body as given. */
+/** An answer that is not JSON (a static file, a login that sets a cookie, Prometheus text): status, headers and body as given. */
 export class HttpResponse {
   readonly status: number
   readonly headers: Record<string, string>

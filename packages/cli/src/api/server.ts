@@ -116,15 +116,7 @@ export class ControlApi {
       if (socket.writable) socket.end(`HTTP/1.1 ${CLIENT_ERROR_STATUS[err.code ?? ''] ?? '400 Bad Request'}\r\nConnection: close\r\n\r\n`)
       else socket.destroy()
     })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(init.port, init.host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-    const address = server.address() as AddressInfo
-    ref.api = new ControlApi(server, formatUrl(address.address, address.port), token)
+    ref.api = new ControlApi(server, await listenOn(server, init.host, init.port), token)
     return ref.api
   }
 
@@ -266,7 +258,21 @@ function send (res: ServerResponse, status: number, body: unknown, close = false
   res.end(text)
 }
 
-function sendRaw (res: ServerResponse, answer: HttpResponse): void {
+/** Listens on `host:port` (an error such as EADDRINUSE rejects); resolves with the URL bound. */
+export async function listenOn (server: Server, host: string, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  return formatUrl(address.address, address.port)
+}
+
+/** an HttpResponse: its status, headers and body as given */
+export function sendRaw (res: ServerResponse, answer: HttpResponse): void {
   res.statusCode = answer.status
   res.setHeader('x-content-type-options', 'nosniff')
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)

@@ -12,6 +12,8 @@ import { sleepSchedule } from '../config/sleep-schedule.js'
 import { checkApiAddress } from '../daemon/daemon-api.js'
 import { runNodeDaemon } from '../daemon/node-daemon.js'
 import type { NodeConfig } from '../config/node-config.js'
+import { DAEMON_FLAGS, daemonSettings } from '../config/daemon-settings.js'
+import type { DaemonSettings } from '../config/daemon-settings.js'
 import type { Check } from '../config/schema.js'
 import type { Io } from '../io.js'
 import type { SleepInit } from '@realmesh/node'
@@ -38,6 +40,8 @@ export interface NodeStartOptions {
   /** --mdns, or the config's `discovery` */
   mdns?: { intervalMs?: number }
   config: NodeConfig
+  /** metrics and log settings (flags over the config) */
+  daemon: DaemonSettings
 }
 
 export async function nodeStart (argv: string[], io: Io): Promise<number> {
@@ -55,7 +59,8 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     config: { type: 'string' },
     'sleep-schedule': { type: 'string' },
     'wake-on-data': { type: 'boolean' },
-    mdns: { type: 'boolean' }
+    mdns: { type: 'boolean' },
+    ...DAEMON_FLAGS
   })
   if ([values.token, values['join-secret'], values.invitation].filter(v => v != null).length > 1) throw new UsageError('give one of --token, --join-secret and --invitation')
   const config = values.config == null ? {} : await loadConfigFile(values.config, checkNodeConfig)
@@ -75,7 +80,8 @@ export async function nodeStart (argv: string[], io: Io): Promise<number> {
     api,
     sleep: sleepOf(checkFlag(values['sleep-schedule'], '--sleep-schedule', sleepSchedule) ?? config.sleep?.schedule, values['wake-on-data'] ?? config.sleep?.wakeOnData),
     mdns: mdnsOf(config.discovery, values.mdns),
-    config
+    config,
+    daemon: daemonSettings(values, config)
   }
   return runNodeDaemon(options, io)
 }

@@ -8,6 +8,8 @@ import { sleepSchedule } from './sleep-schedule.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Check } from './schema.js'
 import type { SleepSchedule } from './sleep-schedule.js'
+import { DAEMON_DEFAULTS, checkDaemonConfig } from './daemon-settings.js'
+import type { DaemonConfig } from './daemon-settings.js'
 
 /** the defaults, as configs/node.yaml spells them out */
 export const NODE_DEFAULTS = {
@@ -28,7 +30,8 @@ export const NODE_DEFAULTS = {
   relay: { maxReceiverMessages: 1_000, maxReceiverBytes: 16_777_216, maxDepositorMessages: 1_000, maxDepositorBytes: 16_777_216, maxMessages: 10_000, maxBytes: 134_217_728 },
   nat: { enabled: true, relay: { use: 'auto' as const, serve: 'auto' as const, maxReservations: 32, reservationTtlMs: 1_800_000, maxCircuitsPerPeer: 16 }, holePunch: true, autonat: true },
   tunnels: { maxServices: 32, maxTunnels: 64, maxTunnelsPerPeer: 16, idleTimeoutMs: 300_000, connectTimeoutMs: 5_000, maxForwards: 16 },
-  services: [] as ServiceConfig[]
+  services: [] as ServiceConfig[],
+  ...DAEMON_DEFAULTS
 }
 
 /** a service exposed at start (`realmesh expose` for one while the daemon runs) */
@@ -79,7 +82,7 @@ const serviceList: Check<ServiceConfig[]> = (value, path) => {
 }
 const timeoutMs = integer(100, 600_000, 'a number of milliseconds from 100 to 600000')
 
-export interface NodeConfig {
+export interface NodeConfig extends DaemonConfig {
   listen?: string[]
   bootstrap?: string[]
   api?: string
@@ -202,7 +205,8 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     connectTimeoutMs: integer(100, 600_000, 'a number of milliseconds from 100 to 600000'),
     maxForwards: integer(1, 1_000, 'a whole number from 1 to 1000')
   }),
-  services: serviceList
+  services: serviceList,
+  ...checkDaemonConfig
 })
 
 /** RealmNodeInit.mdns from the config's `discovery` (and `--mdns`, which turns it on): undefined when off */

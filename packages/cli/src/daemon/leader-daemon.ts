@@ -4,7 +4,7 @@
  * request, token and member.
  */
 import { join } from 'node:path'
-import { joinSecretWarning, startLeader } from '@realmesh/leader'
+import { joinSecretWarning, loadLeaderDir, startLeader } from '@realmesh/leader'
 import type { RunningLeader, StartLeaderInit } from '@realmesh/leader'
 import { CliError, EXIT, messageOf } from '../errors.js'
 import { readRealmFile } from '../data-dir/node-dir.js'
@@ -25,6 +25,12 @@ import { waitForAbort } from './wait.js'
 import type { ConnectionLimits } from '@realmesh/node'
 import type { DaemonApi } from './daemon-api.js'
 import type { Io } from '../io.js'
+import type { Logger } from '../log/logger.js'
+import type { DaemonFlagValues } from '../config/daemon-settings.js'
+import { daemonSettings } from '../config/daemon-settings.js'
+import { daemonLogger } from './daemon-log.js'
+import { daemonMetrics } from './daemon-metrics.js'
+import { metricsRoutes } from '../api/routes/metrics.js'
 
 export interface LeaderDaemonOptions {
   dir: string
@@ -33,6 +39,8 @@ export interface LeaderDaemonOptions {
   connections?: ConnectionLimits
   /** the node config's other sections for the leader's own node (see startLeader) */
   node?: StartLeaderInit['node']
+  /** --metrics, --no-metrics, --log-format, --log-level (over leader.yaml's metrics and log) */
+  flags?: DaemonFlagValues
 }
 
 export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Promise<number> {
@@ -42,8 +50,11 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
   const realm = await readRealmFile(join(dir, 'realm.json'))
   if (realm == null) throw new CliError('LEADER_DIR_NOT_INITIALIZED', `${dir} has no realm.json: run realmesh leader init --name NAME --dir ${dir} first`)
   await assertDirFree(dir, realm.leader.peerId)
-  const leader = await startLeader({ dir, listen: options.listen, connections: options.connections, node: options.node, warn: (message) => { io.err(`warning: ${message}`) } })
-  const unlisten = [logMembers(leader.node, io), logLeaderService(leader.service, dir, io), logSubjects(leader.node, io), logSleep(leader.node, io)]
+  const settings = daemonSettings(options.flags ?? {}, (await loadLeaderDir(dir)).config)
+  const log = daemonLogger(io, settings.log)
+  const metrics = daemonMetrics(settings.metrics)
+  const leader = await startLeader({ dir, listen: options.listen, connections: options.connections, node: { ...options.node, metrics: metrics.libp2p }, warn: (message) => { log.warn('warning', `warning: ${message}`) } })
+  const unlisten = [logMembers(leader.node, log), logLeaderService(leader.service, dir, log), logSubjects(leader.node, log), logSleep(leader.node, log)]
   echoRequests(leader.node)
   let api: DaemonApi | undefined
   const dashboard = new Dashboard(leader.node, { role: 'leader', leader: leader.service })
@@ -57,37 +68,40 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
       ...invitationRoutes(leader.service),
       ...replaceRoutes(leader.service),
       ...subjectRoutes(leader.node),
-      ...dashboardRoutes(dashboard)
+      ...dashboardRoutes(dashboard),
+      ...metricsRoutes(metrics)
     ], heartbeatMs, dashboard.sessions)
     const { policy } = leader.config
-    io.err(`realm ${realm.name} (${realm.id})`)
-    io.err(`leader ${leader.node.peerId.toString()}, policy ${policy.mode}${policy.joinSecret == null ? '' : ' (join secret set)'}, deferred joins ${policy.deferred}`)
+    log.info('realm', `realm ${realm.name} (${realm.id})`, { realm: realm.id, name: realm.name })
+    log.info('leader', `leader ${leader.node.peerId.toString()}, policy ${policy.mode}${policy.joinSecret == null ? '' : ' (join secret set)'}, deferred joins ${policy.deferred}`, { peerId: leader.node.peerId.toString(), policy: policy.mode, deferred: policy.deferred })
     const warning = joinSecretWarning(policy.joinSecret)
-    if (warning != null) io.err(`warning: ${warning} (policy.joinSecret in ${join(dir, 'leader.yaml')})`)
-    io.err(`realm descriptor ${join(dir, 'realm.json')}`)
-    for (const address of leader.node.status().listen) io.err(`listening on ${address}`)
-    logListen(leader, dir, io)
-    io.err(`control api ${api.url} (token in ${join(dir, 'api.json')})`)
+    if (warning != null) log.warn('join-secret.weak', `warning: ${warning} (policy.joinSecret in ${join(dir, 'leader.yaml')})`)
+    log.info('realm.descriptor', `realm descriptor ${join(dir, 'realm.json')}`, { path: join(dir, 'realm.json') })
+    for (const address of leader.node.status().listen) log.info('listening', `listening on ${address}`, { address })
+    logListen(leader, dir, log)
+    log.info('api', `control api ${api.url} (token in ${join(dir, 'api.json')})`, { url: api.url })
+    await metrics.listen(log)
     await waitForAbort(stop)
     return EXIT.OK
   } finally {
     for (const off of unlisten) off()
     dashboard.stop()
-    io.err('stopping')
-    await leader.stop().catch((err: unknown) => { io.err(`error while stopping the leader: ${messageOf(err)}`) })
+    log.info('stopping', 'stopping')
+    await leader.stop().catch((err: unknown) => { log.error('stop.failed', `error while stopping the leader: ${messageOf(err)}`, { error: messageOf(err) }) })
     await api?.stop()
-    io.err('stopped')
+    await metrics.stop()
+    log.info('stopped', 'stopped')
   }
 }
 
 /** what became of the leader's addresses: saved for the next start, a taken port, a changed address */
-function logListen (leader: RunningLeader, dir: string, io: Io): void {
+function logListen (leader: RunningLeader, dir: string, log: Logger): void {
   const { saved, busy, movedFrom } = leader.listen
-  if (saved != null) io.err(`listen addresses saved in ${join(dir, 'leader.yaml')}: ${saved.join(' ')} (the next start listens there again)`)
-  if (busy != null) io.err(`warning: ${busy.join(' ')} (from ${join(dir, 'leader.yaml')}) in use: listening on a free port for this run`)
+  if (saved != null) log.info('listen.saved', `listen addresses saved in ${join(dir, 'leader.yaml')}: ${saved.join(' ')} (the next start listens there again)`)
+  if (busy != null) log.warn('listen.busy', `warning: ${busy.join(' ')} (from ${join(dir, 'leader.yaml')}) in use: listening on a free port for this run`)
   if (movedFrom != null) {
-    io.err(`warning: the leader's address changed (realm.json named ${movedFrom.join(' ')}): ${join(dir, 'realm.json')} rewritten; ` +
+    log.warn('address.moved', `warning: the leader's address changed (realm.json named ${movedFrom.join(' ')}): ${join(dir, 'realm.json')} rewritten; ` +
       'members learn the new address when the leader reconnects to them; a node that starts later needs the new realm.json, or a member in its peers.json')
   }
-  if (leader.knownPeers > 0) io.err(`reconnecting to the members of the last run (${leader.knownPeers} ${leader.knownPeers === 1 ? 'address' : 'addresses'} in ${join(dir, 'peers.json')})`)
+  if (leader.knownPeers > 0) log.info('reconnecting', `reconnecting to the members of the last run (${leader.knownPeers} ${leader.knownPeers === 1 ? 'address' : 'addresses'} in ${join(dir, 'peers.json')})`)
 }

@@ -1,6 +1,6 @@
 /** The leader daemon's lines about token requests: pending, issued, denied, cancelled, and address bans. */
 import type { CancelReason, LeaderService } from '@realmesh/leader'
-import type { Io } from '../io.js'
+import type { Logger } from '../log/logger.js'
 
 const CANCELLED: Record<CancelReason, string> = {
   cancelled: 'withdrawn by its node',
@@ -8,26 +8,28 @@ const CANCELLED: Record<CancelReason, string> = {
   expired: 'undecided too long'
 }
 
-export function logLeaderService (service: LeaderService, dir: string, io: Io): () => void {
+export function logLeaderService (service: LeaderService, dir: string, log: Logger): () => void {
   const onPending = (evt: CustomEvent<{ id: string, kind: string, peer: string }>): void => {
     const { id, kind, peer } = evt.detail
-    io.err(`pending request ${id} from ${peer}${kind === 'deferred' ? ' (a deferred join)' : ''}: approve with \`realmesh leader approve ${id} --dir ${dir}\``)
+    log.info('request.pending', `pending request ${id} from ${peer}${kind === 'deferred' ? ' (a deferred join)' : ''}: approve with \`realmesh leader approve ${id} --dir ${dir}\``, { id, kind, peer })
   }
   const onIssued = (evt: CustomEvent<{ peer: string, jti: string, how: string, node?: string }>): void => {
     const { peer, jti, how, node } = evt.detail
-    io.err(node === undefined ? `token issued to ${peer} (${how}, jti ${jti})` : `identity token issued to ${peer} on node ${node} (${how}, jti ${jti})`)
+    log.info('token.issued', node === undefined ? `token issued to ${peer} (${how}, jti ${jti})` : `identity token issued to ${peer} on node ${node} (${how}, jti ${jti})`, { peer, jti, how, node })
   }
   const onDenied = (evt: CustomEvent<{ peer: string, code: string }>): void => {
-    io.err(`request from ${evt.detail.peer} denied: ${evt.detail.code}`)
+    log.info('request.denied', `request from ${evt.detail.peer} denied: ${evt.detail.code}`, { peer: evt.detail.peer, code: evt.detail.code })
   }
   const onCancelled = (evt: CustomEvent<{ id: string, peer: string, why: CancelReason }>): void => {
-    io.err(`request ${evt.detail.id} from ${evt.detail.peer} cancelled: ${CANCELLED[evt.detail.why]}`)
+    const { id, peer, why } = evt.detail
+    log.info('request.cancelled', `request ${id} from ${peer} cancelled: ${CANCELLED[why]}`, { id, peer, why })
   }
   const onBanned = (evt: CustomEvent<{ address: string, until: number, peers: string[] }>): void => {
-    io.err(`address ${evt.detail.address} banned until ${new Date(evt.detail.until).toISOString()}: wrong join proofs from ${evt.detail.peers.length} peer(s)`)
+    const { address, until, peers } = evt.detail
+    log.warn('address.banned', `address ${address} banned until ${new Date(until).toISOString()}: wrong join proofs from ${peers.length} peer(s)`, { address, until: new Date(until).toISOString(), peers })
   }
   const onStateError = (evt: CustomEvent<Error>): void => {
-    io.err(`warning: leader state not saved: ${evt.detail.message}`)
+    log.warn('leader.state-error', `warning: leader state not saved: ${evt.detail.message}`, { error: evt.detail.message })
   }
   service.addEventListener('request:pending', onPending)
   service.addEventListener('token:issued', onIssued)

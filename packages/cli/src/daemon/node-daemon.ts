@@ -26,6 +26,9 @@ import { exposeConfigured, logTunnels } from './tunnels.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
 import { sleepUntil } from './wait.js'
+import { daemonLogger, refusedLine } from './daemon-log.js'
+import { daemonMetrics } from './daemon-metrics.js'
+import { metricsRoutes } from '../api/routes/metrics.js'
 import { trackTokenRequest } from './token-request.js'
 import type { ReadInvitation, RealmNode, TokenRequestInit } from '@realmesh/node'
 import type { NodeIdentity } from './node-identity.js'
@@ -35,12 +38,13 @@ import type { Io } from '../io.js'
 
 export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise<number> {
   const heartbeatMs = heartbeatFromEnv(io.env)
+  const log = daemonLogger(io, options.daemon.log)
   const stop = io.stopSignal()
   const dir = new NodeDataDir(options.dir)
   await ensureDir(dir.dir)
   const { key, created } = await dir.loadOrCreateKey()
   const peerId = peerIdFromPrivateKey(key).toString()
-  if (created) io.err(`created node key ${dir.path('key')} (peer id ${peerId})`)
+  if (created) log.info('key.created', `created node key ${dir.path('key')} (peer id ${peerId})`, { path: dir.path('key'), peerId })
   // before anything in DIR is rewritten
   await assertDirFree(dir.dir, peerId)
   let invitation: ReadInvitation | undefined
@@ -49,16 +53,16 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   } catch (err) {
     // an invitation whose token expired (or does not verify) is refused here, before anything is dialled
     if (!(err instanceof InvitationError) || err.code === 'INVITATION_MALFORMED') throw err
-    io.err(`refused: ${err.code} (${err.message})`)
+    refusedLine(log, { code: err.code, reason: err.message })
     return EXIT.REFUSED
   }
-  const realm = await prepareRealm(dir, options.realmFile, io, invitation?.realm)
-  const token = await prepareToken(dir, { tokenFile: options.tokenFile, peerId, realm, io })
-  if (invitation != null && token != null) io.err(`${dir.path('token')} holds a node token: the invitation is not used (it joins one node, once)`)
-  const identity = await prepareIdentity(dir, { identityDir: options.identityDir, identityTokenFile: options.identityTokenFile, io })
-  io.err(`realm ${realm.name} (${realm.id})`)
-  io.err(`peer id ${peerId}`)
-  if (identity != null) io.err(`identity ${identity.identity} (identity token expires ${new Date(identity.exp * 1000).toISOString()})`)
+  const realm = await prepareRealm(dir, options.realmFile, log, invitation?.realm)
+  const token = await prepareToken(dir, { tokenFile: options.tokenFile, peerId, realm, log })
+  if (invitation != null && token != null) log.warn('invitation.unused', `${dir.path('token')} holds a node token: the invitation is not used (it joins one node, once)`)
+  const identity = await prepareIdentity(dir, { identityDir: options.identityDir, identityTokenFile: options.identityTokenFile, log })
+  log.info('realm', `realm ${realm.name} (${realm.id})`, { realm: realm.id, name: realm.name })
+  log.info('peer-id', `peer id ${peerId}`, { peerId })
+  if (identity != null) log.info('identity', `identity ${identity.identity} (identity token expires ${new Date(identity.exp * 1000).toISOString()})`, { identity: identity.identity, expires: new Date(identity.exp * 1000).toISOString() })
   // the revocations this node learnt in earlier runs: a revoked node says so before it dials anyone
   const revocations = new Revocations({ realm, store: fileRevocationStore(join(dir.dir, 'revocations.json')) })
   await revocations.load()
@@ -66,20 +70,21 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   const refused = (token == null ? undefined : await tokenRefusal(token, realm, peerId, { skewSeconds, revocations })) ??
     (identity == null ? undefined : await identityRefusal(identity, realm, peerId, { skewSeconds, revocations }))
   if (refused != null) {
-    io.err(`refused: ${refused.code} (${refused.reason})`)
+    refusedLine(log, refused)
     return EXIT.REFUSED
   }
   const known = await dir.readPeers()
-  if (known.error != null) io.err(`ignoring ${dir.path('peers')}: ${known.error}`)
+  if (known.error != null) log.warn('peers.unreadable', `ignoring ${dir.path('peers')}: ${known.error}`, { path: dir.path('peers'), error: known.error })
 
   if (token == null) {
-    io.err(invitation != null
+    log.info('token.request', invitation != null
       ? `no node token: asking the realm leader for one with invitation ${invitation.id}`
       : options.joinSecret == null
         ? 'no node token: asking the realm leader for one; the operator approves it there (realmesh leader pending / approve)'
         : 'no node token: asking the realm leader for one with the join secret')
   }
   const { config } = options
+  const metrics = daemonMetrics(options.daemon.metrics)
   // opened last before the node: every refusal above leaves it closed
   const store = await openStore(dir.path('store'))
   const node = await createRealmNode({
@@ -111,41 +116,44 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     durable: durableInit(config.durable),
     relay: config.relay,
     nat: natInit(config.nat),
-    tunnels: config.tunnels
+    tunnels: config.tunnels,
+    metrics: metrics.libp2p
   }).catch(async (err: unknown) => {
     await store.close()
     throw err
   })
-  const request = trackTokenRequest(node, io)
-  const unlisten = [logMembers(node, io), logBootstrap(node, io), logSubjects(node, io), logDurable(node, io), logSleep(node, io), logOutbox(node, io), logTunnels(node, io), request.off]
+  const request = trackTokenRequest(node, log)
+  const unlisten = [logMembers(node, log), logBootstrap(node, log), logSubjects(node, log), logDurable(node, log), logSleep(node, log), logOutbox(node, log), logTunnels(node, log), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
-    dir.saveToken(evt.detail).catch((err: unknown) => { io.err(`could not save the token to ${dir.path('token')}: ${messageOf(err)}`) })
+    dir.saveToken(evt.detail).catch((err: unknown) => { log.error('token.save-failed', `could not save the token to ${dir.path('token')}: ${messageOf(err)}`, { error: messageOf(err) }) })
   })
   let api: DaemonApi | undefined
   const dashboard = new Dashboard(node, { role: 'node' })
   // DIR/peers.json: after joins, every 30 s, and at stop
-  const peersFile = keepPeersFile(node, dir.path('peers'), (err) => { io.err(`could not save ${dir.path('peers')}: ${messageOf(err)}`) })
+  const peersFile = keepPeersFile(node, dir.path('peers'), (err) => { log.error('peers.save-failed', `could not save ${dir.path('peers')}: ${messageOf(err)}`, { error: messageOf(err) }) })
   try {
-    exposeConfigured(node, config.services, io)
+    exposeConfigured(node, config.services, log)
     await node.start()
     dashboard.start()
-    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...realmRoutes(node), ...subjectRoutes(node), ...durableRoutes(node), ...tunnelRoutes(node), ...dashboardRoutes(dashboard)], heartbeatMs, dashboard.sessions)
-    for (const address of node.status().listen) io.err(`listening on ${address}`)
-    io.err(`control api ${api.url} (token in ${dir.path('api')})`)
+    api = await startDaemonApi(dir.dir, options.api, [...statusRoutes('node', node), ...realmRoutes(node), ...subjectRoutes(node), ...durableRoutes(node), ...tunnelRoutes(node), ...dashboardRoutes(dashboard), ...metricsRoutes(metrics)], heartbeatMs, dashboard.sessions)
+    for (const address of node.status().listen) log.info('listening', `listening on ${address}`, { address })
+    log.info('api', `control api ${api.url} (token in ${dir.path('api')})`, { url: api.url })
+    await metrics.listen(log)
     const sleep = node.status().sleep
-    if (sleep != null) io.err(`wake schedule: awake ${formatMs(sleep.awakeMs)} of every ${formatMs(sleep.periodMs)}${sleep.onData ? ', and whenever it has data to send' : ''}; asleep it closes every connection`)
+    if (sleep != null) log.info('sleep.schedule', `wake schedule: awake ${formatMs(sleep.awakeMs)} of every ${formatMs(sleep.periodMs)}${sleep.onData ? ', and whenever it has data to send' : ''}; asleep it closes every connection`)
 
     const refused = await waitJoined(node, stop)
     if (refused != null) {
-      io.err(`refused: ${refused.code} (${refused.reason})`)
+      refusedLine(log, refused)
       return EXIT.REFUSED
     }
     if (stop.aborted) return EXIT.OK
-    io.err(`joined realm ${realm.name}: ${plural(node.members().length, 'member')}`)
+    const members = node.members().length
+    log.info('joined', `joined realm ${realm.name}: ${plural(members, 'member')}`, { realm: realm.id, members })
     const ended = await waitForEnd(node, stop, identity == null ? undefined : identityExpiry(identity, skewSeconds))
     if (ended != null) {
-      io.err(`refused: ${ended.code} (${ended.reason})`)
+      refusedLine(log, ended)
       return EXIT.REFUSED
     }
     return EXIT.OK
@@ -155,11 +163,12 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     if (stop.aborted) await request.withdraw()
     for (const off of unlisten) off()
     dashboard.stop()
-    io.err('stopping')
-    await node.stop().catch((err: unknown) => { io.err(`error while stopping the node: ${messageOf(err)}`) })
+    log.info('stopping', 'stopping')
+    await node.stop().catch((err: unknown) => { log.error('stop.failed', `error while stopping the node: ${messageOf(err)}`, { error: messageOf(err) }) })
     await api?.stop()
-    await store.close().catch((err: unknown) => { io.err(`error while closing ${store.path}: ${messageOf(err)}`) })
-    io.err('stopped')
+    await metrics.stop()
+    await store.close().catch((err: unknown) => { log.error('store.close-failed', `error while closing ${store.path}: ${messageOf(err)}`, { error: messageOf(err) }) })
+    log.info('stopped', 'stopped')
   }
 }
 

@@ -12,7 +12,7 @@ import { refusalOf } from './node-state.js'
 import type { RealmDescriptor } from '@realmesh/token'
 import type { Revocations } from '@realmesh/node'
 import type { NodeDataDir, NodeKey } from '../data-dir/node-dir.js'
-import type { Io } from '../io.js'
+import type { Logger } from '../log/logger.js'
 
 export interface NodeIdentity {
   key: NodeKey
@@ -28,7 +28,7 @@ export interface IdentitySources {
   identityDir?: string
   /** --identity-token: the identity token for this node */
   identityTokenFile?: string
-  io: Io
+  log: Logger
 }
 
 /**
@@ -44,7 +44,8 @@ export async function prepareIdentity (dir: NodeDataDir, sources: IdentitySource
       throw new CliError('IDENTITY_KEY_MISSING', `${path} does not exist: --identity names a dir holding an identity key (realmesh identity init --dir ${sources.identityDir})`)
     })
     await dir.saveIdentityKey(key)
-    sources.io.err(`copied the identity key of ${peerIdFromPrivateKey(key).toString()} to ${dir.path('identityKey')}`)
+    const identity = peerIdFromPrivateKey(key).toString()
+    sources.log.info('identity.saved', `copied the identity key of ${identity} to ${dir.path('identityKey')}`, { identity, path: dir.path('identityKey') })
   }
   if (sources.identityTokenFile != null) await dir.saveIdentityToken(await readTokenFile(sources.identityTokenFile))
   const key = await dir.readIdentityKey()

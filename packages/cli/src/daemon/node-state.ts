@@ -8,7 +8,7 @@ import { readRealmFile, readTokenFile } from '../data-dir/node-dir.js'
 import type { RealmDescriptor } from '@realmesh/token'
 import type { Revocations } from '@realmesh/node'
 import type { NodeDataDir } from '../data-dir/node-dir.js'
-import type { Io } from '../io.js'
+import type { Logger } from '../log/logger.js'
 
 /** a saved token that expires sooner than this is not worth presenting */
 const MIN_REMAINING_SECONDS = 60
@@ -18,7 +18,7 @@ const MIN_REMAINING_SECONDS = 60
  * old one, another realm is REALM_MISMATCH), else the realm of `--invitation` (saved likewise), else
  * DIR/realm.json, else REALM_REQUIRED.
  */
-export async function prepareRealm (dir: NodeDataDir, realmFile: string | undefined, io: Io, invited?: RealmDescriptor): Promise<RealmDescriptor> {
+export async function prepareRealm (dir: NodeDataDir, realmFile: string | undefined, log: Logger, invited?: RealmDescriptor): Promise<RealmDescriptor> {
   const saved = await dir.readRealm()
   if (realmFile == null && invited == null) {
     if (saved == null) throw new UsageError(`--realm REALM_JSON is needed on the first start (${dir.path('realm')} does not exist yet)`, 'REALM_REQUIRED')
@@ -32,7 +32,7 @@ export async function prepareRealm (dir: NodeDataDir, realmFile: string | undefi
   }
   if (saved == null || JSON.stringify(saved) !== JSON.stringify(given)) {
     await dir.saveRealm(given)
-    io.err(`${saved == null ? 'copied' : 'updated'} ${dir.path('realm')} from ${from}`)
+    log.info('realm.saved', `${saved == null ? 'copied' : 'updated'} ${dir.path('realm')} from ${from}`, { path: dir.path('realm'), from })
   }
   return given
 }
@@ -41,7 +41,7 @@ export interface TokenSources {
   tokenFile: string | undefined
   peerId: string
   realm: RealmDescriptor
-  io: Io
+  log: Logger
   now?: number
 }
 
@@ -60,7 +60,7 @@ export async function prepareToken (dir: NodeDataDir, sources: TokenSources): Pr
   if (saved == null) return undefined
   const problem = savedTokenProblem(saved, sources)
   if (problem == null) return saved
-  sources.io.err(`not using ${dir.path('token')}: ${problem}; asking the leader for a new one`)
+  sources.log.warn('token.unusable', `not using ${dir.path('token')}: ${problem}; asking the leader for a new one`, { path: dir.path('token'), problem })
   return undefined
 }
 

@@ -9,7 +9,7 @@ import { cancelTokenRequest } from '@realmesh/node'
 import { leaderPeerId } from '@realmesh/token'
 import { PROTOCOLS } from '@realmesh/wire'
 import type { RealmNode } from '@realmesh/node'
-import type { Io } from '../io.js'
+import type { Logger } from '../log/logger.js'
 
 export interface WaitingRequest {
   /** withdraws the request if the node still waits for one (best effort, at most ~2 s) */
@@ -18,7 +18,7 @@ export interface WaitingRequest {
   off: () => void
 }
 
-export function trackTokenRequest (node: RealmNode, io: Io): WaitingRequest {
+export function trackTokenRequest (node: RealmNode, log: Logger): WaitingRequest {
   let waiting: string | undefined
   const onPending = (evt: CustomEvent<{ requestId: string }>): void => { waiting = evt.detail.requestId }
   node.addEventListener('token:pending', onPending)
@@ -28,9 +28,8 @@ export function trackTokenRequest (node: RealmNode, io: Io): WaitingRequest {
       if (id == null || node.hasToken()) return
       const leader = leaderPeerId(node.realm)
       const withdrawn = await cancelTokenRequest(async (options) => node.libp2p.dialProtocol(leader, PROTOCOLS.leader, options), id)
-      io.err(withdrawn
-        ? `token request ${id} withdrawn at the leader`
-        : `token request ${id} could not be withdrawn; the leader drops it once this node has stopped asking for a while`)
+      if (withdrawn) log.info('token.withdrawn', `token request ${id} withdrawn at the leader`, { requestId: id })
+      else log.warn('token.withdraw-failed', `token request ${id} could not be withdrawn; the leader drops it once this node has stopped asking for a while`, { requestId: id })
     },
     off: () => { node.removeEventListener('token:pending', onPending) }
   }

@@ -57,6 +57,8 @@ export interface ConnectionGateDeps {
   recordSeqOf: (peer: PeerId) => bigint | undefined
   /** a handshake or join failed, either side refusing */
   refused: (detail: RefusalDetail) => void
+  /** a handshake passed, after `seconds` (either side; for metrics) */
+  handshaken?: (seconds: number) => void
   /** tells the peer on `connection` why it is dropped (DISCONNECT), best effort */
   disconnect: (connection: Connection, code: string, text: string, signal: AbortSignal) => Promise<void>
   /** membership of `peer` ended: forget what else is held about it (learnt records, joins waiting) */
@@ -177,8 +179,10 @@ export class ConnectionGate {
       stream.abort(new Error('a handshake already ran on this connection'))
       return
     }
+    const started = performance.now()
     try {
       const remoteNode = await this.deps.handshake.respond(stream, connection)
+      this.deps.handshaken?.((performance.now() - started) / 1000)
       this.admission.markHandshaken(connection, remoteNode)
     } catch (err) {
       this.admission.markFailed(connection, err as Error)
@@ -243,8 +247,10 @@ export class ConnectionGate {
       await this.admission.ensure(connection, 'admission', options)
       return
     }
+    const started = performance.now()
     try {
       const remoteNode = await this.deps.handshake.initiate(connection, options)
+      this.deps.handshaken?.((performance.now() - started) / 1000)
       this.admission.markHandshaken(connection, remoteNode)
       const accepted = await this.deps.join.initiate(connection, options)
       this.admit(connection, remoteNode, accepted, true)

@@ -37,6 +37,18 @@ function roll (): void {
   windowsClosed++
 }
 
+/**
+ * The worst event-loop delay (ms) seen since `since` (a `performance.now()` time) by the shared
+ * monitor, read without starting it: undefined while no LoopLag runs (no node is started and awake)
+ */
+export function worstDelaySince (since: number): number | undefined {
+  if (monitor == null) return undefined
+  roll()
+  let worst = monitor.max / 1e6
+  for (const window of closed) if (window.closedAt > since && window.worstMs > worst) worst = window.worstMs
+  return worst
+}
+
 /** One user's handle on the shared monitor: `start()` and `stop()` count users; the last stop disables it. */
 export class LoopLag {
   private active = false
@@ -78,10 +90,7 @@ export class LoopLag {
 
   /** the worst event-loop delay (ms) seen since `since` (a `performance.now()` time); 0 when stopped */
   worstSince (since: number): number {
-    if (!this.active || monitor == null) return 0
-    roll()
-    let worst = monitor.max / 1e6
-    for (const window of closed) if (window.closedAt > since && window.worstMs > worst) worst = window.worstMs
-    return worst
+    if (!this.active) return 0
+    return worstDelaySince(since) ?? 0
   }
 }
