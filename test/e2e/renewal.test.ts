@@ -43,15 +43,17 @@ describe('node token renewal across OS processes', { timeout: 300_000 }, () => {
     await e2e.procs.ok('leader init', ['leader', 'init', '--name', 'renewal', '--dir', dir('L')])
     leader = e2e.procs.start('leader', ['leader', 'start', '--dir', dir('L'), '--listen', '/ip4/127.0.0.1/tcp/0', '--node-config', config])
     await leader.waitForLine(/^control api /, STEP_MS)
+    // both inits first, then the tokens, the renewable one last: its 20 s start when the daemons are
+    // about to (a loaded machine took 16-19 s for the CLI processes in between)
     nodeId = await e2e.procs.ok('node init', ['node', 'init', '--dir', dir('N1')])
-    const token = await e2e.procs.ok('token issue', ['token', 'issue', '--dir', dir('L'), '--peer', nodeId, '--ttl', '20s', '--renewable', '--max-lifetime', '1h'])
-    firstExp = decodeTokenUnverified(token).claims.exp as number
-    await writeFile(join(e2e.root, 'N1.token'), `${token}\n`)
     shortId = await e2e.procs.ok('node init N2', ['node', 'init', '--dir', dir('N2')])
     const short = await e2e.procs.ok('token issue N2', ['token', 'issue', '--dir', dir('L'), '--peer', shortId, '--ttl', '20s'])
     shortExp = decodeTokenUnverified(short).claims.exp as number
     assert.equal(decodeTokenUnverified(short).claims.renewUntil, undefined, 'not renewable without --renewable')
     await writeFile(join(e2e.root, 'N2.token'), `${short}\n`)
+    const token = await e2e.procs.ok('token issue', ['token', 'issue', '--dir', dir('L'), '--peer', nodeId, '--ttl', '20s', '--renewable', '--max-lifetime', '1h'])
+    firstExp = decodeTokenUnverified(token).claims.exp as number
+    await writeFile(join(e2e.root, 'N1.token'), `${token}\n`)
     node = e2e.procs.start('N1', ['node', 'start', '--dir', dir('N1'), '--config', config, '--realm', join(dir('L'), 'realm.json'), '--token', join(e2e.root, 'N1.token')])
     shortNode = e2e.procs.start('N2', ['node', 'start', '--dir', dir('N2'), '--config', config, '--realm', join(dir('L'), 'realm.json'), '--token', join(e2e.root, 'N2.token')])
     await node.waitForLine(/^joined realm renewal: /, STEP_MS)
