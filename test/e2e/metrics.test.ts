@@ -73,6 +73,9 @@ describe('metrics and logs of CLI daemons', { timeout: 300_000 }, () => {
     const after = await scrapeApi('L')
     assert.equal(value(after, 'realmesh_joins_total'), 3)
     assert.equal(value(after, 'realmesh_members'), 3)
+    // the leader service's own: N3's token, asked with the join secret, issued at once
+    assert.equal(value(after, 'realmesh_leader_tokens_issued_total', { how: 'auto', kind: 'node' }), value(before, 'realmesh_leader_tokens_issued_total', { how: 'auto', kind: 'node' }) + 1)
+    assert.equal(value(after, 'realmesh_leader_requests_waiting'), 0)
     assert.ok(observations(after, 'realmesh_join_duration_seconds') >= 3)
     assert.ok(observations(after, 'realmesh_handshake_duration_seconds') >= 3)
     // the routing table's peers by bucket add up to the members in it

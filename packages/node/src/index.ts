@@ -110,3 +110,6 @@ export type { SpliceEnd, SpliceResult } from './tunnel/splice.js'
 // members' signed status summaries: the whole realm seen from one node (node.realmSummaries())
 export { Summaries, SummaryInvalidError, SummaryOptionError, verify as verifySummary } from './summary/summaries.js'
 export type { RealmSummary, RealmSummariesOptions, RealmSummariesResult } from './summary/summaries.js'
+
+// a refusal code as a metric label: realmesh's own codes, anything else OTHER (bounded labels)
+export { codeLabel } from './metrics/codes.js'

@@ -19,6 +19,8 @@ export interface DaemonMetrics {
   readonly libp2p: RealmNodeInit['metrics']
   /** the Prometheus text, undefined with metrics off */
   scrape: () => Promise<HttpResponse | undefined>
+  /** where the daemon's own instruments go (the leader service's), undefined with metrics off */
+  readonly registry: Registry | undefined
   /** starts the metrics-only listener, when one is asked for */
   listen: (log: Logger) => Promise<void>
   stop: () => Promise<void>
@@ -26,7 +28,7 @@ export interface DaemonMetrics {
 
 export function daemonMetrics (settings: DaemonSettings['metrics']): DaemonMetrics {
   if (!settings.enabled) {
-    return { libp2p: undefined, scrape: async () => undefined, listen: async () => {}, stop: async () => {} }
+    return { libp2p: undefined, registry: undefined, scrape: async () => undefined, listen: async () => {}, stop: async () => {} }
   }
   const registry = new Registry()
   const scrape = async (): Promise<HttpResponse> =>
@@ -38,6 +40,7 @@ export function daemonMetrics (settings: DaemonSettings['metrics']): DaemonMetri
     // every stall of a second or more; realmesh_event_loop_delay_max_seconds has the fine view
     // (the node's own monitor, which runs anyway)
     libp2p: prometheusMetrics({ registry, defaultMetrics: { eventLoopMonitoringPrecision: LOOP_LAG_PRECISION_MS } }),
+    registry,
     scrape,
     listen: async (log) => {
       if (settings.listen == null) return

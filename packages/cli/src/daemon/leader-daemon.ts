@@ -30,6 +30,7 @@ import type { DaemonFlagValues } from '../config/daemon-settings.js'
 import { daemonSettings } from '../config/daemon-settings.js'
 import { daemonLogger } from './daemon-log.js'
 import { daemonMetrics } from './daemon-metrics.js'
+import { leaderMetrics } from './leader-metrics.js'
 import { metricsRoutes } from '../api/routes/metrics.js'
 
 export interface LeaderDaemonOptions {
@@ -55,6 +56,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
   const metrics = daemonMetrics(settings.metrics)
   const leader = await startLeader({ dir, listen: options.listen, connections: options.connections, node: { ...options.node, metrics: metrics.libp2p }, warn: (message) => { log.warn('warning', `warning: ${message}`) } })
   const unlisten = [logMembers(leader.node, log), logLeaderService(leader.service, dir, log), logSubjects(leader.node, log), logSleep(leader.node, log)]
+  if (metrics.registry != null) unlisten.push(leaderMetrics(leader.service, metrics.registry))
   echoRequests(leader.node)
   let api: DaemonApi | undefined
   const dashboard = new Dashboard(leader.node, { role: 'leader', leader: leader.service })
