@@ -37,22 +37,13 @@ import { scenario } from '../lib/scenario.js'
 import { startRealm } from '../lib/realm.js'
 import { describeNetns, netnsSkip, useTestbed } from '../lib/netns/suite.js'
 import { run } from '../lib/netns/commands.js'
+import { FAST_TIMERS } from '../lib/netns/realm.js'
 import type { CliProcess, ProcessGroup } from '../lib/cli-process.js'
 import type { Host } from '../lib/netns/testbed.js'
 
 const STEP_MS = 60_000
 const SECRET = 'netns-nat-secret-0123456789'
 const MESSAGES = 20
-/** node.yaml: the netns realm's short timers; NAT traversal is on by default */
-const CONFIG = `connections:
-  inboundConnectionThreshold: 1000
-keepalive:
-  intervalMs: 1000
-  timeoutMs: 1000
-  maxMissed: 2
-redial:
-  maxMs: 2000
-`
 
 interface ConnectionView { peer: string, remoteAddr: string, relayed: boolean, relay?: string, admitted: boolean }
 interface StatusView { connections: ConnectionView[], nat: { reachability: string, observed: string[], relayAddrs: string[] } }
@@ -103,7 +94,8 @@ for (const transport of ['tcp', 'quic'] as const) describeNetns(`members behind 
     hosts.set('A', await bed().host('a', natA.inside))
     hosts.set('B', await bed().host('b', natB.inside))
     const config = join(e2e.root, 'netns-nat.yaml')
-    await writeFile(config, CONFIG)
+    // the netns realm's short timers; NAT traversal is on by default
+    await writeFile(config, FAST_TIMERS)
     const started = await startRealm(e2e, {
       name: 'natted',
       secret: SECRET,

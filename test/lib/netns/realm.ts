@@ -17,7 +17,7 @@ import type { Host, Segment, Testbed } from './testbed.js'
  * node.yaml for the daemons: a member silent for 1 s gets a keepalive and two missed ones drop it
  * (a cut link is noticed in about 3 s, not 2 minutes); a lost leader is redialled at least every 2 s
  */
-const FAST_TIMERS = `connections:
+export const FAST_TIMERS = `connections:
   inboundConnectionThreshold: 1000
 keepalive:
   intervalMs: 1000
