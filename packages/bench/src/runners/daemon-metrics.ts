@@ -4,12 +4,13 @@
  * realm of a leader and a receiver that run as `realmesh` OS processes. It publishes `messages`
  * acked messages to the receiver through its control API (`concurrency` at a time) while GET /metrics
  * is scraped every `scrapeMs` (far more often than a Prometheus does by default, 15 s), then idles
- * for `idleMs`, scraped every `idleScrapeMs`. Measured: this process's CPU time in each phase
- * (process.cpuUsage: the daemon, and the HTTP client that drives it, the same on both sides), its
- * heap and RSS after GC at the end, and (with metrics) the CPU time of one scrape, from
- * SCRAPES_TIMED back-to-back ones.
+ * for `idleMs`, scraped every `idleScrapeMs`; the scrapes come from a process of their own, as a
+ * Prometheus's do (runners/scraper.ts). Measured: this process's CPU time in each phase
+ * (process.cpuUsage: the daemon, and the HTTP client that publishes, the same on both sides), its
+ * heap and RSS after GC at the end, and (with metrics) the daemon's CPU time for serving one scrape,
+ * from SCRAPES_TIMED back-to-back ones.
  */
-import { spawn } from 'node:child_process'
+import { fork, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -108,6 +109,43 @@ async function gcHeap (): Promise<{ heapBytes: number, rssBytes: number }> {
   return { heapBytes: usage.heapUsed, rssBytes: usage.rss }
 }
 
+/** the scraping process (runners/scraper.ts) */
+class Scraper {
+  scrapes = 0
+  bytes = 0
+  private readonly child: ChildProcess
+  private error: string | undefined
+  private burstDone: (() => void) | undefined
+
+  constructor (url: string, token: string) {
+    this.child = fork(fileURLToPath(new URL('./scraper.js', import.meta.url)), [url, token], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+    this.child.on('message', (message: { op: 'scraped', bytes: number } | { op: 'burst' } | { op: 'error', error: string }) => {
+      if (message.op === 'scraped') {
+        this.scrapes++
+        this.bytes = message.bytes
+      } else if (message.op === 'error') {
+        this.error ??= message.error
+      } else {
+        this.burstDone?.()
+      }
+    })
+  }
+
+  every (ms: number): void { this.child.send({ op: 'every', ms }) }
+
+  /** n scrapes back to back; a scrape that failed during the run fails it here */
+  async burst (n: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { reject(new Error(`${n} scrapes took over ${STEP_MS} ms`)) }, STEP_MS)
+      this.burstDone = () => { clearTimeout(timer); resolve() }
+      this.child.send({ op: 'burst', n })
+    })
+    if (this.error != null) throw new Error(`scraping failed: ${this.error}`)
+  }
+
+  close (): void { this.child.kill('SIGKILL') }
+}
+
 export async function runDaemonMetrics (job: DaemonMetricsJob): Promise<DaemonMetricsResult> {
   const root = await mkdtemp(join(tmpdir(), 'realmesh-bench-metrics-'))
   const dir = (name: string): string => join(root, name)
@@ -134,19 +172,9 @@ export async function runDaemonMetrics (job: DaemonMetricsJob): Promise<DaemonMe
     const subscriber = start(['subscribe', 'bench', '--dir', dir('R')], children)
     await subscriber.waitFor(/subscribed to bench/, 'the receiver subscribed')
 
-    let scrapes = 0
-    let scrapeBytes = 0
-    const scrape = async (): Promise<void> => {
-      const res = await fetch(`${api.url}/metrics`, { headers })
-      scrapeBytes = (await res.text()).length
-      if (!res.ok) throw new Error(`GET /metrics: ${res.status}`)
-      scrapes++
-    }
-    let scraper: ReturnType<typeof setInterval> | undefined
-    const scrapeEvery = (ms: number): void => {
-      clearInterval(scraper)
-      if (job.metrics) scraper = setInterval(() => { scrape().catch(() => {}) }, ms)
-    }
+    // the scrapes come from a process of their own, as a Prometheus's do (runners/scraper.ts)
+    const scraper = job.metrics ? new Scraper(`${api.url}/metrics`, api.token) : undefined
+    const scrapeEvery = (ms: number): void => { scraper?.every(ms) }
     let sent = 0
     const publish = async (count: number): Promise<void> => {
       let next = 0
@@ -174,18 +202,18 @@ export async function runDaemonMetrics (job: DaemonMetricsJob): Promise<DaemonMe
       scrapeEvery(job.idleScrapeMs)
       await new Promise(resolve => setTimeout(resolve, job.idleMs))
       const cpu2 = cpuMs()
-      clearInterval(scraper)
+      scrapeEvery(0)
       const memory = await gcHeap()
-      const scraped = scrapes
+      const scraped = scraper?.scrapes ?? 0
       let scrapeCpuMs = 0
-      if (job.metrics) {
+      if (scraper != null) {
         const before = cpuMs()
-        for (let i = 0; i < SCRAPES_TIMED; i++) await scrape()
+        await scraper.burst(SCRAPES_TIMED)
         scrapeCpuMs = (cpuMs() - before) / SCRAPES_TIMED
       }
-      return { metrics: job.metrics, messages: sent, scrapes: scraped, loadCpuMs: cpu1 - cpu0, idleCpuMs: cpu2 - cpu1, loadWallMs, scrapeCpuMs, scrapeBytes, ...memory }
+      return { metrics: job.metrics, messages: sent, scrapes: scraped, loadCpuMs: cpu1 - cpu0, idleCpuMs: cpu2 - cpu1, loadWallMs, scrapeCpuMs, scrapeBytes: scraper?.bytes ?? 0, ...memory }
     } finally {
-      clearInterval(scraper)
+      scraper?.close()
     }
   } finally {
     stop.abort()

@@ -1,18 +1,17 @@
 /**
  * A daemon's metrics: one prom-client registry that libp2p's metrics (@libp2p/prometheus-metrics,
- * realmesh's instruments among them) and prom-client's default process metrics are registered on,
- * scraped by GET /metrics and, with `--metrics HOST:PORT`, by a listener that serves only that.
+ * realmesh's instruments among them) and the process's (prom-client's defaults but its event-loop
+ * sampler: ./process-metrics.ts) are registered on, scraped by GET /metrics and, with
+ * `--metrics HOST:PORT`, by a listener that serves only that.
  */
 import { Registry } from 'prom-client'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { HttpResponse } from '../api/router.js'
 import { MetricsServer } from '../api/metrics-server.js'
+import { registerProcessMetrics } from './process-metrics.js'
 import type { RealmNodeInit } from '@realmesh/node'
 import type { DaemonSettings } from '../config/daemon-settings.js'
 import type { Logger } from '../log/logger.js'
-
-/** ms between prom-client's event-loop delay samples (nodejs_eventloop_lag_*) */
-const LOOP_LAG_PRECISION_MS = 1_000
 
 export interface DaemonMetrics {
   /** RealmNodeInit.metrics (undefined: metrics off) */
@@ -26,20 +25,18 @@ export interface DaemonMetrics {
   stop: () => Promise<void>
 }
 
-export function daemonMetrics (settings: DaemonSettings['metrics']): DaemonMetrics {
+export function daemonMetrics (settings: DaemonSettings['metrics'], dataDir: string): DaemonMetrics {
   if (!settings.enabled) {
     return { libp2p: undefined, registry: undefined, scrape: async () => undefined, listen: async () => {}, stop: async () => {} }
   }
   const registry = new Registry()
+  registerProcessMetrics(registry)
   const scrape = async (): Promise<HttpResponse> =>
     new HttpResponse(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' }, await registry.metrics())
   let server: MetricsServer | undefined
   return {
-    // prom-client samples the event loop's delay every 10 ms by default: 3.3 ms of CPU a second on
-    // an idle daemon, more than all else metrics cost it. Once a second is cheap and still catches
-    // every stall of a second or more; realmesh_event_loop_delay_max_seconds has the fine view
-    // (the node's own monitor, which runs anyway)
-    libp2p: prometheusMetrics({ registry, defaultMetrics: { eventLoopMonitoringPrecision: LOOP_LAG_PRECISION_MS } }),
+    // nodejs_fs_usage_bytes: the file system the daemon keeps its state on, not the cwd's
+    libp2p: prometheusMetrics({ registry, collectDefaultMetrics: false, statfsLocation: dataDir }),
     registry,
     scrape,
     listen: async (log) => {

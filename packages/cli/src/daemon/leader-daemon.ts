@@ -53,7 +53,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
   await assertDirFree(dir, realm.leader.peerId)
   const settings = daemonSettings(options.flags ?? {}, (await loadLeaderDir(dir)).config)
   const log = daemonLogger(io, settings.log)
-  const metrics = daemonMetrics(settings.metrics)
+  const metrics = daemonMetrics(settings.metrics, dir)
   const leader = await startLeader({ dir, listen: options.listen, connections: options.connections, node: { ...options.node, metrics: metrics.libp2p }, warn: (message) => { log.warn('warning', `warning: ${message}`) } })
   const unlisten = [logMembers(leader.node, log), logLeaderService(leader.service, dir, log), logSubjects(leader.node, log), logSleep(leader.node, log)]
   if (metrics.registry != null) unlisten.push(leaderMetrics(leader.service, metrics.registry))

@@ -84,7 +84,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
         : 'no node token: asking the realm leader for one with the join secret')
   }
   const { config } = options
-  const metrics = daemonMetrics(options.daemon.metrics)
+  const metrics = daemonMetrics(options.daemon.metrics, dir.dir)
   // opened last before the node: every refusal above leaves it closed
   const store = await openStore(dir.path('store'))
   const node = await createRealmNode({

@@ -23,13 +23,22 @@ export interface ReachMetricsDeps {
   lan: (() => LanJoinStats | undefined) | undefined
 }
 
+/** NAT status is read once for the three gauges of a scrape (it lists the node's addresses: a third of a scrape's work when read three times) */
+const NAT_READ_MS = 1_000
+
 export function registerReachMetrics (metrics: Metrics, deps: ReachMetricsDeps): void {
+  let read: { at: number, status: NatStatus } | undefined
+  const nat = (): NatStatus => {
+    const now = Date.now()
+    if (read == null || now - read.at > NAT_READ_MS) read = { at: now, status: deps.nat() }
+    return read.status
+  }
   gaugeGroup(metrics, 'realmesh_reachability', 'state', 'whether members can dial this node: 1 for its state now (public, private, unknown), 0 for the others', () => {
-    const now = deps.nat().reachability
+    const now = nat().reachability
     return Object.fromEntries(STATES.map(s => [s, s === now ? 1 : 0]))
   })
-  gauge(metrics, 'realmesh_relay_reservations', 'members holding a relay reservation on this node', () => deps.nat().relaying.reservations)
-  gauge(metrics, 'realmesh_relay_addresses', 'this node\'s circuit addresses (slots it holds on member relays)', () => deps.nat().relayAddrs.length)
+  gauge(metrics, 'realmesh_relay_reservations', 'members holding a relay reservation on this node', () => nat().relaying.reservations)
+  gauge(metrics, 'realmesh_relay_addresses', 'this node\'s circuit addresses (slots it holds on member relays)', () => nat().relayAddrs.length)
 
   const { tunnels } = deps
   const opened = metrics.registerCounterGroup('realmesh_tunnels_opened_total', { label: 'direction', help: 'tunnels opened: in (a member\'s, to a service this node exposes), out (this node\'s, to a member\'s service)' })
