@@ -26,7 +26,11 @@ export interface BenchConfig {
    * in-memory traffic of the earlier ones (100 realm nodes took 69 s to start 8 at a time, 6 s all at once)
    */
   concurrency: number
-  /** routing tables unchanged this long = settled */
+  /**
+   * routing tables unchanged, all of them, this long = settled. 30 s in a full run: with 2 s,
+   * realmesh's tables went on changing after "settled" (160 changes in the next 60 s at N = 50, 682
+   * at N = 100, quiet only 61 to 144 s later), so its settle time and memory were measured early
+   */
   quietMs: number
   /** most time a network gets from its first start to settle (see settleTimeoutMs) */
   settleCapMs: number
@@ -56,8 +60,8 @@ export function configFor (mode: Mode): BenchConfig {
       lookups: 40,
       lookupBudgetMs: 5_000,
       concurrency: ALL_AT_ONCE,
-      quietMs: 2_000,
-      settleCapMs: 40_000,
+      quietMs: 5_000,
+      settleCapMs: 60_000,
       messages: { nodes: 4, echo: { size: 1024, count: 300 }, throughput: [{ size: 1024, count: 2_000 }, { size: 65_536, count: 100 }], rounds: 3 },
       tokens: { tokens: 200, minMs: 100, rounds: 3 },
       hosts: { lookups: 60, roundTrips: 300, warmup: 50, size: 1024, rounds: 3 },
@@ -74,10 +78,10 @@ export function configFor (mode: Mode): BenchConfig {
     lookups: 100,
     lookupBudgetMs: 25_000,
     concurrency: ALL_AT_ONCE,
-    quietMs: 2_000,
-    // a realm of 200 in one process settles at about 200 to 240 s (2026-12-02); 210 s keeps the
-    // full run under 18 minutes at worst
-    settleCapMs: 210_000,
+    quietMs: 30_000,
+    // a realm of 200 in one process went quiet for 2 s at about 200 to 240 s (2026-12-02); for 30 s
+    // it needs more, and the cap keeps the full run within an hour at worst
+    settleCapMs: 420_000,
     messages: { nodes: 6, echo: { size: 1024, count: 2_000 }, throughput: [{ size: 1024, count: 20_000 }, { size: 65_536, count: 5_000 }], rounds: 5 },
     tokens: { tokens: 2_000, minMs: 500, rounds: 5 },
     hosts: { lookups: 500, roundTrips: 2_000, warmup: 50, size: 1024, rounds: 5 },
@@ -88,14 +92,15 @@ export function configFor (mode: Mode): BenchConfig {
 
 /**
  * the settle timeout for a network of n nodes, from starting its first node: generous (60 s + 2 s
- * per node), since starting is slow on 2 cores, and capped so the run keeps to its time
+ * per node, plus the quiet window itself), since starting is slow on 2 cores, and capped so the run
+ * keeps to its time
  */
-export function settleTimeoutMs (n: number, capMs: number): number {
-  return Math.min(60_000 + n * 2_000, capMs)
+export function settleTimeoutMs (n: number, quietMs: number, capMs: number): number {
+  return Math.min(60_000 + quietMs + n * 2_000, capMs)
 }
 
 export function networkJob (config: BenchConfig, side: Side, n: number): NetworkJob {
-  return { kind: 'network', side, n, transport: 'memory', concurrency: config.concurrency, lookups: config.lookups, lookupBudgetMs: config.lookupBudgetMs, quietMs: config.quietMs, settleTimeoutMs: settleTimeoutMs(n, config.settleCapMs) }
+  return { kind: 'network', side, n, transport: 'memory', concurrency: config.concurrency, lookups: config.lookups, lookupBudgetMs: config.lookupBudgetMs, quietMs: config.quietMs, settleTimeoutMs: settleTimeoutMs(n, config.quietMs, config.settleCapMs) }
 }
 
 /** how long a job's child may run before it is killed (and recorded as timed out) */

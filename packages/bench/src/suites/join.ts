@@ -10,13 +10,13 @@ import type { Row, Suite } from './suite.js'
 export const joinSuite: Suite = {
   name: 'join',
   title: 'Join',
-  describe: 'N nodes start all at once and join through one bootstrap node: realmesh nodes through the realm leader (handshake, join, NLIST/UPDATE growth, kad-dht on the realm protocol), once every node has started; plain nodes by dialling a plain bootstrap node as each starts (kad-dht fills the table). Times run from starting the first node. "Settled": every routing table holds a peer, the mean table at least 10 (half of k; N - 1 when smaller), and none changed for 2 s; the time is that of the last change. "Neighbourhood held" is the share of each node\'s true 20 closest peers (by XOR distance) in its routing table at that moment; connections are the open libp2p connections per node then (both directions count). When a network has not settled by the time limit (60 s + 2 s per node from the first start, at most 210 s; 40 s in a quick run), its settle time is not measured and the other figures are taken at the time limit.',
+  describe: 'N nodes start all at once and join through one bootstrap node: realmesh nodes through the realm leader (handshake, join, NLIST/UPDATE growth, kad-dht on the realm protocol), once every node has started; plain nodes by dialling a plain bootstrap node as each starts (kad-dht fills the table). Times run from starting the first node. "Settled": every routing table holds a peer, the mean table at least 10 (half of k; N - 1 when smaller), and none changed for 30 s (5 s in a quick run); the time is that of the last change. "Neighbourhood held" is the share of each node\'s true 20 closest peers (by XOR distance) in its routing table at that moment; connections are the open libp2p connections per node then (both directions count). When a network has not settled by the time limit (60 s + the quiet window + 2 s per node from the first start, at most 420 s; 60 s in a quick run), its settle time is not measured and the other figures are taken at the time limit.',
   jobs: (config) => config.joinSizes.flatMap(n => [networkJob(config, 'realmesh', n), networkJob(config, 'plain', n)]),
   rows: (ctx) => ctx.config.joinSizes.flatMap((n): Row[] => {
     const ours = networkResult(ctx, 'realmesh', n)
     const base = networkResult(ctx, 'plain', n)
     const failed = notes(ours.failure, base.failure)
-    const timeout = settleTimeoutMs(n, ctx.config.settleCapMs)
+    const timeout = settleTimeoutMs(n, ctx.config.quietMs, ctx.config.settleCapMs)
     return [
       row({
         suite: 'join',
