@@ -340,7 +340,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       isAdmitted: (connection) => this.gate.admission.isAdmitted(connection),
       changed: (state) => { this.safeDispatchEvent('reachability:changed', { detail: state }) }
     })
-    this.membership.addEventListener('peer:left', (evt) => { this.nat.forget(evt.detail.peer) })
+    this.membership.addEventListener('peer:left', (evt) => { this.nat.forget(evt.detail) })
     this.gate = new ConnectionGate({
       libp2p,
       handshake,

@@ -13,8 +13,8 @@ import { identify } from '@libp2p/identify'
 import { circuitRelayTransport, RELAY_V2_HOP_CODEC } from '@libp2p/circuit-relay-v2'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Harness, addrs, makeRealm } from './fixtures.js'
-import { natOptions, NatConfigError, until } from '../src/index.js'
-import type { RealmNode } from '../src/index.js'
+import { natOptions, NatConfigError, nextEvent, until } from '../src/index.js'
+import type { PeerLeftDetail, RealmNode } from '../src/index.js'
 import type { Realm } from './fixtures.js'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -85,6 +85,20 @@ describe('circuit relay between members', () => {
     const circuit = multiaddr(`${addrs(relay)[0]?.toString() ?? ''}/p2p-circuit/p2p/${hidden.peerId.toString()}`)
     await assert.rejects(outsider.dial(circuit, { signal: AbortSignal.timeout(10_000) }), /failed to connect via relay|reset|closed/i)
     assert.equal(hidden.libp2p.getConnections(outsider.peerId).length, 0)
+  })
+
+  test('a member that leaves gives its slot back at once, not after the slot\'s 30 min', async () => {
+    const leaver = await h.node(realm, { listen: [], bootstrap: addrs(relay).map(a => a.toString()), nat: { relay: { use: 'always', serve: 'never' }, autonat: false } })
+    await until(() => leaver.status().nat.relayAddrs.length > 0, [leaver], ['addresses:changed'], { timeoutMs: 20_000 })
+    assert.equal(relay.status().nat.relaying.reservations, 3)
+    const id = leaver.peerId.toString()
+    const left = nextEvent<PeerLeftDetail>(relay, 'peer:left', (detail) => detail.peer === id, { timeoutMs: 10_000 })
+    await leaver.stop()
+    assert.equal((await left).reason, 'leave')
+    assert.equal(relay.status().nat.relaying.reservations, 2)
+    // the others keep theirs
+    assert.ok(relay.libp2p.services.circuitRelay?.reservations.has(hidden.peerId))
+    assert.ok(relay.libp2p.services.circuitRelay?.reservations.has(other.peerId))
   })
 
   test('bad nat settings are refused with NAT_CONFIG_INVALID', () => {

@@ -4,12 +4,14 @@
  * this node grants reservations (relay.serve), and what `status` shows: each connection, direct
  * or through which relay, and the node's reachability.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { interfaceIps } from '../peers/own-addresses.js'
 import { loggerFor } from '../util/quiet-logger.js'
 import { Reachability, isRelayed, relayOf } from './reachability.js'
 import type { ReachabilityState } from './reachability.js'
 import type { NatOptions } from './options.js'
 import type { RealmLibp2p } from '../libp2p.js'
+import type { PeerLeftDetail } from '../membership/membership.js'
 import type { Connection, IdentifyResult } from '@libp2p/interface'
 
 export interface ConnectionInfo {
@@ -93,9 +95,20 @@ export class NatControl {
     this.evaluate()
   }
 
-  /** a member left: its observation goes */
-  forget (peer: string): void {
-    this.reachability.forget(peer)
+  /**
+   * A member left: its observation goes, and so does any relay slot it holds on this node. The
+   * relay keeps a slot for its whole TTL (30 min) after the holder went, and the slots are few (32):
+   * a revoked or banned member, or members that come and go, would fill them. A member evicted
+   * from a full member table is still connected and still a member, so its slot stays; one that
+   * comes back reserves again (its relay transport does on reconnecting).
+   */
+  forget (detail: PeerLeftDetail): void {
+    this.reachability.forget(detail.peer)
+    if (detail.reason === 'evicted') return
+    const relay = this.deps.libp2p.services.circuitRelay
+    if (relay == null) return
+    const peer = peerIdFromString(detail.peer)
+    if (relay.reservations.delete(peer)) log('released the relay slot of %s (%s)', detail.peer, detail.reason)
   }
 
   /** whether this node grants relay reservations now */
