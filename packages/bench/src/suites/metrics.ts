@@ -32,7 +32,7 @@ const MIB = 1024 * 1024
 export const metricsSuite: Suite = {
   name: 'metrics',
   title: 'Metrics cost',
-  describe: 'A `realmesh node start` daemon (runCli in the measuring process: control API, logger, and with metrics the prom-client registry, libp2p\'s and realmesh\'s instruments and prom-client\'s default metrics) in a realm of a leader and a receiver running as `realmesh` processes. It publishes acked messages to the receiver through its control API, 8 at a time, while GET /metrics is scraped every second, then idles, scraped every 15 s (a Prometheus\'s default). Ours: metrics on; baseline: --no-metrics. CPU: the process\'s user + system time in each phase (the HTTP client driving it included, the same on both sides); heap and RSS after GC at the end. Rounds alternate the sides, each in a fresh process; each figure is the median round.',
+  describe: 'A `realmesh node start` daemon (runCli in the measuring process: control API, logger, and with metrics the prom-client registry, libp2p\'s and realmesh\'s instruments and prom-client\'s default metrics but its event-loop sampler) in a realm of a leader and a receiver running as `realmesh` processes. It publishes acked messages to the receiver through its control API, 8 at a time, while GET /metrics is scraped every second, then idles, scraped every 15 s (a common Prometheus interval), the scrapes coming from a process of their own as a Prometheus\'s do. Ours: metrics on; baseline: --no-metrics. CPU: the process\'s user + system time in each phase (the HTTP client publishing through it included, the same on both sides); heap and RSS after GC at the end. Rounds alternate the sides, each in a fresh process; each figure is the median round.',
   jobs: metricsJobs,
   rows: (ctx): Row[] => {
     const on = side(ctx, true)
@@ -43,7 +43,7 @@ export const metricsSuite: Suite = {
     const { scrapeMs: every, idleScrapeMs, idleMs } = ctx.config.metrics
     const note = notes(...on.failures, ...off.failures,
       first != null && `${first.messages} acked messages scraped every ${every / 1000} s, then ${idleMs / 1000} s idle scraped every ${idleScrapeMs / 1000} s; ${on.results.length}/${off.results.length} rounds`,
-      scrapeMs != null && `one scrape (${Math.round((on.results[0]?.scrapeBytes ?? 0) / 1024)} KiB of text) costs ${scrapeMs.toFixed(1)} ms of CPU, client included`)
+      scrapeMs != null && `one scrape (${Math.round((on.results[0]?.scrapeBytes ?? 0) / 1024)} KiB of text) costs the daemon ${scrapeMs.toFixed(1)} ms of CPU`)
     const figure = (name: string, unit: string, f: (r: DaemonMetricsResult) => number): Row =>
       row({ suite: 'metrics', name, unit, ours: pick(on.results, f), baseline: pick(off.results, f), betterIs: 'lower', n: 3, target: 1.05, note })
     return [
