@@ -54,6 +54,26 @@ describe('liveness', () => {
     await nextEvent(a, 'peer:joined', d => (d as { peer: string }).peer === c.peerId.toString(), { timeoutMs: 10_000 })
   })
 
+  test('a keepalive carries only records the member does not hold yet: the next one, nothing having changed, carries none', async () => {
+    // no keepalives of their own and no UPDATE: what the hub piggybacks is seen on the raw stream only
+    const still: Partial<RealmNodeInit> = { ...quiet, keepalive: { intervalMs: 600_000 } }
+    const hub = await h.node(realm, still)
+    const x = await h.node(realm, { ...still, bootstrap: addrs(hub).map(String) })
+    const y = await h.node(realm, { ...still, bootstrap: addrs(hub).map(String) })
+    await Promise.all([x, y].map(async n => n.whenJoined({ signal: AbortSignal.timeout(10_000) })))
+    const frames = new Frames(await x.openStream(hub.peerId, PROTOCOLS.keepalive), { protocol: PROTOCOLS.keepalive, maxSize: FRAME_LIMITS.keepalive })
+    const keepalive = async (): Promise<string[]> => {
+      await frames.write(PeersRequest, { type: PeersRequest.Type.KEEPALIVE, records: [] })
+      const answer = await frames.read(PeersResponse, { signal: AbortSignal.timeout(5_000) })
+      assert.equal(answer.error, undefined)
+      return answer.records.map(r => Buffer.from(r.signature).toString('hex'))
+    }
+    const yRecord = hub.membership.get(y.peerId)?.record
+    assert.ok(yRecord != null)
+    assert.deepEqual(await keepalive(), [Buffer.from(yRecord.signature).toString('hex')], 'the first keepalive brings y\'s record')
+    assert.deepEqual(await keepalive(), [], 'the second brings nothing: x holds it')
+  })
+
   test('a member that stops answering keepalives is marked offline with reason timeout', async () => {
     const a = await h.node(realm, quiet)
     // b goes silent like a frozen process: it never sends keepalives of its own (anything it sends

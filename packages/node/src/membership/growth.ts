@@ -16,6 +16,7 @@ import { PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
 import { BoundedMap } from '../util/bounded-map.js'
 import { backoffDelay } from '../util/backoff.js'
 import { decideJoin, bucketOf, defaultBucketSize, unhealthiest } from './join-decision.js'
+import { ToldRecords } from './told.js'
 import type { Guard } from '../security/guard.js'
 import type { Peers } from '../peers/peers.js'
 import { NOT_THE_FORWARDERS_FAULT } from '../peers/records.js'
@@ -80,6 +81,8 @@ export class Growth {
   private readonly joinBackoff: BoundedMap<string, { attempts: number, nextAt: number }>
   /** XOR distance to the closest member asked for our neighbours while joining */
   private closestAsked: Uint8Array | undefined
+  /** the records each member holds already: a keepalive carries only those it does not */
+  private readonly told: ToldRecords
 
   constructor (deps: GrowthDeps, init: GrowthInit = {}) {
     this.deps = deps
@@ -88,6 +91,7 @@ export class Growth {
     this.known = new BoundedMap({ maxSize: 1024, ttlMs: 3_600_000, now: deps.now })
     this.deferredJoins = new BoundedMap({ maxSize: 256, ttlMs: 300_000, now: deps.now })
     this.joinBackoff = new BoundedMap({ maxSize: 4096, ttlMs: 3_600_000, now: deps.now })
+    this.told = new ToldRecords(deps.now)
   }
 
   /** a restarted node joins afresh: its iterative self-lookup starts over */
@@ -97,6 +101,7 @@ export class Growth {
 
   clear (): void {
     this.deferredJoins.clear()
+    this.told.clear()
   }
 
   prune (): void {
@@ -108,6 +113,7 @@ export class Growth {
   forget (peer: string): void {
     this.known.delete(peer)
     this.deferredJoins.delete(peer)
+    this.told.forget(peer)
   }
 
   /** the sequence number of the newest signed record of `peer` this node holds (member or learnt), if any */
@@ -160,6 +166,8 @@ export class Growth {
         if (guard.isBanned(sender)) return
         continue
       }
+      // the sender holds it: it is not piggybacked back to it
+      this.told.add(sender, verified.peer, verified.seq)
       if (verified.peerId.equals(this.deps.self) || guard.isBanned(verified.peer)) continue
       membership.touch(from)
       if (membership.has(verified.peerId)) {
@@ -180,18 +188,26 @@ export class Growth {
   }
 
   /**
-   * Records to piggyback for the member at `key`: half the members closest to it (its neighbourhood,
-   * which it most needs), half picked at random (so records spread beyond neighbourhoods).
+   * Records to piggyback for the member at `key` (`member`): half the members closest to it (its
+   * neighbourhood, which it most needs), half picked at random (so records spread beyond
+   * neighbourhoods); only records it does not hold yet (told.ts), so a settled realm's keepalives
+   * carry none.
    */
-  piggyFor (key: Uint8Array, exclude: string, count: number): PeerRecord[] {
+  piggyFor (key: Uint8Array, member: string, count: number): PeerRecord[] {
     const { membership } = this.deps
-    const skip = (m: Member): boolean => m.id === exclude || m.record == null
+    const skip = (m: Member): boolean => m.id === member || m.record == null || this.told.holds(member, m.id, m.recordSeq)
     const chosen = new Set(membership.closest(key, Math.ceil(count / 2), skip))
     const pool = membership.list().filter(m => !skip(m) && !chosen.has(m))
     for (let i = 0; i < count - chosen.size && pool.length > 0; i++) {
       chosen.add(pool.splice(randomInt(pool.length), 1)[0] as Member)
     }
-    return [...chosen].flatMap(m => m.record == null ? [] : [m.record])
+    const records: PeerRecord[] = []
+    for (const m of chosen) {
+      if (m.record == null) continue
+      records.push(m.record)
+      this.told.add(member, m.id, m.recordSeq)
+    }
+    return records
   }
 
   /** our own record and the members' records closest to `key` (an NLIST answer) */

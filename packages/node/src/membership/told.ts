@@ -1,0 +1,51 @@
+/**
+ * Which records each member already holds, as far as this node can tell: those it was given on a
+ * keepalive (PIGGY) and those it sent us. Piggybacking only records a member does not hold yet
+ * makes a settled realm's keepalives carry nothing: no encoding, no verification, no join decision
+ * at the other end, for records that did not change. A record that changes (a higher seq) is news
+ * again. What a member holds may still be dropped by it (its learnt records are bounded and live an
+ * hour); entries here live an hour too, so every record is offered again within an hour.
+ */
+import { BoundedMap } from '../util/bounded-map.js'
+
+/** members tracked (the member table's own bound) */
+const MAX_MEMBERS = 1024
+/** records tracked per member */
+const MAX_RECORDS = 1024
+const TTL_MS = 3_600_000
+
+export class ToldRecords {
+  private readonly told: BoundedMap<string, BoundedMap<string, bigint>>
+  private readonly now: () => number
+
+  constructor (now: () => number = Date.now) {
+    this.now = now
+    this.told = new BoundedMap({ maxSize: MAX_MEMBERS, ttlMs: TTL_MS, now })
+  }
+
+  /** whether `member` holds `peer`'s record at `seq` or newer */
+  holds (member: string, peer: string, seq: bigint): boolean {
+    const held = this.told.peek(member)?.peek(peer)
+    return held != null && held >= seq
+  }
+
+  /** `member` holds `peer`'s record at `seq` (it was given it, or it gave it) */
+  add (member: string, peer: string, seq: bigint): void {
+    let held = this.told.get(member)
+    if (held == null) {
+      held = new BoundedMap({ maxSize: MAX_RECORDS, ttlMs: TTL_MS, now: this.now })
+      this.told.set(member, held)
+    }
+    const before = held.peek(peer)
+    if (before == null || before < seq) held.set(peer, seq)
+  }
+
+  /** `member`'s membership ended: what it held is not known any more */
+  forget (member: string): void {
+    this.told.delete(member)
+  }
+
+  clear (): void {
+    this.told.clear()
+  }
+}
