@@ -48,7 +48,12 @@ describe('token requests under a flood', () => {
     const seconds = (performance.now() - started) / 1000
     t.diagnostic(`1000 requests from ${FLOODER} in ${seconds.toFixed(1)} s: ${JSON.stringify(Object.fromEntries(answers))}; the honest node got PENDING after ${honestAt} of them`)
 
-    assert.deepEqual(Object.fromEntries(answers), { PENDING: 10, RATE_LIMITED: 990 })
+    // 10 at once, then the address's rate (6 a minute) lets a few more through on a slow run (84 s
+    // on a loaded machine gave 18); never more than 10 of them wait at once (below)
+    const pending = answers.get('PENDING') ?? 0
+    const refill = Math.ceil(6 * seconds / 60)
+    assert.ok(pending >= 10 && pending <= 10 + refill, `${pending} PENDING in ${seconds.toFixed(0)} s (10 at once + at most ${refill} refilled)`)
+    assert.deepEqual(Object.fromEntries(answers), { PENDING: pending, RATE_LIMITED: 1000 - pending })
     assert.ok(retryAfter.every(ms => ms > 0), 'every refusal says when to ask again')
     const waiting = leader.service.pending()
     assert.equal(waiting.length, 11)
