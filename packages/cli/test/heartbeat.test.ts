@@ -8,7 +8,9 @@ import { ControlApi, JsonLines, streamApi } from '../src/index.js'
 import { HEARTBEAT_HEADER, msFromEnv } from '../src/api/heartbeat.js'
 import type { ApiTarget } from '../src/index.js'
 
-const PERIOD_MS = 40
+// long enough that a loaded machine's event-loop stalls (a few hundred ms at a load of 30 on 2
+// cores) do not outlast the client's idle limit of 3 periods
+const PERIOD_MS = 120
 
 /** reads `path`'s stream with a plain fetch until `count` heartbeat lines came; resolves with the header */
 async function countHeartbeats (api: ControlApi, path: string, count: number): Promise<string | null> {
@@ -75,8 +77,8 @@ describe('control API stream heartbeats', () => {
 
   test('nothing for the idle limit (a frozen daemon) is API_STREAM_ENDED, said as such', async () => {
     const started = Date.now()
-    // an idle limit under the server's period stands in for a daemon whose heartbeats stopped
-    await assert.rejects(streamApi(target, '/silent', () => {}, { signal: new AbortController().signal, idleMs: PERIOD_MS / 4 }), (err: Error & { code?: string }) => {
+    // an idle limit far under the server's period stands in for a daemon whose heartbeats stopped
+    await assert.rejects(streamApi(target, '/silent', () => {}, { signal: new AbortController().signal, idleMs: 10 }), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'API_STREAM_ENDED')
       assert.match(err.message, /stopped answering: nothing on its stream for 10 ms/)
       return true
