@@ -56,7 +56,8 @@ describe('control API stream heartbeats', () => {
     })
     target = { url: api.url, token: api.token, source: 'test' }
   })
-  after(async () => { await api.stop() })
+  // a failed test may leave /quiet waiting: let it end, or stopping the API waits for it for ever
+  after(async () => { release.resolve(); await api.stop() })
 
   test('a silent stream carries a heartbeat line every period, and the header names the period', async () => {
     const header = await countHeartbeats(api, '/silent', 5)
