@@ -43,9 +43,10 @@ describe('wrong join proofs', () => {
     // three guesses were checked, the waits between them doubled (1 s, 2 s), then the address was banned
     assert.equal(checked.length, 3)
     const gaps = [1, 2].map(i => (checked[i]?.at ?? 0) - (checked[i - 1]?.at ?? 0))
-    // measured here between answers, so a few ms short of the leader's own times at most
-    assert.ok(gaps[0] !== undefined && gaps[0] >= 950 && gaps[0] < 1_800, `first backoff ${gaps[0]} ms`)
-    assert.ok(gaps[1] !== undefined && gaps[1] >= 1_950 && gaps[1] < 2_800, `second backoff ${gaps[1]} ms`)
+    // measured here between answers, so a few ms short of the leader's own times at most; the upper
+    // bounds leave room for a loaded machine (the second took 3.2 s at a load of 31)
+    assert.ok(gaps[0] !== undefined && gaps[0] >= 950 && gaps[0] < 1_950, `first backoff ${gaps[0]} ms`)
+    assert.ok(gaps[1] !== undefined && gaps[1] >= 1_950 && gaps[1] < 6_000, `second backoff ${gaps[1]} ms`)
     assert.ok(refused.length > 0 && refused.every(o => o.retryAfterMs > 0 && o.retryAfterMs <= 2_000), 'refusals say when the next proof is checked')
 
     const ban = await banned

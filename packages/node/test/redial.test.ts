@@ -62,8 +62,10 @@ describe('redial', () => {
     await back
     // B's dial admitted (connect waits for the admission under way rather than dialling again)
     const connection = await b.connect(a.peerId, { signal: AbortSignal.timeout(WAIT_MS) })
-    assert.equal(connection.direction, 'outbound')
-    assert.equal(b.libp2p.getConnections(a.peerId).length, 1)
+    assert.equal(connection.status, 'open')
+    // one dial from B, not two (A may have dialled B too when a keepalive found no connection: a
+    // loaded machine did that, and connect() then returned A's)
+    assert.equal(b.libp2p.getConnections(a.peerId).filter(c => c.direction === 'outbound').length, 1)
     assert.deepEqual(lefts, [], 'neither side dropped the other: the grace (10 s) had not ended')
   })
 
