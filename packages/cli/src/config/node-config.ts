@@ -17,7 +17,7 @@ export const NODE_DEFAULTS = {
   bootstrap: [] as string[],
   api: '127.0.0.1:0',
   connections: { maxConnections: 300, inboundConnectionThreshold: 5, maxIncomingPendingConnections: 10, handshakeDeadlineMs: 5_000, maxUnadmittedPerAddress: 16, maxUnadmitted: 64 },
-  dht: { kBucketSize: 20, allowPrivateAddresses: true },
+  dht: { kBucketSize: 20, allowPrivateAddresses: true, prefixLength: 16 },
   handshake: { timeoutMs: 30_000, windowMs: 30_000 },
   join: { timeoutMs: 30_000 },
   keepalive: { intervalMs: 30_000, timeoutMs: 10_000, maxMissed: 3 },
@@ -88,7 +88,7 @@ export interface NodeConfig extends DaemonConfig {
   api?: string
   joinSecret?: string
   connections?: { maxConnections?: number, inboundConnectionThreshold?: number, maxIncomingPendingConnections?: number, handshakeDeadlineMs?: number, maxUnadmittedPerAddress?: number, maxUnadmitted?: number }
-  dht?: { kBucketSize?: number, allowPrivateAddresses?: boolean }
+  dht?: { kBucketSize?: number, allowPrivateAddresses?: boolean, prefixLength?: number }
   handshake?: { timeoutMs?: number, windowMs?: number }
   join?: { timeoutMs?: number }
   keepalive?: { intervalMs?: number, timeoutMs?: number, maxMissed?: number }
@@ -141,7 +141,8 @@ export const checkNodeConfig: Check<NodeConfig> = object({
   }),
   dht: object({
     kBucketSize: positiveInteger(1000),
-    allowPrivateAddresses: boolean
+    allowPrivateAddresses: boolean,
+    prefixLength: integer(1, 32, 'a whole number from 1 to 32')
   }),
   handshake: object({ timeoutMs, windowMs: timeoutMs }),
   join: object({ timeoutMs }),
