@@ -117,6 +117,7 @@ export { codeLabel } from './metrics/codes.js'
 // over a simulated network and clock (each takes what it needs of the node as narrow deps)
 export { Membership } from './membership/membership.js'
 export type { MembershipInit, MembershipEvents } from './membership/membership.js'
+export { kadRoutingTable } from './membership/kad-routing-table.js'
 export type { RoutingTableView } from './membership/kad-routing-table.js'
 export { Growth } from './membership/growth.js'
 export type { GrowthDeps, GrowthInit } from './membership/growth.js'
