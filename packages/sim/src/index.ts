@@ -3,6 +3,7 @@
  * network and clock, in one process (README.md says what runs for real and what is simulated).
  */
 export { Simulation } from './simulation.js'
+export { Random } from './random.js'
 export type { SimulationInit } from './simulation.js'
 export { SimClock } from './clock.js'
 export { SimNetwork, SimUnreachableError } from './network.js'
@@ -17,3 +18,4 @@ export { stability } from './stability.js'
 export type { Stability, StabilityInit, ChurnFigures } from './stability.js'
 export { runScenario } from './run.js'
 export type { ScenarioInit, SimReport } from './run.js'
+export { summary, markdownTable, charts } from './report.js'
