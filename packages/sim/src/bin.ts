@@ -4,7 +4,7 @@
  * (or JSON), written to --out as sim-N.json, and charted there with every sim-*.json already in it.
  *
  *   pnpm sim --nodes 1000,10000 [--lookups 200] [--subjects 10000] [--seed 1] [--out DIR] [--json]
- *            [--join-ms MS] [--max-settle-ms MS]
+ *            [--join-ms MS] [--max-settle-ms MS] [--max-real-minutes M]
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -22,7 +22,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     json: { type: 'boolean', default: false },
     'join-ms': { type: 'string' },
-    'max-settle-ms': { type: 'string' }
+    'max-settle-ms': { type: 'string' },
+    'max-real-minutes': { type: 'string' }
   }
 })
 
@@ -46,6 +47,7 @@ for (const nodes of sizes) {
     seed: count('seed', values.seed),
     joinMs: count('join-ms', values['join-ms']),
     maxSettleMs: count('max-settle-ms', values['max-settle-ms']),
+    maxRealMs: values['max-real-minutes'] == null ? undefined : (count('max-real-minutes', values['max-real-minutes']) as number) * 60_000,
     progress: (line) => { process.stderr.write(`[sim N=${nodes}] ${line}\n`) }
   })
   reports.push(report)

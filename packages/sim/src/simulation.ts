@@ -88,11 +88,16 @@ export class Simulation {
     return node
   }
 
-  /** `count` joins spread evenly over `overMs` of simulated time, then returns (the clock has run that long) */
-  async joinMany (count: number, overMs: number): Promise<void> {
+  /**
+   * `count` joins spread evenly over `overMs` of simulated time, then returns (the clock has run
+   * that long, or until `stop` said so: then the joins not yet made are never made)
+   */
+  async joinMany (count: number, overMs: number, stop?: () => boolean): Promise<void> {
     const gap = count <= 1 ? 0 : overMs / count
-    for (let i = 0; i < count; i++) this.clock.setTimeout(() => { this.join() }, i * gap)
-    await this.clock.runUntil(this.clock.now() + overMs)
+    let stopped = false
+    for (let i = 0; i < count; i++) this.clock.setTimeout(() => { if (!stopped) this.join() }, i * gap)
+    await this.clock.runUntil(this.clock.now() + overMs, stop)
+    stopped = true
   }
 
   /** the member's process is gone: its connections close, and every member of it sees that a delay later */
@@ -110,17 +115,17 @@ export class Simulation {
 
   /**
    * Runs until no membership changed anywhere for `quietMs` (simulated, counted from now at the
-   * earliest), or `maxMs` passed.
+   * earliest), or `maxMs` passed, or `stop` says so.
    * Returns whether it became quiet.
    */
-  async settle (quietMs: number, maxMs: number): Promise<boolean> {
+  async settle (quietMs: number, maxMs: number, stop?: () => boolean): Promise<boolean> {
     const from = this.clock.now()
     const deadline = from + maxMs
-    while (this.clock.now() < deadline) {
+    while (this.clock.now() < deadline && stop?.() !== true) {
       // at least one quiet window from now: what was just done (a join, a kill) changes tables later
       const quietAt = Math.max(this.lastChangeAt, from) + quietMs
       if (quietAt <= this.clock.now()) return true
-      await this.clock.runUntil(Math.min(quietAt, deadline))
+      await this.clock.runUntil(Math.min(quietAt, deadline), stop)
     }
     return Math.max(this.lastChangeAt, from) + quietMs <= this.clock.now()
   }
