@@ -5,6 +5,7 @@
  *
  *   pnpm sim --nodes 1000,10000 [--lookups 200] [--subjects 10000] [--seed 1] [--out DIR] [--json]
  *            [--join-ms MS] [--max-settle-ms MS] [--max-real-minutes M]
+ *   pnpm sim --charts-only --out DIR     (sim.md and the charts again from the sim-N.json in DIR)
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,7 +24,8 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     'join-ms': { type: 'string' },
     'max-settle-ms': { type: 'string' },
-    'max-real-minutes': { type: 'string' }
+    'max-real-minutes': { type: 'string' },
+    'charts-only': { type: 'boolean', default: false }
   }
 })
 
@@ -37,7 +39,11 @@ function count (name: string, text: string | undefined): number | undefined {
   return n
 }
 
-const sizes = (values.nodes ?? '1000').split(',').map(s => count('nodes', s.trim()) as number)
+if (values['charts-only'] && values.out == null) {
+  process.stderr.write('--charts-only needs --out DIR\n')
+  process.exit(2)
+}
+const sizes = values['charts-only'] ? [] : (values.nodes ?? '1000').split(',').map(s => count('nodes', s.trim()) as number)
 const reports: SimReport[] = []
 for (const nodes of sizes) {
   const report = await runScenario({

@@ -45,7 +45,7 @@ export function charts (reports: SimReport[]): Record<string, string> {
       series: [
         { label: 'hops mean', points: sorted.map(r => [x(r), r.lookups.hops.mean]) },
         { label: 'hops p99', points: sorted.map(r => [x(r), r.lookups.hops.p99]), dashed: true },
-        { label: 'queries / 10', points: sorted.map(r => [x(r), r.lookups.queries.mean / 10]) }
+        { label: 'queries mean', points: sorted.map(r => [x(r), r.lookups.queries.mean]) }
       ]
     }),
     'sim-cost.svg': lineChartSvg({
