@@ -4,7 +4,7 @@
  * (or JSON), written to --out as sim-N.json, and charted there with every sim-*.json already in it.
  *
  *   pnpm sim --nodes 1000,10000 [--lookups 200] [--subjects 10000] [--seed 1] [--out DIR] [--json]
- *            [--join-ms MS] [--max-settle-ms MS] [--max-real-minutes M]
+ *            [--join-ms MS] [--max-settle-ms MS] [--max-real-minutes M] [--kad-prefix-length P]
  *   pnpm sim --charts-only --out DIR     (sim.md and the charts again from the sim-N.json in DIR)
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -25,7 +25,8 @@ const { values } = parseArgs({
     'join-ms': { type: 'string' },
     'max-settle-ms': { type: 'string' },
     'max-real-minutes': { type: 'string' },
-    'charts-only': { type: 'boolean', default: false }
+    'charts-only': { type: 'boolean', default: false },
+    'kad-prefix-length': { type: 'string' }
   }
 })
 
@@ -53,6 +54,7 @@ for (const nodes of sizes) {
     seed: count('seed', values.seed),
     joinMs: count('join-ms', values['join-ms']),
     maxSettleMs: count('max-settle-ms', values['max-settle-ms']),
+    kadPrefixLength: count('kad-prefix-length', values['kad-prefix-length']),
     maxRealMs: values['max-real-minutes'] == null ? undefined : (count('max-real-minutes', values['max-real-minutes']) as number) * 60_000,
     progress: (line) => { process.stderr.write(`[sim N=${nodes}] ${line}\n`) }
   })

@@ -26,6 +26,7 @@ interface KBucket {
 
 interface KBucketInit {
   kBucketSize: number
+  prefixLength?: number
   ping: (contacts: Contact[]) => AsyncGenerator<Contact>
   verify: (contact: Contact) => Promise<boolean>
   onAdd: (contact: Contact) => Promise<void>
@@ -41,10 +42,11 @@ const { KBucket } = await import(new URL('./routing-table/k-bucket.js', import.m
 class SimKadTable extends EventTarget {
   private readonly kb: KBucket
 
-  constructor (self: PeerId, k: number, alive: (peer: PeerId) => boolean) {
+  constructor (self: PeerId, k: number, alive: (peer: PeerId) => boolean, prefixLength?: number) {
     super()
     this.kb = new KBucket({ peerId: self }, {
       kBucketSize: k,
+      prefixLength,
       // a member that still runs answers kad-dht's ping: only a gone one is evicted
       ping: async function * (contacts) { for (const c of contacts) if (!alive(c.peerId)) yield c },
       verify: async (contact) => alive(contact.peerId),
@@ -75,9 +77,12 @@ class SimKadTable extends EventTarget {
   }
 }
 
-/** a member's kad-dht table, seen through realmesh's RoutingTableView */
-export async function simRoutingTable (self: PeerId, k: number, alive: (peer: PeerId) => boolean): Promise<RoutingTableView> {
-  const table = new SimKadTable(self, k, alive)
+/**
+ * a member's kad-dht table, seen through realmesh's RoutingTableView; `prefixLength` is kad-dht's
+ * option (undefined: its default, 6, which realmesh runs with)
+ */
+export async function simRoutingTable (self: PeerId, k: number, alive: (peer: PeerId) => boolean, prefixLength?: number): Promise<RoutingTableView> {
+  const table = new SimKadTable(self, k, alive, prefixLength)
   await table.start(self)
   return kadRoutingTable({ routingTable: table } as unknown as KadDHT)
 }

@@ -25,6 +25,8 @@ export interface SimNodeInit {
   bucketSize?: number
   keepaliveMs: number
   neighbourhoodMs: number
+  /** kad-dht's prefixLength (undefined: kad-dht's default, as realmesh runs it) */
+  kadPrefixLength?: number
 }
 
 /** node tokens in the simulation expire long after any run ends (s since the epoch) */
@@ -51,6 +53,7 @@ export class SimNode {
   readonly neighbourhood: Neighbourhood
   readonly liveness: Liveness
   alive = true
+  private readonly kadPrefixLength: number | undefined
   /** the kad-dht routing table (set by start) */
   table: RoutingTableView | undefined
   private readonly shutdown = new AbortController()
@@ -60,6 +63,7 @@ export class SimNode {
     this.id = peerId.toString()
     this.fingerprint = fingerprint(peerId)
     this.accessMs = accessMs
+    this.kadPrefixLength = init.kadPrefixLength
     const claims = { sub: this.id, exp: NEVER } as Member['node']['claims']
     const node = { token: this.id, claims } as Member['node']
     this.identity = { kind: 'node', token: this.id, claims }
@@ -114,7 +118,7 @@ export class SimNode {
 
   /** joins the realm through `bootstrap` (none: the first member), then runs its rounds and keepalives */
   async start (sim: Simulation, bootstrap?: SimNode): Promise<void> {
-    this.table = await simRoutingTable(this.peerId, sim.k, (peer) => sim.get(peer.toString())?.alive === true)
+    this.table = await simRoutingTable(this.peerId, sim.k, (peer) => sim.get(peer.toString())?.alive === true, this.kadPrefixLength)
     this.liveness.start()
     if (bootstrap == null) {
       this.neighbourhood.start()

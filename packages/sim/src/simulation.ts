@@ -27,6 +27,8 @@ export interface SimulationInit {
   neighbourhoodMs?: number
   /** one-way delay between two members: the sum of two access delays drawn in [min, max] / 2 each. @default [10, 80] */
   delayMs?: [number, number]
+  /** kad-dht's `prefixLength` for every member's table. @default kad-dht's (6), which realmesh runs with */
+  kadPrefixLength?: number
 }
 
 export class Simulation {
@@ -49,7 +51,7 @@ export class Simulation {
     this.random = new Random(init.seed ?? 1)
     this.network = new SimNetwork(this.clock, (peer) => this.nodes.get(peer))
     this.delayMs = init.delayMs ?? [10, 80]
-    this.nodeInit = { k: init.k ?? 20, bucketSize: init.bucketSize, keepaliveMs: init.keepaliveMs ?? 30_000, neighbourhoodMs: init.neighbourhoodMs ?? 30_000 }
+    this.nodeInit = { k: init.k ?? 20, bucketSize: init.bucketSize, keepaliveMs: init.keepaliveMs ?? 30_000, neighbourhoodMs: init.neighbourhoodMs ?? 30_000, kadPrefixLength: init.kadPrefixLength }
   }
 
   get k (): number {
