@@ -113,3 +113,21 @@ export type { RealmSummary, RealmSummariesOptions, RealmSummariesResult } from '
 
 // a refusal code as a metric label: realmesh's own codes, anything else OTHER (bounded labels)
 export { codeLabel } from './metrics/codes.js'
+// the membership, join-decision and coordinator code on its own, for @realmesh/sim, which runs it
+// over a simulated network and clock (each takes what it needs of the node as narrow deps)
+export { Membership } from './membership/membership.js'
+export type { MembershipInit, MembershipEvents } from './membership/membership.js'
+export { kadRoutingTable } from './membership/kad-routing-table.js'
+export type { RoutingTableView } from './membership/kad-routing-table.js'
+export { Growth } from './membership/growth.js'
+export type { GrowthDeps, GrowthInit } from './membership/growth.js'
+export { Neighbourhood } from './membership/neighbourhood.js'
+export type { NeighbourhoodDeps } from './membership/neighbourhood.js'
+export { Liveness } from './membership/liveness.js'
+export type { LivenessDeps } from './membership/liveness.js'
+export { decideJoin, defaultBucketSize, commonPrefixLength, bucketOf } from './membership/join-decision.js'
+export type { JoinVerdict, JoinDecisionInit } from './membership/join-decision.js'
+export { findCoordinators } from './subjects/find-coordinators.js'
+export type { FindCoordinatorsDeps } from './subjects/find-coordinators.js'
+export { realTimers } from './util/timers.js'
+export type { Timers, TimerHandle } from './util/timers.js'

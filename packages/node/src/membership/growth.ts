@@ -23,9 +23,8 @@ import { NOT_THE_FORWARDERS_FAULT } from '../peers/records.js'
 import type { RecordInvalidError, RecordVerifier, VerifiedRecord } from '../peers/records.js'
 import type { JoinAccepted } from '../join/join.js'
 import type { LeaveReason, Member, Membership } from './membership.js'
-import type { RealmLibp2p } from '../libp2p.js'
 import type { BackoffInit } from '../util/backoff.js'
-import type { Connection, PeerId, Stream, AbortOptions } from '@libp2p/interface'
+import type { Connection, PeerId, PeerStore, Stream, AbortOptions } from '@libp2p/interface'
 import type { PeerRecord } from '@realmesh/wire'
 
 export interface GrowthInit {
@@ -40,18 +39,24 @@ export interface GrowthInit {
   backoff?: BackoffInit
 }
 
+/**
+ * What growth needs of the node, each as narrow as it uses it (a simulation, @realmesh/sim, runs
+ * this code against a simulated network through these).
+ */
 export interface GrowthDeps {
   self: PeerId
-  libp2p: RealmLibp2p
+  /** where learnt and changed addresses go */
+  libp2p: { peerStore: Pick<PeerStore, 'merge' | 'patch'> }
   membership: Membership
-  guard: Guard
-  records: RecordVerifier
-  peers: Peers
+  guard: Pick<Guard, 'isBanned'>
+  records: Pick<RecordVerifier, 'verify'>
+  /** the peers protocol's client side (UPDATE, NLIST) */
+  peers: Pick<Peers, 'send'>
   now: () => number
   running: () => boolean
   shutdown: () => AbortSignal
   /** dials `peer` and admits the connection (handshake + join) */
-  connect: (peer: PeerId, options: AbortOptions) => Promise<Connection>
+  connect: (peer: PeerId, options: AbortOptions) => Promise<unknown>
   openStream: (peer: PeerId, protocol: string, options: AbortOptions) => Promise<Stream>
   /** the longest one admission may take, ms */
   admissionMs: number
@@ -125,7 +130,7 @@ export class Growth {
   }
 
   /** We dialled and were admitted: ask the member for our neighbours when it is closer to us than any asked so far. */
-  admittedAsInitiator (connection: Connection): void {
+  admittedAsInitiator (connection: Pick<Connection, 'remotePeer' | 'newStream'>): void {
     this.known.delete(connection.remotePeer.toString())
     // an iterative self-lookup while joining: O(log N) asks; the neighbourhood rounds go on
     if (this.closerThanAsked(connection.remotePeer)) void this.askNeighbours(connection)
@@ -223,7 +228,7 @@ export class Growth {
   }
 
   /** after our own join: ask the member for the records closest to us, and join those */
-  private async askNeighbours (connection: Connection): Promise<void> {
+  private async askNeighbours (connection: Pick<Connection, 'remotePeer' | 'newStream'>): Promise<void> {
     try {
       const records = await this.nlist(async (o) => connection.newStream(PROTOCOLS.peers, o), { signal: this.deps.shutdown() })
       await this.onRecords(records, connection.remotePeer)

@@ -12,6 +12,8 @@
  * node into one that drops and re-joins its members, which overloads it further.
  */
 import { LoopLag } from '../util/loop-lag.js'
+import { realTimers } from '../util/timers.js'
+import type { TimerHandle, Timers } from '../util/timers.js'
 import type { Member, Membership } from './membership.js'
 import type { PeerRecord } from '@realmesh/wire'
 import type { AbortOptions } from '@libp2p/interface'
@@ -49,6 +51,8 @@ export interface LivenessDeps {
   onAlive: (member: Member) => void
   /** the member sleeps on its wake schedule (sleep/sleep-watch.ts): it is not probed. @default never */
   asleep?: (member: Member) => boolean
+  /** @default the process's (a simulation passes its clock's) */
+  timers?: Timers
 }
 
 /** weight of the newest sample in the latency average */
@@ -62,7 +66,7 @@ export class Liveness {
   private readonly concurrency: number
   private readonly deps: LivenessDeps
   private readonly inFlight = new Set<string>()
-  private timer: ReturnType<typeof setInterval> | undefined
+  private timer: TimerHandle | undefined
   private controller = new AbortController()
   private readonly lag = new LoopLag()
 
@@ -80,12 +84,11 @@ export class Liveness {
     this.controller = new AbortController()
     this.lag.start()
     // check four times per interval, so a silent member is asked at most a quarter interval late
-    this.timer = setInterval(() => { this.tick() }, Math.max(50, Math.floor(this.intervalMs / 4)))
-    this.timer.unref()
+    this.timer = (this.deps.timers ?? realTimers).setInterval(() => { this.tick() }, Math.max(50, Math.floor(this.intervalMs / 4)))
   }
 
   stop (): void {
-    clearInterval(this.timer)
+    this.timer?.clear()
     this.timer = undefined
     this.controller.abort()
     this.lag.stop()

@@ -11,6 +11,8 @@
 import type { Member } from './membership.js'
 import type { PeerRecord } from '@realmesh/wire'
 import type { AbortOptions } from '@libp2p/interface'
+import { realTimers } from '../util/timers.js'
+import type { TimerHandle, Timers } from '../util/timers.js'
 
 export interface NeighbourhoodInit {
   /** steady-state delay between refresh rounds, ms. @default 30000 */
@@ -27,13 +29,15 @@ export interface NeighbourhoodDeps {
   onRecords: (records: PeerRecord[], member: Member) => Promise<void>
   /** how many members we have (a round that grows it was useful) */
   memberCount: () => number
+  /** @default the process's (a simulation passes its clock's) */
+  timers?: Timers
 }
 
 export class Neighbourhood {
   private readonly deps: NeighbourhoodDeps
   private readonly intervalMs: number
   private readonly ask: number
-  private timer: ReturnType<typeof setTimeout> | undefined
+  private timer: TimerHandle | undefined
   private delay = 2_000
   private lastCount = 0
   private controller = new AbortController()
@@ -53,13 +57,13 @@ export class Neighbourhood {
   }
 
   stop (): void {
-    clearTimeout(this.timer)
+    this.timer?.clear()
     this.timer = undefined
     this.controller.abort()
   }
 
   private schedule (): void {
-    this.timer = setTimeout(() => {
+    this.timer = (this.deps.timers ?? realTimers).setTimeout(() => {
       const before = this.deps.memberCount()
       void this.round().finally(() => {
         if (this.timer == null) return
@@ -70,7 +74,6 @@ export class Neighbourhood {
         this.schedule()
       })
     }, this.delay)
-    this.timer.unref()
   }
 
   /** one round: NLIST to the closest members, answers to the join decision */

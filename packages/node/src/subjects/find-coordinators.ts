@@ -34,7 +34,8 @@ export function positionOf (realmId: string, key: Uint8Array, epoch: EpochRef): 
 export interface FindCoordinatorsDeps {
   self: PeerId
   realmId: string
-  dht: KadDHT
+  /** the realm's DHT (a simulation passes its own walk over simulated tables) */
+  dht: Pick<KadDHT, 'getClosestPeers'>
   /** members in the DHT routing table */
   routingTableSize: () => number
   /** the eligible members this node knows closest to a key (the answer when a lookup cannot run or fails) */

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * `pnpm sim`: simulated realms of the given sizes, one after the other, each printed as a summary
+ * (or JSON), written to --out as sim-N.json, and charted there with every sim-*.json already in it.
+ *
+ *   pnpm sim --nodes 1000,10000 [--lookups 200] [--subjects 10000] [--seed 1] [--out DIR] [--json]
+ *            [--join-ms MS] [--max-settle-ms MS] [--max-real-minutes M] [--kad-prefix-length P]
+ *   pnpm sim --charts-only --out DIR     (sim.md and the charts again from the sim-N.json in DIR)
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { runScenario } from './run.js'
+import { charts, markdownTable, summary } from './report.js'
+import type { SimReport } from './run.js'
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '1000' },
+    lookups: { type: 'string', default: '200' },
+    subjects: { type: 'string', default: '10000' },
+    seed: { type: 'string', default: '1' },
+    out: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'join-ms': { type: 'string' },
+    'max-settle-ms': { type: 'string' },
+    'max-real-minutes': { type: 'string' },
+    'charts-only': { type: 'boolean', default: false },
+    'kad-prefix-length': { type: 'string' }
+  }
+})
+
+function count (name: string, text: string | undefined): number | undefined {
+  if (text == null) return undefined
+  const n = Number(text.replace(/_/g, ''))
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`--${name}: a positive whole number, got "${text}"\n`)
+    process.exit(2)
+  }
+  return n
+}
+
+if (values['charts-only'] && values.out == null) {
+  process.stderr.write('--charts-only needs --out DIR\n')
+  process.exit(2)
+}
+const sizes = values['charts-only'] ? [] : (values.nodes ?? '1000').split(',').map(s => count('nodes', s.trim()) as number)
+const reports: SimReport[] = []
+for (const nodes of sizes) {
+  const report = await runScenario({
+    nodes,
+    lookups: count('lookups', values.lookups),
+    subjects: count('subjects', values.subjects),
+    seed: count('seed', values.seed),
+    joinMs: count('join-ms', values['join-ms']),
+    maxSettleMs: count('max-settle-ms', values['max-settle-ms']),
+    kadPrefixLength: count('kad-prefix-length', values['kad-prefix-length']),
+    maxRealMs: values['max-real-minutes'] == null ? undefined : (count('max-real-minutes', values['max-real-minutes']) as number) * 60_000,
+    progress: (line) => { process.stderr.write(`[sim N=${nodes}] ${line}\n`) }
+  })
+  reports.push(report)
+  if (!values.json) process.stdout.write(`${summary(report)}\n`)
+  if (values.out != null) {
+    mkdirSync(values.out, { recursive: true })
+    writeFileSync(join(values.out, `sim-${nodes}.json`), `${JSON.stringify(report, null, 2)}\n`)
+  }
+}
+if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`)
+if (values.out != null) {
+  const all = readdirSync(values.out).filter(f => /^sim-\d+\.json$/.test(f)).map(f => JSON.parse(readFileSync(join(values.out as string, f), 'utf8')) as SimReport)
+  for (const [name, svg] of Object.entries(charts(all))) writeFileSync(join(values.out, name), svg)
+  writeFileSync(join(values.out, 'sim.md'), `${markdownTable(all)}\n`)
+  process.stderr.write(`wrote ${values.out}: sim-N.json, sim.md, sim-hops.svg, sim-cost.svg\n`)
+}

@@ -1,0 +1,68 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { compareXor } from '@realmesh/token'
+import { Keyspace, Random, SimClock, runScenario } from '../src/index.js'
+
+describe('sim', () => {
+  it('the clock runs callbacks in time order, the same millisecond in the order set, and lets their promise chains settle first', async () => {
+    const clock = new SimClock()
+    const seen: string[] = []
+    clock.setTimeout(() => { seen.push('b@20') }, 20)
+    clock.setTimeout(() => { seen.push('a@10') }, 10)
+    clock.setTimeout(() => { seen.push('c@20') }, 20)
+    const cancelled = clock.setTimeout(() => { seen.push('never') }, 15)
+    cancelled.clear()
+    void (async () => {
+      await clock.sleep(10)
+      await Promise.resolve()
+      await Promise.resolve()
+      seen.push(`chain@${clock.now()}`)
+    })()
+    await clock.runUntil(100)
+    assert.deepEqual(seen, ['a@10', 'chain@10', 'b@20', 'c@20'])
+    assert.equal(clock.now(), 100)
+  })
+
+  it('the keyspace finds the XOR-closest keys and bucket populations that a scan finds', () => {
+    const random = new Random(7)
+    const keys = Array.from({ length: 2000 }, () => random.bytes(32))
+    const space = new Keyspace(keys.map((key, i) => ({ key, item: i })))
+    for (let t = 0; t < 50; t++) {
+      const target = random.bytes(32)
+      const scan = keys.map((key, i) => ({ key, i })).sort((a, b) => compareXor(target, a.key, b.key)).slice(0, 20).map(e => e.i)
+      assert.deepEqual(space.closest(target, 20), scan)
+      const populations = space.bucketPopulations(target, 12)
+      populations.forEach((population, bits) => {
+        const scanned = keys.filter(key => commonPrefix(key, target) === bits).length
+        assert.equal(population, scanned, `bucket ${bits}`)
+      })
+    }
+  })
+
+  it('a realm of 150 on realmesh code converges: neighbourhoods complete, kad-dht tables hold them, lookups find the true coordinators, and coordinators move only as far as a join or leave demands', async () => {
+    const nodes = 150
+    // the quiet window is a whole neighbourhood round (30 s): a shorter one calls a realm settled between two rounds
+    const report = await runScenario({ nodes, joinMs: 15_000, quietMs: 30_000, maxSettleMs: 300_000, lookups: 50, subjects: 2000, stabilityChecks: 10, seed: 3 })
+    const t = report.convergence
+    assert.equal(report.settled, true, 'no table changed for the quiet window')
+    // a member may lack one of its k closest when none of the 3 members its rounds ask holds it (see README)
+    assert.ok(t.neighbourhoodShare >= 0.995, `share of the true k closest held ${t.neighbourhoodShare}`)
+    assert.ok(t.completeNeighbourhoods >= 0.97 * nodes, `complete neighbourhoods ${t.completeNeighbourhoods}/${nodes}`)
+    assert.ok(t.kad.completeNeighbourhoods >= t.completeNeighbourhoods, `kad-dht tables with the k closest ${t.kad.completeNeighbourhoods}/${nodes}`)
+    assert.ok(t.healthyBuckets / t.buckets >= 0.99, `healthy buckets ${t.healthyBuckets}/${t.buckets}`)
+    assert.equal(report.lookups.trueClosest, 50, 'every lookup names the true 3 closest members')
+    assert.ok(report.lookups.hops.p99 <= Math.ceil(Math.log2(nodes)), `hops p99 ${report.lookups.hops.p99}`)
+    for (const change of [report.stability.join, report.stability.leave]) {
+      assert.ok(change.changed > 0 && change.changed < 4 * change.expected, `subjects moved ${change.changed}, expected about ${change.expected}`)
+      assert.equal(change.lookupsAgree, change.checked, 'lookups after the change name the new coordinators')
+    }
+    assert.ok(report.cost.cpuPerEventUs > 0 && report.events > 0)
+  })
+})
+
+function commonPrefix (a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length * 8; i++) {
+    if ((((a[i >> 3] as number) ^ (b[i >> 3] as number)) >> (7 - (i & 7)) & 1) === 1) return i
+  }
+  return a.length * 8
+}
