@@ -80,8 +80,8 @@ export interface ProcTestnet {
   killWorker(w: number): Promise<void>
   /** a new process for node worker `w`, starting the nodes it ran (same keys) */
   restartWorker(w: number, options?: AbortOptions): Promise<void>
-  /** a new node worker with `count` new nodes; resolves with their indices once they started */
-  addWorker(count: number, options?: AbortOptions): Promise<number[]>
+  /** a new node worker with `count` new nodes; resolves with its number and their indices once they started */
+  addWorker(count: number, options?: AbortOptions): Promise<{ worker: number, nodes: number[] }>
   /** stops node `index` (`abrupt`: its libp2p stops without a LEAVE, like a crash) */
   stopNode(index: number, options?: AbortOptions & { abrupt?: boolean }): Promise<void>
   /** starts node `index` again with its key */
@@ -283,7 +283,7 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
       const added = []
       for (let i = 0; i < count; i++) added.push(await newNode(w))
       await startWorker(w, options)
-      return added.map(r => r.index)
+      return { worker: w, nodes: added.map(r => r.index) }
     },
     stopNode: async (index, options) => {
       await ask(index, { op: 'stopNode', index, abrupt: options?.abrupt ?? false }, options)
