@@ -4,9 +4,9 @@ import { runCli } from '../src/index.js'
 import { RecordingIo, errorCode } from './helpers.js'
 
 describe('realmesh testnet', () => {
-  test('6 nodes over 2 processes: --json has the issue\'s fields, with progress on stderr', async () => {
+  test('6 nodes over 2 processes: --json has the issue\'s fields and a --profile, with progress on stderr', async () => {
     const io = new RecordingIo()
-    const code = await runCli(['testnet', '--nodes', '6', '--processes', '2', '--lookups', '5', '--quiet-ms', '1000', '--idle-ms', '1000', '--json'], io)
+    const code = await runCli(['testnet', '--nodes', '6', '--processes', '2', '--lookups', '5', '--quiet-ms', '1000', '--idle-ms', '1000', '--profile', '--json'], io)
     assert.equal(code, 0, io.stderr.join('\n'))
     const report = JSON.parse(io.stdout.join('\n')) as Record<string, unknown> & {
       lookups: { total: number, trueClosest: number }
@@ -14,6 +14,7 @@ describe('realmesh testnet', () => {
       perNode: { heapMiB: number, rssMiB: number, cpuPercent: number }
       tables: { nodes: number, stale: { entries: number } }
       perProcess: unknown[]
+      profile: { total: Array<{ where: string, selfMs: number }>, processes: unknown[] }
     }
     assert.equal(report.nodes, 6)
     assert.equal(report.processes, 2)
@@ -25,6 +26,8 @@ describe('realmesh testnet', () => {
     assert.ok(report.perNode.heapMiB > 0 && report.perNode.rssMiB > 0 && report.perNode.cpuPercent >= 0)
     assert.equal(report.tables.nodes, 7, 'the leader and 6 nodes')
     assert.equal(report.perProcess.length, 3, 'the leader\'s process and 2 node workers')
+    assert.ok(report.profile.total.length > 0 && report.profile.total.every(e => e.selfMs >= 0 && e.where !== ''))
+    assert.equal(report.profile.processes.length, 3)
     assert.ok(io.stderr.some(l => /^testnet: .*settled/.test(l)), io.stderr.join('\n'))
     assert.ok(io.stderr.some(l => /^testnet: .*5\/5 lookups|^testnet: .*measuring/.test(l)))
   })

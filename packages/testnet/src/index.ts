@@ -11,3 +11,4 @@ export type { NodeHealth, LookupAnswer, PublishAnswer } from './procs/protocol.j
 export { TestnetError } from './procs/errors.js'
 export { coordinatorLookup, hopsTo } from './procs/lookup.js'
 export type { CoordinatorLookup } from './procs/lookup.js'
+export type { ProfileEntry } from './procs/profile.js'

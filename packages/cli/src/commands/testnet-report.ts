@@ -1,5 +1,5 @@
 /** What `realmesh testnet` prints: the `--json` document, and the same as lines for a terminal. */
-import type { HealthFigures, LookupFigures, ProcessFigures, UsageFigures } from '@realmesh/testnet'
+import type { HealthFigures, LookupFigures, ProcessFigures, ProfileEntry, UsageFigures } from '@realmesh/testnet'
 
 export interface TestnetReport {
   nodes: number
@@ -16,6 +16,8 @@ export interface TestnetReport {
   perNode: UsageFigures['perNode']
   idle: { windowMs: number, cpuMsPerMemberPerSecond: number }
   perProcess: ProcessFigures[]
+  /** with --profile: the functions that took the most CPU at rest (self time), over all processes and per process */
+  profile?: { windowMs: number, total: ProfileEntry[], processes: Array<{ name: string, nodes: number, top: ProfileEntry[] }> }
 }
 
 const fixed = (value: number | null, digits = 1): string => value == null ? '-' : value.toFixed(digits)
@@ -28,6 +30,7 @@ export function testnetLines (r: TestnetReport): string[] {
     `lookups: ${r.lookups.trueClosest}/${r.lookups.total} found the true closest, ${r.lookups.failed} failed; hops mean ${fixed(r.hops.mean, 2)} p99 ${fixed(r.hops.p99, 0)} max ${fixed(r.hops.max, 0)}; ms p50 ${fixed(r.lookups.ms.p50, 0)} p99 ${fixed(r.lookups.ms.p99, 0)}`,
     `per node: heap ${fixed(r.perNode.heapMiB, 2)} MiB, RSS ${fixed(r.perNode.rssMiB, 2)} MiB, CPU ${fixed(r.perNode.cpuPercent, 2)}% (${fixed(r.idle.cpuMsPerMemberPerSecond, 2)} ms per member per second over ${fixed(r.idle.windowMs / 1000)} s at rest)`,
     ...r.perProcess.map(p => `  ${p.name} (pid ${p.pid}): ${p.nodes} nodes, heap ${fixed(p.heapMiB)} MiB, RSS ${fixed(p.rssMiB)} MiB, CPU ${fixed(p.cpuPercent)}%`),
-    ...r.lookups.errors.map(e => `  lookup: ${e}`)
+    ...r.lookups.errors.map(e => `  lookup: ${e}`),
+    ...(r.profile == null ? [] : [`CPU at rest by function (self time over ${fixed(r.profile.windowMs / 1000)} s, all processes):`, ...r.profile.total.map(e => `  ${fixed(e.selfMs, 0)} ms  ${e.where}`)])
   ]
 }

@@ -1,10 +1,11 @@
 /**
  * `realmesh testnet --nodes N --processes K [--lookups 100] [--quiet-ms MS] [--idle-ms MS]
- * [--timeout-ms MS] [--json]`: a realm of N nodes (and a leader) over K worker processes on
+ * [--timeout-ms MS] [--profile] [--json]`: a realm of N nodes (and a leader) over K worker processes on
  * loopback (@realmesh/testnet createProcTestnet). Waits until no routing table anywhere changed for
  * the quiet window, then measures table health, `--lookups` coordinator lookups of random subjects
  * against the true closest member, and heap, RSS (after a GC) and CPU (over `--idle-ms` of rest)
- * per node; prints them (`--json`: one document), with a progress line on stderr while it runs.
+ * per node (`--profile`: then where each process's CPU goes at rest, V8's sampling profiler);
+ * prints them (`--json`: one document), with a progress line on stderr while it runs.
  * Exit 1 (TESTNET_NOT_SETTLED, after the figures) when the realm did not settle in time.
  */
 import { createProcTestnet } from '@realmesh/testnet'
@@ -30,6 +31,7 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
     'quiet-ms': { type: 'string' },
     'idle-ms': { type: 'string' },
     'timeout-ms': { type: 'string' },
+    profile: { type: 'boolean' },
     json: { type: 'boolean' }
   })
   const nodes = checkFlag(numeric(required(values.nodes, '--nodes')), '--nodes', integer(1, TESTNET_LIMITS.nodes)) ?? 0
@@ -66,6 +68,9 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
     })
     io.err(`testnet: ${since()}: measuring heap, RSS and CPU over ${formatMs(idleMs)} at rest`)
     const usage = await net.usage(idleMs, { signal })
+    // after the CPU window, not in it: the sampling profiler costs CPU of its own
+    if (values.profile === true) io.err(`testnet: ${since()}: profiling every process over ${formatMs(idleMs)} at rest`)
+    const profile = values.profile === true ? await net.profile(idleMs, { signal }) : undefined
     const report: TestnetReport = {
       nodes,
       processes,
@@ -78,7 +83,8 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
       hops: lookups.hops,
       perNode: usage.perNode,
       idle: { windowMs: usage.windowMs, cpuMsPerMemberPerSecond: usage.cpuMsPerMemberPerSecond },
-      perProcess: usage.processes
+      perProcess: usage.processes,
+      ...(profile == null ? {} : { profile })
     }
     if (values.json === true) io.out(JSON.stringify(report, null, 2))
     else for (const line of testnetLines(report)) io.out(line)

@@ -26,6 +26,7 @@ import type { RealmDescriptor } from '@realmesh/token'
 import type { HealthFigures, LookupFigures, UsageFigures } from './figures.js'
 import type { LookupAnswer, NodeHealth, NodeOptions, NodeSpec, PublishAnswer, Request, Usage, WorkerInit } from './protocol.js'
 import type { SettleState } from './settle.js'
+import type { ProfileEntry } from './profile.js'
 
 export interface ProcTestnetInit extends AbortOptions {
   /** nodes besides the leader */
@@ -76,6 +77,11 @@ export interface ProcTestnet {
   whenHealthy(options: AbortOptions & { timeoutMs: number, minShare?: number, k?: number }): Promise<{ healthy: boolean, ms: number, health: HealthFigures }>
   /** heap and RSS (after a GC in each process) and CPU over a window of `windowMs` */
   usage(windowMs: number, options?: AbortOptions): Promise<UsageFigures>
+  /**
+   * where each process's CPU goes over `windowMs` (V8's sampling profiler): the `top` functions by
+   * self time per process, and over all processes together
+   */
+  profile(windowMs: number, options?: AbortOptions & { top?: number }): Promise<{ windowMs: number, total: ProfileEntry[], processes: Array<{ name: string, nodes: number, top: ProfileEntry[] }> }>
   /** SIGKILLs node worker `w` (0-based): its nodes vanish without a word */
   killWorker(w: number): Promise<void>
   /** a new process for node worker `w`, starting the nodes it ran (same keys) */
@@ -263,6 +269,21 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
         const b = before.find(x => x.pid === a.pid)
         return b == null ? [] : [{ name: a.name, pid: a.pid, before: b.usage, after: a.usage }]
       }))
+    },
+    profile: async (windowMs, options) => {
+      const top = options?.top ?? 15
+      const processes = await Promise.all(live().map(async w => ({
+        name: w.name,
+        nodes: w.report?.running ?? 0,
+        top: await w.request<ProfileEntry[]>({ op: 'profile', windowMs, top: top * 4 }, { signal: signal(options), timeoutMs: windowMs + REQUEST_MS })
+      })))
+      const total = new Map<string, number>()
+      for (const p of processes) for (const e of p.top) total.set(e.where, (total.get(e.where) ?? 0) + e.selfMs)
+      return {
+        windowMs,
+        total: [...total].map(([where, selfMs]) => ({ where, selfMs })).sort((a, b) => b.selfMs - a.selfMs).slice(0, top),
+        processes: processes.map(p => ({ ...p, top: p.top.slice(0, top) }))
+      }
     },
     killWorker: async (w) => {
       const worker = workers[w]

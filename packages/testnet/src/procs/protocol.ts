@@ -44,6 +44,7 @@ export type Request =
   | { op: 'lookup', index: number, subject: string, timeoutMs: number }
   | { op: 'health', members: string[], k: number }
   | { op: 'usage', gc: boolean }
+  | { op: 'profile', windowMs: number, top: number }
   | { op: 'subscribe', index: number, subject: string }
   | { op: 'publish', index: number, subject: string, seq: number, timeoutMs: number }
   | { op: 'received', index: number, subject: string }

@@ -7,6 +7,7 @@
  * (SIGKILL included), and the worker then exits at once without stopping its nodes.
  */
 import { WorkerRealm } from './worker-realm.js'
+import { profileFor } from './profile.js'
 import type { Reply, Report, Request, WorkerMessage } from './protocol.js'
 
 if (process.send == null) {
@@ -39,6 +40,7 @@ async function handle (request: Request): Promise<unknown> {
     case 'lookup': return ready().lookup(request.index, request.subject, request.timeoutMs)
     case 'health': return ready().health(request.members, request.k)
     case 'usage': return ready().usage(request.gc)
+    case 'profile': return profileFor(request.windowMs, request.top)
     case 'subscribe': await ready().subscribe(request.index, request.subject); return null
     case 'publish': return ready().publish(request.index, request.subject, request.seq, request.timeoutMs)
     case 'received': return ready().received(request.index, request.subject)
