@@ -3,14 +3,15 @@
  *
  *   - findCoordinator: `node.findCoordinators(subject, 1)`, the subject's coordinator found through
  *     the realm's kad-dht (the walk stops once the closest member known has answered); hops and
- *     FIND_NODE requests counted from the query events it reports (`onQueryEvent`).
+ *     FIND_NODE requests counted from the query events it reports (`onQueryEvent`), by
+ *     @realmesh/testnet's coordinatorLookup (which the multi-process testnet uses too).
  *   - subjectPair: a receiver that subscribes to a subject and a sender that publishes on it, once
  *     the coordinators matched them; messages then go straight from node to node
  *     (/realmesh/message/1), each publish resolving when the receiver acked it (`ack: 'destination'`).
  */
 import { subjectKey } from '@realmesh/token'
 import { nextEvent, subjectLookupKey } from '@realmesh/node'
-import { hopsTo, kadIdOf, routingTableOf } from './kad.js'
+import { coordinatorLookup } from '@realmesh/testnet'
 import type { LookupResult } from './kad.js'
 import type { RealmNode, SubjectMessage } from '@realmesh/node'
 import type { AbortOptions } from '@libp2p/interface'
@@ -25,24 +26,9 @@ export function coordinatorLookupKey (node: RealmNode, subject: string): Uint8Ar
   return subjectLookupKey(node.realm.id, subject)
 }
 
-/** Finds the member that coordinates `subject` in `node`'s realm (possibly `node` itself). */
+/** Finds the member that coordinates `subject` in `node`'s realm (possibly `node` itself), counting hops. */
 export async function findCoordinator (node: RealmNode, subject: string, options: AbortOptions = {}): Promise<LookupResult> {
-  const table = routingTableOf(node.libp2p.services.dht)
-  const starting = table.closest(kadIdOf(coordinatorLookupKey(node, subject)), node.libp2p.services.dht.k)
-  const responses: Array<{ from: string, closer: string[] }> = []
-  let queries = 0
-  let errors = 0
-  const found = await node.findCoordinators(subject, 1, {
-    signal: options.signal,
-    onQueryEvent: (event) => {
-      if (event.name === 'SEND_QUERY') queries++
-      else if (event.name === 'QUERY_ERROR') errors++
-      else if (event.name === 'PEER_RESPONSE') responses.push({ from: event.from.toString(), closer: event.closer.map(p => p.id.toString()) })
-    }
-  })
-  const closest = found[0]
-  const self = node.peerId.toString()
-  return { closest, hops: closest == null ? undefined : closest === self ? 0 : hopsTo(closest, starting, responses), queries, errors }
+  return coordinatorLookup(node, subject, options)
 }
 
 export interface SubjectPairInit extends AbortOptions {

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { closestTo, fingerprint } from '@realmesh/token'
+import { hopsTo } from '@realmesh/testnet'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
@@ -53,6 +54,9 @@ export function kadIdOf (key: Uint8Array): Uint8Array {
   return createHash('sha256').update(key).digest()
 }
 
+// the hop count from kad-dht's query events, shared with the multi-process testnet
+export { hopsTo }
+
 export interface LookupResult {
   /** the closest peer found (first FINAL_PEER), or undefined when the lookup found none */
   closest: string | undefined
@@ -88,31 +92,6 @@ export async function closestPeerLookup (dht: KadDHT, key: Uint8Array, options: 
     else if (event.name === 'FINAL_PEER' && closest == null) closest = event.peer.id.toString()
   }
   return { closest, hops: closest == null ? undefined : hopsTo(closest, starting, responses), queries, errors }
-}
-
-/**
- * Fewest sequential round trips after which `target` was known: peers in `starting` are known
- * after 0; a peer named in the response of a peer known after h is known after h + 1. Computed
- * to a fixed point, so the order in which kad-dht's disjoint paths emitted events does not matter.
- */
-export function hopsTo (target: string, starting: string[], responses: Array<{ from: string, closer: string[] }>): number | undefined {
-  const known = new Map<string, number>(starting.map(p => [p, 0]))
-  let changed = true
-  while (changed) {
-    changed = false
-    for (const { from, closer } of responses) {
-      const at = known.get(from)
-      if (at == null) continue
-      for (const peer of closer) {
-        const before = known.get(peer)
-        if (before == null || before > at + 1) {
-          known.set(peer, at + 1)
-          changed = true
-        }
-      }
-    }
-  }
-  return known.get(target)
 }
 
 /**

@@ -16,6 +16,7 @@ import { status } from './commands/status.js'
 import { members } from './commands/members.js'
 import { realm } from './commands/realm.js'
 import { demo } from './commands/demo.js'
+import { testnet } from './commands/testnet.js'
 import { subscribe } from './commands/subscribe.js'
 import { publish } from './commands/publish.js'
 import { send } from './commands/send.js'
@@ -67,7 +68,8 @@ const COMMANDS: Record<string, Command> = {
   unexpose,
   services,
   tunnel,
-  demo
+  demo,
+  testnet
 }
 
 /** verbs with a sub-verb (`leader`, `identity`, `token`, `node`), from the table */

@@ -63,7 +63,7 @@ function row (label: string, node: RealmNode): string[] {
   return [label, shortPeerId(s.peerId), s.joined ? 'yes' : 'no', String(s.members.length), String(s.routingTable)]
 }
 
-/** digits as a number, anything else as given (so the error shows what was typed) */
-function numeric (text: string | undefined): unknown {
-  return text != null && /^\d{1,6}$/.test(text) ? Number(text) : text
+/** digits as a number, anything else as given (so the error shows what was typed); also `realmesh testnet`'s */
+export function numeric (text: string | undefined): unknown {
+  return text != null && /^\d{1,9}$/.test(text) ? Number(text) : text
 }

@@ -1,0 +1,50 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { runCli } from '../src/index.js'
+import { RecordingIo, errorCode } from './helpers.js'
+
+describe('realmesh testnet', () => {
+  test('6 nodes over 2 processes: --json has the issue\'s fields and a --profile, with progress on stderr', async () => {
+    const io = new RecordingIo()
+    const code = await runCli(['testnet', '--nodes', '6', '--processes', '2', '--lookups', '5', '--quiet-ms', '1000', '--idle-ms', '1000', '--profile', '--json'], io)
+    assert.equal(code, 0, io.stderr.join('\n'))
+    const report = JSON.parse(io.stdout.join('\n')) as Record<string, unknown> & {
+      lookups: { total: number, trueClosest: number }
+      hops: { mean: number | null, p99: number | null }
+      perNode: { heapMiB: number, rssMiB: number, cpuPercent: number }
+      tables: { nodes: number, stale: { entries: number } }
+      perProcess: unknown[]
+      profile: { total: Array<{ where: string, selfMs: number }>, processes: unknown[] }
+    }
+    assert.equal(report.nodes, 6)
+    assert.equal(report.processes, 2)
+    assert.equal(report.settled, true)
+    assert.equal(typeof report.settleMs, 'number')
+    assert.deepEqual([report.lookups.total, report.lookups.trueClosest], [5, 5])
+    assert.equal(typeof report.hops.mean, 'number')
+    assert.equal(typeof report.hops.p99, 'number')
+    assert.ok(report.perNode.heapMiB > 0 && report.perNode.rssMiB > 0 && report.perNode.cpuPercent >= 0)
+    assert.equal(report.tables.nodes, 7, 'the leader and 6 nodes')
+    assert.equal(report.perProcess.length, 3, 'the leader\'s process and 2 node workers')
+    assert.ok(report.profile.total.length > 0 && report.profile.total.every(e => e.selfMs >= 0 && e.where !== ''))
+    assert.equal(report.profile.processes.length, 3)
+    assert.ok(io.stderr.some(l => /^testnet: .*settled/.test(l)), io.stderr.join('\n'))
+    assert.ok(io.stderr.some(l => /^testnet: .*5\/5 lookups|^testnet: .*measuring/.test(l)))
+  })
+
+  for (const [args, message] of [
+    [[], /--nodes/],
+    [['--nodes', '2', '--processes', '3'], /--processes: expected an integer from 1 to 2/],
+    [['--nodes', '0'], /--nodes: expected an integer from 1 to 5000/],
+    [['--nodes', '4', '--quiet-ms', 'soon'], /--quiet-ms: expected an integer/],
+    [['--nodes', '4', '--lookups', '-1'], /--lookups/]
+  ] as const) {
+    test(`refused with USAGE before anything starts: ${args.join(' ') || '(no flags)'}`, async () => {
+      const io = new RecordingIo()
+      assert.equal(await runCli(['testnet', ...args], io), 1)
+      assert.equal(errorCode(io), 'USAGE')
+      assert.match(io.stderr.join('\n'), message)
+      assert.equal(io.stdout.length, 0)
+    })
+  }
+})

@@ -1,0 +1,73 @@
+/**
+ * A coordinator lookup that says how many hops it took: `node.findCoordinators(subject, 1)` (the
+ * realm's kad-dht walk), with its kad-dht query events counted. findCoordinators reports every
+ * query event (`onQueryEvent`) but no hop count, so the hops are rebuilt from them: the peers the
+ * walk started from (the node's routing table closest to the key, as kad-dht's query manager takes
+ * them) are known after 0 hops, a peer named in the answer of a peer known after h after h + 1.
+ * Used by the multi-process testnet and the benchmarks (packages/bench/src/adapters.ts).
+ */
+import { createHash } from 'node:crypto'
+import { subjectLookupKey } from '@realmesh/node'
+import type { RealmNode } from '@realmesh/node'
+import type { AbortOptions } from '@libp2p/interface'
+
+export interface CoordinatorLookup {
+  /** the coordinator found (possibly the node itself), undefined when none */
+  closest: string | undefined
+  /** FIND_NODE round trips in sequence before `closest` was known (0: itself, or in its routing table) */
+  hops: number | undefined
+  /** FIND_NODE requests sent (SEND_QUERY events) */
+  queries: number
+  /** requests that failed (QUERY_ERROR events) */
+  errors: number
+}
+
+/** the k-bucket key kad-dht walks to for `subject` in epoch 0 (sha256 of the lookup bytes, its convertBuffer) */
+export function coordinatorKadId (node: RealmNode, subject: string): Uint8Array {
+  return createHash('sha256').update(subjectLookupKey(node.realm.id, subject)).digest()
+}
+
+/** Finds the member that coordinates `subject` in `node`'s realm (possibly `node` itself), counting hops. */
+export async function coordinatorLookup (node: RealmNode, subject: string, options: AbortOptions & { timeoutMs?: number } = {}): Promise<CoordinatorLookup> {
+  const starting = node.routingPeers(node.libp2p.services.dht.k, coordinatorKadId(node, subject))
+  const responses: Array<{ from: string, closer: string[] }> = []
+  let queries = 0
+  let errors = 0
+  const found = await node.findCoordinators(subject, 1, {
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    onQueryEvent: (event) => {
+      if (event.name === 'SEND_QUERY') queries++
+      else if (event.name === 'QUERY_ERROR') errors++
+      else if (event.name === 'PEER_RESPONSE') responses.push({ from: event.from.toString(), closer: event.closer.map(p => p.id.toString()) })
+    }
+  })
+  const closest = found[0]
+  const self = node.peerId.toString()
+  return { closest, hops: closest == null ? undefined : closest === self ? 0 : hopsTo(closest, starting, responses), queries, errors }
+}
+
+/**
+ * Fewest sequential round trips after which `target` was known: peers in `starting` are known
+ * after 0; a peer named in the response of a peer known after h is known after h + 1. Computed
+ * to a fixed point, so the order in which kad-dht's disjoint paths emitted events does not matter.
+ */
+export function hopsTo (target: string, starting: string[], responses: Array<{ from: string, closer: string[] }>): number | undefined {
+  const known = new Map<string, number>(starting.map(p => [p, 0]))
+  let changed = true
+  while (changed) {
+    changed = false
+    for (const { from, closer } of responses) {
+      const at = known.get(from)
+      if (at == null) continue
+      for (const peer of closer) {
+        const before = known.get(peer)
+        if (before == null || before > at + 1) {
+          known.set(peer, at + 1)
+          changed = true
+        }
+      }
+    }
+  }
+  return known.get(target)
+}

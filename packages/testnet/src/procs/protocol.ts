@@ -1,0 +1,123 @@
+/**
+ * What the parent of a multi-process testnet and its workers say to each other over the IPC
+ * channel of `child_process.fork` (JSON). The parent asks (a `Request` with an id), the worker
+ * answers once (`Reply` with the same id); unasked, the worker sends a `Report` every
+ * `reportMs` (its routing tables' last change and its event loop's longest stall since the last
+ * one), from which the parent decides whether the realm is settled.
+ */
+import type { RealmNodeInit } from '@realmesh/node'
+
+/** one node as the parent gives it to a worker: everything needed to (re)start it */
+export interface NodeSpec {
+  /** the node's index in the testnet (0-based; the leader is -1) */
+  index: number
+  /** its private key, protobuf (libp2p's privateKeyToProtobuf), base64 */
+  key: string
+  /** its node token, issued by the parent with the leader key */
+  token: string
+}
+
+/** the node options a testnet may set for every node (timers, limits: what crosses a process as JSON) */
+export type NodeOptions = Partial<Pick<RealmNodeInit, 'disconnectGraceMs' | 'keepalive' | 'redial' | 'maxMembers'>>
+
+export interface WorkerInit {
+  /** the realm descriptor (JSON) */
+  realm: unknown
+  /** where nodes bootstrap from (the leader's addresses; empty for the leader) */
+  bootstrap: string[]
+  /** the leader to run here (the leader's worker only) */
+  leader?: NodeSpec & { joinSecret: string }
+  /** the nodes to start here */
+  nodes: NodeSpec[]
+  /** extra node options (JSON), merged over the worker's for every node and the leader */
+  nodeOptions: NodeOptions
+  /** nodes started at once. @default 8 */
+  concurrency: number
+  /** how often the worker reports (ms) */
+  reportMs: number
+}
+
+export type Request =
+  | { op: 'start', init: WorkerInit }
+  | { op: 'startNode', node: NodeSpec }
+  | { op: 'stopNode', index: number, abrupt: boolean }
+  | { op: 'lookup', index: number, subject: string, timeoutMs: number }
+  | { op: 'health', members: string[], k: number }
+  | { op: 'usage', gc: boolean }
+  | { op: 'profile', windowMs: number, top: number }
+  | { op: 'subscribe', index: number, subject: string }
+  | { op: 'publish', index: number, subject: string, seq: number, timeoutMs: number }
+  | { op: 'received', index: number, subject: string }
+  | { op: 'coordinators', index: number, subject: string }
+
+export type RequestOp = Request['op']
+
+/** a node's routing table and membership as its worker sees it */
+export interface NodeHealth {
+  index: number
+  peerId: string
+  joined: boolean
+  routingTable: number
+  members: number
+  /** share of its true k closest live members (from the member list given) held in its routing table */
+  kClosestShare: number
+  /** routing-table entries that are not live members (killed or stopped nodes still held) */
+  stale: number
+}
+
+export interface LookupAnswer {
+  /** the coordinator found, undefined when none */
+  closest: string | undefined
+  /** FIND_NODE round trips in sequence before it was known (0: in the node's own table or itself) */
+  hops: number | undefined
+  queries: number
+  errors: number
+  ms: number
+}
+
+export interface Usage {
+  /** nodes running in the worker now (the leader counts) */
+  nodes: number
+  heapUsed: number
+  rss: number
+  /** process.cpuUsage() user + system, microseconds since the worker started */
+  cpuMicros: number
+  /** the worker's clock (Date.now) when measured */
+  at: number
+}
+
+export interface PublishAnswer {
+  /** 'delivered', 'failed', ... (the first receiver's status), or 'no-receiver' */
+  status: string
+  code?: string
+}
+
+export interface Report {
+  type: 'report'
+  /** Date.now() of the last routing-table change of any node here (0: none yet) */
+  lastChangeAt: number
+  /** routing-table changes here since the worker started */
+  changes: number
+  /** the longest the event loop went without running the report ticker since the last report (ms) */
+  maxGapMs: number
+  /** nodes here that joined, and that run */
+  joined: number
+  running: number
+  /** smallest routing table here (of running nodes) */
+  minTable: number
+  /** sum of the routing table sizes here */
+  sumTable: number
+}
+
+export interface Reply {
+  type: 'reply'
+  id: number
+  ok: boolean
+  /** the answer (ok) */
+  value?: unknown
+  /** the error's message and code (not ok) */
+  error?: string
+  code?: string
+}
+
+export type WorkerMessage = Report | Reply | { type: 'ready', pid: number }

@@ -1,0 +1,147 @@
+/**
+ * The nodes one worker process runs (and, in the leader's worker, the leader), and what the parent
+ * may ask of them. Every node listens on TCP 127.0.0.1 and bootstraps from the leader.
+ */
+import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
+import { closestTo, fingerprint } from '@realmesh/token'
+import { createRealmNode } from '@realmesh/node'
+import { LeaderService } from '@realmesh/leader'
+import { LOOPBACK_LIMITS } from '../testnet.js'
+import { coordinatorLookup } from './lookup.js'
+import type { RealmNode } from '@realmesh/node'
+import type { RealmDescriptor } from '@realmesh/token'
+import type { LookupAnswer, NodeHealth, NodeOptions, NodeSpec, PublishAnswer, Usage, WorkerInit } from './protocol.js'
+
+/** most sequence numbers kept per subscription (a churn run sends a few thousand per subject) */
+const MAX_RECEIVED = 100_000
+
+export class WorkerRealm {
+  readonly nodes = new Map<number, RealmNode>()
+  lastChangeAt = 0
+  changes = 0
+  /** each running node's routing table size, from its `routing:changed` events (cheaper than asking) */
+  readonly tableSizes = new Map<number, number>()
+  private readonly arrived = new Map<string, Set<number>>()
+  private readonly realm: RealmDescriptor
+  private readonly bootstrap: string[]
+  private readonly nodeOptions: NodeOptions
+  private leader: LeaderService | undefined
+
+  constructor (init: WorkerInit) {
+    this.realm = init.realm as RealmDescriptor
+    this.bootstrap = init.bootstrap
+    this.nodeOptions = init.nodeOptions
+  }
+
+  /** starts the leader (if any) and the nodes, `concurrency` at a time */
+  async start (init: WorkerInit): Promise<{ leaderAddrs: string[] }> {
+    let leaderAddrs: string[] = []
+    if (init.leader != null) {
+      const node = await this.startNode(init.leader)
+      const key = privateKeyFromProtobuf(Buffer.from(init.leader.key, 'base64'))
+      this.leader = new LeaderService({ node, key, realm: this.realm, policy: { mode: 'auto', ttlSeconds: 86_400, deferred: 'approve', joinSecret: init.leader.joinSecret }, epochSeconds: 0 })
+      await this.leader.start()
+      leaderAddrs = node.status().listen
+    }
+    const queue = [...init.nodes]
+    await Promise.all(Array.from({ length: Math.max(1, init.concurrency) }, async () => {
+      for (let spec = queue.shift(); spec != null; spec = queue.shift()) await this.startNode(spec)
+    }))
+    return { leaderAddrs }
+  }
+
+  async startNode (spec: NodeSpec): Promise<RealmNode> {
+    if (this.nodes.has(spec.index)) throw Object.assign(new Error(`node ${spec.index} runs already`), { code: 'TESTNET_NODE_RUNNING' })
+    const node = await createRealmNode({
+      realm: this.realm,
+      privateKey: privateKeyFromProtobuf(Buffer.from(spec.key, 'base64')),
+      nodeToken: spec.token,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      bootstrap: spec.index < 0 ? [] : this.bootstrap,
+      connections: LOOPBACK_LIMITS,
+      ...this.nodeOptions
+    })
+    node.addEventListener('routing:changed', (evt) => {
+      this.lastChangeAt = Date.now()
+      this.changes++
+      if (this.nodes.get(spec.index) === node) this.tableSizes.set(spec.index, evt.detail)
+    })
+    this.nodes.set(spec.index, node)
+    this.tableSizes.set(spec.index, 0)
+    await node.start()
+    return node
+  }
+
+  /** stops a node: `abrupt` stops its libp2p without a LEAVE to anyone (as a crash would) */
+  async stopNode (index: number, abrupt: boolean): Promise<void> {
+    const node = this.node(index)
+    this.nodes.delete(index)
+    this.tableSizes.delete(index)
+    for (const key of this.arrived.keys()) if (key.startsWith(`${index}/`)) this.arrived.delete(key)
+    if (abrupt) await node.libp2p.stop()
+    else await node.stop()
+  }
+
+  async lookup (index: number, subject: string, timeoutMs: number): Promise<LookupAnswer> {
+    const started = performance.now()
+    const found = await coordinatorLookup(this.node(index), subject, { signal: AbortSignal.timeout(timeoutMs + 5_000), timeoutMs })
+    return { ...found, ms: performance.now() - started }
+  }
+
+  /** each node's table against the true k closest of `members` (every live member, this worker's included) */
+  health (members: string[], k: number): NodeHealth[] {
+    const live = new Set(members)
+    return [...this.nodes].map(([index, node]) => {
+      const self = node.peerId.toString()
+      const truth = closestTo(fingerprint(self), members.filter(p => p !== self), k)
+      const table = new Set(node.routingPeers())
+      const status = node.status()
+      return {
+        index,
+        peerId: self,
+        joined: status.joined,
+        routingTable: table.size,
+        members: status.members.length,
+        kClosestShare: truth.length === 0 ? 1 : truth.filter(p => table.has(p)).length / truth.length,
+        stale: [...table].filter(p => !live.has(p)).length
+      }
+    })
+  }
+
+  usage (gc: boolean): Usage {
+    if (gc) (globalThis as { gc?: () => void }).gc?.()
+    const memory = process.memoryUsage()
+    const cpu = process.cpuUsage()
+    return { nodes: this.nodes.size, heapUsed: memory.heapUsed, rss: memory.rss, cpuMicros: cpu.user + cpu.system, at: Date.now() }
+  }
+
+  /** subscribes node `index` to `subject`, keeping the sequence numbers of what arrives */
+  async subscribe (index: number, subject: string): Promise<void> {
+    const seen = new Set<number>()
+    this.arrived.set(`${index}/${subject}`, seen)
+    await this.node(index).subscribe(subject, (message) => {
+      if (seen.size < MAX_RECEIVED) seen.add(Number(new TextDecoder().decode(message.data)))
+    }, { signal: AbortSignal.timeout(60_000) })
+  }
+
+  /** publishes `seq` on `subject` from node `index`, acked by the receiver */
+  async publish (index: number, subject: string, seq: number, timeoutMs: number): Promise<PublishAnswer> {
+    const result = await this.node(index).publish(subject, new TextEncoder().encode(String(seq)), { ack: 'destination', signal: AbortSignal.timeout(timeoutMs) })
+    const first = result.results?.[0]
+    return first == null ? { status: 'no-receiver' } : { status: first.status, code: first.code }
+  }
+
+  received (index: number, subject: string): number[] {
+    return [...this.arrived.get(`${index}/${subject}`) ?? []]
+  }
+
+  coordinators (index: number, subject: string): string[] {
+    return this.node(index).subjects().find(s => s.subject === subject)?.coordinators ?? []
+  }
+
+  private node (index: number): RealmNode {
+    const node = this.nodes.get(index)
+    if (node == null) throw Object.assign(new Error(`node ${index} does not run in this worker`), { code: 'TESTNET_NO_SUCH_NODE' })
+    return node
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * A worker process of the multi-process testnet (forked by ./workers.ts with an IPC channel):
+ * runs the nodes the parent gives it, answers the parent's requests, and reports its routing
+ * tables' last change and its event loop's stalls every `reportMs`.
+ *
+ * It dies with its parent: the IPC channel closes when the parent exits, however it exits
+ * (SIGKILL included), and the worker then exits at once without stopping its nodes.
+ */
+import { WorkerRealm } from './worker-realm.js'
+import { profileFor } from './profile.js'
+import type { Reply, Report, Request, WorkerMessage } from './protocol.js'
+
+if (process.send == null) {
+  process.stderr.write('worker.js runs as a forked child of the multi-process testnet\n')
+  process.exit(2)
+}
+process.on('disconnect', () => { process.exit(0) })
+// libp2p internals can reject promises nobody awaits while hundreds of nodes come and go; the
+// figures say what went wrong, a stray rejection must not take the worker's nodes down
+process.on('unhandledRejection', () => {})
+
+const send = (message: WorkerMessage): void => { if (process.connected) process.send?.(message) }
+let realm: WorkerRealm | undefined
+
+function ready (): WorkerRealm {
+  if (realm == null) throw Object.assign(new Error('the worker has not started'), { code: 'TESTNET_WORKER_STATE' })
+  return realm
+}
+
+async function handle (request: Request): Promise<unknown> {
+  switch (request.op) {
+    case 'start': {
+      if (realm != null) throw Object.assign(new Error('the worker started already'), { code: 'TESTNET_WORKER_STATE' })
+      realm = new WorkerRealm(request.init)
+      reportEvery(request.init.reportMs)
+      return realm.start(request.init)
+    }
+    case 'startNode': await ready().startNode(request.node); return null
+    case 'stopNode': await ready().stopNode(request.index, request.abrupt); return null
+    case 'lookup': return ready().lookup(request.index, request.subject, request.timeoutMs)
+    case 'health': return ready().health(request.members, request.k)
+    case 'usage': return ready().usage(request.gc)
+    case 'profile': return profileFor(request.windowMs, request.top)
+    case 'subscribe': await ready().subscribe(request.index, request.subject); return null
+    case 'publish': return ready().publish(request.index, request.subject, request.seq, request.timeoutMs)
+    case 'received': return ready().received(request.index, request.subject)
+    case 'coordinators': return ready().coordinators(request.index, request.subject)
+  }
+}
+
+/** a report every `reportMs`, with the longest gap between ticks since the last one (a stalled loop) */
+function reportEvery (reportMs: number): void {
+  let last = performance.now()
+  let maxGapMs = 0
+  const tickMs = Math.max(10, reportMs / 10)
+  let sinceReport = 0
+  setInterval(() => {
+    const now = performance.now()
+    maxGapMs = Math.max(maxGapMs, now - last)
+    sinceReport += now - last
+    last = now
+    if (sinceReport < reportMs || realm == null) return
+    const tables = [...realm.tableSizes.values()]
+    const report: Report = {
+      type: 'report',
+      lastChangeAt: realm.lastChangeAt,
+      changes: realm.changes,
+      maxGapMs,
+      joined: [...realm.nodes.values()].filter(n => n.joined).length,
+      running: realm.nodes.size,
+      minTable: tables.length === 0 ? 0 : Math.min(...tables),
+      sumTable: tables.reduce((a, b) => a + b, 0)
+    }
+    send(report)
+    sinceReport = 0
+    maxGapMs = 0
+  }, tickMs)
+}
+
+process.on('message', (message: { id: number, request: Request }) => {
+  handle(message.request).then(
+    (value) => { send({ type: 'reply', id: message.id, ok: true, value: value ?? null } satisfies Reply) },
+    (err: Error & { code?: string }) => { send({ type: 'reply', id: message.id, ok: false, error: err.message, code: typeof err.code === 'string' ? err.code : undefined } satisfies Reply) }
+  )
+})
+send({ type: 'ready', pid: process.pid })
