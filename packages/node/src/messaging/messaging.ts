@@ -23,7 +23,7 @@ import type { PublicationOutbox } from './publication.js'
 import { MessageError, MessageTooLargeError } from './errors.js'
 import { Direct } from './direct.js'
 import { SealKeys } from './seal-keys.js'
-import { DEFAULTS, inboxLimits, interestSettings, maxMessageBytes, positive } from './options.js'
+import { DEFAULTS, cacheSettings, inboxLimits, interestSettings, maxMessageBytes, positive } from './options.js'
 import type { AbortOptions, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { Subjects, CounterpartEvent } from '../subjects/subjects.js'
 import type { LocalInterest } from '../subjects/local-interests.js'
@@ -32,7 +32,7 @@ import type { VerifiedNode } from '../handshake/handshake.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { MessageStreamDetail, Receiving } from './inbox.js'
 import type { Outbox, OutboxEntry, OutboxLimits } from '../outbox/outbox.js'
-import type { InterestOptions, MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './options.js'
+import type { InterestOptions, MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubjectProperties, SubscribeOptions, Subscription } from './options.js'
 
 export interface MessagingInit {
   /** a sender resends unacked messages on a new stream after this long without any ack, ms. @default 5000 */
@@ -217,6 +217,7 @@ export class Messaging {
     const replySubject = options.replySubject ?? ''
     if (typeof replySubject !== 'string' || Buffer.byteLength(replySubject) > MAX_SUBJECT_BYTES) throw new RangeError(`a reply subject is at most ${MAX_SUBJECT_BYTES} bytes of UTF-8`)
     const id = options.id == null ? undefined : messageId(options.id)
+    if (options.maxRetries != null && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) throw new RangeError(`maxRetries must be an integer >= 0, got ${options.maxRetries}`)
     this.checkAudience(this.keyOf(subject), options)
     // before anything changes (a first publish registers the subject)
     if ((options.ack ?? 'none') !== 'none') this.deps.outbox?.assertRoom(data.byteLength)
@@ -342,6 +343,16 @@ export class Messaging {
     return false
   }
 
+  /** what this node's subscriptions and publication on a subject use (SubjectStatus.properties) */
+  properties (keyHex: string): Pick<SubjectProperties, 'receive' | 'publish'> {
+    const receiving = this.inbox.subjects.get(keyHex)
+    const publication = this.publications.get(keyHex)
+    return {
+      ...(receiving == null ? {} : { receive: { ack: receiving.ack, maxMessageBytes: receiving.maxMessageBytes } }),
+      ...(publication == null ? {} : { publish: { maxMessageBytes: publication.maxMessageBytes, cache: { ...publication.cacheOptions } } })
+    }
+  }
+
   /** receivers matched per subject this node publishes on */
   receivers (keyHex: string): number {
     return this.publications.get(keyHex)?.receivers ?? 0
@@ -375,7 +386,7 @@ export class Messaging {
     if (creating != null) return creating
     const existing = this.publications.get(keyHex)
     if (existing != null) return existing
-    const publication = new Publication(subject, maxMessageBytes(options.maxMessageBytes), { ...DEFAULTS.cache, ...options.cache }, {
+    const publication = new Publication(subject, maxMessageBytes(options.maxMessageBytes), cacheSettings(options.cache), {
       now: this.deps.now,
       forget: (receiver) => { this.deps.subjects.counterparts.remove(receiver.keyHex, receiver.identity, receiver.nodeId) },
       pool: this.pool,

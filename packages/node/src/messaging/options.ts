@@ -128,6 +128,27 @@ export interface PublishResult {
   code?: string
 }
 
+/** what this node's subscriptions on a subject share (SubscribeOptions, set by the first subscribe; ack 'app' once any asks for it) */
+export interface ReceiveProperties {
+  ack: AckMode
+  maxMessageBytes: number
+}
+
+/** what this node's publication on a subject uses (PublishOptions, set by the first publish) */
+export interface PublishProperties {
+  maxMessageBytes: number
+  cache: Required<CacheOptions>
+}
+
+/** a subject's properties on this node: the interest's, and its subscriptions' and publication's where it has them */
+export interface SubjectProperties {
+  threshold: number
+  interestTtlSeconds: number
+  refreshMs: number
+  receive?: ReceiveProperties
+  publish?: PublishProperties
+}
+
 export interface Subscription {
   readonly subject: string
   unsubscribe: () => Promise<void>
@@ -197,6 +218,17 @@ export function interestSettings (options: InterestOptions): InterestRequest {
     ttlSeconds,
     refreshMs: positive(options.refreshMs ?? Math.floor(ttlSeconds * 1000 / 3), 'refreshMs')
   }
+}
+
+/** a publication's cache settings, defaults filled in and checked (RangeError naming the bad one) */
+export function cacheSettings (cache: CacheOptions = {}): Required<CacheOptions> {
+  const size = cache.size ?? DEFAULTS.cache.size
+  if (!Number.isInteger(size) || size < 0) throw new RangeError(`cache.size must be an integer >= 0, got ${size}`)
+  const policy = cache.policy ?? DEFAULTS.cache.policy
+  if (policy !== 'fifo' && policy !== 'lifo') throw new RangeError(`cache.policy is 'fifo' or 'lifo', got ${String(policy)}`)
+  const whenFull = cache.whenFull ?? DEFAULTS.cache.whenFull
+  if (whenFull !== 'reject' && whenFull !== 'purge') throw new RangeError(`cache.whenFull is 'reject' or 'purge', got ${String(whenFull)}`)
+  return { size, policy, whenFull }
 }
 
 export function maxMessageBytes (value: number | undefined): number {

@@ -100,6 +100,8 @@ const noop = (): void => {}
 export class Publication {
   readonly subject: string
   readonly maxMessageBytes: number
+  /** the cache's settings, as given to the first publish (defaults filled in) */
+  readonly cacheOptions: Required<CacheOptions>
   private readonly links = new Map<string, SenderLink>()
   private readonly cache: MessageCache<Pending>
   /** messages sent again after a restart, waiting for a receiver: in their order, without the cache's bound (the outbox bounds them) */
@@ -115,9 +117,10 @@ export class Publication {
   /** closing with the outbox kept: what is stored stays there */
   private keeping = false
 
-  constructor (subject: string, maxMessageBytes: number, cache: CacheOptions, deps: PublicationDeps) {
+  constructor (subject: string, maxMessageBytes: number, cache: Required<CacheOptions>, deps: PublicationDeps) {
     this.subject = subject
     this.maxMessageBytes = maxMessageBytes
+    this.cacheOptions = cache
     this.deps = deps
     this.cache = new MessageCache<Pending>(cache, (item, code) => { this.dropped(item, code) })
     this.held = new MessageCache<Pending>({ size: Number.MAX_SAFE_INTEGER, policy: 'fifo' }, (item, code) => { this.dropped(item, code) })

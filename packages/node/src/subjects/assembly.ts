@@ -155,7 +155,8 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
       // a sleepy receiver registers again at every wake: what is kept for it goes now
       if (canReceive(i.role)) ref.relay?.wake(i.nodeId)
     },
-    now: ctx.now
+    now: ctx.now,
+    properties: (keyHex) => ref.messaging?.properties(keyHex) ?? {}
   }, ctx.subjects)
   const messaging = new Messaging({
     self: ctx.self,

@@ -27,6 +27,7 @@ import type { Epoch } from '@realmesh/wire'
 import type { Party } from './audience.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { Offence } from '../security/offences.js'
+import type { SubjectProperties } from '../messaging/options.js'
 
 export interface SubjectsInit {
   /** coordinators every interest is registered with (R): the R members closest to the key. @default 3 */
@@ -101,6 +102,8 @@ export interface SubjectsDeps {
   /** as a coordinator replica, this node stored a new or renewed interest */
   onStored: (interest: VerifiedInterest) => void
   now: () => number
+  /** what this node's subscriptions and publication on a subject use (Messaging.properties) */
+  properties: (keyHex: string) => Pick<SubjectProperties, 'receive' | 'publish'>
 }
 
 export interface SubjectStatus {
@@ -118,6 +121,8 @@ export interface SubjectStatus {
   /** ms since the epoch */
   expiresAt: number
   counterparts: Array<{ identity: string, peer: string, role: Role }>
+  /** the interest's threshold and TTLs, and what this node's subscriptions and publication on the subject use */
+  properties: SubjectProperties
 }
 
 export class Subjects {
@@ -294,7 +299,8 @@ export class Subjects {
       coordinators: [...(interest.placements[0]?.coordinators ?? [])],
       previousCoordinators: [...(interest.placements[1]?.coordinators ?? [])],
       expiresAt: interest.expiresAt,
-      counterparts: this.counterparts.list(interest.keyHex).map(c => ({ identity: c.identity, peer: c.nodeId, role: c.role }))
+      counterparts: this.counterparts.list(interest.keyHex).map(c => ({ identity: c.identity, peer: c.nodeId, role: c.role })),
+      properties: { threshold: interest.settings.threshold, interestTtlSeconds: interest.settings.ttlSeconds, refreshMs: interest.settings.refreshMs, ...this.deps.properties(interest.keyHex) }
     }))
   }
 

@@ -1,0 +1,144 @@
+/**
+ * A subject's message properties (@realmesh/node's SubscribeOptions / PublishOptions) as the CLI's
+ * flags and as the control API's body fields take them. Both sides check the same table, so a bad
+ * value is refused before anything is sent (a UsageError naming the flag; a 400 naming the field).
+ *
+ *   flag                     body field              both / publish   default (the node's)
+ *   --threshold N            threshold               both             1000
+ *   --interest-ttl DUR       interestTtlSeconds      both             300 s
+ *   --refresh DUR            refreshMs               both             a third of the interest TTL
+ *   --max-message-bytes N    maxMessageBytes         both             1048576
+ *   --retries N              maxRetries              publish          10
+ *   --cache-size N           cache.size              publish          100
+ *   --cache-policy P         cache.policy            publish          fifo (or lifo)
+ *   --cache-when-full W      cache.whenFull          publish          purge (or reject)
+ */
+import { MAX_MESSAGE_BYTES } from '@realmesh/wire'
+import { UsageError } from './errors.js'
+import { parseDuration } from './duration.js'
+
+/** thrown with what is wrong; the caller makes it a UsageError or a 400 */
+export class PropertyProblem extends Error {}
+
+export interface InterestProperties {
+  threshold?: number
+  interestTtlSeconds?: number
+  refreshMs?: number
+  maxMessageBytes?: number
+}
+
+export interface PublishProperties extends InterestProperties {
+  maxRetries?: number
+  cache?: { size?: number, policy?: 'fifo' | 'lifo', whenFull?: 'reject' | 'purge' }
+}
+
+/** the flags subscribe and publish both take */
+export const INTEREST_FLAGS = {
+  threshold: { type: 'string' },
+  'interest-ttl': { type: 'string' },
+  refresh: { type: 'string' },
+  'max-message-bytes': { type: 'string' }
+} as const
+
+/** the flags only publish takes */
+export const PUBLISH_FLAGS = {
+  ...INTEREST_FLAGS,
+  retries: { type: 'string' },
+  'cache-size': { type: 'string' },
+  'cache-policy': { type: 'string' },
+  'cache-when-full': { type: 'string' }
+} as const
+
+/** the 24 days of a timer's range: a longer interest TTL or refresh would fire at once */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** [field, min, max] of each whole-number property */
+const LIMITS = {
+  threshold: [1, 1_000_000_000],
+  interestTtlSeconds: [1, Math.floor(MAX_TIMER_MS / 1000)],
+  refreshMs: [1000, MAX_TIMER_MS],
+  maxMessageBytes: [1, MAX_MESSAGE_BYTES],
+  maxRetries: [0, 1000],
+  size: [0, 100_000]
+} as const
+
+function whole (value: unknown, field: keyof typeof LIMITS, path: string = field): number | undefined {
+  if (value === undefined) return undefined
+  const [min, max] = LIMITS[field]
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new PropertyProblem(`${path} is an integer in ${min}..${max}, got ${JSON.stringify(value)}`)
+  return value
+}
+
+function oneOf<const T extends string> (value: unknown, allowed: readonly T[], path: string): T | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw new PropertyProblem(`${path} is ${allowed.join(' or ')}, got ${JSON.stringify(value)}`)
+  return value as T
+}
+
+/** drops the fields left undefined (the node's defaults apply to them) */
+function defined<T extends object> (value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+}
+
+/** the interest properties of an API body, checked (PropertyProblem) */
+export function interestPropertiesOf (body: Record<string, unknown>): InterestProperties {
+  return defined({
+    threshold: whole(body.threshold, 'threshold'),
+    interestTtlSeconds: whole(body.interestTtlSeconds, 'interestTtlSeconds'),
+    refreshMs: whole(body.refreshMs, 'refreshMs'),
+    maxMessageBytes: whole(body.maxMessageBytes, 'maxMessageBytes')
+  })
+}
+
+/** the publish properties of an API body, checked (PropertyProblem) */
+export function publishPropertiesOf (body: Record<string, unknown>): PublishProperties {
+  const cache = body.cache
+  if (cache !== undefined && (typeof cache !== 'object' || cache === null || Array.isArray(cache))) throw new PropertyProblem('cache is an object { size?, policy?, whenFull? }')
+  const c = (cache ?? {}) as Record<string, unknown>
+  const cacheProperties = defined({ size: whole(c.size, 'size', 'cache.size'), policy: oneOf(c.policy, ['fifo', 'lifo'], 'cache.policy'), whenFull: oneOf(c.whenFull, ['reject', 'purge'], 'cache.whenFull') })
+  return defined({
+    ...interestPropertiesOf(body),
+    maxRetries: whole(body.maxRetries, 'maxRetries'),
+    cache: Object.keys(cacheProperties).length === 0 ? undefined : cacheProperties
+  })
+}
+
+type FlagValues = Partial<Record<keyof typeof PUBLISH_FLAGS, string>>
+
+function integerFlag (text: string | undefined, flag: string): number | undefined {
+  if (text == null) return undefined
+  if (!/^\d{1,15}$/.test(text)) throw new UsageError(`${flag} is a whole number, got ${JSON.stringify(text.slice(0, 40))}`)
+  return Number(text)
+}
+
+/** the body fields of the interest flags (INTEREST_FLAGS), checked as the daemon checks them */
+export function interestPropertiesFromFlags (values: FlagValues): InterestProperties {
+  return asUsage(() => interestPropertiesOf({
+    threshold: integerFlag(values.threshold, '--threshold'),
+    interestTtlSeconds: values['interest-ttl'] == null ? undefined : parseDuration(values['interest-ttl']),
+    refreshMs: values.refresh == null ? undefined : parseDuration(values.refresh) * 1000,
+    maxMessageBytes: integerFlag(values['max-message-bytes'], '--max-message-bytes')
+  }))
+}
+
+/** the body fields of publish's property flags (PUBLISH_FLAGS), checked as the daemon checks them */
+export function publishPropertiesFromFlags (values: FlagValues): PublishProperties {
+  return asUsage(() => publishPropertiesOf({
+    ...interestPropertiesFromFlags(values),
+    maxRetries: integerFlag(values.retries, '--retries'),
+    cache: { size: integerFlag(values['cache-size'], '--cache-size'), policy: values['cache-policy'], whenFull: values['cache-when-full'] }
+  }))
+}
+
+/** the flag a body field comes from, for messages */
+const FLAG_OF: Record<string, string> = { threshold: '--threshold', interestTtlSeconds: '--interest-ttl', refreshMs: '--refresh', maxMessageBytes: '--max-message-bytes', maxRetries: '--retries', 'cache.size': '--cache-size', 'cache.policy': '--cache-policy', 'cache.whenFull': '--cache-when-full' }
+
+function asUsage<T> (check: () => T): T {
+  try {
+    return check()
+  } catch (err) {
+    if (!(err instanceof PropertyProblem)) throw err
+    const field = err.message.split(' ')[0] ?? ''
+    throw new UsageError(err.message.replace(field, FLAG_OF[field] ?? field))
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Issue 25 (seed 001's message properties through the CLI), end to end with every participant a
+ * separate `realmesh` OS process: a leader and two nodes. N2 subscribes and N1 publishes with
+ * property flags; `subjects --json` on each shows the properties its daemon uses (the ones given,
+ * the defaults for the rest), a message above the subscriber's `--max-message-bytes` is refused
+ * with its code, and a bad flag is a usage error that sends nothing. The subscriber's JSON lines
+ * carry the message's metadata (received-at time, the sender's attributes, hops).
+ *
+ * Every wait is on a process's output (or exit), bounded; a timeout fails with every process's output.
+ */
+import { describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { scenario } from '../lib/scenario.js'
+import { startRealm } from '../lib/realm.js'
+import type { CliProcess } from '../lib/cli-process.js'
+
+const STEP_MS = 30_000
+const SUBJECT = 'orders'
+
+interface Properties {
+  threshold: number
+  interestTtlSeconds: number
+  refreshMs: number
+  receive?: { ack: string, maxMessageBytes: number }
+  publish?: { maxMessageBytes: number, cache: { size: number, policy: string, whenFull: string } }
+}
+interface Line { data: string, from: string, receivedAt: number, senderAttrs: Record<string, string>, hops: number }
+
+describe('subject properties through the CLI', { timeout: 120_000 }, () => {
+  const e2e = scenario()
+  const { dir, step } = e2e
+  const ids = new Map<string, string>()
+  let subscriber: CliProcess | undefined
+  const propertiesOf = async (name: string): Promise<Properties | undefined> => {
+    const out = JSON.parse(await e2e.procs.ok(`subjects ${name}`, ['subjects', '--dir', dir(name), '--json'])) as { subjects: Array<{ subject: string, properties: Properties }> }
+    return out.subjects.find(s => s.subject === SUBJECT)?.properties
+  }
+
+  step('1. a leader and two nodes join', async () => {
+    const started = await startRealm(e2e, { name: 'props', secret: 's3cret-for-the-properties-test', nodes: ['N1', 'N2'], stepMs: STEP_MS })
+    for (const [name, peerId] of started.ids) ids.set(name, peerId)
+  })
+
+  step('2. a bad property flag is a usage error, and nothing reaches the daemon', async () => {
+    for (const [flags, says] of [
+      [['--cache-policy', 'middle'], /--cache-policy is fifo or lifo/],
+      [['--threshold', '0'], /--threshold is an integer in 1\.\./],
+      [['--retries', 'many'], /--retries is a whole number/],
+      [['--interest-ttl', 'soon'], /DURATION_INVALID/]
+    ] as const) {
+      const result = await e2e.procs.run(`publish ${flags.join(' ')}`, ['publish', SUBJECT, 'x', '--dir', dir('N1'), ...flags], STEP_MS)
+      assert.equal(result.code, 1, result.stderr)
+      assert.match(result.stderr, says)
+    }
+    assert.equal(await propertiesOf('N1'), undefined, 'no subject was registered')
+  })
+
+  step('3. subscribe and publish with property flags: subjects --json shows them, and the defaults of the rest', async () => {
+    subscriber = e2e.procs.start('subscribe N2', ['subscribe', SUBJECT, '--dir', dir('N2'), '--json', '--threshold', '50', '--interest-ttl', '120s', '--refresh', '30s', '--max-message-bytes', '2048'])
+    await subscriber.waitForLine(/^subscribed to orders /, STEP_MS)
+    const published = await e2e.procs.run('publish 1', ['publish', SUBJECT, 'first', '--dir', dir('N1'), '--ack', '--threshold', '7', '--cache-size', '5', '--cache-policy', 'lifo', '--cache-when-full', 'reject', '--retries', '3'], STEP_MS)
+    assert.equal(published.code, 0, `${published.stderr}\n${e2e.procs.describe()}`)
+    assert.deepEqual(await propertiesOf('N2'), { threshold: 50, interestTtlSeconds: 120, refreshMs: 30_000, receive: { ack: 'destination', maxMessageBytes: 2048 } })
+    assert.deepEqual(await propertiesOf('N1'), { threshold: 7, interestTtlSeconds: 300, refreshMs: 100_000, publish: { maxMessageBytes: 1_048_576, cache: { size: 5, policy: 'lifo', whenFull: 'reject' } } })
+  })
+
+  step('4. a message above the subscriber\'s --max-message-bytes is refused with its code; the next one is delivered', async () => {
+    const big = await e2e.procs.run('publish big', ['publish', SUBJECT, 'x'.repeat(3000), '--dir', dir('N1'), '--ack'], STEP_MS)
+    assert.equal(big.code, 1)
+    assert.equal(big.stdout, `rejected ...${(ids.get('N2') ?? '').slice(-8)} (MESSAGE_TOO_LARGE)`)
+    assert.equal((await e2e.procs.run('publish 2', ['publish', SUBJECT, 'second', '--dir', dir('N1'), '--ack'], STEP_MS)).code, 0)
+    const sub = subscriber as CliProcess
+    await sub.waitForLine(/"data":"second"/, STEP_MS)
+    const lines = sub.stdout.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l) as Line)
+    assert.deepEqual(lines.map(l => l.data), ['first', 'second'])
+  })
+})
