@@ -73,5 +73,12 @@ describe('subject properties through the CLI', { timeout: 120_000 }, () => {
     await sub.waitForLine(/"data":"second"/, STEP_MS)
     const lines = sub.stdout.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l) as Line)
     assert.deepEqual(lines.map(l => l.data), ['first', 'second'])
+    // the metadata of each: when N2's daemon received it, N1's attributes (none in its token), one hop
+    for (const line of lines) {
+      assert.equal(line.from, ids.get('N1'))
+      assert.ok(typeof line.receivedAt === 'number' && Math.abs(Date.now() - line.receivedAt) < 60_000, `receivedAt ${line.receivedAt}`)
+      assert.deepEqual(line.senderAttrs, {})
+      assert.equal(line.hops, 1)
+    }
   })
 })

@@ -9,9 +9,14 @@ import type { VerifiedInterest } from '../subjects/interest-verifier.js'
 import type { AckMode, SubjectMessage } from './options.js'
 import type { Receiving } from './inbox.js'
 
-/** resolves with undefined (delivered) or the rejection code, once the application decided */
-/** `plain`: the message's data, opened */
-export async function deliver (receiving: Receiving, sender: VerifiedInterest, data: MessageData, plain: Uint8Array, idHex: string, ack: AckMode, emit: (message: SubjectMessage) => void): Promise<string | undefined> {
+/** how the message came: SubjectMessage's receivedAt and hops */
+export interface Arrival { receivedAt: number, hops: number }
+
+/**
+ * Resolves with undefined (delivered) or the rejection code, once the application decided.
+ * `plain`: the message's data, opened.
+ */
+export async function deliver (receiving: Receiving, sender: VerifiedInterest, data: MessageData, plain: Uint8Array, idHex: string, ack: AckMode, arrival: Arrival, emit: (message: SubjectMessage) => void): Promise<string | undefined> {
   const decided = Promise.withResolvers<string | undefined>()
   const message: SubjectMessage = {
     subject: receiving.subject,
@@ -20,6 +25,9 @@ export async function deliver (receiving: Receiving, sender: VerifiedInterest, d
     peer: sender.nodeId,
     seq: Number(data.seq),
     data: plain,
+    receivedAt: arrival.receivedAt,
+    senderAttrs: sender.attrs,
+    hops: arrival.hops,
     replySubject: data.replySubject === '' ? undefined : data.replySubject,
     ack,
     accept: () => { decided.resolve(undefined) },

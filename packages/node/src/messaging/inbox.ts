@@ -277,7 +277,7 @@ export class Inbox {
       this.deps.stats.delivered++
       receiving.seen.set(idHex, true)
       const mode: AckMode = !wanted ? 'none' : (data.ack === MessageData.AckMode.APP || receiving.ack === 'app' ? 'app' : 'destination')
-      const done = deliver(receiving, sender, data, plain, idHex, mode, this.deps.emit)
+      const done = deliver(receiving, sender, data, plain, idHex, mode, { receivedAt: this.deps.now(), hops: 1 }, this.deps.emit)
       this.deps.noteReceived(receiving.keyHex)
       if (mode === 'app') {
         // the late ack keeps its own copies: nothing of the frame waits with the application's decision

@@ -90,6 +90,15 @@ export interface SubjectMessage {
   /** its place in the sender's order (per sender node and subject) */
   seq: number
   data: Uint8Array
+  /** when this node received it, ms since the epoch (its clock) */
+  receivedAt: number
+  /** the sender identity's attributes, from its verified token (identity token, or the node token when the node is its own identity) */
+  senderAttrs: Record<string, string>
+  /**
+   * members the message passed to get here: 1 straight from the sender's node, 2 through a
+   * coordinator that kept it while this node slept (Sleepy members); forwarding adds its own
+   */
+  hops: number
   replySubject?: string
   /** how the sender wants it acked (after this subscription's own mode is applied) */
   ack: AckMode

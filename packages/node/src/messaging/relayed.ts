@@ -119,7 +119,7 @@ export class RelayedInbox {
     this.deps.stats.delivered++
     receiving.seen.set(idHex, true)
     const mode: AckMode = data.ack === MessageData.AckMode.NONE ? 'none' : (data.ack === MessageData.AckMode.APP || receiving.ack === 'app' ? 'app' : 'destination')
-    const done = deliver(receiving, sender, data, plain, idHex, mode, this.deps.emit)
+    const done = deliver(receiving, sender, data, plain, idHex, mode, { receivedAt: this.deps.now(), hops: 2 }, this.deps.emit)
     this.deps.noteReceived(receiving.keyHex)
     if (mode !== 'app') return { ack: ackOf(data, MessageAck.Status.DELIVERED) }
     return { ack: done.then((code) => (code == null ? ackOf(data, MessageAck.Status.DELIVERED) : refuse(code).ack)) }

@@ -6,7 +6,7 @@
  *                                       it (stored: in its outbox), then { type: 'result', ...the publish result } or
  *                                       { type: 'error', code, message }
  *   POST /subjects/SUBJECT/subscribe    body { ack?, role?, audience? } -> NDJSON: { type: 'subscribed', ... } then
- *                                       { type: 'message', subject, id, from, peer, seq, data | dataBase64, replySubject? }
+ *                                       { type: 'message', subject, id, from, peer, seq, receivedAt, senderAttrs, hops, data | dataBase64, replySubject? }
  *                                       per message, until the client goes away (that ends the subscription);
  *                                       or { type: 'error', code, message } when the node refused the subscription
  * `audience` is an Audience as JSON (../../audience.ts); without it a subject's first use is public.
@@ -130,7 +130,7 @@ export function errorLine (err: unknown): { type: 'error', code: string, message
 }
 
 function messageLine (message: SubjectMessage): object {
-  return { type: 'message', subject: message.subject, id: message.id, from: message.from, peer: message.peer, seq: message.seq, ...payload(message.data), ...(message.replySubject == null ? {} : { replySubject: message.replySubject }) }
+  return { type: 'message', subject: message.subject, id: message.id, from: message.from, peer: message.peer, seq: message.seq, receivedAt: message.receivedAt, senderAttrs: message.senderAttrs, hops: message.hops, ...payload(message.data), ...(message.replySubject == null ? {} : { replySubject: message.replySubject }) }
 }
 
 export function subjectOf (value: unknown, field: string): string {
