@@ -4,7 +4,9 @@
  * property flags; `subjects --json` on each shows the properties its daemon uses (the ones given,
  * the defaults for the rest), a message above the subscriber's `--max-message-bytes` is refused
  * with its code, and a bad flag is a usage error that sends nothing. The subscriber's JSON lines
- * carry the message's metadata (received-at time, the sender's attributes, hops).
+ * carry the message's metadata (received-at time, the sender's attributes, hops). A subscription
+ * with `--filter` gets only the messages whose attributes (the intent's from `--intent-attr`, the
+ * message's own from `--attr`) match it; the publisher of one that does not is told MESSAGE_FILTERED.
  *
  * Every wait is on a process's output (or exit), bounded; a timeout fails with every process's output.
  */
@@ -24,7 +26,7 @@ interface Properties {
   receive?: { ack: string, maxMessageBytes: number }
   publish?: { maxMessageBytes: number, cache: { size: number, policy: string, whenFull: string } }
 }
-interface Line { data: string, from: string, receivedAt: number, senderAttrs: Record<string, string>, hops: number }
+interface Line { data: string, from: string, receivedAt: number, senderAttrs: Record<string, string>, attrs: Record<string, string>, hops: number }
 
 describe('subject properties through the CLI', { timeout: 120_000 }, () => {
   const e2e = scenario()
@@ -80,5 +82,23 @@ describe('subject properties through the CLI', { timeout: 120_000 }, () => {
       assert.deepEqual(line.senderAttrs, {})
       assert.equal(line.hops, 1)
     }
+  })
+
+  step('5. --filter on subscribe, --intent-attr and --attr on publish: a message that does not match is refused with MESSAGE_FILTERED', async () => {
+    const filtered = e2e.procs.start('subscribe N2 filtered', ['subscribe', 'shipments', '--dir', dir('N2'), '--json', '--filter', 'stage=prod', '--filter', 'stage=staging'])
+    await filtered.waitForLine(/^subscribed to shipments /, STEP_MS)
+    const publish = async (data: string, attr: string): Promise<{ code: number | null, stdout: string }> =>
+      e2e.procs.run(`publish ${data}`, ['publish', 'shipments', data, '--dir', dir('N1'), '--ack', '--intent-attr', 'site=plant', '--attr', attr], STEP_MS)
+    const test = await publish('for test', 'stage=test')
+    assert.equal(test.code, 1)
+    assert.equal(test.stdout, `rejected ...${(ids.get('N2') ?? '').slice(-8)} (MESSAGE_FILTERED)`)
+    assert.equal((await publish('for prod', 'stage=prod')).code, 0)
+    assert.equal((await publish('for staging', 'stage=staging')).code, 0)
+    await filtered.waitForLine(/"data":"for staging"/, STEP_MS)
+    const lines = filtered.stdout.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l) as Line)
+    assert.deepEqual(lines.map(l => [l.data, l.attrs]), [['for prod', { site: 'plant', stage: 'prod' }], ['for staging', { site: 'plant', stage: 'staging' }]])
+    const bad = await e2e.procs.run('publish bad attr', ['publish', 'shipments', 'x', '--dir', dir('N1'), '--attr', 'novalue'], STEP_MS)
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /--attr: expected KEY=VALUE/)
   })
 })

@@ -12,15 +12,24 @@
  *   --cache-size N           cache.size              publish          100
  *   --cache-policy P         cache.policy            publish          fifo (or lifo)
  *   --cache-when-full W      cache.whenFull          publish          purge (or reject)
+ *   --intent-attr K=V...     intentAttrs             both             none
+ *   --attr K=V...            attrs                   publish          none (the message's own)
+ *   --filter K=V...          filter                  subscribe        none (every message)
+ *
+ * Attributes are at most 16, names of 1..64 characters, values of at most 256 (@realmesh/token's
+ * attributesProblem); a filter's name given twice takes either value.
  */
 import { MAX_MESSAGE_BYTES } from '@realmesh/wire'
+import { MAX_ATTRIBUTES, attributesProblem } from '@realmesh/token'
 import { UsageError } from './errors.js'
 import { parseDuration } from './duration.js'
+import { parseAttributes } from './args.js'
 
 /** thrown with what is wrong; the caller makes it a UsageError or a 400 */
 export class PropertyProblem extends Error {}
 
 export interface InterestProperties {
+  intentAttrs?: Record<string, string>
   threshold?: number
   interestTtlSeconds?: number
   refreshMs?: number
@@ -28,12 +37,14 @@ export interface InterestProperties {
 }
 
 export interface PublishProperties extends InterestProperties {
+  attrs?: Record<string, string>
   maxRetries?: number
   cache?: { size?: number, policy?: 'fifo' | 'lifo', whenFull?: 'reject' | 'purge' }
 }
 
 /** the flags subscribe and publish both take */
 export const INTEREST_FLAGS = {
+  'intent-attr': { type: 'string', multiple: true },
   threshold: { type: 'string' },
   'interest-ttl': { type: 'string' },
   refresh: { type: 'string' },
@@ -43,6 +54,7 @@ export const INTEREST_FLAGS = {
 /** the flags only publish takes */
 export const PUBLISH_FLAGS = {
   ...INTEREST_FLAGS,
+  attr: { type: 'string', multiple: true },
   retries: { type: 'string' },
   'cache-size': { type: 'string' },
   'cache-policy': { type: 'string' },
@@ -80,9 +92,27 @@ function defined<T extends object> (value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 }
 
+function attributes (value: unknown, path: string): Record<string, string> | undefined {
+  if (value === undefined) return undefined
+  const problem = attributesProblem(value)
+  if (problem != null) throw new PropertyProblem(`${path} is ${problem}`)
+  return value as Record<string, string>
+}
+
+/** a subscription's filter of an API body: an object of at most 16 names, each a string or an array of strings */
+export function filterOf (value: unknown): Record<string, string | string[]> | undefined {
+  if (value === undefined) return undefined
+  const entries = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value) : undefined
+  if (entries == null || entries.length > MAX_ATTRIBUTES || entries.some(([, v]) => !(typeof v === 'string' || (Array.isArray(v) && v.length > 0 && v.every(x => typeof x === 'string'))))) {
+    throw new PropertyProblem(`filter is an object of at most ${MAX_ATTRIBUTES} names, each a string or a non-empty array of strings`)
+  }
+  return value as Record<string, string | string[]>
+}
+
 /** the interest properties of an API body, checked (PropertyProblem) */
 export function interestPropertiesOf (body: Record<string, unknown>): InterestProperties {
   return defined({
+    intentAttrs: attributes(body.intentAttrs, 'intentAttrs'),
     threshold: whole(body.threshold, 'threshold'),
     interestTtlSeconds: whole(body.interestTtlSeconds, 'interestTtlSeconds'),
     refreshMs: whole(body.refreshMs, 'refreshMs'),
@@ -98,12 +128,13 @@ export function publishPropertiesOf (body: Record<string, unknown>): PublishProp
   const cacheProperties = defined({ size: whole(c.size, 'size', 'cache.size'), policy: oneOf(c.policy, ['fifo', 'lifo'], 'cache.policy'), whenFull: oneOf(c.whenFull, ['reject', 'purge'], 'cache.whenFull') })
   return defined({
     ...interestPropertiesOf(body),
+    attrs: attributes(body.attrs, 'attrs'),
     maxRetries: whole(body.maxRetries, 'maxRetries'),
     cache: Object.keys(cacheProperties).length === 0 ? undefined : cacheProperties
   })
 }
 
-type FlagValues = Partial<Record<keyof typeof PUBLISH_FLAGS, string>>
+type FlagValues = Partial<Record<Exclude<keyof typeof PUBLISH_FLAGS, 'attr' | 'intent-attr'>, string>> & { attr?: string[], 'intent-attr'?: string[] }
 
 function integerFlag (text: string | undefined, flag: string): number | undefined {
   if (text == null) return undefined
@@ -114,6 +145,7 @@ function integerFlag (text: string | undefined, flag: string): number | undefine
 /** the body fields of the interest flags (INTEREST_FLAGS), checked as the daemon checks them */
 export function interestPropertiesFromFlags (values: FlagValues): InterestProperties {
   return asUsage(() => interestPropertiesOf({
+    intentAttrs: parseAttributes(values['intent-attr'], '--intent-attr'),
     threshold: integerFlag(values.threshold, '--threshold'),
     interestTtlSeconds: values['interest-ttl'] == null ? undefined : parseDuration(values['interest-ttl']),
     refreshMs: values.refresh == null ? undefined : parseDuration(values.refresh) * 1000,
@@ -125,13 +157,26 @@ export function interestPropertiesFromFlags (values: FlagValues): InterestProper
 export function publishPropertiesFromFlags (values: FlagValues): PublishProperties {
   return asUsage(() => publishPropertiesOf({
     ...interestPropertiesFromFlags(values),
+    attrs: parseAttributes(values.attr, '--attr'),
     maxRetries: integerFlag(values.retries, '--retries'),
     cache: { size: integerFlag(values['cache-size'], '--cache-size'), policy: values['cache-policy'], whenFull: values['cache-when-full'] }
   }))
 }
 
 /** the flag a body field comes from, for messages */
-const FLAG_OF: Record<string, string> = { threshold: '--threshold', interestTtlSeconds: '--interest-ttl', refreshMs: '--refresh', maxMessageBytes: '--max-message-bytes', maxRetries: '--retries', 'cache.size': '--cache-size', 'cache.policy': '--cache-policy', 'cache.whenFull': '--cache-when-full' }
+/** `--filter NAME=VALUE` flags: a name given twice takes either value */
+export function filterFromFlags (pairs: string[] | undefined): Record<string, string | string[]> | undefined {
+  if (pairs == null || pairs.length === 0) return undefined
+  const filter: Record<string, string[]> = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    if (at <= 0) throw new UsageError(`--filter: expected NAME=VALUE, got ${JSON.stringify(pair)}`)
+    ;(filter[pair.slice(0, at)] ??= []).push(pair.slice(at + 1))
+  }
+  return asUsage(() => filterOf(Object.fromEntries(Object.entries(filter).map(([name, values]) => [name, values.length === 1 ? values[0] as string : values]))))
+}
+
+const FLAG_OF: Record<string, string> = { filter: '--filter', intentAttrs: '--intent-attr', attrs: '--attr', threshold: '--threshold', interestTtlSeconds: '--interest-ttl', refreshMs: '--refresh', maxMessageBytes: '--max-message-bytes', maxRetries: '--retries', 'cache.size': '--cache-size', 'cache.policy': '--cache-policy', 'cache.whenFull': '--cache-when-full' }
 
 function asUsage<T> (check: () => T): T {
   try {

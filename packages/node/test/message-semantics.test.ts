@@ -43,4 +43,47 @@ describe('message semantics', () => {
     assert.deepEqual(message.senderAttrs, { team: 'red', site: 'lab' })
     assert.equal(message.hops, 1)
   })
+
+  test('attributes: a message inherits the sender identity\'s, then its intent\'s, then its own (later ones win)', async () => {
+    const [a] = nodes as [RealmNode]
+    const sender = await withAttrs({ team: 'red', site: 'lab' })
+    const got: SubjectMessage[] = []
+    await a.subscribe('inherit', (m) => { got.push(m) })
+    const intentAttrs = { site: 'plant', stage: 'test' }
+    for (const attrs of [undefined, { stage: 'prod', batch: '7' }]) {
+      const { results } = await sender.publish('inherit', text('x'), { ack: 'destination', intentAttrs, attrs })
+      assert.equal(results?.[0]?.status, 'delivered')
+    }
+    assert.deepEqual(got.map(m => m.attrs), [
+      { team: 'red', site: 'plant', stage: 'test' },
+      { team: 'red', site: 'plant', stage: 'prod', batch: '7' }
+    ])
+    assert.deepEqual(got.map(m => m.senderAttrs), [{ team: 'red', site: 'lab' }, { team: 'red', site: 'lab' }], 'the identity\'s own, unchanged')
+    // the intent's attributes are the interest's: another set is refused, and nothing changes
+    await assert.rejects(sender.publish('inherit', text('y'), { intentAttrs: { site: 'elsewhere' } }), { code: 'SUBJECT_ATTRS_CONFLICT' })
+    await assert.rejects(sender.publish('inherit', text('y'), { attrs: { '': 'no name' } }), { code: 'ATTRIBUTES_INVALID' })
+    await assert.rejects(sender.publish('inherit', text('y'), { attrs: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }), { code: 'ATTRIBUTES_INVALID' })
+    assert.equal(got.length, 2, 'nothing was sent')
+  })
+
+  test('filters: a message whose attributes match no subscription\'s filter is not delivered, and the sender\'s result says MESSAGE_FILTERED', async () => {
+    const [a, b] = nodes as [RealmNode, RealmNode]
+    const prod: string[] = []
+    const red: string[] = []
+    await a.subscribe('filtered', (m) => { prod.push(str(m.data)) }, { filter: { stage: 'prod' } })
+    await a.subscribe('filtered', (m) => { red.push(str(m.data)) }, { filter: { team: ['red', 'orange'] } })
+    const send = async (data: string, attrs: Record<string, string>): Promise<[string | undefined, string | undefined]> => {
+      const { results } = await b.publish('filtered', text(data), { ack: 'destination', attrs })
+      return [results?.[0]?.status, results?.[0]?.code]
+    }
+    assert.deepEqual(await send('prod', { stage: 'prod' }), ['delivered', undefined])
+    assert.deepEqual(await send('test', { stage: 'test' }), ['rejected', 'MESSAGE_FILTERED'])
+    assert.deepEqual(await send('orange', { team: 'orange' }), ['delivered', undefined])
+    assert.deepEqual(await send('both', { stage: 'prod', team: 'red' }), ['delivered', undefined])
+    assert.deepEqual(await send('none', {}), ['rejected', 'MESSAGE_FILTERED'])
+    assert.deepEqual(prod, ['prod', 'both'])
+    assert.deepEqual(red, ['orange', 'both'])
+    assert.equal(a.messageStats().rejected >= 2, true)
+    await assert.rejects(a.subscribe('filtered', () => {}, { filter: { stage: 7 } as never }), { code: 'ATTRIBUTES_INVALID' })
+  })
 })

@@ -169,7 +169,7 @@ describe('relay store bounds', () => {
     session: new Uint8Array(16),
     ephemeral: new Uint8Array(32),
     messages: Array.from({ length: count }, (_, i) => ({
-      message: { id: Uint8Array.of(i, ...new Uint8Array(15)), seq: BigInt(i + 1), data: new Uint8Array(bytes), ack: MessageData.AckMode.DESTINATION, replySubject: '', expiresAtMs: BigInt(expiresAt), lowSeq: BigInt(i + 1) },
+      message: { id: Uint8Array.of(i, ...new Uint8Array(15)), seq: BigInt(i + 1), data: new Uint8Array(bytes), ack: MessageData.AckMode.DESTINATION, replySubject: '', expiresAtMs: BigInt(expiresAt), lowSeq: BigInt(i + 1), attrs: new Map() },
       signature: new Uint8Array(64)
     }))
   })

@@ -86,7 +86,7 @@ test('cache: when full, purge drops the oldest; reject refuses the new one with 
 })
 
 function interest (over: Partial<VerifiedInterest>): VerifiedInterest {
-  return { keyHex: 'k1', key: new Uint8Array(32), identity: A, node: undefined as never, nodeId: A, role: 'receiver', audience: { kind: 'public' }, threshold: 10, jti: 'j1', issuedAt: 1000, expiresAt: 100_000, attrs: {}, interestToken: 't', identityToken: 'i', addrs: [], ...over }
+  return { keyHex: 'k1', key: new Uint8Array(32), identity: A, node: undefined as never, nodeId: A, role: 'receiver', audience: { kind: 'public' }, threshold: 10, jti: 'j1', issuedAt: 1000, expiresAt: 100_000, attrs: {}, intentAttrs: {}, readsAttrs: true, interestToken: 't', identityToken: 'i', addrs: [], ...over }
 }
 
 test('coordinator store: one interest per (identity, node); newer replaces, older and repeats do not; bounded; expiry drops', () => {

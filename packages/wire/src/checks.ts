@@ -4,6 +4,7 @@
  * the protocol that receives the message.
  */
 import { MalformedFrameError } from './errors.js'
+import { messageAttributesProblem } from './attributes.js'
 import { MAX_SERVICE_NAME_BYTES, MAX_TUNNEL_SERVICES, MAX_ACKS_PER_REPLY, MAX_RELAY_MESSAGES, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS, WAKE_LIMITS } from './protocols.js'
 import { SubjectRequest, TunnelRequest } from './proto/realmesh.js'
 import type { RelayReply, RelayRequest, TunnelResponse } from './proto/realmesh.js'
@@ -160,6 +161,8 @@ export function checkMessageData (data: MessageData): void {
   if (data.lowSeq <= 0n || data.lowSeq > data.seq) fail(p, 'low_seq must be 1..seq')
   if (data.expiresAtMs <= 0n) fail(p, 'expires_at_ms is missing')
   if (utf8Length(data.replySubject) > MAX_SUBJECT_BYTES) fail(p, `reply_subject longer than ${MAX_SUBJECT_BYTES} bytes`)
+  const problem = messageAttributesProblem(data.attrs)
+  if (problem != null) fail(p, `attrs: ${problem}`)
 }
 
 export function checkMessageReply (reply: MessageReply): void {

@@ -106,6 +106,12 @@ export const WireErrorCode = {
   SUBJECT_AUDIENCE_CONFLICT: 'SUBJECT_AUDIENCE_CONFLICT',
   /** a sender's message streams took more of the receiver's memory than its budget allows (frames held out of order, or being received): the stream is reset */
   MESSAGE_BUDGET_EXCEEDED: 'MESSAGE_BUDGET_EXCEEDED',
+  /** the message's attributes (inherited from the sender's identity and interest, and its own) match no filter of the receiver's subscriptions: not delivered */
+  MESSAGE_FILTERED: 'MESSAGE_FILTERED',
+  /** a message with attributes for a receiver whose node does not read message attributes (an older version): not sent */
+  MESSAGE_ATTRS_UNSUPPORTED: 'MESSAGE_ATTRS_UNSUPPORTED',
+  /** a subscribe() or publish() gives other intent attributes than this node's interest in the subject already has: nothing changed */
+  SUBJECT_ATTRS_CONFLICT: 'SUBJECT_ATTRS_CONFLICT',
   /** the receiving application refused the message (its handler threw, or msg.reject()) */
   APP_REJECTED: 'APP_REJECTED',
   /** the receiver went away (left the realm, or withdrew its interest) before it acked */

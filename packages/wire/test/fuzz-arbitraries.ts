@@ -65,7 +65,7 @@ export const codecCases: Array<CodecCase<any>> = [
   codecCase('SubjectRequest', SubjectRequest, record({ type: enumOf(SubjectRequest.Type), interestToken: text, identityToken: text, record: peerRecord, key: bytes, epoch }, ['type', 'interestToken', 'identityToken', 'key'])),
   codecCase('SubjectResponse', SubjectResponse, record({ error: wireError }, [])),
   codecCase('MessageOpen', MessageOpen, record({ key: bytes, interestToken: text, identityToken: text, session: bytes, ephemeral: bytes })),
-  codecCase('MessageData', MessageData, record({ id: bytes, seq: u64, data: bytes, ack: enumOf(MessageData.AckMode), replySubject: text, expiresAtMs: u64, lowSeq: u64 })),
+  codecCase('MessageData', MessageData, record({ id: bytes, seq: u64, data: bytes, ack: enumOf(MessageData.AckMode), replySubject: text, expiresAtMs: u64, lowSeq: u64, attrs: fc.array(fc.tuple(text, text), { maxLength: 4 }).map(entries => new Map(entries)) })),
   codecCase('MessageAck', MessageAck, messageAck),
   codecCase('MessageReply', MessageReply, record({ error: wireError, maxData: u32, acks: fc.array(messageAck, { maxLength: 8 }) }, ['maxData', 'acks'])),
   codecCase('DirectRequest', DirectRequest, record({ id: bytes, data: bytes })),

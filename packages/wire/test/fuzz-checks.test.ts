@@ -207,7 +207,8 @@ const schemaCases: Array<SchemaCase<any>> = [
       ack: enumOf(MessageData.AckMode),
       replySubject: subjectText,
       expiresAtMs: positive,
-      lowSeq: fc.constant(seq - below % seq)
+      lowSeq: fc.constant(seq - below % seq),
+      attrs: fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 64 }), fc.string({ maxLength: 256 })), { maxLength: 16 }).map(entries => new Map(entries))
     })),
     violation: fc.oneof(
       sizedNot(16).map(id => ({ id })),

@@ -58,7 +58,7 @@ export const messageCases: Array<MessageCase<any>> = [
   { name: 'SubjectRequest.withdraw', codec: SubjectRequest, message: { type: SubjectRequest.Type.WITHDRAW, interestToken: 'i.n.t', identityToken: '', key: bytes(32, 9) } },
   { name: 'SubjectResponse.error', codec: SubjectResponse, message: { error: { code: 'INTEREST_NODE_MISMATCH', reason: 'the interest names another node' } } },
   { name: 'MessageOpen', codec: MessageOpen, message: { key: bytes(32, 9), interestToken: 'i.n.t', identityToken: 'a.b.c', session: bytes(16, 10), ephemeral: bytes(32, 14) } },
-  { name: 'MessageData', codec: MessageData, message: { id: bytes(16, 11), seq: 7n, data: Uint8Array.from([104, 105]), ack: MessageData.AckMode.DESTINATION, replySubject: 'replies', expiresAtMs: 1700000030000n, lowSeq: 5n } },
+  { name: 'MessageData', codec: MessageData, message: { id: bytes(16, 11), seq: 7n, data: Uint8Array.from([104, 105]), ack: MessageData.AckMode.DESTINATION, replySubject: 'replies', expiresAtMs: 1700000030000n, lowSeq: 5n, attrs: new Map() } },
   { name: 'MessageReply.open', codec: MessageReply, message: { maxData: 1048576, acks: [] } },
   { name: 'MessageReply.acks', codec: MessageReply, message: { maxData: 0, acks: [{ seq: 5n, id: bytes(16, 11), status: MessageAck.Status.DELIVERED, code: '' }, { seq: 6n, id: bytes(16, 12), status: MessageAck.Status.REJECTED, code: 'MESSAGE_TOO_LARGE' }] } },
   { name: 'MessageReply.error', codec: MessageReply, message: { error: { code: 'SUBJECT_UNAUTHORIZED', reason: 'not on the list' }, maxData: 0, acks: [] } },

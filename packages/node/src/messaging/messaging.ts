@@ -23,7 +23,7 @@ import type { PublicationOutbox } from './publication.js'
 import { MessageError, MessageTooLargeError } from './errors.js'
 import { Direct } from './direct.js'
 import { SealKeys } from './seal-keys.js'
-import { DEFAULTS, cacheSettings, inboxLimits, interestSettings, maxMessageBytes, positive } from './options.js'
+import { DEFAULTS, cacheSettings, checkedAttributes, checkedFilter, inboxLimits, interestSettings, maxMessageBytes, positive } from './options.js'
 import type { AbortOptions, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { Subjects, CounterpartEvent } from '../subjects/subjects.js'
 import type { LocalInterest } from '../subjects/local-interests.js'
@@ -180,17 +180,19 @@ export class Messaging {
     const keyHex = this.keyOf(subject)
     const role = options.role ?? 'receiver'
     const uses = { send: role === 'both', receive: true }
+    const filter = options.filter == null ? undefined : checkedFilter(options.filter)
     this.checkAudience(keyHex, options)
     let receiving = this.inbox.subjects.get(keyHex)
     if (receiving == null) {
       // in place before the interest is registered: a matched sender may open a stream at once
-      receiving = { subject, keyHex, handlers: new Set(), ack: options.ack ?? 'destination', maxMessageBytes: maxMessageBytes(options.maxMessageBytes), seen: new BoundedMap({ maxSize: 16_384, ttlMs: 600_000 }), streams: new Set() }
+      receiving = { subject, keyHex, handlers: new Set(), filters: new Map(), ack: options.ack ?? 'destination', maxMessageBytes: maxMessageBytes(options.maxMessageBytes), seen: new BoundedMap({ maxSize: 16_384, ttlMs: 600_000 }), streams: new Set() }
       this.inbox.subjects.set(keyHex, receiving)
     }
     // a subscription that acks as 'app' (a durable one: its ack means "stored") needs the
     // subject's acks to wait for its handler, whatever the subscription before it asked for
     if (options.ack === 'app') receiving.ack = 'app'
     receiving.handlers.add(handler)
+    if (filter != null) receiving.filters.set(handler, filter)
     let interest: LocalInterest
     try {
       interest = await this.deps.subjects.interests.use(subject, uses, interestSettings(options), options.authorize, { signal: this.registerSignal(options) })
@@ -217,6 +219,7 @@ export class Messaging {
     const replySubject = options.replySubject ?? ''
     if (typeof replySubject !== 'string' || Buffer.byteLength(replySubject) > MAX_SUBJECT_BYTES) throw new RangeError(`a reply subject is at most ${MAX_SUBJECT_BYTES} bytes of UTF-8`)
     const id = options.id == null ? undefined : messageId(options.id)
+    const attrs = options.attrs == null ? undefined : new Map(Object.entries(checkedAttributes(options.attrs, 'attrs')))
     if (options.maxRetries != null && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) throw new RangeError(`maxRetries must be an integer >= 0, got ${options.maxRetries}`)
     this.checkAudience(this.keyOf(subject), options)
     // before anything changes (a first publish registers the subject)
@@ -226,7 +229,7 @@ export class Messaging {
     if (this.loading != null) await this.loading
     const publication = await this.publication(subject, options)
     // an aborted caller stops waiting; the message itself goes on until it is settled
-    return raceSignal(publication.publish(owned, options, ttlMs, id), options.signal)
+    return raceSignal(publication.publish(owned, options, ttlMs, id, attrs), options.signal)
   }
 
   /** Reads what an earlier run left in the outbox (at start; publish() waits for it). */
@@ -477,15 +480,18 @@ export class Messaging {
 
   private removeHandler (receiving: Receiving, handler: MessageHandler): void {
     receiving.handlers.delete(handler)
+    receiving.filters.delete(handler)
     if (receiving.handlers.size > 0 || this.inbox.subjects.get(receiving.keyHex) !== receiving) return
     this.inbox.subjects.delete(receiving.keyHex)
     for (const end of receiving.streams) end()
   }
 
-  /** before anything changes: SUBJECT_AUDIENCE_CONFLICT when our interest in the subject has another audience */
+  /** before anything changes: SUBJECT_AUDIENCE_CONFLICT (SUBJECT_ATTRS_CONFLICT) when our interest in the subject has another audience (other intent attributes) */
   private checkAudience (keyHex: string, options: InterestOptions): void {
     const interest = this.deps.subjects.interests.get(keyHex)
-    if (interest != null) this.deps.subjects.interests.checkAudience(interest, options.audience)
+    if (interest == null) return
+    this.deps.subjects.interests.checkAudience(interest, options.audience)
+    this.deps.subjects.interests.checkAttrs(interest, options.intentAttrs == null ? undefined : checkedAttributes(options.intentAttrs, 'intentAttrs'))
   }
 
   private registerSignal (options: AbortOptions): AbortSignal {

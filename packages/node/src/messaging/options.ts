@@ -5,6 +5,8 @@
  * may not ask for another audience: SUBJECT_AUDIENCE_CONFLICT).
  */
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES, MESSAGE_FRAME_SLACK, MESSAGE_WINDOW_BYTES } from '@realmesh/wire'
+import { MAX_ATTRIBUTES, attributesProblem } from '@realmesh/token'
+import { MessageError } from './errors.js'
 import type { Audience } from '@realmesh/token'
 import type { AbortOptions } from '@libp2p/interface'
 import type { AuthorizeSubject, InterestRequest } from '../subjects/local-interests.js'
@@ -36,7 +38,19 @@ export interface InterestOptions extends AbortOptions {
   refreshMs?: number
   /** messages a sender may send under one of our interest tokens before it needs a renewed one. @default 1000 */
   threshold?: number
+  /**
+   * the intent's attributes, signed into our interest token: every message this node sends on the
+   * subject inherits them (over the identity token's; a message's own win). Set by the subject's
+   * first use like the audience (another set later: SUBJECT_ATTRS_CONFLICT). @default none
+   */
+  intentAttrs?: Record<string, string>
 }
+
+/**
+ * A receiver's filter on message attributes: every name must be among the message's attributes
+ * (inherited: identity, then intent, then the message's own) with this value, or one of these values.
+ */
+export type AttributeFilter = Record<string, string | string[]>
 
 export interface SubscribeOptions extends InterestOptions {
   /** 'both' also makes this node a sender on the subject. @default 'receiver' */
@@ -45,6 +59,12 @@ export interface SubscribeOptions extends InterestOptions {
   ack?: AckMode
   /** largest message data accepted, bytes (at most 4 MiB). @default 1048576 */
   maxMessageBytes?: number
+  /**
+   * only messages whose attributes match are handed to this subscription's handler; a message no
+   * subscription of the subject takes is refused (MESSAGE_FILTERED: the sender's result when it
+   * asked for an ack). @default every message
+   */
+  filter?: AttributeFilter
 }
 
 /**
@@ -60,6 +80,8 @@ export interface PublishOptions extends InterestOptions {
   maxRetries?: number
   /** a subject the receiver may answer on */
   replySubject?: string
+  /** the message's own attributes (over the intent's and the identity's). @default none */
+  attrs?: Record<string, string>
   /** largest message data this node publishes on the subject, bytes (at most 4 MiB; set by the first publish). @default 1048576 */
   maxMessageBytes?: number
   /** messages published before any receiver is matched (set by the first publish) */
@@ -94,6 +116,8 @@ export interface SubjectMessage {
   receivedAt: number
   /** the sender identity's attributes, from its verified token (identity token, or the node token when the node is its own identity) */
   senderAttrs: Record<string, string>
+  /** the message's attributes: the sender identity's, then its intent's (its interest token), then the message's own, later ones winning */
+  attrs: Record<string, string>
   /**
    * members the message passed to get here: 1 straight from the sender's node, 2 through a
    * coordinator that kept it while this node slept (Sleepy members); forwarding adds its own
@@ -223,6 +247,7 @@ export function interestSettings (options: InterestOptions): InterestRequest {
   const ttlSeconds = positive(options.interestTtlSeconds ?? DEFAULTS.interestTtlSeconds, 'interestTtlSeconds')
   return {
     audience: options.audience,
+    attrs: options.intentAttrs == null ? undefined : checkedAttributes(options.intentAttrs, 'intentAttrs'),
     threshold: positive(options.threshold ?? DEFAULTS.threshold, 'threshold'),
     ttlSeconds,
     refreshMs: positive(options.refreshMs ?? Math.floor(ttlSeconds * 1000 / 3), 'refreshMs')
@@ -238,6 +263,22 @@ export function cacheSettings (cache: CacheOptions = {}): Required<CacheOptions>
   const whenFull = cache.whenFull ?? DEFAULTS.cache.whenFull
   if (whenFull !== 'reject' && whenFull !== 'purge') throw new RangeError(`cache.whenFull is 'reject' or 'purge', got ${String(whenFull)}`)
   return { size, policy, whenFull }
+}
+
+/** attributes given to subscribe() or publish(): ATTRIBUTES_INVALID naming the option when they are not a valid set */
+export function checkedAttributes (attrs: Record<string, string>, option: string): Record<string, string> {
+  const problem = attributesProblem(attrs)
+  if (problem != null) throw new MessageError('ATTRIBUTES_INVALID', `${option}: expected ${problem}`)
+  return { ...attrs }
+}
+
+/** a subscription's filter: ATTRIBUTES_INVALID when it is not an object of strings or arrays of strings (at most 16 names) */
+export function checkedFilter (filter: AttributeFilter): AttributeFilter {
+  const values = filter != null && typeof filter === 'object' && !Array.isArray(filter) ? Object.entries(filter) : undefined
+  if (values == null || values.length > MAX_ATTRIBUTES || values.some(([, v]) => !(typeof v === 'string' || (Array.isArray(v) && v.every(x => typeof x === 'string'))))) {
+    throw new MessageError('ATTRIBUTES_INVALID', `filter: expected an object of at most ${MAX_ATTRIBUTES} names, each a string or an array of strings`)
+  }
+  return Object.fromEntries(values.map(([k, v]) => [k, Array.isArray(v) ? [...v] : v]))
 }
 
 export function maxMessageBytes (value: number | undefined): number {

@@ -56,7 +56,7 @@ interface Pending {
   id: Uint8Array<ArrayBuffer>
   data: Uint8Array<ArrayBuffer>
   pooled?: Uint8Array<ArrayBuffer>
-  options: Required<Pick<PublishOptions, 'ack' | 'maxRetries'>> & { replySubject: string }
+  options: Required<Pick<PublishOptions, 'ack' | 'maxRetries'>> & { replySubject: string, attrs: Map<string, string> }
   expiresAt: number
   cached: boolean
   /** its place in the outbox, while it is kept there */
@@ -75,7 +75,7 @@ interface Pending {
 
 /** where acked messages are kept until settled: the node's outbox, bound to this subject */
 export interface PublicationOutbox {
-  add: (message: Pick<StoredMessage, 'id' | 'data' | 'ack' | 'replySubject' | 'expiresAt' | 'maxRetries'>) => OutboxEntry
+  add: (message: Pick<StoredMessage, 'id' | 'data' | 'ack' | 'replySubject' | 'attrs' | 'expiresAt' | 'maxRetries'>) => OutboxEntry
   remove: (entry: OutboxEntry) => void
 }
 
@@ -96,6 +96,8 @@ export interface PublicationDeps {
 }
 
 const noop = (): void => {}
+/** a message without attributes of its own (never changed: nothing writes to it) */
+const NO_ATTRS: Map<string, string> = new Map()
 
 export class Publication {
   readonly subject: string
@@ -137,10 +139,11 @@ export class Publication {
 
   /**
    * `owned`: the publication's own copy of the data (ownedCopy), made before the caller could
-   * change it; `id`: the message id the caller chose (else a random one). OUTBOX_FULL (rejected,
-   * nothing kept) when an acked message does not fit in the outbox.
+   * change it; `id`: the message id the caller chose (else a random one); `attrs`: its own
+   * attributes, checked. OUTBOX_FULL (rejected, nothing kept) when an acked message does not fit
+   * in the outbox.
    */
-  async publish (owned: OwnedData, options: PublishOptions, ttlMs: number, id?: Uint8Array<ArrayBuffer>): Promise<PublishResult> {
+  async publish (owned: OwnedData, options: PublishOptions, ttlMs: number, id?: Uint8Array<ArrayBuffer>, attrs: Map<string, string> = NO_ATTRS): Promise<PublishResult> {
     const { copy, pooled } = owned
     if (copy.byteLength > this.maxMessageBytes) throw new MessageTooLargeError(copy.byteLength, this.maxMessageBytes)
     const ack = options.ack ?? 'none'
@@ -153,7 +156,7 @@ export class Publication {
         id: id ?? ids.next(),
         data: copy,
         pooled,
-        options: { ack, maxRetries: options.maxRetries ?? 10, replySubject },
+        options: { ack, maxRetries: options.maxRetries ?? 10, replySubject, attrs },
         expiresAt: this.deps.now() + ttlMs,
         cached: false,
         ready: true,
@@ -165,7 +168,7 @@ export class Publication {
       }
       if (ack !== 'none' && this.deps.outbox != null) {
         try {
-          pending.stored = this.deps.outbox.add({ id: pending.id, data: copy, ack, replySubject, expiresAt: pending.expiresAt, maxRetries: pending.options.maxRetries })
+          pending.stored = this.deps.outbox.add({ id: pending.id, data: copy, ack, replySubject, attrs: attrs.size === 0 ? undefined : Object.fromEntries(attrs), expiresAt: pending.expiresAt, maxRetries: pending.options.maxRetries })
         } catch (err) {
           this.release(pending)
           reject(err)
@@ -193,7 +196,7 @@ export class Publication {
       this.stage({
         id: message.id,
         data: message.data,
-        options: { ack: message.ack, maxRetries: message.maxRetries, replySubject: message.replySubject },
+        options: { ack: message.ack, maxRetries: message.maxRetries, replySubject: message.replySubject, attrs: message.attrs == null ? NO_ATTRS : new Map(Object.entries(message.attrs)) },
         expiresAt: message.expiresAt,
         cached: false,
         stored: entry,
@@ -337,6 +340,7 @@ export class Publication {
         data: pending.data,
         ack: pending.options.ack,
         replySubject: pending.options.replySubject,
+        attrs: pending.options.attrs,
         expiresAt: pending.expiresAt,
         maxRetries: pending.options.maxRetries,
         settle: (result) => {

@@ -25,6 +25,8 @@ export interface Outgoing {
   data: Uint8Array<ArrayBuffer>
   ack: AckMode
   replySubject: string
+  /** the message's own attributes (empty: none) */
+  attrs: Map<string, string>
   expiresAt: number
   maxRetries: number
   /** settles the message for this receiver (called once) */
@@ -97,6 +99,11 @@ export class SenderLink {
   send (message: Outgoing): void {
     if (this.closed) {
       message.settle({ status: 'expired', code: WireErrorCode.RECEIVER_GONE })
+      return
+    }
+    // an older receiver would not authenticate them: the message would not open there
+    if (message.attrs.size > 0 && !this.receiver.readsAttrs) {
+      message.settle({ status: 'rejected', code: WireErrorCode.MESSAGE_ATTRS_UNSUPPORTED })
       return
     }
     if (this.queue.length >= MAX_QUEUED_MESSAGES || this.queuedBytes + message.data.byteLength > MAX_QUEUED_BYTES) {
@@ -259,7 +266,7 @@ export class SenderLink {
 
   private headerOf (entry: Entry, seq: bigint, low: bigint): MessageHeader {
     const m = entry.message
-    return { id: m.id, seq, ack: ACK_MODES[m.ack], replySubject: m.replySubject, expiresAtMs: BigInt(m.expiresAt), lowSeq: low < seq ? low : seq }
+    return { id: m.id, seq, ack: ACK_MODES[m.ack], replySubject: m.replySubject, attrs: m.attrs, expiresAtMs: BigInt(m.expiresAt), lowSeq: low < seq ? low : seq }
   }
 
   /**

@@ -3982,6 +3982,7 @@ export interface MessageData {
   replySubject: string
   expiresAtMs: bigint
   lowSeq: bigint
+  attrs: Map<string, string>
 }
 
 export namespace MessageData {
@@ -4000,6 +4001,118 @@ export namespace MessageData {
   export namespace AckMode {
     export const codec = (): Codec<AckMode> => {
       return enumeration<AckMode>(__AckModeValues)
+    }
+  }
+
+  export interface MessageData$attrsEntry {
+    key: string
+    value: string
+  }
+
+  export namespace MessageData$attrsEntry {
+    let _codec: Codec<MessageData$attrsEntry>
+
+    export const codec = (): Codec<MessageData$attrsEntry> => {
+      if (_codec == null) {
+        _codec = message<MessageData$attrsEntry>((obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if ((obj.key != null && obj.key !== '')) {
+            w.uint32(10)
+            w.string(obj.key)
+          }
+
+          if ((obj.value != null && obj.value !== '')) {
+            w.uint32(18)
+            w.string(obj.value)
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        }, (reader, length, opts = {}) => {
+          const obj: any = {
+            key: '',
+            value: ''
+          }
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                obj.key = reader.string()
+                break
+              }
+              case 2: {
+                obj.value = reader.string()
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        }, function * (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.key`,
+                  value: reader.string()
+                }
+                break
+              }
+              case 2: {
+                yield {
+                  field: `${prefix}.value`,
+                  value: reader.string()
+                }
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        })
+      }
+
+      return _codec
+    }
+
+    export interface MessageData$attrsEntryKeyFieldEvent {
+      field: '$.key'
+      value: string
+    }
+
+    export interface MessageData$attrsEntryValueFieldEvent {
+      field: '$.value'
+      value: string
+    }
+
+    export function encode (obj: Partial<MessageData$attrsEntry>): Uint8Array<ArrayBuffer> {
+      return encodeMessage(obj, MessageData$attrsEntry.codec())
+    }
+
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageData$attrsEntry>): MessageData$attrsEntry {
+      return decodeMessage(buf, MessageData$attrsEntry.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageData$attrsEntry>): Generator<MessageData$attrsEntryKeyFieldEvent | MessageData$attrsEntryValueFieldEvent> {
+      return streamMessage(buf, MessageData$attrsEntry.codec(), opts)
     }
   }
 
@@ -4047,6 +4160,13 @@ export namespace MessageData {
           w.uint64(obj.lowSeq)
         }
 
+        if (obj.attrs != null && obj.attrs.size > 0) {
+          for (const [key, value] of obj.attrs.entries()) {
+            w.uint32(66)
+            MessageData.MessageData$attrsEntry.codec().encode({ key, value }, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -4058,7 +4178,8 @@ export namespace MessageData {
           ack: AckMode.NONE,
           replySubject: '',
           expiresAtMs: 0n,
-          lowSeq: 0n
+          lowSeq: 0n,
+          attrs: new Map<string, string>()
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -4095,6 +4216,19 @@ export namespace MessageData {
               obj.lowSeq = reader.uint64()
               break
             }
+            case 8: {
+              if (opts.limits?.attrs != null && obj.attrs.size === opts.limits.attrs) {
+                throw new MaxSizeError('Decode error - map field "attrs" had too many elements')
+              }
+
+              const entry = MessageData.MessageData$attrsEntry.codec().decode(reader, reader.uint32(), {
+                limits: {
+                  value: opts.limits?.attrs$value
+                }
+              })
+              obj.attrs.set(entry.key, entry.value)
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -4104,6 +4238,10 @@ export namespace MessageData {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          attrs: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -4159,6 +4297,21 @@ export namespace MessageData {
               }
               break
             }
+            case 8: {
+              if (opts.limits?.attrs != null && obj.attrs === opts.limits.attrs) {
+                throw new MaxLengthError('Decode error - map field "attrs" had too many elements')
+              }
+
+              yield * MessageData.MessageData$attrsEntry.codec().stream(reader, reader.uint32(), `${prefix}.attrs{}`, {
+                limits: {
+                  value: opts.limits?.attrs$value
+                }
+              })
+
+              obj.attrs++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -4206,6 +4359,12 @@ export namespace MessageData {
     value: bigint
   }
 
+  export interface MessageDataAttrsFieldEvent {
+    field: '$.attrs{}'
+    key: string
+    value: string
+  }
+
   export function encode (obj: Partial<MessageData>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MessageData.codec())
   }
@@ -4214,7 +4373,7 @@ export namespace MessageData {
     return decodeMessage(buf, MessageData.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageData>): Generator<MessageDataIdFieldEvent | MessageDataSeqFieldEvent | MessageDataDataFieldEvent | MessageDataAckFieldEvent | MessageDataReplySubjectFieldEvent | MessageDataExpiresAtMsFieldEvent | MessageDataLowSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageData>): Generator<MessageDataIdFieldEvent | MessageDataSeqFieldEvent | MessageDataDataFieldEvent | MessageDataAckFieldEvent | MessageDataReplySubjectFieldEvent | MessageDataExpiresAtMsFieldEvent | MessageDataLowSeqFieldEvent | MessageDataAttrsFieldEvent> {
     return streamMessage(buf, MessageData.codec(), opts)
   }
 }
@@ -4931,6 +5090,12 @@ export namespace RelayMessage {
     value: bigint
   }
 
+  export interface RelayMessageMessageAttrsFieldEvent {
+    field: '$.message.attrs{}'
+    key: string
+    value: string
+  }
+
   export interface RelayMessageSignatureFieldEvent {
     field: '$.signature'
     value: Uint8Array<ArrayBuffer>
@@ -4944,7 +5109,7 @@ export namespace RelayMessage {
     return decodeMessage(buf, RelayMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayMessage>): Generator<RelayMessageMessageIdFieldEvent | RelayMessageMessageSeqFieldEvent | RelayMessageMessageDataFieldEvent | RelayMessageMessageAckFieldEvent | RelayMessageMessageReplySubjectFieldEvent | RelayMessageMessageExpiresAtMsFieldEvent | RelayMessageMessageLowSeqFieldEvent | RelayMessageSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayMessage>): Generator<RelayMessageMessageIdFieldEvent | RelayMessageMessageSeqFieldEvent | RelayMessageMessageDataFieldEvent | RelayMessageMessageAckFieldEvent | RelayMessageMessageReplySubjectFieldEvent | RelayMessageMessageExpiresAtMsFieldEvent | RelayMessageMessageLowSeqFieldEvent | RelayMessageMessageAttrsFieldEvent | RelayMessageSignatureFieldEvent> {
     return streamMessage(buf, RelayMessage.codec(), opts)
   }
 }
@@ -5283,6 +5448,13 @@ export namespace RelayDeposit {
     index: number
   }
 
+  export interface RelayDepositMessagesMessageAttrsFieldEvent {
+    field: '$.messages[].message.attrs{}'
+    key: string
+    value: string
+    index: number
+  }
+
   export interface RelayDepositMessagesSignatureFieldEvent {
     field: '$.messages[].signature'
     value: Uint8Array<ArrayBuffer>
@@ -5297,7 +5469,7 @@ export namespace RelayDeposit {
     return decodeMessage(buf, RelayDeposit.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayDeposit>): Generator<RelayDepositKeyFieldEvent | RelayDepositReceiverFieldEvent | RelayDepositInterestTokenFieldEvent | RelayDepositIdentityTokenFieldEvent | RelayDepositRecordNodeTokenFieldEvent | RelayDepositRecordAddrsFieldEvent | RelayDepositRecordSeqFieldEvent | RelayDepositRecordSignatureFieldEvent | RelayDepositRecordWakeAwakeMsFieldEvent | RelayDepositRecordWakePeriodMsFieldEvent | RelayDepositRecordWakeAnchorMsFieldEvent | RelayDepositRecordWakeOnDataFieldEvent | RelayDepositSessionFieldEvent | RelayDepositEphemeralFieldEvent | RelayDepositMessagesMessageIdFieldEvent | RelayDepositMessagesMessageSeqFieldEvent | RelayDepositMessagesMessageDataFieldEvent | RelayDepositMessagesMessageAckFieldEvent | RelayDepositMessagesMessageReplySubjectFieldEvent | RelayDepositMessagesMessageExpiresAtMsFieldEvent | RelayDepositMessagesMessageLowSeqFieldEvent | RelayDepositMessagesSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayDeposit>): Generator<RelayDepositKeyFieldEvent | RelayDepositReceiverFieldEvent | RelayDepositInterestTokenFieldEvent | RelayDepositIdentityTokenFieldEvent | RelayDepositRecordNodeTokenFieldEvent | RelayDepositRecordAddrsFieldEvent | RelayDepositRecordSeqFieldEvent | RelayDepositRecordSignatureFieldEvent | RelayDepositRecordWakeAwakeMsFieldEvent | RelayDepositRecordWakePeriodMsFieldEvent | RelayDepositRecordWakeAnchorMsFieldEvent | RelayDepositRecordWakeOnDataFieldEvent | RelayDepositSessionFieldEvent | RelayDepositEphemeralFieldEvent | RelayDepositMessagesMessageIdFieldEvent | RelayDepositMessagesMessageSeqFieldEvent | RelayDepositMessagesMessageDataFieldEvent | RelayDepositMessagesMessageAckFieldEvent | RelayDepositMessagesMessageReplySubjectFieldEvent | RelayDepositMessagesMessageExpiresAtMsFieldEvent | RelayDepositMessagesMessageLowSeqFieldEvent | RelayDepositMessagesMessageAttrsFieldEvent | RelayDepositMessagesSignatureFieldEvent> {
     return streamMessage(buf, RelayDeposit.codec(), opts)
   }
 }
@@ -5526,6 +5698,13 @@ export namespace RelayRequest {
     index: number
   }
 
+  export interface RelayRequestDepositMessagesMessageAttrsFieldEvent {
+    field: '$.deposit.messages[].message.attrs{}'
+    key: string
+    value: string
+    index: number
+  }
+
   export interface RelayRequestDepositMessagesSignatureFieldEvent {
     field: '$.deposit.messages[].signature'
     value: Uint8Array<ArrayBuffer>
@@ -5540,7 +5719,7 @@ export namespace RelayRequest {
     return decodeMessage(buf, RelayRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayRequest>): Generator<RelayRequestTypeFieldEvent | RelayRequestDepositKeyFieldEvent | RelayRequestDepositReceiverFieldEvent | RelayRequestDepositInterestTokenFieldEvent | RelayRequestDepositIdentityTokenFieldEvent | RelayRequestDepositRecordNodeTokenFieldEvent | RelayRequestDepositRecordAddrsFieldEvent | RelayRequestDepositRecordSeqFieldEvent | RelayRequestDepositRecordSignatureFieldEvent | RelayRequestDepositRecordWakeAwakeMsFieldEvent | RelayRequestDepositRecordWakePeriodMsFieldEvent | RelayRequestDepositRecordWakeAnchorMsFieldEvent | RelayRequestDepositRecordWakeOnDataFieldEvent | RelayRequestDepositSessionFieldEvent | RelayRequestDepositEphemeralFieldEvent | RelayRequestDepositMessagesMessageIdFieldEvent | RelayRequestDepositMessagesMessageSeqFieldEvent | RelayRequestDepositMessagesMessageDataFieldEvent | RelayRequestDepositMessagesMessageAckFieldEvent | RelayRequestDepositMessagesMessageReplySubjectFieldEvent | RelayRequestDepositMessagesMessageExpiresAtMsFieldEvent | RelayRequestDepositMessagesMessageLowSeqFieldEvent | RelayRequestDepositMessagesSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayRequest>): Generator<RelayRequestTypeFieldEvent | RelayRequestDepositKeyFieldEvent | RelayRequestDepositReceiverFieldEvent | RelayRequestDepositInterestTokenFieldEvent | RelayRequestDepositIdentityTokenFieldEvent | RelayRequestDepositRecordNodeTokenFieldEvent | RelayRequestDepositRecordAddrsFieldEvent | RelayRequestDepositRecordSeqFieldEvent | RelayRequestDepositRecordSignatureFieldEvent | RelayRequestDepositRecordWakeAwakeMsFieldEvent | RelayRequestDepositRecordWakePeriodMsFieldEvent | RelayRequestDepositRecordWakeAnchorMsFieldEvent | RelayRequestDepositRecordWakeOnDataFieldEvent | RelayRequestDepositSessionFieldEvent | RelayRequestDepositEphemeralFieldEvent | RelayRequestDepositMessagesMessageIdFieldEvent | RelayRequestDepositMessagesMessageSeqFieldEvent | RelayRequestDepositMessagesMessageDataFieldEvent | RelayRequestDepositMessagesMessageAckFieldEvent | RelayRequestDepositMessagesMessageReplySubjectFieldEvent | RelayRequestDepositMessagesMessageExpiresAtMsFieldEvent | RelayRequestDepositMessagesMessageLowSeqFieldEvent | RelayRequestDepositMessagesMessageAttrsFieldEvent | RelayRequestDepositMessagesSignatureFieldEvent> {
     return streamMessage(buf, RelayRequest.codec(), opts)
   }
 }

@@ -6,12 +6,13 @@
  *                                       it (stored: in its outbox), then { type: 'result', ...the publish result } or
  *                                       { type: 'error', code, message }
  *   POST /subjects/SUBJECT/subscribe    body { ack?, role?, audience? } -> NDJSON: { type: 'subscribed', ... } then
- *                                       { type: 'message', subject, id, from, peer, seq, receivedAt, senderAttrs, hops, data | dataBase64, replySubject? }
+ *                                       { type: 'message', subject, id, from, peer, seq, receivedAt, senderAttrs, attrs, hops, data | dataBase64, replySubject? }
  *                                       per message, until the client goes away (that ends the subscription);
  *                                       or { type: 'error', code, message } when the node refused the subscription
  * `audience` is an Audience as JSON (../../audience.ts); without it a subject's first use is public.
- * Both take the subject properties threshold, interestTtlSeconds, refreshMs, maxMessageBytes;
- * publish also maxRetries and cache { size, policy, whenFull } (../../subject-properties.ts).
+ * Both take the subject properties intentAttrs, threshold, interestTtlSeconds, refreshMs,
+ * maxMessageBytes; publish also attrs (the message's), maxRetries and cache { size, policy,
+ * whenFull }, subscribe filter (../../subject-properties.ts).
  *   POST /send/PEER_ID                  body { data | dataBase64 } -> { data | dataBase64 } (the peer's answer)
  */
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -20,7 +21,7 @@ import { ApiRequestError } from '../server.js'
 import { JsonLines } from '../router.js'
 import { payload, payloadOf } from '../payload.js'
 import { AudienceProblem, audienceFromJson } from '../../audience.js'
-import { PropertyProblem, interestPropertiesOf, publishPropertiesOf } from '../../subject-properties.js'
+import { PropertyProblem, filterOf, interestPropertiesOf, publishPropertiesOf } from '../../subject-properties.js'
 import type { RealmNode, AckMode, SubjectMessage } from '@realmesh/node'
 import type { Audience } from '@realmesh/token'
 import type { Route } from '../router.js'
@@ -76,11 +77,12 @@ export function subjectRoutes (node: RealmNode): Route[] {
         const role = roleOf(options.role)
         const audience = audienceOf(options.audience)
         const properties = propertiesOf(() => interestPropertiesOf(options))
+        const filter = propertiesOf(() => filterOf(options.filter))
         return new JsonLines(async (emit, signal) => {
           let subscription
           try {
             // with ack 'app', a message is acked once its line reached the client's socket
-            subscription = await node.subscribe(subject, async (message) => { await emit(messageLine(message)).catch(() => {}) }, { ack, role, audience, ...properties, signal })
+            subscription = await node.subscribe(subject, async (message) => { await emit(messageLine(message)).catch(() => {}) }, { ack, role, audience, filter, ...properties, signal })
           } catch (err) {
             // the stream's status is sent already: the refusal is its last line
             await emit(errorLine(err)).catch(() => {})
@@ -130,7 +132,7 @@ export function errorLine (err: unknown): { type: 'error', code: string, message
 }
 
 function messageLine (message: SubjectMessage): object {
-  return { type: 'message', subject: message.subject, id: message.id, from: message.from, peer: message.peer, seq: message.seq, receivedAt: message.receivedAt, senderAttrs: message.senderAttrs, hops: message.hops, ...payload(message.data), ...(message.replySubject == null ? {} : { replySubject: message.replySubject }) }
+  return { type: 'message', subject: message.subject, id: message.id, from: message.from, peer: message.peer, seq: message.seq, receivedAt: message.receivedAt, senderAttrs: message.senderAttrs, attrs: message.attrs, hops: message.hops, ...payload(message.data), ...(message.replySubject == null ? {} : { replySubject: message.replySubject }) }
 }
 
 export function subjectOf (value: unknown, field: string): string {
