@@ -1,12 +1,13 @@
 /**
  * Issue 25 (seed 001's message properties through the CLI), end to end with every participant a
- * separate `realmesh` OS process: a leader and two nodes. N2 subscribes and N1 publishes with
+ * separate `realmesh` OS process: a leader and three nodes. N2 subscribes and N1 publishes with
  * property flags; `subjects --json` on each shows the properties its daemon uses (the ones given,
  * the defaults for the rest), a message above the subscriber's `--max-message-bytes` is refused
  * with its code, and a bad flag is a usage error that sends nothing. The subscriber's JSON lines
  * carry the message's metadata (received-at time, the sender's attributes, hops). A subscription
  * with `--filter` gets only the messages whose attributes (the intent's from `--intent-attr`, the
  * message's own from `--attr`) match it; the publisher of one that does not is told MESSAGE_FILTERED.
+ * `publish --to PEER` reaches that one of the subject's receivers alone.
  *
  * Every wait is on a process's output (or exit), bounded; a timeout fails with every process's output.
  */
@@ -32,15 +33,17 @@ describe('subject properties through the CLI', { timeout: 120_000 }, () => {
   const e2e = scenario()
   const { dir, step } = e2e
   const ids = new Map<string, string>()
+  const daemons = new Map<string, CliProcess>()
   let subscriber: CliProcess | undefined
   const propertiesOf = async (name: string): Promise<Properties | undefined> => {
     const out = JSON.parse(await e2e.procs.ok(`subjects ${name}`, ['subjects', '--dir', dir(name), '--json'])) as { subjects: Array<{ subject: string, properties: Properties }> }
     return out.subjects.find(s => s.subject === SUBJECT)?.properties
   }
 
-  step('1. a leader and two nodes join', async () => {
-    const started = await startRealm(e2e, { name: 'props', secret: 's3cret-for-the-properties-test', nodes: ['N1', 'N2'], stepMs: STEP_MS })
+  step('1. a leader and three nodes join', async () => {
+    const started = await startRealm(e2e, { name: 'props', secret: 's3cret-for-the-properties-test', nodes: ['N1', 'N2', 'N3'], stepMs: STEP_MS })
     for (const [name, peerId] of started.ids) ids.set(name, peerId)
+    for (const [name, proc] of started.daemons) daemons.set(name, proc)
   })
 
   step('2. a bad property flag is a usage error, and nothing reaches the daemon', async () => {
@@ -100,5 +103,26 @@ describe('subject properties through the CLI', { timeout: 120_000 }, () => {
     const bad = await e2e.procs.run('publish bad attr', ['publish', 'shipments', 'x', '--dir', dir('N1'), '--attr', 'novalue'], STEP_MS)
     assert.equal(bad.code, 1)
     assert.match(bad.stderr, /--attr: expected KEY=VALUE/)
+  })
+
+  step('6. publish --to one of two subscribers: only that one gets it', async () => {
+    const subs = await Promise.all(['N2', 'N3'].map(async (name) => {
+      const proc = e2e.procs.start(`subscribe ${name} alerts`, ['subscribe', 'alerts', '--dir', dir(name), '--json'])
+      await proc.waitForLine(/^subscribed to alerts /, STEP_MS)
+      return proc
+    }))
+    // N1's first publish waits in its cache and makes it a sender: it is matched with each subscriber
+    assert.equal((await e2e.procs.run('publish alerts first', ['publish', 'alerts', 'first', '--dir', dir('N1')], STEP_MS)).code, 0)
+    const n1 = daemons.get('N1') as CliProcess
+    for (const name of ['N2', 'N3']) await n1.waitForLine(new RegExp(`^subject alerts matched with receiver ${ids.get(name) ?? ''}`), STEP_MS)
+    const both = await e2e.procs.run('publish alerts all', ['publish', 'alerts', 'to all', '--dir', dir('N1'), '--ack'], STEP_MS)
+    assert.equal(both.code, 0)
+    const to = await e2e.procs.run('publish --to N3', ['publish', 'alerts', 'to N3', '--dir', dir('N1'), '--ack', '--to', ids.get('N3') ?? ''], STEP_MS)
+    assert.equal(to.code, 0, to.stderr)
+    assert.equal(to.stdout, `delivered ...${(ids.get('N3') ?? '').slice(-8)}`)
+    await subs[1]?.waitForLine(/"data":"to N3"/, STEP_MS)
+    const data = (proc: CliProcess | undefined): string[] => (proc?.stdout ?? '').split('\n').filter(l => l.trim() !== '').map(l => (JSON.parse(l) as Line).data)
+    // 'first' went to the first receiver matched
+    assert.deepEqual([data(subs[0]).filter(d => d !== 'first'), data(subs[1]).filter(d => d !== 'first')], [['to all'], ['to all', 'to N3']])
   })
 })

@@ -134,7 +134,7 @@ export const VERB_USAGE: Record<string, string[]> = {
     '    end the durable subscription NAME and delete what it stored'
   ],
   publish: [
-    `realmesh publish SUBJECT DATA|- ${TARGET} [--ack | --ack-mode destination|app] [--ttl 30s] [--reply-subject S] [--audience WHO]... [--id HEX] [--json]`,
+    `realmesh publish SUBJECT DATA|- ${TARGET} [--ack | --ack-mode destination|app] [--ttl 30s] [--reply-subject S] [--audience WHO]... [--id HEX] [--to PEER_ID] [--json]`,
     '      [--attr NAME=VALUE]... [--intent-attr NAME=VALUE]... [--retries N] [--cache-size N] [--cache-policy fifo|lifo] [--cache-when-full reject|purge]',
     '      [--threshold N] [--interest-ttl DUR] [--refresh DUR] [--max-message-bytes N]',
     '    publish one message (- reads stdin); with --ack wait for every receiver\'s result (exit 1 unless all delivered);',

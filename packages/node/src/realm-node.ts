@@ -937,6 +937,29 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     return result
   }
 
+  /**
+   * publish() to one receiver: `receiver` is an identity or node peer id among the subject's matched
+   * receivers (the first matched, when an identity uses several nodes). Until it is matched the
+   * message waits as a cached one does (the TTL and cache bounds apply); nobody else gets it.
+   * RECEIVER_INVALID when `receiver` is not a peer id, and nothing changes.
+   */
+  async sendTo (subject: string, receiver: PeerId | string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
+    this.assertSubjects()
+    this.sleep.sleeper?.hasData()
+    const result = this.messaging.publish(subject, data, options, receiver.toString())
+    this.metrics?.publishing(options, result)
+    return result
+  }
+
+  /**
+   * Whether a receiver is matched on `subject` now (with `receiver`: that identity or node), i.e.
+   * whether a publish would go out rather than wait in the cache. Sends and registers nothing: a
+   * node learns of receivers once it is a sender on the subject (a publish, or subscribe role 'both').
+   */
+  hasReceiver (subject: string, receiver?: PeerId | string): boolean {
+    return this.messaging.hasReceiver(subject, receiver?.toString())
+  }
+
   /** A direct request to a member; resolves with its application's answer (see onRequest). */
   async send (peer: PeerId | string, data: Uint8Array, options: AbortOptions = {}): Promise<Uint8Array> {
     if (!this.running) throw new NodeStateError('the node is not started')

@@ -5,6 +5,7 @@ import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateNodeKey, issueNodeToken } from '@realmesh/token'
+import { until } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import { realmOf, text, str } from './subjects-fixtures.js'
 import type { Realm } from './fixtures.js'
@@ -85,5 +86,41 @@ describe('message semantics', () => {
     assert.deepEqual(red, ['orange', 'both'])
     assert.equal(a.messageStats().rejected >= 2, true)
     await assert.rejects(a.subscribe('filtered', () => {}, { filter: { stage: 7 } as never }), { code: 'ATTRIBUTES_INVALID' })
+  })
+
+  test('hasReceiver: false before any receiver is matched, true once one is (and for that one only); sendTo reaches the named receiver alone, by identity or node, and waits for one not matched yet', async () => {
+    const [a, b, c] = nodes as [RealmNode, RealmNode, RealmNode]
+    const sender = await withAttrs({})
+    const got = new Map<string, string[]>()
+    const record = (node: RealmNode) => (m: SubjectMessage): void => { got.set(node.peerId.toString(), [...(got.get(node.peerId.toString()) ?? []), str(m.data)]) }
+    assert.equal(sender.hasReceiver('targeted'), false, 'no interest at all')
+    // the first publish makes the sender's interest; no receiver yet: it waits in the cache
+    assert.equal((await sender.publish('targeted', text('early'))).cached, true)
+    assert.equal(sender.hasReceiver('targeted'), false)
+    await a.subscribe('targeted', record(a))
+    await until(() => sender.hasReceiver('targeted'), [sender], ['subject:matched'], { what: 'a matched with the sender' })
+    assert.equal(sender.hasReceiver('targeted', a.peerId), true)
+    assert.equal(sender.hasReceiver('targeted', b.peerId), false)
+    await b.subscribe('targeted', record(b))
+    await until(() => sender.hasReceiver('targeted', b.peerId.toString()), [sender], ['subject:matched'], { what: 'b matched with the sender' })
+
+    const to = async (receiver: string, data: string): Promise<string[] | undefined> =>
+      (await sender.sendTo('targeted', receiver, text(data), { ack: 'destination' })).results?.map(r => `${r.status} ${r.receiver}`)
+    assert.deepEqual(await to(b.peerId.toString(), 'for b'), [`delivered ${b.peerId.toString()}`])
+    assert.deepEqual(await to(a.peerId.toString(), 'for a'), [`delivered ${a.peerId.toString()}`])
+    assert.deepEqual(got.get(a.peerId.toString()), ['early', 'for a'], 'the cached message went to the first receiver matched')
+    assert.deepEqual(got.get(b.peerId.toString()), ['for b'])
+
+    // c is not matched yet: the message waits for it alone (a and b, matched, get nothing of it)
+    const forC = sender.sendTo('targeted', c.peerId, text('for c'), { ack: 'destination', ttlMs: 20_000 })
+    await c.subscribe('targeted', record(c))
+    assert.deepEqual((await forC).results?.map(r => r.receiver), [c.peerId.toString()])
+    assert.deepEqual(got.get(c.peerId.toString()), ['for c'])
+    assert.deepEqual([got.get(a.peerId.toString()), got.get(b.peerId.toString())], [['early', 'for a'], ['for b']])
+    // a receiver never matched: the message expires unsent
+    const never = await sender.sendTo('targeted', sender.peerId, text('nobody'), { ack: 'destination', ttlMs: 300 })
+    assert.deepEqual([never.results, never.code], [[], 'MESSAGE_EXPIRED'])
+    await assert.rejects(sender.sendTo('targeted', 'not-a-peer', text('x')), { code: 'RECEIVER_INVALID' })
+    assert.throws(() => sender.hasReceiver('targeted', 'not-a-peer'), { code: 'RECEIVER_INVALID' })
   })
 })

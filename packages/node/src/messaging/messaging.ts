@@ -6,6 +6,7 @@
  * out again once the next run has joined (restore()), and stop() first waits a while for what is
  * in flight (drain()).
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { subjectKey } from '@realmesh/token'
 import { MAX_MESSAGE_BYTES, MAX_SUBJECT_BYTES, PROTOCOLS, WireErrorCode } from '@realmesh/wire'
 import { canReceive, canSend } from '../subjects/audience.js'
@@ -212,7 +213,8 @@ export class Messaging {
     }
   }
 
-  async publish (subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
+  /** `to`: sendTo()'s receiver, an identity or node peer id (RECEIVER_INVALID when it is not a peer id) */
+  async publish (subject: string, data: Uint8Array, options: PublishOptions = {}, to?: string): Promise<PublishResult> {
     const ttlMs = positive(options.ttlMs ?? DEFAULTS.ttlMs, 'ttlMs')
     if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
     if (data.byteLength > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(data.byteLength, MAX_MESSAGE_BYTES)
@@ -220,6 +222,7 @@ export class Messaging {
     if (typeof replySubject !== 'string' || Buffer.byteLength(replySubject) > MAX_SUBJECT_BYTES) throw new RangeError(`a reply subject is at most ${MAX_SUBJECT_BYTES} bytes of UTF-8`)
     const id = options.id == null ? undefined : messageId(options.id)
     const attrs = options.attrs == null ? undefined : new Map(Object.entries(checkedAttributes(options.attrs, 'attrs')))
+    if (to != null) receiverId(to)
     if (options.maxRetries != null && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) throw new RangeError(`maxRetries must be an integer >= 0, got ${options.maxRetries}`)
     this.checkAudience(this.keyOf(subject), options)
     // before anything changes (a first publish registers the subject)
@@ -229,7 +232,7 @@ export class Messaging {
     if (this.loading != null) await this.loading
     const publication = await this.publication(subject, options)
     // an aborted caller stops waiting; the message itself goes on until it is settled
-    return raceSignal(publication.publish(owned, options, ttlMs, id, attrs), options.signal)
+    return raceSignal(publication.publish(owned, options, ttlMs, id, attrs, to), options.signal)
   }
 
   /** Reads what an earlier run left in the outbox (at start; publish() waits for it). */
@@ -354,6 +357,17 @@ export class Messaging {
       ...(receiving == null ? {} : { receive: { ack: receiving.ack, maxMessageBytes: receiving.maxMessageBytes } }),
       ...(publication == null ? {} : { publish: { maxMessageBytes: publication.maxMessageBytes, cache: { ...publication.cacheOptions } } })
     }
+  }
+
+  /**
+   * Whether a receiver is matched on `subject` now (`to`: that one, by identity or node peer id):
+   * a counterpart that receives, admitted for this node's interest. Registers nothing.
+   */
+  hasReceiver (subject: string, to?: string): boolean {
+    if (to != null) receiverId(to)
+    const keyHex = this.keyOf(subject)
+    const now = this.deps.now()
+    return this.deps.subjects.counterparts.list(keyHex).some(c => canReceive(c.role) && c.expiresAt > now && (to == null || c.identity === to || c.nodeId === to))
   }
 
   /** receivers matched per subject this node publishes on */
@@ -507,6 +521,16 @@ export class Messaging {
     const keyHex = Buffer.from(subjectKey(this.deps.realmId, subject)).toString('hex')
     this.keys.set(subject, keyHex)
     return keyHex
+  }
+}
+
+/** sendTo()'s receiver: a peer id (an identity's or a node's), RECEIVER_INVALID otherwise */
+function receiverId (value: unknown): void {
+  try {
+    if (typeof value !== 'string') throw new TypeError('not a string')
+    peerIdFromString(value)
+  } catch {
+    throw new MessageError('RECEIVER_INVALID', `a receiver is an identity or node peer id (12D3KooW...), got ${JSON.stringify(String(value).slice(0, 80))}`)
   }
 }
 

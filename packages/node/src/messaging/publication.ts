@@ -57,6 +57,8 @@ interface Pending {
   data: Uint8Array<ArrayBuffer>
   pooled?: Uint8Array<ArrayBuffer>
   options: Required<Pick<PublishOptions, 'ack' | 'maxRetries'>> & { replySubject: string, attrs: Map<string, string> }
+  /** sendTo(): the one receiver it goes to, by identity or node peer id */
+  to?: string
   expiresAt: number
   cached: boolean
   /** its place in the outbox, while it is kept there */
@@ -75,7 +77,7 @@ interface Pending {
 
 /** where acked messages are kept until settled: the node's outbox, bound to this subject */
 export interface PublicationOutbox {
-  add: (message: Pick<StoredMessage, 'id' | 'data' | 'ack' | 'replySubject' | 'attrs' | 'expiresAt' | 'maxRetries'>) => OutboxEntry
+  add: (message: Pick<StoredMessage, 'id' | 'data' | 'ack' | 'replySubject' | 'attrs' | 'to' | 'expiresAt' | 'maxRetries'>) => OutboxEntry
   remove: (entry: OutboxEntry) => void
 }
 
@@ -108,6 +110,8 @@ export class Publication {
   private readonly cache: MessageCache<Pending>
   /** messages sent again after a restart, waiting for a receiver: in their order, without the cache's bound (the outbox bounds them) */
   private readonly held: MessageCache<Pending>
+  /** sendTo() messages whose receiver is not matched yet: in their order, bounded as the cache is */
+  private readonly targeted: MessageCache<Pending>
   /** published, waiting for their write or for an earlier message's (bounded as a link's queue is) */
   private readonly staged: Pending[] = []
   private stagedBytes = 0
@@ -126,6 +130,7 @@ export class Publication {
     this.deps = deps
     this.cache = new MessageCache<Pending>(cache, (item, code) => { this.dropped(item, code) })
     this.held = new MessageCache<Pending>({ size: Number.MAX_SAFE_INTEGER, policy: 'fifo' }, (item, code) => { this.dropped(item, code) })
+    this.targeted = new MessageCache<Pending>({ ...cache, policy: 'fifo' }, (item, code) => { this.dropped(item, code) })
   }
 
   get receivers (): number {
@@ -143,7 +148,7 @@ export class Publication {
    * attributes, checked. OUTBOX_FULL (rejected, nothing kept) when an acked message does not fit
    * in the outbox.
    */
-  async publish (owned: OwnedData, options: PublishOptions, ttlMs: number, id?: Uint8Array<ArrayBuffer>, attrs: Map<string, string> = NO_ATTRS): Promise<PublishResult> {
+  async publish (owned: OwnedData, options: PublishOptions, ttlMs: number, id?: Uint8Array<ArrayBuffer>, attrs: Map<string, string> = NO_ATTRS, to?: string): Promise<PublishResult> {
     const { copy, pooled } = owned
     if (copy.byteLength > this.maxMessageBytes) throw new MessageTooLargeError(copy.byteLength, this.maxMessageBytes)
     const ack = options.ack ?? 'none'
@@ -157,6 +162,7 @@ export class Publication {
         data: copy,
         pooled,
         options: { ack, maxRetries: options.maxRetries ?? 10, replySubject, attrs },
+        to,
         expiresAt: this.deps.now() + ttlMs,
         cached: false,
         ready: true,
@@ -168,7 +174,7 @@ export class Publication {
       }
       if (ack !== 'none' && this.deps.outbox != null) {
         try {
-          pending.stored = this.deps.outbox.add({ id: pending.id, data: copy, ack, replySubject, attrs: attrs.size === 0 ? undefined : Object.fromEntries(attrs), expiresAt: pending.expiresAt, maxRetries: pending.options.maxRetries })
+          pending.stored = this.deps.outbox.add({ id: pending.id, data: copy, ack, replySubject, attrs: attrs.size === 0 ? undefined : Object.fromEntries(attrs), to, expiresAt: pending.expiresAt, maxRetries: pending.options.maxRetries })
         } catch (err) {
           this.release(pending)
           reject(err)
@@ -197,6 +203,7 @@ export class Publication {
         id: message.id,
         data: message.data,
         options: { ack: message.ack, maxRetries: message.maxRetries, replySubject: message.replySubject, attrs: message.attrs == null ? NO_ATTRS : new Map(Object.entries(message.attrs)) },
+        to: message.to,
         expiresAt: message.expiresAt,
         cached: false,
         stored: entry,
@@ -230,12 +237,19 @@ export class Publication {
       this.removeReceiver(receiver.nodeId)
     }
     this.links.set(receiver.nodeId, new SenderLink(receiver, { ...this.deps.link, onRefused: (code) => { this.refused(receiver, code) } }))
-    if (this.held.length > 0 || this.cache.length > 0) {
+    if (this.held.length > 0 || this.cache.length > 0 || this.targeted.length > 0) {
       clearTimeout(this.cacheTimer)
       const now = this.deps.now()
-      // restored messages were published before anything in the cache
-      for (const pending of [...this.held.drain(now), ...this.cache.drain(now)]) this.dispatch(pending)
+      // restored messages were published before anything in the cache; targeted ones that wait for another receiver wait on, in their order
+      for (const pending of [...this.held.drain(now), ...this.cache.drain(now), ...this.targeted.drain(now)]) this.dispatch(pending)
+      this.armCacheTimer()
     }
+  }
+
+  /** whether a receiver is matched (one named by identity or node peer id, when `to` is given) */
+  hasReceiver (to?: string): boolean {
+    this.prune()
+    return this.linksFor(to).length > 0
   }
 
   /** the receiver's node is awake again (it, or this node, slept on its schedule): what its link holds goes now (undefined: every link's) */
@@ -283,7 +297,7 @@ export class Publication {
       this.release(pending)
       this.finish(pending, emptyResult(pending, WireErrorCode.MESSAGE_EXPIRED))
     }
-    for (const pending of [...this.held.drain(Number.POSITIVE_INFINITY), ...this.cache.drain(Number.POSITIVE_INFINITY)]) this.dropped(pending, WireErrorCode.MESSAGE_EXPIRED)
+    for (const pending of [...this.held.drain(Number.POSITIVE_INFINITY), ...this.cache.drain(Number.POSITIVE_INFINITY), ...this.targeted.drain(Number.POSITIVE_INFINITY)]) this.dropped(pending, WireErrorCode.MESSAGE_EXPIRED)
   }
 
   private stage (pending: Pending): void {
@@ -308,26 +322,47 @@ export class Publication {
       return
     }
     this.prune()
-    if (this.links.size > 0) {
+    if (this.linksFor(pending.to).length > 0) {
       pending.accepted?.({ id: hex(pending.id), stored: pending.stored != null })
       this.dispatch(pending)
       return
     }
-    try {
-      pending.cached = true
-      ;(pending.restored ? this.held : this.cache).add(pending, this.deps.now())
-    } catch (err) {
-      this.refuse(pending, err as Error)
-      return
-    }
-    this.armCacheTimer()
+    if (!this.wait(pending, pending.restored && pending.to == null ? this.held : undefined)) return
     pending.accepted?.({ id: hex(pending.id), stored: pending.stored != null })
     if (pending.options.ack === 'none') this.finish(pending, { id: hex(pending.id), cached: true, sent: 0 })
   }
 
-  /** hands a message to every receiver's link; resolves once each settled it (acks) or at once (none) */
+  /**
+   * Keeps a message no receiver it may go to is matched for: in `into`, or the targeted cache (a
+   * sendTo()), or the cache. False when that refused it (and it is settled).
+   */
+  private wait (pending: Pending, into?: MessageCache<Pending>): boolean {
+    try {
+      pending.cached = true
+      ;(into ?? (pending.to != null ? this.targeted : this.cache)).add(pending, this.deps.now())
+    } catch (err) {
+      this.refuse(pending, err as Error)
+      return false
+    }
+    this.armCacheTimer()
+    return true
+  }
+
+  /** the links a message goes to: every one, or (sendTo) the first whose receiver is `to` by identity or node */
+  private linksFor (to: string | undefined): SenderLink[] {
+    if (to == null) return [...this.links.values()]
+    const link = this.links.get(to) ?? [...this.links.values()].find(l => l.receiver.identity === to)
+    return link == null ? [] : [link]
+  }
+
+  /** hands a message to every receiver's link (a sendTo: to its one); resolves once each settled it (acks) or at once (none) */
   private dispatch (pending: Pending): void {
-    const links = [...this.links.values()]
+    const links = this.linksFor(pending.to)
+    // a sendTo() whose receiver is not among those matched waits for it
+    if (links.length === 0 && pending.to != null) {
+      this.wait(pending)
+      return
+    }
     const id = hex(pending.id)
     const results: DeliveryResult[] = []
     const acked = pending.options.ack !== 'none'
@@ -409,12 +444,13 @@ export class Publication {
 
   private armCacheTimer (): void {
     clearTimeout(this.cacheTimer)
-    const next = Math.min(this.held.nextExpiry() ?? Number.POSITIVE_INFINITY, this.cache.nextExpiry() ?? Number.POSITIVE_INFINITY)
+    const next = Math.min(...[this.held, this.cache, this.targeted].map(c => c.nextExpiry() ?? Number.POSITIVE_INFINITY))
     if (!Number.isFinite(next)) return
     this.cacheTimer = setTimeout(() => {
       const now = this.deps.now()
       this.held.prune(now)
       this.cache.prune(now)
+      this.targeted.prune(now)
       this.armCacheTimer()
     }, Math.max(0, next - this.deps.now()) + 1)
     this.cacheTimer.unref()

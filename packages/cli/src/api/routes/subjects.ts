@@ -1,7 +1,8 @@
 /**
  * Subjects and direct requests through the daemon's node (bearer token on all of them):
  *   GET  /subjects                      { subjects: [{ subject, key, role, coordinators, counterparts, properties }], stats }
- *   POST /subjects/SUBJECT/publish      body { data | dataBase64, ack?, ttlMs?, replySubject?, audience?, id?, progress? } -> the publish result;
+ *   POST /subjects/SUBJECT/publish      body { data | dataBase64, ack?, ttlMs?, replySubject?, audience?, id?, to?, progress? } -> the publish result
+ *                                       (to: node.sendTo that identity or node);
  *                                       with progress: true, NDJSON: { type: 'accepted', id, stored } once the node took
  *                                       it (stored: in its outbox), then { type: 'result', ...the publish result } or
  *                                       { type: 'error', code, message }
@@ -22,7 +23,7 @@ import { JsonLines } from '../router.js'
 import { payload, payloadOf } from '../payload.js'
 import { AudienceProblem, audienceFromJson } from '../../audience.js'
 import { PropertyProblem, filterOf, interestPropertiesOf, publishPropertiesOf } from '../../subject-properties.js'
-import type { RealmNode, AckMode, SubjectMessage } from '@realmesh/node'
+import type { RealmNode, AckMode, PublishOptions, PublishResult, SubjectMessage } from '@realmesh/node'
 import type { Audience } from '@realmesh/token'
 import type { Route } from '../router.js'
 
@@ -53,12 +54,14 @@ export function subjectRoutes (node: RealmNode): Route[] {
         const audience = audienceOf(options.audience)
         const id = messageIdOf(options.id)
         const properties = propertiesOf(() => publishPropertiesOf(options))
+        const to = receiverOf(options.to)
         const subject = subjectOf(params.subject, 'subject')
         const data = payloadOf(body)
-        if (options.progress !== true) return node.publish(subject, data, { ack, ttlMs, replySubject, audience, id, ...properties })
+        const send = async (o: PublishOptions): Promise<PublishResult> => to == null ? node.publish(subject, data, o) : node.sendTo(subject, to, data, o)
+        if (options.progress !== true) return send({ ack, ttlMs, replySubject, audience, id, ...properties })
         return new JsonLines(async (emit) => {
           try {
-            const result = await node.publish(subject, data, { ack, ttlMs, replySubject, audience, id, ...properties, onAccepted: (accepted) => { void emit({ type: 'accepted', ...accepted }).catch(() => {}) } })
+            const result = await send({ ack, ttlMs, replySubject, audience, id, ...properties, onAccepted: (accepted) => { void emit({ type: 'accepted', ...accepted }).catch(() => {}) } })
             await emit({ type: 'result', ...result })
           } catch (err) {
             await emit(errorLine(err)).catch(() => {})
@@ -117,6 +120,16 @@ export function subjectRoutes (node: RealmNode): Route[] {
       }
     }
   ]
+}
+
+function receiverOf (value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  try {
+    if (typeof value !== 'string') throw new TypeError('not a string')
+    return peerIdFromString(value).toString()
+  } catch {
+    throw new ApiRequestError(400, 'PEER_ID_INVALID', 'to is an identity or node peer id (12D3KooW...)')
+  }
 }
 
 function messageIdOf (value: unknown): string | undefined {
