@@ -24,8 +24,8 @@ interface Properties {
   threshold: number
   interestTtlSeconds: number
   refreshMs: number
-  receive?: { ack: string, maxMessageBytes: number }
-  publish?: { maxMessageBytes: number, cache: { size: number, policy: string, whenFull: string } }
+  receive?: { ack: string, maxMessageBytes: number, maxParallel: number }
+  publish?: { maxMessageBytes: number, cache: { size: number, policy: string, whenFull: string }, maxParallel: number }
 }
 interface Line { data: string, from: string, receivedAt: number, senderAttrs: Record<string, string>, attrs: Record<string, string>, hops: number }
 
@@ -50,6 +50,7 @@ describe('subject properties through the CLI', { timeout: 120_000 }, () => {
     for (const [flags, says] of [
       [['--cache-policy', 'middle'], /--cache-policy is fifo or lifo/],
       [['--threshold', '0'], /--threshold is an integer in 1\.\./],
+      [['--max-parallel', '2000'], /--max-parallel is an integer in 1\.\.1024/],
       [['--retries', 'many'], /--retries is a whole number/],
       [['--interest-ttl', 'soon'], /DURATION_INVALID/]
     ] as const) {
@@ -61,12 +62,12 @@ describe('subject properties through the CLI', { timeout: 120_000 }, () => {
   })
 
   step('3. subscribe and publish with property flags: subjects --json shows them, and the defaults of the rest', async () => {
-    subscriber = e2e.procs.start('subscribe N2', ['subscribe', SUBJECT, '--dir', dir('N2'), '--json', '--threshold', '50', '--interest-ttl', '120s', '--refresh', '30s', '--max-message-bytes', '2048'])
+    subscriber = e2e.procs.start('subscribe N2', ['subscribe', SUBJECT, '--dir', dir('N2'), '--json', '--threshold', '50', '--interest-ttl', '120s', '--refresh', '30s', '--max-message-bytes', '2048', '--max-parallel', '8'])
     await subscriber.waitForLine(/^subscribed to orders /, STEP_MS)
-    const published = await e2e.procs.run('publish 1', ['publish', SUBJECT, 'first', '--dir', dir('N1'), '--ack', '--threshold', '7', '--cache-size', '5', '--cache-policy', 'lifo', '--cache-when-full', 'reject', '--retries', '3'], STEP_MS)
+    const published = await e2e.procs.run('publish 1', ['publish', SUBJECT, 'first', '--dir', dir('N1'), '--ack', '--threshold', '7', '--cache-size', '5', '--cache-policy', 'lifo', '--cache-when-full', 'reject', '--retries', '3', '--max-parallel', '16'], STEP_MS)
     assert.equal(published.code, 0, `${published.stderr}\n${e2e.procs.describe()}`)
-    assert.deepEqual(await propertiesOf('N2'), { threshold: 50, interestTtlSeconds: 120, refreshMs: 30_000, receive: { ack: 'destination', maxMessageBytes: 2048 } })
-    assert.deepEqual(await propertiesOf('N1'), { threshold: 7, interestTtlSeconds: 300, refreshMs: 100_000, publish: { maxMessageBytes: 1_048_576, cache: { size: 5, policy: 'lifo', whenFull: 'reject' } } })
+    assert.deepEqual(await propertiesOf('N2'), { threshold: 50, interestTtlSeconds: 120, refreshMs: 30_000, receive: { ack: 'destination', maxMessageBytes: 2048, maxParallel: 8 } })
+    assert.deepEqual(await propertiesOf('N1'), { threshold: 7, interestTtlSeconds: 300, refreshMs: 100_000, publish: { maxMessageBytes: 1_048_576, cache: { size: 5, policy: 'lifo', whenFull: 'reject' }, maxParallel: 16 } })
   })
 
   step('4. a message above the subscriber\'s --max-message-bytes is refused with its code; the next one is delivered', async () => {

@@ -12,6 +12,7 @@
  *   --cache-size N           cache.size              publish          100
  *   --cache-policy P         cache.policy            publish          fifo (or lifo)
  *   --cache-when-full W      cache.whenFull          publish          purge (or reject)
+ *   --max-parallel N         maxParallel             both             1024 (acked messages in flight per sender node and receiver)
  *   --intent-attr K=V...     intentAttrs             both             none
  *   --attr K=V...            attrs                   publish          none (the message's own)
  *   --filter K=V...          filter                  subscribe        none (every message)
@@ -19,7 +20,7 @@
  * Attributes are at most 16, names of 1..64 characters, values of at most 256 (@realmesh/token's
  * attributesProblem); a filter's name given twice takes either value.
  */
-import { MAX_MESSAGE_BYTES } from '@realmesh/wire'
+import { MAX_MESSAGE_BYTES, MESSAGE_WINDOW } from '@realmesh/wire'
 import { MAX_ATTRIBUTES, attributesProblem } from '@realmesh/token'
 import { UsageError } from './errors.js'
 import { parseDuration } from './duration.js'
@@ -30,6 +31,7 @@ export class PropertyProblem extends Error {}
 
 export interface InterestProperties {
   intentAttrs?: Record<string, string>
+  maxParallel?: number
   threshold?: number
   interestTtlSeconds?: number
   refreshMs?: number
@@ -45,6 +47,7 @@ export interface PublishProperties extends InterestProperties {
 /** the flags subscribe and publish both take */
 export const INTEREST_FLAGS = {
   'intent-attr': { type: 'string', multiple: true },
+  'max-parallel': { type: 'string' },
   threshold: { type: 'string' },
   'interest-ttl': { type: 'string' },
   refresh: { type: 'string' },
@@ -71,6 +74,7 @@ const LIMITS = {
   refreshMs: [1000, MAX_TIMER_MS],
   maxMessageBytes: [1, MAX_MESSAGE_BYTES],
   maxRetries: [0, 1000],
+  maxParallel: [1, MESSAGE_WINDOW],
   size: [0, 100_000]
 } as const
 
@@ -113,6 +117,7 @@ export function filterOf (value: unknown): Record<string, string | string[]> | u
 export function interestPropertiesOf (body: Record<string, unknown>): InterestProperties {
   return defined({
     intentAttrs: attributes(body.intentAttrs, 'intentAttrs'),
+    maxParallel: whole(body.maxParallel, 'maxParallel'),
     threshold: whole(body.threshold, 'threshold'),
     interestTtlSeconds: whole(body.interestTtlSeconds, 'interestTtlSeconds'),
     refreshMs: whole(body.refreshMs, 'refreshMs'),
@@ -146,6 +151,7 @@ function integerFlag (text: string | undefined, flag: string): number | undefine
 export function interestPropertiesFromFlags (values: FlagValues): InterestProperties {
   return asUsage(() => interestPropertiesOf({
     intentAttrs: parseAttributes(values['intent-attr'], '--intent-attr'),
+    maxParallel: integerFlag(values['max-parallel'], '--max-parallel'),
     threshold: integerFlag(values.threshold, '--threshold'),
     interestTtlSeconds: values['interest-ttl'] == null ? undefined : parseDuration(values['interest-ttl']),
     refreshMs: values.refresh == null ? undefined : parseDuration(values.refresh) * 1000,
@@ -176,7 +182,7 @@ export function filterFromFlags (pairs: string[] | undefined): Record<string, st
   return asUsage(() => filterOf(Object.fromEntries(Object.entries(filter).map(([name, values]) => [name, values.length === 1 ? values[0] as string : values]))))
 }
 
-const FLAG_OF: Record<string, string> = { filter: '--filter', intentAttrs: '--intent-attr', attrs: '--attr', threshold: '--threshold', interestTtlSeconds: '--interest-ttl', refreshMs: '--refresh', maxMessageBytes: '--max-message-bytes', maxRetries: '--retries', 'cache.size': '--cache-size', 'cache.policy': '--cache-policy', 'cache.whenFull': '--cache-when-full' }
+const FLAG_OF: Record<string, string> = { maxParallel: '--max-parallel', filter: '--filter', intentAttrs: '--intent-attr', attrs: '--attr', threshold: '--threshold', interestTtlSeconds: '--interest-ttl', refreshMs: '--refresh', maxMessageBytes: '--max-message-bytes', maxRetries: '--retries', 'cache.size': '--cache-size', 'cache.policy': '--cache-policy', 'cache.whenFull': '--cache-when-full' }
 
 function asUsage<T> (check: () => T): T {
   try {

@@ -115,7 +115,7 @@ export const VERB_USAGE: Record<string, string[]> = {
   ],
   subscribe: [
     `realmesh subscribe SUBJECT ${TARGET} [--json] [--ack destination|app] [--role receiver|both] [--audience WHO]...`,
-    '      [--filter NAME=VALUE]... [--intent-attr NAME=VALUE]... [--threshold N] [--interest-ttl DUR] [--refresh DUR] [--max-message-bytes N]',
+    '      [--filter NAME=VALUE]... [--intent-attr NAME=VALUE]... [--max-parallel N] [--threshold N] [--interest-ttl DUR] [--refresh DUR] [--max-message-bytes N]',
     '    receive the messages on SUBJECT through the daemon, one line each on stdout, until SIGINT/SIGTERM',
     '    (--json: the message as JSON; --ack app: acked once the line reached this command;',
     '    --audience: who may be matched, PEER_ID[,PEER_ID...] | attr:NAME=VALUE | public (default);',
@@ -135,7 +135,7 @@ export const VERB_USAGE: Record<string, string[]> = {
   ],
   publish: [
     `realmesh publish SUBJECT DATA|- ${TARGET} [--ack | --ack-mode destination|app] [--ttl 30s] [--reply-subject S] [--audience WHO]... [--id HEX] [--to PEER_ID] [--json]`,
-    '      [--attr NAME=VALUE]... [--intent-attr NAME=VALUE]... [--retries N] [--cache-size N] [--cache-policy fifo|lifo] [--cache-when-full reject|purge]',
+    '      [--attr NAME=VALUE]... [--intent-attr NAME=VALUE]... [--max-parallel N] [--retries N] [--cache-size N] [--cache-policy fifo|lifo] [--cache-when-full reject|purge]',
     '      [--threshold N] [--interest-ttl DUR] [--refresh DUR] [--max-message-bytes N]',
     '    publish one message (- reads stdin); with --ack wait for every receiver\'s result (exit 1 unless all delivered);',
     '    the daemon keeps an acked message until it is settled, across restarts (accepted ID on stderr once kept);',

@@ -123,4 +123,48 @@ describe('message semantics', () => {
     await assert.rejects(sender.sendTo('targeted', 'not-a-peer', text('x')), { code: 'RECEIVER_INVALID' })
     assert.throws(() => sender.hasReceiver('targeted', 'not-a-peer'), { code: 'RECEIVER_INVALID' })
   })
+
+  /**
+   * A subscription on `receiver` whose handler holds every message until the test releases it: the
+   * messages held at once are the messages in flight to it. Each round waits until `bound` (or the
+   * rest) are held, then for two direct round trips to the sender (on the same connection, behind
+   * whatever the sender had written: anything it sent beyond the bound would be held by then),
+   * notes how many are held, and releases them. Resolves with the most held at once.
+   */
+  async function heldAtOnce (receiver: RealmNode, sender: RealmNode, subject: string, publish: (data: Uint8Array) => Promise<unknown>, count: number, bound: number, subscribe: { maxParallel?: number } = {}): Promise<number> {
+    const held: Array<() => void> = []
+    let most = 0
+    let released = 0
+    sender.onRequest(({ data }) => data)
+    await receiver.subscribe(subject, async () => {
+      await new Promise<void>((resolve) => { held.push(resolve) })
+    }, { ack: 'app', ...subscribe })
+    const all = Promise.all(Array.from({ length: count }, async (_, i) => publish(text(String(i)))))
+    while (released < count) {
+      const want = Math.min(bound, count - released)
+      await until(() => held.length >= want, [receiver], ['message'], { what: `${want} messages held` })
+      for (let i = 0; i < 2; i++) await receiver.send(sender.peerId, text('ping'))
+      most = Math.max(most, held.length)
+      const releasing = held.splice(0)
+      released += releasing.length
+      for (const release of releasing) release()
+    }
+    await all
+    sender.onRequest(undefined)
+    return most
+  }
+
+  test('maxParallel: a sender has at most that many acked messages in flight to a receiver (counted at the receiver); a receiver\'s own maxParallel lowers it', async () => {
+    const [a, b] = nodes as [RealmNode, RealmNode]
+    const ack = (r: unknown): void => { assert.equal((r as { results?: Array<{ status: string }> }).results?.[0]?.status, 'delivered') }
+    const bySender = await heldAtOnce(a, b, 'parallel', async (data) => { ack(await b.publish('parallel', data, { ack: 'destination', maxParallel: 3 })) }, 20, 3)
+    assert.equal(bySender, 3)
+    assert.equal(b.subjects().find(s => s.subject === 'parallel')?.properties.publish?.maxParallel, 3)
+    const byReceiver = await heldAtOnce(b, a, 'parallel-rx', async (data) => { ack(await a.publish('parallel-rx', data, { ack: 'destination' })) }, 12, 2, { maxParallel: 2 })
+    assert.equal(byReceiver, 2)
+    assert.equal(b.subjects().find(s => s.subject === 'parallel-rx')?.properties.receive?.maxParallel, 2)
+    assert.equal(a.subjects().find(s => s.subject === 'parallel-rx')?.properties.publish?.maxParallel, 1024, 'the default: the reorder window')
+    await assert.rejects(a.publish('parallel-bad', text('x'), { maxParallel: 0 }), RangeError)
+    await assert.rejects(a.publish('parallel-bad', text('x'), { maxParallel: 1025 }), RangeError)
+  })
 })

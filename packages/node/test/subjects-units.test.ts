@@ -123,7 +123,8 @@ test('sender link: a message with attributes of its own is not sent to a receive
     onResend: () => {},
     now: Date.now,
     ackTimeoutMs: 5_000,
-    backoff: { baseMs: 60_000, maxMs: 60_000 }
+    backoff: { baseMs: 60_000, maxMs: 60_000 },
+    maxParallel: 1024
   })
   const settled: Array<{ status: string, code?: string }> = []
   const message = (attrs: Map<string, string>): Outgoing => ({ id: new Uint8Array(16), data: new Uint8Array(1), ack: 'destination', replySubject: '', attrs, expiresAt: Date.now() + 60_000, maxRetries: 1, settle: (r) => { settled.push(r) } })

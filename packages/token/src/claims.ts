@@ -101,6 +101,8 @@ export interface InterestTokenClaims extends BaseClaims {
    * reads message attributes (a sender gives a message with attributes only to such a receiver)
    */
   features?: string[]
+  /** the most messages the identity wants in flight to it at once on the subject, per sender node (a whole number >= 1) */
+  maxParallel?: number
 }
 
 /** at most this many attributes on an interest token or a message */
@@ -309,6 +311,10 @@ function checkInterest (claims: Record<string, unknown>): InterestTokenClaims {
   if (claims.attrs !== undefined) {
     const problem = attributesProblem(claims.attrs)
     if (problem != null) malformed('attrs', problem, claims.attrs)
+  }
+  const maxParallel = claims.maxParallel
+  if (maxParallel !== undefined && (typeof maxParallel !== 'number' || !Number.isSafeInteger(maxParallel) || maxParallel < 1)) {
+    malformed('maxParallel', 'a whole number >= 1', maxParallel)
   }
   const features = claims.features
   if (features !== undefined && (!Array.isArray(features) || features.length > MAX_FEATURES || features.some(f => typeof f !== 'string' || f.length === 0 || f.length > 32))) {

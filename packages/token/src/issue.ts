@@ -74,6 +74,8 @@ export interface IssueInterestTokenInit extends IssueCommonInit {
   attrs?: Record<string, string>
   /** what the node's messaging understands (InterestTokenClaims.features); none when empty */
   features?: string[]
+  /** InterestTokenClaims.maxParallel; none when absent */
+  maxParallel?: number
 }
 
 export interface IssueInvitationTokenInit extends IssueCommonInit {
@@ -201,6 +203,7 @@ export async function issueInterestToken (identityKey: PrivateKey, init: IssueIn
   }
   if (init.attrs != null && Object.keys(init.attrs).length > 0) payload.attrs = init.attrs
   if (init.features != null && init.features.length > 0) payload.features = init.features
+  if (init.maxParallel != null) payload.maxParallel = init.maxParallel
   return sign('interest', identityKey, payload)
 }
 

@@ -8,7 +8,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { subjectKey } from '@realmesh/token'
-import { MAX_MESSAGE_BYTES, MAX_SUBJECT_BYTES, PROTOCOLS, WireErrorCode } from '@realmesh/wire'
+import { MAX_MESSAGE_BYTES, MAX_SUBJECT_BYTES, MESSAGE_WINDOW, PROTOCOLS, WireErrorCode } from '@realmesh/wire'
 import { canReceive, canSend } from '../subjects/audience.js'
 import { BoundedMap } from '../util/bounded-map.js'
 import { BufferPool } from '../util/buffer-pool.js'
@@ -24,7 +24,7 @@ import type { PublicationOutbox } from './publication.js'
 import { MessageError, MessageTooLargeError } from './errors.js'
 import { Direct } from './direct.js'
 import { SealKeys } from './seal-keys.js'
-import { DEFAULTS, cacheSettings, checkedAttributes, checkedFilter, inboxLimits, interestSettings, maxMessageBytes, positive } from './options.js'
+import { DEFAULTS, cacheSettings, checkedAttributes, checkedFilter, inboxLimits, maxParallelOf, interestSettings, maxMessageBytes, positive } from './options.js'
 import type { AbortOptions, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { Subjects, CounterpartEvent } from '../subjects/subjects.js'
 import type { LocalInterest } from '../subjects/local-interests.js'
@@ -182,6 +182,7 @@ export class Messaging {
     const role = options.role ?? 'receiver'
     const uses = { send: role === 'both', receive: true }
     const filter = options.filter == null ? undefined : checkedFilter(options.filter)
+    const maxParallel = options.maxParallel == null ? undefined : maxParallelOf(options.maxParallel)
     this.checkAudience(keyHex, options)
     let receiving = this.inbox.subjects.get(keyHex)
     if (receiving == null) {
@@ -196,7 +197,7 @@ export class Messaging {
     if (filter != null) receiving.filters.set(handler, filter)
     let interest: LocalInterest
     try {
-      interest = await this.deps.subjects.interests.use(subject, uses, interestSettings(options), options.authorize, { signal: this.registerSignal(options) })
+      interest = await this.deps.subjects.interests.use(subject, uses, { ...interestSettings(options), maxParallel }, options.authorize, { signal: this.registerSignal(options) })
     } catch (err) {
       this.removeHandler(receiving, handler)
       throw err
@@ -224,6 +225,7 @@ export class Messaging {
     const attrs = options.attrs == null ? undefined : new Map(Object.entries(checkedAttributes(options.attrs, 'attrs')))
     if (to != null) receiverId(to)
     if (options.maxRetries != null && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) throw new RangeError(`maxRetries must be an integer >= 0, got ${options.maxRetries}`)
+    maxParallelOf(options.maxParallel)
     this.checkAudience(this.keyOf(subject), options)
     // before anything changes (a first publish registers the subject)
     if ((options.ack ?? 'none') !== 'none') this.deps.outbox?.assertRoom(data.byteLength)
@@ -354,8 +356,8 @@ export class Messaging {
     const receiving = this.inbox.subjects.get(keyHex)
     const publication = this.publications.get(keyHex)
     return {
-      ...(receiving == null ? {} : { receive: { ack: receiving.ack, maxMessageBytes: receiving.maxMessageBytes } }),
-      ...(publication == null ? {} : { publish: { maxMessageBytes: publication.maxMessageBytes, cache: { ...publication.cacheOptions } } })
+      ...(receiving == null ? {} : { receive: { ack: receiving.ack, maxMessageBytes: receiving.maxMessageBytes, maxParallel: this.deps.subjects.interests.get(keyHex)?.settings.maxParallel ?? MESSAGE_WINDOW } }),
+      ...(publication == null ? {} : { publish: { maxMessageBytes: publication.maxMessageBytes, cache: { ...publication.cacheOptions }, maxParallel: publication.maxParallel } })
     }
   }
 
@@ -419,6 +421,7 @@ export class Messaging {
         now: this.deps.now,
         onResend: (count) => { this.stats.resent += count },
         ackTimeoutMs: this.init.ackTimeoutMs ?? 5_000,
+        maxParallel: maxParallelOf(options.maxParallel),
         backoff: this.init.backoff ?? { baseMs: 250, maxMs: 5_000 },
         hold: this.deps.hold
       },

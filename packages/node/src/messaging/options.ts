@@ -4,7 +4,7 @@
  * the subject: the first subscribe() or publish() sets it, later calls only widen its role (and
  * may not ask for another audience: SUBJECT_AUDIENCE_CONFLICT).
  */
-import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES, MESSAGE_FRAME_SLACK, MESSAGE_WINDOW_BYTES } from '@realmesh/wire'
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES, MESSAGE_FRAME_SLACK, MESSAGE_WINDOW, MESSAGE_WINDOW_BYTES } from '@realmesh/wire'
 import { MAX_ATTRIBUTES, attributesProblem } from '@realmesh/token'
 import { MessageError } from './errors.js'
 import type { Audience } from '@realmesh/token'
@@ -60,6 +60,11 @@ export interface SubscribeOptions extends InterestOptions {
   /** largest message data accepted, bytes (at most 4 MiB). @default 1048576 */
   maxMessageBytes?: number
   /**
+   * the most acked messages a sender node may have in flight to this node on the subject at once
+   * (1..1024), announced in our interest token (set by the subject's first use). @default 1024
+   */
+  maxParallel?: number
+  /**
    * only messages whose attributes match are handed to this subscription's handler; a message no
    * subscription of the subject takes is refused (MESSAGE_FILTERED: the sender's result when it
    * asked for an ack). @default every message
@@ -86,6 +91,11 @@ export interface PublishOptions extends InterestOptions {
   maxMessageBytes?: number
   /** messages published before any receiver is matched (set by the first publish) */
   cache?: CacheOptions
+  /**
+   * the most acked messages in flight (sent, not yet acked) to each receiver at once, 1..1024 (set
+   * by the first publish); a receiver's own maxParallel lowers it. @default 1024
+   */
+  maxParallel?: number
   /**
    * the message id, 32 hex digits (16 bytes), when the caller chooses it: receivers drop a second
    * message with an id they had on the subject (for 10 minutes, the last 16384), so a caller that
@@ -165,12 +175,15 @@ export interface PublishResult {
 export interface ReceiveProperties {
   ack: AckMode
   maxMessageBytes: number
+  /** what the interest token announces (the subject's first use set it) */
+  maxParallel: number
 }
 
 /** what this node's publication on a subject uses (PublishOptions, set by the first publish) */
 export interface PublishProperties {
   maxMessageBytes: number
   cache: Required<CacheOptions>
+  maxParallel: number
 }
 
 /** a subject's properties on this node: the interest's, and its subscriptions' and publication's where it has them */
@@ -279,6 +292,13 @@ export function checkedFilter (filter: AttributeFilter): AttributeFilter {
     throw new MessageError('ATTRIBUTES_INVALID', `filter: expected an object of at most ${MAX_ATTRIBUTES} names, each a string or an array of strings`)
   }
   return Object.fromEntries(values.map(([k, v]) => [k, Array.isArray(v) ? [...v] : v]))
+}
+
+/** a maxParallel option: 1..MESSAGE_WINDOW (RangeError), the window when absent */
+export function maxParallelOf (value: number | undefined): number {
+  const max = value ?? MESSAGE_WINDOW
+  if (!Number.isInteger(max) || max < 1 || max > MESSAGE_WINDOW) throw new RangeError(`maxParallel must be an integer in 1..${MESSAGE_WINDOW}, got ${max}`)
+  return max
 }
 
 export function maxMessageBytes (value: number | undefined): number {

@@ -106,6 +106,8 @@ export class Publication {
   readonly maxMessageBytes: number
   /** the cache's settings, as given to the first publish (defaults filled in) */
   readonly cacheOptions: Required<CacheOptions>
+  /** acked messages in flight to each receiver at once (before a receiver's own bound) */
+  readonly maxParallel: number
   private readonly links = new Map<string, SenderLink>()
   private readonly cache: MessageCache<Pending>
   /** messages sent again after a restart, waiting for a receiver: in their order, without the cache's bound (the outbox bounds them) */
@@ -127,6 +129,7 @@ export class Publication {
     this.subject = subject
     this.maxMessageBytes = maxMessageBytes
     this.cacheOptions = cache
+    this.maxParallel = deps.link.maxParallel
     this.deps = deps
     this.cache = new MessageCache<Pending>(cache, (item, code) => { this.dropped(item, code) })
     this.held = new MessageCache<Pending>({ size: Number.MAX_SAFE_INTEGER, policy: 'fifo' }, (item, code) => { this.dropped(item, code) })

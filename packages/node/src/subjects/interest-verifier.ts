@@ -38,6 +38,8 @@ export interface VerifiedInterest {
   intentAttrs: Record<string, string>
   /** its node reads message attributes (the interest token lists the feature msg-attrs) */
   readsAttrs: boolean
+  /** a receiver's bound on messages in flight to it, per sender node (the token's maxParallel), if it set one */
+  maxParallel?: number
   interestToken: string
   identityToken: string
   /** the node's signed record (REGISTER, MATCH), with its addresses */
@@ -114,6 +116,7 @@ export class InterestVerifier {
       attrs,
       intentAttrs: claims.attrs ?? {},
       readsAttrs: claims.features?.includes('msg-attrs') === true,
+      maxParallel: claims.maxParallel,
       interestToken: input.interestToken,
       identityToken: input.identityToken,
       record: input.record,

@@ -29,6 +29,8 @@ export interface InterestSettings {
   threshold: number
   ttlSeconds: number
   refreshMs: number
+  /** a receiver's bound on messages in flight to it, per sender node, announced in the token (none: the sender's own) */
+  maxParallel?: number
 }
 
 /** settings asked for by a use: without an audience (attributes) it takes the interest's (public, none for a new one) */
@@ -284,6 +286,7 @@ export class LocalInterests {
       audience: settings.audience,
       attrs: settings.attrs,
       features: FEATURES,
+      maxParallel: settings.maxParallel,
       node: this.deps.self,
       ttlSeconds,
       now: () => now,

@@ -11,7 +11,7 @@
  *                                       per message, until the client goes away (that ends the subscription);
  *                                       or { type: 'error', code, message } when the node refused the subscription
  * `audience` is an Audience as JSON (../../audience.ts); without it a subject's first use is public.
- * Both take the subject properties intentAttrs, threshold, interestTtlSeconds, refreshMs,
+ * Both take the subject properties intentAttrs, maxParallel, threshold, interestTtlSeconds, refreshMs,
  * maxMessageBytes; publish also attrs (the message's), maxRetries and cache { size, policy,
  * whenFull }, subscribe filter (../../subject-properties.ts).
  *   POST /send/PEER_ID                  body { data | dataBase64 } -> { data | dataBase64 } (the peer's answer)
