@@ -88,6 +88,12 @@ export const WireErrorCode = {
   SUBJECT_AUDIENCE: 'SUBJECT_AUDIENCE',
   /** the subject's authorize callback refused the counterpart */
   SUBJECT_UNAUTHORIZED: 'SUBJECT_UNAUTHORIZED',
+  /** the realm leader's subject policy refuses the counterpart on the subject (a rule names others) */
+  SUBJECT_DENIED_BY_LEADER: 'SUBJECT_DENIED_BY_LEADER',
+  /** the realm leader's subject policy is default-deny and no rule names the subject for that direction */
+  SUBJECT_NO_RULE: 'SUBJECT_NO_RULE',
+  /** this node defers subject authorization to the realm leader, and the leader did not answer */
+  SUBJECT_LEADER_UNAVAILABLE: 'SUBJECT_LEADER_UNAVAILABLE',
   /** no coordinator accepted the interest in time */
   SUBJECT_REGISTER_FAILED: 'SUBJECT_REGISTER_FAILED',
   /** message (or direct request) data above the limit */

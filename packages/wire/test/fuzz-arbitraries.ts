@@ -58,9 +58,12 @@ export const codecCases: Array<CodecCase<any>> = [
     attributes: fc.uniqueArray(fc.tuple(text, text), { maxLength: 20, selector: ([key]) => key }).map(entries => new Map(entries)),
     identityToken: text,
     requestId: text,
-    invitationId: text
+    invitationId: text,
+    subject: text,
+    send: fc.boolean(),
+    receive: fc.boolean()
   })),
-  codecCase('LeaderResponse', LeaderResponse, record({ status: enumOf(LeaderResponse.Status), token: text, requestId: text, code: text, reason: text, retryAfterMs: u32 })),
+  codecCase('LeaderResponse', LeaderResponse, record({ status: enumOf(LeaderResponse.Status), token: text, requestId: text, code: text, reason: text, retryAfterMs: u32, validForMs: u32 })),
   codecCase('Broadcast', Broadcast, record({ nodeToken: text, data: bytes })),
   codecCase('SubjectRequest', SubjectRequest, record({ type: enumOf(SubjectRequest.Type), interestToken: text, identityToken: text, record: peerRecord, key: bytes, epoch }, ['type', 'interestToken', 'identityToken', 'key'])),
   codecCase('SubjectResponse', SubjectResponse, record({ error: wireError }, [])),

@@ -105,6 +105,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     keepalive: config.keepalive,
     redial: config.redial,
     messaging: config.messaging,
+    subjects: config.subjects,
     tokenSkewSeconds: config.tokenSkewSeconds,
     sleep: options.sleep,
     mdns: options.mdns,

@@ -134,7 +134,7 @@ function ackOf (data: MessageData, status: MessageAck.Status, code = ''): Messag
 }
 
 /** refusals of a deposit's sender that a change since the deposit explains (not the coordinator's offence) */
-const CHANGED_SINCE: ReadonlySet<string> = new Set([WireErrorCode.SUBJECT_UNKNOWN, WireErrorCode.SUBJECT_AUDIENCE, WireErrorCode.SUBJECT_UNAUTHORIZED, WireErrorCode.SUBJECT_ROLE_MISMATCH])
+const CHANGED_SINCE: ReadonlySet<string> = new Set([WireErrorCode.SUBJECT_UNKNOWN, WireErrorCode.SUBJECT_AUDIENCE, WireErrorCode.SUBJECT_UNAUTHORIZED, WireErrorCode.SUBJECT_ROLE_MISMATCH, WireErrorCode.SUBJECT_DENIED_BY_LEADER, WireErrorCode.SUBJECT_NO_RULE, WireErrorCode.SUBJECT_LEADER_UNAVAILABLE])
 
 export function changedSince (err: unknown): boolean {
   const { code, tokenCode } = err as { code?: string, tokenCode?: string }

@@ -12,6 +12,8 @@ import { Messaging } from '../messaging/messaging.js'
 import { Relay } from '../relay/relay.js'
 import { canReceive } from './audience.js'
 import { coordinatorsOf } from './local-interests.js'
+import { authorizeWithLeader } from '../leader/leader-client.js'
+import { PROTOCOLS } from '@realmesh/wire'
 import type { RelayStore } from '../relay/relay-store.js'
 import type { AbortOptions, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { PeerRecord } from '@realmesh/wire'
@@ -156,7 +158,8 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
       if (canReceive(i.role)) ref.relay?.wake(i.nodeId)
     },
     now: ctx.now,
-    properties: (keyHex) => ref.messaging?.properties(keyHex) ?? {}
+    properties: (keyHex) => ref.messaging?.properties(keyHex) ?? {},
+    askLeader: async (question, options) => authorizeWithLeader(async (o) => ctx.openStream(peerIdFromString(leader), PROTOCOLS.leader, o), question, options)
   }, ctx.subjects)
   const messaging = new Messaging({
     self: ctx.self,

@@ -12,7 +12,9 @@ import { Counterparts } from './counterparts.js'
 import { LocalInterests } from './local-interests.js'
 import { SubjectProtocol, offenceFor } from './subject-protocol.js'
 import { SubjectError } from './errors.js'
-import { admits, rolesPair } from './audience.js'
+import { admits, canReceive, canSend, rolesPair } from './audience.js'
+import { LeaderAuthorization } from './leader-authorization.js'
+import type { LeaderAnswer, SubjectQuestion } from './leader-authorization.js'
 import { findCoordinators, positionOf } from './find-coordinators.js'
 import type { AbortOptions, Connection, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -48,6 +50,15 @@ export interface SubjectsInit {
    * and senders would forget it while it sleeps. @default 0 (as asked)
    */
   minInterestTtlSeconds?: number
+  /**
+   * put every counterpart to the realm leader's subject policy too (AUTHORIZE: may this identity
+   * send / receive on the subject?), after the subject's own checks and authorize callbacks; a
+   * refusal carries the leader's code (SUBJECT_DENIED_BY_LEADER, SUBJECT_NO_RULE), a leader that
+   * does not answer is SUBJECT_LEADER_UNAVAILABLE. @default false
+   */
+  deferToLeader?: boolean
+  /** the leader's answers this node keeps: how many, and at most how long (whatever the leader says). @default { maxSize: 1024, maxTtlMs: 60000 } */
+  leaderDecisions?: { maxSize?: number, maxTtlMs?: number }
 }
 
 /** what an authorize callback and `subject:matched` get about a counterpart */
@@ -104,6 +115,8 @@ export interface SubjectsDeps {
   now: () => number
   /** what this node's subscriptions and publication on a subject use (Messaging.properties) */
   properties: (keyHex: string) => Pick<SubjectProperties, 'receive' | 'publish'>
+  /** AUTHORIZE on the realm leader (used with SubjectsInit.deferToLeader) */
+  askLeader: (question: SubjectQuestion, options: AbortOptions) => Promise<LeaderAnswer>
 }
 
 export interface SubjectStatus {
@@ -135,9 +148,12 @@ export class Subjects {
   readonly identity: string
   private readonly deps: SubjectsDeps
   private readonly lookupTimeoutMs: number
+  /** with deferToLeader: the leader's answers about counterparts */
+  private readonly leader: LeaderAuthorization | undefined
 
   constructor (deps: SubjectsDeps, init: SubjectsInit = {}) {
     this.deps = deps
+    this.leader = init.deferToLeader === true ? new LeaderAuthorization(deps.askLeader, { ...init.leaderDecisions, now: deps.now }) : undefined
     this.identity = peerIdFromPrivateKey(deps.identityKey).toString()
     this.replicas = init.replicas ?? 3
     this.lookupTimeoutMs = init.lookupTimeoutMs ?? 20_000
@@ -267,6 +283,8 @@ export class Subjects {
     for (const authorize of interest.authorizers) {
       if (!await authorize(peer, options)) throw new SubjectError(WireErrorCode.SUBJECT_UNAUTHORIZED, `the authorize callback of ${interest.subject} refused ${counterpart.identity}`)
     }
+    // what the counterpart does toward us: it sends when we receive, it receives when we send
+    await this.leader?.check(interest.subject, counterpart, { send: canReceive(interest.role) && canSend(counterpart.role), receive: canSend(interest.role) && canReceive(counterpart.role) }, options)
     const raced = known()
     if (raced != null) return { interest, counterpart: raced }
     const isNew = this.counterparts.get(keyHex, counterpart.identity, counterpart.nodeId) == null

@@ -2706,6 +2706,9 @@ export interface LeaderRequest {
   identityToken: string
   requestId: string
   invitationId: string
+  subject: string
+  send: boolean
+  receive: boolean
 }
 
 export namespace LeaderRequest {
@@ -2713,14 +2716,16 @@ export namespace LeaderRequest {
     TOKEN = 'TOKEN',
     DEFER = 'DEFER',
     STATUS = 'STATUS',
-    CANCEL = 'CANCEL'
+    CANCEL = 'CANCEL',
+    AUTHORIZE = 'AUTHORIZE'
   }
 
   enum __TypeValues {
     TOKEN = 0,
     DEFER = 1,
     STATUS = 2,
-    CANCEL = 3
+    CANCEL = 3,
+    AUTHORIZE = 4
   }
 
   export namespace Type {
@@ -2887,6 +2892,21 @@ export namespace LeaderRequest {
           w.string(obj.invitationId)
         }
 
+        if ((obj.subject != null && obj.subject !== '')) {
+          w.uint32(66)
+          w.string(obj.subject)
+        }
+
+        if ((obj.send != null && obj.send !== false)) {
+          w.uint32(72)
+          w.bool(obj.send)
+        }
+
+        if ((obj.receive != null && obj.receive !== false)) {
+          w.uint32(80)
+          w.bool(obj.receive)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2898,7 +2918,10 @@ export namespace LeaderRequest {
           attributes: new Map<string, string>(),
           identityToken: '',
           requestId: '',
-          invitationId: ''
+          invitationId: '',
+          subject: '',
+          send: false,
+          receive: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2942,6 +2965,18 @@ export namespace LeaderRequest {
             }
             case 7: {
               obj.invitationId = reader.string()
+              break
+            }
+            case 8: {
+              obj.subject = reader.string()
+              break
+            }
+            case 9: {
+              obj.send = reader.bool()
+              break
+            }
+            case 10: {
+              obj.receive = reader.bool()
               break
             }
             default: {
@@ -3020,6 +3055,27 @@ export namespace LeaderRequest {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.subject`,
+                value: reader.string()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.send`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.receive`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -3068,6 +3124,21 @@ export namespace LeaderRequest {
     value: string
   }
 
+  export interface LeaderRequestSubjectFieldEvent {
+    field: '$.subject'
+    value: string
+  }
+
+  export interface LeaderRequestSendFieldEvent {
+    field: '$.send'
+    value: boolean
+  }
+
+  export interface LeaderRequestReceiveFieldEvent {
+    field: '$.receive'
+    value: boolean
+  }
+
   export function encode (obj: Partial<LeaderRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaderRequest.codec())
   }
@@ -3076,7 +3147,7 @@ export namespace LeaderRequest {
     return decodeMessage(buf, LeaderRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRequest>): Generator<LeaderRequestTypeFieldEvent | LeaderRequestJoinProofFieldEvent | LeaderRequestTtlSecondsFieldEvent | LeaderRequestAttributesFieldEvent | LeaderRequestIdentityTokenFieldEvent | LeaderRequestRequestIdFieldEvent | LeaderRequestInvitationIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRequest>): Generator<LeaderRequestTypeFieldEvent | LeaderRequestJoinProofFieldEvent | LeaderRequestTtlSecondsFieldEvent | LeaderRequestAttributesFieldEvent | LeaderRequestIdentityTokenFieldEvent | LeaderRequestRequestIdFieldEvent | LeaderRequestInvitationIdFieldEvent | LeaderRequestSubjectFieldEvent | LeaderRequestSendFieldEvent | LeaderRequestReceiveFieldEvent> {
     return streamMessage(buf, LeaderRequest.codec(), opts)
   }
 }
@@ -3088,6 +3159,7 @@ export interface LeaderResponse {
   code: string
   reason: string
   retryAfterMs: number
+  validForMs: number
 }
 
 export namespace LeaderResponse {
@@ -3152,6 +3224,11 @@ export namespace LeaderResponse {
           w.uint32(obj.retryAfterMs)
         }
 
+        if ((obj.validForMs != null && obj.validForMs !== 0)) {
+          w.uint32(56)
+          w.uint32(obj.validForMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -3162,7 +3239,8 @@ export namespace LeaderResponse {
           requestId: '',
           code: '',
           reason: '',
-          retryAfterMs: 0
+          retryAfterMs: 0,
+          validForMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -3193,6 +3271,10 @@ export namespace LeaderResponse {
             }
             case 6: {
               obj.retryAfterMs = reader.uint32()
+              break
+            }
+            case 7: {
+              obj.validForMs = reader.uint32()
               break
             }
             default: {
@@ -3252,6 +3334,13 @@ export namespace LeaderResponse {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.validForMs`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -3294,6 +3383,11 @@ export namespace LeaderResponse {
     value: number
   }
 
+  export interface LeaderResponseValidForMsFieldEvent {
+    field: '$.validForMs'
+    value: number
+  }
+
   export function encode (obj: Partial<LeaderResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaderResponse.codec())
   }
@@ -3302,7 +3396,7 @@ export namespace LeaderResponse {
     return decodeMessage(buf, LeaderResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderResponse>): Generator<LeaderResponseStatusFieldEvent | LeaderResponseTokenFieldEvent | LeaderResponseRequestIdFieldEvent | LeaderResponseCodeFieldEvent | LeaderResponseReasonFieldEvent | LeaderResponseRetryAfterMsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderResponse>): Generator<LeaderResponseStatusFieldEvent | LeaderResponseTokenFieldEvent | LeaderResponseRequestIdFieldEvent | LeaderResponseCodeFieldEvent | LeaderResponseReasonFieldEvent | LeaderResponseRetryAfterMsFieldEvent | LeaderResponseValidForMsFieldEvent> {
     return streamMessage(buf, LeaderResponse.codec(), opts)
   }
 }
