@@ -149,7 +149,12 @@ export const VERB_USAGE: Record<string, string[]> = {
   ],
   subjects: [
     `realmesh subjects ${TARGET} [--json]`,
-    '    the daemon\'s subjects: role, coordinators, matched counterparts'
+    '    the daemon\'s subjects: role, coordinators, matched counterparts (--json: and each one\'s properties)'
+  ],
+  accounting: [
+    'realmesh accounting --dir DIR [--since DUR|TIME] [--json]',
+    '    what the daemon of DIR (node or leader) wrote to its accounting log: one line per exchange (direction,',
+    '    subject, counterpart, bytes) and leader subject decisions; --since 10m or an ISO time'
   ],
   dashboard: [
     `realmesh dashboard ${TARGET} [--no-open] [--json]`,

@@ -72,7 +72,7 @@ import type { Subjects, SubjectStatus } from './subjects/subjects.js'
 import type { Messaging } from './messaging/messaging.js'
 import type { SubjectMatchedDetail, SubjectRegisteredDetail } from './subjects/assembly.js'
 import type { FindCoordinatorsOptions } from './subjects/find-coordinators.js'
-import type { MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './messaging/options.js'
+import type { AccountRecord, MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './messaging/options.js'
 import type { MessageStreamDetail } from './messaging/inbox.js'
 import type { OutboxRestoredDetail, OutboxSettledDetail } from './messaging/messaging.js'
 import type { RequestHandler } from './messaging/direct.js'
@@ -149,6 +149,8 @@ export interface RealmNodeEvents {
   'subject:matched': CustomEvent<SubjectMatchedDetail>
   /** a subject message was delivered to this node's subscriptions */
   message: CustomEvent<SubjectMessage>
+  /** an authorized exchange (accounting): a message delivered to this node's subscriptions, or one a receiver settled as delivered */
+  account: CustomEvent<AccountRecord>
   /** a sender opened a message stream to one of this node's subscriptions (a first one, or again after its connection broke) */
   'message:stream': CustomEvent<MessageStreamDetail>
   /** as one of a subject's coordinators, this node stored a new or renewed interest */

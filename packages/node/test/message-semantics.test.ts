@@ -9,7 +9,7 @@ import { until } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import { realmOf, text, str } from './subjects-fixtures.js'
 import type { Realm } from './fixtures.js'
-import type { RealmNode, SubjectMessage } from '../src/index.js'
+import type { AccountRecord, RealmNode, SubjectMessage } from '../src/index.js'
 
 describe('message semantics', () => {
   const h = new Harness()
@@ -166,5 +166,26 @@ describe('message semantics', () => {
     assert.equal(a.subjects().find(s => s.subject === 'parallel-rx')?.properties.publish?.maxParallel, 1024, 'the default: the reorder window')
     await assert.rejects(a.publish('parallel-bad', text('x'), { maxParallel: 0 }), RangeError)
     await assert.rejects(a.publish('parallel-bad', text('x'), { maxParallel: 1025 }), RangeError)
+  })
+
+  test('accounting: the account event reports every exchange on both ends, once, with its bytes and direction', async () => {
+    const [a, b] = nodes as [RealmNode, RealmNode]
+    const records = (node: RealmNode): AccountRecord[] => {
+      const seen: AccountRecord[] = []
+      node.addEventListener('account', (evt) => { if (evt.detail.subject === 'accounted') seen.push(evt.detail) })
+      return seen
+    }
+    const atA = records(a)
+    const atB = records(b)
+    await a.subscribe('accounted', () => {})
+    const sizes = [1, 300, 20_000]
+    for (const size of sizes) assert.equal((await b.publish('accounted', new Uint8Array(size), { ack: 'destination' })).results?.[0]?.status, 'delivered')
+    // a duplicate (the same id again) is delivered once, and accounted once
+    const id = 'ab'.repeat(16)
+    await b.publish('accounted', new Uint8Array(7), { ack: 'destination', id })
+    await b.publish('accounted', new Uint8Array(7), { ack: 'destination', id })
+    assert.deepEqual(atA.map(r => [r.direction, r.identity, r.peer, r.bytes, r.messages]), [...sizes, 7].map(n => ['in', b.peerId.toString(), b.peerId.toString(), n, 1]))
+    assert.deepEqual(atB.map(r => [r.direction, r.identity, r.bytes]), [...sizes, 7, 7].map(n => ['out', a.peerId.toString(), n]), 'the sender accounts each message the receiver settled delivered (the second copy too: it acked it)')
+    assert.equal(atA[3]?.id, id)
   })
 })

@@ -33,7 +33,7 @@ import type { VerifiedNode } from '../handshake/handshake.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { MessageStreamDetail, Receiving } from './inbox.js'
 import type { Outbox, OutboxEntry, OutboxLimits } from '../outbox/outbox.js'
-import type { InterestOptions, MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubjectProperties, SubscribeOptions, Subscription } from './options.js'
+import type { AccountRecord, InterestOptions, MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubjectProperties, SubscribeOptions, Subscription } from './options.js'
 
 export interface MessagingInit {
   /** a sender resends unacked messages on a new stream after this long without any ack, ms. @default 5000 */
@@ -99,6 +99,8 @@ export interface MessagingDeps {
   /** a refusal of ours, for scoring */
   refused: (peer: string, code: string) => void
   emitMessage: (message: SubjectMessage) => void
+  /** an authorized exchange: a message delivered here, or one a receiver settled as delivered */
+  account: (record: AccountRecord) => void
   /** a sender's message stream to one of our subscriptions was accepted */
   emitStream: (stream: MessageStreamDetail) => void
   /** what the start found in the outbox */
@@ -147,6 +149,11 @@ export class Messaging {
     if (init.drainMs != null && !(Number.isFinite(init.drainMs) && init.drainMs >= 0)) throw new RangeError(`drainMs must be a number of milliseconds >= 0, got ${init.drainMs}`)
     this.sealKeys = new SealKeys(deps.identityKey)
     // a message was delivered on the subject: the interest renews its token at half its threshold
+    // every message handed to our subscriptions is an exchange in
+    const emitMessage = (message: SubjectMessage): void => {
+      deps.account({ at: deps.now(), direction: 'in', subject: message.subject, identity: message.from, peer: message.peer, bytes: message.data.byteLength, messages: 1, id: message.id })
+      deps.emitMessage(message)
+    }
     const noteReceived = (keyHex: string): void => {
       const interest = deps.subjects.interests.get(keyHex)
       if (interest != null) deps.subjects.interests.noteReceived(interest)
@@ -157,7 +164,7 @@ export class Messaging {
       member: deps.member,
       refused: deps.refused,
       noteReceived,
-      emit: deps.emitMessage,
+      emit: emitMessage,
       opened: deps.emitStream,
       now: deps.now,
       stats: this.stats,
@@ -170,7 +177,7 @@ export class Messaging {
       admit: async (input) => deps.subjects.admit(input),
       refused: deps.refused,
       noteReceived,
-      emit: deps.emitMessage,
+      emit: emitMessage,
       now: deps.now,
       stats: this.stats
     })
@@ -427,7 +434,8 @@ export class Messaging {
       },
       outbox: this.outboxOf(subject, keyHex, options),
       restoredSettled: (result) => { this.deps.emitSettled({ subject, ...result }) },
-      settled: () => { this.drainWaiter?.() }
+      settled: () => { this.drainWaiter?.() },
+      delivered: (receiver, id, bytes) => { this.deps.account({ at: this.deps.now(), direction: 'out', subject, identity: receiver.identity, peer: receiver.nodeId, bytes, messages: 1, id }) }
     })
     const created = (async () => {
       // in place before the interest is registered: receivers may be matched during registration

@@ -200,6 +200,27 @@ export interface Subscription {
   unsubscribe: () => Promise<void>
 }
 
+/**
+ * One authorized exchange, as the `account` event reports it: a message this node delivered to
+ * its subscriptions (`in`), or one a receiver settled as delivered (`out`; without acks, once it
+ * was written to the receiver's stream).
+ */
+export interface AccountRecord {
+  /** ms since the epoch, this node's clock */
+  at: number
+  direction: 'in' | 'out'
+  subject: string
+  /** the counterpart's identity: the sender (in) or the receiver (out) */
+  identity: string
+  /** its node */
+  peer: string
+  /** the message's data, bytes (as the application gave or got it, before sealing) */
+  bytes: number
+  messages: number
+  /** the message id (hex) */
+  id: string
+}
+
 /** counters since start, for diagnostics and tests */
 export interface MessageStats {
   /** messages handed to this node's subscriptions */

@@ -95,6 +95,8 @@ export interface PublicationDeps {
   restoredSettled: (result: PublishResult) => void
   /** every receiver settled a message that went to links (stop() drains until none is left) */
   settled: () => void
+  /** a receiver settled a message as delivered (the `account` event) */
+  delivered: (receiver: VerifiedInterest, id: string, bytes: number) => void
 }
 
 const noop = (): void => {}
@@ -371,7 +373,8 @@ export class Publication {
     const acked = pending.options.ack !== 'none'
     if (acked) this.inflight++
     for (const link of links) {
-      const { identity: receiver, nodeId: peer } = link.receiver
+      const counterpart = link.receiver
+      const { identity: receiver, nodeId: peer } = counterpart
       let settled = false
       link.send({
         id: pending.id,
@@ -385,6 +388,7 @@ export class Publication {
           if (settled) return
           settled = true
           results.push({ receiver, peer, ...result })
+          if (result.status === 'delivered') this.deps.delivered(counterpart, id, pending.data.byteLength)
           if (results.length < links.length) return
           this.release(pending)
           if (!acked) return

@@ -23,7 +23,7 @@ import type { SubjectsInit } from './subjects.js'
 import type { VerifiedInterest } from './interest-verifier.js'
 import type { MessagingInit, OutboxRestoredDetail, OutboxSettledDetail } from '../messaging/messaging.js'
 import type { Outbox } from '../outbox/outbox.js'
-import type { SubjectMessage } from '../messaging/options.js'
+import type { AccountRecord, SubjectMessage } from '../messaging/options.js'
 import type { MessageStreamDetail } from '../messaging/inbox.js'
 import type { RecordVerifier } from '../peers/records.js'
 import type { Membership } from '../membership/membership.js'
@@ -58,6 +58,8 @@ export interface SubjectLayerEvents {
   'subject:matched': SubjectMatchedDetail
   'subject:registered': SubjectRegisteredDetail
   message: SubjectMessage
+  /** an authorized exchange: a message delivered to our subscriptions (in), or one a receiver settled as delivered (out) */
+  account: AccountRecord
   'message:stream': MessageStreamDetail
   'outbox:restored': OutboxRestoredDetail
   'outbox:settled': OutboxSettledDetail
@@ -172,6 +174,7 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     identityOf: (peer) => membership.get(peer)?.identity.claims.sub,
     refused: offence,
     emitMessage: (message) => { ctx.emit('message', message) },
+    account: (record) => { ctx.emit('account', record) },
     emitStream: (stream) => { ctx.emit('message:stream', stream) },
     emitRestored: (detail) => { ctx.emit('outbox:restored', detail) },
     emitSettled: (detail) => { ctx.emit('outbox:settled', detail) },
