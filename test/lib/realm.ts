@@ -28,6 +28,8 @@ export interface StartRealmInit {
    * coordinator, the nodes' grants being younger). @default the leader's default
    */
   epochSeconds?: number
+  /** rewrites leader.yaml between `leader init` and `leader start` (e.g. a subject policy) */
+  leaderYaml?: (text: string) => string
   /** extra `node start` arguments, by node name (e.g. a wake schedule) */
   nodeArgs?: Record<string, string[]>
   /**
@@ -47,10 +49,11 @@ export async function startRealm (e2e: Scenario, init: StartRealmInit): Promise<
   const ids = new Map<string, string>()
   const daemons = new Map<string, CliProcess>()
   await e2e.procs.ok('leader init', ['leader', 'init', '--name', init.name, '--dir', dir('L'), '--policy', init.policy ?? 'auto', '--join-secret', init.secret])
+  const leaderYaml = join(dir('L'), 'leader.yaml')
   if (init.epochSeconds !== undefined) {
-    const config = join(dir('L'), 'leader.yaml')
-    await writeFile(config, (await readFile(config, 'utf8')).replace(/^epochSeconds: \d+$/m, `epochSeconds: ${init.epochSeconds}`))
+    await writeFile(leaderYaml, (await readFile(leaderYaml, 'utf8')).replace(/^epochSeconds: \d+$/m, `epochSeconds: ${init.epochSeconds}`))
   }
+  if (init.leaderYaml != null) await writeFile(leaderYaml, init.leaderYaml(await readFile(leaderYaml, 'utf8')))
   const config = init.config ?? e2e.config
   const where = (name: string): { procs: ProcessGroup, listen: string | string[] } => init.hosts?.get(name) ?? { procs: e2e.procs, listen: '/ip4/127.0.0.1/tcp/0' }
   const listenArgs = (name: string): string[] => [where(name).listen].flat().flatMap(a => ['--listen', a])

@@ -21,6 +21,7 @@ import { subscribe } from './commands/subscribe.js'
 import { publish } from './commands/publish.js'
 import { send } from './commands/send.js'
 import { subjects } from './commands/subjects.js'
+import { accounting } from './commands/accounting.js'
 import { subscriptions } from './commands/subscriptions.js'
 import { unsubscribe } from './commands/unsubscribe.js'
 import { dashboard } from './commands/dashboard.js'
@@ -60,6 +61,7 @@ const COMMANDS: Record<string, Command> = {
   publish,
   send,
   subjects,
+  accounting,
   subscriptions,
   unsubscribe,
   dashboard,

@@ -115,9 +115,11 @@ export const VERB_USAGE: Record<string, string[]> = {
   ],
   subscribe: [
     `realmesh subscribe SUBJECT ${TARGET} [--json] [--ack destination|app] [--role receiver|both] [--audience WHO]...`,
+    '      [--filter NAME=VALUE]... [--intent-attr NAME=VALUE]... [--max-parallel N] [--threshold N] [--interest-ttl DUR] [--refresh DUR] [--max-message-bytes N]',
     '    receive the messages on SUBJECT through the daemon, one line each on stdout, until SIGINT/SIGTERM',
     '    (--json: the message as JSON; --ack app: acked once the line reached this command;',
-    '    --audience: who may be matched, PEER_ID[,PEER_ID...] | attr:NAME=VALUE | public (default))',
+    '    --audience: who may be matched, PEER_ID[,PEER_ID...] | attr:NAME=VALUE | public (default);',
+    '    the subject properties (defaults 1000, 300s, a third of the TTL, 1048576) are set by its first use)',
     `realmesh subscribe SUBJECT --durable NAME ${TARGET} [--json] [--from-start] [--ack app] [--role receiver|both] [--audience WHO]...`,
     '    attach to (or create) the durable subscription NAME the node daemon keeps and stores messages for:',
     '    what it stored and this consumer has not had, in order, then live messages (--from-start: all it keeps;',
@@ -132,11 +134,14 @@ export const VERB_USAGE: Record<string, string[]> = {
     '    end the durable subscription NAME and delete what it stored'
   ],
   publish: [
-    `realmesh publish SUBJECT DATA|- ${TARGET} [--ack | --ack-mode destination|app] [--ttl 30s] [--reply-subject S] [--audience WHO]... [--id HEX] [--json]`,
+    `realmesh publish SUBJECT DATA|- ${TARGET} [--ack | --ack-mode destination|app] [--ttl 30s] [--reply-subject S] [--audience WHO]... [--id HEX] [--to PEER_ID] [--json]`,
+    '      [--attr NAME=VALUE]... [--intent-attr NAME=VALUE]... [--max-parallel N] [--retries N] [--cache-size N] [--cache-policy fifo|lifo] [--cache-when-full reject|purge]',
+    '      [--threshold N] [--interest-ttl DUR] [--refresh DUR] [--max-message-bytes N]',
     '    publish one message (- reads stdin); with --ack wait for every receiver\'s result (exit 1 unless all delivered);',
     '    the daemon keeps an acked message until it is settled, across restarts (accepted ID on stderr once kept);',
     '    --id: the message id (32 hex digits): run again with the same id after a failure, it is delivered once;',
-    '    --audience as for subscribe: only those receivers are matched, and each message is sealed for its receiver'
+    '    --audience as for subscribe: only those receivers are matched, and each message is sealed for its receiver;',
+    '    defaults: --retries 10, --cache-size 100, fifo, purge (the cache and interest properties: set by the first publish)'
   ],
   send: [
     `realmesh send PEER_ID DATA|- ${TARGET} [--json]`,
@@ -144,7 +149,12 @@ export const VERB_USAGE: Record<string, string[]> = {
   ],
   subjects: [
     `realmesh subjects ${TARGET} [--json]`,
-    '    the daemon\'s subjects: role, coordinators, matched counterparts'
+    '    the daemon\'s subjects: role, coordinators, matched counterparts (--json: and each one\'s properties)'
+  ],
+  accounting: [
+    'realmesh accounting --dir DIR [--since DUR|TIME] [--json]',
+    '    what the daemon of DIR (node or leader) wrote to its accounting log: one line per exchange (direction,',
+    '    subject, counterpart, bytes) and leader subject decisions; --since 10m or an ISO time'
   ],
   dashboard: [
     `realmesh dashboard ${TARGET} [--no-open] [--json]`,

@@ -46,7 +46,7 @@ describe('configs/', () => {
   test('leader.yaml has every key of the leader config, at the defaults', () => {
     const text = readFileSync(join(CONFIGS, 'leader.yaml'), 'utf8')
     const config = parseLeaderConfig(text)
-    assert.deepEqual(Object.keys(config).sort(), ['api', 'epochSeconds', 'joinProofs', 'listen', 'maxPending', 'policy', 'realm', 'requests'])
+    assert.deepEqual(Object.keys(config).sort(), ['api', 'epochSeconds', 'joinProofs', 'listen', 'maxPending', 'policy', 'realm', 'requests', 'subjects'])
     const { allowedAttributes, ...policy } = config.policy
     assert.deepEqual(allowedAttributes, [], 'spelled out: none allowed')
     assert.deepEqual({ ...config, realm: { name: 'r' }, policy }, defaultLeaderConfig('r'))

@@ -288,14 +288,14 @@ function answerTokenRequest (c: AnswerComponents, record: RequestRecord): Answer
   }
 }
 
-interface IdentityClaims {
+export interface IdentityClaims {
   sub: string
   exp: number
   ext?: { attrs?: Record<string, string> }
 }
 
 /** A deferred identity: a node token (identity = node) or an identity token, by the realm's rules. */
-async function verifyIdentity (c: AnswerComponents, token: string): Promise<IdentityClaims> {
+export async function verifyIdentity (c: Pick<AnswerComponents, 'realm' | 'now' | 'isRevoked'>, token: string): Promise<IdentityClaims> {
   const options = { realm: c.realm, now: c.now, isRevoked: c.isRevoked }
   if (decodeTokenUnverified(token).header.typ === TOKEN_TYPES.node) {
     return (await verifyNodeToken(token, options)).claims

@@ -13,6 +13,8 @@ import { checkDaemonSections } from './config-daemon.js'
 import type { DaemonSections } from './config-daemon.js'
 import { LeaderConfigError } from './errors.js'
 import { DEFAULT_EPOCH_SECONDS } from './epochs.js'
+import { checkSubjectPolicy, defaultSubjectPolicy, renderSubjectPolicy } from './subject-policy.js'
+import type { SubjectPolicy } from './subject-policy.js'
 import type { AllowedAttributes } from './attributes.js'
 import type { JoinProofLimits, RequestLimits } from './config-limits.js'
 import type { ConfigProblem } from './errors.js'
@@ -77,6 +79,8 @@ export interface LeaderConfig extends DaemonSections {
    * @default 3600
    */
   epochSeconds: number
+  /** who may send and receive on which subjects, for members that defer to the leader (subject-policy.ts). @default every identity, everywhere */
+  subjects: SubjectPolicy
 }
 
 export const POLICY_MODES = ['auto', 'manual', 'deny'] as const
@@ -101,7 +105,7 @@ const API_EXPECTED = 'host:port for the control API, e.g. "127.0.0.1:7300" or "[
 /** a join secret shorter than this can be guessed online, even with wrong proofs costing a backoff */
 export const MIN_JOIN_SECRET_CHARS = 16
 
-const TOP_KEYS = ['realm', 'policy', 'listen', 'api', 'maxPending', 'requests', 'joinProofs', 'epochSeconds', 'metrics', 'log']
+const TOP_KEYS = ['realm', 'policy', 'listen', 'api', 'maxPending', 'requests', 'joinProofs', 'epochSeconds', 'subjects', 'metrics', 'log']
 /** at most a year between epochs */
 const MAX_EPOCH_SECONDS = 365 * 86_400
 const REALM_KEYS = ['name']
@@ -117,7 +121,8 @@ export function defaultLeaderConfig (name: string): LeaderConfig {
     maxPending: DEFAULT_MAX_PENDING,
     requests: defaultRequestLimits(),
     joinProofs: defaultJoinProofLimits(),
-    epochSeconds: DEFAULT_EPOCH_SECONDS
+    epochSeconds: DEFAULT_EPOCH_SECONDS,
+    subjects: defaultSubjectPolicy()
   }
 }
 
@@ -185,7 +190,7 @@ export function checkPolicyAgainstRealm (policy: TokenPolicy, realm: RealmDescri
 
 function checkConfig (value: unknown, problems: ConfigProblem[]): LeaderConfig | undefined {
   if (!isRecord(value)) {
-    problems.push({ path: '', expected: 'a mapping with realm, policy, listen, api, maxPending, requests, joinProofs, epochSeconds, metrics and log', got: describe(value) })
+    problems.push({ path: '', expected: 'a mapping with realm, policy, listen, api, maxPending, requests, joinProofs, epochSeconds, subjects, metrics and log', got: describe(value) })
     return undefined
   }
   unknownKeys(value, TOP_KEYS, '', problems)
@@ -250,7 +255,8 @@ function checkConfig (value: unknown, problems: ConfigProblem[]): LeaderConfig |
 
   const requests = checkRequestLimits(value.requests, 'requests', problems)
   const joinProofs = checkJoinProofLimits(value.joinProofs, 'joinProofs', problems)
-  return { realm: { name }, policy, listen, api, maxPending, requests, joinProofs, epochSeconds, ...checkDaemonSections(value, problems) }
+  const subjects = checkSubjectPolicy(value.subjects, 'subjects', problems)
+  return { realm: { name }, policy, listen, api, maxPending, requests, joinProofs, epochSeconds, subjects, ...checkDaemonSections(value, problems) }
 }
 
 function checkPolicy (value: unknown, path: string, problems: ConfigProblem[]): TokenPolicy {
@@ -366,6 +372,8 @@ export function renderLeaderConfig (config: LeaderConfig): string {
     '# its epoch starts; only members whose grant is older than an epoch coordinate subjects in it,',
     '# so nobody can pick a node key that lands next to a subject. 0 turns epochs off',
     `epochSeconds: ${config.epochSeconds}`,
+    '',
+    ...renderSubjectPolicy(config.subjects),
     '',
     '# GET /metrics (Prometheus text) on the control API (with its token), on by default; with listen,',
     '# also a listener that serves only metrics, without the token (leader start --metrics / --no-metrics)',

@@ -17,6 +17,9 @@ import type { Invitation, InviteOptions } from './invite.js'
 import type { InvitationSummary } from './invitations.js'
 import { PROTOCOLS, TIMEOUTS, WireErrorCode } from '@realmesh/wire'
 import { answerCancel, answerDefer, answerStatus, answerToken } from './answers.js'
+import { answerAuthorize } from './authorize.js'
+import { checkSubjectPolicy, defaultSubjectPolicy } from './subject-policy.js'
+import type { SubjectPolicy } from './subject-policy.js'
 import { validateTokenPolicy, DEFAULT_MAX_LIFETIME_SECONDS, DEFAULT_MAX_PENDING } from './config.js'
 import { checkJoinProofLimits, checkRequestLimits } from './config-limits.js'
 import { LeaderConfigError, LeaderError } from './errors.js'
@@ -85,6 +88,8 @@ export interface LeaderServiceInit {
   epochSeconds?: number
   /** most open invitations at once (more: INVITATIONS_FULL). @default 1000 */
   maxInvitations?: number
+  /** who may send and receive on which subjects, for members that defer to the leader (AUTHORIZE). @default every identity, everywhere */
+  subjects?: SubjectPolicy
 }
 
 /** why a request left the book without a decision */
@@ -103,12 +108,16 @@ export interface LeaderServiceEvents {
   'address:banned': CustomEvent<{ address: string, until: number, peers: string[] }>
   /** a state file could not be written (the change is in memory only) */
   'state:error': CustomEvent<Error>
+  /** a member asked whether an identity may send / receive on a subject, and the subject policy answered (`code`: refused) */
+  'subject:decided': CustomEvent<{ member: string, subject: string, identity: string, send: boolean, receive: boolean, code?: string }>
 }
 
 export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implements Startable {
   readonly realm: RealmDescriptor
   readonly policy: Readonly<TokenPolicy>
   readonly limits: Readonly<RequestLimits>
+  /** who may send and receive on which subjects (AUTHORIZE) */
+  readonly subjects: Readonly<SubjectPolicy>
   private readonly node: RealmNode
   private readonly key: PrivateKey
   private readonly leader: PeerId
@@ -160,6 +169,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
     if (!Number.isSafeInteger(epochSeconds) || epochSeconds < 0) problems.push({ path: 'epochSeconds', expected: 'a whole number of seconds (0: no epochs)', got: String(epochSeconds) })
     this.limits = Object.freeze(checkRequestLimits(init.requests ?? {}, 'requests', problems))
     const joinProofs = checkJoinProofLimits(init.joinProofs ?? {}, 'joinProofs', problems)
+    this.subjects = Object.freeze(init.subjects == null ? defaultSubjectPolicy() : checkSubjectPolicy(init.subjects, 'subjects', problems))
     if (problems.length > 0) throw new LeaderConfigError(problems, 'leader service options')
     // a waiting node polls several times within the grace (only a node that went away misses it), and
     // never faster than the node's rate limit on the leader protocol lets it (2/s: faster gets it banned)
@@ -203,6 +213,7 @@ export class LeaderService extends TypedEventEmitter<LeaderServiceEvents> implem
       status: async (request, connection) => answerStatus(components, request, connection),
       defer: async (request, connection) => answerDefer(components, request, connection),
       cancel: async (request, connection) => answerCancel(components, request, connection),
+      authorize: async (request, connection) => answerAuthorize({ ...components, subjects: this.subjects, decided: (detail) => { this.safeDispatchEvent('subject:decided', { detail }) } }, request, connection),
       onDenied: (peer, code) => { this.safeDispatchEvent('request:denied', { detail: { peer, code } }) }
     }, { timeoutMs: this.timeoutMs, signal: () => this.shutdown.signal }), { members: false, maxInboundStreams: 32 })
     this.pruneTimer = setInterval(() => { this.prune() }, PRUNE_INTERVAL_MS)

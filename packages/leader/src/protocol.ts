@@ -3,7 +3,7 @@
  *
  *   node / member                        leader
  *     | --- LeaderRequest ------------->  |  size (FRAME_LIMITS.leader) -> decode -> checkLeaderRequest
- *     |                                   |  -> TOKEN / STATUS / CANCEL / DEFER handler (policy, proofs, tokens)
+ *     |                                   |  -> TOKEN / STATUS / CANCEL / DEFER / AUTHORIZE handler (policy, proofs, tokens)
  *     | <-- LeaderResponse -------------  |  ISSUED / PENDING / APPROVED / CANCELLED / DENIED(code, reason)
  *     |            close                  |
  *
@@ -29,6 +29,7 @@ export interface LeaderRequestHandlers {
   status: (request: LeaderRequest, connection: Connection, options: AbortOptions) => Promise<Answer>
   defer: (request: LeaderRequest, connection: Connection, options: AbortOptions) => Promise<Answer>
   cancel: (request: LeaderRequest, connection: Connection, options: AbortOptions) => Promise<Answer>
+  authorize: (request: LeaderRequest, connection: Connection, options: AbortOptions) => Promise<Answer>
   /** every DENIED answer that is not `quiet` */
   onDenied: (peer: string, code: string) => void
 }
@@ -114,6 +115,7 @@ async function dispatch (handlers: LeaderRequestHandlers, request: LeaderRequest
     case LeaderRequest.Type.STATUS: return handlers.status(request, connection, options)
     case LeaderRequest.Type.DEFER: return handlers.defer(request, connection, options)
     case LeaderRequest.Type.CANCEL: return handlers.cancel(request, connection, options)
+    case LeaderRequest.Type.AUTHORIZE: return handlers.authorize(request, connection, options)
     default: return denied(WireErrorCode.FRAME_MALFORMED, `unknown leader request type ${String(request.type)}`)
   }
 }

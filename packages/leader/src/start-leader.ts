@@ -183,7 +183,7 @@ async function launchLeader (init: StartLeaderInit, { key, realm, config, listen
     epochStore: fileEpochStore(join(init.dir, LEADER_FILES.epochs)),
     now
   })
-  const service = new LeaderService({ node, key, realm, policy: config.policy, dir: init.dir, maxPending: config.maxPending, requests: config.requests, joinProofs: config.joinProofs, epochSeconds: config.epochSeconds, now })
+  const service = new LeaderService({ node, key, realm, policy: config.policy, dir: init.dir, maxPending: config.maxPending, requests: config.requests, joinProofs: config.joinProofs, epochSeconds: config.epochSeconds, subjects: config.subjects, now })
   ref.service = service
   let exp = own.exp
   try {

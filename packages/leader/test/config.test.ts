@@ -29,7 +29,19 @@ describe('leader config', () => {
       maxPending: 1000,
       requests: { maxPendingPerAddress: 10, addressRate: { burst: 10, perMinute: 6 }, globalRate: { burst: 100, perMinute: 60 }, expireSeconds: 86400, graceSeconds: 60 },
       joinProofs: { backoffSeconds: 1, banAfter: 5, banSeconds: 3600 },
-      epochSeconds: 3600
+      epochSeconds: 3600,
+      subjects: { defaultDeny: false, decisionTtlSeconds: 60, rules: [] }
+    })
+  })
+
+  it('subjects: rules parse back from the rendered file; every bad value is reported with its path', () => {
+    const config = defaultLeaderConfig('r1')
+    config.subjects = { defaultDeny: true, decisionTtlSeconds: 30, rules: [{ subject: 'orders.*', send: ['attr:team=red', '*'], receive: ['12D3KooWEhXwubCspG3PHugGZFDvkMDifKVBeAMswgnsaKRccg2A'] }] }
+    assert.deepEqual(parseLeaderConfig(renderLeaderConfig(config)).subjects, config.subjects)
+    const bad = renderLeaderConfig(defaultLeaderConfig('r1')).replace(/^subjects:[\s\S]*?rules: \[\]$/m, 'subjects:\n  defaultDeny: maybe\n  decisionTtlSeconds: 0\n  rules: [{ subject: "", send: ["nobody"] }, { subject: "x" }, { subject: "y", recieve: ["*"] }]')
+    assert.throws(() => parseLeaderConfig(bad), (err: Error & { problems?: Array<{ path: string }> }) => {
+      assert.deepEqual(err.problems?.map(p => p.path), ['subjects.defaultDeny', 'subjects.decisionTtlSeconds', 'subjects.rules[0].subject', 'subjects.rules[0].send[0]', 'subjects.rules[1]', 'subjects.rules[2].recieve', 'subjects.rules[2]'])
+      return true
     })
   })
 

@@ -57,6 +57,8 @@ export interface TestLeaderInit {
   key?: Ed25519PrivateKey
   realm?: RealmDescriptor
   listen?: string
+  /** the subject policy (AUTHORIZE) */
+  subjects?: LeaderServiceInit['subjects']
 }
 
 const TEST_POLICY: TokenPolicy = { mode: 'manual', ttlSeconds: 3600, deferred: 'manual' }
@@ -75,7 +77,7 @@ export async function startTestLeader (cleanup: Cleanup, init: TestLeaderInit = 
     listen: [init.listen ?? memoryAddress()],
     connections: { inboundConnectionThreshold: 1000 }
   })
-  const service = new LeaderService({ node, key, realm, policy: { ...TEST_POLICY, ...init.policy }, dir: init.dir, maxPending: init.maxPending, requests: init.requests, joinProofs: init.joinProofs, now: init.now, retryAfterMs: 100 })
+  const service = new LeaderService({ node, key, realm, policy: { ...TEST_POLICY, ...init.policy }, dir: init.dir, maxPending: init.maxPending, requests: init.requests, joinProofs: init.joinProofs, now: init.now, retryAfterMs: 100, subjects: init.subjects })
   cleanup.add(async () => { await service.stop(); await node.stop() })
   await service.start()
   await node.start()
@@ -139,7 +141,7 @@ export async function within<T> (promise: Promise<T>, what: string, timeoutMs = 
 }
 
 export function leaderRequest (fields: Partial<LeaderRequest>): LeaderRequest {
-  return { type: LeaderRequest.Type.TOKEN, joinProof: new Uint8Array(0), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', invitationId: '', ...fields }
+  return { type: LeaderRequest.Type.TOKEN, joinProof: new Uint8Array(0), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', invitationId: '', subject: '', send: false, receive: false, ...fields }
 }
 
 /** One raw leader-protocol exchange from `from` (a RealmNode, or a bare libp2p peer) to `address`: writes `request` (or raw bytes, up to `maxSize`), reads the answer. */

@@ -72,7 +72,7 @@ import type { Subjects, SubjectStatus } from './subjects/subjects.js'
 import type { Messaging } from './messaging/messaging.js'
 import type { SubjectMatchedDetail, SubjectRegisteredDetail } from './subjects/assembly.js'
 import type { FindCoordinatorsOptions } from './subjects/find-coordinators.js'
-import type { MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './messaging/options.js'
+import type { AccountRecord, MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './messaging/options.js'
 import type { MessageStreamDetail } from './messaging/inbox.js'
 import type { OutboxRestoredDetail, OutboxSettledDetail } from './messaging/messaging.js'
 import type { RequestHandler } from './messaging/direct.js'
@@ -149,6 +149,8 @@ export interface RealmNodeEvents {
   'subject:matched': CustomEvent<SubjectMatchedDetail>
   /** a subject message was delivered to this node's subscriptions */
   message: CustomEvent<SubjectMessage>
+  /** an authorized exchange (accounting): a message delivered to this node's subscriptions, or one a receiver settled as delivered */
+  account: CustomEvent<AccountRecord>
   /** a sender opened a message stream to one of this node's subscriptions (a first one, or again after its connection broke) */
   'message:stream': CustomEvent<MessageStreamDetail>
   /** as one of a subject's coordinators, this node stored a new or renewed interest */
@@ -935,6 +937,29 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     const result = this.messaging.publish(subject, data, options)
     this.metrics?.publishing(options, result)
     return result
+  }
+
+  /**
+   * publish() to one receiver: `receiver` is an identity or node peer id among the subject's matched
+   * receivers (the first matched, when an identity uses several nodes). Until it is matched the
+   * message waits as a cached one does (the TTL and cache bounds apply); nobody else gets it.
+   * RECEIVER_INVALID when `receiver` is not a peer id, and nothing changes.
+   */
+  async sendTo (subject: string, receiver: PeerId | string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
+    this.assertSubjects()
+    this.sleep.sleeper?.hasData()
+    const result = this.messaging.publish(subject, data, options, receiver.toString())
+    this.metrics?.publishing(options, result)
+    return result
+  }
+
+  /**
+   * Whether a receiver is matched on `subject` now (with `receiver`: that identity or node), i.e.
+   * whether a publish would go out rather than wait in the cache. Sends and registers nothing: a
+   * node learns of receivers once it is a sender on the subject (a publish, or subscribe role 'both').
+   */
+  hasReceiver (subject: string, receiver?: PeerId | string): boolean {
+    return this.messaging.hasReceiver(subject, receiver?.toString())
   }
 
   /** A direct request to a member; resolves with its application's answer (see onRequest). */

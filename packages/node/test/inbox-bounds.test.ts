@@ -89,7 +89,7 @@ test('outcomes: only refusals are kept, in typed arrays made at the first one; a
 
 test('sender state: a refused message keeps none of its data; a waiting one gets buffers of its own unless its frame had one', () => {
   const frame = new Uint8Array(100_000)
-  const data: MessageData = { id: frame.subarray(0, 16), seq: 3n, data: frame.subarray(16, 1016), ack: MessageData.AckMode.DESTINATION, replySubject: '', expiresAtMs: 0n, lowSeq: 1n }
+  const data: MessageData = { id: frame.subarray(0, 16), seq: 3n, data: frame.subarray(16, 1016), ack: MessageData.AckMode.DESTINATION, replySubject: '', expiresAtMs: 0n, lowSeq: 1n, attrs: new Map() }
   const refused = incoming(data, 'MESSAGE_TOO_LARGE')
   assert.equal(refused.data.data.byteLength, 0)
   assert.equal(waitingCost(refused), WAITING_OVERHEAD)

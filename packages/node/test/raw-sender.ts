@@ -64,7 +64,7 @@ export class Raw extends EventTarget {
 
   /** message `seq` with `data`, sealed for the receiver; `change` may alter the frame after sealing; `id` (16 bytes) is random unless given */
   async sendData (seq: bigint, data: Uint8Array, change: (frame: MessageData) => MessageData = frame => frame, id: Uint8Array = randomBytes(16)): Promise<void> {
-    const header = { id: Uint8Array.from(id), seq, ack: MessageData.AckMode.DESTINATION, replySubject: '', expiresAtMs: BigInt(Date.now() + 60_000), lowSeq: 1n }
+    const header = { id: Uint8Array.from(id), seq, ack: MessageData.AckMode.DESTINATION, replySubject: '', attrs: new Map<string, string>(), expiresAtMs: BigInt(Date.now() + 60_000), lowSeq: 1n }
     const { ciphertext, tag } = sealData(this.key, seq, header, data)
     await this.frames.write(MessageData, change({ ...header, data: Buffer.concat([ciphertext, tag]) }))
   }

@@ -55,14 +55,18 @@ describe('relay store for sleeping receivers', () => {
    * receiver subscribed and asleep, then a sender whose window starts 2-3 s after the receiver's and
    * never meets it: it publishes N acked messages and falls asleep. Resolves once they are deposited.
    */
-  async function deposited (tag: string): Promise<{ coordinators: RealmNode[], stores: Datastore[], receiver: RealmNode, sender: RealmNode, received: string[], results: Promise<PublishResult[]>, plain: string[] }> {
+  async function deposited (tag: string): Promise<{ coordinators: RealmNode[], stores: Datastore[], receiver: RealmNode, sender: RealmNode, received: string[], hops: number[], results: Promise<PublishResult[]>, plain: string[] }> {
     const stores = [new MemoryDatastore(), new MemoryDatastore()]
     const anchor = await h.node(realm, { ...IMPATIENT, store: stores[0] })
     const bootstrap = addrs(anchor).map(String)
     const other = await joined(await h.node(realm, { ...IMPATIENT, bootstrap, store: stores[1] }))
     const receiver = await joined(await h.node(realm, { ...IMPATIENT, bootstrap, sleep: SLEEP }))
     const received: string[] = []
-    await receiver.subscribe(SUBJECT, (msg) => { received.push(str(msg.data)) })
+    const hops: number[] = []
+    await receiver.subscribe(SUBJECT, (msg) => {
+      received.push(str(msg.data))
+      hops.push(msg.hops)
+    })
     await nextEvent(receiver, 'sleep:asleep', () => true, { timeoutMs: 10_000 })
     // anchored now: its windows start 2-3 s after the receiver's and end before the receiver's next
     const sender = await joined(await h.node(realm, { ...IMPATIENT, bootstrap, sleep: SLEEP }))
@@ -71,11 +75,11 @@ describe('relay store for sleeping receivers', () => {
     const results = Promise.all(plain.map(async (p) => sender.publish(SUBJECT, text(p), { ack: 'destination', ttlMs: 60_000 })))
     await deposit
     assert.equal(receiver.status().sleep?.awake, false, 'the receiver slept all along')
-    return { coordinators: [anchor, other], stores, receiver, sender, received, results, plain }
+    return { coordinators: [anchor, other], stores, receiver, sender, received, hops, results, plain }
   }
 
   test('N acked messages from a sleeping sender reach a sleeping receiver through a coordinator, in order, once; the coordinator held only ciphertext', async (t) => {
-    const { coordinators, stores, receiver, received, results, plain } = await deposited('a')
+    const { coordinators, stores, receiver, received, hops, results, plain } = await deposited('a')
     const settled = await results
     assert.deepEqual(settled.map(r => r.results?.map(x => x.status).join()), Array(N).fill('relayed'), 'every message settled relayed')
 
@@ -96,6 +100,7 @@ describe('relay store for sleeping receivers', () => {
     await until(() => coordinators.every(c => c.relayStats().messages === 0), coordinators, ['relay:delivered'], { timeoutMs: 5_000, what: 'the relay stores emptied' })
     assert.deepEqual((await Promise.all(stores.map(relayed))).flat(), [], 'deleted from the stores')
     assert.deepEqual(received, plain, 'every message once, in order')
+    assert.deepEqual(hops, Array(N).fill(2), 'two hops each: the sender\'s node, then the coordinator')
     t.diagnostic(`${N} messages delivered ${deliveredIn} ms after the receiver woke`)
   })
 
@@ -126,7 +131,11 @@ describe('relay store for sleeping receivers', () => {
     await joined(await h.node(realm, { ...IMPATIENT, bootstrap }))
     const receiver = await joined(await h.node(realm, { ...IMPATIENT, bootstrap, sleep: SLEEP }))
     const received: string[] = []
-    await receiver.subscribe(SUBJECT, (msg) => { received.push(str(msg.data)) })
+    const hops: number[] = []
+    await receiver.subscribe(SUBJECT, (msg) => {
+      received.push(str(msg.data))
+      hops.push(msg.hops)
+    })
     await nextEvent(receiver, 'sleep:asleep', () => true, { timeoutMs: 10_000 })
     const sender = await joined(await h.node(realm, { ...IMPATIENT, bootstrap }))
     const plain = Array.from({ length: 5 }, (_, i) => `stop-${i}`)
@@ -160,7 +169,7 @@ describe('relay store bounds', () => {
     session: new Uint8Array(16),
     ephemeral: new Uint8Array(32),
     messages: Array.from({ length: count }, (_, i) => ({
-      message: { id: Uint8Array.of(i, ...new Uint8Array(15)), seq: BigInt(i + 1), data: new Uint8Array(bytes), ack: MessageData.AckMode.DESTINATION, replySubject: '', expiresAtMs: BigInt(expiresAt), lowSeq: BigInt(i + 1) },
+      message: { id: Uint8Array.of(i, ...new Uint8Array(15)), seq: BigInt(i + 1), data: new Uint8Array(bytes), ack: MessageData.AckMode.DESTINATION, replySubject: '', expiresAtMs: BigInt(expiresAt), lowSeq: BigInt(i + 1), attrs: new Map() },
       signature: new Uint8Array(64)
     }))
   })

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict'
 import { admits, MessageCache, ReorderWindow } from '../src/index.js'
 import { pairs } from '../src/subjects/audience.js'
 import { CoordinatorStore } from '../src/subjects/coordinator-store.js'
+import { SenderLink } from '../src/messaging/sender-link.js'
+import type { Outgoing } from '../src/messaging/sender-link.js'
 import type { Interested } from '../src/subjects/audience.js'
 import type { VerifiedInterest } from '../src/subjects/interest-verifier.js'
 
@@ -86,7 +88,7 @@ test('cache: when full, purge drops the oldest; reject refuses the new one with 
 })
 
 function interest (over: Partial<VerifiedInterest>): VerifiedInterest {
-  return { keyHex: 'k1', key: new Uint8Array(32), identity: A, node: undefined as never, nodeId: A, role: 'receiver', audience: { kind: 'public' }, threshold: 10, jti: 'j1', issuedAt: 1000, expiresAt: 100_000, attrs: {}, interestToken: 't', identityToken: 'i', addrs: [], ...over }
+  return { keyHex: 'k1', key: new Uint8Array(32), identity: A, node: undefined as never, nodeId: A, role: 'receiver', audience: { kind: 'public' }, threshold: 10, jti: 'j1', issuedAt: 1000, expiresAt: 100_000, attrs: {}, intentAttrs: {}, readsAttrs: true, interestToken: 't', identityToken: 'i', addrs: [], ...over }
 }
 
 test('coordinator store: one interest per (identity, node); newer replaces, older and repeats do not; bounded; expiry drops', () => {
@@ -108,4 +110,28 @@ test('coordinator store: one interest per (identity, node); newer replaces, olde
   store.prune()
   assert.equal(store.size, 0)
   assert.equal(store.remove('k2', A, A), false)
+})
+
+test('sender link: a message with attributes of its own is not sent to a receiver whose node does not read them (MESSAGE_ATTRS_UNSUPPORTED); one without goes', () => {
+  const opened: string[] = []
+  const link = new SenderLink(interest({ readsAttrs: false }), {
+    key: new Uint8Array(32),
+    tokens: () => undefined,
+    open: async () => { opened.push('open'); throw new Error('not in this test') },
+    keys: undefined as never,
+    onRefused: () => {},
+    onResend: () => {},
+    now: Date.now,
+    ackTimeoutMs: 5_000,
+    backoff: { baseMs: 60_000, maxMs: 60_000 },
+    maxParallel: 1024
+  })
+  const settled: Array<{ status: string, code?: string }> = []
+  const message = (attrs: Map<string, string>): Outgoing => ({ id: new Uint8Array(16), data: new Uint8Array(1), ack: 'destination', replySubject: '', attrs, expiresAt: Date.now() + 60_000, maxRetries: 1, settle: (r) => { settled.push(r) } })
+  link.send(message(new Map([['stage', 'prod']])))
+  assert.deepEqual(settled, [{ status: 'rejected', code: 'MESSAGE_ATTRS_UNSUPPORTED' }])
+  link.send(message(new Map()))
+  assert.equal(link.pending, true, 'the one without attributes waits to be sent')
+  link.close()
+  assert.deepEqual(settled.map(r => r.code), ['MESSAGE_ATTRS_UNSUPPORTED', 'RECEIVER_GONE'])
 })

@@ -90,6 +90,40 @@ export interface InterestTokenClaims extends BaseClaims {
   audience: Audience
   /** fingerprintHex of the node to reach the identity at */
   node: string
+  /**
+   * the identity's attributes for this interest (its intent): a message's attributes inherit
+   * the identity token's, then these, then the message's own (later ones win). At most
+   * MAX_ATTRIBUTES, names of 1..64 characters, values of at most 256.
+   */
+  attrs?: Record<string, string>
+  /**
+   * what the interested node's messaging understands beyond the first version: `msg-attrs`, it
+   * reads message attributes (a sender gives a message with attributes only to such a receiver)
+   */
+  features?: string[]
+  /** the most messages the identity wants in flight to it at once on the subject, per sender node (a whole number >= 1) */
+  maxParallel?: number
+}
+
+/** at most this many attributes on an interest token or a message */
+export const MAX_ATTRIBUTES = 16
+export const MAX_ATTRIBUTE_NAME_CHARS = 64
+export const MAX_ATTRIBUTE_VALUE_CHARS = 256
+const MAX_FEATURES = 16
+
+/**
+ * Why `attrs` is not a valid attribute set (an object of at most MAX_ATTRIBUTES string values,
+ * names of 1..64 characters, values of at most 256), or undefined when it is one.
+ */
+export function attributesProblem (attrs: unknown): string | undefined {
+  if (!isRecord(attrs)) return 'an object of string values'
+  const entries = Object.entries(attrs)
+  if (entries.length > MAX_ATTRIBUTES) return `at most ${MAX_ATTRIBUTES} attributes`
+  for (const [name, value] of entries) {
+    if (name.length === 0 || name.length > MAX_ATTRIBUTE_NAME_CHARS) return `attribute names of 1..${MAX_ATTRIBUTE_NAME_CHARS} characters, got ${JSON.stringify(name.slice(0, 80))}`
+    if (typeof value !== 'string' || value.length > MAX_ATTRIBUTE_VALUE_CHARS) return `attribute ${name}: a string of at most ${MAX_ATTRIBUTE_VALUE_CHARS} characters`
+  }
+  return undefined
 }
 
 /** Invitation token: signed by the leader, sub = 'invitation'. */
@@ -274,6 +308,18 @@ function checkInterest (claims: Record<string, unknown>): InterestTokenClaims {
   }
   checkAudience(claims)
   hex32(claims, 'node')
+  if (claims.attrs !== undefined) {
+    const problem = attributesProblem(claims.attrs)
+    if (problem != null) malformed('attrs', problem, claims.attrs)
+  }
+  const maxParallel = claims.maxParallel
+  if (maxParallel !== undefined && (typeof maxParallel !== 'number' || !Number.isSafeInteger(maxParallel) || maxParallel < 1)) {
+    malformed('maxParallel', 'a whole number >= 1', maxParallel)
+  }
+  const features = claims.features
+  if (features !== undefined && (!Array.isArray(features) || features.length > MAX_FEATURES || features.some(f => typeof f !== 'string' || f.length === 0 || f.length > 32))) {
+    malformed('features', `an array of at most ${MAX_FEATURES} names of 1..32 characters`, features)
+  }
   return claims as unknown as InterestTokenClaims
 }
 

@@ -24,7 +24,7 @@ export {
 } from './realm.js'
 export type { RealmPolicy, RealmDescriptor, Ed25519Jwk, CreateRealmDescriptorInit } from './realm.js'
 
-export { TOKEN_TYPES } from './claims.js'
+export { TOKEN_TYPES, MAX_ATTRIBUTES, MAX_ATTRIBUTE_NAME_CHARS, MAX_ATTRIBUTE_VALUE_CHARS, attributesProblem } from './claims.js'
 export type {
   TokenKind,
   TokenExtensions,

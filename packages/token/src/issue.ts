@@ -70,6 +70,12 @@ export interface IssueInterestTokenInit extends IssueCommonInit {
   node: PeerId | string
   /** @default 300 (five minutes; interest is refreshed before it expires) */
   ttlSeconds?: number
+  /** the intent's attributes (InterestTokenClaims.attrs); none when empty */
+  attrs?: Record<string, string>
+  /** what the node's messaging understands (InterestTokenClaims.features); none when empty */
+  features?: string[]
+  /** InterestTokenClaims.maxParallel; none when absent */
+  maxParallel?: number
 }
 
 export interface IssueInvitationTokenInit extends IssueCommonInit {
@@ -195,6 +201,9 @@ export async function issueInterestToken (identityKey: PrivateKey, init: IssueIn
     audience: init.audience ?? { kind: 'public' },
     node: fingerprintHex(init.node)
   }
+  if (init.attrs != null && Object.keys(init.attrs).length > 0) payload.attrs = init.attrs
+  if (init.features != null && init.features.length > 0) payload.features = init.features
+  if (init.maxParallel != null) payload.maxParallel = init.maxParallel
   return sign('interest', identityKey, payload)
 }
 

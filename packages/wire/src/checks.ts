@@ -4,10 +4,11 @@
  * the protocol that receives the message.
  */
 import { MalformedFrameError } from './errors.js'
+import { messageAttributesProblem } from './attributes.js'
 import { MAX_SERVICE_NAME_BYTES, MAX_TUNNEL_SERVICES, MAX_ACKS_PER_REPLY, MAX_RELAY_MESSAGES, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS, WAKE_LIMITS } from './protocols.js'
-import { SubjectRequest, TunnelRequest } from './proto/realmesh.js'
+import { LeaderRequest, SubjectRequest, TunnelRequest } from './proto/realmesh.js'
 import type { RelayReply, RelayRequest, TunnelResponse } from './proto/realmesh.js'
-import type { DirectRequest, Epoch, Hello, JoinRequest, LeaderRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest, PeersResponse, Revocation, WakeSchedule } from './proto/realmesh.js'
+import type { DirectRequest, Epoch, Hello, JoinRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest, PeersResponse, Revocation, WakeSchedule } from './proto/realmesh.js'
 
 /** a compact JWS is never longer than this on the wire */
 export const MAX_TOKEN_CHARS = 8 * 1024
@@ -130,6 +131,10 @@ export function checkLeaderRequest (request: LeaderRequest): void {
   if (request.requestId.length > 128) fail(p, 'request_id too long')
   if (request.invitationId.length > 128) fail(p, 'invitation_id too long')
   if (request.invitationId !== '' && request.joinProof.byteLength === 0) fail(p, 'invitation_id without a join_proof (HMAC of the invitation\'s secret)')
+  if (utf8Length(request.subject) > MAX_SUBJECT_BYTES) fail(p, `subject longer than ${MAX_SUBJECT_BYTES} bytes`)
+  if (request.type === LeaderRequest.Type.AUTHORIZE && (request.subject === '' || request.identityToken === '' || !(request.send || request.receive))) {
+    fail(p, 'AUTHORIZE needs a subject, the counterpart\'s identity token, and send or receive')
+  }
 }
 
 export function checkSubjectRequest (request: SubjectRequest): void {
@@ -160,6 +165,8 @@ export function checkMessageData (data: MessageData): void {
   if (data.lowSeq <= 0n || data.lowSeq > data.seq) fail(p, 'low_seq must be 1..seq')
   if (data.expiresAtMs <= 0n) fail(p, 'expires_at_ms is missing')
   if (utf8Length(data.replySubject) > MAX_SUBJECT_BYTES) fail(p, `reply_subject longer than ${MAX_SUBJECT_BYTES} bytes`)
+  const problem = messageAttributesProblem(data.attrs)
+  if (problem != null) fail(p, `attrs: ${problem}`)
 }
 
 export function checkMessageReply (reply: MessageReply): void {

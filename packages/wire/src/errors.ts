@@ -88,6 +88,12 @@ export const WireErrorCode = {
   SUBJECT_AUDIENCE: 'SUBJECT_AUDIENCE',
   /** the subject's authorize callback refused the counterpart */
   SUBJECT_UNAUTHORIZED: 'SUBJECT_UNAUTHORIZED',
+  /** the realm leader's subject policy refuses the counterpart on the subject (a rule names others) */
+  SUBJECT_DENIED_BY_LEADER: 'SUBJECT_DENIED_BY_LEADER',
+  /** the realm leader's subject policy is default-deny and no rule names the subject for that direction */
+  SUBJECT_NO_RULE: 'SUBJECT_NO_RULE',
+  /** this node defers subject authorization to the realm leader, and the leader did not answer */
+  SUBJECT_LEADER_UNAVAILABLE: 'SUBJECT_LEADER_UNAVAILABLE',
   /** no coordinator accepted the interest in time */
   SUBJECT_REGISTER_FAILED: 'SUBJECT_REGISTER_FAILED',
   /** message (or direct request) data above the limit */
@@ -106,6 +112,12 @@ export const WireErrorCode = {
   SUBJECT_AUDIENCE_CONFLICT: 'SUBJECT_AUDIENCE_CONFLICT',
   /** a sender's message streams took more of the receiver's memory than its budget allows (frames held out of order, or being received): the stream is reset */
   MESSAGE_BUDGET_EXCEEDED: 'MESSAGE_BUDGET_EXCEEDED',
+  /** the message's attributes (inherited from the sender's identity and interest, and its own) match no filter of the receiver's subscriptions: not delivered */
+  MESSAGE_FILTERED: 'MESSAGE_FILTERED',
+  /** a message with attributes for a receiver whose node does not read message attributes (an older version): not sent */
+  MESSAGE_ATTRS_UNSUPPORTED: 'MESSAGE_ATTRS_UNSUPPORTED',
+  /** a subscribe() or publish() gives other intent attributes than this node's interest in the subject already has: nothing changed */
+  SUBJECT_ATTRS_CONFLICT: 'SUBJECT_ATTRS_CONFLICT',
   /** the receiving application refused the message (its handler threw, or msg.reject()) */
   APP_REJECTED: 'APP_REJECTED',
   /** the receiver went away (left the realm, or withdrew its interest) before it acked */

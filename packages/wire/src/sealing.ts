@@ -21,11 +21,14 @@
  * with nonce = 4 zero bytes || u64 big-endian n (a seq is never reused within a session, and a
  * resend seals the same message with the same seq, header and data: the same bytes), and with
  * additional data id (16 bytes) || u64 expires_at_ms || u8 ack (its protobuf number) || reply subject (UTF-8), so none
- * of those can be changed either. MessageData.data is the ciphertext followed by the 16-byte tag.
+ * of those can be changed either; a message with attributes has id || u64 expires_at_ms || u8 ack
+ * || u16 length of the reply subject || reply subject || its attributes (attributes.ts) instead.
+ * MessageData.data is the ciphertext followed by the 16-byte tag.
  */
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, createSecretKey, diffieHellman, generateKeyPairSync, hkdfSync } from 'node:crypto'
 import { UndecryptableError } from './errors.js'
 import { MAX_SUBJECT_BYTES } from './protocols.js'
+import { attributesBytes } from './attributes.js'
 import type { KeyObject } from 'node:crypto'
 import type { MessageData } from './proto/realmesh.js'
 
@@ -52,6 +55,8 @@ export interface SealedHeader {
   expiresAtMs: bigint
   ack: MessageData.AckMode
   replySubject: string
+  /** the message's own attributes (none: the additional data is as before they existed) */
+  attrs?: Map<string, string>
 }
 
 /** what a session key is bound to (both ends know it from the stream's MessageOpen and the interests) */
@@ -176,8 +181,15 @@ function additionalData (header: SealedHeader): Buffer {
   aadScratch.writeUInt8(ACK_NUMBERS[header.ack] ?? 255, 24)
   const replyBytes = Buffer.byteLength(header.replySubject)
   if (replyBytes > MAX_SUBJECT_BYTES) throw new UndecryptableError(`a reply subject is at most ${MAX_SUBJECT_BYTES} bytes`)
-  aadScratch.write(header.replySubject, AAD_FIXED, 'utf8')
-  return aadScratch.subarray(0, AAD_FIXED + replyBytes)
+  if (header.attrs == null || header.attrs.size === 0) {
+    aadScratch.write(header.replySubject, AAD_FIXED, 'utf8')
+    return aadScratch.subarray(0, AAD_FIXED + replyBytes)
+  }
+  // with attributes the reply subject has its length, so that no byte can move between the two
+  const reply = Buffer.alloc(2 + replyBytes)
+  reply.writeUInt16BE(replyBytes)
+  reply.write(header.replySubject, 2, 'utf8')
+  return Buffer.concat([aadScratch.subarray(0, AAD_FIXED), reply, attributesBytes(header.attrs)])
 }
 
 function mod (a: bigint): bigint {

@@ -4,6 +4,7 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import type { WakeSchedule } from './proto/realmesh.js'
+import { attributesBytes } from './attributes.js'
 
 const encoder = new TextEncoder()
 
@@ -52,16 +53,20 @@ export interface RelaySigningInput {
   replySubject: string
   /** sha256 of the sealed data (ciphertext and tag) */
   dataHash: Uint8Array
+  /** the message's attributes: when it has any, their bytes (attributes.ts) come last */
+  attrs?: Map<string, string>
 }
 
 /**
  * domain || key || session || ephemeral || id || u64 seq || u64 expires_at_ms || u8 ack || u16 len
- * || reply subject (UTF-8) || sha256(sealed data): the sender identity signs each relayed message,
- * so that its receiver can tell a coordinator that changed it from a sender that sealed it wrongly.
+ * || reply subject (UTF-8) || sha256(sealed data) [|| attributes, when it has any]: the sender
+ * identity signs each relayed message, so that its receiver can tell a coordinator that changed it
+ * from a sender that sealed it wrongly.
  */
 export function relaySigningBytes (input: RelaySigningInput): Uint8Array {
   const reply = encoder.encode(input.replySubject)
-  return new Layout(DOMAINS.relay.byteLength + input.key.byteLength + input.session.byteLength + input.ephemeral.byteLength + input.id.byteLength + 8 + 8 + 1 + 2 + reply.byteLength + input.dataHash.byteLength)
+  const attrs = attributesBytes(input.attrs)
+  return new Layout(DOMAINS.relay.byteLength + input.key.byteLength + input.session.byteLength + input.ephemeral.byteLength + input.id.byteLength + 8 + 8 + 1 + 2 + reply.byteLength + input.dataHash.byteLength + attrs.byteLength)
     .bytes(DOMAINS.relay)
     .bytes(input.key)
     .bytes(input.session)
@@ -72,6 +77,7 @@ export function relaySigningBytes (input: RelaySigningInput): Uint8Array {
     .u8(input.ack)
     .lengthPrefixed(reply)
     .bytes(input.dataHash)
+    .bytes(attrs)
     .done()
 }
 

@@ -27,7 +27,7 @@ test('peers: too many records, bad key size, a bad record inside are malformed',
 })
 test('join and leader requests are checked', () => {
   malformed(() => { checkJoinRequest({ identityToken: '' }) })
-  malformed(() => { checkLeaderRequest({ type: LeaderRequest.Type.TOKEN, joinProof: new Uint8Array(5), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', invitationId: '' }) })
+  malformed(() => { checkLeaderRequest({ type: LeaderRequest.Type.TOKEN, joinProof: new Uint8Array(5), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', invitationId: '', subject: '', send: false, receive: false }) })
 })
 
 const revocation = (over: Partial<Revocation> = {}): Revocation => ({ seq: 1n, jti: '', peer: '12D3KooWAWeuFbnBGVNN5f7ebu8PQmASWmwPyxPA9X5ob7RzEhkW', revokedAtMs: 1n, untilMs: 2n, reason: '', signature: new Uint8Array(64), ...over })

@@ -153,8 +153,11 @@ const schemaCases: Array<SchemaCase<any>> = [
       attributes: fc.uniqueArray(fc.tuple(text(64), text(256)), { maxLength: 16, selector: ([key]) => key }).map(entries => new Map(entries)),
       identityToken: fc.oneof(text(40), fc.constant(chars(MAX_TOKEN_CHARS))),
       requestId: text(128),
-      invitationId: fc.constant('')
-    }),
+      invitationId: fc.constant(''),
+      subject: text(64),
+      send: fc.boolean(),
+      receive: fc.boolean()
+    }).map(r => r.type !== LeaderRequest.Type.AUTHORIZE ? r : { ...r, subject: r.subject === '' ? 'orders' : r.subject, identityToken: r.identityToken === '' ? 'a.b.c' : r.identityToken, send: true }),
     violation: fc.oneof(
       fc.oneof(sized(1, 31), sized(33, 64)).map(joinProof => ({ joinProof })),
       fc.constant({ invitationId: chars(129), joinProof: new Uint8Array(32) }),
@@ -162,7 +165,10 @@ const schemaCases: Array<SchemaCase<any>> = [
       fc.constant({ attributes: new Map(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }),
       fc.constantFrom([chars(65), 'v'], ['k', chars(257)]).map(entry => ({ attributes: new Map([entry]) })),
       fc.constant({ identityToken: chars(MAX_TOKEN_CHARS + 1) }),
-      fc.constant({ requestId: chars(129) })
+      fc.constant({ requestId: chars(129) }),
+      fc.constant({ subject: chars(257) }),
+      fc.constant({ type: LeaderRequest.Type.AUTHORIZE, subject: '', identityToken: 'a.b.c', send: true }),
+      fc.constant({ type: LeaderRequest.Type.AUTHORIZE, subject: 's', identityToken: 'a.b.c', send: false, receive: false })
     )
   }),
   schemaCase<SubjectRequest>({
@@ -207,7 +213,8 @@ const schemaCases: Array<SchemaCase<any>> = [
       ack: enumOf(MessageData.AckMode),
       replySubject: subjectText,
       expiresAtMs: positive,
-      lowSeq: fc.constant(seq - below % seq)
+      lowSeq: fc.constant(seq - below % seq),
+      attrs: fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 64 }), fc.string({ maxLength: 256 })), { maxLength: 16 }).map(entries => new Map(entries))
     })),
     violation: fc.oneof(
       sizedNot(16).map(id => ({ id })),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import * as varint from 'uint8-varint'
 import { FrameTooLargeError, MessageData, messageFrameHead } from '../src/index.js'
 
-const header = { id: new Uint8Array(16).fill(1), seq: 2n ** 63n, ack: MessageData.AckMode.APP, replySubject: 'réponse', expiresAtMs: 2n ** 62n, lowSeq: 2n ** 63n - 1n }
+const header = { id: new Uint8Array(16).fill(1), seq: 2n ** 63n, ack: MessageData.AckMode.APP, replySubject: 'réponse', expiresAtMs: 2n ** 62n, lowSeq: 2n ** 63n - 1n, attrs: new Map([['stage', 'prod']]) }
 
 test('a frame head followed by the data decodes like an encoded frame', () => {
   for (const size of [0, 1, 16_384, 70_000]) {

@@ -63,6 +63,22 @@ test('sealing: a flipped bit anywhere, another seq, header field, session, subje
   undecryptable(() => openData(receiverSessionKey(receiverKey, x25519PublicKey(x25519Raw(third)), input.session, ephemeral), 9n, input.header, sealed), 'another sender identity')
 })
 
+test('sealing: message attributes are authenticated: none added, removed, changed, or moved to or from the reply subject; without them the bytes are as before', async () => {
+  const { input, sender, receiver } = await pair()
+  const data = new TextEncoder().encode('with attributes')
+  const header = { ...input.header, replySubject: 'r', attrs: new Map([['stage', 'prod'], ['a', 'x']]) }
+  const sealed = Buffer.concat(Object.values(sealData(sender, 4n, header, data)))
+  assert.deepEqual(openData(receiver, 4n, header, sealed), data)
+  assert.deepEqual(openData(receiver, 4n, { ...header, attrs: new Map([['a', 'x'], ['stage', 'prod']]) }, sealed), data, 'the order they come in does not matter')
+  undecryptable(() => openData(receiver, 4n, { ...header, attrs: undefined }, sealed), 'attributes stripped (what a receiver that does not read them sees)')
+  undecryptable(() => openData(receiver, 4n, { ...header, attrs: new Map([['stage', 'test'], ['a', 'x']]) }, sealed), 'a value changed')
+  undecryptable(() => openData(receiver, 4n, { ...header, attrs: new Map([['stage', 'prod']]) }, sealed), 'one removed')
+  undecryptable(() => openData(receiver, 4n, { ...header, replySubject: 'r\u0000', attrs: new Map([['stage', 'prod'], ['a', 'x']]) }, sealed), 'a byte moved into the reply subject')
+  const plain = Buffer.concat(Object.values(sealData(sender, 5n, input.header, data)))
+  assert.deepEqual(Buffer.concat(Object.values(sealData(sender, 5n, { ...input.header, attrs: new Map() }, data))), plain, 'no attributes: the same bytes as before they existed')
+  undecryptable(() => openData(receiver, 5n, { ...input.header, attrs: new Map([['stage', 'prod']]) }, plain), 'attributes added')
+})
+
 test('sealing: unusable keys are UndecryptableError, never a key from known inputs', async () => {
   const { input } = await pair()
   const receiverKey = x25519FromEd25519Seed(input.receiver.seed)

@@ -6,7 +6,7 @@ import type { MessageOpen, MessageReply, PeerRecord } from '../src/index.js'
 const record: PeerRecord = { nodeToken: 'a.b.c', addrs: [new Uint8Array(8)], seq: 1n, signature: new Uint8Array(64) }
 const subject = (over: Partial<SubjectRequest> = {}): SubjectRequest => ({ type: SubjectRequest.Type.REGISTER, interestToken: 'i.n.t', identityToken: 'a.b.c', record, key: new Uint8Array(32), ...over })
 const open = (over: Partial<MessageOpen> = {}): MessageOpen => ({ key: new Uint8Array(32), interestToken: 'i.n.t', identityToken: 'a.b.c', session: new Uint8Array(16), ephemeral: new Uint8Array(32), ...over })
-const data = (over: Partial<MessageData> = {}): MessageData => ({ id: new Uint8Array(16), seq: 3n, data: new Uint8Array(1), ack: MessageData.AckMode.NONE, replySubject: '', expiresAtMs: 1n, lowSeq: 1n, ...over })
+const data = (over: Partial<MessageData> = {}): MessageData => ({ id: new Uint8Array(16), seq: 3n, data: new Uint8Array(1), ack: MessageData.AckMode.NONE, replySubject: '', expiresAtMs: 1n, lowSeq: 1n, attrs: new Map(), ...over })
 const reply = (over: Partial<MessageReply> = {}): MessageReply => ({ maxData: 0, acks: [], ...over })
 const malformed = (fn: () => void): void => { assert.throws(fn, (err: Error) => err instanceof MalformedFrameError && err.code === 'FRAME_MALFORMED') }
 

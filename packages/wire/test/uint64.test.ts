@@ -30,6 +30,6 @@ test('every uint64 field encodes values at and around 2^31 and 2^32 as their var
     assert.equal(hex(PeerRecord.encode({ seq: value })), field(24), `PeerRecord.seq ${value}`)
     assert.equal(hex(Hello.encode({ timestamp: value })), field(24), `Hello.timestamp ${value}`)
     assert.equal(hex(MessageData.encode({ seq: value, expiresAtMs: value, lowSeq: value })), field(16) + field(48) + field(56), `MessageData ${value}`)
-    assert.deepEqual(MessageData.decode(MessageData.encode({ seq: value, expiresAtMs: value, lowSeq: value })), { id: new Uint8Array(0), seq: value, data: new Uint8Array(0), ack: MessageData.AckMode.NONE, replySubject: '', expiresAtMs: value, lowSeq: value })
+    assert.deepEqual(MessageData.decode(MessageData.encode({ seq: value, expiresAtMs: value, lowSeq: value })), { id: new Uint8Array(0), seq: value, data: new Uint8Array(0), ack: MessageData.AckMode.NONE, replySubject: '', expiresAtMs: value, lowSeq: value, attrs: new Map() })
   }
 })

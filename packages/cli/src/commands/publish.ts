@@ -5,9 +5,10 @@
  * from where it goes out again after a restart), then waits for each receiver's result and exits
  * 0 only when every one was delivered. `--id`: the message id (a retry with the same id is
  * delivered once). `--audience`: who may be matched with the daemon's node as a sender on the
- * subject (audience.ts).
+ * subject (audience.ts). `--to PEER`: to that one matched receiver alone (an identity or node). The property flags (`--threshold`, `--retries`, `--cache-size` ...):
+ * subject-properties.ts.
  */
-import { parseFlags } from '../args.js'
+import { checkPeerId, parseFlags } from '../args.js'
 import { callApi, resolveTarget, streamApi } from '../api/client.js'
 import { CliError, UsageError } from '../errors.js'
 import { parseDuration } from '../duration.js'
@@ -15,13 +16,14 @@ import { plural, shortPeerId } from '../format.js'
 import { TARGET_FLAGS } from './status.js'
 import { readData } from './data-arg.js'
 import { audienceFlag } from '../audience.js'
+import { PUBLISH_FLAGS, publishPropertiesFromFlags } from '../subject-properties.js'
 import type { ApiTarget } from '../api/client.js'
 import type { Io } from '../io.js'
 
 interface Result { id?: string, cached?: boolean, sent?: number, code?: string, results?: Array<{ receiver: string, peer: string, status: string, code?: string }> }
 
 export async function publish (argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { ...TARGET_FLAGS, ack: { type: 'boolean' }, 'ack-mode': { type: 'string' }, ttl: { type: 'string' }, 'reply-subject': { type: 'string' }, audience: { type: 'string', multiple: true }, id: { type: 'string' } }, 2)
+  const { values, positionals } = parseFlags(argv, { ...TARGET_FLAGS, ...PUBLISH_FLAGS, ack: { type: 'boolean' }, 'ack-mode': { type: 'string' }, ttl: { type: 'string' }, 'reply-subject': { type: 'string' }, audience: { type: 'string', multiple: true }, id: { type: 'string' }, to: { type: 'string' } }, 2)
   const subject = positionals[0]
   if (subject == null || subject === '') throw new UsageError('realmesh publish SUBJECT DATA: the subject is missing')
   const mode = values['ack-mode']
@@ -29,11 +31,13 @@ export async function publish (argv: string[], io: Io): Promise<number> {
   const ack = mode ?? (values.ack === true ? 'destination' : 'none')
   const ttlMs = values.ttl == null ? undefined : parseDuration(values.ttl) * 1000
   const audience = audienceFlag(values.audience)
+  const properties = publishPropertiesFromFlags(values)
+  const to = values.to == null ? undefined : checkPeerId(values.to, '--to')
   if (values.id != null && !/^[0-9a-fA-F]{32}$/.test(values.id)) throw new UsageError('--id is 32 hex digits (16 bytes)')
   const data = await readData(positionals[1], io, 'publish')
   const target = await resolveTarget({ api: values.api, dir: values.dir, apiToken: values['api-token'], env: io.env })
   const path = `/subjects/${encodeURIComponent(subject)}/publish`
-  const body = { ...data, ack, ttlMs, replySubject: values['reply-subject'], audience, id: values.id }
+  const body = { ...data, ack, ttlMs, replySubject: values['reply-subject'], audience, id: values.id, to, ...properties }
   // with acks the answer comes when every receiver settled: at most the message's TTL
   const result = ack === 'none' ? await callApi(target, path, { method: 'POST', body }) as Result : await acked(target, path, body, (ttlMs ?? 30_000) + 15_000, io)
   if (values.json === true) io.out(JSON.stringify(result))

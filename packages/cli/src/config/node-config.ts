@@ -24,6 +24,8 @@ export const NODE_DEFAULTS = {
   abuse: { banThreshold: -100, banDurationMs: 3_600_000 },
   redial: { enabled: true, maxMs: 30_000, refusedMs: 300_000, knownPeersMs: 600_000 },
   messaging: { drainMs: 5_000, outbox: { maxMessages: 10_000, maxBytes: 67_108_864 } },
+  subjects: { deferToLeader: false, leaderDecisions: { maxSize: 1_024, maxTtlMs: 60_000 } },
+  accounting: { enabled: true, maxBytes: 16_777_216, files: 4 },
   tokenSkewSeconds: 30,
   discovery: { mdns: false, mdnsIntervalMs: 10_000 },
   durable: { maxMessages: 10_000, maxBytes: 67_108_864, maxAgeMs: 604_800_000, order: 'fifo' as const, whenFull: 'purge' as const, maxSubscriptions: 64 },
@@ -95,6 +97,10 @@ export interface NodeConfig extends DaemonConfig {
   abuse?: { banThreshold?: number, banDurationMs?: number }
   redial?: { enabled?: boolean, maxMs?: number, refusedMs?: number, knownPeersMs?: number }
   messaging?: { drainMs?: number, outbox?: { maxMessages?: number, maxBytes?: number } }
+  /** put every counterpart on the daemon's subjects to the realm leader's subject policy too */
+  subjects?: { deferToLeader?: boolean, leaderDecisions?: { maxSize?: number, maxTtlMs?: number } }
+  /** DIR/accounting.log: one line per exchange, rotated at maxBytes, `files` kept */
+  accounting?: { enabled?: boolean, maxBytes?: number, files?: number }
   tokenSkewSeconds?: number
   /** find members on the local network by mDNS, and announce this node there (off by default) */
   discovery?: { mdns?: boolean, mdnsIntervalMs?: number }
@@ -163,6 +169,18 @@ export const checkNodeConfig: Check<NodeConfig> = object({
       maxMessages: integer(1, 10_000_000, 'a whole number from 1 to 10000000'),
       maxBytes: integer(1, 64 * 1024 ** 3, 'a number of bytes from 1 to 64 GiB')
     })
+  }),
+  subjects: object({
+    deferToLeader: boolean,
+    leaderDecisions: object({
+      maxSize: integer(1, 1_000_000, 'a whole number from 1 to 1000000'),
+      maxTtlMs: integer(0, 3_600_000, 'a number of milliseconds up to 3600000')
+    })
+  }),
+  accounting: object({
+    enabled: boolean,
+    maxBytes: integer(1_024, 64 * 1024 ** 3, 'a number of bytes from 1024 to 64 GiB'),
+    files: integer(1, 1_000, 'a whole number of files from 1 to 1000')
   }),
   tokenSkewSeconds: integer(0, 3_600, 'a number of seconds from 0 to 3600'),
   discovery: object({

@@ -21,6 +21,7 @@ import { DEFAULT_API_ADDRESS } from '../api/address.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logMembers, logSleep, logSubjects } from './node-events.js'
 import { logLeaderService } from './leader-events.js'
+import { keepAccounting } from './accounting.js'
 import { waitForAbort } from './wait.js'
 import type { ConnectionLimits } from '@realmesh/node'
 import type { DaemonApi } from './daemon-api.js'
@@ -55,6 +56,8 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
   const log = daemonLogger(io, settings.log)
   const metrics = daemonMetrics(settings.metrics, dir)
   const leader = await startLeader({ dir, listen: options.listen, connections: options.connections, node: { ...options.node, metrics: metrics.libp2p }, warn: (message) => { log.warn('warning', `warning: ${message}`) } })
+  // the leader's node takes no node.yaml accounting section: the defaults (16 MiB files, 4 kept)
+  const accounting = keepAccounting(dir, leader.node, leader.service, {}, log)
   const unlisten = [logMembers(leader.node, log), logLeaderService(leader.service, dir, log), logSubjects(leader.node, log), logSleep(leader.node, log)]
   if (metrics.registry != null) unlisten.push(leaderMetrics(leader.service, metrics.registry))
   echoRequests(leader.node)
@@ -90,6 +93,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
     dashboard.stop()
     log.info('stopping', 'stopping')
     await leader.stop().catch((err: unknown) => { log.error('stop.failed', `error while stopping the leader: ${messageOf(err)}`, { error: messageOf(err) }) })
+    await accounting.stop()
     await api?.stop()
     await metrics.stop()
     log.info('stopped', 'stopped')

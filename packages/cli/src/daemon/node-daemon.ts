@@ -19,6 +19,7 @@ import { tunnelRoutes } from '../api/routes/tunnels.js'
 import { plural } from '../format.js'
 import { formatMs } from '../duration.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
+import { keepAccounting } from './accounting.js'
 import { echoRequests, logBootstrap, logMembers, logOutbox, logSleep, logSubjects } from './node-events.js'
 import { durableInit, logDurable } from './durable.js'
 import { natInit } from '../config/node-config.js'
@@ -105,6 +106,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     keepalive: config.keepalive,
     redial: config.redial,
     messaging: config.messaging,
+    subjects: config.subjects,
     tokenSkewSeconds: config.tokenSkewSeconds,
     sleep: options.sleep,
     mdns: options.mdns,
@@ -123,6 +125,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     throw err
   })
   const request = trackTokenRequest(node, log)
+  const accounting = keepAccounting(dir.dir, node, undefined, config.accounting ?? {}, log)
   const unlisten = [logMembers(node, log), logBootstrap(node, log), logSubjects(node, log), logDurable(node, log), logSleep(node, log), logOutbox(node, log), logTunnels(node, log), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
@@ -165,6 +168,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     dashboard.stop()
     log.info('stopping', 'stopping')
     await node.stop().catch((err: unknown) => { log.error('stop.failed', `error while stopping the node: ${messageOf(err)}`, { error: messageOf(err) }) })
+    await accounting.stop()
     await api?.stop()
     await metrics.stop()
     await store.close().catch((err: unknown) => { log.error('store.close-failed', `error while closing ${store.path}: ${messageOf(err)}`, { error: messageOf(err) }) })

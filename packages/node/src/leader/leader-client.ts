@@ -1,6 +1,7 @@
 /**
  * Talking to the realm leader: asking for a node token (open to non-members: that is how a node
- * gets its first token) and forwarding an identity this node deferred (members only).
+ * gets its first token), forwarding an identity this node deferred, and asking the leader's subject
+ * policy about a counterpart (AUTHORIZE; both members only).
  *
  *   node                                         leader
  *     | -- TOKEN (proof?, ttl, attributes) -->     |
@@ -15,6 +16,7 @@ import { TokenRequestError } from '../errors.js'
 import { sleep } from '../util/backoff.js'
 import { withTimeout } from '../util/signals.js'
 import type { LeaderDecision } from '../join/decisions.js'
+import type { LeaderAnswer, SubjectQuestion } from '../subjects/leader-authorization.js'
 import type { Stream, PeerId, AbortOptions } from '@libp2p/interface'
 
 export interface TokenRequestOptions extends AbortOptions {
@@ -117,7 +119,7 @@ export async function cancelTokenRequest (openStream: (options: AbortOptions) =>
 }
 
 function leaderRequest (fields: Partial<LeaderRequest> & Pick<LeaderRequest, 'type'>): LeaderRequest {
-  return { joinProof: new Uint8Array(0), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', invitationId: '', ...fields }
+  return { joinProof: new Uint8Array(0), ttlSeconds: 0, attributes: new Map(), identityToken: '', requestId: '', invitationId: '', subject: '', send: false, receive: false, ...fields }
 }
 
 /** Forwards a deferred identity token to the leader and returns its decision. */
@@ -132,6 +134,15 @@ export async function deferToLeader (openStream: (options: AbortOptions) => Prom
     default:
       return { decision: 'denied', code: response.code === '' ? WireErrorCode.JOIN_DENIED_BY_LEADER : response.code, reason: response.reason }
   }
+}
+
+/** Asks the leader's subject policy whether a counterpart may send / receive on a subject (AUTHORIZE). */
+export async function authorizeWithLeader (openStream: (options: AbortOptions) => Promise<Stream>, question: SubjectQuestion, options: AbortOptions = {}): Promise<LeaderAnswer> {
+  const response = await exchange(openStream, leaderRequest({ type: LeaderRequest.Type.AUTHORIZE, ...question }), options)
+  if (response.status === LeaderResponse.Status.APPROVED) return { allowed: true, code: '', reason: '', validForMs: response.validForMs }
+  if (response.status !== LeaderResponse.Status.DENIED) throw new Error(`the leader answered AUTHORIZE with ${response.status}`)
+  // a refusal that passes (BUSY, RATE_LIMITED) is not the policy's answer: not kept
+  return { allowed: false, code: response.code, reason: response.reason, validForMs: RETRY_CODES.has(response.code) ? 0 : response.validForMs }
 }
 
 async function exchange (openStream: (options: AbortOptions) => Promise<Stream>, request: LeaderRequest, options: AbortOptions): Promise<LeaderResponse> {

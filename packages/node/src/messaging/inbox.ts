@@ -18,7 +18,7 @@ import { canSend } from '../subjects/audience.js'
 import { SubjectError } from '../subjects/errors.js'
 import { codeOf } from '../subjects/subject-protocol.js'
 import { BoundedMap } from '../util/bounded-map.js'
-import { deliver } from './delivery.js'
+import { deliver, inheritedAttrs, takers } from './delivery.js'
 import { InboxBudgets } from './budget.js'
 import { MessageBudgetError } from './errors.js'
 import { Replies } from './replies.js'
@@ -28,7 +28,7 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { InterestInput, VerifiedInterest } from '../subjects/interest-verifier.js'
 import type { LocalInterest } from '../subjects/local-interests.js'
 import type { VerifiedNode } from '../handshake/handshake.js'
-import type { AckMode, MessageHandler, MessageStats, SubjectMessage } from './options.js'
+import type { AckMode, AttributeFilter, MessageHandler, MessageStats, SubjectMessage } from './options.js'
 import type { Incoming, SenderState } from './sender-state.js'
 import type { Overrun } from './budget.js'
 import type { SealKeys } from './seal-keys.js'
@@ -38,6 +38,8 @@ export interface Receiving {
   subject: string
   keyHex: string
   handlers: Set<MessageHandler>
+  /** the filters of the handlers whose subscription has one */
+  filters: Map<MessageHandler, AttributeFilter>
   ack: AckMode
   maxMessageBytes: number
   /** ids of messages delivered on this subject (duplicates across sender sessions) */
@@ -274,10 +276,13 @@ export class Inbox {
     if (receiving.seen.has(idHex)) {
       this.deps.stats.duplicates++
     } else {
+      const attrs = inheritedAttrs(sender, data)
+      const handlers = takers(receiving, attrs)
+      if (handlers.length === 0) return this.refuse(state, data, WireErrorCode.MESSAGE_FILTERED)
       this.deps.stats.delivered++
       receiving.seen.set(idHex, true)
       const mode: AckMode = !wanted ? 'none' : (data.ack === MessageData.AckMode.APP || receiving.ack === 'app' ? 'app' : 'destination')
-      const done = deliver(receiving, sender, data, plain, idHex, mode, this.deps.emit)
+      const done = deliver(receiving, handlers, sender, data, plain, idHex, mode, attrs, { receivedAt: this.deps.now(), hops: 1 }, this.deps.emit)
       this.deps.noteReceived(receiving.keyHex)
       if (mode === 'app') {
         // the late ack keeps its own copies: nothing of the frame waits with the application's decision

@@ -41,7 +41,7 @@ export async function openMessageStream (init: OpenInit): Promise<OpenStream> {
   }
 }
 
-const FINAL = new Set<string>([WireErrorCode.SUBJECT_UNKNOWN, WireErrorCode.SUBJECT_AUDIENCE, WireErrorCode.SUBJECT_UNAUTHORIZED, WireErrorCode.SUBJECT_ROLE_MISMATCH, WireErrorCode.MESSAGE_UNDECRYPTABLE])
+const FINAL = new Set<string>([WireErrorCode.SUBJECT_UNKNOWN, WireErrorCode.SUBJECT_AUDIENCE, WireErrorCode.SUBJECT_UNAUTHORIZED, WireErrorCode.SUBJECT_ROLE_MISMATCH, WireErrorCode.MESSAGE_UNDECRYPTABLE, WireErrorCode.SUBJECT_DENIED_BY_LEADER, WireErrorCode.SUBJECT_NO_RULE])
 
 /** a receiver's refusal that another attempt would not change (it unsubscribed, refused us, our token, no session key can be agreed with it) */
 export function isFinalRefusal (code: string): boolean {

@@ -6,8 +6,9 @@
  * out again once the next run has joined (restore()), and stop() first waits a while for what is
  * in flight (drain()).
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { subjectKey } from '@realmesh/token'
-import { MAX_MESSAGE_BYTES, MAX_SUBJECT_BYTES, PROTOCOLS, WireErrorCode } from '@realmesh/wire'
+import { MAX_MESSAGE_BYTES, MAX_SUBJECT_BYTES, MESSAGE_WINDOW, PROTOCOLS, WireErrorCode } from '@realmesh/wire'
 import { canReceive, canSend } from '../subjects/audience.js'
 import { BoundedMap } from '../util/bounded-map.js'
 import { BufferPool } from '../util/buffer-pool.js'
@@ -23,7 +24,7 @@ import type { PublicationOutbox } from './publication.js'
 import { MessageError, MessageTooLargeError } from './errors.js'
 import { Direct } from './direct.js'
 import { SealKeys } from './seal-keys.js'
-import { DEFAULTS, inboxLimits, interestSettings, maxMessageBytes, positive } from './options.js'
+import { DEFAULTS, cacheSettings, checkedAttributes, checkedFilter, inboxLimits, maxParallelOf, interestSettings, maxMessageBytes, positive } from './options.js'
 import type { AbortOptions, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { Subjects, CounterpartEvent } from '../subjects/subjects.js'
 import type { LocalInterest } from '../subjects/local-interests.js'
@@ -32,7 +33,7 @@ import type { VerifiedNode } from '../handshake/handshake.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { MessageStreamDetail, Receiving } from './inbox.js'
 import type { Outbox, OutboxEntry, OutboxLimits } from '../outbox/outbox.js'
-import type { InterestOptions, MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubscribeOptions, Subscription } from './options.js'
+import type { AccountRecord, InterestOptions, MessageHandler, MessageStats, PublishOptions, PublishResult, SubjectMessage, SubjectProperties, SubscribeOptions, Subscription } from './options.js'
 
 export interface MessagingInit {
   /** a sender resends unacked messages on a new stream after this long without any ack, ms. @default 5000 */
@@ -98,6 +99,8 @@ export interface MessagingDeps {
   /** a refusal of ours, for scoring */
   refused: (peer: string, code: string) => void
   emitMessage: (message: SubjectMessage) => void
+  /** an authorized exchange: a message delivered here, or one a receiver settled as delivered */
+  account: (record: AccountRecord) => void
   /** a sender's message stream to one of our subscriptions was accepted */
   emitStream: (stream: MessageStreamDetail) => void
   /** what the start found in the outbox */
@@ -146,6 +149,11 @@ export class Messaging {
     if (init.drainMs != null && !(Number.isFinite(init.drainMs) && init.drainMs >= 0)) throw new RangeError(`drainMs must be a number of milliseconds >= 0, got ${init.drainMs}`)
     this.sealKeys = new SealKeys(deps.identityKey)
     // a message was delivered on the subject: the interest renews its token at half its threshold
+    // every message handed to our subscriptions is an exchange in
+    const emitMessage = (message: SubjectMessage): void => {
+      deps.account({ at: deps.now(), direction: 'in', subject: message.subject, identity: message.from, peer: message.peer, bytes: message.data.byteLength, messages: 1, id: message.id })
+      deps.emitMessage(message)
+    }
     const noteReceived = (keyHex: string): void => {
       const interest = deps.subjects.interests.get(keyHex)
       if (interest != null) deps.subjects.interests.noteReceived(interest)
@@ -156,7 +164,7 @@ export class Messaging {
       member: deps.member,
       refused: deps.refused,
       noteReceived,
-      emit: deps.emitMessage,
+      emit: emitMessage,
       opened: deps.emitStream,
       now: deps.now,
       stats: this.stats,
@@ -169,7 +177,7 @@ export class Messaging {
       admit: async (input) => deps.subjects.admit(input),
       refused: deps.refused,
       noteReceived,
-      emit: deps.emitMessage,
+      emit: emitMessage,
       now: deps.now,
       stats: this.stats
     })
@@ -180,20 +188,23 @@ export class Messaging {
     const keyHex = this.keyOf(subject)
     const role = options.role ?? 'receiver'
     const uses = { send: role === 'both', receive: true }
+    const filter = options.filter == null ? undefined : checkedFilter(options.filter)
+    const maxParallel = options.maxParallel == null ? undefined : maxParallelOf(options.maxParallel)
     this.checkAudience(keyHex, options)
     let receiving = this.inbox.subjects.get(keyHex)
     if (receiving == null) {
       // in place before the interest is registered: a matched sender may open a stream at once
-      receiving = { subject, keyHex, handlers: new Set(), ack: options.ack ?? 'destination', maxMessageBytes: maxMessageBytes(options.maxMessageBytes), seen: new BoundedMap({ maxSize: 16_384, ttlMs: 600_000 }), streams: new Set() }
+      receiving = { subject, keyHex, handlers: new Set(), filters: new Map(), ack: options.ack ?? 'destination', maxMessageBytes: maxMessageBytes(options.maxMessageBytes), seen: new BoundedMap({ maxSize: 16_384, ttlMs: 600_000 }), streams: new Set() }
       this.inbox.subjects.set(keyHex, receiving)
     }
     // a subscription that acks as 'app' (a durable one: its ack means "stored") needs the
     // subject's acks to wait for its handler, whatever the subscription before it asked for
     if (options.ack === 'app') receiving.ack = 'app'
     receiving.handlers.add(handler)
+    if (filter != null) receiving.filters.set(handler, filter)
     let interest: LocalInterest
     try {
-      interest = await this.deps.subjects.interests.use(subject, uses, interestSettings(options), options.authorize, { signal: this.registerSignal(options) })
+      interest = await this.deps.subjects.interests.use(subject, uses, { ...interestSettings(options), maxParallel }, options.authorize, { signal: this.registerSignal(options) })
     } catch (err) {
       this.removeHandler(receiving, handler)
       throw err
@@ -210,13 +221,18 @@ export class Messaging {
     }
   }
 
-  async publish (subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
+  /** `to`: sendTo()'s receiver, an identity or node peer id (RECEIVER_INVALID when it is not a peer id) */
+  async publish (subject: string, data: Uint8Array, options: PublishOptions = {}, to?: string): Promise<PublishResult> {
     const ttlMs = positive(options.ttlMs ?? DEFAULTS.ttlMs, 'ttlMs')
     if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
     if (data.byteLength > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(data.byteLength, MAX_MESSAGE_BYTES)
     const replySubject = options.replySubject ?? ''
     if (typeof replySubject !== 'string' || Buffer.byteLength(replySubject) > MAX_SUBJECT_BYTES) throw new RangeError(`a reply subject is at most ${MAX_SUBJECT_BYTES} bytes of UTF-8`)
     const id = options.id == null ? undefined : messageId(options.id)
+    const attrs = options.attrs == null ? undefined : new Map(Object.entries(checkedAttributes(options.attrs, 'attrs')))
+    if (to != null) receiverId(to)
+    if (options.maxRetries != null && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) throw new RangeError(`maxRetries must be an integer >= 0, got ${options.maxRetries}`)
+    maxParallelOf(options.maxParallel)
     this.checkAudience(this.keyOf(subject), options)
     // before anything changes (a first publish registers the subject)
     if ((options.ack ?? 'none') !== 'none') this.deps.outbox?.assertRoom(data.byteLength)
@@ -225,7 +241,7 @@ export class Messaging {
     if (this.loading != null) await this.loading
     const publication = await this.publication(subject, options)
     // an aborted caller stops waiting; the message itself goes on until it is settled
-    return raceSignal(publication.publish(owned, options, ttlMs, id), options.signal)
+    return raceSignal(publication.publish(owned, options, ttlMs, id, attrs, to), options.signal)
   }
 
   /** Reads what an earlier run left in the outbox (at start; publish() waits for it). */
@@ -342,6 +358,27 @@ export class Messaging {
     return false
   }
 
+  /** what this node's subscriptions and publication on a subject use (SubjectStatus.properties) */
+  properties (keyHex: string): Pick<SubjectProperties, 'receive' | 'publish'> {
+    const receiving = this.inbox.subjects.get(keyHex)
+    const publication = this.publications.get(keyHex)
+    return {
+      ...(receiving == null ? {} : { receive: { ack: receiving.ack, maxMessageBytes: receiving.maxMessageBytes, maxParallel: this.deps.subjects.interests.get(keyHex)?.settings.maxParallel ?? MESSAGE_WINDOW } }),
+      ...(publication == null ? {} : { publish: { maxMessageBytes: publication.maxMessageBytes, cache: { ...publication.cacheOptions }, maxParallel: publication.maxParallel } })
+    }
+  }
+
+  /**
+   * Whether a receiver is matched on `subject` now (`to`: that one, by identity or node peer id):
+   * a counterpart that receives, admitted for this node's interest. Registers nothing.
+   */
+  hasReceiver (subject: string, to?: string): boolean {
+    if (to != null) receiverId(to)
+    const keyHex = this.keyOf(subject)
+    const now = this.deps.now()
+    return this.deps.subjects.counterparts.list(keyHex).some(c => canReceive(c.role) && c.expiresAt > now && (to == null || c.identity === to || c.nodeId === to))
+  }
+
   /** receivers matched per subject this node publishes on */
   receivers (keyHex: string): number {
     return this.publications.get(keyHex)?.receivers ?? 0
@@ -375,7 +412,7 @@ export class Messaging {
     if (creating != null) return creating
     const existing = this.publications.get(keyHex)
     if (existing != null) return existing
-    const publication = new Publication(subject, maxMessageBytes(options.maxMessageBytes), { ...DEFAULTS.cache, ...options.cache }, {
+    const publication = new Publication(subject, maxMessageBytes(options.maxMessageBytes), cacheSettings(options.cache), {
       now: this.deps.now,
       forget: (receiver) => { this.deps.subjects.counterparts.remove(receiver.keyHex, receiver.identity, receiver.nodeId) },
       pool: this.pool,
@@ -391,12 +428,14 @@ export class Messaging {
         now: this.deps.now,
         onResend: (count) => { this.stats.resent += count },
         ackTimeoutMs: this.init.ackTimeoutMs ?? 5_000,
+        maxParallel: maxParallelOf(options.maxParallel),
         backoff: this.init.backoff ?? { baseMs: 250, maxMs: 5_000 },
         hold: this.deps.hold
       },
       outbox: this.outboxOf(subject, keyHex, options),
       restoredSettled: (result) => { this.deps.emitSettled({ subject, ...result }) },
-      settled: () => { this.drainWaiter?.() }
+      settled: () => { this.drainWaiter?.() },
+      delivered: (receiver, id, bytes) => { this.deps.account({ at: this.deps.now(), direction: 'out', subject, identity: receiver.identity, peer: receiver.nodeId, bytes, messages: 1, id }) }
     })
     const created = (async () => {
       // in place before the interest is registered: receivers may be matched during registration
@@ -466,15 +505,18 @@ export class Messaging {
 
   private removeHandler (receiving: Receiving, handler: MessageHandler): void {
     receiving.handlers.delete(handler)
+    receiving.filters.delete(handler)
     if (receiving.handlers.size > 0 || this.inbox.subjects.get(receiving.keyHex) !== receiving) return
     this.inbox.subjects.delete(receiving.keyHex)
     for (const end of receiving.streams) end()
   }
 
-  /** before anything changes: SUBJECT_AUDIENCE_CONFLICT when our interest in the subject has another audience */
+  /** before anything changes: SUBJECT_AUDIENCE_CONFLICT (SUBJECT_ATTRS_CONFLICT) when our interest in the subject has another audience (other intent attributes) */
   private checkAudience (keyHex: string, options: InterestOptions): void {
     const interest = this.deps.subjects.interests.get(keyHex)
-    if (interest != null) this.deps.subjects.interests.checkAudience(interest, options.audience)
+    if (interest == null) return
+    this.deps.subjects.interests.checkAudience(interest, options.audience)
+    this.deps.subjects.interests.checkAttrs(interest, options.intentAttrs == null ? undefined : checkedAttributes(options.intentAttrs, 'intentAttrs'))
   }
 
   private registerSignal (options: AbortOptions): AbortSignal {
@@ -490,6 +532,16 @@ export class Messaging {
     const keyHex = Buffer.from(subjectKey(this.deps.realmId, subject)).toString('hex')
     this.keys.set(subject, keyHex)
     return keyHex
+  }
+}
+
+/** sendTo()'s receiver: a peer id (an identity's or a node's), RECEIVER_INVALID otherwise */
+function receiverId (value: unknown): void {
+  try {
+    if (typeof value !== 'string') throw new TypeError('not a string')
+    peerIdFromString(value)
+  } catch {
+    throw new MessageError('RECEIVER_INVALID', `a receiver is an identity or node peer id (12D3KooW...), got ${JSON.stringify(String(value).slice(0, 80))}`)
   }
 }
 

@@ -4,7 +4,9 @@
  * the subject: the first subscribe() or publish() sets it, later calls only widen its role (and
  * may not ask for another audience: SUBJECT_AUDIENCE_CONFLICT).
  */
-import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES, MESSAGE_FRAME_SLACK, MESSAGE_WINDOW_BYTES } from '@realmesh/wire'
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES, MESSAGE_FRAME_SLACK, MESSAGE_WINDOW, MESSAGE_WINDOW_BYTES } from '@realmesh/wire'
+import { MAX_ATTRIBUTES, attributesProblem } from '@realmesh/token'
+import { MessageError } from './errors.js'
 import type { Audience } from '@realmesh/token'
 import type { AbortOptions } from '@libp2p/interface'
 import type { AuthorizeSubject, InterestRequest } from '../subjects/local-interests.js'
@@ -36,7 +38,19 @@ export interface InterestOptions extends AbortOptions {
   refreshMs?: number
   /** messages a sender may send under one of our interest tokens before it needs a renewed one. @default 1000 */
   threshold?: number
+  /**
+   * the intent's attributes, signed into our interest token: every message this node sends on the
+   * subject inherits them (over the identity token's; a message's own win). Set by the subject's
+   * first use like the audience (another set later: SUBJECT_ATTRS_CONFLICT). @default none
+   */
+  intentAttrs?: Record<string, string>
 }
+
+/**
+ * A receiver's filter on message attributes: every name must be among the message's attributes
+ * (inherited: identity, then intent, then the message's own) with this value, or one of these values.
+ */
+export type AttributeFilter = Record<string, string | string[]>
 
 export interface SubscribeOptions extends InterestOptions {
   /** 'both' also makes this node a sender on the subject. @default 'receiver' */
@@ -45,6 +59,17 @@ export interface SubscribeOptions extends InterestOptions {
   ack?: AckMode
   /** largest message data accepted, bytes (at most 4 MiB). @default 1048576 */
   maxMessageBytes?: number
+  /**
+   * the most acked messages a sender node may have in flight to this node on the subject at once
+   * (1..1024), announced in our interest token (set by the subject's first use). @default 1024
+   */
+  maxParallel?: number
+  /**
+   * only messages whose attributes match are handed to this subscription's handler; a message no
+   * subscription of the subject takes is refused (MESSAGE_FILTERED: the sender's result when it
+   * asked for an ack). @default every message
+   */
+  filter?: AttributeFilter
 }
 
 /**
@@ -60,10 +85,17 @@ export interface PublishOptions extends InterestOptions {
   maxRetries?: number
   /** a subject the receiver may answer on */
   replySubject?: string
+  /** the message's own attributes (over the intent's and the identity's). @default none */
+  attrs?: Record<string, string>
   /** largest message data this node publishes on the subject, bytes (at most 4 MiB; set by the first publish). @default 1048576 */
   maxMessageBytes?: number
   /** messages published before any receiver is matched (set by the first publish) */
   cache?: CacheOptions
+  /**
+   * the most acked messages in flight (sent, not yet acked) to each receiver at once, 1..1024 (set
+   * by the first publish); a receiver's own maxParallel lowers it. @default 1024
+   */
+  maxParallel?: number
   /**
    * the message id, 32 hex digits (16 bytes), when the caller chooses it: receivers drop a second
    * message with an id they had on the subject (for 10 minutes, the last 16384), so a caller that
@@ -90,6 +122,17 @@ export interface SubjectMessage {
   /** its place in the sender's order (per sender node and subject) */
   seq: number
   data: Uint8Array
+  /** when this node received it, ms since the epoch (its clock) */
+  receivedAt: number
+  /** the sender identity's attributes, from its verified token (identity token, or the node token when the node is its own identity) */
+  senderAttrs: Record<string, string>
+  /** the message's attributes: the sender identity's, then its intent's (its interest token), then the message's own, later ones winning */
+  attrs: Record<string, string>
+  /**
+   * members the message passed to get here: 1 straight from the sender's node, 2 through a
+   * coordinator that kept it while this node slept (Sleepy members); forwarding adds its own
+   */
+  hops: number
   replySubject?: string
   /** how the sender wants it acked (after this subscription's own mode is applied) */
   ack: AckMode
@@ -128,9 +171,54 @@ export interface PublishResult {
   code?: string
 }
 
+/** what this node's subscriptions on a subject share (SubscribeOptions, set by the first subscribe; ack 'app' once any asks for it) */
+export interface ReceiveProperties {
+  ack: AckMode
+  maxMessageBytes: number
+  /** what the interest token announces (the subject's first use set it) */
+  maxParallel: number
+}
+
+/** what this node's publication on a subject uses (PublishOptions, set by the first publish) */
+export interface PublishProperties {
+  maxMessageBytes: number
+  cache: Required<CacheOptions>
+  maxParallel: number
+}
+
+/** a subject's properties on this node: the interest's, and its subscriptions' and publication's where it has them */
+export interface SubjectProperties {
+  threshold: number
+  interestTtlSeconds: number
+  refreshMs: number
+  receive?: ReceiveProperties
+  publish?: PublishProperties
+}
+
 export interface Subscription {
   readonly subject: string
   unsubscribe: () => Promise<void>
+}
+
+/**
+ * One authorized exchange, as the `account` event reports it: a message this node delivered to
+ * its subscriptions (`in`), or one a receiver settled as delivered (`out`; without acks, once it
+ * was written to the receiver's stream).
+ */
+export interface AccountRecord {
+  /** ms since the epoch, this node's clock */
+  at: number
+  direction: 'in' | 'out'
+  subject: string
+  /** the counterpart's identity: the sender (in) or the receiver (out) */
+  identity: string
+  /** its node */
+  peer: string
+  /** the message's data, bytes (as the application gave or got it, before sealing) */
+  bytes: number
+  messages: number
+  /** the message id (hex) */
+  id: string
 }
 
 /** counters since start, for diagnostics and tests */
@@ -193,10 +281,45 @@ export function interestSettings (options: InterestOptions): InterestRequest {
   const ttlSeconds = positive(options.interestTtlSeconds ?? DEFAULTS.interestTtlSeconds, 'interestTtlSeconds')
   return {
     audience: options.audience,
+    attrs: options.intentAttrs == null ? undefined : checkedAttributes(options.intentAttrs, 'intentAttrs'),
     threshold: positive(options.threshold ?? DEFAULTS.threshold, 'threshold'),
     ttlSeconds,
     refreshMs: positive(options.refreshMs ?? Math.floor(ttlSeconds * 1000 / 3), 'refreshMs')
   }
+}
+
+/** a publication's cache settings, defaults filled in and checked (RangeError naming the bad one) */
+export function cacheSettings (cache: CacheOptions = {}): Required<CacheOptions> {
+  const size = cache.size ?? DEFAULTS.cache.size
+  if (!Number.isInteger(size) || size < 0) throw new RangeError(`cache.size must be an integer >= 0, got ${size}`)
+  const policy = cache.policy ?? DEFAULTS.cache.policy
+  if (policy !== 'fifo' && policy !== 'lifo') throw new RangeError(`cache.policy is 'fifo' or 'lifo', got ${String(policy)}`)
+  const whenFull = cache.whenFull ?? DEFAULTS.cache.whenFull
+  if (whenFull !== 'reject' && whenFull !== 'purge') throw new RangeError(`cache.whenFull is 'reject' or 'purge', got ${String(whenFull)}`)
+  return { size, policy, whenFull }
+}
+
+/** attributes given to subscribe() or publish(): ATTRIBUTES_INVALID naming the option when they are not a valid set */
+export function checkedAttributes (attrs: Record<string, string>, option: string): Record<string, string> {
+  const problem = attributesProblem(attrs)
+  if (problem != null) throw new MessageError('ATTRIBUTES_INVALID', `${option}: expected ${problem}`)
+  return { ...attrs }
+}
+
+/** a subscription's filter: ATTRIBUTES_INVALID when it is not an object of strings or arrays of strings (at most 16 names) */
+export function checkedFilter (filter: AttributeFilter): AttributeFilter {
+  const values = filter != null && typeof filter === 'object' && !Array.isArray(filter) ? Object.entries(filter) : undefined
+  if (values == null || values.length > MAX_ATTRIBUTES || values.some(([, v]) => !(typeof v === 'string' || (Array.isArray(v) && v.every(x => typeof x === 'string'))))) {
+    throw new MessageError('ATTRIBUTES_INVALID', `filter: expected an object of at most ${MAX_ATTRIBUTES} names, each a string or an array of strings`)
+  }
+  return Object.fromEntries(values.map(([k, v]) => [k, Array.isArray(v) ? [...v] : v]))
+}
+
+/** a maxParallel option: 1..MESSAGE_WINDOW (RangeError), the window when absent */
+export function maxParallelOf (value: number | undefined): number {
+  const max = value ?? MESSAGE_WINDOW
+  if (!Number.isInteger(max) || max < 1 || max > MESSAGE_WINDOW) throw new RangeError(`maxParallel must be an integer in 1..${MESSAGE_WINDOW}, got ${max}`)
+  return max
 }
 
 export function maxMessageBytes (value: number | undefined): number {

@@ -56,7 +56,9 @@ interface Pending {
   id: Uint8Array<ArrayBuffer>
   data: Uint8Array<ArrayBuffer>
   pooled?: Uint8Array<ArrayBuffer>
-  options: Required<Pick<PublishOptions, 'ack' | 'maxRetries'>> & { replySubject: string }
+  options: Required<Pick<PublishOptions, 'ack' | 'maxRetries'>> & { replySubject: string, attrs: Map<string, string> }
+  /** sendTo(): the one receiver it goes to, by identity or node peer id */
+  to?: string
   expiresAt: number
   cached: boolean
   /** its place in the outbox, while it is kept there */
@@ -75,7 +77,7 @@ interface Pending {
 
 /** where acked messages are kept until settled: the node's outbox, bound to this subject */
 export interface PublicationOutbox {
-  add: (message: Pick<StoredMessage, 'id' | 'data' | 'ack' | 'replySubject' | 'expiresAt' | 'maxRetries'>) => OutboxEntry
+  add: (message: Pick<StoredMessage, 'id' | 'data' | 'ack' | 'replySubject' | 'attrs' | 'to' | 'expiresAt' | 'maxRetries'>) => OutboxEntry
   remove: (entry: OutboxEntry) => void
 }
 
@@ -93,17 +95,27 @@ export interface PublicationDeps {
   restoredSettled: (result: PublishResult) => void
   /** every receiver settled a message that went to links (stop() drains until none is left) */
   settled: () => void
+  /** a receiver settled a message as delivered (the `account` event) */
+  delivered: (receiver: VerifiedInterest, id: string, bytes: number) => void
 }
 
 const noop = (): void => {}
+/** a message without attributes of its own (never changed: nothing writes to it) */
+const NO_ATTRS: Map<string, string> = new Map()
 
 export class Publication {
   readonly subject: string
   readonly maxMessageBytes: number
+  /** the cache's settings, as given to the first publish (defaults filled in) */
+  readonly cacheOptions: Required<CacheOptions>
+  /** acked messages in flight to each receiver at once (before a receiver's own bound) */
+  readonly maxParallel: number
   private readonly links = new Map<string, SenderLink>()
   private readonly cache: MessageCache<Pending>
   /** messages sent again after a restart, waiting for a receiver: in their order, without the cache's bound (the outbox bounds them) */
   private readonly held: MessageCache<Pending>
+  /** sendTo() messages whose receiver is not matched yet: in their order, bounded as the cache is */
+  private readonly targeted: MessageCache<Pending>
   /** published, waiting for their write or for an earlier message's (bounded as a link's queue is) */
   private readonly staged: Pending[] = []
   private stagedBytes = 0
@@ -115,12 +127,15 @@ export class Publication {
   /** closing with the outbox kept: what is stored stays there */
   private keeping = false
 
-  constructor (subject: string, maxMessageBytes: number, cache: CacheOptions, deps: PublicationDeps) {
+  constructor (subject: string, maxMessageBytes: number, cache: Required<CacheOptions>, deps: PublicationDeps) {
     this.subject = subject
     this.maxMessageBytes = maxMessageBytes
+    this.cacheOptions = cache
+    this.maxParallel = deps.link.maxParallel
     this.deps = deps
     this.cache = new MessageCache<Pending>(cache, (item, code) => { this.dropped(item, code) })
     this.held = new MessageCache<Pending>({ size: Number.MAX_SAFE_INTEGER, policy: 'fifo' }, (item, code) => { this.dropped(item, code) })
+    this.targeted = new MessageCache<Pending>({ ...cache, policy: 'fifo' }, (item, code) => { this.dropped(item, code) })
   }
 
   get receivers (): number {
@@ -134,10 +149,11 @@ export class Publication {
 
   /**
    * `owned`: the publication's own copy of the data (ownedCopy), made before the caller could
-   * change it; `id`: the message id the caller chose (else a random one). OUTBOX_FULL (rejected,
-   * nothing kept) when an acked message does not fit in the outbox.
+   * change it; `id`: the message id the caller chose (else a random one); `attrs`: its own
+   * attributes, checked. OUTBOX_FULL (rejected, nothing kept) when an acked message does not fit
+   * in the outbox.
    */
-  async publish (owned: OwnedData, options: PublishOptions, ttlMs: number, id?: Uint8Array<ArrayBuffer>): Promise<PublishResult> {
+  async publish (owned: OwnedData, options: PublishOptions, ttlMs: number, id?: Uint8Array<ArrayBuffer>, attrs: Map<string, string> = NO_ATTRS, to?: string): Promise<PublishResult> {
     const { copy, pooled } = owned
     if (copy.byteLength > this.maxMessageBytes) throw new MessageTooLargeError(copy.byteLength, this.maxMessageBytes)
     const ack = options.ack ?? 'none'
@@ -150,7 +166,8 @@ export class Publication {
         id: id ?? ids.next(),
         data: copy,
         pooled,
-        options: { ack, maxRetries: options.maxRetries ?? 10, replySubject },
+        options: { ack, maxRetries: options.maxRetries ?? 10, replySubject, attrs },
+        to,
         expiresAt: this.deps.now() + ttlMs,
         cached: false,
         ready: true,
@@ -162,7 +179,7 @@ export class Publication {
       }
       if (ack !== 'none' && this.deps.outbox != null) {
         try {
-          pending.stored = this.deps.outbox.add({ id: pending.id, data: copy, ack, replySubject, expiresAt: pending.expiresAt, maxRetries: pending.options.maxRetries })
+          pending.stored = this.deps.outbox.add({ id: pending.id, data: copy, ack, replySubject, attrs: attrs.size === 0 ? undefined : Object.fromEntries(attrs), to, expiresAt: pending.expiresAt, maxRetries: pending.options.maxRetries })
         } catch (err) {
           this.release(pending)
           reject(err)
@@ -190,7 +207,8 @@ export class Publication {
       this.stage({
         id: message.id,
         data: message.data,
-        options: { ack: message.ack, maxRetries: message.maxRetries, replySubject: message.replySubject },
+        options: { ack: message.ack, maxRetries: message.maxRetries, replySubject: message.replySubject, attrs: message.attrs == null ? NO_ATTRS : new Map(Object.entries(message.attrs)) },
+        to: message.to,
         expiresAt: message.expiresAt,
         cached: false,
         stored: entry,
@@ -224,12 +242,19 @@ export class Publication {
       this.removeReceiver(receiver.nodeId)
     }
     this.links.set(receiver.nodeId, new SenderLink(receiver, { ...this.deps.link, onRefused: (code) => { this.refused(receiver, code) } }))
-    if (this.held.length > 0 || this.cache.length > 0) {
+    if (this.held.length > 0 || this.cache.length > 0 || this.targeted.length > 0) {
       clearTimeout(this.cacheTimer)
       const now = this.deps.now()
-      // restored messages were published before anything in the cache
-      for (const pending of [...this.held.drain(now), ...this.cache.drain(now)]) this.dispatch(pending)
+      // restored messages were published before anything in the cache; targeted ones that wait for another receiver wait on, in their order
+      for (const pending of [...this.held.drain(now), ...this.cache.drain(now), ...this.targeted.drain(now)]) this.dispatch(pending)
+      this.armCacheTimer()
     }
+  }
+
+  /** whether a receiver is matched (one named by identity or node peer id, when `to` is given) */
+  hasReceiver (to?: string): boolean {
+    this.prune()
+    return this.linksFor(to).length > 0
   }
 
   /** the receiver's node is awake again (it, or this node, slept on its schedule): what its link holds goes now (undefined: every link's) */
@@ -277,7 +302,7 @@ export class Publication {
       this.release(pending)
       this.finish(pending, emptyResult(pending, WireErrorCode.MESSAGE_EXPIRED))
     }
-    for (const pending of [...this.held.drain(Number.POSITIVE_INFINITY), ...this.cache.drain(Number.POSITIVE_INFINITY)]) this.dropped(pending, WireErrorCode.MESSAGE_EXPIRED)
+    for (const pending of [...this.held.drain(Number.POSITIVE_INFINITY), ...this.cache.drain(Number.POSITIVE_INFINITY), ...this.targeted.drain(Number.POSITIVE_INFINITY)]) this.dropped(pending, WireErrorCode.MESSAGE_EXPIRED)
   }
 
   private stage (pending: Pending): void {
@@ -302,44 +327,68 @@ export class Publication {
       return
     }
     this.prune()
-    if (this.links.size > 0) {
+    if (this.linksFor(pending.to).length > 0) {
       pending.accepted?.({ id: hex(pending.id), stored: pending.stored != null })
       this.dispatch(pending)
       return
     }
-    try {
-      pending.cached = true
-      ;(pending.restored ? this.held : this.cache).add(pending, this.deps.now())
-    } catch (err) {
-      this.refuse(pending, err as Error)
-      return
-    }
-    this.armCacheTimer()
+    if (!this.wait(pending, pending.restored && pending.to == null ? this.held : undefined)) return
     pending.accepted?.({ id: hex(pending.id), stored: pending.stored != null })
     if (pending.options.ack === 'none') this.finish(pending, { id: hex(pending.id), cached: true, sent: 0 })
   }
 
-  /** hands a message to every receiver's link; resolves once each settled it (acks) or at once (none) */
+  /**
+   * Keeps a message no receiver it may go to is matched for: in `into`, or the targeted cache (a
+   * sendTo()), or the cache. False when that refused it (and it is settled).
+   */
+  private wait (pending: Pending, into?: MessageCache<Pending>): boolean {
+    try {
+      pending.cached = true
+      ;(into ?? (pending.to != null ? this.targeted : this.cache)).add(pending, this.deps.now())
+    } catch (err) {
+      this.refuse(pending, err as Error)
+      return false
+    }
+    this.armCacheTimer()
+    return true
+  }
+
+  /** the links a message goes to: every one, or (sendTo) the first whose receiver is `to` by identity or node */
+  private linksFor (to: string | undefined): SenderLink[] {
+    if (to == null) return [...this.links.values()]
+    const link = this.links.get(to) ?? [...this.links.values()].find(l => l.receiver.identity === to)
+    return link == null ? [] : [link]
+  }
+
+  /** hands a message to every receiver's link (a sendTo: to its one); resolves once each settled it (acks) or at once (none) */
   private dispatch (pending: Pending): void {
-    const links = [...this.links.values()]
+    const links = this.linksFor(pending.to)
+    // a sendTo() whose receiver is not among those matched waits for it
+    if (links.length === 0 && pending.to != null) {
+      this.wait(pending)
+      return
+    }
     const id = hex(pending.id)
     const results: DeliveryResult[] = []
     const acked = pending.options.ack !== 'none'
     if (acked) this.inflight++
     for (const link of links) {
-      const { identity: receiver, nodeId: peer } = link.receiver
+      const counterpart = link.receiver
+      const { identity: receiver, nodeId: peer } = counterpart
       let settled = false
       link.send({
         id: pending.id,
         data: pending.data,
         ack: pending.options.ack,
         replySubject: pending.options.replySubject,
+        attrs: pending.options.attrs,
         expiresAt: pending.expiresAt,
         maxRetries: pending.options.maxRetries,
         settle: (result) => {
           if (settled) return
           settled = true
           results.push({ receiver, peer, ...result })
+          if (result.status === 'delivered') this.deps.delivered(counterpart, id, pending.data.byteLength)
           if (results.length < links.length) return
           this.release(pending)
           if (!acked) return
@@ -402,12 +451,13 @@ export class Publication {
 
   private armCacheTimer (): void {
     clearTimeout(this.cacheTimer)
-    const next = Math.min(this.held.nextExpiry() ?? Number.POSITIVE_INFINITY, this.cache.nextExpiry() ?? Number.POSITIVE_INFINITY)
+    const next = Math.min(...[this.held, this.cache, this.targeted].map(c => c.nextExpiry() ?? Number.POSITIVE_INFINITY))
     if (!Number.isFinite(next)) return
     this.cacheTimer = setTimeout(() => {
       const now = this.deps.now()
       this.held.prune(now)
       this.cache.prune(now)
+      this.targeted.prune(now)
       this.armCacheTimer()
     }, Math.max(0, next - this.deps.now()) + 1)
     this.cacheTimer.unref()

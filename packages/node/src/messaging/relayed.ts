@@ -19,7 +19,7 @@ import { SubjectError } from '../subjects/errors.js'
 import { codeOf } from '../subjects/subject-protocol.js'
 import { RelayError } from '../relay/errors.js'
 import { signedBy } from '../relay/seal.js'
-import { deliver } from './delivery.js'
+import { deliver, inheritedAttrs, takers } from './delivery.js'
 import { EXPIRY_GRACE_MS } from './inbox.js'
 import { NOT_THE_FORWARDERS_FAULT } from '../peers/records.js'
 import type { KeyObject } from 'node:crypto'
@@ -116,10 +116,13 @@ export class RelayedInbox {
       this.deps.stats.duplicates++
       return { ack: ackOf(data, MessageAck.Status.DELIVERED) }
     }
+    const attrs = inheritedAttrs(sender, data)
+    const handlers = takers(receiving, attrs)
+    if (handlers.length === 0) return refuse(WireErrorCode.MESSAGE_FILTERED)
     this.deps.stats.delivered++
     receiving.seen.set(idHex, true)
     const mode: AckMode = data.ack === MessageData.AckMode.NONE ? 'none' : (data.ack === MessageData.AckMode.APP || receiving.ack === 'app' ? 'app' : 'destination')
-    const done = deliver(receiving, sender, data, plain, idHex, mode, this.deps.emit)
+    const done = deliver(receiving, handlers, sender, data, plain, idHex, mode, attrs, { receivedAt: this.deps.now(), hops: 2 }, this.deps.emit)
     this.deps.noteReceived(receiving.keyHex)
     if (mode !== 'app') return { ack: ackOf(data, MessageAck.Status.DELIVERED) }
     return { ack: done.then((code) => (code == null ? ackOf(data, MessageAck.Status.DELIVERED) : refuse(code).ack)) }
@@ -131,7 +134,7 @@ function ackOf (data: MessageData, status: MessageAck.Status, code = ''): Messag
 }
 
 /** refusals of a deposit's sender that a change since the deposit explains (not the coordinator's offence) */
-const CHANGED_SINCE: ReadonlySet<string> = new Set([WireErrorCode.SUBJECT_UNKNOWN, WireErrorCode.SUBJECT_AUDIENCE, WireErrorCode.SUBJECT_UNAUTHORIZED, WireErrorCode.SUBJECT_ROLE_MISMATCH])
+const CHANGED_SINCE: ReadonlySet<string> = new Set([WireErrorCode.SUBJECT_UNKNOWN, WireErrorCode.SUBJECT_AUDIENCE, WireErrorCode.SUBJECT_UNAUTHORIZED, WireErrorCode.SUBJECT_ROLE_MISMATCH, WireErrorCode.SUBJECT_DENIED_BY_LEADER, WireErrorCode.SUBJECT_NO_RULE, WireErrorCode.SUBJECT_LEADER_UNAVAILABLE])
 
 export function changedSince (err: unknown): boolean {
   const { code, tokenCode } = err as { code?: string, tokenCode?: string }

@@ -1,7 +1,8 @@
 /**
  * One sender's link to one receiver node on one subject: a long-lived /realmesh/message/1 stream
  * (reopened with exponential backoff when it breaks), messages numbered 1, 2, 3 ... in this link's
- * session, at most MESSAGE_WINDOW messages / MESSAGE_WINDOW_BYTES in flight, and each message
+ * session, at most maxParallel acked messages (the publication's, or the receiver's when lower; at
+ * most MESSAGE_WINDOW) / MESSAGE_WINDOW_BYTES in flight, and each message
  * settled exactly once: delivered or rejected (the receiver's ack), or expired (its TTL ended, it
  * was resent max-retries times, the receiver went away). Unacked messages are resent in order on
  * the next stream; the receiver drops what it already has and acks it again.
@@ -25,6 +26,8 @@ export interface Outgoing {
   data: Uint8Array<ArrayBuffer>
   ack: AckMode
   replySubject: string
+  /** the message's own attributes (empty: none) */
+  attrs: Map<string, string>
   expiresAt: number
   maxRetries: number
   /** settles the message for this receiver (called once) */
@@ -47,6 +50,8 @@ export interface SenderLinkDeps {
   now: () => number
   ackTimeoutMs: number
   backoff: BackoffInit
+  /** the publication's bound on acked messages in flight to this receiver (the receiver's own maxParallel lowers it) */
+  maxParallel: number
   /**
    * ms to hold the receiver's messages for (it sleeps on its wake schedule: they go when it wakes,
    * or when `resume()` says it is back), or undefined to send now. @default never held
@@ -97,6 +102,11 @@ export class SenderLink {
   send (message: Outgoing): void {
     if (this.closed) {
       message.settle({ status: 'expired', code: WireErrorCode.RECEIVER_GONE })
+      return
+    }
+    // an older receiver would not authenticate them: the message would not open there
+    if (message.attrs.size > 0 && !this.receiver.readsAttrs) {
+      message.settle({ status: 'rejected', code: WireErrorCode.MESSAGE_ATTRS_UNSUPPORTED })
       return
     }
     if (this.queue.length >= MAX_QUEUED_MESSAGES || this.queuedBytes + message.data.byteLength > MAX_QUEUED_BYTES) {
@@ -253,13 +263,18 @@ export class SenderLink {
   /** the window has room for `entry`, and the receiver's threshold allows a new message */
   private mayTake (entry: Entry): boolean {
     const bytes = entry.message.data.byteLength
-    if (this.inflight.size >= MESSAGE_WINDOW || (this.inflight.size > 0 && this.inflightBytes + bytes > MESSAGE_WINDOW_BYTES)) return false
+    if (this.inflight.size >= this.maxParallel() || (this.inflight.size > 0 && this.inflightBytes + bytes > MESSAGE_WINDOW_BYTES)) return false
     return entry.seq != null || this.sentUnderToken < this.receiver.threshold
+  }
+
+  /** ours or the receiver's, the lower; never beyond the receiver's reorder window */
+  private maxParallel (): number {
+    return Math.min(this.deps.maxParallel, this.receiver.maxParallel ?? MESSAGE_WINDOW, MESSAGE_WINDOW)
   }
 
   private headerOf (entry: Entry, seq: bigint, low: bigint): MessageHeader {
     const m = entry.message
-    return { id: m.id, seq, ack: ACK_MODES[m.ack], replySubject: m.replySubject, expiresAtMs: BigInt(m.expiresAt), lowSeq: low < seq ? low : seq }
+    return { id: m.id, seq, ack: ACK_MODES[m.ack], replySubject: m.replySubject, attrs: m.attrs, expiresAtMs: BigInt(m.expiresAt), lowSeq: low < seq ? low : seq }
   }
 
   /**

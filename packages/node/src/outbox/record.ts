@@ -6,6 +6,7 @@
  *
  * A page (one store value) holds the records written together, each behind its length (u32).
  */
+import { attributesProblem } from '@realmesh/token'
 import type { Audience } from '@realmesh/token'
 
 export interface StoredMessage {
@@ -15,6 +16,10 @@ export interface StoredMessage {
   data: Uint8Array<ArrayBuffer>
   ack: 'destination' | 'app'
   replySubject: string
+  /** the message's own attributes (records written before they existed have none) */
+  attrs?: Record<string, string>
+  /** sendTo(): the one receiver it goes to (identity or node peer id) */
+  to?: string
   /** ms since the epoch */
   expiresAt: number
   maxRetries: number
@@ -30,18 +35,20 @@ const ID_BYTES = 16
 const HEAD_BYTES = 1 + 1 + 4 + 8 + ID_BYTES + 4
 const ACKS = ['destination', 'app'] as const
 
-interface Strings { subject: string, replySubject?: string, audience?: Audience, maxMessageBytes: number }
+interface Strings { subject: string, replySubject?: string, audience?: Audience, maxMessageBytes: number, attrs?: Record<string, string>, to?: string }
 
 /** the strings of the last message encoded: a publication's messages mostly share them */
-let last: { subject: string, replySubject: string, audience?: Audience, maxMessageBytes: number, json: Buffer } | undefined
+let last: { subject: string, replySubject: string, audience?: Audience, maxMessageBytes: number, attrs?: Record<string, string>, to?: string, json: Buffer } | undefined
 
 function stringsOf (message: StoredMessage): Buffer {
-  const { subject, replySubject, audience, maxMessageBytes } = message
-  if (last?.subject === subject && last.replySubject === replySubject && last.audience === audience && last.maxMessageBytes === maxMessageBytes) return last.json
+  const { subject, replySubject, audience, maxMessageBytes, attrs, to } = message
+  if (last?.subject === subject && last.replySubject === replySubject && last.audience === audience && last.maxMessageBytes === maxMessageBytes && last.attrs === attrs && last.to === to) return last.json
   const strings: Strings = { subject, maxMessageBytes }
   if (replySubject !== '') strings.replySubject = replySubject
   if (audience != null) strings.audience = audience
-  last = { subject, replySubject, audience, maxMessageBytes, json: Buffer.from(JSON.stringify(strings)) }
+  if (attrs != null) strings.attrs = attrs
+  if (to != null) strings.to = to
+  last = { subject, replySubject, audience, maxMessageBytes, attrs, to, json: Buffer.from(JSON.stringify(strings)) }
   return last.json
 }
 
@@ -83,6 +90,8 @@ export function decodeMessage (value: Uint8Array): StoredMessage | undefined {
     return undefined
   }
   if (typeof strings?.subject !== 'string' || !Number.isInteger(strings.maxMessageBytes)) return undefined
+  if (strings.attrs !== undefined && attributesProblem(strings.attrs) != null) return undefined
+  if (strings.to !== undefined && typeof strings.to !== 'string') return undefined
   const expiresAt = buf.readDoubleBE(6)
   if (!Number.isFinite(expiresAt)) return undefined
   return {
@@ -94,7 +103,9 @@ export function decodeMessage (value: Uint8Array): StoredMessage | undefined {
     expiresAt,
     maxRetries: buf.readUInt32BE(2),
     audience: strings.audience,
-    maxMessageBytes: strings.maxMessageBytes
+    maxMessageBytes: strings.maxMessageBytes,
+    ...(strings.attrs === undefined ? {} : { attrs: strings.attrs }),
+    ...(strings.to === undefined ? {} : { to: strings.to })
   }
 }
 

@@ -30,7 +30,7 @@ export async function sealDeposit (keys: SealKeys, identityKey: PrivateKey, subj
   let seq = 0n
   for (const m of messages) {
     seq++
-    const header = { id: m.id, seq, ack: ACK_MODES[m.ack], replySubject: m.replySubject, expiresAtMs: BigInt(m.expiresAt), lowSeq: seq }
+    const header = { id: m.id, seq, ack: ACK_MODES[m.ack], replySubject: m.replySubject, attrs: m.attrs, expiresAtMs: BigInt(m.expiresAt), lowSeq: seq }
     const { ciphertext, tag } = sealData(key, seq, header, m.data)
     const message: MessageData = { ...header, data: Buffer.concat([ciphertext, tag]) }
     const signature = await identityKey.sign(signingBytes(subjectKey, session, ephemeral, message))
@@ -60,6 +60,7 @@ function signingBytes (key: Uint8Array, session: Uint8Array, ephemeral: Uint8Arr
     expiresAtMs: message.expiresAtMs,
     ack: ACK_NUMBERS[message.ack],
     replySubject: message.replySubject,
-    dataHash: createHash('sha256').update(message.data).digest()
+    dataHash: createHash('sha256').update(message.data).digest(),
+    attrs: message.attrs
   })
 }

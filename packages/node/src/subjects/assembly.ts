@@ -12,6 +12,8 @@ import { Messaging } from '../messaging/messaging.js'
 import { Relay } from '../relay/relay.js'
 import { canReceive } from './audience.js'
 import { coordinatorsOf } from './local-interests.js'
+import { authorizeWithLeader } from '../leader/leader-client.js'
+import { PROTOCOLS } from '@realmesh/wire'
 import type { RelayStore } from '../relay/relay-store.js'
 import type { AbortOptions, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { PeerRecord } from '@realmesh/wire'
@@ -21,7 +23,7 @@ import type { SubjectsInit } from './subjects.js'
 import type { VerifiedInterest } from './interest-verifier.js'
 import type { MessagingInit, OutboxRestoredDetail, OutboxSettledDetail } from '../messaging/messaging.js'
 import type { Outbox } from '../outbox/outbox.js'
-import type { SubjectMessage } from '../messaging/options.js'
+import type { AccountRecord, SubjectMessage } from '../messaging/options.js'
 import type { MessageStreamDetail } from '../messaging/inbox.js'
 import type { RecordVerifier } from '../peers/records.js'
 import type { Membership } from '../membership/membership.js'
@@ -56,6 +58,8 @@ export interface SubjectLayerEvents {
   'subject:matched': SubjectMatchedDetail
   'subject:registered': SubjectRegisteredDetail
   message: SubjectMessage
+  /** an authorized exchange: a message delivered to our subscriptions (in), or one a receiver settled as delivered (out) */
+  account: AccountRecord
   'message:stream': MessageStreamDetail
   'outbox:restored': OutboxRestoredDetail
   'outbox:settled': OutboxSettledDetail
@@ -155,7 +159,9 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
       // a sleepy receiver registers again at every wake: what is kept for it goes now
       if (canReceive(i.role)) ref.relay?.wake(i.nodeId)
     },
-    now: ctx.now
+    now: ctx.now,
+    properties: (keyHex) => ref.messaging?.properties(keyHex) ?? {},
+    askLeader: async (question, options) => authorizeWithLeader(async (o) => ctx.openStream(peerIdFromString(leader), PROTOCOLS.leader, o), question, options)
   }, ctx.subjects)
   const messaging = new Messaging({
     self: ctx.self,
@@ -168,6 +174,7 @@ export function assembleSubjectLayer (ctx: SubjectLayerContext): SubjectLayer {
     identityOf: (peer) => membership.get(peer)?.identity.claims.sub,
     refused: offence,
     emitMessage: (message) => { ctx.emit('message', message) },
+    account: (record) => { ctx.emit('account', record) },
     emitStream: (stream) => { ctx.emit('message:stream', stream) },
     emitRestored: (detail) => { ctx.emit('outbox:restored', detail) },
     emitSettled: (detail) => { ctx.emit('outbox:settled', detail) },

@@ -34,6 +34,12 @@ export interface VerifiedInterest {
   expiresAt: number
   /** the identity's token attributes (ext.attrs), what attribute audiences look at */
   attrs: Record<string, string>
+  /** the intent's attributes (the interest token's attrs): a message inherits them over the identity's */
+  intentAttrs: Record<string, string>
+  /** its node reads message attributes (the interest token lists the feature msg-attrs) */
+  readsAttrs: boolean
+  /** a receiver's bound on messages in flight to it, per sender node (the token's maxParallel), if it set one */
+  maxParallel?: number
   interestToken: string
   identityToken: string
   /** the node's signed record (REGISTER, MATCH), with its addresses */
@@ -108,6 +114,9 @@ export class InterestVerifier {
       issuedAt: claims.iat * 1000,
       expiresAt: claims.exp * 1000,
       attrs,
+      intentAttrs: claims.attrs ?? {},
+      readsAttrs: claims.features?.includes('msg-attrs') === true,
+      maxParallel: claims.maxParallel,
       interestToken: input.interestToken,
       identityToken: input.identityToken,
       record: input.record,

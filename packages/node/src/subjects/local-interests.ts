@@ -24,13 +24,20 @@ import type { EpochRef } from '../epochs/epochs.js'
 
 export interface InterestSettings {
   audience: Audience
+  /** the intent's attributes, signed into the interest token (none: {}) */
+  attrs: Record<string, string>
   threshold: number
   ttlSeconds: number
   refreshMs: number
+  /** a receiver's bound on messages in flight to it, per sender node, announced in the token (none: the sender's own) */
+  maxParallel?: number
 }
 
-/** settings asked for by a use: without an audience it takes the interest's (public for a new one) */
-export type InterestRequest = Omit<InterestSettings, 'audience'> & { audience?: Audience }
+/** settings asked for by a use: without an audience (attributes) it takes the interest's (public, none for a new one) */
+export type InterestRequest = Omit<InterestSettings, 'audience' | 'attrs'> & { audience?: Audience, attrs?: Record<string, string> }
+
+/** what this version's messaging understands, in every interest token it issues */
+export const FEATURES = ['msg-attrs']
 
 /** Decides whether a counterpart may exchange messages with us on a subject. @default allow */
 export type AuthorizeSubject = (peer: SubjectPeer, options: AbortOptions) => boolean | Promise<boolean>
@@ -127,10 +134,13 @@ export class LocalInterests {
     const key = Uint8Array.from(subjectKey(this.deps.realmId, subject))
     const keyHex = Buffer.from(key).toString('hex')
     let interest = this.interests.get(keyHex)
-    if (interest != null) this.checkAudience(interest, settings.audience)
+    if (interest != null) {
+      this.checkAudience(interest, settings.audience)
+      this.checkAttrs(interest, settings.attrs)
+    }
     if (interest == null) {
       if (this.interests.size >= this.deps.maxSubjects) throw new SubjectError(WireErrorCode.BUSY, `this node has interests in ${this.interests.size} subjects already`)
-      interest = { subject, key, keyHex, role: 'receiver', settings: { ...settings, audience: settings.audience ?? { kind: 'public' } }, authorizers: new Set(), senders: 0, receivers: 0, expiresAt: 0, placements: [], received: 0 }
+      interest = { subject, key, keyHex, role: 'receiver', settings: { ...settings, audience: settings.audience ?? { kind: 'public' }, attrs: settings.attrs ?? {} }, authorizers: new Set(), senders: 0, receivers: 0, expiresAt: 0, placements: [], received: 0 }
       this.interests.set(keyHex, interest)
     }
     const before = interest.token == null ? undefined : interest.role
@@ -151,6 +161,12 @@ export class LocalInterests {
   checkAudience (interest: LocalInterest, audience: Audience | undefined): void {
     if (audience == null || sameAudience(interest.settings.audience, audience)) return
     throw new SubjectError(WireErrorCode.SUBJECT_AUDIENCE_CONFLICT, `this node uses ${interest.subject} with audience ${describeAudience(interest.settings.audience)} already, not ${describeAudience(audience)}`)
+  }
+
+  /** SUBJECT_ATTRS_CONFLICT when `attrs` are given and are not the intent attributes of this node's interest in the subject */
+  checkAttrs (interest: LocalInterest, attrs: Record<string, string> | undefined): void {
+    if (attrs == null || sameAttrs(interest.settings.attrs, attrs)) return
+    throw new SubjectError(WireErrorCode.SUBJECT_ATTRS_CONFLICT, `this node uses ${interest.subject} with intent attributes ${JSON.stringify(interest.settings.attrs)} already, not ${JSON.stringify(attrs)}`)
   }
 
   /** Takes a use back: the role narrows, or the interest is withdrawn when it was the last. */
@@ -268,6 +284,9 @@ export class LocalInterests {
       role: interest.role,
       threshold: settings.threshold,
       audience: settings.audience,
+      attrs: settings.attrs,
+      features: FEATURES,
+      maxParallel: settings.maxParallel,
       node: this.deps.self,
       ttlSeconds,
       now: () => now,
@@ -326,4 +345,9 @@ export function coordinatorsOf (interest: LocalInterest): string[] {
 function roleOf (interest: LocalInterest): Role {
   if (interest.senders > 0 && interest.receivers > 0) return 'both'
   return interest.senders > 0 ? 'sender' : 'receiver'
+}
+
+function sameAttrs (a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every(k => Object.hasOwn(b, k) && a[k] === b[k])
 }

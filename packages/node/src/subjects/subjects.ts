@@ -12,7 +12,9 @@ import { Counterparts } from './counterparts.js'
 import { LocalInterests } from './local-interests.js'
 import { SubjectProtocol, offenceFor } from './subject-protocol.js'
 import { SubjectError } from './errors.js'
-import { admits, rolesPair } from './audience.js'
+import { admits, canReceive, canSend, rolesPair } from './audience.js'
+import { LeaderAuthorization } from './leader-authorization.js'
+import type { LeaderAnswer, SubjectQuestion } from './leader-authorization.js'
 import { findCoordinators, positionOf } from './find-coordinators.js'
 import type { AbortOptions, Connection, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -27,6 +29,7 @@ import type { Epoch } from '@realmesh/wire'
 import type { Party } from './audience.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { Offence } from '../security/offences.js'
+import type { SubjectProperties } from '../messaging/options.js'
 
 export interface SubjectsInit {
   /** coordinators every interest is registered with (R): the R members closest to the key. @default 3 */
@@ -47,6 +50,15 @@ export interface SubjectsInit {
    * and senders would forget it while it sleeps. @default 0 (as asked)
    */
   minInterestTtlSeconds?: number
+  /**
+   * put every counterpart to the realm leader's subject policy too (AUTHORIZE: may this identity
+   * send / receive on the subject?), after the subject's own checks and authorize callbacks; a
+   * refusal carries the leader's code (SUBJECT_DENIED_BY_LEADER, SUBJECT_NO_RULE), a leader that
+   * does not answer is SUBJECT_LEADER_UNAVAILABLE. @default false
+   */
+  deferToLeader?: boolean
+  /** the leader's answers this node keeps: how many, and at most how long (whatever the leader says). @default { maxSize: 1024, maxTtlMs: 60000 } */
+  leaderDecisions?: { maxSize?: number, maxTtlMs?: number }
 }
 
 /** what an authorize callback and `subject:matched` get about a counterpart */
@@ -101,6 +113,10 @@ export interface SubjectsDeps {
   /** as a coordinator replica, this node stored a new or renewed interest */
   onStored: (interest: VerifiedInterest) => void
   now: () => number
+  /** what this node's subscriptions and publication on a subject use (Messaging.properties) */
+  properties: (keyHex: string) => Pick<SubjectProperties, 'receive' | 'publish'>
+  /** AUTHORIZE on the realm leader (used with SubjectsInit.deferToLeader) */
+  askLeader: (question: SubjectQuestion, options: AbortOptions) => Promise<LeaderAnswer>
 }
 
 export interface SubjectStatus {
@@ -118,6 +134,8 @@ export interface SubjectStatus {
   /** ms since the epoch */
   expiresAt: number
   counterparts: Array<{ identity: string, peer: string, role: Role }>
+  /** the interest's threshold and TTLs, and what this node's subscriptions and publication on the subject use */
+  properties: SubjectProperties
 }
 
 export class Subjects {
@@ -130,9 +148,12 @@ export class Subjects {
   readonly identity: string
   private readonly deps: SubjectsDeps
   private readonly lookupTimeoutMs: number
+  /** with deferToLeader: the leader's answers about counterparts */
+  private readonly leader: LeaderAuthorization | undefined
 
   constructor (deps: SubjectsDeps, init: SubjectsInit = {}) {
     this.deps = deps
+    this.leader = init.deferToLeader === true ? new LeaderAuthorization(deps.askLeader, { ...init.leaderDecisions, now: deps.now }) : undefined
     this.identity = peerIdFromPrivateKey(deps.identityKey).toString()
     this.replicas = init.replicas ?? 3
     this.lookupTimeoutMs = init.lookupTimeoutMs ?? 20_000
@@ -262,6 +283,8 @@ export class Subjects {
     for (const authorize of interest.authorizers) {
       if (!await authorize(peer, options)) throw new SubjectError(WireErrorCode.SUBJECT_UNAUTHORIZED, `the authorize callback of ${interest.subject} refused ${counterpart.identity}`)
     }
+    // what the counterpart does toward us: it sends when we receive, it receives when we send
+    await this.leader?.check(interest.subject, counterpart, { send: canReceive(interest.role) && canSend(counterpart.role), receive: canSend(interest.role) && canReceive(counterpart.role) }, options)
     const raced = known()
     if (raced != null) return { interest, counterpart: raced }
     const isNew = this.counterparts.get(keyHex, counterpart.identity, counterpart.nodeId) == null
@@ -294,7 +317,8 @@ export class Subjects {
       coordinators: [...(interest.placements[0]?.coordinators ?? [])],
       previousCoordinators: [...(interest.placements[1]?.coordinators ?? [])],
       expiresAt: interest.expiresAt,
-      counterparts: this.counterparts.list(interest.keyHex).map(c => ({ identity: c.identity, peer: c.nodeId, role: c.role }))
+      counterparts: this.counterparts.list(interest.keyHex).map(c => ({ identity: c.identity, peer: c.nodeId, role: c.role })),
+      properties: { threshold: interest.settings.threshold, interestTtlSeconds: interest.settings.ttlSeconds, refreshMs: interest.settings.refreshMs, ...this.deps.properties(interest.keyHex) }
     }))
   }
 

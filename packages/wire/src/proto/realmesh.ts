@@ -2706,6 +2706,9 @@ export interface LeaderRequest {
   identityToken: string
   requestId: string
   invitationId: string
+  subject: string
+  send: boolean
+  receive: boolean
 }
 
 export namespace LeaderRequest {
@@ -2713,14 +2716,16 @@ export namespace LeaderRequest {
     TOKEN = 'TOKEN',
     DEFER = 'DEFER',
     STATUS = 'STATUS',
-    CANCEL = 'CANCEL'
+    CANCEL = 'CANCEL',
+    AUTHORIZE = 'AUTHORIZE'
   }
 
   enum __TypeValues {
     TOKEN = 0,
     DEFER = 1,
     STATUS = 2,
-    CANCEL = 3
+    CANCEL = 3,
+    AUTHORIZE = 4
   }
 
   export namespace Type {
@@ -2887,6 +2892,21 @@ export namespace LeaderRequest {
           w.string(obj.invitationId)
         }
 
+        if ((obj.subject != null && obj.subject !== '')) {
+          w.uint32(66)
+          w.string(obj.subject)
+        }
+
+        if ((obj.send != null && obj.send !== false)) {
+          w.uint32(72)
+          w.bool(obj.send)
+        }
+
+        if ((obj.receive != null && obj.receive !== false)) {
+          w.uint32(80)
+          w.bool(obj.receive)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2898,7 +2918,10 @@ export namespace LeaderRequest {
           attributes: new Map<string, string>(),
           identityToken: '',
           requestId: '',
-          invitationId: ''
+          invitationId: '',
+          subject: '',
+          send: false,
+          receive: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2942,6 +2965,18 @@ export namespace LeaderRequest {
             }
             case 7: {
               obj.invitationId = reader.string()
+              break
+            }
+            case 8: {
+              obj.subject = reader.string()
+              break
+            }
+            case 9: {
+              obj.send = reader.bool()
+              break
+            }
+            case 10: {
+              obj.receive = reader.bool()
               break
             }
             default: {
@@ -3020,6 +3055,27 @@ export namespace LeaderRequest {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.subject`,
+                value: reader.string()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.send`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.receive`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -3068,6 +3124,21 @@ export namespace LeaderRequest {
     value: string
   }
 
+  export interface LeaderRequestSubjectFieldEvent {
+    field: '$.subject'
+    value: string
+  }
+
+  export interface LeaderRequestSendFieldEvent {
+    field: '$.send'
+    value: boolean
+  }
+
+  export interface LeaderRequestReceiveFieldEvent {
+    field: '$.receive'
+    value: boolean
+  }
+
   export function encode (obj: Partial<LeaderRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaderRequest.codec())
   }
@@ -3076,7 +3147,7 @@ export namespace LeaderRequest {
     return decodeMessage(buf, LeaderRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRequest>): Generator<LeaderRequestTypeFieldEvent | LeaderRequestJoinProofFieldEvent | LeaderRequestTtlSecondsFieldEvent | LeaderRequestAttributesFieldEvent | LeaderRequestIdentityTokenFieldEvent | LeaderRequestRequestIdFieldEvent | LeaderRequestInvitationIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderRequest>): Generator<LeaderRequestTypeFieldEvent | LeaderRequestJoinProofFieldEvent | LeaderRequestTtlSecondsFieldEvent | LeaderRequestAttributesFieldEvent | LeaderRequestIdentityTokenFieldEvent | LeaderRequestRequestIdFieldEvent | LeaderRequestInvitationIdFieldEvent | LeaderRequestSubjectFieldEvent | LeaderRequestSendFieldEvent | LeaderRequestReceiveFieldEvent> {
     return streamMessage(buf, LeaderRequest.codec(), opts)
   }
 }
@@ -3088,6 +3159,7 @@ export interface LeaderResponse {
   code: string
   reason: string
   retryAfterMs: number
+  validForMs: number
 }
 
 export namespace LeaderResponse {
@@ -3152,6 +3224,11 @@ export namespace LeaderResponse {
           w.uint32(obj.retryAfterMs)
         }
 
+        if ((obj.validForMs != null && obj.validForMs !== 0)) {
+          w.uint32(56)
+          w.uint32(obj.validForMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -3162,7 +3239,8 @@ export namespace LeaderResponse {
           requestId: '',
           code: '',
           reason: '',
-          retryAfterMs: 0
+          retryAfterMs: 0,
+          validForMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -3193,6 +3271,10 @@ export namespace LeaderResponse {
             }
             case 6: {
               obj.retryAfterMs = reader.uint32()
+              break
+            }
+            case 7: {
+              obj.validForMs = reader.uint32()
               break
             }
             default: {
@@ -3252,6 +3334,13 @@ export namespace LeaderResponse {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.validForMs`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -3294,6 +3383,11 @@ export namespace LeaderResponse {
     value: number
   }
 
+  export interface LeaderResponseValidForMsFieldEvent {
+    field: '$.validForMs'
+    value: number
+  }
+
   export function encode (obj: Partial<LeaderResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaderResponse.codec())
   }
@@ -3302,7 +3396,7 @@ export namespace LeaderResponse {
     return decodeMessage(buf, LeaderResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderResponse>): Generator<LeaderResponseStatusFieldEvent | LeaderResponseTokenFieldEvent | LeaderResponseRequestIdFieldEvent | LeaderResponseCodeFieldEvent | LeaderResponseReasonFieldEvent | LeaderResponseRetryAfterMsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaderResponse>): Generator<LeaderResponseStatusFieldEvent | LeaderResponseTokenFieldEvent | LeaderResponseRequestIdFieldEvent | LeaderResponseCodeFieldEvent | LeaderResponseReasonFieldEvent | LeaderResponseRetryAfterMsFieldEvent | LeaderResponseValidForMsFieldEvent> {
     return streamMessage(buf, LeaderResponse.codec(), opts)
   }
 }
@@ -3982,6 +4076,7 @@ export interface MessageData {
   replySubject: string
   expiresAtMs: bigint
   lowSeq: bigint
+  attrs: Map<string, string>
 }
 
 export namespace MessageData {
@@ -4000,6 +4095,118 @@ export namespace MessageData {
   export namespace AckMode {
     export const codec = (): Codec<AckMode> => {
       return enumeration<AckMode>(__AckModeValues)
+    }
+  }
+
+  export interface MessageData$attrsEntry {
+    key: string
+    value: string
+  }
+
+  export namespace MessageData$attrsEntry {
+    let _codec: Codec<MessageData$attrsEntry>
+
+    export const codec = (): Codec<MessageData$attrsEntry> => {
+      if (_codec == null) {
+        _codec = message<MessageData$attrsEntry>((obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if ((obj.key != null && obj.key !== '')) {
+            w.uint32(10)
+            w.string(obj.key)
+          }
+
+          if ((obj.value != null && obj.value !== '')) {
+            w.uint32(18)
+            w.string(obj.value)
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        }, (reader, length, opts = {}) => {
+          const obj: any = {
+            key: '',
+            value: ''
+          }
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                obj.key = reader.string()
+                break
+              }
+              case 2: {
+                obj.value = reader.string()
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        }, function * (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.key`,
+                  value: reader.string()
+                }
+                break
+              }
+              case 2: {
+                yield {
+                  field: `${prefix}.value`,
+                  value: reader.string()
+                }
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        })
+      }
+
+      return _codec
+    }
+
+    export interface MessageData$attrsEntryKeyFieldEvent {
+      field: '$.key'
+      value: string
+    }
+
+    export interface MessageData$attrsEntryValueFieldEvent {
+      field: '$.value'
+      value: string
+    }
+
+    export function encode (obj: Partial<MessageData$attrsEntry>): Uint8Array<ArrayBuffer> {
+      return encodeMessage(obj, MessageData$attrsEntry.codec())
+    }
+
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageData$attrsEntry>): MessageData$attrsEntry {
+      return decodeMessage(buf, MessageData$attrsEntry.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageData$attrsEntry>): Generator<MessageData$attrsEntryKeyFieldEvent | MessageData$attrsEntryValueFieldEvent> {
+      return streamMessage(buf, MessageData$attrsEntry.codec(), opts)
     }
   }
 
@@ -4047,6 +4254,13 @@ export namespace MessageData {
           w.uint64(obj.lowSeq)
         }
 
+        if (obj.attrs != null && obj.attrs.size > 0) {
+          for (const [key, value] of obj.attrs.entries()) {
+            w.uint32(66)
+            MessageData.MessageData$attrsEntry.codec().encode({ key, value }, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -4058,7 +4272,8 @@ export namespace MessageData {
           ack: AckMode.NONE,
           replySubject: '',
           expiresAtMs: 0n,
-          lowSeq: 0n
+          lowSeq: 0n,
+          attrs: new Map<string, string>()
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -4095,6 +4310,19 @@ export namespace MessageData {
               obj.lowSeq = reader.uint64()
               break
             }
+            case 8: {
+              if (opts.limits?.attrs != null && obj.attrs.size === opts.limits.attrs) {
+                throw new MaxSizeError('Decode error - map field "attrs" had too many elements')
+              }
+
+              const entry = MessageData.MessageData$attrsEntry.codec().decode(reader, reader.uint32(), {
+                limits: {
+                  value: opts.limits?.attrs$value
+                }
+              })
+              obj.attrs.set(entry.key, entry.value)
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -4104,6 +4332,10 @@ export namespace MessageData {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          attrs: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -4159,6 +4391,21 @@ export namespace MessageData {
               }
               break
             }
+            case 8: {
+              if (opts.limits?.attrs != null && obj.attrs === opts.limits.attrs) {
+                throw new MaxLengthError('Decode error - map field "attrs" had too many elements')
+              }
+
+              yield * MessageData.MessageData$attrsEntry.codec().stream(reader, reader.uint32(), `${prefix}.attrs{}`, {
+                limits: {
+                  value: opts.limits?.attrs$value
+                }
+              })
+
+              obj.attrs++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -4206,6 +4453,12 @@ export namespace MessageData {
     value: bigint
   }
 
+  export interface MessageDataAttrsFieldEvent {
+    field: '$.attrs{}'
+    key: string
+    value: string
+  }
+
   export function encode (obj: Partial<MessageData>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MessageData.codec())
   }
@@ -4214,7 +4467,7 @@ export namespace MessageData {
     return decodeMessage(buf, MessageData.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageData>): Generator<MessageDataIdFieldEvent | MessageDataSeqFieldEvent | MessageDataDataFieldEvent | MessageDataAckFieldEvent | MessageDataReplySubjectFieldEvent | MessageDataExpiresAtMsFieldEvent | MessageDataLowSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MessageData>): Generator<MessageDataIdFieldEvent | MessageDataSeqFieldEvent | MessageDataDataFieldEvent | MessageDataAckFieldEvent | MessageDataReplySubjectFieldEvent | MessageDataExpiresAtMsFieldEvent | MessageDataLowSeqFieldEvent | MessageDataAttrsFieldEvent> {
     return streamMessage(buf, MessageData.codec(), opts)
   }
 }
@@ -4931,6 +5184,12 @@ export namespace RelayMessage {
     value: bigint
   }
 
+  export interface RelayMessageMessageAttrsFieldEvent {
+    field: '$.message.attrs{}'
+    key: string
+    value: string
+  }
+
   export interface RelayMessageSignatureFieldEvent {
     field: '$.signature'
     value: Uint8Array<ArrayBuffer>
@@ -4944,7 +5203,7 @@ export namespace RelayMessage {
     return decodeMessage(buf, RelayMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayMessage>): Generator<RelayMessageMessageIdFieldEvent | RelayMessageMessageSeqFieldEvent | RelayMessageMessageDataFieldEvent | RelayMessageMessageAckFieldEvent | RelayMessageMessageReplySubjectFieldEvent | RelayMessageMessageExpiresAtMsFieldEvent | RelayMessageMessageLowSeqFieldEvent | RelayMessageSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayMessage>): Generator<RelayMessageMessageIdFieldEvent | RelayMessageMessageSeqFieldEvent | RelayMessageMessageDataFieldEvent | RelayMessageMessageAckFieldEvent | RelayMessageMessageReplySubjectFieldEvent | RelayMessageMessageExpiresAtMsFieldEvent | RelayMessageMessageLowSeqFieldEvent | RelayMessageMessageAttrsFieldEvent | RelayMessageSignatureFieldEvent> {
     return streamMessage(buf, RelayMessage.codec(), opts)
   }
 }
@@ -5283,6 +5542,13 @@ export namespace RelayDeposit {
     index: number
   }
 
+  export interface RelayDepositMessagesMessageAttrsFieldEvent {
+    field: '$.messages[].message.attrs{}'
+    key: string
+    value: string
+    index: number
+  }
+
   export interface RelayDepositMessagesSignatureFieldEvent {
     field: '$.messages[].signature'
     value: Uint8Array<ArrayBuffer>
@@ -5297,7 +5563,7 @@ export namespace RelayDeposit {
     return decodeMessage(buf, RelayDeposit.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayDeposit>): Generator<RelayDepositKeyFieldEvent | RelayDepositReceiverFieldEvent | RelayDepositInterestTokenFieldEvent | RelayDepositIdentityTokenFieldEvent | RelayDepositRecordNodeTokenFieldEvent | RelayDepositRecordAddrsFieldEvent | RelayDepositRecordSeqFieldEvent | RelayDepositRecordSignatureFieldEvent | RelayDepositRecordWakeAwakeMsFieldEvent | RelayDepositRecordWakePeriodMsFieldEvent | RelayDepositRecordWakeAnchorMsFieldEvent | RelayDepositRecordWakeOnDataFieldEvent | RelayDepositSessionFieldEvent | RelayDepositEphemeralFieldEvent | RelayDepositMessagesMessageIdFieldEvent | RelayDepositMessagesMessageSeqFieldEvent | RelayDepositMessagesMessageDataFieldEvent | RelayDepositMessagesMessageAckFieldEvent | RelayDepositMessagesMessageReplySubjectFieldEvent | RelayDepositMessagesMessageExpiresAtMsFieldEvent | RelayDepositMessagesMessageLowSeqFieldEvent | RelayDepositMessagesSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayDeposit>): Generator<RelayDepositKeyFieldEvent | RelayDepositReceiverFieldEvent | RelayDepositInterestTokenFieldEvent | RelayDepositIdentityTokenFieldEvent | RelayDepositRecordNodeTokenFieldEvent | RelayDepositRecordAddrsFieldEvent | RelayDepositRecordSeqFieldEvent | RelayDepositRecordSignatureFieldEvent | RelayDepositRecordWakeAwakeMsFieldEvent | RelayDepositRecordWakePeriodMsFieldEvent | RelayDepositRecordWakeAnchorMsFieldEvent | RelayDepositRecordWakeOnDataFieldEvent | RelayDepositSessionFieldEvent | RelayDepositEphemeralFieldEvent | RelayDepositMessagesMessageIdFieldEvent | RelayDepositMessagesMessageSeqFieldEvent | RelayDepositMessagesMessageDataFieldEvent | RelayDepositMessagesMessageAckFieldEvent | RelayDepositMessagesMessageReplySubjectFieldEvent | RelayDepositMessagesMessageExpiresAtMsFieldEvent | RelayDepositMessagesMessageLowSeqFieldEvent | RelayDepositMessagesMessageAttrsFieldEvent | RelayDepositMessagesSignatureFieldEvent> {
     return streamMessage(buf, RelayDeposit.codec(), opts)
   }
 }
@@ -5526,6 +5792,13 @@ export namespace RelayRequest {
     index: number
   }
 
+  export interface RelayRequestDepositMessagesMessageAttrsFieldEvent {
+    field: '$.deposit.messages[].message.attrs{}'
+    key: string
+    value: string
+    index: number
+  }
+
   export interface RelayRequestDepositMessagesSignatureFieldEvent {
     field: '$.deposit.messages[].signature'
     value: Uint8Array<ArrayBuffer>
@@ -5540,7 +5813,7 @@ export namespace RelayRequest {
     return decodeMessage(buf, RelayRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayRequest>): Generator<RelayRequestTypeFieldEvent | RelayRequestDepositKeyFieldEvent | RelayRequestDepositReceiverFieldEvent | RelayRequestDepositInterestTokenFieldEvent | RelayRequestDepositIdentityTokenFieldEvent | RelayRequestDepositRecordNodeTokenFieldEvent | RelayRequestDepositRecordAddrsFieldEvent | RelayRequestDepositRecordSeqFieldEvent | RelayRequestDepositRecordSignatureFieldEvent | RelayRequestDepositRecordWakeAwakeMsFieldEvent | RelayRequestDepositRecordWakePeriodMsFieldEvent | RelayRequestDepositRecordWakeAnchorMsFieldEvent | RelayRequestDepositRecordWakeOnDataFieldEvent | RelayRequestDepositSessionFieldEvent | RelayRequestDepositEphemeralFieldEvent | RelayRequestDepositMessagesMessageIdFieldEvent | RelayRequestDepositMessagesMessageSeqFieldEvent | RelayRequestDepositMessagesMessageDataFieldEvent | RelayRequestDepositMessagesMessageAckFieldEvent | RelayRequestDepositMessagesMessageReplySubjectFieldEvent | RelayRequestDepositMessagesMessageExpiresAtMsFieldEvent | RelayRequestDepositMessagesMessageLowSeqFieldEvent | RelayRequestDepositMessagesSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayRequest>): Generator<RelayRequestTypeFieldEvent | RelayRequestDepositKeyFieldEvent | RelayRequestDepositReceiverFieldEvent | RelayRequestDepositInterestTokenFieldEvent | RelayRequestDepositIdentityTokenFieldEvent | RelayRequestDepositRecordNodeTokenFieldEvent | RelayRequestDepositRecordAddrsFieldEvent | RelayRequestDepositRecordSeqFieldEvent | RelayRequestDepositRecordSignatureFieldEvent | RelayRequestDepositRecordWakeAwakeMsFieldEvent | RelayRequestDepositRecordWakePeriodMsFieldEvent | RelayRequestDepositRecordWakeAnchorMsFieldEvent | RelayRequestDepositRecordWakeOnDataFieldEvent | RelayRequestDepositSessionFieldEvent | RelayRequestDepositEphemeralFieldEvent | RelayRequestDepositMessagesMessageIdFieldEvent | RelayRequestDepositMessagesMessageSeqFieldEvent | RelayRequestDepositMessagesMessageDataFieldEvent | RelayRequestDepositMessagesMessageAckFieldEvent | RelayRequestDepositMessagesMessageReplySubjectFieldEvent | RelayRequestDepositMessagesMessageExpiresAtMsFieldEvent | RelayRequestDepositMessagesMessageLowSeqFieldEvent | RelayRequestDepositMessagesMessageAttrsFieldEvent | RelayRequestDepositMessagesSignatureFieldEvent> {
     return streamMessage(buf, RelayRequest.codec(), opts)
   }
 }
