@@ -674,7 +674,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
         relay: () => this.relay.size,
         tokenCache: this.tokenCache.stats,
         bannedPeers: () => this.guard.bans.list().length,
-        reach: { nat: () => this.nat.status(), tunnels: this.tunnels, lan: this.lanJoins == null ? undefined : () => this.lanJoins?.status() }
+        reach: { nat: () => this.nat.status(), tunnels: this.tunnels, lan: this.lanJoins == null ? undefined : () => this.lanJoins?.status() },
+        forwarding: this.forwarding
       })
     const sleeper = this.sleep.sleeper
     if (sleeper != null) {

@@ -13,6 +13,8 @@ import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateNodeKey } from '@realmesh/token'
+import { Registry } from 'prom-client'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { Harness, addrs, makeRealm } from './fixtures.js'
 import { echoServer, dial, collect } from './tunnel-fixtures.js'
 import { ForwardError, forwardingOptions, until } from '../src/index.js'
@@ -21,11 +23,21 @@ import type { Libp2p, Stream } from '@libp2p/interface'
 
 const TCP = ['/ip4/127.0.0.1/tcp/0']
 
+/** a metric's value (with `labels` as `k=v`), 0 when absent */
+async function metric (registry: Registry, name: string, labels = ''): Promise<number> {
+  const found = registry.getSingleMetric(name)
+  assert.ok(found != null, `${name} is registered`)
+  const { values } = await found.get()
+  return values.find(v => Object.entries(v.labels).map(([k, l]) => `${k}=${String(l)}`).join(',') === labels)?.value ?? 0
+}
+
 describe('forwarding between members that cannot dial each other', () => {
   const h = new Harness()
   let a: RealmNode
   let b: RealmNode
   let c: RealmNode
+  // the forwarder's metrics (prom-client's registry is one per process: c's alone)
+  const registry = new Registry()
   let outsider: Libp2p | undefined
   /** whether a and b cannot dial each other */
   let blocked = true
@@ -33,7 +45,7 @@ describe('forwarding between members that cannot dial each other', () => {
   before(async () => {
     const realm = await makeRealm('forwarded')
     // one forwarded stream at most through c: the connection between a and b holds it
-    c = await h.node(realm, { listen: TCP, connections: { inboundConnectionThreshold: 1000 }, forwarding: { maxCircuits: 1 } })
+    c = await h.node(realm, { listen: TCP, connections: { inboundConnectionThreshold: 1000 }, forwarding: { maxCircuits: 1 }, metrics: prometheusMetrics({ registry }) })
     const bootstrap = addrs(c).map(String)
     const [aKey, bKey] = await Promise.all([generateNodeKey(), generateNodeKey()])
     const aId = peerIdFromPrivateKey(aKey).toString()
@@ -59,6 +71,12 @@ describe('forwarding between members that cannot dial each other', () => {
     assert.deepEqual(new Set([circuits[0]?.source, circuits[0]?.target]), new Set([a.peerId.toString(), b.peerId.toString()]))
   })
 
+  test('the forwarder counts the streams it forwards', async () => {
+    assert.equal(await metric(registry, 'realmesh_forward_streams_open'), 1)
+    // a second attempt the other way may have been refused (FORWARD_LIMIT) while the first was made
+    assert.ok(await metric(registry, 'realmesh_forward_streams_total') >= 1)
+  })
+
   test('a tunnel through c carries 1 MiB byte-exact both ways, and c sees none of the plaintext', async () => {
     const echo = await echoServer()
     try {
@@ -80,6 +98,7 @@ describe('forwarding between members that cannot dial each other', () => {
       // both ways passed through c: at least twice the plaintext, as ciphertext
       assert.ok(carried.byteLength >= 2 * plaintext.byteLength, `c carried ${carried.byteLength} bytes`)
       assert.equal(carried.indexOf(marker), -1, 'c saw the plaintext')
+      assert.ok(await metric(registry, 'realmesh_forward_bytes_total') >= carried.byteLength)
       await forward.close()
     } finally {
       await echo.close()
@@ -101,9 +120,11 @@ describe('forwarding between members that cannot dial each other', () => {
   test('past its bound c refuses another forwarded stream with FORWARD_LIMIT', async () => {
     const via = a.libp2p.getConnections(c.peerId).find(x => a.admission.isAdmitted(x))
     assert.ok(via != null)
+    const before = await metric(registry, 'realmesh_forward_refusals_total', 'code=FORWARD_LIMIT')
     const refused = a.forwarding.dialVia(b.peerId, via)
     await assert.rejects(refused, (err: ForwardError) => err.code === 'FORWARD_LIMIT')
     assert.equal(c.forwarding.status().circuits.length, 1)
+    assert.equal(await metric(registry, 'realmesh_forward_refusals_total', 'code=FORWARD_LIMIT'), before + 1)
   })
 
   test('an outsider gets nothing from the forward protocol: the gate resets it', async () => {
