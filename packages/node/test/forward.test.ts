@@ -11,17 +11,14 @@ import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { generateNodeKey } from '@realmesh/token'
 import { Registry } from 'prom-client'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { Harness, addrs, makeRealm } from './fixtures.js'
+import { TCP, forwardedStreams, forwardedTrio } from './forward-fixtures.js'
 import { echoServer, dial, collect } from './tunnel-fixtures.js'
 import { ForwardError, forwardingOptions, until } from '../src/index.js'
 import type { RealmNode } from '../src/index.js'
-import type { Libp2p, Stream } from '@libp2p/interface'
-
-const TCP = ['/ip4/127.0.0.1/tcp/0']
+import type { Libp2p } from '@libp2p/interface'
 
 /** a metric's value (with `labels` as `k=v`), 0 when absent */
 async function metric (registry: Registry, name: string, labels = ''): Promise<number> {
@@ -39,22 +36,13 @@ describe('forwarding between members that cannot dial each other', () => {
   // the forwarder's metrics (prom-client's registry is one per process: c's alone)
   const registry = new Registry()
   let outsider: Libp2p | undefined
-  /** whether a and b cannot dial each other */
-  let blocked = true
+  let unblock: () => void
 
   before(async () => {
-    const realm = await makeRealm('forwarded')
     // one forwarded stream at most through c: the connection between a and b holds it
-    c = await h.node(realm, { listen: TCP, connections: { inboundConnectionThreshold: 1000 }, forwarding: { maxCircuits: 1 }, metrics: prometheusMetrics({ registry }) })
-    const bootstrap = addrs(c).map(String)
-    const [aKey, bKey] = await Promise.all([generateNodeKey(), generateNodeKey()])
-    const aId = peerIdFromPrivateKey(aKey).toString()
-    const bId = peerIdFromPrivateKey(bKey).toString()
-    const [aToken, bToken] = await Promise.all([realm.issue(aKey), realm.issue(bKey)])
-    a = await h.node(realm, { privateKey: aKey, nodeToken: aToken, listen: TCP, bootstrap, denyDial: (peer) => blocked && peer === bId })
-    b = await h.node(realm, { privateKey: bKey, nodeToken: bToken, listen: TCP, bootstrap, denyDial: (peer) => blocked && peer === aId })
-    // a and b learn of each other from c, fail to dial, and connect through c
-    await until(() => a.membership.has(b.peerId) && b.membership.has(a.peerId), [a, b], ['peer:joined'], { what: 'a and b members of each other', timeoutMs: 20_000 })
+    const trio = await forwardedTrio(h, await makeRealm('forwarded'), { c: { forwarding: { maxCircuits: 1 }, metrics: prometheusMetrics({ registry }) } })
+    ;({ a, b, c } = trio)
+    unblock = trio.unblock
   })
   after(async () => {
     await outsider?.stop()
@@ -147,7 +135,7 @@ describe('forwarding between members that cannot dial each other', () => {
   })
 
   test('once a can dial b again, a direct connection replaces the forwarded one', async () => {
-    blocked = false
+    unblock()
     a.forwarding.tryDirect(b.peerId)
     const direct = (): boolean => {
       const toB = a.status().connections.filter(x => x.peer === b.peerId.toString())
@@ -165,9 +153,3 @@ describe('forwarding between members that cannot dial each other', () => {
     assert.equal(forwardingOptions({}).maxCircuits, 32)
   })
 })
-
-/** the forwarder's streams of forwarded connections (one from the source, one to the target, per connection) */
-function forwardedStreams (node: RealmNode): Stream[] {
-  const protocols = [node.forwarding.protocol, node.forwarding.stopProtocol]
-  return node.libp2p.getConnections().flatMap(x => x.streams).filter(s => protocols.includes(s.protocol ?? ''))
-}

@@ -44,7 +44,14 @@ export class StreamConnection extends AbstractMultiaddrConnection {
   }
 
   sendData (data: Uint8ArrayList): SendResult {
-    return { sentBytes: data.byteLength, canSendMore: this.inner.send(data) }
+    try {
+      return { sentBytes: data.byteLength, canSendMore: this.inner.send(data) }
+    } catch (err) {
+      // the inner stream closed for writing (this connection is closing, or was reset under it):
+      // what is left can reach nobody, and the connection ends (not from inside the send queue)
+      queueMicrotask(() => { this.abort(err as Error) })
+      return { sentBytes: data.byteLength, canSendMore: false }
+    }
   }
 
   async sendClose (options?: AbortOptions): Promise<void> {
