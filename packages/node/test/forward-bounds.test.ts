@@ -7,8 +7,9 @@ import assert from 'node:assert/strict'
 import { signBytes } from '@realmesh/token'
 import { revocationSigningBytes } from '@realmesh/wire'
 import { Harness, makeRealm } from './fixtures.js'
-import { forwardedTrio } from './forward-fixtures.js'
-import { echoServer, dial, collect } from './tunnel-fixtures.js'
+import { randomBytes } from 'node:crypto'
+import { forwardedStreams, forwardedTrio } from './forward-fixtures.js'
+import { echoServer, dial, collect, closed } from './tunnel-fixtures.js'
 import { nextEvent, until } from '../src/index.js'
 import type { Realm } from './fixtures.js'
 import type { CircuitClosedDetail, ForwardError, PeerLeftDetail } from '../src/index.js'
@@ -49,6 +50,41 @@ describe('forwarding: bounds and membership', () => {
     const { c } = await forwardedTrio(h, await makeRealm('idle'), { c: { forwarding: { idleTimeoutMs: 300 } } })
     const ended = await nextEvent<CircuitClosedDetail>(c.forwarding, 'forward:circuit:closed', (d) => d.end === 'idle', { timeoutMs: 10_000 })
     assert.equal(ended.code, 'FORWARD_IDLE')
+  })
+
+  test('a byte the forwarder changes fails the Noise tag: the connection ends and nothing altered arrives', async () => {
+    const { a, b, c } = await forwardedTrio(h, await makeRealm('tamper'))
+    const echo = await echoServer()
+    try {
+      b.tunnels.expose({ name: 'echo', host: '127.0.0.1', port: echo.port })
+      const forward = await a.tunnels.forward({ target: b.peerId, service: 'echo' })
+      // the forwarder flips one bit of the 4th large chunk it passes on (tunnel data: keepalives are small)
+      let chunks = 0
+      for (const stream of forwardedStreams(c)) {
+        const send = stream.send.bind(stream)
+        stream.send = (data) => {
+          if (data.byteLength < 4096 || ++chunks !== 4) return send(data)
+          const bytes = Uint8Array.from(data.subarray())
+          const at = bytes.byteLength >> 1
+          bytes[at] = (bytes[at] ?? 0) ^ 1
+          return send(bytes)
+        }
+      }
+      const sent = randomBytes(1024 * 1024)
+      const socket = await dial(forward.port)
+      const echoed: Buffer[] = []
+      socket.on('data', (chunk: Buffer) => { echoed.push(chunk) })
+      const ended = closed(socket)
+      socket.end(sent)
+      const how = await ended
+      assert.equal(how.hadError, true, `the tunnel is reset (${Buffer.concat(echoed).byteLength} bytes back, ${chunks} chunks)`)
+      const got = Buffer.concat(echoed)
+      assert.ok(got.byteLength < sent.byteLength, `${got.byteLength} bytes came back`)
+      assert.ok(got.equals(sent.subarray(0, got.byteLength)), 'what came back is what was sent, unaltered')
+      await forward.close()
+    } finally {
+      await echo.close()
+    }
   })
 
   test('a revoked member reaches nobody through the forwarder any more', async () => {
