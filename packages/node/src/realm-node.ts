@@ -350,6 +350,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       changed: (state) => { this.safeDispatchEvent('reachability:changed', { detail: state }) }
     })
     this.membership.addEventListener('peer:left', (evt) => { this.nat.forget(evt.detail.peer) })
+    this.membership.addEventListener('peer:left', (evt) => { this.tunnels.closePeer(evt.detail.peer) })
     this.gate = new ConnectionGate({
       libp2p,
       handshake,

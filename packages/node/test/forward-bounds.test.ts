@@ -8,8 +8,9 @@ import { signBytes } from '@realmesh/token'
 import { revocationSigningBytes } from '@realmesh/wire'
 import { Harness, makeRealm } from './fixtures.js'
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { forwardedStreams, forwardedTrio } from './forward-fixtures.js'
-import { echoServer, dial, collect, closed } from './tunnel-fixtures.js'
+import { echoServer, dial, collect, closed, sendRandom } from './tunnel-fixtures.js'
 import { nextEvent, until } from '../src/index.js'
 import type { Realm } from './fixtures.js'
 import type { CircuitClosedDetail, ForwardError, PeerLeftDetail } from '../src/index.js'
@@ -81,6 +82,27 @@ describe('forwarding: bounds and membership', () => {
       const got = Buffer.concat(echoed)
       assert.ok(got.byteLength < sent.byteLength, `${got.byteLength} bytes came back`)
       assert.ok(got.equals(sent.subarray(0, got.byteLength)), 'what came back is what was sent, unaltered')
+      await forward.close()
+    } finally {
+      await echo.close()
+    }
+  })
+
+  test('a member dropped while bytes flow through a forwarded tunnel: the client is reset, not ended as if complete', async () => {
+    const { a, b } = await forwardedTrio(h, await makeRealm('dropped'))
+    const echo = await echoServer()
+    try {
+      b.tunnels.expose({ name: 'echo', host: '127.0.0.1', port: echo.port })
+      const forward = await a.tunnels.forward({ target: b.peerId, service: 'echo' })
+      const socket = await dial(forward.port)
+      const received = collect(socket)
+      const sending = sendRandom(socket, 64 * 1024 * 1024).catch(() => '')
+      await once(socket, 'data')
+      // b ends a's membership (a keepalive timeout under load did it in the namespace e2e)
+      await b.dropPeer(a.peerId, 'timeout', 'TEST_DROP', 'dropped by the test')
+      const got = await received
+      assert.equal(got.end, 'error', `the client is reset (${got.bytes} bytes back)`)
+      await sending
       await forward.close()
     } finally {
       await echo.close()
