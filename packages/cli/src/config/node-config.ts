@@ -211,7 +211,7 @@ export const checkNodeConfig: Check<NodeConfig> = object({
   forwarding: object({
     use: boolean,
     serve: boolean,
-    maxCircuits: integer(0, 10_000, 'a whole number from 0 to 10000'),
+    maxCircuits: integer(1, 10_000, 'a whole number from 1 to 10000'),
     maxCircuitsPerPeer: integer(1, 1_024, 'a whole number from 1 to 1024'),
     maxBytesPerCircuit: integer(1_024, Number.MAX_SAFE_INTEGER, 'a number of bytes from 1024'),
     idleTimeoutMs: integer(100, 86_400_000, 'a number of milliseconds from 100 to one day'),

@@ -139,9 +139,8 @@ export class Forwarding extends TypedEventEmitter<ForwardEvents> {
     this.options = deps.options
     this.protocol = forwardProtocol(deps.realmId)
     this.stopProtocol = forwardStopProtocol(deps.realmId)
-    const total = Math.max(1, this.options.maxCircuits)
-    this.sources = new Slots(total, this.options.maxCircuitsPerPeer)
-    this.targets = new Slots(total, this.options.maxCircuitsPerPeer)
+    this.sources = new Slots(this.options.maxCircuits, this.options.maxCircuitsPerPeer)
+    this.targets = new Slots(this.options.maxCircuits, this.options.maxCircuitsPerPeer)
   }
 
   /** the forwarder of a forwarded connection of this node; undefined for any other */

@@ -12,7 +12,7 @@ export interface ForwardingInit {
    * forwarded connections from members). @default true
    */
   use?: boolean
-  /** most forwarded streams through this node at once. @default 32 */
+  /** most forwarded streams through this node at once (`serve: false` forwards none). @default 32 */
   maxCircuits?: number
   /** most forwarded streams through this node at once from one member, and (separately) to one member. @default 4 */
   maxCircuitsPerPeer?: number
@@ -23,7 +23,7 @@ export interface ForwardingInit {
    * connection's yamux pings every 30 s while it lives). @default 120000
    */
   idleTimeoutMs?: number
-  /** most forwarded connections this node takes as their target at once. @default 32 */
+  /** a forwarded connection arriving while this node holds this many (either way) is refused (`use: false` takes none). @default 32 */
   maxForwarded?: number
   /** members asked in turn to forward a dial that failed. @default 3 */
   forwardersPerDial?: number
@@ -53,7 +53,7 @@ export function forwardingOptions (init: ForwardingInit = {}): ForwardingOptions
   return {
     serve: flag('serve', init.serve),
     use: flag('use', init.use),
-    maxCircuits: count('maxCircuits', init.maxCircuits, FORWARDING_DEFAULTS.maxCircuits, 0, 10_000),
+    maxCircuits: count('maxCircuits', init.maxCircuits, FORWARDING_DEFAULTS.maxCircuits, 1, 10_000),
     maxCircuitsPerPeer: count('maxCircuitsPerPeer', init.maxCircuitsPerPeer, FORWARDING_DEFAULTS.maxCircuitsPerPeer, 1, 1_024),
     maxBytesPerCircuit: count('maxBytesPerCircuit', init.maxBytesPerCircuit, FORWARDING_DEFAULTS.maxBytesPerCircuit, 1024, Number.MAX_SAFE_INTEGER),
     idleTimeoutMs: count('idleTimeoutMs', init.idleTimeoutMs, FORWARDING_DEFAULTS.idleTimeoutMs, 100, 86_400_000),
