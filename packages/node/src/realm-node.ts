@@ -378,7 +378,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       forget: (peer) => { this.growth.forget(peer) },
       sleeps: (peer) => this.sleep.sleeps(peer),
       forward: forwarding.use ? async (peer, o) => this.forwarding.dial(peer, o) : undefined,
-      forwarded: (connection) => this.forwarding.forwarderOf(connection) != null
+      forwarded: (connection) => this.forwarding.forwarderOf(connection) != null,
+      unmovable: (protocol) => protocol === this.forwarding.protocol || protocol === this.forwarding.stopProtocol
     }, { ...init.connections, disconnectGraceMs: init.disconnectGraceMs })
     // what the peers protocol and the keepalive stream both do with a member's records and frames
     const fromMember = {

@@ -19,8 +19,9 @@ export function logForwarding (node: RealmNode, log: Logger): () => void {
   }
   const onRefused = (evt: CustomEvent<ForwardRefusedDetail>): void => {
     const { role, peer, code } = evt.detail
-    // a member that refused this node's dial is routine (it cannot reach the target either): debug
-    if (role === 'source') log.debug('forward.refused', `${shortPeerId(peer)} refused to forward for this node: ${code}`, { role, peer, code })
+    // a member that refused this node's dial is routine (it cannot reach the target either), and
+    // so is a dial it could not forward (a target it does not know or reach): debug
+    if (role === 'source' || code === 'FORWARD_TARGET_UNKNOWN' || code === 'FORWARD_UNREACHABLE') log.debug('forward.refused', `${role === 'source' ? `${shortPeerId(peer)} refused to forward for this node` : `could not forward for ${shortPeerId(peer)}`}: ${code}`, { role, peer, code })
     else log.warn('forward.refused', `refused a forwarded stream ${role === 'target' ? 'arriving through' : 'for'} ${shortPeerId(peer)}: ${code}`, { role, peer, code })
   }
   const onConnection = (evt: CustomEvent<ForwardedConnectionDetail>): void => {

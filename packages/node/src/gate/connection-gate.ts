@@ -76,6 +76,11 @@ export interface ConnectionGateDeps {
   forward?: (peer: PeerId, options: AbortOptions) => Promise<Connection>
   /** whether `connection` was made through a forwarder (kept last of duplicates). @default never */
   forwarded?: (connection: Connection) => boolean
+  /**
+   * whether a stream of `protocol` lives as long as what it carries and cannot move to another
+   * connection (as a tunnel's): a duplicate connection is not closed under it. @default tunnels only
+   */
+  unmovable?: (protocol: string) => boolean
 }
 
 export interface ConnectOptions extends AbortOptions {
@@ -198,7 +203,8 @@ export class ConnectionGate {
       return await this.deps.libp2p.dial(peer, { ...rest, force })
     } catch (err) {
       const forward = this.deps.forward
-      if (forward == null || target == null || direct === true || options.signal?.aborted === true || !this.deps.running()) throw err
+      // a banned peer is refused after Noise on a forwarded connection too: not worth a forwarder's slot
+      if (forward == null || target == null || direct === true || options.signal?.aborted === true || !this.deps.running() || this.deps.guard.isBanned(target.toString())) throw err
       return forward(target, rest).catch(() => { throw err })
     }
   }
@@ -431,13 +437,14 @@ export class ConnectionGate {
   }
 
   /**
-   * Closes a duplicate connection in a few seconds, but not while it carries a tunnel: a tunnel
-   * stream lives as long as the TCP connection it carries, and cannot move to another connection.
+   * Closes a duplicate connection in a few seconds, but not while it carries a tunnel or a stream
+   * this node forwards: such a stream lives as long as the connection it carries, and cannot move
+   * to another connection.
    */
   private closeDuplicate (extra: Connection): void {
     const timer = setTimeout(() => {
       if (extra.status !== 'open') return
-      if (extra.streams.some(s => s.protocol === PROTOCOLS.tunnel)) this.closeDuplicate(extra)
+      if (extra.streams.some(s => s.protocol === PROTOCOLS.tunnel || this.deps.unmovable?.(s.protocol ?? '') === true)) this.closeDuplicate(extra)
       else void extra.close().catch(() => {})
     }, 5_000)
     timer.unref()
