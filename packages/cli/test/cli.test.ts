@@ -177,7 +177,7 @@ describe('realmesh (in-process)', () => {
     assert.ok(!formatStatus(base).some(r => r.startsWith('sleep')))
   })
 
-  test('status: reachability, the relay slot and each connection, direct or relayed through which relay', () => {
+  test('status: reachability, the relay slot and each connection, direct, relayed through which relay or forwarded by which member', () => {
     const base = { role: 'node', peerId: 'p', realm: 'r', realmName: 'n', joined: true, members: [], routingTable: 0, listen: [] }
     const rows = formatStatus({
       ...base,
@@ -185,7 +185,8 @@ describe('realmesh (in-process)', () => {
       connections: [
         { peer: 'B', remoteAddr: '/ip4/11.99.0.10/tcp/4001/p2p/R/p2p-circuit/p2p/B', direction: 'outbound', relayed: true, relay: 'R', admitted: true, openedAt: 1 },
         { peer: 'R', remoteAddr: '/ip4/11.99.0.10/tcp/4001/p2p/R', direction: 'outbound', relayed: false, admitted: true, openedAt: 1 },
-        { peer: 'X', remoteAddr: '/ip4/11.99.0.99/tcp/5555/p2p/X', direction: 'inbound', relayed: false, admitted: false, openedAt: 2 }
+        { peer: 'X', remoteAddr: '/ip4/11.99.0.99/tcp/5555/p2p/X', direction: 'inbound', relayed: false, admitted: false, openedAt: 2 },
+        { peer: 'F', remoteAddr: '/ip4/11.99.0.11/tcp/4001/p2p/C/p2p-circuit/p2p/F', direction: 'inbound', relayed: false, forwarder: 'C', admitted: true, openedAt: 3 }
       ]
     })
     for (const line of [
@@ -193,7 +194,8 @@ describe('realmesh (in-process)', () => {
       /^relay slot +\/ip4\/11\.99\.0\.10\/tcp\/4001\/p2p\/R\/p2p-circuit\/p2p\/p$/,
       /^connections +B out relayed via R$/,
       /^ +R out direct \/ip4\/11\.99\.0\.10\/tcp\/4001\/p2p\/R$/,
-      /^ +X in direct \/ip4\/11\.99\.0\.99\/tcp\/5555\/p2p\/X \(not admitted\)$/
+      /^ +X in direct \/ip4\/11\.99\.0\.99\/tcp\/5555\/p2p\/X \(not admitted\)$/,
+      /^ +F in forwarded via C$/
     ]) assert.ok(rows.some(r => line.test(r)), `${String(line)}\n${rows.join('\n')}`)
     assert.ok(!rows.some(r => r.startsWith('relaying')))
   })

@@ -52,6 +52,11 @@ describe('node config validation', () => {
     assert.deepEqual(validateNodeConfig({ services, tunnels: { maxTunnelsPerPeer: 4, idleTimeoutMs: 60_000 } }), { services, tunnels: { maxTunnelsPerPeer: 4, idleTimeoutMs: 60_000 } })
   })
 
+  test('forwarding: use, serve and the forwarder\'s bounds', () => {
+    const forwarding = { use: true, serve: false, maxCircuits: 8, maxCircuitsPerPeer: 2, maxBytesPerCircuit: 1_048_576, idleTimeoutMs: 60_000 }
+    assert.deepEqual(validateNodeConfig({ forwarding }), { forwarding })
+  })
+
   test('an empty section (`dht:` with nothing under it) is an empty mapping', () => {
     assert.deepEqual(validateNodeConfig({ dht: null }), { dht: {} })
   })
@@ -64,6 +69,8 @@ describe('node config validation', () => {
     { value: { services: [{ name: 'a', target: '127.0.0.1:80', allow: ['ops'] }] }, path: 'services[0].allow[0]', expected: /ATTR=VALUE/ },
     { value: { services: [{ name: 'a', target: '127.0.0.1:80', allowPeers: ['bob'] }] }, path: 'services[0].allowPeers[0]', expected: /peer or identity id/ },
     { value: { tunnels: { idleTimeoutMs: 10 } }, path: 'tunnels.idleTimeoutMs', expected: /milliseconds/ },
+    { value: { forwarding: { maxCircuitsPerPeer: 0 } }, path: 'forwarding.maxCircuitsPerPeer', expected: /whole number from 1/, got: '0' },
+    { value: { forwarding: { serve: 'yes' } }, path: 'forwarding.serve', expected: /true or false/, got: '"yes"' },
     { value: { connections: { maxConnections: 'many' } }, path: 'connections.maxConnections', expected: /^a positive integer$/, got: '"many"' },
     { value: { connections: { inboundConnectionThreshold: 0 } }, path: 'connections.inboundConnectionThreshold', expected: /positive integer/, got: '0' },
     { value: { connections: { maxIncomingPendingConnections: 2.5 } }, path: 'connections.maxIncomingPendingConnections', expected: /positive integer/, got: '2.5' },

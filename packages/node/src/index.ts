@@ -107,6 +107,13 @@ export type { ForwardOptions } from './tunnel/forward.js'
 export { Splice, TUNNEL_READ_BUFFER_BYTES } from './tunnel/splice.js'
 export type { SpliceEnd, SpliceResult } from './tunnel/splice.js'
 
+// forwarding: a member reached through another when neither a dial nor a relay reaches it (node.forwarding)
+export { Forwarding } from './forward/forwarding.js'
+export type { CircuitInfo, CircuitClosedDetail, ForwardRole, ForwardRefusedDetail, ForwardedConnectionDetail, ForwardEvents, ForwardingStatus } from './forward/forwarding.js'
+export { forwardingOptions, FORWARDING_DEFAULTS } from './forward/options.js'
+export type { ForwardingInit, ForwardingOptions } from './forward/options.js'
+export { ForwardError, ForwardErrorCode } from './forward/errors.js'
+
 // members' signed status summaries: the whole realm seen from one node (node.realmSummaries())
 export { Summaries, SummaryInvalidError, SummaryOptionError, verify as verifySummary } from './summary/summaries.js'
 export type { RealmSummary, RealmSummariesOptions, RealmSummariesResult } from './summary/summaries.js'

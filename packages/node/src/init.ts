@@ -19,9 +19,11 @@ import type { EpochStore } from './epochs/epochs.js'
 import type { SleepInit } from './sleep/schedule.js'
 import type { SleepWatchInit } from './sleep/sleep-watch.js'
 import type { TunnelsInit } from './tunnel/tunnels.js'
+import type { ForwardingInit } from './forward/options.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
 import type { Datastore } from 'interface-datastore'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { RealmDescriptor } from '@realmesh/token'
 
 export interface TokenRequestInit {
@@ -213,6 +215,19 @@ export interface RealmNodeInit {
    * the idle timeout, the service connect timeout, most local forwards
    */
   tunnels?: TunnelsInit
+  /**
+   * forwarding (forward/forwarding.ts): when a direct dial to a member fails, a member that reaches
+   * both carries an end-to-end encrypted connection (`use`); this node forwards for members
+   * (`serve`) within its bounds: streams in all and per member, bytes per stream, an idle timeout.
+   * Bad values: ForwardError (FORWARD_CONFIG_INVALID). @default use and serve, 32 streams, 4 per member
+   */
+  forwarding?: ForwardingInit
+  /**
+   * peers (by id, and dial addresses) this node never dials directly: an operator's filter, and
+   * how a test makes two members unable to reach each other (`peer` is '' for an address without
+   * /p2p/). A member behind it can still be reached through a forwarder. @default none
+   */
+  denyDial?: (peer: string, addr?: Multiaddr) => boolean
   /**
    * libp2p's metrics (`prometheusMetrics()` from @libp2p/prometheus-metrics, or any implementation
    * of libp2p's Metrics interface): libp2p's own instruments, and realmesh's (`realmesh_*`: members,

@@ -22,6 +22,8 @@ import { kadProtocol } from '@realmesh/wire'
 import { quietLogger } from './util/quiet-logger.js'
 import { natServices, relayTransport } from './nat/parts.js'
 import { natView } from './nat/view.js'
+import { forwardUpgrader } from './forward/upgrader.js'
+import type { ForwardUpgrader } from './forward/upgrader.js'
 import type { NatServices } from './nat/parts.js'
 import type { NatOptions } from './nat/options.js'
 import type { NatView } from './nat/view.js'
@@ -35,6 +37,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
 import type { Datastore } from 'interface-datastore'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 // a type alias (not an interface) so it satisfies libp2p's ServiceMap index signature
 export type RealmServices = {
@@ -45,6 +48,8 @@ export type RealmServices = {
   pubsub?: GossipSub
   /** this node's addresses as libp2p holds them; finding a member relay */
   nat: NatView
+  /** libp2p's upgrader, for connections made inside forwarded streams (forward/) */
+  forward: ForwardUpgrader
   /** only with Libp2pAssembly.mdns */
   lan?: LanDiscovery
 } & NatServices
@@ -115,8 +120,20 @@ export interface Libp2pAssembly {
   relaying?: () => boolean
   /** find members on the local network by mDNS (discovery/mdns.ts). @default off */
   mdns?: MdnsOptions
+  /**
+   * peers (and addresses) this node never dials directly: an operator's filter, and how a test
+   * makes two members unable to reach each other. A member behind it can still be reached through
+   * a forwarder (forward/), whose connection is no dial. @default none
+   */
+  denyDial?: (peer: string, addr?: Multiaddr) => boolean
   /** libp2p's metrics implementation (e.g. prometheusMetrics()); realmesh registers its own instruments on it too. @default none */
   metrics?: Libp2pOptions['metrics']
+}
+
+/** a dial address `denyDial` refuses: by its peer id (the last /p2p/ part, if any) and the address */
+function deniedAddress (addr: Multiaddr, denyDial: (peer: string, addr?: Multiaddr) => boolean): boolean {
+  const peer = addr.getComponents().findLast(c => c.name === 'p2p')?.value
+  return denyDial(peer ?? '', addr)
 }
 
 /** a QUIC listen address (`/ip4/0.0.0.0/udp/4001/quic-v1`) */
@@ -155,8 +172,8 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // realmesh's keepalive (membership/liveness.ts) replaces libp2p's connection monitor
     connectionMonitor: { enabled: false },
     connectionGater: {
-      denyDialPeer: (peer) => init.isBanned(peer.toString()) || init.quiet?.() === true,
-      denyDialMultiaddr: () => init.quiet?.() === true,
+      denyDialPeer: (peer) => init.isBanned(peer.toString()) || init.quiet?.() === true || init.denyDial?.(peer.toString()) === true,
+      denyDialMultiaddr: (addr) => init.quiet?.() === true || (init.denyDial != null && deniedAddress(addr, init.denyDial)),
       denyInboundConnection: () => init.quiet?.() === true,
       denyInboundEncryptedConnection: (peer) => init.isBanned(peer.toString()),
       denyOutboundEncryptedConnection: (peer) => init.isBanned(peer.toString()),
@@ -185,6 +202,7 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
         metricsPrefix: 'realmesh_kad'
       }), init.hooks, { livenessPing: true }),
       nat: natView(),
+      forward: forwardUpgrader(),
       ...natServices(init.hooks, init.nat),
       ...broadcast,
       ...(init.mdns == null ? {} : { lan: lanDiscovery(init.realmId, init.mdns) })

@@ -85,6 +85,10 @@ import type { Admission } from './gate/admission.js'
 import type { RefusalDetail } from './gate/connection-gate.js'
 import type { LeaveReason, Member, PeerJoinedDetail, PeerLeftDetail } from './membership/membership.js'
 import type { RoutingTableView } from './membership/kad-routing-table.js'
+import { Forwarding } from './forward/forwarding.js'
+import { forwardingOptions } from './forward/options.js'
+import { ForwardError, ForwardErrorCode } from './forward/errors.js'
+import type { ForwardingOptions } from './forward/options.js'
 import type { Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions, AbortOptions, Startable } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerRecord, Revocation } from '@realmesh/wire'
@@ -218,6 +222,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   readonly tunnels: Tunnels
   /** members' signed status summaries (summary/summaries.ts) */
   readonly summaries: Summaries
+  /** streams this node forwards between members, and its own connections through a forwarder (forward/forwarding.ts) */
+  readonly forwarding: Forwarding
   private readonly messaging: Messaging
   private readonly relay: Relay
   private readonly init: RealmNodeInit
@@ -265,6 +271,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     // the services are built before the node exists; they reach its gate through this reference
     const ref: { node?: RealmNode } = {}
     const nat = init.nat == null ? undefined : natOptions(init.nat)
+    const forwarding = forwardingOptions(init.forwarding)
     const libp2p = await assembleLibp2p({
       privateKey: init.privateKey,
       realmId: init.realm.id,
@@ -279,17 +286,18 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       quiet: () => ref.node?.sleep.sleeper?.quiet ?? false,
       nat,
       relaying: () => ref.node?.nat.relaying() ?? false,
+      denyDial: init.denyDial,
       mdns: init.mdns == null ? undefined : { intervalMs: init.mdns.intervalMs, announce: init.mdns.announce },
       hooks: () => {
         if (ref.node == null) throw new NodeStateError('the realm node is not constructed yet')
         return ref.node.gateHooks
       }
     })
-    ref.node = new RealmNode(init, libp2p, schedule, nat)
+    ref.node = new RealmNode(init, libp2p, schedule, nat, forwarding)
     return ref.node
   }
 
-  private constructor (init: RealmNodeInit, libp2p: RealmLibp2p, schedule: WakeSchedule | undefined, nat: NatOptions | undefined) {
+  private constructor (init: RealmNodeInit, libp2p: RealmLibp2p, schedule: WakeSchedule | undefined, nat: NatOptions | undefined, forwarding: ForwardingOptions) {
     super()
     this.init = init
     this.realm = init.realm
@@ -340,9 +348,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       libp2p,
       options: nat,
       isAdmitted: (connection) => this.gate.admission.isAdmitted(connection),
+      forwarderOf: (connection) => this.forwarding.forwarderOf(connection),
       changed: (state) => { this.safeDispatchEvent('reachability:changed', { detail: state }) }
     })
     this.membership.addEventListener('peer:left', (evt) => { this.nat.forget(evt.detail) })
+    this.membership.addEventListener('peer:left', (evt) => { this.tunnels.closePeer(evt.detail.peer) })
     this.gate = new ConnectionGate({
       libp2p,
       handshake,
@@ -368,7 +378,10 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
         await this.peers.send(async (o) => connection.newStream(PROTOCOLS.peers, o), { type: PeersRequest.Type.DISCONNECT, code, reason: text, revocations }, { signal })
       },
       forget: (peer) => { this.growth.forget(peer) },
-      sleeps: (peer) => this.sleep.sleeps(peer)
+      sleeps: (peer) => this.sleep.sleeps(peer),
+      forward: forwarding.use ? async (peer, o) => this.forwarding.dial(peer, o) : undefined,
+      forwarded: (connection) => this.forwarding.forwarderOf(connection) != null,
+      unmovable: (protocol) => protocol === this.forwarding.protocol || protocol === this.forwarding.stopProtocol
     }, { ...init.connections, disconnectGraceMs: init.disconnectGraceMs })
     // what the peers protocol and the keepalive stream both do with a member's records and frames
     const fromMember = {
@@ -439,6 +452,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       ownRecord: () => this.ownRecord.peek() ?? this.ownRecord.get(),
       drop: async (peer, reason, code, text) => this.dropPeer(peer, reason, code, text),
       offence: (peer, code) => { this.gate.offence(peer, code) },
+      updated: (peer) => { this.forwarding.tryDirect(peer) },
       renewed: (peer, expiresAt) => {
         this.upkeep.planExpiry()
         this.safeDispatchEvent('peer:renewed', { detail: { peer, expiresAt } })
@@ -544,6 +558,22 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       now: this.now
     }, init.durable)
     const shunned = (peer: string): boolean => this.guard.isBanned(peer) || this.revocations.of(peer).some(r => r.jti === '')
+    this.forwarding = new Forwarding({
+      realmId: init.realm.id,
+      self: this.peerId,
+      options: forwarding,
+      upgrader: () => libp2p.services.forward,
+      connections: (peer) => libp2p.getConnections(peer),
+      allConnections: () => libp2p.getConnections(),
+      isAdmitted: (connection) => this.gate.isCurrent(connection),
+      isMember: (peer) => this.membership.has(peer),
+      shunned,
+      connectDirect: async (peer, o) => this.directConnection(peer, o),
+      connectFresh: async (peer, o) => this.gate.connect(peer, { ...o, direct: true, fresh: true }),
+      shutdown,
+      offence: (peer, code) => { this.gate.offence(peer, code) },
+      running
+    })
     this.lanJoins = libp2p.services.lan == null ? undefined : new LanJoins({
       self: this.peerId,
       leader: init.realm.leader.peerId,
@@ -648,7 +678,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
         relay: () => this.relay.size,
         tokenCache: this.tokenCache.stats,
         bannedPeers: () => this.guard.bans.list().length,
-        reach: { nat: () => this.nat.status(), tunnels: this.tunnels, lan: this.lanJoins == null ? undefined : () => this.lanJoins?.status() }
+        reach: { nat: () => this.nat.status(), tunnels: this.tunnels, lan: this.lanJoins == null ? undefined : () => this.lanJoins?.status() },
+        forwarding: this.forwarding
       })
     const sleeper = this.sleep.sleeper
     if (sleeper != null) {
@@ -712,8 +743,12 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     // a tunnel per stream: the tunnels' own limits (per peer, in all) are the real bound
     await this.handle(PROTOCOLS.tunnel, this.tunnels.handle, { maxInboundStreams: 1024, maxOutboundStreams: 1024 })
     await this.handle(this.summaries.protocol, this.summaries.handle, { maxInboundStreams: 8 })
+    // the forwarder's and the target's own limits (forwarding options) are the real bounds
+    await this.handle(this.forwarding.protocol, this.forwarding.handleForward, { maxInboundStreams: 256, maxOutboundStreams: 256 })
+    await this.handle(this.forwarding.stopProtocol, this.forwarding.handleStop, { maxInboundStreams: 256, maxOutboundStreams: 256 })
     this.startedAt = this.now()
     this.tunnels.start()
+    this.forwarding.start()
     this.gate.start()
     this.libp2p.addEventListener('self:peer:update', this.ownRecord.onSelfUpdate)
     if (this.lanJoins != null) this.libp2p.services.lan?.addEventListener('peer', this.lanJoins.onPeer)
@@ -810,6 +845,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.neighbourhood.stop()
     this.broadcaster?.stop()
     await this.tunnels.stop()
+    await this.forwarding.stop()
     await this.messaging.stop()
     // before the caller closes the store: every message a sender had acked is on disk
     await this.durable.stop()
@@ -1077,6 +1113,19 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     const protocols = Array.isArray(protocol) ? protocol : [protocol]
     const connection = await this.connect(peer, options)
     return connection.newStream(protocols, options)
+  }
+
+  /**
+   * An admitted connection to `peer` that is not itself forwarded (a forwarder forwards over its
+   * own connections only: no chains): one held, or a direct (or relayed) dial.
+   */
+  private async directConnection (peer: PeerId, options: AbortOptions): Promise<Connection> {
+    const own = (c: Connection): boolean => this.gate.admission.isAdmitted(c) && this.forwarding.forwarderOf(c) == null
+    const held = this.libp2p.getConnections(peer).find(own)
+    if (held != null) return held
+    const connection = await this.gate.connect(peer, { ...options, direct: true })
+    if (own(connection)) return connection
+    throw new ForwardError(ForwardErrorCode.FORWARD_UNREACHABLE, `only a forwarded connection reaches ${peer.toString()}`)
   }
 
   /** Dials `peer` (or reuses an admitted connection) and makes sure the connection is admitted (see ConnectionGate.connect). */

@@ -32,10 +32,11 @@ describe('circuit relay between members', () => {
     realm = await makeRealm('relayed')
     relay = await h.node(realm, { listen: ['/ip4/127.0.0.1/tcp/0'], connections: { inboundConnectionThreshold: 1000 }, nat: { relay: { serve: 'always', use: 'never' }, autonat: false } })
     const bootstrap = addrs(relay).map(a => a.toString())
-    // listens on nothing: reachable only through a relay
-    hidden = await h.node(realm, { listen: [], bootstrap, nat: { relay: { use: 'always', serve: 'never' }, autonat: false } })
+    // listens on nothing: reachable only through a relay (not through a forwarder: forwarding, which
+    // fills in while no relay slot is held yet, is forward.test.ts's)
+    hidden = await h.node(realm, { listen: [], bootstrap, nat: { relay: { use: 'always', serve: 'never' }, autonat: false }, forwarding: { use: false } })
     // so is this one: whichever of the two dials, it goes through the relay
-    other = await h.node(realm, { listen: [], bootstrap, nat: { relay: { use: 'always', serve: 'never' }, autonat: false } })
+    other = await h.node(realm, { listen: [], bootstrap, nat: { relay: { use: 'always', serve: 'never' }, autonat: false }, forwarding: { use: false } })
     outsider = await createLibp2p({ transports: [tcp(), circuitRelayTransport()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } })
     await outsider.start()
   })

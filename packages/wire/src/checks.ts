@@ -7,7 +7,7 @@ import { MalformedFrameError } from './errors.js'
 import { messageAttributesProblem } from './attributes.js'
 import { MAX_SERVICE_NAME_BYTES, MAX_TUNNEL_SERVICES, MAX_ACKS_PER_REPLY, MAX_RELAY_MESSAGES, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS, WAKE_LIMITS } from './protocols.js'
 import { LeaderRequest, SubjectRequest, TunnelRequest } from './proto/realmesh.js'
-import type { RelayReply, RelayRequest, TunnelResponse } from './proto/realmesh.js'
+import type { ForwardRequest, ForwardResponse, RelayReply, RelayRequest, TunnelResponse } from './proto/realmesh.js'
 import type { DirectRequest, Epoch, Hello, JoinRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest, PeersResponse, Revocation, WakeSchedule } from './proto/realmesh.js'
 
 /** a compact JWS is never longer than this on the wire */
@@ -238,6 +238,15 @@ export function checkTunnelResponse (response: TunnelResponse): void {
   if (response.services.length > MAX_TUNNEL_SERVICES) fail(p, `more than ${MAX_TUNNEL_SERVICES} services`)
   for (const name of response.services) if (!isServiceName(name)) fail(p, 'services holds an invalid name')
   if (response.error != null && (response.error.code === '' || response.error.code.length > 64)) fail(p, 'error.code must be 1 to 64 characters')
+}
+
+/** a peer id as multihash bytes: an identity multihash of an Ed25519 key is 38 bytes; at most 64 */
+export function checkForwardRequest (request: ForwardRequest, protocol: string): void {
+  if (request.peer.byteLength === 0 || request.peer.byteLength > 64) fail(protocol, `peer must be 1 to 64 bytes, got ${request.peer.byteLength}`)
+}
+
+export function checkForwardResponse (response: ForwardResponse, protocol: string): void {
+  if (response.error != null && (response.error.code === '' || response.error.code.length > 64)) fail(protocol, 'error.code must be 1 to 64 characters')
 }
 
 /** Checks a subject name (or reply subject): 1..MAX_SUBJECT_BYTES UTF-8 bytes; returns it. */

@@ -136,6 +136,14 @@ export const WireErrorCode = {
   TUNNEL_LIMIT: 'TUNNEL_LIMIT',
   /** the exposing node could not connect to the service's HOST:PORT (refused, unreachable, timed out) */
   TUNNEL_CONNECT_FAILED: 'TUNNEL_CONNECT_FAILED',
+  /** a forwarder (or the target behind it) is at its limit of forwarded streams: per member or in all; try another forwarder or later */
+  FORWARD_LIMIT: 'FORWARD_LIMIT',
+  /** the forwarder holds no current member of that peer id (or it is the asker, or the forwarder itself) */
+  FORWARD_TARGET_UNKNOWN: 'FORWARD_TARGET_UNKNOWN',
+  /** the forwarder could not reach the target directly either */
+  FORWARD_UNREACHABLE: 'FORWARD_UNREACHABLE',
+  /** the target refused a forwarded stream from that source (banned, revoked, or not taking forwarded connections) */
+  FORWARD_REFUSED: 'FORWARD_REFUSED',
   /** the receiving node has no request handler (node.onRequest) */
   NO_HANDLER: 'NO_HANDLER',
   /** the receiving side failed for a reason of its own */

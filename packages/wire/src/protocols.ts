@@ -41,6 +41,22 @@ export function summaryProtocol (realmId: string): string {
   return `/realmesh/${realmId}/summary/1`
 }
 
+/**
+ * A member asking another to forward a stream to a third it cannot reach (ForwardRequest, then raw
+ * bytes); the forwarder's side of it to the target is forwardStopProtocol's.
+ */
+export function forwardProtocol (realmId: string): string {
+  return `/realmesh/${realmId}/forward/1`
+}
+
+/** a forwarder telling the target that a source's stream arrives through it */
+export function forwardStopProtocol (realmId: string): string {
+  return `/realmesh/${realmId}/forward/stop/1`
+}
+
+/** Largest ForwardRequest or ForwardResponse frame: a peer id (~40 bytes) or a refusal (code and 256-character reason). */
+export const MAX_FORWARD_FRAME_BYTES = 1024
+
 /** Largest SummaryResponse frame: a summary is ~200 bytes (ids, a dozen figures) and a 64-byte signature. */
 export const MAX_SUMMARY_BYTES = 2 * 1024
 
@@ -162,5 +178,7 @@ export const TIMEOUTS = {
   /** from opening a tunnel stream to its TunnelResponse (the exposing side connects to its service first) */
   tunnel: 15_000,
   /** one summary request and its answer */
-  summary: 5_000
+  summary: 5_000,
+  /** from opening a forward stream to its ForwardResponse (the forwarder reaches the target first) */
+  forward: 10_000
 } as const

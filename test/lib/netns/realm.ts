@@ -15,17 +15,22 @@ import type { Host, Segment, Testbed } from './testbed.js'
 
 /**
  * node.yaml for the daemons: a member silent for 1 s gets a keepalive and two missed ones drop it
- * (a cut link is noticed in about 3 s, not 2 minutes); a lost leader is redialled at least every 2 s
+ * (a cut link is noticed in about 3 s with the default 1 s timeout, not 2 minutes); a lost leader is
+ * redialled at least every 2 s. A test whose links carry bulk data gives keepalives longer to answer.
  */
-export const FAST_TIMERS = `connections:
+export function fastTimers (keepaliveTimeoutMs = 1_000): string {
+  return `connections:
   inboundConnectionThreshold: 1000
 keepalive:
   intervalMs: 1000
-  timeoutMs: 1000
+  timeoutMs: ${keepaliveTimeoutMs}
   maxMissed: 2
 redial:
   maxMs: 2000
 `
+}
+
+export const FAST_TIMERS = fastTimers()
 
 export interface Member { peerId: string, addrs: string[] }
 
@@ -48,6 +53,10 @@ export interface RealmOnHostsInit {
   stepMs: number
   /** a daemon's listen address. @default `/ip4/<its host's address>/tcp/4001` */
   listen?: (name: string, host: Host) => string
+  /** node.yaml sections of the test's own, after the timers'. @default none */
+  config?: string
+  /** the keepalive timeout in the daemons' node.yaml, ms. @default 1000 */
+  keepaliveTimeoutMs?: number
 }
 
 export async function startRealmOnHosts (e2e: Scenario, bed: Testbed, segment: Segment, init: RealmOnHostsInit): Promise<RealmOnHosts> {
@@ -60,7 +69,7 @@ export async function startRealmOnHosts (e2e: Scenario, bed: Testbed, segment: S
   }
   const procs = (name: string): ProcessGroup => e2e.procs.within(host(name).ns)
   const config = join(e2e.root, 'netns-node.yaml')
-  await writeFile(config, FAST_TIMERS)
+  await writeFile(config, fastTimers(init.keepaliveTimeoutMs) + (init.config ?? ''))
   const listen = init.listen ?? ((_name, h) => `/ip4/${h.address(segment)}/tcp/4001`)
   const started = await startRealm(e2e, {
     name: init.name,

@@ -60,11 +60,11 @@ function natRows (value: unknown): string[][] {
   ]
 }
 
-/** one line per connection: peer, direct or through which relay, admitted or not */
+/** one line per connection: peer, direct or through which relay or forwarder, admitted or not */
 function connectionRows (value: unknown): string[][] {
   const connections = Array.isArray(value) ? value as Array<Record<string, unknown>> : []
   return connections.map((c, i) => {
-    const how = c.relayed === true ? `relayed via ${text(c.relay)}` : `direct ${text(c.remoteAddr)}`
+    const how = c.forwarder != null ? `forwarded via ${text(c.forwarder)}` : c.relayed === true ? `relayed via ${text(c.relay)}` : `direct ${text(c.remoteAddr)}`
     return [i === 0 ? 'connections' : '', `${text(c.peer)} ${c.direction === 'inbound' ? 'in' : 'out'} ${how}${c.admitted === true ? '' : ' (not admitted)'}`]
   })
 }

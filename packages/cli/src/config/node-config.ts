@@ -32,6 +32,7 @@ export const NODE_DEFAULTS = {
   relay: { maxReceiverMessages: 1_000, maxReceiverBytes: 16_777_216, maxDepositorMessages: 1_000, maxDepositorBytes: 16_777_216, maxMessages: 10_000, maxBytes: 134_217_728 },
   nat: { enabled: true, relay: { use: 'auto' as const, serve: 'auto' as const, maxReservations: 32, reservationTtlMs: 1_800_000, maxCircuitsPerPeer: 16 }, holePunch: true, autonat: true },
   tunnels: { maxServices: 32, maxTunnels: 64, maxTunnelsPerPeer: 16, idleTimeoutMs: 300_000, connectTimeoutMs: 5_000, maxForwards: 16 },
+  forwarding: { use: true, serve: true, maxCircuits: 32, maxCircuitsPerPeer: 4, maxBytesPerCircuit: 1_073_741_824, idleTimeoutMs: 120_000, maxForwarded: 32, forwardersPerDial: 3, directRetryMs: 60_000 },
   services: [] as ServiceConfig[],
   ...DAEMON_DEFAULTS
 }
@@ -110,6 +111,8 @@ export interface NodeConfig extends DaemonConfig {
   relay?: { maxReceiverMessages?: number, maxReceiverBytes?: number, maxDepositorMessages?: number, maxDepositorBytes?: number, maxMessages?: number, maxBytes?: number }
   /** tunnels: most services, tunnels (in all, per peer), the idle and connect timeouts, most forwards */
   tunnels?: { maxServices?: number, maxTunnels?: number, maxTunnelsPerPeer?: number, idleTimeoutMs?: number, connectTimeoutMs?: number, maxForwards?: number }
+  /** forwarding: reach members through a member when no dial reaches them (use), forward for members (serve), and the forwarder's bounds */
+  forwarding?: { use?: boolean, serve?: boolean, maxCircuits?: number, maxCircuitsPerPeer?: number, maxBytesPerCircuit?: number, idleTimeoutMs?: number, maxForwarded?: number, forwardersPerDial?: number, directRetryMs?: number }
   /** services exposed at start */
   services?: ServiceConfig[]
   /** sleep on a wake schedule (no default: always awake) */
@@ -223,6 +226,17 @@ export const checkNodeConfig: Check<NodeConfig> = object({
     idleTimeoutMs: integer(1_000, 7 * 86_400_000, 'a number of milliseconds from 1000 to 7 days'),
     connectTimeoutMs: integer(100, 600_000, 'a number of milliseconds from 100 to 600000'),
     maxForwards: integer(1, 1_000, 'a whole number from 1 to 1000')
+  }),
+  forwarding: object({
+    use: boolean,
+    serve: boolean,
+    maxCircuits: integer(1, 10_000, 'a whole number from 1 to 10000'),
+    maxCircuitsPerPeer: integer(1, 1_024, 'a whole number from 1 to 1024'),
+    maxBytesPerCircuit: integer(1_024, Number.MAX_SAFE_INTEGER, 'a number of bytes from 1024'),
+    idleTimeoutMs: integer(100, 86_400_000, 'a number of milliseconds from 100 to one day'),
+    maxForwarded: integer(0, 10_000, 'a whole number from 0 to 10000'),
+    forwardersPerDial: integer(0, 16, 'a whole number from 0 to 16'),
+    directRetryMs: integer(1_000, 86_400_000, 'a number of milliseconds from 1000 to one day')
   }),
   services: serviceList,
   ...checkDaemonConfig

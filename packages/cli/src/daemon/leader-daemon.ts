@@ -20,6 +20,7 @@ import { Dashboard } from '../dashboard/dashboard.js'
 import { DEFAULT_API_ADDRESS } from '../api/address.js'
 import { assertDirFree, heartbeatFromEnv, startDaemonApi } from './daemon-api.js'
 import { echoRequests, logMembers, logSleep, logSubjects } from './node-events.js'
+import { logForwarding } from './forwarding.js'
 import { logLeaderService } from './leader-events.js'
 import { keepAccounting } from './accounting.js'
 import { waitForAbort } from './wait.js'
@@ -58,7 +59,7 @@ export async function runLeaderDaemon (options: LeaderDaemonOptions, io: Io): Pr
   const leader = await startLeader({ dir, listen: options.listen, connections: options.connections, node: { ...options.node, metrics: metrics.libp2p }, warn: (message) => { log.warn('warning', `warning: ${message}`) } })
   // the leader's node takes no node.yaml accounting section: the defaults (16 MiB files, 4 kept)
   const accounting = keepAccounting(dir, leader.node, leader.service, {}, log)
-  const unlisten = [logMembers(leader.node, log), logLeaderService(leader.service, dir, log), logSubjects(leader.node, log), logSleep(leader.node, log)]
+  const unlisten = [logMembers(leader.node, log), logLeaderService(leader.service, dir, log), logSubjects(leader.node, log), logSleep(leader.node, log), logForwarding(leader.node, log)]
   if (metrics.registry != null) unlisten.push(leaderMetrics(leader.service, metrics.registry))
   echoRequests(leader.node)
   let api: DaemonApi | undefined

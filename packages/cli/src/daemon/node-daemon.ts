@@ -24,6 +24,7 @@ import { echoRequests, logBootstrap, logMembers, logOutbox, logSleep, logSubject
 import { durableInit, logDurable } from './durable.js'
 import { natInit } from '../config/node-config.js'
 import { exposeConfigured, logTunnels } from './tunnels.js'
+import { logForwarding } from './forwarding.js'
 import { prepareRealm, prepareToken, tokenRefusal } from './node-state.js'
 import { identityRefusal, prepareIdentity } from './node-identity.js'
 import { sleepUntil } from './wait.js'
@@ -119,6 +120,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     relay: config.relay,
     nat: natInit(config.nat),
     tunnels: config.tunnels,
+    forwarding: config.forwarding,
     metrics: metrics.libp2p
   }).catch(async (err: unknown) => {
     await store.close()
@@ -126,7 +128,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   })
   const request = trackTokenRequest(node, log)
   const accounting = keepAccounting(dir.dir, node, undefined, config.accounting ?? {}, log)
-  const unlisten = [logMembers(node, log), logBootstrap(node, log), logSubjects(node, log), logDurable(node, log), logSleep(node, log), logOutbox(node, log), logTunnels(node, log), request.off]
+  const unlisten = [logMembers(node, log), logBootstrap(node, log), logSubjects(node, log), logDurable(node, log), logSleep(node, log), logOutbox(node, log), logTunnels(node, log), logForwarding(node, log), request.off]
   echoRequests(node)
   node.addEventListener('token', (evt) => {
     dir.saveToken(evt.detail).catch((err: unknown) => { log.error('token.save-failed', `could not save the token to ${dir.path('token')}: ${messageOf(err)}`, { error: messageOf(err) }) })

@@ -69,6 +69,25 @@ export interface ConnectionGateDeps {
    * it when it misses its wake windows). @default never
    */
   sleeps?: (peer: PeerId) => boolean
+  /**
+   * a connection to `peer` through a member that forwards (forward/), tried when a dial fails;
+   * rejects when none could. @default never
+   */
+  forward?: (peer: PeerId, options: AbortOptions) => Promise<Connection>
+  /** whether `connection` was made through a forwarder (kept last of duplicates). @default never */
+  forwarded?: (connection: Connection) => boolean
+  /**
+   * whether a stream of `protocol` lives as long as what it carries and cannot move to another
+   * connection (as a tunnel's): a duplicate connection is not closed under it. @default tunnels only
+   */
+  unmovable?: (protocol: string) => boolean
+}
+
+export interface ConnectOptions extends AbortOptions {
+  /** only a direct (or relayed) dial: no forwarder is asked when it fails (a forwarder reaching a target). @default false */
+  direct?: boolean
+  /** dial a new connection even when an admitted one exists (a forwarded one to replace). @default false */
+  fresh?: boolean
 }
 
 export class ConnectionGate {
@@ -151,14 +170,14 @@ export class ConnectionGate {
    * inbound ones nobody is admitting (their dialer went quiet), a new outbound one is opened,
    * since only the dialer of a connection can start its handshake.
    */
-  async connect (peer: PeerId | Multiaddr | Multiaddr[], options: AbortOptions = {}): Promise<Connection> {
+  async connect (peer: PeerId | Multiaddr | Multiaddr[], options: ConnectOptions = {}): Promise<Connection> {
     if (!this.deps.running()) throw new NodeStateError('the node is not started')
     const target = isPeerId(peer) ? peer : peerOfTarget(peer)
     const connections = target == null ? [] : this.deps.libp2p.getConnections(target)
     const admitted = connections.find(c => this.admission.isAdmitted(c))
-    if (admitted != null) return admitted
+    if (admitted != null && options.fresh !== true) return admitted
     const underway = connections.find(c => { const state = this.admission.state(c); return state === 'handshaking' || state === 'joining' })
-    if (underway != null) {
+    if (underway != null && options.fresh !== true) {
       try {
         await this.admission.ensure(underway, 'admission', options)
         return underway
@@ -167,10 +186,27 @@ export class ConnectionGate {
         // that admission failed: try a connection of our own below
       }
     }
-    const force = connections.length > 0 && !connections.some(c => c.direction === 'outbound' && this.admission.state(c) == null)
-    const connection = await this.deps.libp2p.dial(peer, { ...options, force })
+    const force = options.fresh === true || (connections.length > 0 && !connections.some(c => c.direction === 'outbound' && this.admission.state(c) == null))
+    const connection = await this.dial(peer, target, force, options)
     await this.admission.ensure(connection, 'admission', options)
     return connection
+  }
+
+  /**
+   * libp2p's dial; when it fails (and the caller did not abort, nor ask for a direct one) a
+   * forwarded connection to the peer it names, if a member forwards. The dial's own error when
+   * neither worked: the caller sees why the peer was unreachable, as before forwarding.
+   */
+  private async dial (peer: PeerId | Multiaddr | Multiaddr[], target: PeerId | undefined, force: boolean, options: ConnectOptions): Promise<Connection> {
+    const { direct, fresh: _fresh, ...rest } = options
+    try {
+      return await this.deps.libp2p.dial(peer, { ...rest, force })
+    } catch (err) {
+      const forward = this.deps.forward
+      // a banned peer is refused after Noise on a forwarded connection too: not worth a forwarder's slot
+      if (forward == null || target == null || direct === true || options.signal?.aborted === true || !this.deps.running() || this.deps.guard.isBanned(target.toString())) throw err
+      return forward(target, rest).catch(() => { throw err })
+    }
   }
 
   /** the handler of the handshake protocol (open to non-members) */
@@ -386,8 +422,8 @@ export class ConnectionGate {
   /**
    * Two admitted connections to one peer (both dialled at once, or a direct one beside a relayed
    * one) are one too many. Both sides keep the same one, without talking about it: a direct one
-   * over a relayed one, then the one dialled by the smaller peer id, then the older one; the
-   * other is closed after a few seconds, so streams already on it can finish.
+   * over a relayed one over a forwarded one, then the one dialled by the smaller peer id, then the
+   * older one; the other is closed after a few seconds, so streams already on it can finish.
    */
   private closeDuplicates (peer: PeerId): void {
     const admitted = this.deps.libp2p.getConnections(peer).filter(c => this.admission.isAdmitted(c))
@@ -395,19 +431,20 @@ export class ConnectionGate {
     const self = this.deps.libp2p.peerId.toString()
     const remote = peer.toString()
     const dialer = (c: Connection): string => c.direction === 'outbound' ? self : remote
-    const relayed = (c: Connection): number => isRelayed(c.remoteAddr) ? 1 : 0
+    const relayed = (c: Connection): number => this.deps.forwarded?.(c) === true ? 2 : isRelayed(c.remoteAddr) ? 1 : 0
     admitted.sort((a, b) => relayed(a) - relayed(b) || (dialer(a) < dialer(b) ? -1 : dialer(a) > dialer(b) ? 1 : a.timeline.open - b.timeline.open))
     for (const extra of admitted.slice(1)) this.closeDuplicate(extra)
   }
 
   /**
-   * Closes a duplicate connection in a few seconds, but not while it carries a tunnel: a tunnel
-   * stream lives as long as the TCP connection it carries, and cannot move to another connection.
+   * Closes a duplicate connection in a few seconds, but not while it carries a tunnel or a stream
+   * this node forwards: such a stream lives as long as the connection it carries, and cannot move
+   * to another connection.
    */
   private closeDuplicate (extra: Connection): void {
     const timer = setTimeout(() => {
       if (extra.status !== 'open') return
-      if (extra.streams.some(s => s.protocol === PROTOCOLS.tunnel)) this.closeDuplicate(extra)
+      if (extra.streams.some(s => s.protocol === PROTOCOLS.tunnel || this.deps.unmovable?.(s.protocol ?? '') === true)) this.closeDuplicate(extra)
       else void extra.close().catch(() => {})
     }, 5_000)
     timer.unref()

@@ -68,6 +68,8 @@ export interface GrowthDeps {
   offence: (peer: PeerId, code: string) => void
   /** a member's newer record carried a renewed node token: it stays a member until `expiresAt` (ms) */
   renewed: (peer: string, expiresAt: number) => void
+  /** a member's newer record was taken (its addresses may have changed). @default nothing */
+  updated?: (peer: PeerId) => void
 }
 
 export class Growth {
@@ -179,7 +181,10 @@ export class Growth {
         const updated = membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs, verified.node)
         if (updated === 'renewed') this.deps.renewed(verified.peer, verified.node.claims.exp * 1000)
         // the member's addresses now: a redial goes to where it is, not where it was
-        if (updated !== 'unchanged') await this.deps.libp2p.peerStore.patch(verified.peerId, { multiaddrs: verified.addrs }).catch(() => {})
+        if (updated !== 'unchanged') {
+          await this.deps.libp2p.peerStore.patch(verified.peerId, { multiaddrs: verified.addrs }).catch(() => {})
+          this.deps.updated?.(verified.peerId)
+        }
         continue
       }
       const known = this.known.peek(verified.peer)

@@ -7,6 +7,7 @@
 import { WireErrorCode } from '@realmesh/wire'
 import type { TokenErrorCode } from '@realmesh/token'
 import { TunnelErrorCode } from '../tunnel/errors.js'
+import { ForwardErrorCode } from '../forward/errors.js'
 import type { OutboxErrorCode } from '../outbox/errors.js'
 
 /** the label value of a code realmesh does not define */
@@ -34,7 +35,7 @@ const OUTBOX_CODES: Record<OutboxErrorCode, true> = { OUTBOX_FULL: true, OUTBOX_
 /** the code of NodeStateError (publish on a node that is not started, or stopping) */
 const LOCAL_CODES = ['NODE_STATE']
 
-const KNOWN = new Set<string>([...Object.values(WireErrorCode), ...Object.keys(TOKEN_CODES), ...Object.keys(OUTBOX_CODES), ...Object.values(TunnelErrorCode), ...LOCAL_CODES])
+const KNOWN = new Set<string>([...Object.values(WireErrorCode), ...Object.keys(TOKEN_CODES), ...Object.keys(OUTBOX_CODES), ...Object.values(TunnelErrorCode), ...Object.values(ForwardErrorCode), ...LOCAL_CODES])
 
 /** `code` when realmesh defines it, else OTHER */
 export function codeLabel (code: string | undefined): string {

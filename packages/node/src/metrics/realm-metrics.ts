@@ -15,6 +15,8 @@ import { codeLabel } from './codes.js'
 import { LATENCY_BUCKETS, counterGroupOfTotals, counterOfTotal, gauge, gaugeGroup } from './instruments.js'
 import { registerReachMetrics } from './reach-metrics.js'
 import type { ReachMetricsDeps } from './reach-metrics.js'
+import { registerForwardMetrics } from './forward-metrics.js'
+import type { Forwarding } from '../forward/forwarding.js'
 import type { Counter, CounterGroup, Histogram, Metrics } from '@libp2p/interface'
 import type { TokenCacheStats } from '@realmesh/token'
 import type { RealmNode, RealmNodeEvents } from '../realm-node.js'
@@ -42,6 +44,8 @@ export interface RealmMetricsDeps {
   bannedPeers: () => number
   /** NAT traversal, tunnels, mDNS (reach-metrics.ts) */
   reach: ReachMetricsDeps
+  /** forwarding (forward-metrics.ts) */
+  forwarding: Forwarding
 }
 
 export class RealmMetrics {
@@ -81,6 +85,7 @@ export class RealmMetrics {
     this.durableDropped = metrics.registerCounterGroup('realmesh_durable_dropped_total', { label: 'cause', help: 'messages durable subscriptions dropped or refused, by cause (purged, expired, rejected)' })
     this.stateGauges(metrics, deps)
     registerReachMetrics(metrics, deps.reach)
+    registerForwardMetrics(metrics, deps.forwarding)
     this.listen(deps.node)
   }
 

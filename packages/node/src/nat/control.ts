@@ -18,10 +18,12 @@ export interface ConnectionInfo {
   peer: string
   remoteAddr: string
   direction: 'inbound' | 'outbound'
-  /** through a relay (a /p2p-circuit address) */
+  /** through a relay (a /p2p-circuit address that is not a forwarder's) */
   relayed: boolean
   /** the relay's peer id, on a relayed connection */
   relay?: string
+  /** the forwarder's peer id, on a connection made through a forwarding member (forward/) */
+  forwarder?: string
   /** it passed handshake + join */
   admitted: boolean
   /** when it opened, ms since the epoch */
@@ -46,6 +48,8 @@ export interface NatControlDeps {
   /** undefined: no NAT traversal services (the relay transport alone) */
   options: NatOptions | undefined
   isAdmitted: (connection: Connection) => boolean
+  /** the member that forwards `connection`, if it is a forwarded one */
+  forwarderOf: (connection: Connection) => string | undefined
   /** the reachability changed */
   changed: (state: ReachabilityState) => void
 }
@@ -137,17 +141,18 @@ export class NatControl {
     }
   }
 
-  /** every open connection, direct or through which relay, admitted or not */
+  /** every open connection, direct, through which relay or through which forwarder, admitted or not */
   connections (): ConnectionInfo[] {
     return this.deps.libp2p.getConnections().map(c => {
-      const relayed = isRelayed(c.remoteAddr)
-      const relay = relayOf(c.remoteAddr)
+      const forwarder = this.deps.forwarderOf(c)
+      const relay = forwarder == null ? relayOf(c.remoteAddr) : undefined
       return {
         peer: c.remotePeer.toString(),
         remoteAddr: c.remoteAddr.toString(),
         direction: c.direction,
-        relayed,
+        relayed: forwarder == null && isRelayed(c.remoteAddr),
         ...(relay == null ? {} : { relay }),
+        ...(forwarder == null ? {} : { forwarder }),
         admitted: this.deps.isAdmitted(c),
         openedAt: c.timeline.open
       }

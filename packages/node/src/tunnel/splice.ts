@@ -195,6 +195,10 @@ export class Splice {
     if (this.socketEnded || this.result != null || this.stream.readBufferLength > 0) return
     if (!this.streamRemoteEnded && !this.stream.readableEnded) return
     if (this.stream.status === 'aborted' || this.stream.status === 'reset') return
+    // the connection under the stream went (libp2p's muxer then ends each stream as if in order,
+    // closing its writing side too): not an end of the remote's data, and the 'close' that
+    // follows resets the socket
+    if (!this.streamRemoteEnded && !this.streamWriteClosed && this.stream.writeStatus === 'closed') return
     this.socketEnded = true
     this.socket.end()
   }
@@ -223,7 +227,11 @@ export class Splice {
     if (this.result != null) return
     this.result = { end, error }
     this.stream.abort(error)
-    if (!this.socket.destroyed) this.socket.resetAndDestroy()
+    // a socket that sent its FIN cannot be reset: Node fails with EINVAL and emits no 'close'
+    if (!this.socket.destroyed) {
+      if (this.socketEnded) this.socket.destroy()
+      else this.socket.resetAndDestroy()
+    }
     this.settle()
   }
 

@@ -170,6 +170,17 @@ export class Tunnels extends TypedEventEmitter<TunnelEvents> {
     return this.services.set(definition)
   }
 
+  /**
+   * `peer`'s membership ended: its tunnels (either way) are reset now (TUNNEL_CLOSED). The gate
+   * closes its connections too, but in order, and a stream closed in order reads as a complete end
+   * at the other side: a byte stream cut midway must arrive there as a reset.
+   */
+  closePeer (peer: string): void {
+    for (const a of this.active.values()) {
+      if (a.info.peer === peer) a.splice.close(new TunnelError(TunnelErrorCode.TUNNEL_CLOSED, `${peer} is no longer a member`))
+    }
+  }
+
   /** Stops exposing a service; its open tunnels are closed (TUNNEL_CLOSED). Returns whether it was exposed. */
   unexpose (name: string): boolean {
     if (!this.services.delete(name)) return false
