@@ -187,7 +187,13 @@ export class ConnectionGate {
       }
     }
     const force = options.fresh === true || (connections.length > 0 && !connections.some(c => c.direction === 'outbound' && this.admission.state(c) == null))
-    const connection = await this.dial(peer, target, force, options)
+    let connection = await this.dial(peer, target, force, options)
+    if (connection.direction === 'inbound' && this.admission.state(connection) == null) {
+      // libp2p handed back a connection the peer opened, on which no admission runs: this node
+      // cannot start one on it, and waiting on it fails NOT_A_MEMBER at every retry for as long as
+      // it stays open (a resumed frozen node could not rejoin its leader for over a minute)
+      connection = await this.dial(peer, target, true, options)
+    }
     await this.admission.ensure(connection, 'admission', options)
     return connection
   }
