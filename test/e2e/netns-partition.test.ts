@@ -28,8 +28,11 @@ const LEFT = ['L', 'N1']
 const RIGHT = ['N2', 'N3']
 /** acked messages each half publishes inside itself while cut off from the other, at least */
 const DURING = 5
-/** how long the halves stay cut off (REALMESH_PARTITION_MS shortens it for a quick run by hand) */
-const PARTITION_MS = Number(process.env.REALMESH_PARTITION_MS ?? 60_000)
+/**
+ * how long the halves stay cut off: 15 s in `./dev test` (and CI), the 60 s issue 21 asks for with
+ * `./dev test:partition` (REALMESH_PARTITION_MS=60000)
+ */
+const PARTITION_MS = Number(process.env.REALMESH_PARTITION_MS ?? 15_000)
 /** the pause between two rounds of messages during the partition */
 const PACE_MS = 3_000
 
@@ -105,7 +108,7 @@ describeNetns('a realm across four network namespaces, partitioned and healed', 
       return theirs.every(other => !listed.has(id(other)))
     })) ? true : undefined, 'each half dropping the other half', STEP_MS)
     console.log(`# partition noticed: each half dropped the other ${((Date.now() - since) / 1000).toFixed(1)} s after the cut`)
-    // the cut is held for PARTITION_MS (the issue's 60 s): long enough for every member of the other
+    // the cut is held for PARTITION_MS (15 s; the issue's 60 s with ./dev test:partition): long enough for every member of the other
     // half to be dropped, its redials to back off, and what was learnt of it to age; each half keeps
     // publishing inside itself at a steady pace all along
     let i = 0
