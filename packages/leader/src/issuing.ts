@@ -92,6 +92,12 @@ export interface IssueInit {
   /** an identity token bound to this node; without it, a node token for `subject` */
   node?: string
   ttlSeconds: number
+  /**
+   * the token ends no later than this (seconds since the epoch), whatever `ttlSeconds` says: a
+   * replacement's tokens end where the old ones did, even when a second ticks between planning and
+   * issuing (a ttl computed at planning then gave one second more)
+   */
+  endsAt?: number
   attrs?: Record<string, string>
   how: IssueHow
   /** for a renewal: the jti of the token it renews (logged) */
@@ -113,7 +119,10 @@ export interface IssueInit {
 export async function issueLogged (key: PrivateKey, init: IssueInit): Promise<{ token: string, entry: IssuedEntry }> {
   const attrs = init.attrs ?? {}
   const ext = Object.keys(attrs).length === 0 ? undefined : { attrs: { ...attrs } }
-  const common = { realm: init.realm, subject: init.subject, ttlSeconds: init.ttlSeconds, jti: randomUUID(), now: init.now, ext }
+  // one clock reading for the ttl and the token's iat/exp, so an endsAt holds to the second
+  const at = (init.now ?? Date.now)()
+  const ttlSeconds = init.endsAt === undefined ? init.ttlSeconds : Math.min(init.ttlSeconds, init.endsAt - Math.floor(at / 1000))
+  const common = { realm: init.realm, subject: init.subject, ttlSeconds, jti: randomUUID(), now: () => at, ext }
   const token = init.node === undefined
     ? await issueNodeToken(key, { ...common, renewUntil: init.renewUntil, grantedAt: init.grantedAt })
     : await issueIdentityToken(key, { ...common, node: init.node })

@@ -89,6 +89,7 @@ export function planReplacement (init: PlanInit): ReplacementPlan {
     node: {
       subject: next,
       ttlSeconds: Math.min(renewUntil === undefined ? node.exp - nowS : Math.max(1, node.exp - node.iat), end - nowS, max),
+      ...(renewUntil === undefined ? { endsAt: node.exp } : {}),
       attrs: { ...node.attrs },
       how: 'replacement',
       replaces: node.jti,
@@ -97,7 +98,7 @@ export function planReplacement (init: PlanInit): ReplacementPlan {
   }
   if (identity !== undefined) {
     if (identity.exp <= nowS) throw new LeaderError('GRANT_ENDED', `the identity token of ${identity.peer} on ${old} expired at ${iso(identity.exp)} (jti ${identity.jti}): issue a new one with realmesh token issue --identity ${identity.peer} --node ${next}`)
-    plan.identity = { subject: identity.peer, node: next, ttlSeconds: Math.min(identity.exp - nowS, max), attrs: { ...identity.attrs }, how: 'replacement', replaces: identity.jti }
+    plan.identity = { subject: identity.peer, node: next, ttlSeconds: Math.min(identity.exp - nowS, max), endsAt: identity.exp, attrs: { ...identity.attrs }, how: 'replacement', replaces: identity.jti }
   }
   for (const peer of [next, identity?.peer]) {
     if (peer !== undefined && init.refuses(peer)) throw new LeaderError('PEER_REVOKED', `the tokens of ${peer} were revoked (realmesh leader revocations): no token is issued to it`)
