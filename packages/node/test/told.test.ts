@@ -19,3 +19,11 @@ test('told records: a member holds a record at its seq or older ones; a newer se
   told.forget('m')
   assert.equal(told.holds('m', 'p', 2n), false)
 })
+
+test('told records are bounded per member: past 256 the oldest is forgotten (offered again), the newest kept', () => {
+  const told = new ToldRecords()
+  for (let i = 0; i < 300; i++) told.add('m', `p${i}`, 1n)
+  assert.equal(told.holds('m', 'p0', 1n), false)
+  assert.equal(told.holds('m', 'p299', 1n), true)
+  assert.equal(told.holds('m', 'p44', 1n), true)
+})

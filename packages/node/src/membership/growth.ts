@@ -173,11 +173,12 @@ export class Growth {
         if (guard.isBanned(sender)) return
         continue
       }
-      // the sender holds it: it is not piggybacked back to it
-      this.told.add(sender, verified.peer, verified.seq)
       if (verified.peerId.equals(this.deps.self) || guard.isBanned(verified.peer)) continue
       membership.touch(from)
       if (membership.has(verified.peerId)) {
+        // the sender holds this member's record: it is not piggybacked back to it (only members'
+        // records are piggybacked, so only those are remembered)
+        this.told.add(sender, verified.peer, verified.seq)
         const updated = membership.updateRecord(verified.peer, verified.record, verified.seq, verified.addrs, verified.node)
         if (updated === 'renewed') this.deps.renewed(verified.peer, verified.node.claims.exp * 1000)
         // the member's addresses now: a redial goes to where it is, not where it was

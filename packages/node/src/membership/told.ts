@@ -10,8 +10,13 @@ import { BoundedMap } from '../util/bounded-map.js'
 
 /** members tracked (the member table's own bound) */
 const MAX_MEMBERS = 1024
-/** records tracked per member */
-const MAX_RECORDS = 1024
+/**
+ * records tracked per member: only records of our own members are piggybacked, so this many
+ * covers a member table of that size; past it the oldest is forgotten and offered again, which
+ * costs a record on a keepalive, never correctness. 1,024 members x 256 is the worst case held
+ * (a few tens of MiB); a realm's member tables are far smaller (k closest + a few per bucket)
+ */
+const MAX_RECORDS = 256
 const TTL_MS = 3_600_000
 
 export class ToldRecords {
