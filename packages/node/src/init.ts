@@ -132,7 +132,8 @@ export interface RealmNodeInit {
   disconnectGraceMs?: number
   /**
    * most joins with peers learnt from UPDATE/PIGGY/NLIST in flight at once; records heard while
-   * all are taken wait (at most 256, for 5 min) for the next to end. @default 8
+   * all are taken wait (at most 256, for 5 min) for the next to end. While the event loop lags
+   * there are fewer (2 past 250 ms of delay, 1 past 1 s): more would only time out. @default 8
    */
   maxPendingJoins?: number
   /**
@@ -168,7 +169,11 @@ export interface RealmNodeInit {
   messaging?: MessagingInit
   /** retry policy for bootstrap dials and token requests */
   backoff?: BackoffInit
-  /** most verified tokens cached. @default 10000 */
+  /**
+   * most verified tokens cached. Left out (and `now` too), the node uses the one cache of 10,000
+   * that every such node of the process shares (its hit and miss counts are the process's).
+   * @default 10000
+   */
   tokenCacheSize?: number
   /** clock skew tolerated on token exp/nbf, in seconds. @default 30 */
   tokenSkewSeconds?: number

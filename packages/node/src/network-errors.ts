@@ -116,6 +116,23 @@ function describe (err: unknown): Described | undefined {
   return undefined
 }
 
+/**
+ * Whether a failed dial reached the peer: a TCP connection was made and the encrypted handshake
+ * or the muxer failed on it (or the dial was to this node itself). Reaching the peer through a forwarder cannot help then: the peer answers, slowly (an
+ * overloaded node's Noise handshakes time out) or wrongly, and a forwarded connection costs it
+ * the same handshake and the forwarder one more. Only a peer that did not answer (refused, no
+ * route, timed out before a connection) is worth a forwarder.
+ */
+export function reachedButFailed (err: unknown): boolean {
+  if (err instanceof AggregateError) return err.errors.some(reachedButFailed)
+  const name = textOf((err as { name?: unknown } | null)?.name)
+  if (name === 'EncryptionFailedError' || name === 'InvalidCryptoExchangeError' || name === 'MuxerUnavailableError') {
+    // a peer id mismatch: someone else answers at that address; the peer may still be elsewhere
+    return !IDENTITY_MISMATCH.test(textOf((err as { message?: unknown }).message))
+  }
+  return describe(err)?.code === NetworkErrorCode.CANNOT_DIAL_SELF
+}
+
 /** a dial to several addresses: the most telling of their failures */
 function describeAll (errors: unknown[]): Described | undefined {
   const described = errors.map(describe).filter((d): d is Described => d != null)

@@ -38,6 +38,8 @@ import type { AddressesChangedDetail } from './peers/own-record.js'
 import { Revocations, revokes } from './revocation/revocations.js'
 import { Epochs } from './epochs/epochs.js'
 import { NoticeSpread } from './notices/spread.js'
+import { worstDelaySince } from './util/loop-lag.js'
+import { JoinSlots } from './membership/join-slots.js'
 import { peerIdOf, withoutPeer } from './util/multiaddr.js'
 import { listenedAddrs } from './peers/own-addresses.js'
 import { deferToLeader, requestNodeToken } from './leader/leader-client.js'
@@ -93,6 +95,21 @@ import type { Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions, A
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerRecord, Revocation } from '@realmesh/wire'
 import type { NodeTokenClaims, RealmDescriptor } from '@realmesh/token'
+
+
+/** verified tokens, shared by the realm nodes of this process that keep the defaults (see the constructor) */
+let tokenCache: TokenCache | undefined
+function processTokenCache (): TokenCache {
+  tokenCache ??= new TokenCache({ maxEntries: 10_000 })
+  return tokenCache
+}
+
+/** the join slots of this process, shared by every realm node in it (membership/join-slots.ts) */
+let joinSlots: JoinSlots | undefined
+function processJoinSlots (): JoinSlots {
+  joinSlots ??= new JoinSlots({ loopDelayMs: () => worstDelaySince(performance.now() - 2_000) ?? 0 })
+  return joinSlots
+}
 
 export type { RefusalDetail }
 
@@ -313,7 +330,11 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       this.safeDispatchEvent('peer:banned', { detail: evt.detail })
       void this.dropPeer(peerIdFromString(evt.detail.peer), 'banned', WireErrorCode.PEER_BANNED, evt.detail.reason)
     })
-    this.tokenCache = new TokenCache({ maxEntries: init.tokenCacheSize ?? 10_000, now: this.now })
+    // nodes on the process's clock with the default size share one cache: a testnet or bench of
+    // hundreds of nodes in a process verified every member's token once per node (an Ed25519
+    // verify each: 6% of a 1,000-node testnet's CPU while it grew). What is cached is the
+    // signature check of a token, keyed by realm; expiry and revocation are checked at each use.
+    this.tokenCache = init.now == null && init.tokenCacheSize == null ? processTokenCache() : new TokenCache({ maxEntries: init.tokenCacheSize ?? 10_000, now: this.now })
     this.revocations = new Revocations({ realm: init.realm, now: this.now, store: init.revocationStore })
     this.epochs = new Epochs({ realm: init.realm, now: this.now, store: init.epochStore })
     const isRevoked = (jti: string, sub: string): boolean => this.revocations.isRevoked(jti, sub)
@@ -392,7 +413,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     }
     this.peers = new Peers({
       ...fromMember,
-      closestRecords: (key, count) => this.growth.closestRecords(key, count),
+      closestRecords: (key, count, _from, held) => this.growth.closestRecords(key, count, held),
       onLeave: (from, reason, code) => { void this.gate.end(from.remotePeer, reason, code, 'the member left', { notify: false }) },
       onNotices: (notices, from) => { this.noticeSpread.receive(notices, from.remotePeer) },
       noticesSince: (seqs) => this.noticeSpread.answer(seqs),
@@ -449,6 +470,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       connect: async (peer, options) => this.gate.connect(peer, options),
       openStream: async (peer, protocol, options) => this.openStream(peer, protocol, options),
       admissionMs: handshake.timeoutMs + join.timeoutMs,
+      joinSlots: processJoinSlots(),
       ownRecord: () => this.ownRecord.peek() ?? this.ownRecord.get(),
       drop: async (peer, reason, code, text) => this.dropPeer(peer, reason, code, text),
       offence: (peer, code) => { this.gate.offence(peer, code) },
@@ -499,8 +521,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     }, init.keepalive)
     this.neighbourhood = new Neighbourhood({
       closest: (count) => this.membership.closest(fingerprint(this.peerId), count),
-      nlist: async (member, options) => this.growth.nlist(async (o) => this.openStream(member.peerId, PROTOCOLS.peers, o), options),
+      nlist: async (member, options) => this.growth.nlist(async (o) => this.openStream(member.peerId, PROTOCOLS.peers, o), options, member.peerId),
       onRecords: async (records, member) => { await this.growth.onRecords(records, member.peerId) },
+      reconsider: () => { this.growth.reconsider() },
       memberCount: () => this.membership.size
     }, init.neighbourhood)
     const pubsub = libp2p.services.pubsub

@@ -1,6 +1,8 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Frames, FRAME_LIMITS, PROTOCOLS, PeersRequest, PeersResponse, WireErrorCode } from '@realmesh/wire'
+import { Frames, FRAME_LIMITS, HELD_FINGERPRINT_BYTES, PROTOCOLS, PeersRequest, PeersResponse, WireErrorCode } from '@realmesh/wire'
+import { decodeTokenUnverified, fingerprint } from '@realmesh/token'
+import type { HeldRecord } from '@realmesh/wire'
 import { nextEvent } from '../src/index.js'
 import { Harness, makeRealm, addrs } from './fixtures.js'
 import type { Realm } from './fixtures.js'
@@ -72,6 +74,31 @@ describe('liveness', () => {
     assert.ok(yRecord != null)
     assert.deepEqual(await keepalive(), [Buffer.from(yRecord.signature).toString('hex')], 'the first keepalive brings y\'s record')
     assert.deepEqual(await keepalive(), [], 'the second brings nothing: x holds it')
+  })
+
+  test('an NLIST answer leaves out the records the asker says it holds, and sends a newer one', async () => {
+    const still: Partial<RealmNodeInit> = { ...quiet, keepalive: { intervalMs: 600_000 } }
+    const hub = await h.node(realm, still)
+    const x = await h.node(realm, { ...still, bootstrap: addrs(hub).map(String) })
+    const y = await h.node(realm, { ...still, bootstrap: addrs(hub).map(String) })
+    await Promise.all([x, y].map(async n => n.whenJoined({ signal: AbortSignal.timeout(10_000) })))
+    const nlist = async (held: HeldRecord[]): Promise<string[]> => {
+      const frames = new Frames(await x.openStream(hub.peerId, PROTOCOLS.peers), { protocol: PROTOCOLS.peers, maxSize: FRAME_LIMITS.peers })
+      await frames.write(PeersRequest, { type: PeersRequest.Type.NLIST, key: Uint8Array.from(fingerprint(x.peerId)), count: 20, held })
+      const answer = await frames.read(PeersResponse, { signal: AbortSignal.timeout(5_000) })
+      assert.equal(answer.error, undefined)
+      return answer.records.map(r => String(decodeTokenUnverified(r.nodeToken).claims.sub)).sort()
+    }
+    const seqOf = (peer: RealmNode): bigint => {
+      const seq = peer === hub ? x.membership.get(hub.peerId)?.recordSeq : hub.membership.get(peer.peerId)?.recordSeq
+      assert.ok(seq != null && seq > 0n)
+      return seq
+    }
+    const held = (peer: RealmNode, seq = seqOf(peer)): HeldRecord => ({ fingerprint: Uint8Array.from(fingerprint(peer.peerId).subarray(0, HELD_FINGERPRINT_BYTES)), seq })
+    const ids = (...nodes: RealmNode[]): string[] => nodes.map(n => n.peerId.toString()).sort()
+    assert.deepEqual(await nlist([]), ids(hub, x, y), 'nothing held: the hub\'s own record and its members\'')
+    assert.deepEqual(await nlist([held(hub), held(x), held(y)]), [], 'everything held: an empty answer')
+    assert.deepEqual(await nlist([held(hub), held(x), held(y, seqOf(y) - 1n)]), ids(y), 'an older record of y held: y\'s newer one comes')
   })
 
   test('a member that stops answering keepalives is marked offline with reason timeout', async () => {

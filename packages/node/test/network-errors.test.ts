@@ -13,6 +13,9 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { RealmeshError } from '@realmesh/wire'
 import { NetworkError, NotMemberError, dialError, networkError, nextEvent } from '../src/index.js'
+import { reachedButFailed } from '../src/network-errors.js'
+import { createServer } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { Harness, makeRealm } from './fixtures.js'
 import type { Libp2p } from '@libp2p/interface'
 import type { RetryDetail } from '../src/index.js'
@@ -82,6 +85,34 @@ describe('libp2p errors as realmesh codes', () => {
     const nobody = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
     assert.equal(dialError(await failure(dialer.dial(nobody))).code, 'NO_ADDRESSES')
     assert.equal(dialError(await failure(dialer.dial(dialer.peerId))).code, 'CANNOT_DIAL_SELF')
+  })
+
+  test('a peer that took the TCP connection but not the Noise handshake was reached (no forwarder can help); a closed port was not', async () => {
+    // accepts, then says nothing: an overloaded node whose handshakes time out looks like this
+    const sockets: Socket[] = []
+    const silent = createServer((socket) => { sockets.push(socket) })
+    await new Promise<void>((resolve) => { silent.listen(0, '127.0.0.1', resolve) })
+    const impatient = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], connectionManager: { addressDialTimeout: 500 } })
+    started.push(impatient)
+    try {
+      const someone = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+      const port = (silent.address() as AddressInfo).port
+      const stalled = await failure(impatient.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${someone.toString()}`)))
+      assert.equal(dialError(stalled).code, 'ENCRYPTION_FAILED')
+      assert.equal(reachedButFailed(stalled), true)
+      assert.equal(reachedButFailed(await failure(impatient.dial(impatient.peerId))), true, 'dialling oneself')
+      const closed = await plain()
+      const closedPort = tcpPort(closed)
+      await closed.stop()
+      const refused = await failure(impatient.dial(multiaddr(`/ip4/127.0.0.1/tcp/${closedPort}/p2p/${closed.peerId.toString()}`)))
+      assert.equal(reachedButFailed(refused), false, 'a closed port: nothing answered')
+      const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+      const mismatch = await failure(impatient.dial(multiaddr(`/ip4/127.0.0.1/tcp/${tcpPort(listener)}/p2p/${other.toString()}`)))
+      assert.equal(reachedButFailed(mismatch), false, 'someone else answers there: the peer may be elsewhere')
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      silent.close()
+    }
   })
 
   test('realmesh errors keep their code; an unknown error is left alone, or UNREACHABLE for a dial', () => {

@@ -59,7 +59,7 @@ export class SimNetwork {
       if (!to.membership.has(from.id)) throw new SimUnreachableError('not a member')
       // growth sends only these (keepalives go through keepalive(); notices, sleep and leave are not simulated)
       if (request.type === PeersRequest.Type.NLIST) {
-        return to.growth.closestRecords(request.key ?? from.fingerprint, Math.min(request.count == null || request.count === 0 ? 20 : request.count, MAX_RECORDS_PER_MESSAGE))
+        return to.growth.closestRecords(request.key ?? from.fingerprint, Math.min(request.count == null || request.count === 0 ? 20 : request.count, MAX_RECORDS_PER_MESSAGE), request.held ?? [])
       }
       if (request.type === PeersRequest.Type.UPDATE || request.type === PeersRequest.Type.PIGGY) await to.growth.onRecords(request.records ?? [], from.peerId)
       return []

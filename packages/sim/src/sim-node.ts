@@ -94,8 +94,9 @@ export class SimNode {
     }, { k: init.k, bucketSize: init.bucketSize })
     this.neighbourhood = new Neighbourhood({
       closest: (count) => this.membership.closest(this.fingerprint, count),
-      nlist: async (member, options) => this.growth.nlist(async () => stream(member.peerId), options),
+      nlist: async (member, options) => this.growth.nlist(async () => stream(member.peerId), options, member.peerId),
       onRecords: async (records, member) => { await this.growth.onRecords(records, member.peerId) },
+      reconsider: () => { this.growth.reconsider() },
       memberCount: () => this.membership.size,
       timers: clock
     }, { intervalMs: init.neighbourhoodMs })

@@ -84,7 +84,7 @@ export interface Testnet {
  * per-address cap on unadmitted connections would refuse them, and one loaded process may take
  * more than the gate's default 5 s to complete a handshake
  */
-export const LOOPBACK_LIMITS = { maxConnections: 1000, inboundConnectionThreshold: 100_000, maxIncomingPendingConnections: 256, maxUnadmittedPerAddress: 100_000, maxUnadmitted: 100_000, handshakeDeadlineMs: 30_000 }
+export const LOOPBACK_LIMITS = { maxConnections: 4096, inboundConnectionThreshold: 100_000, maxIncomingPendingConnections: 256, maxUnadmittedPerAddress: 100_000, maxUnadmitted: 100_000, handshakeDeadlineMs: 30_000 }
 
 export async function createTestnet (init: TestnetInit): Promise<Testnet> {
   const transport = init.transport ?? 'memory'

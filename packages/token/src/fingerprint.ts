@@ -9,10 +9,23 @@ import { sha256, toHex } from './hash.js'
 import { peerIdString } from './peer.js'
 import type { PeerId } from '@libp2p/interface'
 
-/** sha256 of the peer id's multihash bytes (32 bytes). Throws for a string that is not a peer id. */
+/**
+ * fingerprints of PeerId objects already hashed: a node asks for its own and its members' again
+ * and again (join decisions, NLIST answers, lookups), and a peer id never changes
+ */
+const known = new WeakMap<PeerId, Uint8Array>()
+
+/** sha256 of the peer id's multihash bytes (32 bytes, a fresh copy). Throws for a string that is not a peer id. */
 export function fingerprint (peer: PeerId | string): Uint8Array {
-  const peerId = typeof peer === 'string' ? peerIdFromString(peer) : peer
-  return sha256(peerId.toMultihash().bytes)
+  if (typeof peer !== 'string') {
+    let fp = known.get(peer)
+    if (fp == null) {
+      fp = sha256(peer.toMultihash().bytes)
+      known.set(peer, fp)
+    }
+    return fp.slice()
+  }
+  return sha256(peerIdFromString(peer).toMultihash().bytes)
 }
 
 /** Lower-case hex of {@link fingerprint} (64 characters). */

@@ -5,7 +5,7 @@
  */
 import { MalformedFrameError } from './errors.js'
 import { messageAttributesProblem } from './attributes.js'
-import { MAX_SERVICE_NAME_BYTES, MAX_TUNNEL_SERVICES, MAX_ACKS_PER_REPLY, MAX_RELAY_MESSAGES, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS, WAKE_LIMITS } from './protocols.js'
+import { MAX_SERVICE_NAME_BYTES, MAX_TUNNEL_SERVICES, MAX_ACKS_PER_REPLY, MAX_RELAY_MESSAGES, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_EPOCHS_PER_MESSAGE, MAX_HELD_PER_REQUEST, HELD_FINGERPRINT_BYTES, MAX_RECORDS_PER_MESSAGE, MAX_REVOCATIONS_PER_MESSAGE, MAX_SUBJECT_BYTES, PROTOCOLS, WAKE_LIMITS } from './protocols.js'
 import { LeaderRequest, SubjectRequest, TunnelRequest } from './proto/realmesh.js'
 import type { ForwardRequest, ForwardResponse, RelayReply, RelayRequest, TunnelResponse } from './proto/realmesh.js'
 import type { DirectRequest, Epoch, Hello, JoinRequest, MessageData, MessageOpen, MessageReply, PeerRecord, PeersRequest, PeersResponse, Revocation, WakeSchedule } from './proto/realmesh.js'
@@ -108,6 +108,8 @@ export function checkPeersRequest (request: PeersRequest): void {
   for (const record of request.records) checkPeerRecord(record, p)
   if (request.key.byteLength !== 0 && request.key.byteLength !== KEY_BYTES) fail(p, `key must be ${KEY_BYTES} bytes`)
   if (request.count > MAX_RECORDS_PER_MESSAGE) fail(p, `count above ${MAX_RECORDS_PER_MESSAGE}`)
+  if (request.held.length > MAX_HELD_PER_REQUEST) fail(p, `${request.held.length} held records, at most ${MAX_HELD_PER_REQUEST}`)
+  for (const held of request.held) if (held.fingerprint.byteLength !== HELD_FINGERPRINT_BYTES) fail(p, `a held record's fingerprint must be ${HELD_FINGERPRINT_BYTES} bytes`)
   if (request.reason.length > 256) fail(p, 'reason longer than 256 characters')
   checkRevocations(request.revocations, p)
   checkEpochs(request.epochs, p)

@@ -134,6 +134,10 @@ export const MAX_BROADCAST_BYTES = 64 * 1024
 /** Most peer records accepted in one peers message (UPDATE, NLIST response, PIGGY). */
 export const MAX_RECORDS_PER_MESSAGE = 64
 
+/** Most held records an NLIST may list (PeersRequest.held), and the bytes of fingerprint each names. */
+export const MAX_HELD_PER_REQUEST = 128
+export const HELD_FINGERPRINT_BYTES = 8
+
 /** Most revocations in one peers message (a NOTICES push or answer, a DISCONNECT). ~350 bytes each. */
 export const MAX_REVOCATIONS_PER_MESSAGE = 256
 

@@ -6,7 +6,7 @@ import type { Epoch, Hello, PeerRecord, Revocation } from '../src/index.js'
 
 const hello = (over: Partial<Hello> = {}): Hello => ({ version: 1, nodeToken: 'a.b.c', timestamp: 1n, nonce: new Uint8Array(16), signature: new Uint8Array(64), forPeer: new Uint8Array(38), revocationSeq: 0n, epoch: 0n, ...over })
 const record = (over: Partial<PeerRecord> = {}): PeerRecord => ({ nodeToken: 'a.b.c', addrs: [new Uint8Array(8)], seq: 1n, signature: new Uint8Array(64), ...over })
-const peers = (over: Partial<PeersRequest> = {}): PeersRequest => ({ type: PeersRequest.Type.UPDATE, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n, ...over })
+const peers = (over: Partial<PeersRequest> = {}): PeersRequest => ({ type: PeersRequest.Type.UPDATE, records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n, held: [], ...over })
 const malformed = (fn: () => void): void => { assert.throws(fn, (err: Error) => err instanceof MalformedFrameError && (err).code === 'FRAME_MALFORMED') }
 
 test('a well-formed Hello passes', () => { checkHello(hello()) })

@@ -13,7 +13,7 @@ import {
   checkDirectRequest, checkTunnelRequest, checkTunnelResponse, TunnelRequest, TunnelResponse, MAX_TUNNEL_SERVICES, checkHello, checkJoinRequest, checkLeaderRequest, checkMessageData, checkMessageOpen, checkMessageReply,
   checkEpoch, checkPeerRecord, checkPeersRequest, checkSubjectName, checkSubjectRequest, epochSigningBytes, handshakeSigningBytes, joinProofBytes, peerRecordSigningBytes,
   DirectRequest, Epoch, Hello, JoinRequest, LeaderRequest, MalformedFrameError, MessageAck, MessageData, MessageOpen, MessageReply, PeerRecord, WAKE_LIMITS,
-  PeersRequest, SubjectRequest, WireErrorCode, MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_RECORDS_PER_MESSAGE, MAX_SUBJECT_BYTES, MAX_TOKEN_CHARS
+  PeersRequest, SubjectRequest, WireErrorCode, MAX_ACKS_PER_REPLY, MAX_ADDRS_PER_RECORD, MAX_ADDR_BYTES, MAX_RECORDS_PER_MESSAGE, MAX_HELD_PER_REQUEST, HELD_FINGERPRINT_BYTES, MAX_SUBJECT_BYTES, MAX_TOKEN_CHARS
 } from '../src/index.js'
 import { anyBytesFor, codecCaseNamed, enumOf, record, u32, u64 } from './fuzz-arbitraries.js'
 import type { MessageCodec, WakeSchedule } from '../src/index.js'
@@ -129,10 +129,13 @@ const schemaCases: Array<SchemaCase<any>> = [
       revocations: fc.constant([]),
       revocationSeq: u64,
       epochs: fc.array(validEpoch, { maxLength: 2 }),
-      epoch: u64
+      epoch: u64,
+      held: fc.array(fc.record({ fingerprint: sized(HELD_FINGERPRINT_BYTES), seq: u64 }), { maxLength: MAX_HELD_PER_REQUEST })
     }),
     violation: fc.oneof(
       validRecord.map(r => ({ records: Array.from({ length: MAX_RECORDS_PER_MESSAGE + 1 }, () => r) })),
+      fc.constant({ held: Array.from({ length: MAX_HELD_PER_REQUEST + 1 }, () => ({ fingerprint: new Uint8Array(HELD_FINGERPRINT_BYTES), seq: 1n })) }),
+      sizedNot(HELD_FINGERPRINT_BYTES).map(fingerprint => ({ held: [{ fingerprint, seq: 1n }] })),
       fc.tuple(validRecord, invalidRecord).map(([a, b]) => ({ records: [a, b] })),
       fc.oneof(sized(1, 31), sized(33, 64)).map(key => ({ key })),
       fc.integer({ min: MAX_RECORDS_PER_MESSAGE + 1, max: 0xffff_ffff }).map(count => ({ count })),

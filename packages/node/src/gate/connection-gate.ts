@@ -14,6 +14,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { PROTOCOLS, WireErrorCode } from '@realmesh/wire'
 import { NodeStateError } from '../errors.js'
+import { reachedButFailed } from '../network-errors.js'
 import { offenceOf } from '../security/guard.js'
 import { BoundedMap } from '../util/bounded-map.js'
 import { peerIdOf, withoutPeer } from '../util/multiaddr.js'
@@ -211,6 +212,8 @@ export class ConnectionGate {
       const forward = this.deps.forward
       // a banned peer is refused after Noise on a forwarded connection too: not worth a forwarder's slot
       if (forward == null || target == null || direct === true || options.signal?.aborted === true || !this.deps.running() || this.deps.guard.isBanned(target.toString())) throw err
+      // the peer answered (its Noise handshake timed out, under load): a forwarder would not help
+      if (reachedButFailed(err)) throw err
       return forward(target, rest).catch(() => { throw err })
     }
   }

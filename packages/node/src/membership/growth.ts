@@ -12,11 +12,12 @@
  */
 import { randomInt } from 'node:crypto'
 import { fingerprint, xorDistance, compareDistance } from '@realmesh/token'
-import { PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
+import { HELD_FINGERPRINT_BYTES, MAX_HELD_PER_REQUEST, PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
 import { BoundedMap } from '../util/bounded-map.js'
 import { backoffDelay } from '../util/backoff.js'
 import { decideJoin, bucketOf, defaultBucketSize, unhealthiest } from './join-decision.js'
 import { ToldRecords } from './told.js'
+import type { JoinEnd, JoinSlots } from './join-slots.js'
 import type { Guard } from '../security/guard.js'
 import type { Peers } from '../peers/peers.js'
 import { NOT_THE_FORWARDERS_FAULT } from '../peers/records.js'
@@ -25,7 +26,7 @@ import type { JoinAccepted } from '../join/join.js'
 import type { LeaveReason, Member, Membership } from './membership.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { Connection, PeerId, PeerStore, Stream, AbortOptions } from '@libp2p/interface'
-import type { PeerRecord } from '@realmesh/wire'
+import type { HeldRecord, PeerRecord } from '@realmesh/wire'
 
 export interface GrowthInit {
   /** k: the neighbourhood size and NLIST count. @default 20 */
@@ -70,7 +71,21 @@ export interface GrowthDeps {
   renewed: (peer: string, expiresAt: number) => void
   /** a member's newer record was taken (its addresses may have changed). @default nothing */
   updated?: (peer: PeerId) => void
+  /**
+   * the process's join slots (join-slots.ts), shared by every node it runs; their loop-delay
+   * reading also shrinks this node's own joins in flight. @default no bound but the node's own
+   */
+  joinSlots?: JoinSlots
 }
+
+/**
+ * Joins in flight shrink to these while the event loop lags (ms of delay): a lagging node's
+ * handshakes already take seconds a round trip, more at once only time out (each a wasted Noise
+ * handshake at both ends and a backoff) and make the lag worse. Measured in a testnet of 300
+ * across 4 processes on 2 cores: with 8 at once throughout, 4,000-5,600 Noise handshakes per
+ * process timed out in the first 100 s.
+ */
+const LAGGING_JOINS: Array<{ delayMs: number, joins: number }> = [{ delayMs: 1_000, joins: 1 }, { delayMs: 250, joins: 2 }]
 
 export class Growth {
   private readonly deps: GrowthDeps
@@ -107,6 +122,7 @@ export class Growth {
   }
 
   clear (): void {
+    this.deps.joinSlots?.cancel(this.wake)
     this.deferredJoins.clear()
     this.told.clear()
   }
@@ -221,22 +237,75 @@ export class Growth {
     return records
   }
 
-  /** our own record and the members' records closest to `key` (an NLIST answer) */
-  closestRecords (key: Uint8Array, count: number): PeerRecord[] {
+  /**
+   * our own record and the members' records closest to `key` (an NLIST answer), less those the
+   * asker says it holds at that seq or newer (`held`: see heldRecords)
+   */
+  closestRecords (key: Uint8Array, count: number, held: HeldRecord[] = []): PeerRecord[] {
+    const holds = heldIndex(held)
+    const fresh = (fp: Uint8Array, seq: bigint): boolean => {
+      const have = holds.get(heldKey(fp))
+      return have == null || have < seq
+    }
     const own = this.deps.ownRecord()
-    const records = this.deps.membership.closest(key, count).flatMap(m => m.record == null ? [] : [m.record])
-    return own == null ? records : [own, ...records].slice(0, count)
+    const records = this.deps.membership.closest(key, count).flatMap(m => m.record == null || !fresh(m.fingerprint, m.recordSeq) ? [] : [m.record])
+    return own == null || !fresh(fingerprint(this.deps.self), own.seq) ? records : [own, ...records].slice(0, count)
   }
 
-  /** NLIST: the records a member holds closest to us */
-  async nlist (open: (o: AbortOptions) => Promise<Stream>, options: AbortOptions): Promise<PeerRecord[]> {
-    return this.deps.peers.send(open, { type: PeersRequest.Type.NLIST, key: Uint8Array.from(fingerprint(this.deps.self)), count: this.k }, options)
+  /**
+   * What an NLIST to `member` says this node holds already: its members closest to itself (twice
+   * the answer's k, where the answer's records come from once the neighbourhood settled), the
+   * learnt records closest to itself it did not join (a full bucket; a join that failed and waits
+   * its backoff: `reconsider` takes those up again without hearing them anew), and `member` itself.
+   * The answer leaves those out, so a settled neighbourhood's rounds carry no records (they
+   * carried k signed records, ~20 KiB, each decoded and checked again, every round); a member
+   * that left is no longer listed, so the next closest comes back.
+   */
+  heldRecords (member?: PeerId): HeldRecord[] {
+    const { membership } = this.deps
+    const self = fingerprint(this.deps.self)
+    const held: HeldRecord[] = []
+    const add = (fp: Uint8Array, seq: bigint): void => { held.push({ fingerprint: Uint8Array.from(fp.subarray(0, HELD_FINGERPRINT_BYTES)), seq }) }
+    const members = membership.closest(self, 2 * this.k)
+    const target = member == null ? undefined : membership.get(member)
+    if (target != null && !members.includes(target)) members.push(target)
+    for (const m of members) if (m.record != null) add(m.fingerprint, m.recordSeq)
+    for (const record of this.closestKnown(self, this.k)) {
+      if (held.length >= MAX_HELD_PER_REQUEST) break
+      add(fingerprint(record.peerId), record.seq)
+    }
+    return held.slice(0, MAX_HELD_PER_REQUEST)
+  }
+
+  /**
+   * The learnt records closest to this node that it is not a member of, considered for a join
+   * again (each neighbourhood round): NLIST answers leave out what this node holds, so a record
+   * whose join failed, or that a full bucket turned away, comes back only through here once its
+   * backoff is over or a member left.
+   */
+  reconsider (): void {
+    for (const record of this.closestKnown(fingerprint(this.deps.self), this.k)) {
+      if (this.deps.membership.has(record.peerId) || this.deps.guard.isBanned(record.peer)) continue
+      if (this.considerJoining(record) === 'deferred') return
+    }
+  }
+
+  /** the `count` learnt (not joined) records closest to `key` */
+  private closestKnown (key: Uint8Array, count: number): VerifiedRecord[] {
+    const records = [...this.known.values()].map(r => ({ r, d: xorDistance(key, fingerprint(r.peerId)) }))
+    records.sort((a, b) => compareDistance(a.d, b.d))
+    return records.slice(0, count).map(x => x.r)
+  }
+
+  /** NLIST: the records a member holds closest to us (`member`: whom we ask, when it is a member) */
+  async nlist (open: (o: AbortOptions) => Promise<Stream>, options: AbortOptions, member?: PeerId): Promise<PeerRecord[]> {
+    return this.deps.peers.send(open, { type: PeersRequest.Type.NLIST, key: Uint8Array.from(fingerprint(this.deps.self)), count: this.k, held: this.heldRecords(member) }, options)
   }
 
   /** after our own join: ask the member for the records closest to us, and join those */
   private async askNeighbours (connection: Pick<Connection, 'remotePeer' | 'newStream'>): Promise<void> {
     try {
-      const records = await this.nlist(async (o) => connection.newStream(PROTOCOLS.peers, o), { signal: this.deps.shutdown() })
+      const records = await this.nlist(async (o) => connection.newStream(PROTOCOLS.peers, o), { signal: this.deps.shutdown() }, connection.remotePeer)
       await this.onRecords(records, connection.remotePeer)
     } catch {
       // best effort: the DHT's self-lookup finds the neighbourhood too
@@ -256,32 +325,50 @@ export class Growth {
    * rule and why. Joins in flight are bounded by `maxPendingJoins`; a record heard while they are
    * all taken waits in `deferredJoins` for the next free one.
    */
-  private considerJoining (record: VerifiedRecord): void {
-    if (this.pendingJoins.has(record.peer)) return
+  private considerJoining (record: VerifiedRecord): 'joining' | 'skipped' | 'deferred' {
+    if (this.pendingJoins.has(record.peer)) return 'skipped'
     if (this.pendingJoins.size >= this.maxPendingJoins) {
       this.deferredJoins.set(record.peer, record)
-      return
+      return 'deferred'
     }
-    this.deferredJoins.delete(record.peer)
     const backoff = this.joinBackoff.get(record.peer)
-    if (backoff != null && backoff.nextAt > this.deps.now()) return
+    if (backoff != null && backoff.nextAt > this.deps.now()) {
+      this.deferredJoins.delete(record.peer)
+      return 'skipped'
+    }
     const self = fingerprint(this.deps.self)
     const verdict = decideJoin(fingerprint(record.peerId), self, this.deps.membership.list(), { k: this.k, bucketSize: this.init.bucketSize })
-    if (verdict === 'forward-only') return
+    if (verdict === 'forward-only') {
+      this.deferredJoins.delete(record.peer)
+      return 'skipped'
+    }
+    const slots = this.deps.joinSlots
+    if (slots != null && !slots.tryTake()) {
+      // the process has as many joins in flight as its event loop carries: wait for one to end
+      this.deferredJoins.set(record.peer, record)
+      slots.wait(this.wake)
+      return 'deferred'
+    }
+    this.deferredJoins.delete(record.peer)
     this.pendingJoins.add(record.peer)
+    let end: JoinEnd = 'failed'
     this.deps.connect(record.peerId, { signal: AbortSignal.any([this.deps.shutdown(), AbortSignal.timeout(this.deps.admissionMs)]) })
       .then(() => {
+        end = 'joined'
         this.joinBackoff.delete(record.peer)
         if (verdict === 'replaces-unhealthy') this.replaceUnhealthiest(record.peerId)
-      }, () => {
+      }, (err: unknown) => {
+        if (!this.deps.shutdown().aborted && timedOut(err)) end = 'timed-out'
         // re-joins retry with exponential backoff and jitter, however often the peer is heard of
         const attempts = (this.joinBackoff.get(record.peer)?.attempts ?? 0) + 1
         this.joinBackoff.set(record.peer, { attempts, nextAt: this.deps.now() + backoffDelay(attempts, this.init.backoff) })
       })
       .finally(() => {
         this.pendingJoins.delete(record.peer)
+        slots?.release(end)
         this.joinDeferred()
       })
+    return 'joining'
   }
 
   /**
@@ -304,17 +391,50 @@ export class Growth {
   }
 
   private get maxPendingJoins (): number {
-    return this.init.maxPendingJoins ?? 8
+    const most = this.init.maxPendingJoins ?? 8
+    const delay = this.deps.joinSlots?.loopDelay ?? 0
+    const lagging = LAGGING_JOINS.find(l => delay >= l.delayMs)
+    return lagging == null ? most : Math.min(most, lagging.joins)
   }
 
-  /** a join ended: consider the records that waited for a free one, oldest first, while joins are free */
+  /** a process join slot freed while this node waited for one */
+  private readonly wake = (): void => { this.joinDeferred() }
+
+  /** a join ended (or a slot freed): the records that waited, oldest first, while joins are free */
   private joinDeferred (): void {
     if (!this.deps.running()) return
-    for (const [peer, record] of this.deferredJoins) {
+    // a snapshot: a record that must wait again goes back to the end of the map
+    for (const [peer, record] of [...this.deferredJoins]) {
       if (this.pendingJoins.size >= this.maxPendingJoins) return
-      this.deferredJoins.delete(peer)
-      if (this.deps.membership.has(record.peerId) || this.deps.guard.isBanned(peer)) continue
-      this.considerJoining(record)
+      if (this.deps.membership.has(record.peerId) || this.deps.guard.isBanned(peer)) {
+        this.deferredJoins.delete(peer)
+        continue
+      }
+      if (this.considerJoining(record) === 'deferred') return
     }
   }
+}
+
+/** the key of a held record: its fingerprint's first HELD_FINGERPRINT_BYTES bytes, as hex */
+function heldKey (fp: Uint8Array): string {
+  return Buffer.from(fp.buffer, fp.byteOffset, Math.min(fp.byteLength, HELD_FINGERPRINT_BYTES)).toString('hex')
+}
+
+/** the asker's held records by key, the highest seq of each */
+function heldIndex (held: HeldRecord[]): Map<string, bigint> {
+  const index = new Map<string, bigint>()
+  for (const h of held) {
+    const key = heldKey(h.fingerprint)
+    const seq = index.get(key)
+    if (seq == null || seq < h.seq) index.set(key, h.seq)
+  }
+  return index
+}
+
+/** whether a failed join ran out of time (a dial, handshake or join timeout) rather than being refused or unreachable */
+function timedOut (err: unknown): boolean {
+  const { name, message } = (err ?? {}) as { name?: unknown, message?: unknown }
+  if (name === 'TimeoutError' || name === 'AbortError') return true
+  const cause = (err as { cause?: unknown } | null)?.cause
+  return (typeof message === 'string' && /timed? ?out|aborted/i.test(message)) || (cause != null && cause !== err && timedOut(cause))
 }

@@ -27,6 +27,8 @@ export interface NeighbourhoodDeps {
   /** NLIST(our fingerprint) to `member` */
   nlist: (member: Member, options: AbortOptions) => Promise<PeerRecord[]>
   onRecords: (records: PeerRecord[], member: Member) => Promise<void>
+  /** records this node holds but did not join, considered again (the NLIST leaves them out). @default nothing */
+  reconsider?: () => void
   /** how many members we have (a round that grows it was useful) */
   memberCount: () => number
   /** @default the process's (a simulation passes its clock's) */
@@ -79,6 +81,7 @@ export class Neighbourhood {
   /** one round: NLIST to the closest members, answers to the join decision */
   async round (): Promise<void> {
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)])
+    this.deps.reconsider?.()
     await Promise.allSettled(this.deps.closest(this.ask).map(async (member) => {
       const records = await this.deps.nlist(member, { signal })
       await this.deps.onRecords(records, member)

@@ -54,13 +54,23 @@ export function isHostOnly (addr: Multiaddr): boolean {
   return ip.ip === '::1' || /^fe[89ab]/.test(ip.ip)
 }
 
-/** every IP address on this host's interfaces now */
+/** the interfaces' addresses are read at most this often (ms), for every node of the process */
+const INTERFACES_TTL_MS = 1_000
+let interfaces: { ips: Set<string>, at: number } | undefined
+
+/**
+ * every IP address on this host's interfaces now (read at most once a second: each node asks on
+ * every change of its own addresses and every 5 s, and a process may run hundreds of nodes)
+ */
 export function interfaceIps (): Set<string> {
-  const out = new Set<string>()
+  const now = performance.now()
+  if (interfaces != null && now - interfaces.at < INTERFACES_TTL_MS) return new Set(interfaces.ips)
+  const ips = new Set<string>()
   for (const list of Object.values(networkInterfaces())) {
-    for (const entry of list ?? []) out.add(entry.address.toLowerCase())
+    for (const entry of list ?? []) ips.add(entry.address.toLowerCase())
   }
-  return out
+  interfaces = { ips, at: now }
+  return new Set(ips)
 }
 
 /** the addresses a record may name, out of what libp2p holds for this node (see above) */

@@ -9,7 +9,7 @@
  */
 import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, PeersRequest, PeersResponse, checkPeersRequest, checkPeersResponse, MAX_RECORDS_PER_MESSAGE, RealmeshError, WireErrorCode, RemoteError } from '@realmesh/wire'
 import { withTimeout } from '../util/signals.js'
-import type { PeerRecord } from '@realmesh/wire'
+import type { HeldRecord, PeerRecord } from '@realmesh/wire'
 import type { Connection, Stream, AbortOptions } from '@libp2p/interface'
 import type { LeaveReason } from '../membership/membership.js'
 import type { Notices, NoticeSeqs } from '../notices/spread.js'
@@ -20,7 +20,7 @@ export interface PeersHandlers {
   /** the records to answer a KEEPALIVE from `from` with */
   piggyFor: (from: Connection) => PeerRecord[]
   /** the records we know closest to `key` */
-  closestRecords: (key: Uint8Array, count: number, from: Connection) => PeerRecord[]
+  closestRecords: (key: Uint8Array, count: number, from: Connection, held: HeldRecord[]) => PeerRecord[]
   /** the remote leaves or drops us */
   onLeave: (from: Connection, reason: LeaveReason, code: string, text: string) => void
   /** a malformed request from a member (for scoring) */
@@ -40,7 +40,7 @@ export interface PeersHandlers {
 }
 
 /** the fields a request leaves out */
-export const EMPTY_REQUEST: Omit<PeersRequest, 'type'> = { records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n }
+export const EMPTY_REQUEST: Omit<PeersRequest, 'type'> = { records: [], key: new Uint8Array(0), count: 0, code: '', reason: '', revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n, held: [] }
 
 /** an empty response, for the fields a response leaves out */
 export const EMPTY_RESPONSE: PeersResponse = { records: [], revocations: [], revocationSeq: 0n, epochs: [], epoch: 0n }
@@ -79,7 +79,7 @@ export class Peers {
         response = { ...EMPTY_RESPONSE, records: this.handlers.piggyFor(connection), ...this.handlers.noticeSeqs() }
         break
       case PeersRequest.Type.NLIST:
-        response = { ...EMPTY_RESPONSE, records: this.handlers.closestRecords(request.key, Math.min(request.count === 0 ? 20 : request.count, MAX_RECORDS_PER_MESSAGE), connection) }
+        response = { ...EMPTY_RESPONSE, records: this.handlers.closestRecords(request.key, Math.min(request.count === 0 ? 20 : request.count, MAX_RECORDS_PER_MESSAGE), connection, request.held) }
         break
       case PeersRequest.Type.NOTICES:
         if (request.revocations.length > 0 || request.epochs.length > 0) this.handlers.onNotices(request, connection)

@@ -47,6 +47,8 @@ export interface SettleState {
   meanTable: number
   /** routing-table changes reported in all (since the workers started) */
   changes: number
+  /** the longest gap between a worker's timer ticks in the latest reports, ms (how far its event loop lags) */
+  maxLoopGapMs: number
 }
 
 export async function whenQuiet (source: SettleSource, options: SettleOptions): Promise<SettleState> {
@@ -64,6 +66,7 @@ export async function whenQuiet (source: SettleSource, options: SettleOptions): 
     let minTable = Number.POSITIVE_INFINITY
     let sumTable = 0
     let changes = 0
+    let maxLoopGapMs = 0
     for (const w of source.workers()) {
       const report = w.report
       if (report == null || report.maxGapMs > maxGapMs) stalls.set(w.name, w.report == null ? now : w.reportAt)
@@ -74,6 +77,7 @@ export async function whenQuiet (source: SettleSource, options: SettleOptions): 
       if ((report?.running ?? 0) > 0) minTable = Math.min(minTable, report?.minTable ?? 0)
       sumTable += report?.sumTable ?? 0
       changes += report?.changes ?? 0
+      maxLoopGapMs = Math.max(maxLoopGapMs, report?.maxGapMs ?? 0)
     }
     const complete = running === source.expected() && joined === running && minTable >= 1
     return {
@@ -83,7 +87,8 @@ export async function whenQuiet (source: SettleSource, options: SettleOptions): 
       joined,
       minTable: Number.isFinite(minTable) ? minTable : 0,
       meanTable: running === 0 ? 0 : sumTable / running,
-      changes
+      changes,
+      maxLoopGapMs
     }
   }
   return new Promise<SettleState>((resolve, reject) => {

@@ -1815,6 +1815,7 @@ export interface PeersRequest {
   revocationSeq: bigint
   epochs: Epoch[]
   epoch: bigint
+  held: HeldRecord[]
 }
 
 export namespace PeersRequest {
@@ -1913,6 +1914,13 @@ export namespace PeersRequest {
           w.uint64(obj.epoch)
         }
 
+        if (obj.held != null && obj.held.length > 0) {
+          for (const value of obj.held) {
+            w.uint32(90)
+            HeldRecord.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1927,7 +1935,8 @@ export namespace PeersRequest {
           revocations: [],
           revocationSeq: 0n,
           epochs: [],
-          epoch: 0n
+          epoch: 0n,
+          held: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1994,6 +2003,16 @@ export namespace PeersRequest {
               obj.epoch = reader.uint64()
               break
             }
+            case 11: {
+              if (opts.limits?.held != null && obj.held.length === opts.limits.held) {
+                throw new MaxLengthError('Decode error - repeated field "held" had too many elements')
+              }
+
+              obj.held.push(HeldRecord.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.held$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2006,7 +2025,8 @@ export namespace PeersRequest {
         const obj = {
           records: 0,
           revocations: 0,
-          epochs: 0
+          epochs: 0,
+          held: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2116,6 +2136,24 @@ export namespace PeersRequest {
                 field: `${prefix}.epoch`,
                 value: reader.uint64()
               }
+              break
+            }
+            case 11: {
+              if (opts.limits?.held != null && obj.held === opts.limits.held) {
+                throw new MaxLengthError('Streaming decode error - repeated field "held" had too many elements')
+              }
+
+              for (const evt of HeldRecord.codec().stream(reader, reader.uint32(), `${prefix}.held[]`, {
+                limits: opts.limits?.held$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.held
+                }
+              }
+
+              obj.held++
+
               break
             }
             default: {
@@ -2285,6 +2323,18 @@ export namespace PeersRequest {
     value: bigint
   }
 
+  export interface PeersRequestHeldFingerprintFieldEvent {
+    field: '$.held[].fingerprint'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PeersRequestHeldSeqFieldEvent {
+    field: '$.held[].seq'
+    value: bigint
+    index: number
+  }
+
   export function encode (obj: Partial<PeersRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeersRequest.codec())
   }
@@ -2293,8 +2343,120 @@ export namespace PeersRequest {
     return decodeMessage(buf, PeersRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersRequest>): Generator<PeersRequestTypeFieldEvent | PeersRequestRecordsNodeTokenFieldEvent | PeersRequestRecordsAddrsFieldEvent | PeersRequestRecordsSeqFieldEvent | PeersRequestRecordsSignatureFieldEvent | PeersRequestRecordsWakeAwakeMsFieldEvent | PeersRequestRecordsWakePeriodMsFieldEvent | PeersRequestRecordsWakeAnchorMsFieldEvent | PeersRequestRecordsWakeOnDataFieldEvent | PeersRequestKeyFieldEvent | PeersRequestCountFieldEvent | PeersRequestCodeFieldEvent | PeersRequestReasonFieldEvent | PeersRequestRevocationsSeqFieldEvent | PeersRequestRevocationsJtiFieldEvent | PeersRequestRevocationsPeerFieldEvent | PeersRequestRevocationsRevokedAtMsFieldEvent | PeersRequestRevocationsUntilMsFieldEvent | PeersRequestRevocationsReasonFieldEvent | PeersRequestRevocationsSignatureFieldEvent | PeersRequestRevocationSeqFieldEvent | PeersRequestEpochsEpochFieldEvent | PeersRequestEpochsStartsAtMsFieldEvent | PeersRequestEpochsOverlapMsFieldEvent | PeersRequestEpochsSaltFieldEvent | PeersRequestEpochsSignatureFieldEvent | PeersRequestEpochFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeersRequest>): Generator<PeersRequestTypeFieldEvent | PeersRequestRecordsNodeTokenFieldEvent | PeersRequestRecordsAddrsFieldEvent | PeersRequestRecordsSeqFieldEvent | PeersRequestRecordsSignatureFieldEvent | PeersRequestRecordsWakeAwakeMsFieldEvent | PeersRequestRecordsWakePeriodMsFieldEvent | PeersRequestRecordsWakeAnchorMsFieldEvent | PeersRequestRecordsWakeOnDataFieldEvent | PeersRequestKeyFieldEvent | PeersRequestCountFieldEvent | PeersRequestCodeFieldEvent | PeersRequestReasonFieldEvent | PeersRequestRevocationsSeqFieldEvent | PeersRequestRevocationsJtiFieldEvent | PeersRequestRevocationsPeerFieldEvent | PeersRequestRevocationsRevokedAtMsFieldEvent | PeersRequestRevocationsUntilMsFieldEvent | PeersRequestRevocationsReasonFieldEvent | PeersRequestRevocationsSignatureFieldEvent | PeersRequestRevocationSeqFieldEvent | PeersRequestEpochsEpochFieldEvent | PeersRequestEpochsStartsAtMsFieldEvent | PeersRequestEpochsOverlapMsFieldEvent | PeersRequestEpochsSaltFieldEvent | PeersRequestEpochsSignatureFieldEvent | PeersRequestEpochFieldEvent | PeersRequestHeldFingerprintFieldEvent | PeersRequestHeldSeqFieldEvent> {
     return streamMessage(buf, PeersRequest.codec(), opts)
+  }
+}
+
+export interface HeldRecord {
+  fingerprint: Uint8Array<ArrayBuffer>
+  seq: bigint
+}
+
+export namespace HeldRecord {
+  let _codec: Codec<HeldRecord>
+
+  export const codec = (): Codec<HeldRecord> => {
+    if (_codec == null) {
+      _codec = message<HeldRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.fingerprint != null && obj.fingerprint.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.fingerprint)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.seq)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          fingerprint: uint8ArrayAlloc(0),
+          seq: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.fingerprint = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.seq = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.fingerprint`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HeldRecordFingerprintFieldEvent {
+    field: '$.fingerprint'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface HeldRecordSeqFieldEvent {
+    field: '$.seq'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<HeldRecord>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, HeldRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HeldRecord>): HeldRecord {
+    return decodeMessage(buf, HeldRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HeldRecord>): Generator<HeldRecordFingerprintFieldEvent | HeldRecordSeqFieldEvent> {
+    return streamMessage(buf, HeldRecord.codec(), opts)
   }
 }
 
