@@ -343,7 +343,8 @@ export class Growth {
       return 'skipped'
     }
     const slots = this.deps.joinSlots
-    if (slots != null && !slots.tryTake()) {
+    const ticket = slots?.tryTake()
+    if (slots != null && ticket == null) {
       // the process has as many joins in flight as its event loop carries: wait for one to end
       this.deferredJoins.set(record.peer, record)
       slots.wait(this.wake)
@@ -365,7 +366,7 @@ export class Growth {
       })
       .finally(() => {
         this.pendingJoins.delete(record.peer)
-        slots?.release(end)
+        if (ticket != null) slots?.release(ticket, end)
         this.joinDeferred()
       })
     return 'joining'

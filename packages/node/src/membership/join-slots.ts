@@ -18,8 +18,11 @@
 
 /**
  * How many at once: a congestion window, as TCP keeps one. Each join that succeeds adds 1/window
- * (one more per window's worth of joins), each that timed out halves it; it starts at
- * INITIAL_WINDOW and stays within [1, MAX_WINDOW]. A fixed bound by loop lag was tried first: at
+ * (one more per window's worth of joins); a join that timed out halves it, once for the joins
+ * that were in flight together (a timeout of a join taken before the last halving does not halve
+ * it again: in a realm of 1,000 half the joins timed out while it grew, at the remote end as
+ * often as here, and halving on each kept the window at 1); it starts at INITIAL_WINDOW and stays
+ * within [1, MAX_WINDOW]. A fixed bound by loop lag was tried first: at
  * 4 joins a process past 250 ms of lag the realm of 1,000 grew by 60 table entries a second with
  * few timeouts; joins, not CPU, were then the bottleneck.
  */
@@ -45,6 +48,8 @@ export class JoinSlots {
   private lag = 0
   private lagAt = Number.NEGATIVE_INFINITY
   private window = INITIAL_WINDOW
+  /** counts the halvings: a slot remembers the one it was taken in */
+  private epoch = 0
 
   constructor (init: JoinSlotsInit) {
     this.loopDelayMs = init.loopDelayMs
@@ -65,18 +70,25 @@ export class JoinSlots {
     return this.lag
   }
 
-  /** takes a slot if one is free */
-  tryTake (): boolean {
-    if (this.inFlight >= this.limit()) return false
+  /** takes a slot if one is free: the slot's ticket for release(), or undefined */
+  tryTake (): number | undefined {
+    if (this.inFlight >= this.limit()) return undefined
     this.inFlight++
-    return true
+    return this.epoch
   }
 
-  /** gives a slot back (the window grows or shrinks by how the join ended) and wakes the longest waiters */
-  release (end: JoinEnd = 'failed'): void {
+  /**
+   * gives a slot back (`ticket`: what tryTake gave; the window grows or shrinks by how the join
+   * ended) and wakes the longest waiters
+   */
+  release (ticket: number, end: JoinEnd = 'failed'): void {
     this.inFlight = Math.max(0, this.inFlight - 1)
-    if (end === 'joined') this.window = Math.min(MAX_WINDOW, this.window + 1 / this.window)
-    else if (end === 'timed-out') this.window = Math.max(1, this.window / 2)
+    if (end === 'joined') {
+      this.window = Math.min(MAX_WINDOW, this.window + 1 / this.window)
+    } else if (end === 'timed-out' && ticket === this.epoch) {
+      this.window = Math.max(1, this.window / 2)
+      this.epoch++
+    }
     for (const wake of this.waiting) {
       if (this.inFlight >= this.limit()) return
       this.waiting.delete(wake)

@@ -63,12 +63,21 @@ export function signPeerRecord (privateKey: PrivateKey, nodeToken: string, addrs
 interface Checked { peerId: PeerId, addrs: Multiaddr[] }
 
 /**
+ * Records whose signature checked out, for every RecordVerifier of the process: the key is a
+ * hash of exactly what was signed and the signature, so a hit is the same record whoever asks
+ * (a testnet of 1,000 nodes in 8 processes checked each record once per node: 4% of its CPU
+ * while it grew). The node token is verified per use, through each node's token cache.
+ */
+const sharedChecked = new BoundedMap<string, Checked>({ maxSize: 16_384, ttlMs: 3_600_000 })
+
+/**
  * Verifies peer records. The same record reaches a node many times (UPDATE, NLIST answers), so
- * the expensive part (signature, address parsing) is remembered per record, bounded; the node
- * token is re-verified every time (through the token cache), so expiry and revocation still apply.
+ * the expensive part (signature, address parsing) is remembered per record, bounded, for the
+ * process; the node token is re-verified every time (through the token cache), so expiry and
+ * revocation still apply.
  */
 export class RecordVerifier {
-  private readonly checked = new BoundedMap<string, Checked>({ maxSize: 4096, ttlMs: 3_600_000 })
+  private readonly checked = sharedChecked
   private readonly options: RecordVerifyOptions
 
   constructor (options: RecordVerifyOptions) {
