@@ -168,7 +168,11 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // test's hundred nodes, does without
     transports: [tcp(), ...((init.quic ?? init.listen.some(isQuic)) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // yamux's ping only measures the round trip here (a stream's receive window grows from it; a
+    // failed ping closes nothing): every 60 s instead of 30 s, from each end of every connection.
+    // A member is checked by realmesh's keepalive (membership/liveness.ts, every 30 s), which also
+    // keeps middleboxes' idle timers and a forwarded connection's (120 s) from running out.
+    streamMuxers: [yamux({ keepAliveInterval: 60_000 })],
     // realmesh's keepalive (membership/liveness.ts) replaces libp2p's connection monitor
     connectionMonitor: { enabled: false },
     connectionGater: {

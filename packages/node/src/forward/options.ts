@@ -20,7 +20,7 @@ export interface ForwardingInit {
   maxBytesPerCircuit?: number
   /**
    * a forwarded stream that carries no byte either way for this long is reset, ms (a forwarded
-   * connection's yamux pings every 30 s while it lives). @default 120000
+   * connection's yamux pings every 60 s while it lives, and a member's keepalive every 30 s). @default 120000
    */
   idleTimeoutMs?: number
   /** a forwarded connection arriving while this node holds this many (either way) is refused (`use: false` takes none). @default 32 */
