@@ -65,6 +65,11 @@ export interface MembershipInit {
 export class Membership extends TypedEventEmitter<MembershipEvents> {
   private readonly members = new Map<string, Member>()
   private readonly maxMembers: number
+  /**
+   * counts changes to who the members are and to their records (a join, a leave, a newer record):
+   * what was derived from the table at one version holds until the next
+   */
+  version = 0
   private readonly now: () => number
   private readonly routingTable: () => RoutingTableView | undefined
 
@@ -105,6 +110,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
         existing.record = init.record
         existing.recordSeq = init.recordSeq ?? 0n
         existing.addrs = init.addrs
+        this.version++
       }
       return existing
     }
@@ -124,6 +130,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
       expiresAt: init.node.claims.exp * 1000
     }
     this.members.set(id, member)
+    this.version++
     this.routingTable()?.add(member.peerId)
     this.safeDispatchEvent('peer:joined', { detail: { peer: id, identity: init.identity.claims.sub, addrs: init.addrs.map(a => a.toString()) } })
     return member
@@ -139,6 +146,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     member.record = record
     member.recordSeq = seq
     member.addrs = addrs
+    this.version++
     // a newer record with a renewed node token (verified by the caller, for this peer): the member
     // now lasts as long as that token
     if (node == null || node.claims.sub !== member.id || node.claims.exp * 1000 <= member.expiresAt) return 'updated'
@@ -162,6 +170,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     const member = this.members.get(id)
     if (member == null) return false
     this.members.delete(id)
+    this.version++
     void this.routingTable()?.remove(member.peerId)
     this.safeDispatchEvent('peer:left', { detail: { peer: id, reason, code } })
     return true
