@@ -112,6 +112,12 @@ export class Growth {
   private readonly told: ToldRecords
   /** members a keepalive had nothing for, at which table version and when */
   private readonly emptyPiggy: BoundedMap<string, { version: number, at: number }>
+  /**
+   * learnt peers the join decision turned away (forward-only), at which table version: the same
+   * record heard again (a settled realm's keepalives pass each member's records on, some 50 per
+   * member) gets the same verdict until the table changes
+   */
+  private readonly turnedAway: BoundedMap<string, number>
   /** the table version and time of the last reconsider() that ran */
   private reconsidered = { version: -1, at: 0 }
 
@@ -124,6 +130,7 @@ export class Growth {
     this.joinBackoff = new BoundedMap({ maxSize: 4096, ttlMs: 3_600_000, now: deps.now })
     this.told = new ToldRecords(deps.now)
     this.emptyPiggy = new BoundedMap({ maxSize: 1024, ttlMs: EMPTY_PIGGY_MS, now: deps.now })
+    this.turnedAway = new BoundedMap({ maxSize: 4096, ttlMs: 3_600_000, now: deps.now })
   }
 
   /** a restarted node joins afresh: its iterative self-lookup starts over */
@@ -134,6 +141,7 @@ export class Growth {
   clear (): void {
     this.deps.joinSlots?.cancel(this.wake)
     this.emptyPiggy.clear()
+    this.turnedAway.clear()
     this.deferredJoins.clear()
     this.told.clear()
   }
@@ -221,8 +229,11 @@ export class Growth {
         this.known.set(verified.peer, verified)
         await this.deps.libp2p.peerStore.merge(verified.peerId, { multiaddrs: verified.addrs }).catch(() => {})
       }
-      // hearing of a peer again is a new chance to join it (a first attempt may have failed)
-      this.considerJoining(known != null && known.seq >= verified.seq ? known : verified)
+      // hearing of a peer again is a new chance to join it (a first attempt may have failed), unless
+      // it was turned away (a full bucket) at the table's present version: the verdict is the same
+      const heard = known != null && known.seq >= verified.seq ? known : verified
+      if (this.turnedAway.peek(heard.peer) === membership.version) continue
+      this.considerJoining(heard)
     }
   }
 
@@ -365,6 +376,7 @@ export class Growth {
     const self = fingerprint(this.deps.self)
     const verdict = decideJoin(fingerprint(record.peerId), self, this.deps.membership.list(), { k: this.k, bucketSize: this.init.bucketSize })
     if (verdict === 'forward-only' || (verdict === 'replaces-unhealthy' && !replace)) {
+      if (verdict === 'forward-only') this.turnedAway.set(record.peer, this.deps.membership.version)
       this.deferredJoins.delete(record.peer)
       return 'skipped'
     }
