@@ -250,9 +250,12 @@ export class Growth {
     // 15% of a resting realm of 300's CPU); every EMPTY_PIGGY_MS the walk is made anyway
     const empty = this.emptyPiggy.peek(member)
     if (empty != null && empty.version === membership.version && this.deps.now() - empty.at < EMPTY_PIGGY_MS) return []
-    const skip = (m: Member): boolean => m.id === member || m.record == null || this.told.holds(member, m.id, m.recordSeq)
-    const chosen = new Set(membership.closest(key, Math.ceil(count / 2), skip))
-    const pool = membership.list().filter(m => !skip(m) && !chosen.has(m))
+    // one pass over the table for what the member does not hold; the closest of those, then at random
+    const held = this.told.heldBy(member)
+    const fresh = membership.list().filter(m => m.id !== member && m.record != null && (held == null || !ToldRecords.covers(held, m.id, m.recordSeq)))
+    const byDistance = fresh.map(m => ({ m, d: xorDistance(key, m.fingerprint) })).sort((a, b) => compareDistance(a.d, b.d))
+    const chosen = new Set(byDistance.slice(0, Math.ceil(count / 2)).map(x => x.m))
+    const pool = byDistance.slice(chosen.size).map(x => x.m)
     for (let i = 0; i < count - chosen.size && pool.length > 0; i++) {
       chosen.add(pool.splice(randomInt(pool.length), 1)[0] as Member)
     }

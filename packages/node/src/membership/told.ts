@@ -34,6 +34,17 @@ export class ToldRecords {
     return held != null && held >= seq
   }
 
+  /** what `member` holds (for many `covers` checks in a row), if anything is known */
+  heldBy (member: string): BoundedMap<string, bigint> | undefined {
+    return this.told.peek(member)
+  }
+
+  /** whether `held` (from heldBy) covers `peer`'s record at `seq` */
+  static covers (held: BoundedMap<string, bigint>, peer: string, seq: bigint): boolean {
+    const have = held.peek(peer)
+    return have != null && have >= seq
+  }
+
   /** `member` holds `peer`'s record at `seq` (it was given it, or it gave it) */
   add (member: string, peer: string, seq: bigint): void {
     let held = this.told.get(member)
