@@ -47,7 +47,7 @@ export const codecCases: Array<CodecCase<any>> = [
   codecCase('HandshakeDone', HandshakeDone, record({ error: wireError }, [])),
   codecCase('JoinRequest', JoinRequest, record({ identityToken: text, record: peerRecord }, ['identityToken'])),
   codecCase('JoinResponse', JoinResponse, record({ status: enumOf(JoinResponse.Status), code: text, reason: text, identityToken: text, record: peerRecord, retryAfterMs: u32 }, ['status', 'code', 'reason', 'identityToken', 'retryAfterMs'])),
-  codecCase('PeersRequest', PeersRequest, record({ type: enumOf(PeersRequest.Type), records: fc.array(peerRecord, { maxLength: 4 }), key: bytes, count: u32, code: text, reason: text, revocations: fc.array(revocation, { maxLength: 4 }), revocationSeq: u64, epochs: fc.array(epoch, { maxLength: 3 }), epoch: u64 })),
+  codecCase('PeersRequest', PeersRequest, record({ type: enumOf(PeersRequest.Type), records: fc.array(peerRecord, { maxLength: 4 }), key: bytes, count: u32, code: text, reason: text, revocations: fc.array(revocation, { maxLength: 4 }), revocationSeq: u64, epochs: fc.array(epoch, { maxLength: 3 }), epoch: u64, held: fc.array(record({ fingerprint: bytes, seq: u64 }), { maxLength: 4 }) })),
   codecCase('PeersResponse', PeersResponse, record({ records: fc.array(peerRecord, { maxLength: 4 }), error: wireError, revocations: fc.array(revocation, { maxLength: 4 }), revocationSeq: u64, epochs: fc.array(epoch, { maxLength: 3 }), epoch: u64, pending: fc.boolean() }, ['records', 'revocations', 'revocationSeq', 'epochs', 'epoch'])),
   codecCase('Revocation', Revocation, revocation),
   codecCase('Epoch', Epoch, epoch),
