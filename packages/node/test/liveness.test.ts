@@ -30,6 +30,16 @@ async function keepaliveStreamFrom (h: Harness, realm: Realm): Promise<{ a: Real
   return { a, b, frames: new Frames(stream, { protocol: PROTOCOLS.keepalive, maxSize: FRAME_LIMITS.keepalive }) }
 }
 
+/** a hub with x and y joined to it, none sending keepalives of its own, and no UPDATE */
+async function stillHub (h: Harness, realm: Realm): Promise<{ hub: RealmNode, x: RealmNode, y: RealmNode }> {
+  const still: Partial<RealmNodeInit> = { ...quiet, keepalive: { intervalMs: 600_000 } }
+  const hub = await h.node(realm, still)
+  const x = await h.node(realm, { ...still, bootstrap: addrs(hub).map(String) })
+  const y = await h.node(realm, { ...still, bootstrap: addrs(hub).map(String) })
+  await Promise.all([x, y].map(async n => n.whenJoined({ signal: AbortSignal.timeout(10_000) })))
+  return { hub, x, y }
+}
+
 describe('liveness', () => {
   const h = new Harness()
   let realm: Realm
@@ -58,11 +68,7 @@ describe('liveness', () => {
 
   test('a keepalive carries only records the member does not hold yet: the next one, nothing having changed, carries none', async () => {
     // no keepalives of their own and no UPDATE: what the hub piggybacks is seen on the raw stream only
-    const still: Partial<RealmNodeInit> = { ...quiet, keepalive: { intervalMs: 600_000 } }
-    const hub = await h.node(realm, still)
-    const x = await h.node(realm, { ...still, bootstrap: addrs(hub).map(String) })
-    const y = await h.node(realm, { ...still, bootstrap: addrs(hub).map(String) })
-    await Promise.all([x, y].map(async n => n.whenJoined({ signal: AbortSignal.timeout(10_000) })))
+    const { hub, x, y } = await stillHub(h, realm)
     const frames = new Frames(await x.openStream(hub.peerId, PROTOCOLS.keepalive), { protocol: PROTOCOLS.keepalive, maxSize: FRAME_LIMITS.keepalive })
     const keepalive = async (): Promise<string[]> => {
       await frames.write(PeersRequest, { type: PeersRequest.Type.KEEPALIVE, records: [] })
@@ -77,11 +83,7 @@ describe('liveness', () => {
   })
 
   test('an NLIST answer leaves out the records the asker says it holds, and sends a newer one', async () => {
-    const still: Partial<RealmNodeInit> = { ...quiet, keepalive: { intervalMs: 600_000 } }
-    const hub = await h.node(realm, still)
-    const x = await h.node(realm, { ...still, bootstrap: addrs(hub).map(String) })
-    const y = await h.node(realm, { ...still, bootstrap: addrs(hub).map(String) })
-    await Promise.all([x, y].map(async n => n.whenJoined({ signal: AbortSignal.timeout(10_000) })))
+    const { hub, x, y } = await stillHub(h, realm)
     const nlist = async (held: HeldRecord[]): Promise<string[]> => {
       const frames = new Frames(await x.openStream(hub.peerId, PROTOCOLS.peers), { protocol: PROTOCOLS.peers, maxSize: FRAME_LIMITS.peers })
       await frames.write(PeersRequest, { type: PeersRequest.Type.NLIST, key: Uint8Array.from(fingerprint(x.peerId)), count: 20, held })

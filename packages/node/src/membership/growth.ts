@@ -78,6 +78,13 @@ export interface GrowthDeps {
   joinSlots?: JoinSlots
 }
 
+/** how long a keepalive with nothing to piggyback for a member skips the walk while the table stays the same, ms */
+const EMPTY_PIGGY_MS = 600_000
+/** reconsider() runs at least this often even when the table stayed the same (join backoffs end), ms */
+const RECONSIDER_MS = 120_000
+/** the closest learnt records are sorted at most this often (each NLIST of a round lists them), ms */
+const CLOSEST_KNOWN_MS = 1_000
+
 /**
  * Joins in flight shrink to these while the event loop lags (ms of delay): a lagging node's
  * handshakes already take seconds a round trip, more at once only time out (each a wasted Noise
@@ -85,11 +92,6 @@ export interface GrowthDeps {
  * across 4 processes on 2 cores: with 8 at once throughout, 4,000-5,600 Noise handshakes per
  * process timed out in the first 100 s.
  */
-/** how long a keepalive with nothing to piggyback for a member skips the walk while the table stays the same, ms */
-const EMPTY_PIGGY_MS = 600_000
-/** reconsider() runs at least this often even when the table stayed the same (join backoffs end), ms */
-const RECONSIDER_MS = 120_000
-
 const LAGGING_JOINS: Array<{ delayMs: number, joins: number }> = [{ delayMs: 1_000, joins: 1 }, { delayMs: 250, joins: 2 }]
 
 export class Growth {
@@ -120,6 +122,8 @@ export class Growth {
   private readonly turnedAway: BoundedMap<string, number>
   /** the table version and time of the last reconsider() that ran */
   private reconsidered = { version: -1, at: 0 }
+  /** closestKnown()'s last answer, and when */
+  private closestKnownMemo: { at: number, records: VerifiedRecord[] } | undefined
 
   constructor (deps: GrowthDeps, init: GrowthInit = {}) {
     this.deps = deps
@@ -142,6 +146,7 @@ export class Growth {
     this.deps.joinSlots?.cancel(this.wake)
     this.emptyPiggy.clear()
     this.turnedAway.clear()
+    this.closestKnownMemo = undefined
     this.deferredJoins.clear()
     this.told.clear()
   }
@@ -303,7 +308,7 @@ export class Growth {
     const target = member == null ? undefined : membership.get(member)
     if (target != null && !members.includes(target)) members.push(target)
     for (const m of members) if (m.record != null) add(m.fingerprint, m.recordSeq)
-    for (const record of this.closestKnown(self, this.k)) {
+    for (const record of this.closestKnown()) {
       if (held.length >= MAX_HELD_PER_REQUEST) break
       add(fingerprint(record.peerId), record.seq)
     }
@@ -322,7 +327,7 @@ export class Growth {
     const version = this.deps.membership.version
     if (version === this.reconsidered.version && now - this.reconsidered.at < RECONSIDER_MS) return
     this.reconsidered = { version, at: now }
-    for (const record of this.closestKnown(fingerprint(this.deps.self), this.k)) {
+    for (const record of this.closestKnown()) {
       if (this.deps.membership.has(record.peerId) || this.deps.guard.isBanned(record.peer)) continue
       // only to fill the neighbourhood or a bucket with room: replacing an unhealthy member is for
       // records heard anew (a round every 30 s replacing members made a settled realm of 300 change forever)
@@ -330,11 +335,20 @@ export class Growth {
     }
   }
 
-  /** the `count` learnt (not joined) records closest to `key` */
-  private closestKnown (key: Uint8Array, count: number): VerifiedRecord[] {
-    const records = [...this.known.values()].map(r => ({ r, d: xorDistance(key, fingerprint(r.peerId)) }))
-    records.sort((a, b) => compareDistance(a.d, b.d))
-    return records.slice(0, count).map(x => x.r)
+  /**
+   * the k learnt (not joined) records closest to this node, sorted at most every CLOSEST_KNOWN_MS
+   * (a round's NLISTs and reconsider() ask for them together; a second old is still right enough
+   * to say what this node holds)
+   */
+  private closestKnown (): VerifiedRecord[] {
+    const now = this.deps.now()
+    if (this.closestKnownMemo != null && now - this.closestKnownMemo.at < CLOSEST_KNOWN_MS) return this.closestKnownMemo.records
+    const self = fingerprint(this.deps.self)
+    const sorted = [...this.known.values()].map(r => ({ r, d: xorDistance(self, fingerprint(r.peerId)) }))
+    sorted.sort((a, b) => compareDistance(a.d, b.d))
+    const records = sorted.slice(0, this.k).map(x => x.r)
+    this.closestKnownMemo = { at: now, records }
+    return records
   }
 
   /** NLIST: the records a member holds closest to us (`member`: whom we ask, when it is a member) */

@@ -30,8 +30,8 @@ export class ToldRecords {
 
   /** whether `member` holds `peer`'s record at `seq` or newer */
   holds (member: string, peer: string, seq: bigint): boolean {
-    const held = this.told.peek(member)?.peek(peer)
-    return held != null && held >= seq
+    const held = this.heldBy(member)
+    return held != null && ToldRecords.covers(held, peer, seq)
   }
 
   /** what `member` holds (for many `covers` checks in a row), if anything is known */
