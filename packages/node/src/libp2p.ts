@@ -12,6 +12,7 @@ import { quic } from '@chainsafe/libp2p-quic'
 import { memory } from '@libp2p/memory'
 // the design's Noise package; @libp2p/noise is the same code under its new name (test/noise-interop.test.ts)
 import { noise } from '@chainsafe/libp2p-noise'
+import { noiseCrypto } from './noise-crypto.js'
 import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
@@ -167,7 +168,7 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // dialling sockets (and a native runtime) when built, which a TCP-only node, or each of a
     // test's hundred nodes, does without
     transports: [tcp(), ...((init.quic ?? init.listen.some(isQuic)) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     // yamux's ping only measures the round trip here (a stream's receive window grows from it; a
     // failed ping closes nothing): every 60 s instead of 30 s, from each end of every connection.
     // A member is checked by realmesh's keepalive (membership/liveness.ts, every 30 s), which also
