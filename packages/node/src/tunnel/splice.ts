@@ -9,6 +9,7 @@
  *     peer sees ECONNRESET, not a clean end it could take for complete data);
  *   - no byte either way for `idleMs` ends both (TUNNEL_IDLE).
  */
+import { Uint8ArrayList } from 'uint8arraylist'
 import type { Socket } from 'node:net'
 import type { MessageStreamEvents, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { TunnelError, TunnelErrorCode } from './errors.js'
@@ -43,6 +44,19 @@ export const TUNNEL_READ_BUFFER_BYTES = 17 * 1024 * 1024
  */
 export const TUNNEL_QUEUE_BYTES = 1024 * 1024
 
+/**
+ * A read of this size filled Node's read buffer, so more is likely waiting in the socket: libuv
+ * reads on (up to 32 reads) in the same turn of the event loop.
+ */
+const FULL_READ_BYTES = 64 * 1024
+
+/**
+ * What the socket's reads in one turn of the event loop are gathered into before they go on the
+ * stream as one message (one yamux frame where the window allows): a 64 KiB frame per read cost a
+ * frame, a window update back and a socket write at the far end for every 64 KiB.
+ */
+const GATHER_BYTES = 256 * 1024
+
 export class Splice {
   readonly done: Promise<SpliceResult>
   private sentBytes = 0
@@ -63,6 +77,9 @@ export class Splice {
   private streamWriteClosed = false
   private streamRemoteEnded = false
   private readonly listeners: Array<() => void> = []
+  /** full reads of this turn of the event loop, not yet on the stream */
+  private gathered: Uint8ArrayList | undefined
+  private gatherScheduled = false
 
   /**
    * Starts carrying bytes at once (the socket is resumed: a listener may accept it paused).
@@ -79,7 +96,9 @@ export class Splice {
     this.listen()
     this.armIdle()
     socket.resume()
-    // the stream may have ended (or carry bytes read ahead with the header) before we listened
+    // the remote may have finished (its data read ahead with the header) before we listened; a
+    // stream whose connection went is no longer 'open', and is failed just below
+    if (stream.remoteWriteStatus === 'closed' && stream.status === 'open') this.streamRemoteEnded = true
     this.maybeEndSocket()
     if (stream.status !== 'open') this.onStreamClose(new Event('close'))
   }
@@ -121,16 +140,39 @@ export class Splice {
   private readonly onSocketData = (chunk: Buffer): void => {
     this.sentBytes += chunk.byteLength
     this.lastActivity = Date.now()
+    if (this.gathered == null && chunk.byteLength < FULL_READ_BYTES) {
+      this.sendOn(chunk)
+      return
+    }
+    this.gathered ??= new Uint8ArrayList()
+    this.gathered.append(chunk)
+    // a short read emptied the socket: nothing more is coming this turn
+    if (chunk.byteLength < FULL_READ_BYTES || this.gathered.byteLength >= GATHER_BYTES) {
+      this.sendGathered()
+    } else if (!this.gatherScheduled) {
+      this.gatherScheduled = true
+      setImmediate(this.sendGathered)
+    }
+  }
+
+  private readonly sendGathered = (): void => {
+    this.gatherScheduled = false
+    const gathered = this.gathered
+    this.gathered = undefined
+    if (gathered != null && this.result == null) this.sendOn(gathered)
+  }
+
+  private sendOn (data: Uint8Array | Uint8ArrayList): void {
     let more: boolean
     try {
-      more = this.stream.send(chunk)
+      more = this.stream.send(data)
     } catch (err) {
       this.fail('reset', err as Error)
       return
     }
     // send() may say "full" having handed everything on (and emitted 'idle' already): only
     // bytes still held by the stream are worth waiting for
-    if (!more && this.stream.writeBufferLength > TUNNEL_QUEUE_BYTES) {
+    if (!more && this.stream.writeBufferLength > TUNNEL_QUEUE_BYTES && !this.socketPaused) {
       this.socketPaused = true
       this.socket.pause()
     }
@@ -173,6 +215,7 @@ export class Splice {
   /** the local side sent FIN: the stream is closed for writing once what it holds is sent */
   private readonly onSocketEnd = (): void => {
     this.socketGotEnd = true
+    this.sendGathered()
     if (this.streamWriteClosed || this.stream.writeStatus !== 'writable') return
     this.streamWriteClosed = true
     this.stream.close().catch((err: unknown) => { this.fail('reset', err as Error) })
@@ -190,15 +233,16 @@ export class Splice {
     this.settle()
   }
 
-  /** the remote closed its writing side and everything it sent is on the socket: FIN */
+  /**
+   * The remote closed its writing side and everything it sent is on the socket: FIN. Only a FIN
+   * from the remote counts ('remoteCloseWrite'): when the connection under the stream goes,
+   * libp2p's muxer ends the stream's reading side and closes it without an error but without that
+   * event, and the 'close' that follows resets the socket. (Read as the end of the remote's data,
+   * a lost connection after our own side had finished gave the client a clean FIN for data that
+   * never all arrived.)
+   */
   private maybeEndSocket (): void {
-    if (this.socketEnded || this.result != null || this.stream.readBufferLength > 0) return
-    if (!this.streamRemoteEnded && !this.stream.readableEnded) return
-    if (this.stream.status === 'aborted' || this.stream.status === 'reset') return
-    // the connection under the stream went (libp2p's muxer then ends each stream as if in order,
-    // closing its writing side too): not an end of the remote's data, and the 'close' that
-    // follows resets the socket
-    if (!this.streamRemoteEnded && !this.streamWriteClosed && this.stream.writeStatus === 'closed') return
+    if (this.socketEnded || this.result != null || !this.streamRemoteEnded || this.stream.readBufferLength > 0) return
     this.socketEnded = true
     this.socket.end()
   }
