@@ -85,7 +85,7 @@ export function configFor (mode: Mode): BenchConfig {
     messages: { nodes: 6, echo: { size: 1024, count: 2_000 }, throughput: [{ size: 1024, count: 20_000 }, { size: 65_536, count: 5_000 }], rounds: 5 },
     tokens: { tokens: 2_000, minMs: 500, rounds: 5 },
     hosts: { lookups: 500, roundTrips: 2_000, warmup: 50, size: 1024, rounds: 5 },
-    tunnels: { echo: { size: 1024, count: 2_000 }, connects: 200, throughput: { size: 65_536, bytes: 64 * 1024 * 1024 }, parallel: 8, rounds: 5 },
+    tunnels: { echo: { size: 1024, count: 2_000 }, connects: 200, throughput: { size: 65_536, bytes: 512 * 1024 * 1024 }, parallel: 8, rounds: 5 },
     metrics: { rounds: 3, warmup: 300, messages: 3_000, concurrency: 8, idleMs: 60_000, scrapeMs: 1_000, idleScrapeMs: 15_000 }
   }
 }
