@@ -88,6 +88,7 @@ import type { RefusalDetail } from './gate/connection-gate.js'
 import type { LeaveReason, Member, PeerJoinedDetail, PeerLeftDetail } from './membership/membership.js'
 import type { RoutingTableView } from './membership/kad-routing-table.js'
 import { Forwarding } from './forward/forwarding.js'
+import type { ForwardingStatus } from './forward/forwarding.js'
 import { forwardingOptions } from './forward/options.js'
 import { ForwardError, ForwardErrorCode } from './forward/errors.js'
 import type { ForwardingOptions } from './forward/options.js'
@@ -214,6 +215,8 @@ export interface NodeStatus {
   connections: ConnectionInfo[]
   /** reachability, observed addresses, relay slot and relaying (nat/control.ts) */
   nat: NatStatus
+  /** this node as a forwarder: whether it serves, the streams it forwards for members, its bounds and totals (forward/forwarding.ts) */
+  forwarding: ForwardingStatus
 }
 
 export interface HandleOptions extends StreamHandlerOptions {
@@ -913,7 +916,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       listen: this.listenAddrs().map(a => a.toString()),
       ...(this.sleep.sleeper == null ? {} : { sleep: this.sleep.sleeper.status() }),
       connections: this.nat.connections(),
-      nat: this.nat.status()
+      nat: this.nat.status(),
+      forwarding: this.forwarding.status()
     }
   }
 
