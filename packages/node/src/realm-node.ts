@@ -480,6 +480,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       updated: (peer) => { this.forwarding.tryDirect(peer) },
       renewed: (peer, expiresAt) => {
         this.upkeep.planExpiry()
+        // the renewed token may carry other attributes than the one its tunnels were opened with
+        this.tunnels.recheck(peer)
         this.safeDispatchEvent('peer:renewed', { detail: { peer, expiresAt } })
       }
     }, { k: init.dht?.kBucketSize, bucketSize: init.bucketSize, updateFanout: init.updateFanout, maxPendingJoins: init.maxPendingJoins, backoff: init.backoff })
@@ -1237,6 +1239,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     if (initiator) this.growth.admittedAsInitiator(connection)
     else this.growth.forget(peer.toString())
     this.setJoined()
+    // admitted again (another connection), a member may have presented another identity token
+    this.tunnels.recheck(peer.toString())
     const member = this.membership.get(peer)
     // a signed record names every address the member listens on: those replace what the peer
     // store held (an address it left would be dialled first, and time out, before the new one)
