@@ -200,6 +200,28 @@ describe('realmesh (in-process)', () => {
     assert.ok(!rows.some(r => r.startsWith('relaying')))
   })
 
+  test('status: the streams this node forwards for members, one line each under a heading; nothing when it forwards none; off when it does not serve', () => {
+    const base = { role: 'node', peerId: 'p', realm: 'r', realmName: 'n', joined: true, members: [], routingTable: 0, listen: [] }
+    const limits = { maxCircuits: 32, maxCircuitsPerPeer: 4, maxBytesPerCircuit: 1073741824, idleTimeoutMs: 120000, maxForwarded: 32 }
+    const forwarding = { serve: true, use: true, connections: [], limits, totals: { circuits: 7, bytes: 123456, connections: 0 } }
+    const rows = formatStatus({
+      ...base,
+      forwarding: {
+        ...forwarding,
+        circuits: [
+          { source: 'A', target: 'B', since: Date.now() - 5 * 60_000, bytes: 4096 },
+          { source: 'D', target: 'A', since: Date.now() - 3 * 3600_000, bytes: 0 }
+        ]
+      }
+    })
+    const at = rows.findIndex(r => r.startsWith('forwarding'))
+    assert.match(rows[at] ?? '', /^forwarding +2 of 32 streams for members \(4 per member\); 7 streams, 123456 bytes since start$/, rows.join('\n'))
+    assert.match(rows[at + 1] ?? '', /^ +A -> B 4096 bytes, for 5 min$/, rows.join('\n'))
+    assert.match(rows[at + 2] ?? '', /^ +D -> A 0 bytes, for 3 h$/, rows.join('\n'))
+    assert.ok(!formatStatus({ ...base, forwarding: { ...forwarding, circuits: [] } }).some(r => r.startsWith('forwarding')))
+    assert.ok(formatStatus({ ...base, forwarding: { ...forwarding, serve: false, circuits: [] } }).some(r => /^forwarding +off: this node forwards for no member \(forwarding\.serve: false\)$/.test(r)))
+  })
+
   test('status without a running daemon is API_NOT_RUNNING; with neither --dir nor --api USAGE; with --api and no token API_TOKEN_MISSING', async () => {
     assert.equal(errorCode((await run(['status', '--dir', await temp.make()])).io), 'API_NOT_RUNNING')
     assert.equal(errorCode((await run(['status'])).io), 'USAGE')

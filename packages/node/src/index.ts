@@ -109,7 +109,7 @@ export type { SpliceEnd, SpliceResult } from './tunnel/splice.js'
 
 // forwarding: a member reached through another when neither a dial nor a relay reaches it (node.forwarding)
 export { Forwarding } from './forward/forwarding.js'
-export type { CircuitInfo, CircuitClosedDetail, ForwardRole, ForwardRefusedDetail, ForwardedConnectionDetail, ForwardEvents, ForwardingStatus } from './forward/forwarding.js'
+export type { CircuitInfo, CircuitClosedDetail, ForwardRole, ForwardRefusedDetail, ForwardedConnectionDetail, ForwardEvents, ForwardingLimits, ForwardingStatus } from './forward/forwarding.js'
 export { forwardingOptions, FORWARDING_DEFAULTS } from './forward/options.js'
 export type { ForwardingInit, ForwardingOptions } from './forward/options.js'
 export { ForwardError, ForwardErrorCode } from './forward/errors.js'

@@ -88,6 +88,7 @@ import type { RefusalDetail } from './gate/connection-gate.js'
 import type { LeaveReason, Member, PeerJoinedDetail, PeerLeftDetail } from './membership/membership.js'
 import type { RoutingTableView } from './membership/kad-routing-table.js'
 import { Forwarding } from './forward/forwarding.js'
+import type { ForwardingStatus } from './forward/forwarding.js'
 import { forwardingOptions } from './forward/options.js'
 import { ForwardError, ForwardErrorCode } from './forward/errors.js'
 import type { ForwardingOptions } from './forward/options.js'
@@ -214,6 +215,8 @@ export interface NodeStatus {
   connections: ConnectionInfo[]
   /** reachability, observed addresses, relay slot and relaying (nat/control.ts) */
   nat: NatStatus
+  /** this node as a forwarder: whether it serves, the streams it forwards for members, its bounds and totals (forward/forwarding.ts) */
+  forwarding: ForwardingStatus
 }
 
 export interface HandleOptions extends StreamHandlerOptions {
@@ -477,6 +480,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       updated: (peer) => { this.forwarding.tryDirect(peer) },
       renewed: (peer, expiresAt) => {
         this.upkeep.planExpiry()
+        // the renewed token may carry other attributes than the one its tunnels were opened with
+        this.tunnels.recheck(peer)
         this.safeDispatchEvent('peer:renewed', { detail: { peer, expiresAt } })
       }
     }, { k: init.dht?.kBucketSize, bucketSize: init.bucketSize, updateFanout: init.updateFanout, maxPendingJoins: init.maxPendingJoins, backoff: init.backoff })
@@ -913,7 +918,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       listen: this.listenAddrs().map(a => a.toString()),
       ...(this.sleep.sleeper == null ? {} : { sleep: this.sleep.sleeper.status() }),
       connections: this.nat.connections(),
-      nat: this.nat.status()
+      nat: this.nat.status(),
+      forwarding: this.forwarding.status()
     }
   }
 
@@ -1233,6 +1239,8 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     if (initiator) this.growth.admittedAsInitiator(connection)
     else this.growth.forget(peer.toString())
     this.setJoined()
+    // admitted again (another connection), a member may have presented another identity token
+    this.tunnels.recheck(peer.toString())
     const member = this.membership.get(peer)
     // a signed record names every address the member listens on: those replace what the peer
     // store held (an address it left would be dialled first, and time out, before the new one)

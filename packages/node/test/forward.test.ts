@@ -67,6 +67,9 @@ describe('forwarding between members that cannot dial each other', () => {
 
   test('a tunnel through c carries 1 MiB byte-exact both ways, and c sees none of the plaintext', async () => {
     const echo = await echoServer()
+    // who dialled through c is who c forwards for: the source of its one stream
+    const aDialled = a.status().connections.some(x => x.peer === b.peerId.toString() && x.direction === 'outbound')
+    const [source, target] = (aDialled ? [a, b] : [b, a]).map(n => n.peerId.toString())
     try {
       b.tunnels.expose({ name: 'echo', host: '127.0.0.1', port: echo.port })
       const forward = await a.tunnels.forward({ target: b.peerId, service: 'echo' })
@@ -78,7 +81,16 @@ describe('forwarding between members that cannot dial each other', () => {
       const plaintext = Buffer.concat(Array.from({ length: 65_536 }, () => marker))
       const socket = await dial(forward.port)
       const back = collect(socket)
-      socket.end(plaintext)
+      const bytesBefore = c.status().forwarding.circuits[0]?.bytes ?? 0
+      socket.write(plaintext.subarray(0, 65_536))
+      // while the tunnel runs, c's node status lists the stream it forwards, its bytes going up
+      await until(() => (c.status().forwarding.circuits[0]?.bytes ?? 0) > bytesBefore + 65_536, forwardedStreams(c), ['message'], { what: 'c forwarding the first 64 KiB', timeoutMs: 10_000 })
+      const running = c.status().forwarding
+      assert.deepEqual(running.circuits.map(x => ({ source: x.source, target: x.target })), [{ source, target }])
+      assert.ok((running.circuits[0]?.since ?? Infinity) <= Date.now())
+      assert.equal(running.serve, true)
+      assert.deepEqual(running.limits, { maxCircuits: 1, maxCircuitsPerPeer: 4, maxBytesPerCircuit: 1024 * 1024 * 1024, idleTimeoutMs: 120_000, maxForwarded: 32 })
+      socket.end(plaintext.subarray(65_536))
       const got = await back
       assert.equal(got.end, 'end')
       assert.equal(got.hash, createHash('sha256').update(plaintext).digest('hex'))
@@ -144,6 +156,10 @@ describe('forwarding between members that cannot dial each other', () => {
     // the forwarded connection is closed a few seconds after the direct one is admitted
     await until(direct, [a.libp2p], ['connection:close'], { what: 'one direct connection from a to b', timeoutMs: 20_000 })
     await until(() => c.forwarding.status().circuits.length === 0, [c.forwarding], ['forward:circuit:closed'], { what: 'c forwarding nothing' })
+    // c's node status lists no stream now, and counts the one it forwarded
+    const after = c.status().forwarding
+    assert.deepEqual(after.circuits, [])
+    assert.ok(after.totals.circuits >= 1 && after.totals.bytes > 2 * 1024 * 1024, JSON.stringify(after.totals))
     assert.ok(a.membership.has(b.peerId) && b.membership.has(a.peerId))
   })
 

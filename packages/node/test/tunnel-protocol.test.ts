@@ -1,11 +1,14 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { once } from 'node:events'
+import { connect } from 'node:net'
 import { Frames, FRAME_LIMITS, PROTOCOLS, TunnelRequest, TunnelResponse } from '@realmesh/wire'
 import { TunnelError, nextEvent, until } from '../src/index.js'
 import { Harness } from './fixtures.js'
 import { tunnelRealm } from './tunnel-realm.js'
-import { echoServer } from './tunnel-fixtures.js'
-import type { TunnelRefusedDetail } from '../src/index.js'
+import { closed, collect, dial, echoServer } from './tunnel-fixtures.js'
+import type { AllowRule, Forward, ServiceDefinition, TunnelClosedDetail, TunnelRefusedDetail } from '../src/index.js'
 import type { TunnelRealm } from './tunnel-realm.js'
 
 const hasCode = (code: string) => (err: Error & { code?: string }): boolean => {
@@ -102,6 +105,77 @@ describe('tunnel protocol: refusals, limits and bad requests', () => {
     await assert.rejects(r.ops.tunnels.open(r.a.peerId, 'a/b'), hasCode('TUNNEL_SERVICE_INVALID'))
   })
 })
+
+describe('tunnel rules changed while tunnels are open', () => {
+  const h = new Harness()
+  let r: TunnelRealm
+  let echo: Awaited<ReturnType<typeof echoServer>>
+  let opsForward: Forward
+  let guestForward: Forward
+  const define = (allow: AllowRule[]): ServiceDefinition => ({ name: 'echo', host: '127.0.0.1', port: echo.port, allow })
+  before(async () => {
+    echo = await echoServer()
+    r = await tunnelRealm(h)
+    r.a.tunnels.expose(define([{ attr: 'team', value: 'ops' }, { peer: r.guest.peerId.toString() }]))
+    opsForward = await r.ops.tunnels.forward({ target: r.a.peerId, service: 'echo' })
+    guestForward = await r.guest.tunnels.forward({ target: r.a.peerId, service: 'echo' })
+  })
+  after(async () => {
+    await h.stopAll()
+    await echo.close()
+  })
+
+  test('exposing the name again with rules that leave a member out resets its open tunnel at once (TUNNEL_NOT_ALLOWED); the admitted one still echoes', async () => {
+    const ops = r.ops.peerId.toString()
+    const guest = r.guest.peerId.toString()
+    const opsClient = await dial(opsForward.port)
+    const guestClient = await dial(guestForward.port)
+    const guestGot = collect(guestClient)
+    await tunnelsWhere(r, () => r.a.tunnels.status().tunnels.length === 2)
+    const closedOnA = nextEvent<TunnelClosedDetail>(r.a.tunnels, 'tunnel:closed')
+    const closedOnGuest = nextEvent<TunnelClosedDetail>(r.guest.tunnels, 'tunnel:closed')
+    const result = r.a.tunnels.expose(define([{ attr: 'team', value: 'ops' }]))
+    assert.deepEqual({ replaced: result.replaced, closed: result.closed }, { replaced: true, closed: 1 })
+    assert.deepEqual(pick(await closedOnA), { direction: 'in', peer: guest, end: 'aborted', code: 'TUNNEL_NOT_ALLOWED' })
+    // the guest's end: its stream reset (a reset carries no code: TUNNEL_CLOSED or the transport's), so
+    // its client's socket is reset rather than ended as if complete
+    const onGuest = await closedOnGuest
+    assert.deepEqual({ direction: onGuest.direction, peer: onGuest.peer, end: onGuest.end }, { direction: 'out', peer: r.a.peerId.toString(), end: 'reset' })
+    assert.deepEqual(await guestGot, { bytes: 0, hash: createHash('sha256').digest('hex'), end: 'error', error: 'ECONNRESET' })
+    assert.deepEqual(r.a.tunnels.status().tunnels.map(t => t.peer), [ops])
+    opsClient.write('still here')
+    const [echoed] = await once(opsClient, 'data') as [Buffer]
+    assert.equal(echoed.toString(), 'still here')
+    // the guest's next connection is refused by the new rules
+    const refused = nextEvent<TunnelRefusedDetail>(r.guest.tunnels, 'tunnel:refused')
+    const late = connect({ host: '127.0.0.1', port: guestForward.port }).on('error', () => {})
+    assert.deepEqual(await closed(late), { hadError: true })
+    assert.equal((await refused).code, 'TUNNEL_NOT_ALLOWED')
+    opsClient.end()
+    await tunnelsWhere(r, () => r.a.tunnels.status().tunnels.length === 0)
+  })
+
+  test('a member whose renewed token lacks the attribute a rule needs has its open tunnel reset at the renewal (TUNNEL_NOT_ALLOWED)', async () => {
+    const ops = r.ops.peerId.toString()
+    const opened = nextEvent(r.a.tunnels, 'tunnel:opened')
+    const client = await dial(opsForward.port)
+    const got = collect(client)
+    await opened
+    const renewed = nextEvent<{ peer: string }>(r.a, 'peer:renewed', d => d.peer === ops)
+    const closedOnA = nextEvent<TunnelClosedDetail>(r.a.tunnels, 'tunnel:closed')
+    r.ops.setNodeToken(await r.renewOps({ team: 'dev' }))
+    await r.ops.announceSelf()
+    await renewed
+    assert.deepEqual(pick(await closedOnA), { direction: 'in', peer: ops, end: 'aborted', code: 'TUNNEL_NOT_ALLOWED' })
+    assert.equal((await got).end, 'error')
+    await assert.rejects(r.ops.tunnels.probe(r.a.peerId, 'echo'), hasCode('TUNNEL_NOT_ALLOWED'))
+  })
+})
+
+/** how a tunnel ended, without its id, times and byte counts */
+function pick (d: TunnelClosedDetail): Pick<TunnelClosedDetail, 'direction' | 'peer' | 'end' | 'code'> {
+  return { direction: d.direction, peer: d.peer, end: d.end, code: d.code }
+}
 
 /** waits until the exposing node's open tunnels satisfy `condition` */
 async function tunnelsWhere (r: TunnelRealm, condition: () => boolean): Promise<void> {

@@ -8,7 +8,13 @@ import { until } from '../src/index.js'
 import { echoServer } from './tunnel-fixtures.js'
 import type { AllowRule, Forward, RealmNode, RealmNodeInit } from '../src/index.js'
 
-export interface TunnelRealm { a: RealmNode, ops: RealmNode, guest: RealmNode }
+export interface TunnelRealm {
+  a: RealmNode
+  ops: RealmNode
+  guest: RealmNode
+  /** a node token for `ops` with these attributes, expiring a day later than its first one (a renewal) */
+  renewOps: (attrs: Record<string, string>) => Promise<string>
+}
 
 export async function tunnelRealm (h: Harness, init: { a?: Partial<RealmNodeInit>, others?: Partial<RealmNodeInit> } = {}): Promise<TunnelRealm> {
   const realm = await makeRealm()
@@ -21,7 +27,8 @@ export async function tunnelRealm (h: Harness, init: { a?: Partial<RealmNodeInit
     h.node(realm, { bootstrap, ...init.others })
   ])
   await until(() => a.members().length === 2 && ops.joined && guest.joined, [a, ops, guest], ['peer:joined', 'joined'], { what: 'a realm of three' })
-  return { a, ops, guest }
+  const renewOps = async (attrs: Record<string, string>): Promise<string> => issueNodeToken(realm.leaderKey, { realm: realm.realm, subject: peerIdFromPrivateKey(opsKey), ext: { attrs }, ttlSeconds: 2 * 86_400 })
+  return { a, ops, guest, renewOps }
 }
 
 export interface EchoTunnel { r: TunnelRealm, echo: Awaited<ReturnType<typeof echoServer>>, forward: Forward }

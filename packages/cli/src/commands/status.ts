@@ -1,7 +1,7 @@
 /** `realmesh status`: a daemon's GET /status, as JSON or a short table. */
 import { parseFlags } from '../args.js'
 import { callApi, resolveTarget } from '../api/client.js'
-import { table, text } from '../format.js'
+import { formatAge, table, text } from '../format.js'
 import { formatMs } from '../duration.js'
 import type { Io } from '../io.js'
 
@@ -41,6 +41,7 @@ export function formatStatus (value: unknown): string[] {
     ...natRows(s.nat),
     ...listen.map((a, i) => [i === 0 ? 'listen' : '', a]),
     ...connectionRows(s.connections),
+    ...forwardingRows(s.forwarding, Date.now()),
     ...members.map((m, i) => [i === 0 ? 'member ids' : '', m])
   ]
   return table(rows)
@@ -67,6 +68,25 @@ function connectionRows (value: unknown): string[][] {
     const how = c.forwarder != null ? `forwarded via ${text(c.forwarder)}` : c.relayed === true ? `relayed via ${text(c.relay)}` : `direct ${text(c.remoteAddr)}`
     return [i === 0 ? 'connections' : '', `${text(c.peer)} ${c.direction === 'inbound' ? 'in' : 'out'} ${how}${c.admitted === true ? '' : ' (not admitted)'}`]
   })
+}
+
+/**
+ * This node as a forwarder: nothing while it serves and forwards nothing; `off` when it does not
+ * serve; else a heading (streams of the limit, bytes since start) and one line per stream it
+ * forwards, at most the limit (maxCircuits, 32 by default).
+ */
+function forwardingRows (value: unknown, now: number): string[][] {
+  if (value == null || typeof value !== 'object') return []
+  const f = value as Record<string, unknown>
+  if (f.serve === false) return [['forwarding', 'off: this node forwards for no member (forwarding.serve: false)']]
+  const circuits = Array.isArray(f.circuits) ? f.circuits as Array<Record<string, unknown>> : []
+  if (circuits.length === 0) return []
+  const limits = (f.limits ?? {}) as Record<string, unknown>
+  const totals = (f.totals ?? {}) as Record<string, unknown>
+  return [
+    ['forwarding', `${circuits.length} of ${text(limits.maxCircuits)} streams for members (${text(limits.maxCircuitsPerPeer)} per member); ${text(totals.circuits)} streams, ${text(totals.bytes)} bytes since start`],
+    ...circuits.map(c => ['', `${text(c.source)} -> ${text(c.target)} ${text(c.bytes)} bytes, for ${typeof c.since === 'number' ? formatAge(now - c.since) : '?'}`])
+  ]
 }
 
 /** a node with a wake schedule: the schedule, and whether it is awake or asleep until when */

@@ -109,11 +109,19 @@ export interface ForwardEvents {
   'forward:connection': CustomEvent<ForwardedConnectionDetail>
 }
 
+/** the bounds a forwarder keeps (ForwardingInit) */
+export type ForwardingLimits = Pick<ForwardingOptions, 'maxCircuits' | 'maxCircuitsPerPeer' | 'maxBytesPerCircuit' | 'idleTimeoutMs' | 'maxForwarded'>
+
 export interface ForwardingStatus {
-  /** streams this node forwards now */
+  /** whether this node forwards for members (`serve`): when false, `circuits` stays empty */
+  serve: boolean
+  /** whether this node reaches members through forwarders and takes forwarded connections (`use`) */
+  use: boolean
+  /** streams this node forwards now, oldest first: at most `limits.maxCircuits` */
   circuits: CircuitInfo[]
-  /** this node's connections made through a forwarder */
+  /** this node's connections made through a forwarder (each leaves with its connection) */
   connections: Array<{ id: string, peer: string, forwarder: string }>
+  limits: ForwardingLimits
   /** running totals since start */
   totals: { circuits: number, bytes: number, connections: number }
 }
@@ -149,9 +157,13 @@ export class Forwarding extends TypedEventEmitter<ForwardEvents> {
   }
 
   status (): ForwardingStatus {
+    const { serve, use, maxCircuits, maxCircuitsPerPeer, maxBytesPerCircuit, idleTimeoutMs, maxForwarded } = this.options
     return {
+      serve,
+      use,
       circuits: [...this.circuits].map(c => ({ ...c.info, bytes: c.pipe.bytes })),
       connections: [...this.forwarded].map(([id, f]) => ({ id, ...f })),
+      limits: { maxCircuits, maxCircuitsPerPeer, maxBytesPerCircuit, idleTimeoutMs, maxForwarded },
       totals: { ...this.totals }
     }
   }

@@ -152,6 +152,8 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     if (node == null || node.claims.sub !== member.id || node.claims.exp * 1000 <= member.expiresAt) return 'updated'
     member.node = node
     member.expiresAt = node.claims.exp * 1000
+    // a member that is its own identity is so by its node token: its attributes are the renewed one's
+    if (member.identity.kind === 'node') member.identity = { kind: 'node', token: node.token, claims: node.claims }
     return 'renewed'
   }
 

@@ -163,11 +163,24 @@ export class Tunnels extends TypedEventEmitter<TunnelEvents> {
   }
 
   /**
-   * Exposes a service (or replaces the definition of one of that name: open tunnels go on).
-   * TUNNEL_SERVICE_INVALID or TUNNEL_SERVICES_FULL, and nothing changes, otherwise.
+   * Exposes a service, or replaces the definition of one of that name: then every open tunnel to
+   * it whose member the new rules do not admit is reset at once (TUNNEL_NOT_ALLOWED; `closed`
+   * counts them), and the others go on, to the endpoint they were opened to (a new HOST:PORT
+   * serves tunnels opened from now on). TUNNEL_SERVICE_INVALID or TUNNEL_SERVICES_FULL, and
+   * nothing changes, otherwise.
    */
-  expose (definition: ServiceDefinition): { service: Service, replaced: boolean } {
-    return this.services.set(definition)
+  expose (definition: ServiceDefinition): { service: Service, replaced: boolean, closed: number } {
+    const { service, replaced } = this.services.set(definition)
+    return { service, replaced, closed: replaced ? this.closeDisallowed(a => a.info.service === service.name) : 0 }
+  }
+
+  /**
+   * `peer` may present other attributes now (a renewed token, a new identity token at a new
+   * admission): its tunnels into this node that its services' rules no longer admit are reset
+   * (TUNNEL_NOT_ALLOWED). Returns how many.
+   */
+  recheck (peer: string): number {
+    return this.closeDisallowed(a => a.info.peer === peer)
   }
 
   /**
@@ -188,6 +201,21 @@ export class Tunnels extends TypedEventEmitter<TunnelEvents> {
       if (a.info.direction === 'in' && a.info.service === name) a.splice.close(new TunnelError(TunnelErrorCode.TUNNEL_CLOSED, `the service ${name} is no longer exposed`))
     }
     return true
+  }
+
+  /** resets the inbound tunnels `which` selects whose service's rules do not admit their member now */
+  private closeDisallowed (which: (a: Active) => boolean): number {
+    let closed = 0
+    for (const a of this.active.values()) {
+      if (a.info.direction !== 'in' || !which(a)) continue
+      const service = this.services.get(a.info.service)
+      const party = this.deps.party(a.info.peer)
+      // a service no longer exposed is unexpose()'s to close; a peer no longer a member is admitted by no rule
+      if (service == null || (party != null && allows(service, party))) continue
+      a.splice.close(new TunnelError(TunnelErrorCode.TUNNEL_NOT_ALLOWED, `the rules of ${a.info.service} no longer admit ${a.info.peer}`))
+      closed++
+    }
+    return closed
   }
 
   status (): TunnelsStatus {

@@ -4,7 +4,8 @@
  *                                         forwards: [local listeners], reachable: [{ peer, identity, services }] }
  *                                         (reachable: asks up to 64 members which services they expose to this node)
  *   POST /tunnels/services/NAME           body { host, port, allow?: [{ attr, value } | { peer }] }
- *                                         -> { service, replaced } (exposed, or its definition replaced)
+ *                                         -> { service, replaced, closed } (exposed, or its definition replaced:
+ *                                         `closed` open tunnels the new rules do not admit were reset)
  *   POST /tunnels/services/NAME/unexpose  -> { ok, name } (its open tunnels are closed); 404 TUNNEL_UNKNOWN_SERVICE
  *   POST /tunnels/forward                 body { target, service, host?, port? } -> NDJSON: { type: 'listening',
  *                                         host, port, peer, service } once the member said the service is open to
