@@ -22,7 +22,7 @@ interface Run {
   arrivals: Array<[number, number]>
   /** messages handed over in this run (a copy resent with another id would count twice in seqs' place) */
   handed: number
-  /** read() calls waiting for the consumer to catch up with the store */
+  /** read() calls waiting for the consumer to catch up with the store and for the registration */
   waiters: Set<() => void>
 }
 
@@ -37,7 +37,10 @@ export class DurableConsumers {
     this.forget(index)
     this.started.set(index, Date.now())
     node.addEventListener('durable:registered', (evt) => {
-      if (this.started.has(index)) this.run(index, evt.detail.name).registeredAt ??= Date.now()
+      if (!this.started.has(index)) return
+      const run = this.run(index, evt.detail.name)
+      run.registeredAt ??= Date.now()
+      for (const wake of run.waiters) wake()
     })
   }
 
@@ -59,21 +62,34 @@ export class DurableConsumers {
       if (run.seqs.size < MAX_SEQS) run.seqs.add(seq)
       if (message.receivedAt >= run.startedAt && run.arrivals.length < MAX_SEQS) run.arrivals.push([seq, message.receivedAt])
       run.handed++
-      if (run.handed >= node.durable.status(spec.name).stored) for (const wake of run.waiters) wake()
+      for (const wake of run.waiters) wake()
     }, { fromStart: true })
   }
 
-  /** what subscription `name` of node `index` holds, once its consumer was handed all of it (TESTNET_TIMEOUT after `timeoutMs`) */
+  /**
+   * What subscription `name` of node `index` holds, once its consumer was handed all of it and its
+   * interest is registered (after a restart messages may come before that: one coordinator
+   * matched while the others answer). TESTNET_TIMEOUT after `timeoutMs`.
+   */
   async read (index: number, node: RealmNode, name: string, timeoutMs: number): Promise<DurableRead> {
-    const key = `${index}/${name}`
-    const run = this.runs.get(key)
+    const run = this.runs.get(`${index}/${name}`)
     if (run == null) throw new TestnetError('TESTNET_NO_SUCH_DURABLE', `node ${index} has no durable consumer for ${name}`)
-    if (run.handed < node.durable.status(name).stored) {
+    const ready = (): boolean => {
+      const status = node.durable.status(name)
+      return run.handed >= status.stored && status.registered
+    }
+    if (!ready()) {
       await new Promise<void>((resolve, reject) => {
-        const wake = (): void => { clearTimeout(timer); run.waiters.delete(wake); resolve() }
+        const wake = (): void => {
+          if (!ready()) return
+          clearTimeout(timer)
+          run.waiters.delete(wake)
+          resolve()
+        }
         const timer = setTimeout(() => {
           run.waiters.delete(wake)
-          reject(new TestnetError('TESTNET_TIMEOUT', `node ${index}'s consumer of ${name} was handed ${run.handed} of ${node.durable.status(name).stored} messages in ${timeoutMs} ms`))
+          const status = node.durable.status(name)
+          reject(new TestnetError('TESTNET_TIMEOUT', `node ${index}'s consumer of ${name} was handed ${run.handed} of ${status.stored} messages in ${timeoutMs} ms, registered: ${status.registered}`))
         }, timeoutMs)
         run.waiters.add(wake)
       })

@@ -14,6 +14,7 @@
  * Node i runs in node worker i mod K.
  */
 import { randomBytes } from 'node:crypto'
+import { rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -146,10 +147,11 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
   const leader = await spec(-1, leaderKey)
   const records: NodeRecord[] = []
   // the nodes' stores, under one temp dir made at the first node that has one
-  let storeRoot: Promise<string> | undefined
+  let storeRoot: string | undefined
   const newNode = async (worker: number, withStore = false): Promise<NodeRecord> => {
+    if (withStore) storeRoot ??= await mkdtemp(join(tmpdir(), 'realmesh-testnet-'))
     const index = records.length
-    const store = withStore ? join(await (storeRoot ??= mkdtemp(join(tmpdir(), 'realmesh-testnet-'))), `node-${index}`) : undefined
+    const store = withStore && storeRoot != null ? join(storeRoot, `node-${index}`) : undefined
     const record: NodeRecord = { ...await spec(index, await generateNodeKey()), ...(store == null ? {} : { store }), worker, running: false, wanted: true, durable: [] }
     records.push(record)
     return record
@@ -178,10 +180,13 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
   const stop = async (): Promise<void> => {
     process.off('exit', killAll)
     await Promise.all(all.map(async w => w.kill()))
-    if (storeRoot != null) await rm(await storeRoot, { recursive: true, force: true })
+    if (storeRoot != null) await rm(storeRoot, { recursive: true, force: true })
   }
-  // a parent that exits (or throws) takes its workers along; a SIGKILLed one closes their IPC channel
-  const killAll = (): void => { for (const w of all) if (!w.exited) process.kill(w.pid, 'SIGKILL') }
+  // a parent that exits (or throws) takes its workers and their stores along; a SIGKILLed one closes their IPC channel
+  const killAll = (): void => {
+    for (const w of all) if (!w.exited) process.kill(w.pid, 'SIGKILL')
+    if (storeRoot != null) rmSync(storeRoot, { recursive: true, force: true })
+  }
   process.on('exit', killAll)
   try {
     leaderWorker = await spawn('leader')

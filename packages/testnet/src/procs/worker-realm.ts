@@ -57,7 +57,6 @@ export class WorkerRealm {
   async startNode (spec: NodeSpec): Promise<RealmNode> {
     if (this.nodes.has(spec.index)) throw Object.assign(new Error(`node ${spec.index} runs already`), { code: 'TESTNET_NODE_RUNNING' })
     const store = spec.store == null ? undefined : await openStore(spec.store)
-    if (store != null) this.stores.set(spec.index, store)
     const node = await createRealmNode({
       realm: this.realm,
       privateKey: privateKeyFromProtobuf(Buffer.from(spec.key, 'base64')),
@@ -67,7 +66,11 @@ export class WorkerRealm {
       connections: LOOPBACK_LIMITS,
       ...(store == null ? {} : { store: store.datastore }),
       ...this.nodeOptions
+    }).catch(async (err: unknown) => {
+      await store?.close()
+      throw err
     })
+    if (store != null) this.stores.set(spec.index, store)
     node.addEventListener('routing:changed', (evt) => {
       this.lastChangeAt = Date.now()
       this.changes++
