@@ -19,6 +19,8 @@ export interface Published {
 export interface Down {
   pair: number
   killedAt: number
+  /** when its worker was started again (the window's end when the run after it could not be read) */
+  restartedAt: number
   /** what its consumer held in the run after the restart (startedAt, registeredAt, arrivals) */
   read?: DurableRead
 }
@@ -39,7 +41,7 @@ export function downFigures (downs: Down[], published: Published[][]): DownFigur
   let total = 0
   const perRestart = downs.map((down) => {
     const read = down.read
-    const upAt = read?.registeredAt ?? read?.startedAt ?? Number.POSITIVE_INFINITY
+    const upAt = read?.registeredAt ?? read?.startedAt ?? down.restartedAt
     const during = (published[down.pair] ?? []).filter(m => m.at >= down.killedAt && m.at < upAt)
     for (const m of during) {
       const key = m.outcome ?? 'unsettled'

@@ -155,10 +155,16 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
     // churn: a churn worker SIGKILLed every churnMs / kills, and replaced by new nodes (first
     // form) or, when it holds subscribers, started again as the same nodes after downMs
     const downs: Down[] = []
+    // each restart's figures: read once its subscription registered again (none when it did not within the read's minute)
     const readDowns = async (): Promise<void> => {
       for (const down of downs) {
         const p = pairs[down.pair]
-        if (down.read == null && p != null && net.running(p.subscriber)) down.read = await net.durableRead(p.subscriber, p.name, { signal })
+        if (down.read != null || p == null || !net.running(p.subscriber)) continue
+        down.read = await net.durableRead(p.subscriber, p.name, { signal }).catch((err: Error & { code?: string }) => {
+          if (err.code !== 'TESTNET_TIMEOUT') throw err
+          say(`subscriber of ${p.subject} not registered again: ${err.message}`)
+          return undefined
+        })
       }
     }
     const churnStarted = Date.now()
@@ -177,7 +183,7 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
         await net.killWorker(victim.worker)
         await pause(downMs, signal)
         await net.restartWorker(victim.worker, { signal })
-        for (const pair of held) downs.push({ pair, killedAt })
+        for (const pair of held) downs.push({ pair, killedAt, restartedAt: Date.now() })
         churnWorkers = [...rest, victim]
       }
       await checkCoordinators()
@@ -199,7 +205,7 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
       say(`the subscribers' ${workers.length} workers SIGKILLed and restarted; reading their stores back`)
     }
     for (const [i, p] of pairs.entries()) {
-      const seen = new Set(churned ? (await net.durableRead(p.subscriber, p.name, { signal })).seqs : await net.received(p.subscriber, p.subject, { signal }))
+      const seen = new Set(churned ? (await net.durableRead(p.subscriber, p.name, { signal, registered: false })).seqs : await net.received(p.subscriber, p.subject, { signal }))
       for (const seq of acked[i] ?? []) if (!seen.has(seq)) lost++
     }
     const delivered = acked.reduce((sum, a) => sum + a.size, 0)

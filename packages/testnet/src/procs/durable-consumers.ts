@@ -67,16 +67,16 @@ export class DurableConsumers {
   }
 
   /**
-   * What subscription `name` of node `index` holds, once its consumer was handed all of it and its
-   * interest is registered (after a restart messages may come before that: one coordinator
-   * matched while the others answer). TESTNET_TIMEOUT after `timeoutMs`.
+   * What subscription `name` of node `index` holds, once its consumer was handed all of it and,
+   * with `registered`, its interest is registered (after a restart messages may come before that:
+   * one coordinator matched while the others answer). TESTNET_TIMEOUT after `timeoutMs`.
    */
-  async read (index: number, node: RealmNode, name: string, timeoutMs: number): Promise<DurableRead> {
+  async read (index: number, node: RealmNode, name: string, timeoutMs: number, registered: boolean): Promise<DurableRead> {
     const run = this.runs.get(`${index}/${name}`)
     if (run == null) throw new TestnetError('TESTNET_NO_SUCH_DURABLE', `node ${index} has no durable consumer for ${name}`)
     const ready = (): boolean => {
       const status = node.durable.status(name)
-      return run.handed >= status.stored && status.registered
+      return run.handed >= status.stored && (status.registered || !registered)
     }
     if (!ready()) {
       await new Promise<void>((resolve, reject) => {

@@ -113,8 +113,11 @@ export interface ProcTestnet {
    * each time the node starts (restartWorker, startNode)
    */
   durableSubscribe(index: number, subject: string, name: string, options?: AbortOptions): Promise<void>
-  /** what durable subscription `name` of node `index` holds (read back from its store after a restart), once its consumer caught up */
-  durableRead(index: number, name: string, options?: AbortOptions & { timeoutMs?: number }): Promise<DurableRead>
+  /**
+   * what durable subscription `name` of node `index` holds (read back from its store after a
+   * restart), once its consumer caught up and (unless `registered: false`) its interest is registered
+   */
+  durableRead(index: number, name: string, options?: AbortOptions & { timeoutMs?: number, registered?: boolean }): Promise<DurableRead>
   /** the coordinators node `index` registered its interest in `subject` with */
   coordinators(index: number, subject: string, options?: AbortOptions): Promise<string[]>
   /** SIGKILLs every worker (and removes the nodes' stores) */
@@ -364,7 +367,7 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
     },
     durableRead: async (index, name, options) => {
       const timeoutMs = options?.timeoutMs ?? 60_000
-      return ask<DurableRead>(index, { op: 'durableRead', index, name, timeoutMs }, { ...options, timeoutMs: timeoutMs + 10_000 })
+      return ask<DurableRead>(index, { op: 'durableRead', index, name, timeoutMs, registered: options?.registered ?? true }, { ...options, timeoutMs: timeoutMs + 10_000 })
     },
     received: async (index, subject, options) => ask<number[]>(index, { op: 'received', index, subject }, options),
     coordinators: async (index, subject, options) => ask<string[]>(index, { op: 'coordinators', index, subject }, options),

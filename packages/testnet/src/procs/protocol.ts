@@ -58,7 +58,7 @@ export type Request =
   | { op: 'subscribe', index: number, subject: string }
   | { op: 'publish', index: number, subject: string, seq: number, timeoutMs: number, ttlMs?: number }
   | { op: 'durableSubscribe', index: number, durable: DurableSpec }
-  | { op: 'durableRead', index: number, name: string, timeoutMs: number }
+  | { op: 'durableRead', index: number, name: string, timeoutMs: number, registered: boolean }
   | { op: 'received', index: number, subject: string }
   | { op: 'coordinators', index: number, subject: string }
 

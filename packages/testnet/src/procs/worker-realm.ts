@@ -153,8 +153,8 @@ export class WorkerRealm {
     await this.durables.attach(index, this.node(index), durable)
   }
 
-  async durableRead (index: number, name: string, timeoutMs: number): Promise<DurableRead> {
-    return this.durables.read(index, this.node(index), name, timeoutMs)
+  async durableRead (index: number, name: string, timeoutMs: number, registered: boolean): Promise<DurableRead> {
+    return this.durables.read(index, this.node(index), name, timeoutMs, registered)
   }
 
   received (index: number, subject: string): number[] {
