@@ -1,8 +1,10 @@
 /**
  * `node packages/testnet/dist/src/procs/churn-main.js [--nodes 300] [--churn-ms 600000]
- * [--subjects 20] [--batch 10] [--processes 4] [--quiet-ms 30000]` (`./dev test:churn`): runs ./churn.ts and
- * prints its figures as JSON on stdout, progress on stderr. SIGINT/SIGTERM stop it (the workers
- * with it).
+ * [--subjects 20] [--batch 10] [--processes 4] [--quiet-ms 30000]
+ * [--churn-subscribers [--down-ms 20000] [--ttl-ms 120000]]` (`./dev test:churn`): runs ./churn.ts
+ * and prints its figures as JSON on stdout, progress on stderr. `--churn-subscribers` is its second
+ * form: the subscribers are among the churned and come back as themselves with their stores.
+ * SIGINT/SIGTERM stop it (the workers with it).
  */
 import { parseArgs } from 'node:util'
 import { runChurn } from './churn.js'
@@ -14,7 +16,10 @@ const { values } = parseArgs({
     subjects: { type: 'string' },
     batch: { type: 'string' },
     processes: { type: 'string' },
-    'quiet-ms': { type: 'string' }
+    'quiet-ms': { type: 'string' },
+    'churn-subscribers': { type: 'boolean' },
+    'down-ms': { type: 'string' },
+    'ttl-ms': { type: 'string' }
   }
 })
 const number = (text: string | undefined, flag: string): number | undefined => {
@@ -35,6 +40,9 @@ const figures = await runChurn({
   churnBatch: number(values.batch, '--batch'),
   processes: number(values.processes, '--processes'),
   quietMs: number(values['quiet-ms'], '--quiet-ms'),
+  churnSubscribers: values['churn-subscribers'] === true,
+  downMs: number(values['down-ms'], '--down-ms'),
+  messageTtlMs: number(values['ttl-ms'], '--ttl-ms'),
   signal: stop.signal,
   onProgress: (line) => { process.stderr.write(`churn: ${((Date.now() - t0) / 1000).toFixed(0)} s: ${line}\n`) }
 })

@@ -14,6 +14,10 @@
  * Node i runs in node worker i mod K.
  */
 import { randomBytes } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { closestTo, createRealmDescriptor, generateNodeKey, issueNodeToken, subjectKey } from '@realmesh/token'
@@ -24,7 +28,7 @@ import { healthFigures, lookupFigures, usageFigures } from './figures.js'
 import type { AbortOptions, PrivateKey } from '@libp2p/interface'
 import type { RealmDescriptor } from '@realmesh/token'
 import type { HealthFigures, LookupFigures, UsageFigures } from './figures.js'
-import type { LookupAnswer, NodeHealth, NodeOptions, NodeSpec, PublishAnswer, Request, Usage, WorkerInit } from './protocol.js'
+import type { DurableRead, DurableSpec, LookupAnswer, NodeHealth, NodeOptions, NodeSpec, PublishAnswer, Request, Usage, WorkerInit } from './protocol.js'
 import type { SettleState } from './settle.js'
 import type { ProfileEntry } from './profile.js'
 
@@ -63,6 +67,8 @@ export interface ProcTestnet {
   peerId(index: number): string
   /** whether node `index` runs now */
   running(index: number): boolean
+  /** node `index`'s store dir (addWorker `stores`), undefined when it has none */
+  storeDir(index: number): string | undefined
   whenSettled(options: AbortOptions & { quietMs?: number, timeoutMs: number, onProgress?: (state: SettleState) => void }): Promise<SettleResult>
   /** one coordinator lookup for `subject` from node `index`, with the true closest live member */
   lookup(index: number, subject: string, options?: AbortOptions & { timeoutMs?: number }): Promise<{ answer: LookupAnswer, truth: string | undefined }>
@@ -86,20 +92,35 @@ export interface ProcTestnet {
   killWorker(w: number): Promise<void>
   /** a new process for node worker `w`, starting the nodes it ran (same keys) */
   restartWorker(w: number, options?: AbortOptions): Promise<void>
-  /** a new node worker with `count` new nodes; resolves with its number and their indices once they started */
-  addWorker(count: number, options?: AbortOptions): Promise<{ worker: number, nodes: number[] }>
+  /**
+   * a new node worker with `count` new nodes; resolves with its number and their indices once they
+   * started. `stores`: each of them keeps a LevelDB store (a dir of its own under a temp dir that
+   * stop() removes), so that restartWorker brings it back with what it had on disk
+   */
+  addWorker(count: number, options?: AbortOptions & { stores?: boolean }): Promise<{ worker: number, nodes: number[] }>
   /** stops node `index` (`abrupt`: its libp2p stops without a LEAVE, like a crash) */
   stopNode(index: number, options?: AbortOptions & { abrupt?: boolean }): Promise<void>
   /** starts node `index` again with its key */
   startNode(index: number, options?: AbortOptions): Promise<void>
   subscribe(index: number, subject: string, options?: AbortOptions): Promise<void>
-  /** publishes the number `seq` on `subject` from node `index` with ack from the receiver */
-  publish(index: number, subject: string, seq: number, options?: AbortOptions & { timeoutMs?: number }): Promise<PublishAnswer>
+  /** publishes the number `seq` on `subject` from node `index` with ack from the receiver (`ttlMs`: the message's TTL, default the node's 30 s; `timeoutMs`: the longest wait for its result, default 30 s) */
+  publish(index: number, subject: string, seq: number, options?: AbortOptions & { timeoutMs?: number, ttlMs?: number }): Promise<PublishAnswer>
   /** the sequence numbers node `index` received on `subject` */
   received(index: number, subject: string, options?: AbortOptions): Promise<number[]>
+  /**
+   * a durable subscription `name` to `subject` on node `index` (created, or found), with a consumer
+   * that records what it holds; the consumer is attached again, from the subscription's start,
+   * each time the node starts (restartWorker, startNode)
+   */
+  durableSubscribe(index: number, subject: string, name: string, options?: AbortOptions): Promise<void>
+  /**
+   * what durable subscription `name` of node `index` holds (read back from its store after a
+   * restart), once its consumer caught up and (unless `registered: false`) its interest is registered
+   */
+  durableRead(index: number, name: string, options?: AbortOptions & { timeoutMs?: number, registered?: boolean }): Promise<DurableRead>
   /** the coordinators node `index` registered its interest in `subject` with */
   coordinators(index: number, subject: string, options?: AbortOptions): Promise<string[]>
-  /** SIGKILLs every worker */
+  /** SIGKILLs every worker (and removes the nodes' stores) */
   stop(): Promise<void>
 }
 
@@ -109,6 +130,8 @@ interface NodeRecord extends NodeSpec {
   running: boolean
   /** runs whenever its worker runs (false once stopped with stopNode) */
   wanted: boolean
+  /** its durable subscriptions, attached again at each start (the node bounds them: DURABLE_LIMIT) */
+  durable: DurableSpec[]
 }
 
 const REQUEST_MS = 120_000
@@ -126,11 +149,17 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
   }
   const leader = await spec(-1, leaderKey)
   const records: NodeRecord[] = []
-  const newNode = async (worker: number): Promise<NodeRecord> => {
-    const record = { ...await spec(records.length, await generateNodeKey()), worker, running: false, wanted: true }
+  // the nodes' stores, under one temp dir made at the first node that has one
+  let storeRoot: string | undefined
+  const newNode = async (worker: number, withStore = false): Promise<NodeRecord> => {
+    if (withStore) storeRoot ??= await mkdtemp(join(tmpdir(), 'realmesh-testnet-'))
+    const index = records.length
+    const store = withStore && storeRoot != null ? join(storeRoot, `node-${index}`) : undefined
+    const record: NodeRecord = { ...await spec(index, await generateNodeKey()), ...(store == null ? {} : { store }), worker, running: false, wanted: true, durable: [] }
     records.push(record)
     return record
   }
+  const specOf = ({ index, key, token, store, durable }: NodeRecord): NodeSpec => ({ index, key, token, ...(store == null ? {} : { store }), durable })
   for (let i = 0; i < init.nodes; i++) await newNode(i % init.processes)
 
   const all: WorkerProcess[] = []
@@ -147,16 +176,20 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
     const worker = await spawn(`worker ${w}`, options)
     workers[w] = worker
     const nodes = records.filter(r => r.worker === w && r.wanted)
-    const start: WorkerInit = { realm, bootstrap, nodes: nodes.map(({ index, key, token }) => ({ index, key, token })), concurrency: init.concurrency ?? 8, reportMs, nodeOptions: init.nodeOptions ?? {} }
+    const start: WorkerInit = { realm, bootstrap, nodes: nodes.map(specOf), concurrency: init.concurrency ?? 8, reportMs, nodeOptions: init.nodeOptions ?? {} }
     await worker.request({ op: 'start', init: start }, { signal: signal(options), timeoutMs: startTimeoutMs })
     for (const r of nodes) r.running = true
   }
   const stop = async (): Promise<void> => {
     process.off('exit', killAll)
     await Promise.all(all.map(async w => w.kill()))
+    if (storeRoot != null) await rm(storeRoot, { recursive: true, force: true })
   }
-  // a parent that exits (or throws) takes its workers along; a SIGKILLed one closes their IPC channel
-  const killAll = (): void => { for (const w of all) if (!w.exited) process.kill(w.pid, 'SIGKILL') }
+  // a parent that exits (or throws) takes its workers and their stores along; a SIGKILLed one closes their IPC channel
+  const killAll = (): void => {
+    for (const w of all) if (!w.exited) process.kill(w.pid, 'SIGKILL')
+    if (storeRoot != null) rmSync(storeRoot, { recursive: true, force: true })
+  }
   process.on('exit', killAll)
   try {
     leaderWorker = await spawn('leader')
@@ -210,6 +243,7 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
     members,
     peerId: (index) => record(index).peerId,
     running: (index) => record(index).running,
+    storeDir: (index) => record(index).store,
     whenSettled: async (options) => {
       const calledAt = Date.now()
       const result = await whenQuiet({
@@ -302,7 +336,7 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
       const w = workers.length
       workers.push(undefined)
       const added = []
-      for (let i = 0; i < count; i++) added.push(await newNode(w))
+      for (let i = 0; i < count; i++) added.push(await newNode(w, options?.stores === true))
       await startWorker(w, options)
       return { worker: w, nodes: added.map(r => r.index) }
     },
@@ -316,14 +350,24 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
       const worker = workers[r.worker]
       if (r.running) throw new TestnetError('TESTNET_NODE_RUNNING', `node ${index} runs already`)
       if (worker == null || worker.exited) throw new TestnetError('TESTNET_WORKER_EXITED', `worker ${r.worker} of node ${index} has exited (restartWorker)`)
-      await worker.request({ op: 'startNode', node: { index, key: r.key, token: r.token } }, { signal: signal(options), timeoutMs: REQUEST_MS })
+      await worker.request({ op: 'startNode', node: specOf(r) }, { signal: signal(options), timeoutMs: REQUEST_MS })
       r.running = true
       r.wanted = true
     },
     subscribe: async (index, subject, options) => { await ask(index, { op: 'subscribe', index, subject }, options) },
     publish: async (index, subject, seq, options) => {
       const timeoutMs = options?.timeoutMs ?? 30_000
-      return ask<PublishAnswer>(index, { op: 'publish', index, subject, seq, timeoutMs }, { ...options, timeoutMs: timeoutMs + 10_000 })
+      return ask<PublishAnswer>(index, { op: 'publish', index, subject, seq, timeoutMs, ...(options?.ttlMs == null ? {} : { ttlMs: options.ttlMs }) }, { ...options, timeoutMs: timeoutMs + 10_000 })
+    },
+    durableSubscribe: async (index, subject, name, options) => {
+      const durable = { subject, name }
+      await ask(index, { op: 'durableSubscribe', index, durable }, options)
+      const r = record(index)
+      if (!r.durable.some(d => d.name === name)) r.durable.push(durable)
+    },
+    durableRead: async (index, name, options) => {
+      const timeoutMs = options?.timeoutMs ?? 60_000
+      return ask<DurableRead>(index, { op: 'durableRead', index, name, timeoutMs, registered: options?.registered ?? true }, { ...options, timeoutMs: timeoutMs + 10_000 })
     },
     received: async (index, subject, options) => ask<number[]>(index, { op: 'received', index, subject }, options),
     coordinators: async (index, subject, options) => ask<string[]>(index, { op: 'coordinators', index, subject }, options),

@@ -15,6 +15,16 @@ export interface NodeSpec {
   key: string
   /** its node token, issued by the parent with the leader key */
   token: string
+  /** a LevelDB store dir (openStore) the node keeps across restarts; without it, nothing is on disk */
+  store?: string
+  /** durable subscriptions to attach a consumer to as the node starts (each read back from the store from its start) */
+  durable?: DurableSpec[]
+}
+
+/** a durable subscription of a node: its consumer records the sequence numbers of what it holds */
+export interface DurableSpec {
+  subject: string
+  name: string
 }
 
 /** the node options a testnet may set for every node (timers, limits: what crosses a process as JSON) */
@@ -46,7 +56,9 @@ export type Request =
   | { op: 'usage', gc: boolean }
   | { op: 'profile', windowMs: number, top: number }
   | { op: 'subscribe', index: number, subject: string }
-  | { op: 'publish', index: number, subject: string, seq: number, timeoutMs: number }
+  | { op: 'publish', index: number, subject: string, seq: number, timeoutMs: number, ttlMs?: number }
+  | { op: 'durableSubscribe', index: number, durable: DurableSpec }
+  | { op: 'durableRead', index: number, name: string, timeoutMs: number, registered: boolean }
   | { op: 'received', index: number, subject: string }
   | { op: 'coordinators', index: number, subject: string }
 
@@ -87,9 +99,30 @@ export interface Usage {
 }
 
 export interface PublishAnswer {
-  /** 'delivered', 'failed', ... (the first receiver's status), or 'no-receiver' */
+  /** 'delivered', 'expired', ... (the first receiver's status), or 'no-receiver' (with the publication's code, e.g. MESSAGE_EXPIRED: it waited in the cache for a receiver until its TTL ended) */
   status: string
   code?: string
+}
+
+/**
+ * What a durable subscription holds, as its consumer in this run of the node was handed it: the
+ * consumer attaches `fromStart` at each start, so after a restart `seqs` is read back from the
+ * store (what earlier runs kept), then grows with each message stored in this run.
+ */
+export interface DurableRead {
+  /** the sequence numbers (message data) of every message the subscription holds, in the order the consumer got them */
+  seqs: number[]
+  /** messages stored in this run: [seq, when stored (Date.now)], in the order they were stored */
+  arrivals: Array<[number, number]>
+  /** when this run of the node started (Date.now, before createRealmNode) */
+  startedAt: number
+  /** when its interest was registered again in this run (`durable:registered`; undefined in the run that created it, or not yet) */
+  registeredAt?: number
+  /** the subscription's status now (stored, pending, dropped, duplicates, registered) */
+  stored: number
+  dropped: { purged: number, expired: number, rejected: number }
+  duplicates: number
+  registered: boolean
 }
 
 export interface Report {

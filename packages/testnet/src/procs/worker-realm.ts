@@ -4,13 +4,14 @@
  */
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { closestTo, fingerprint } from '@realmesh/token'
-import { createRealmNode } from '@realmesh/node'
+import { createRealmNode, openStore } from '@realmesh/node'
 import { LeaderService } from '@realmesh/leader'
 import { LOOPBACK_LIMITS } from '../testnet.js'
 import { coordinatorLookup } from './lookup.js'
-import type { RealmNode } from '@realmesh/node'
+import { DurableConsumers } from './durable-consumers.js'
+import type { NodeStore, RealmNode } from '@realmesh/node'
 import type { RealmDescriptor } from '@realmesh/token'
-import type { LookupAnswer, NodeHealth, NodeOptions, NodeSpec, PublishAnswer, Usage, WorkerInit } from './protocol.js'
+import type { DurableRead, DurableSpec, LookupAnswer, NodeHealth, NodeOptions, NodeSpec, PublishAnswer, Usage, WorkerInit } from './protocol.js'
 
 /** most sequence numbers kept per subscription (a churn run sends a few thousand per subject) */
 const MAX_RECEIVED = 100_000
@@ -22,6 +23,9 @@ export class WorkerRealm {
   /** each running node's routing table size, from its `routing:changed` events (cheaper than asking) */
   readonly tableSizes = new Map<number, number>()
   private readonly arrived = new Map<string, Set<number>>()
+  /** the open stores of nodes that have one */
+  private readonly stores = new Map<number, NodeStore>()
+  private readonly durables = new DurableConsumers()
   private readonly realm: RealmDescriptor
   private readonly bootstrap: string[]
   private readonly nodeOptions: NodeOptions
@@ -52,6 +56,7 @@ export class WorkerRealm {
 
   async startNode (spec: NodeSpec): Promise<RealmNode> {
     if (this.nodes.has(spec.index)) throw Object.assign(new Error(`node ${spec.index} runs already`), { code: 'TESTNET_NODE_RUNNING' })
+    const store = spec.store == null ? undefined : await openStore(spec.store)
     const node = await createRealmNode({
       realm: this.realm,
       privateKey: privateKeyFromProtobuf(Buffer.from(spec.key, 'base64')),
@@ -59,8 +64,13 @@ export class WorkerRealm {
       listen: ['/ip4/127.0.0.1/tcp/0'],
       bootstrap: spec.index < 0 ? [] : this.bootstrap,
       connections: LOOPBACK_LIMITS,
+      ...(store == null ? {} : { store: store.datastore }),
       ...this.nodeOptions
+    }).catch(async (err: unknown) => {
+      await store?.close()
+      throw err
     })
+    if (store != null) this.stores.set(spec.index, store)
     node.addEventListener('routing:changed', (evt) => {
       this.lastChangeAt = Date.now()
       this.changes++
@@ -68,7 +78,10 @@ export class WorkerRealm {
     })
     this.nodes.set(spec.index, node)
     this.tableSizes.set(spec.index, 0)
+    this.durables.begin(spec.index, node)
     await node.start()
+    // loaded from the store by start(): each consumer is handed what it kept, then what comes
+    for (const durable of spec.durable ?? []) await this.durables.attach(spec.index, node, durable)
     return node
   }
 
@@ -78,8 +91,12 @@ export class WorkerRealm {
     this.nodes.delete(index)
     this.tableSizes.delete(index)
     for (const key of this.arrived.keys()) if (key.startsWith(`${index}/`)) this.arrived.delete(key)
+    this.durables.forget(index)
     if (abrupt) await node.libp2p.stop()
     else await node.stop()
+    // abrupt: whatever the node still writes fails; what it wrote before is on disk, as after a crash
+    await this.stores.get(index)?.close()
+    this.stores.delete(index)
   }
 
   async lookup (index: number, subject: string, timeoutMs: number): Promise<LookupAnswer> {
@@ -124,11 +141,20 @@ export class WorkerRealm {
     }, { signal: AbortSignal.timeout(60_000) })
   }
 
-  /** publishes `seq` on `subject` from node `index`, acked by the receiver */
-  async publish (index: number, subject: string, seq: number, timeoutMs: number): Promise<PublishAnswer> {
-    const result = await this.node(index).publish(subject, new TextEncoder().encode(String(seq)), { ack: 'destination', signal: AbortSignal.timeout(timeoutMs) })
+  /** publishes `seq` on `subject` from node `index`, acked by the receiver (`ttlMs`: the message's, else the node's default) */
+  async publish (index: number, subject: string, seq: number, timeoutMs: number, ttlMs?: number): Promise<PublishAnswer> {
+    const result = await this.node(index).publish(subject, new TextEncoder().encode(String(seq)), { ack: 'destination', ttlMs, signal: AbortSignal.timeout(timeoutMs) })
     const first = result.results?.[0]
-    return first == null ? { status: 'no-receiver' } : { status: first.status, code: first.code }
+    return first == null ? { status: 'no-receiver', ...(result.code == null ? {} : { code: result.code }) } : { status: first.status, code: first.code }
+  }
+
+  /** creates durable subscription `durable` on node `index` (or finds it) and attaches its consumer */
+  async durableSubscribe (index: number, durable: DurableSpec): Promise<void> {
+    await this.durables.attach(index, this.node(index), durable)
+  }
+
+  async durableRead (index: number, name: string, timeoutMs: number, registered: boolean): Promise<DurableRead> {
+    return this.durables.read(index, this.node(index), name, timeoutMs, registered)
   }
 
   received (index: number, subject: string): number[] {

@@ -42,7 +42,9 @@ async function handle (request: Request): Promise<unknown> {
     case 'usage': return ready().usage(request.gc)
     case 'profile': return profileFor(request.windowMs, request.top)
     case 'subscribe': await ready().subscribe(request.index, request.subject); return null
-    case 'publish': return ready().publish(request.index, request.subject, request.seq, request.timeoutMs)
+    case 'publish': return ready().publish(request.index, request.subject, request.seq, request.timeoutMs, request.ttlMs)
+    case 'durableSubscribe': await ready().durableSubscribe(request.index, request.durable); return null
+    case 'durableRead': return ready().durableRead(request.index, request.name, request.timeoutMs, request.registered)
     case 'received': return ready().received(request.index, request.subject)
     case 'coordinators': return ready().coordinators(request.index, request.subject)
   }
