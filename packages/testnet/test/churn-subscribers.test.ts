@@ -58,11 +58,18 @@ describe('a subscriber with a durable subscription, SIGKILLed and restarted with
     const outcomes = await Promise.all([...inGrace, ...afterLeft])
     const read = await net.durableRead(subscriber, NAME)
 
-    assert.deepEqual(outcomes.slice(0, 3), Array(3).fill('expired:RECEIVER_GONE'), 'published in the grace')
+    // published in the grace: handed to the link, expired RECEIVER_GONE when the subscriber left. A
+    // publisher worker that stalled past the grace (a loaded machine) hands one to the cache
+    // instead, and it is delivered after the restart: either way the publisher is told the truth
+    for (const outcome of outcomes.slice(0, 3)) assert.ok(outcome === 'expired:RECEIVER_GONE' || outcome === 'delivered', `published in the grace: ${outcome}`)
+    t.diagnostic(`published in the grace: ${outcomes.slice(0, 3).join(', ')}`)
     assert.deepEqual(outcomes.slice(3), Array(3).fill('delivered'), 'published after it left')
-    // 1..5 came from the store (stored in the run before the kill); 9..11 arrived in this run
-    assert.deepEqual(read.seqs.slice().sort((a, b) => a - b), [1, 2, 3, 4, 5, 9, 10, 11])
-    assert.deepEqual(read.arrivals.map(([seq]) => seq).sort((a, b) => a - b), [9, 10, 11])
+    const deliveredInGrace = [6, 7, 8].filter((_, i) => outcomes[i] === 'delivered')
+    // 1..5 came from the store (stored in the run before the kill); the rest arrived in this run,
+    // every one acked delivered and none other
+    const stored = [1, 2, 3, 4, 5, ...deliveredInGrace, 9, 10, 11]
+    assert.deepEqual(read.seqs.slice().sort((a, b) => a - b), stored)
+    assert.deepEqual(read.arrivals.map(([seq]) => seq).sort((a, b) => a - b), [...deliveredInGrace, 9, 10, 11])
     // durableRead waits for it: messages may come first (one coordinator matched, the others not yet answered)
     assert.ok(read.registeredAt != null && read.registeredAt >= read.startedAt, 'its durable subscription was registered again after the restart')
     const firstAt = Math.min(...read.arrivals.map(([, at]) => at))
@@ -72,7 +79,7 @@ describe('a subscriber with a durable subscription, SIGKILLed and restarted with
     await net.killWorker(worker)
     await net.restartWorker(worker)
     const again = await net.durableRead(subscriber, NAME)
-    assert.deepEqual(again.seqs.slice().sort((a, b) => a - b), [1, 2, 3, 4, 5, 9, 10, 11])
+    assert.deepEqual(again.seqs.slice().sort((a, b) => a - b), stored)
     assert.deepEqual(again.arrivals, [])
     assert.equal(again.duplicates, 0)
   })
