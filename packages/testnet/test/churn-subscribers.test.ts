@@ -116,6 +116,9 @@ test('the churn run\'s second form at its smallest: 2 subscribers down for 3 s, 
   t.diagnostic(JSON.stringify({ messages: figures.messages, whileDown: down?.whileDown, registerMs: down?.registerMs, firstWaitingMs: down?.firstWaitingMs }))
   assert.equal(figures.messages.lost, 0)
   assert.equal(figures.messages.delivered + figures.messages.notDelivered, figures.messages.sent)
+  // every message has an outcome with its code; delivered ones carry none
+  assert.equal(Object.values(figures.messages.outcomes).reduce((a, b) => a + b, 0), figures.messages.sent, JSON.stringify(figures.messages.outcomes))
+  assert.equal(figures.messages.outcomes.delivered, figures.messages.delivered)
   assert.equal(figures.heal.healthy, true)
   assert.ok(down != null)
   assert.equal(down.restarts, 2)

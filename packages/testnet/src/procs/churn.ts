@@ -58,7 +58,8 @@ export interface ChurnFigures {
   killed: number
   kills: number
   settledBefore: boolean
-  messages: { sent: number, delivered: number, notDelivered: number, lost: number, statuses: Record<string, number> }
+  /** statuses: by status; outcomes: by status and code (`expired:RECEIVER_GONE`), the runner's own failures by code */
+  messages: { sent: number, delivered: number, notDelivered: number, lost: number, statuses: Record<string, number>, outcomes: Record<string, number> }
   /** coordinator set changes per subject, as its subscriber registered them (its publisher, in the second form), in all */
   coordinatorHandovers: number
   /** the second form: what happened while subscribers were down, and how soon they were back */
@@ -104,6 +105,7 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
     const acked = pairs.map(() => new Set<number>())
     const published: Published[][] = pairs.map(() => [])
     const statuses: Record<string, number> = {}
+    const outcomes: Record<string, number> = {}
     let sent = 0
     let handovers = 0
     const lastCoordinators = pairs.map(() => '')
@@ -128,11 +130,13 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
         const answer = await net.publish(p.publisher, p.subject, seq, { signal, ...(churned ? { ttlMs, timeoutMs: ttlMs + 30_000 } : { timeoutMs: 30_000 }) })
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1
         record.outcome = answer.code == null ? answer.status : `${answer.status}:${answer.code}`
+        outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1
         if (answer.status === 'delivered') acked[i]?.add(seq)
       } catch (err) {
         if (signal?.aborted === true) throw err
         const code = (err as { code?: string }).code ?? 'error'
         statuses[code] = (statuses[code] ?? 0) + 1
+        outcomes[code] = (outcomes[code] ?? 0) + 1
         record.outcome = code
       }
     }
@@ -214,7 +218,7 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
       killed: kills * batch,
       kills,
       settledBefore: settle.settled,
-      messages: { sent, delivered, notDelivered: sent - delivered, lost, statuses },
+      messages: { sent, delivered, notDelivered: sent - delivered, lost, statuses, outcomes },
       coordinatorHandovers: handovers,
       heal,
       ...(churned ? { subscribers: { downMs, messageTtlMs: ttlMs, ...downFigures(downs, published) } } : {})
