@@ -104,7 +104,6 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
     }
     const acked = pairs.map(() => new Set<number>())
     const published: Published[][] = pairs.map(() => [])
-    const statuses: Record<string, number> = {}
     const outcomes: Record<string, number> = {}
     let sent = 0
     let handovers = 0
@@ -128,14 +127,12 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
       if (p == null) return
       try {
         const answer = await net.publish(p.publisher, p.subject, seq, { signal, ...(churned ? { ttlMs, timeoutMs: ttlMs + 30_000 } : { timeoutMs: 30_000 }) })
-        statuses[answer.status] = (statuses[answer.status] ?? 0) + 1
         record.outcome = answer.code == null ? answer.status : `${answer.status}:${answer.code}`
         outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1
         if (answer.status === 'delivered') acked[i]?.add(seq)
       } catch (err) {
         if (signal?.aborted === true) throw err
         const code = (err as { code?: string }).code ?? 'error'
-        statuses[code] = (statuses[code] ?? 0) + 1
         outcomes[code] = (outcomes[code] ?? 0) + 1
         record.outcome = code
       }
@@ -191,7 +188,7 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
         churnWorkers = [...rest, victim]
       }
       await checkCoordinators()
-      say(`kill ${k + 1}/${kills}: worker ${victim.worker} (${batch} nodes) SIGKILLed and ${held.length === 0 ? 'replaced' : `restarted after ${downMs} ms (${held.length} subscribers)`}; ${sent} sent, ${statuses.delivered ?? 0} delivered, ${handovers} coordinator handovers`)
+      say(`kill ${k + 1}/${kills}: worker ${victim.worker} (${batch} nodes) SIGKILLed and ${held.length === 0 ? 'replaced' : `restarted after ${downMs} ms (${held.length} subscribers)`}; ${sent} sent, ${outcomes.delivered ?? 0} delivered, ${handovers} coordinator handovers`)
     }
     sending = false
     await Promise.all(senders)
@@ -218,7 +215,7 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
       killed: kills * batch,
       kills,
       settledBefore: settle.settled,
-      messages: { sent, delivered, notDelivered: sent - delivered, lost, statuses, outcomes },
+      messages: { sent, delivered, notDelivered: sent - delivered, lost, statuses: byStatus(outcomes), outcomes },
       coordinatorHandovers: handovers,
       heal,
       ...(churned ? { subscribers: { downMs, messageTtlMs: ttlMs, ...downFigures(downs, published) } } : {})
@@ -226,6 +223,16 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
   } finally {
     await net.stop()
   }
+}
+
+/** outcomes (`status` or `status:code`) counted by status alone */
+function byStatus (outcomes: Record<string, number>): Record<string, number> {
+  const statuses: Record<string, number> = {}
+  for (const [outcome, count] of Object.entries(outcomes)) {
+    const status = outcome.split(':')[0] ?? outcome
+    statuses[status] = (statuses[status] ?? 0) + count
+  }
+  return statuses
 }
 
 async function pause (ms: number, signal?: AbortSignal): Promise<void> {
