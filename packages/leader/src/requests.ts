@@ -131,11 +131,14 @@ export class RequestBook {
     return [...this.records.values()]
   }
 
-  /** a fresh id no live record has */
+  /**
+   * A fresh id no live record has. Never one starting with '-': the operator types it as an
+   * argument (`realmesh leader approve ID`), where it would be read as an option (1 id in 64).
+   */
   newId (): string {
     while (true) {
       const id = randomBytes(9).toString('base64url')
-      if (!this.records.has(id)) return id
+      if (!id.startsWith('-') && !this.records.has(id)) return id
     }
   }
 

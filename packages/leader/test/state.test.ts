@@ -112,3 +112,10 @@ async function testRealm (): Promise<{ key: Ed25519PrivateKey, realm: RealmDescr
   const key = await generateNodeKey()
   return { key, realm: createRealmDescriptor({ name: 'state-test', leaderKey: key }) }
 }
+
+describe('request ids', () => {
+  it('none starts with "-": an operator passes it as a CLI argument (1 base64url id in 64 would)', () => {
+    const book = new RequestBook({ maxPending: 10, maxDecided: 10, now: () => 0 })
+    for (let i = 0; i < 2000; i++) assert.ok(!book.newId().startsWith('-'))
+  })
+})
