@@ -11,8 +11,10 @@ import { createTestnet } from '../src/index.js'
 import type { Testnet } from '../src/index.js'
 import type { RealmNode } from '@realmesh/node'
 
-const SIZE = 32
-const SUBJECTS = 100
+/** 32 members and 100 subjects with REALMESH_TEST_FULL=1 (`./dev test:heavy`); 24 and 40 in `./dev test` and CI */
+const FULL = process.env.REALMESH_TEST_FULL === '1'
+const SIZE = FULL ? 32 : 24
+const SUBJECTS = FULL ? 100 : 40
 const CONCURRENT = 4
 
 describe(`coordinators in a realm of ${SIZE}`, () => {

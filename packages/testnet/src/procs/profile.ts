@@ -4,6 +4,8 @@
  * during a window at rest, to see what an idle member spends its CPU on.
  */
 import { Session } from 'node:inspector/promises'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 
 export interface ProfileEntry {
   /** `function (file:line)`, the file shortened to its package path */
@@ -26,6 +28,9 @@ export async function profileFor (windowMs: number, top: number, signal?: AbortS
       signal?.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
     })
     const { profile } = await session.post('Profiler.stop') as { profile: CpuProfile }
+    // the whole profile too, for a look at call trees (Chrome's DevTools opens it), when asked for
+    const dir = process.env.REALMESH_PROFILE_DIR
+    if (dir != null && dir !== '') await writeFile(join(dir, `worker-${process.pid}-${Date.now()}.cpuprofile`), JSON.stringify(profile)).catch(() => {})
     return summarize(profile, top)
   } finally {
     session.disconnect()
