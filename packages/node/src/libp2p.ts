@@ -174,8 +174,6 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // from each end of every connection (at 60 s a resting realm of 300 spent 4% of its CPU on
     // them). A member is checked by realmesh's keepalive (membership/liveness.ts, every 30 s), which
     // also keeps middleboxes' idle timers and a forwarded connection's (120 s) from running out.
-    // patches/@libp2p__yamux@8.0.3.patch: a window update once half a stream's window is used, not
-    // after every data frame (hashicorp's and go-libp2p's yamux do the same).
     streamMuxers: [yamux({ keepAliveInterval: 300_000 })],
     // realmesh's keepalive (membership/liveness.ts) replaces libp2p's connection monitor
     connectionMonitor: { enabled: false },

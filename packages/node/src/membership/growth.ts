@@ -11,7 +11,7 @@
  * valid was valid, as far as the sender could know, when it forwarded it: nobody is charged.
  */
 import { randomInt } from 'node:crypto'
-import { fingerprint, xorDistance, compareDistance } from '@realmesh/token'
+import { fingerprint, xorDistance, compareDistance, compareXor } from '@realmesh/token'
 import { HELD_FINGERPRINT_BYTES, MAX_HELD_PER_REQUEST, PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
 import { BoundedMap } from '../util/bounded-map.js'
 import { backoffDelay } from '../util/backoff.js'
@@ -250,19 +250,40 @@ export class Growth {
    */
   piggyFor (key: Uint8Array, member: string, count: number): PeerRecord[] {
     const { membership } = this.deps
+    if (count <= 0) return []
     // nothing to give this member at the table's last version: nothing still, until the table or a
     // record changes (a settled realm's keepalives walked the whole table twice each, for nothing:
     // 15% of a resting realm of 300's CPU); every EMPTY_PIGGY_MS the walk is made anyway
     const empty = this.emptyPiggy.peek(member)
     if (empty != null && empty.version === membership.version && this.deps.now() - empty.at < EMPTY_PIGGY_MS) return []
-    // one pass over the table for what the member does not hold; the closest of those, then at random
+    // one pass over the table for what the member does not hold: the closest of those kept in order
+    // as they go by (no distances made or sorted: the sort was most of a resting realm of 300's
+    // piggyback cost while records still travelled), then the rest picked at random
     const held = this.told.heldBy(member)
-    const fresh = membership.list().filter(m => m.id !== member && m.record != null && (held == null || !ToldRecords.covers(held, m.id, m.recordSeq)))
-    const byDistance = fresh.map(m => ({ m, d: xorDistance(key, m.fingerprint) })).sort((a, b) => compareDistance(a.d, b.d))
-    const chosen = new Set(byDistance.slice(0, Math.ceil(count / 2)).map(x => x.m))
-    const pool = byDistance.slice(chosen.size).map(x => x.m)
-    for (let i = 0; i < count - chosen.size && pool.length > 0; i++) {
-      chosen.add(pool.splice(randomInt(pool.length), 1)[0] as Member)
+    const near = Math.ceil(count / 2)
+    const closest: Member[] = []
+    const pool: Member[] = []
+    for (const m of membership.values()) {
+      if (m.id === member || m.record == null || (held != null && ToldRecords.covers(held, m.id, m.recordSeq))) continue
+      if (closest.length === near && compareXor(key, m.fingerprint, (closest[near - 1] as Member).fingerprint) >= 0) {
+        pool.push(m)
+        continue
+      }
+      if (closest.length === near) pool.push(closest.pop() as Member)
+      let i = closest.length
+      closest.push(m)
+      while (i > 0 && compareXor(key, m.fingerprint, (closest[i - 1] as Member).fingerprint) < 0) {
+        closest[i] = closest[i - 1] as Member
+        i--
+      }
+      closest[i] = m
+    }
+    const chosen = new Set(closest)
+    for (let i = 0; i < count - closest.length && pool.length > 0; i++) {
+      const at = randomInt(pool.length)
+      chosen.add(pool[at] as Member)
+      pool[at] = pool[pool.length - 1] as Member
+      pool.pop()
     }
     const records: PeerRecord[] = []
     for (const m of chosen) {

@@ -96,6 +96,11 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     return [...this.members.values()]
   }
 
+  /** the members, without copying them into an array (do not admit or drop while iterating) */
+  values (): IterableIterator<Member> {
+    return this.members.values()
+  }
+
   /** Adds (or refreshes) a member after a successful join. */
   admit (init: { peerId: PeerId, node: VerifiedNode, identity: Identity, addrs: Multiaddr[], record?: PeerRecord, recordSeq?: bigint }): Member {
     const id = init.peerId.toString()
