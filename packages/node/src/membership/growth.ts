@@ -11,7 +11,7 @@
  * valid was valid, as far as the sender could know, when it forwarded it: nobody is charged.
  */
 import { randomInt } from 'node:crypto'
-import { fingerprint, xorDistance, compareDistance, compareXor } from '@realmesh/token'
+import { fingerprint, xorDistance, compareDistance } from '@realmesh/token'
 import { HELD_FINGERPRINT_BYTES, MAX_HELD_PER_REQUEST, PROTOCOLS, PeersRequest, WireErrorCode } from '@realmesh/wire'
 import { BoundedMap } from '../util/bounded-map.js'
 import { backoffDelay } from '../util/backoff.js'
@@ -256,28 +256,14 @@ export class Growth {
     // 15% of a resting realm of 300's CPU); every EMPTY_PIGGY_MS the walk is made anyway
     const empty = this.emptyPiggy.peek(member)
     if (empty != null && empty.version === membership.version && this.deps.now() - empty.at < EMPTY_PIGGY_MS) return []
-    // one pass over the table for what the member does not hold: the closest of those kept in order
-    // as they go by (no distances made or sorted: the sort was most of a resting realm of 300's
-    // piggyback cost while records still travelled), then the rest picked at random
+    // what the member does not hold: the closest of those (membership.closest keeps a few in order
+    // as the members go by: no distances made or sorted, which were most of a resting realm of
+    // 300's piggyback cost while records still travelled), then the rest picked at random
     const held = this.told.heldBy(member)
-    const near = Math.ceil(count / 2)
-    const closest: Member[] = []
+    const holds = (m: Member): boolean => m.id === member || m.record == null || (held != null && ToldRecords.covers(held, m.id, m.recordSeq))
+    const closest = membership.closest(key, Math.ceil(count / 2), holds)
     const pool: Member[] = []
-    for (const m of membership.values()) {
-      if (m.id === member || m.record == null || (held != null && ToldRecords.covers(held, m.id, m.recordSeq))) continue
-      if (closest.length === near && compareXor(key, m.fingerprint, (closest[near - 1] as Member).fingerprint) >= 0) {
-        pool.push(m)
-        continue
-      }
-      if (closest.length === near) pool.push(closest.pop() as Member)
-      let i = closest.length
-      closest.push(m)
-      while (i > 0 && compareXor(key, m.fingerprint, (closest[i - 1] as Member).fingerprint) < 0) {
-        closest[i] = closest[i - 1] as Member
-        i--
-      }
-      closest[i] = m
-    }
+    for (const m of membership.values()) if (!holds(m) && !closest.includes(m)) pool.push(m)
     const chosen = new Set(closest)
     for (let i = 0; i < count - closest.length && pool.length > 0; i++) {
       const at = randomInt(pool.length)
