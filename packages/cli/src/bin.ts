@@ -13,7 +13,9 @@ if (nodeMajor < MIN_NODE_MAJOR) {
 }
 // loaded only now, so that an old Node fails with the line above rather than somewhere inside libp2p
 const { runCli, processTitle } = await import('./cli.js')
-const { networkError } = await import('@realmesh/node')
+const { networkError, useSmallBufferSlabs } = await import('@realmesh/node')
+// a node holds its peers' ids and addresses for as long as it runs: small slabs (see its README)
+useSmallBufferSlabs()
 
 const argv = process.argv.slice(2)
 // `ps` tells daemons apart by their data dir: `realmesh node start --dir /srv/rm/node1`

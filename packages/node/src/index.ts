@@ -26,6 +26,7 @@ export { joinProof, requestNodeToken, cancelTokenRequest } from './leader/leader
 export { readInvitation, InvitationError, INVITATION_URI_PREFIX } from './leader/invitation.js'
 export type { ReadInvitation } from './leader/invitation.js'
 export { BoundedMap } from './util/bounded-map.js'
+export { useSmallBufferSlabs, SMALL_BUFFER_SLAB } from './util/small-buffers.js'
 export type { BoundedMapInit } from './util/bounded-map.js'
 export { backoffDelay, sleep } from './util/backoff.js'
 export type { BackoffInit } from './util/backoff.js'

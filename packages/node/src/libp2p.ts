@@ -167,7 +167,9 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // QUIC only where asked (by default: where the node listens on it): the transport opens its
     // dialling sockets (and a native runtime) when built, which a TCP-only node, or each of a
     // test's hundred nodes, does without
-    transports: [tcp(), ...((init.quic ?? init.listen.some(isQuic)) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
+    // a TCP connection with nothing on it for 10 min is closed (tcp's own default, 2 min, is
+    // shorter than a keepalive's 2 min to a member outside the neighbourhood: membership/liveness.ts)
+    transports: [tcp({ inboundSocketInactivityTimeout: 600_000, outboundSocketInactivityTimeout: 600_000 }), ...((init.quic ?? init.listen.some(isQuic)) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
     connectionEncrypters: [noise({ crypto: noiseCrypto })],
     // yamux's ping only measures the round trip here (a stream's receive window grows from it; a
     // failed ping closes nothing): once when the connection opens, then every 5 min instead of 30 s,

@@ -92,6 +92,7 @@ import type { ForwardingStatus } from './forward/forwarding.js'
 import { forwardingOptions } from './forward/options.js'
 import { ForwardError, ForwardErrorCode } from './forward/errors.js'
 import type { ForwardingOptions } from './forward/options.js'
+import { isPeerId } from '@libp2p/interface'
 import type { Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions, AbortOptions, Startable } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerRecord, Revocation } from '@realmesh/wire'
@@ -118,6 +119,11 @@ export type { RefusalDetail }
 const TOKEN_REVOKED = 'TOKEN_REVOKED'
 /** how long handing held messages to the coordinators may take before the node sleeps or stops, ms */
 const RELAY_DEPOSIT_MS = 5_000
+/**
+ * an incidental member (dialled for a lookup's query or a message, not chosen by growth) idle this
+ * long, outside the neighbourhood, in a full bucket, is let go (Growth.idleIncidental), ms
+ */
+const INCIDENTAL_IDLE_MS = 120_000
 
 export interface RetryDetail { address: string, attempt: number, delayMs: number, code: string, error: string }
 
@@ -226,6 +232,8 @@ export interface HandleOptions extends StreamHandlerOptions {
 
 export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Startable {
   readonly peerId: PeerId
+  /** this node's fingerprint (its place in the key space) */
+  private readonly ownKey: Uint8Array
   readonly realm: RealmDescriptor
   readonly libp2p: RealmLibp2p
   readonly membership: Membership
@@ -323,6 +331,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     this.realm = init.realm
     this.libp2p = libp2p
     this.peerId = peerIdFromPrivateKey(init.privateKey)
+    this.ownKey = fingerprint(this.peerId)
     this.now = init.now ?? Date.now
     this.nodeToken = init.nodeToken
     this.joinedWaiters.promise.catch(() => {})
@@ -522,15 +531,21 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       onPiggy: async (records, member) => { await this.growth.onRecords(records, member.peerId) },
       onAlive: (member) => { this.safeDispatchEvent('peer:alive', { detail: { peer: member.id, latencyMs: member.latencyMs ?? 0 } }) },
       onTimeout: (member) => { void this.dropPeer(member.peerId, 'timeout', WireErrorCode.STREAM_TIMEOUT, `missed ${this.liveness.maxMissed} keepalives`) },
-      asleep: (member) => this.sleep.watch.isAsleep(member.id)
+      asleep: (member) => this.sleep.watch.isAsleep(member.id),
+      // a member reached through a relay or a forwarder keeps the near pace: a circuit idle for
+      // 120 s is closed
+      far: (member) => !this.membership.near(this.ownKey, this.init.dht?.kBucketSize ?? 20).has(member.id) && this.growth.nothingFor(member.id) && this.direct(member.peerId)
     }, init.keepalive)
     this.neighbourhood = new Neighbourhood({
       closest: (count) => this.membership.closest(fingerprint(this.peerId), count),
       nlist: async (member, options) => this.growth.nlist(async (o) => this.openStream(member.peerId, PROTOCOLS.peers, o), options, member.peerId),
       onRecords: async (records, member) => { await this.growth.onRecords(records, member.peerId) },
       reconsider: () => { this.growth.reconsider() },
-      memberCount: () => this.membership.size
+      memberCount: () => this.membership.size,
+      now: this.now
     }, init.neighbourhood)
+    // a member gone leaves a place to fill: the next neighbourhood round comes soon
+    this.membership.addEventListener('peer:left', () => { this.neighbourhood.nudge() })
     const pubsub = libp2p.services.pubsub
     this.broadcaster = pubsub == null ? undefined : new Broadcaster({
       pubsub,
@@ -655,6 +670,13 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       skewMs: skew * 1000,
       expire: (peer) => { void this.gate.end(peer, 'token-expired', 'TOKEN_EXPIRED', 'the node token expired') },
       prune: () => { this.growth.prune() },
+      trim: () => {
+        for (const member of this.growth.idleIncidental(INCIDENTAL_IDLE_MS)) {
+          // a stream still open (a message stream, a tunnel) is use, however old
+          if (this.libp2p.getConnections(member.peerId).some(c => c.streams.some(s => s.protocol !== PROTOCOLS.keepalive))) continue
+          void this.dropPeer(member.peerId, 'evicted', WireErrorCode.INTERNAL, 'not needed: dialled for a lookup or a message, idle, and its bucket is full')
+        }
+      },
       rejoining: (addresses) => { this.safeDispatchEvent('rejoin', { detail: { addresses } }) }
     })
     this.redial = new Redial({
@@ -728,7 +750,10 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       isCurrent: (connection) => this.gate.isCurrent(connection),
       openStream: async (peer, protocols, options) => this.openStream(peer, protocols, options),
       guard: this.guard,
-      onMemberStream: (connection) => { this.membership.touch(connection.remotePeer) },
+      onMemberStream: (connection, protocol) => {
+        this.membership.touch(connection.remotePeer)
+        if (protocol !== PROTOCOLS.keepalive) this.membership.used(connection.remotePeer)
+      },
       livenessPing: async (peer, options) => this.livenessPing(peer, options),
       wasAdmitted: (peer) => this.gate.wasAdmitted(peer)
     }
@@ -1140,7 +1165,15 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
    */
   async openStream (peer: PeerId | Multiaddr | Multiaddr[], protocol: string | string[], options: AbortOptions = {}): Promise<Stream> {
     const protocols = Array.isArray(protocol) ? protocol : [protocol]
+    const id = isPeerId(peer) ? peer.toString() : undefined
+    const wasMember = id != null && this.membership.has(id)
     const connection = await this.connect(peer, options)
+    const member = this.membership.get(connection.remotePeer)
+    if (member != null) {
+      // a peer dialled for this stream (a lookup's query, a message), not chosen by growth
+      if (id != null && !wasMember && connection.direction === 'outbound') member.incidental = true
+      if (protocols[0] !== PROTOCOLS.keepalive) member.usedAt = this.now()
+    }
     return connection.newStream(protocols, options)
   }
 
@@ -1300,14 +1333,20 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
     await Promise.allSettled(connections.map(async (c) => this.peers.send(async (o) => c.newStream(PROTOCOLS.peers, o), { type: PeersRequest.Type.LEAVE, reason }, { signal })))
   }
 
+  /** whether every open connection to `peer` is direct (no relay or forwarder between) */
+  private direct (peer: PeerId): boolean {
+    const connections = this.libp2p.getConnections(peer)
+    return connections.length > 0 && connections.every(c => c.limits == null && !c.remoteAddr.toString().includes('/p2p-circuit'))
+  }
+
   /**
-   * kad-dht's liveness probe: a member heard from within a keepalive interval, with no missed
+   * kad-dht's liveness probe: a member heard from within a far keepalive interval, with no missed
    * keepalive, is alive (its moving-average latency is the answer) without another round trip;
    * anyone else gets a real ping on an admitted connection.
    */
   private async livenessPing (peer: PeerId, options?: AbortOptions): Promise<number> {
     const member = this.membership.get(peer)
-    if (member != null && member.failures === 0 && this.now() - member.lastSeen < this.liveness.intervalMs) {
+    if (member != null && member.failures === 0 && this.now() - member.lastSeen < this.liveness.farIntervalMs) {
       return member.latencyMs ?? 0
     }
     return this.libp2p.services.ping.ping(peer, options)

@@ -98,8 +98,10 @@ export class SimNode {
       onRecords: async (records, member) => { await this.growth.onRecords(records, member.peerId) },
       reconsider: () => { this.growth.reconsider() },
       memberCount: () => this.membership.size,
-      timers: clock
+      timers: clock,
+      now: () => clock.now()
     }, { intervalMs: init.neighbourhoodMs })
+    this.membership.addEventListener('peer:left', () => { this.neighbourhood.nudge() })
     this.liveness = new Liveness({
       membership: this.membership,
       now: () => clock.now(),
@@ -108,6 +110,7 @@ export class SimNode {
       onPiggy: async (records, member) => { await this.growth.onRecords(records, member.peerId) },
       onTimeout: (member) => { sim.drop(this, member.peerId, 'timeout') },
       onAlive: () => {},
+      far: (member) => !this.membership.near(this.fingerprint, init.k).has(member.id) && this.growth.nothingFor(member.id),
       timers: clock
     }, { intervalMs: init.keepaliveMs })
   }

@@ -1,13 +1,14 @@
 /**
  * `realmesh testnet --nodes N --processes K [--lookups 100] [--quiet-ms MS] [--idle-ms MS]
- * [--timeout-ms MS] [--profile] [--json]`: a realm of N nodes (and a leader) over K worker processes on
+ * [--rest-ms MS] [--timeout-ms MS] [--profile] [--json]`: a realm of N nodes (and a leader) over K worker processes on
  * loopback (@realmesh/testnet createProcTestnet). Waits until no routing table anywhere changed for
  * the quiet window, then measures table health, `--lookups` coordinator lookups of random subjects
- * against the true closest member, and heap, RSS (after a GC) and CPU (over `--idle-ms` of rest)
+ * against the true closest member, and heap, RSS (after a GC) and CPU (over `--idle-ms` of rest, after `--rest-ms`)
  * per node (`--profile`: then where each process's CPU goes at rest, V8's sampling profiler);
  * prints them (`--json`: one document), with a progress line on stderr while it runs.
  * Exit 1 (TESTNET_NOT_SETTLED, after the figures) when the realm did not settle in time.
  */
+import { setTimeout as delay } from 'node:timers/promises'
 import { createProcTestnet } from '@realmesh/testnet'
 import { parseFlags, required } from '../args.js'
 import { CliError, EXIT } from '../errors.js'
@@ -30,6 +31,7 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
     lookups: { type: 'string' },
     'quiet-ms': { type: 'string' },
     'idle-ms': { type: 'string' },
+    'rest-ms': { type: 'string' },
     'timeout-ms': { type: 'string' },
     profile: { type: 'boolean' },
     json: { type: 'boolean' }
@@ -39,6 +41,7 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
   const lookupCount = checkFlag(numeric(values.lookups), '--lookups', integer(0, TESTNET_LIMITS.lookups)) ?? 100
   const quietMs = checkFlag(numeric(values['quiet-ms']), '--quiet-ms', integer(100, TESTNET_LIMITS.ms)) ?? 30_000
   const idleMs = checkFlag(numeric(values['idle-ms']), '--idle-ms', integer(1_000, TESTNET_LIMITS.ms)) ?? 10_000
+  const restMs = checkFlag(numeric(values['rest-ms']), '--rest-ms', integer(0, TESTNET_LIMITS.ms)) ?? 0
   const timeoutMs = checkFlag(numeric(values['timeout-ms']), '--timeout-ms', integer(1_000, TESTNET_LIMITS.ms)) ?? 1_200_000
 
   const signal = io.stopSignal()
@@ -66,6 +69,11 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
       signal,
       onProgress: (done) => { if (done % 10 === 0) io.err(`testnet: ${since()}: ${done}/${lookupCount} lookups`) }
     })
+    if (restMs > 0) {
+      // records and neighbourhood rounds go on for minutes after the tables stop changing
+      io.err(`testnet: ${since()}: resting ${formatMs(restMs)} before measuring`)
+      await delay(restMs, undefined, { signal })
+    }
     io.err(`testnet: ${since()}: measuring heap, RSS and CPU over ${formatMs(idleMs)} at rest`)
     const usage = await net.usage(idleMs, { signal })
     // after the CPU window, not in it: the sampling profiler costs CPU of its own

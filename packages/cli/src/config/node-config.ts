@@ -94,7 +94,7 @@ export interface NodeConfig extends DaemonConfig {
   dht?: { kBucketSize?: number, allowPrivateAddresses?: boolean, prefixLength?: number }
   handshake?: { timeoutMs?: number, windowMs?: number }
   join?: { timeoutMs?: number }
-  keepalive?: { intervalMs?: number, timeoutMs?: number, maxMissed?: number }
+  keepalive?: { intervalMs?: number, farIntervalMs?: number, timeoutMs?: number, maxMissed?: number }
   abuse?: { banThreshold?: number, banDurationMs?: number }
   redial?: { enabled?: boolean, maxMs?: number, refusedMs?: number, knownPeersMs?: number }
   messaging?: { drainMs?: number, outbox?: { maxMessages?: number, maxBytes?: number } }
@@ -155,7 +155,7 @@ export const checkNodeConfig: Check<NodeConfig> = object({
   }),
   handshake: object({ timeoutMs, windowMs: timeoutMs }),
   join: object({ timeoutMs }),
-  keepalive: object({ intervalMs: timeoutMs, timeoutMs, maxMissed: integer(1, 100, 'a whole number from 1 to 100') }),
+  keepalive: object({ intervalMs: timeoutMs, farIntervalMs: timeoutMs, timeoutMs, maxMissed: integer(1, 100, 'a whole number from 1 to 100') }),
   abuse: object({
     banThreshold: integer(-1_000_000, -1, 'a negative whole number (a score at or below it bans the peer)'),
     banDurationMs: integer(1_000, 365 * 86_400_000, 'a number of milliseconds from 1000 to one year')

@@ -25,8 +25,8 @@ export interface GateHooks {
   /** the connection is admitted and its peer still a member with a current token (else it is dropped now) */
   isCurrent: (connection: Connection) => boolean
   guard: Guard
-  /** a member opened a stream: it is alive */
-  onMemberStream: (connection: Connection) => void
+  /** a member opened a stream (of `protocol`): it is alive */
+  onMemberStream: (connection: Connection, protocol: string) => void
   /** whether the peer was ever admitted by us (a stream from an ex-member racing its drop is no offence) */
   wasAdmitted: (peer: PeerId) => boolean
   /**
@@ -97,7 +97,7 @@ export function gateHandler (protocol: string, handler: StreamHandler, hooks: ()
       if (!hooks().wasAdmitted(connection.remotePeer)) guard.offence(connection.remotePeer.toString(), 'NOT_A_MEMBER')
       return
     }
-    hooks().onMemberStream(connection)
+    hooks().onMemberStream(connection, protocol)
     await handler(stream, connection)
   }, hooks)
   return limited

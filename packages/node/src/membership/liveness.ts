@@ -26,6 +26,13 @@ export interface KeepaliveInit {
    * @default 30000
    */
   intervalMs?: number
+  /**
+   * a member outside this node's neighbourhood (its k closest) that has no records to be told is
+   * asked this seldom instead, ms: such a member only routes lookups, a dead one costs a lookup a
+   * retry, and its connection's close is seen at once when its process ends; so a resting node's
+   * keepalives grow with its neighbourhood, not with its whole table. @default 4 × intervalMs
+   */
+  farIntervalMs?: number
   /** a keepalive unanswered for this long is missed, ms. @default 10000 */
   timeoutMs?: number
   /** consecutive missed keepalives before the member is offline ('timeout'). @default 3 */
@@ -49,6 +56,11 @@ export interface LivenessDeps {
   onTimeout: (member: Member) => void
   /** a keepalive was answered */
   onAlive: (member: Member) => void
+  /**
+   * whether the member may wait `farIntervalMs` for its next keepalive (outside the neighbourhood,
+   * nothing to tell it). @default never
+   */
+  far?: (member: Member) => boolean
   /** the member sleeps on its wake schedule (sleep/sleep-watch.ts): it is not probed. @default never */
   asleep?: (member: Member) => boolean
   /** @default the process's (a simulation passes its clock's) */
@@ -60,6 +72,7 @@ const LATENCY_ALPHA = 0.25
 
 export class Liveness {
   readonly intervalMs: number
+  readonly farIntervalMs: number
   readonly timeoutMs: number
   readonly maxMissed: number
   private readonly piggyRecords: number
@@ -73,6 +86,7 @@ export class Liveness {
   constructor (deps: LivenessDeps, init: KeepaliveInit = {}) {
     this.deps = deps
     this.intervalMs = init.intervalMs ?? 30_000
+    this.farIntervalMs = Math.max(this.intervalMs, init.farIntervalMs ?? 4 * this.intervalMs)
     this.timeoutMs = init.timeoutMs ?? 10_000
     this.maxMissed = init.maxMissed ?? 3
     this.piggyRecords = init.piggyRecords ?? 4
@@ -100,9 +114,14 @@ export class Liveness {
     return this.piggyRecords
   }
 
-  /** the worst-case time from a member going silent to being marked offline */
+  /** the worst-case time from a neighbourhood member going silent to being marked offline */
   get detectionBoundMs (): number {
     return this.intervalMs + this.intervalMs / 4 + this.maxMissed * (this.timeoutMs + this.intervalMs / 4)
+  }
+
+  /** the same for a member outside the neighbourhood with nothing to be told */
+  get farDetectionBoundMs (): number {
+    return this.farIntervalMs - this.intervalMs + this.detectionBoundMs
   }
 
   /** whether the event loop lagged by more than half a keepalive timeout since `since` (performance.now()) */
@@ -114,7 +133,10 @@ export class Liveness {
     const now = this.deps.now()
     for (const member of this.deps.membership.list()) {
       if (this.inFlight.size >= this.concurrency) return
-      if (this.inFlight.has(member.id) || now - member.lastSeen < this.intervalMs || this.deps.asleep?.(member) === true) continue
+      const silent = now - member.lastSeen
+      if (this.inFlight.has(member.id) || silent < this.intervalMs || this.deps.asleep?.(member) === true) continue
+      // a member that missed its last keepalive is asked again at the near pace
+      if (silent < this.farIntervalMs && member.failures === 0 && this.deps.far?.(member) === true) continue
       this.inFlight.add(member.id)
       void this.probe(member).finally(() => { this.inFlight.delete(member.id) })
     }
@@ -131,7 +153,7 @@ export class Liveness {
       if (this.controller.signal.aborted || !this.deps.membership.has(member.id)) return
       if (this.lagging(waitFrom)) {
         // our own event loop was too slow to tell: ask again a quarter interval later, no miss counted
-        member.lastSeen = Math.min(member.lastSeen, this.deps.now() - this.intervalMs)
+        member.lastSeen = Math.min(member.lastSeen, this.deps.now() - this.farIntervalMs)
         return
       }
       member.failures++

@@ -34,6 +34,15 @@ export interface Member {
   record?: PeerRecord
   recordSeq: bigint
   joinedAt: number
+  /** when the member joined or its record last changed (what is news to tell other members), ms */
+  changedAt: number
+  /** when a stream other than a keepalive last went either way, ms */
+  usedAt: number
+  /**
+   * this node dialled the member for something other than membership (a lookup's query, a message
+   * to it), not because growth, a redial or the bootstrap chose it: let go when idle and not needed
+   */
+  incidental: boolean
   /** when we last heard from the member (any realm stream, or a keepalive answer), ms */
   lastSeen: number
   /** keepalive round trip, exponential moving average, ms (undefined until measured) */
@@ -72,6 +81,8 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
   version = 0
   private readonly now: () => number
   private readonly routingTable: () => RoutingTableView | undefined
+  /** near()'s last answer */
+  private nearMemo: { version: number, key: Uint8Array, n: number, ids: Set<string> } | undefined
 
   constructor (init: MembershipInit = {}) {
     super()
@@ -115,6 +126,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
         existing.record = init.record
         existing.recordSeq = init.recordSeq ?? 0n
         existing.addrs = init.addrs
+        existing.changedAt = now
         this.version++
       }
       return existing
@@ -130,6 +142,9 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
       record: init.record,
       recordSeq: init.recordSeq ?? 0n,
       joinedAt: now,
+      changedAt: now,
+      usedAt: now,
+      incidental: false,
       lastSeen: now,
       failures: 0,
       expiresAt: init.node.claims.exp * 1000
@@ -151,6 +166,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     member.record = record
     member.recordSeq = seq
     member.addrs = addrs
+    member.changedAt = this.now()
     this.version++
     // a newer record with a renewed node token (verified by the caller, for this peer): the member
     // now lasts as long as that token
@@ -169,6 +185,12 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
       member.lastSeen = this.now()
       member.failures = 0
     }
+  }
+
+  /** a stream other than a keepalive went to or came from the member */
+  used (peer: PeerId | string): void {
+    const member = this.members.get(peer.toString())
+    if (member != null) member.usedAt = this.now()
   }
 
   /** Removes a member, from the routing table too, and says why. */
@@ -204,6 +226,18 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
       best[i] = m
     }
     return best
+  }
+
+  /**
+   * The ids of the `n` members closest to `key` (for a node's own fingerprint: its neighbourhood),
+   * kept until the table changes: asked for every member at each keepalive tick.
+   */
+  near (key: Uint8Array, n: number): Set<string> {
+    const memo = this.nearMemo
+    if (memo != null && memo.version === this.version && memo.n === n && memo.key === key) return memo.ids
+    const ids = new Set(this.closest(key, n).map(m => m.id))
+    this.nearMemo = { version: this.version, key, n, ids }
+    return ids
   }
 
   private evictOne (): void {

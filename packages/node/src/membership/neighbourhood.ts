@@ -6,7 +6,10 @@
  * members) and PIGGY (on keepalives) spread news between rounds.
  *
  * Rounds run 2 s after joining; while a round brings members we did not have, the next one follows
- * 4 s later; a round that brings nothing doubles the delay, up to `intervalMs`.
+ * 4 s later; a round that brings nothing doubles the delay, up to `intervalMs`, and once
+ * `quietRounds` rounds in a row brought nothing, on up to `restMs`: a resting realm's rounds cost
+ * three fresh streams per member every `restMs`, not every `intervalMs`. A member leaving (nudge())
+ * brings the next round back to 4 s: its place in the neighbourhood is to be filled.
  */
 import type { Member } from './membership.js'
 import type { PeerRecord } from '@realmesh/wire'
@@ -19,6 +22,10 @@ export interface NeighbourhoodInit {
   intervalMs?: number
   /** members asked per round. @default 3 */
   ask?: number
+  /** the delay between rounds once the neighbourhood rests, ms. @default 10 × intervalMs */
+  restMs?: number
+  /** rounds in a row that brought nothing before the delay grows past `intervalMs`. @default 4 */
+  quietRounds?: number
 }
 
 export interface NeighbourhoodDeps {
@@ -33,21 +40,32 @@ export interface NeighbourhoodDeps {
   memberCount: () => number
   /** @default the process's (a simulation passes its clock's) */
   timers?: Timers
+  /** the clock `timers` run on. @default Date.now */
+  now?: () => number
 }
 
 export class Neighbourhood {
   private readonly deps: NeighbourhoodDeps
   private readonly intervalMs: number
   private readonly ask: number
+  private readonly restMs: number
+  private readonly quietRounds: number
   private timer: TimerHandle | undefined
   private delay = 2_000
   private lastCount = 0
+  /** rounds in a row that brought nothing */
+  private quiet = 0
+  /** when the next round is due (the timers' clock) */
+  private dueAt = 0
+  private running = false
   private controller = new AbortController()
 
   constructor (deps: NeighbourhoodDeps, init: NeighbourhoodInit = {}) {
     this.deps = deps
     this.intervalMs = init.intervalMs ?? 30_000
     this.ask = init.ask ?? 3
+    this.restMs = Math.max(this.intervalMs, init.restMs ?? 10 * this.intervalMs)
+    this.quietRounds = init.quietRounds ?? 4
   }
 
   /** starts the rounds (call once joined) */
@@ -55,7 +73,25 @@ export class Neighbourhood {
     if (this.timer != null) return
     this.controller = new AbortController()
     this.delay = Math.min(2_000, this.intervalMs)
+    this.quiet = 0
     this.schedule()
+  }
+
+  /** a member left: the next round comes soon (at most 4 s away), to fill its place */
+  nudge (): void {
+    this.quiet = 0
+    const soon = Math.min(4_000, this.intervalMs)
+    if (this.timer == null || this.running || this.dueAt - this.now() <= soon) {
+      this.delay = Math.min(this.delay, soon)
+      return
+    }
+    this.timer.clear()
+    this.delay = soon
+    this.schedule()
+  }
+
+  private now (): number {
+    return this.deps.now?.() ?? Date.now()
   }
 
   stop (): void {
@@ -65,14 +101,19 @@ export class Neighbourhood {
   }
 
   private schedule (): void {
+    this.dueAt = this.now() + this.delay
     this.timer = (this.deps.timers ?? realTimers).setTimeout(() => {
       const before = this.deps.memberCount()
+      this.running = true
       void this.round().finally(() => {
+        this.running = false
         if (this.timer == null) return
         // joins the round started finish later: judge the round by the previous one's harvest too
         const grew = this.deps.memberCount() > before || this.deps.memberCount() > this.lastCount
         this.lastCount = this.deps.memberCount()
-        this.delay = grew ? Math.min(4_000, this.intervalMs) : Math.min(this.delay * 2, this.intervalMs)
+        this.quiet = grew ? 0 : this.quiet + 1
+        const cap = this.quiet >= this.quietRounds ? this.restMs : this.intervalMs
+        this.delay = grew ? Math.min(4_000, this.intervalMs) : Math.min(this.delay * 2, cap)
         this.schedule()
       })
     }, this.delay)

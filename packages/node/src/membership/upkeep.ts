@@ -35,6 +35,8 @@ export interface UpkeepDeps {
   expire: (peer: PeerId) => void
   /** prunes learnt state (records, joins waiting) */
   prune: () => void
+  /** lets go of members that are not needed (idle incidental ones). @default nothing */
+  trim?: () => void
   /** the node lost its last member and joins again through `addresses` */
   rejoining: (addresses: number) => void
 }
@@ -68,11 +70,12 @@ export class Upkeep {
     this.expiryTimer = undefined
   }
 
-  /** drops expired members, prunes, reconciles the routing table; returns how many expired */
+  /** drops expired members, prunes, lets idle incidental members go, reconciles the routing table; returns how many expired */
   sweep (): number {
     if (!this.deps.running()) return 0
     const expired = this.expireDue()
     this.deps.prune()
+    this.deps.trim?.()
     this.reconcileRoutingTable()
     return expired
   }

@@ -6,6 +6,7 @@
  * It dies with its parent: the IPC channel closes when the parent exits, however it exits
  * (SIGKILL included), and the worker then exits at once without stopping its nodes.
  */
+import { useSmallBufferSlabs } from '@realmesh/node'
 import { WorkerRealm } from './worker-realm.js'
 import { profileFor } from './profile.js'
 import type { Reply, Report, Request, WorkerMessage } from './protocol.js'
@@ -14,6 +15,8 @@ if (process.send == null) {
   process.stderr.write('worker.js runs as a forked child of the multi-process testnet\n')
   process.exit(2)
 }
+// its nodes hold thousands of peer ids and addresses: small Buffer slabs, as the CLI's nodes have
+useSmallBufferSlabs()
 process.on('disconnect', () => { process.exit(0) })
 // libp2p internals can reject promises nobody awaits while hundreds of nodes come and go; the
 // figures say what went wrong, a stray rejection must not take the worker's nodes down
