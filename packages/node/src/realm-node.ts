@@ -78,7 +78,7 @@ import type { AccountRecord, MessageHandler, MessageStats, PublishOptions, Publi
 import type { MessageStreamDetail } from './messaging/inbox.js'
 import type { OutboxRestoredDetail, OutboxSettledDetail } from './messaging/messaging.js'
 import type { RequestHandler } from './messaging/direct.js'
-import { NodeStateError } from './errors.js'
+import { NodeStateError, NotMemberError } from './errors.js'
 import { RealmMetrics } from './metrics/realm-metrics.js'
 import type { RealmNodeInit } from './init.js'
 import type { RealmLibp2p } from './libp2p.js'
@@ -1342,10 +1342,15 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   /**
    * kad-dht's liveness probe: a member heard from within a far keepalive interval, with no missed
    * keepalive, is alive (its moving-average latency is the answer) without another round trip;
-   * anyone else gets a real ping on an admitted connection.
+   * another member gets a real ping on its connection. A peer that is not a member fails at once:
+   * kad-dht pings every peer it would add to its table (each peer named in a FIND_NODE answer among
+   * them), and a real ping would dial and admit it, so every lookup made members of the peers its
+   * answers named (1,111 dials for 100 lookups in a realm of 100). The table holds members only;
+   * membership puts them there.
    */
   private async livenessPing (peer: PeerId, options?: AbortOptions): Promise<number> {
     const member = this.membership.get(peer)
+    if (member == null) throw new NotMemberError(peer.toString(), 'kad-dht liveness ping')
     if (member != null && member.failures === 0 && this.now() - member.lastSeen < this.liveness.farIntervalMs) {
       return member.latencyMs ?? 0
     }

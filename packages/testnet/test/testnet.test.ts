@@ -1,7 +1,10 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createTestnet, nextEvent } from '../src/index.js'
+import { createTestnet, nextEvent, until, coordinatorLookup } from '../src/index.js'
+import { coordinatorKadId } from '../src/procs/lookup.js'
 import { defer, allow } from '@realmesh/node'
+import type { RealmNode } from '@realmesh/node'
+import { closestTo, fingerprint } from '@realmesh/token'
 
 describe('testnet', () => {
   for (const transport of ['memory', 'tcp'] as const) {
@@ -62,6 +65,63 @@ describe('testnet', () => {
       assert.ok(careful.membership.has(joiner.peerId))
     } finally {
       await net.stop()
+    }
+  })
+
+  test('coordinator lookups in a realm of 40: the true closest member, from a few queries to the closest peers known first; no peer dialled but the ones asked', async () => {
+    const net = await createTestnet({ size: 39 })
+    try {
+      await net.whenJoined({ signal: AbortSignal.timeout(60_000) })
+      const ids = net.all.map(n => n.peerId.toString())
+      // every member holds its 20 closest (neighbourhood rounds): what a lookup relies on
+      const holdsNeighbourhood = (): boolean => net.all.every(n => closestTo(fingerprint(n.peerId), ids.filter(id => id !== n.peerId.toString()), 20).every(id => n.membership.has(id)))
+      await until(holdsNeighbourhood, net.all.map(n => n.membership), ['peer:joined'], { timeoutMs: 60_000, what: 'every member holding its 20 closest' })
+      let dials = 0
+      for (const node of net.all) node.libp2p.addEventListener('connection:open', (evt) => { if (evt.detail.direction === 'outbound') dials++ })
+      let queries = 0
+      let queriedStrangers = 0
+      for (let i = 0; i < 20; i++) {
+        const node = net.all[(i * 7) % net.all.length] as RealmNode
+        const subject = `lookup-${i}`
+        const members = new Set([...node.membership.values()].map(m => m.id))
+        const asked: string[] = []
+        const found = await node.findCoordinators(subject, 1, { onQueryEvent: (e) => { if (e.name === 'SEND_QUERY') asked.push(e.to.toString()) } })
+        assert.deepEqual(found, closestTo(coordinatorKadId(node, subject), ids, 1), subject)
+        queries += asked.length
+        queriedStrangers += asked.filter(id => !members.has(id)).length
+        const counted = await coordinatorLookup(node, subject)
+        assert.equal(counted.closest, found[0])
+      }
+      // kad-dht's defaults (10 paths, 10 in flight) asked all 20 starting peers at once: 25 a lookup at N = 100
+      assert.ok(queries / 20 <= 6, `${queries / 20} queries a lookup`)
+      // peers named in answers are not dialled to be pinged into kad-dht's table: only the ones asked
+      assert.ok(dials <= queriedStrangers * 2, `${dials} dials for ${queriedStrangers} queries to peers that were not members`)
+    } finally {
+      await net.stop()
+    }
+  })
+
+  test('a peer kad-dht would add to its table that is not a member is not dialled: the liveness ping fails at once', async () => {
+    const net = await createTestnet({ size: 1, transport: 'tcp' })
+    const elsewhere = await createTestnet({ size: 0, transport: 'tcp', name: 'elsewhere' })
+    try {
+      await net.whenJoined({ signal: AbortSignal.timeout(30_000) })
+      const node = net.nodes[0] as RealmNode
+      const stranger = elsewhere.leader.node
+      await node.libp2p.peerStore.merge(stranger.peerId, { multiaddrs: stranger.libp2p.getMultiaddrs() })
+      let dials = 0
+      const onOpen = (): void => { dials++ }
+      node.libp2p.addEventListener('connection:open', onOpen)
+      const table = (node.libp2p.services.dht as unknown as { routingTable: { size: number, add: (peer: unknown) => Promise<void> } }).routingTable
+      const before = table.size
+      // what kad-dht does with every peer named in a FIND_NODE answer: a ping before the add
+      await table.add(stranger.peerId).catch(() => {})
+      assert.equal(dials, 0, 'no dial to the stranger (it was dialled and admitted before)')
+      assert.equal(table.size, before)
+      assert.equal(node.libp2p.getConnections(stranger.peerId).length, 0)
+    } finally {
+      await net.stop()
+      await elsewhere.stop()
     }
   })
 })
