@@ -141,6 +141,12 @@ export interface RealmNodeInit {
    * join decision (membership/join-decision.ts). @default ceil(dht.kBucketSize / 2)
    */
   bucketSize?: number
+  /**
+   * an incidental member (a peer this node dialled for a lookup's query or a message, not chosen
+   * by growth) is let go once no stream but keepalives went either way for this long, none is
+   * open, it is outside the neighbourhood and its bucket is full without it, ms. @default 120000
+   */
+  incidentalIdleMs?: number
   connections?: ConnectionLimits
   dht?: DhtOptions
   /** neighbourhood refresh: NLIST rounds towards the true k closest (interval, members asked) */

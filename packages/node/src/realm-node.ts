@@ -28,7 +28,7 @@ import { kadRoutingTable } from './membership/kad-routing-table.js'
 import { Liveness } from './membership/liveness.js'
 import { Neighbourhood } from './membership/neighbourhood.js'
 import { Growth } from './membership/growth.js'
-import { Upkeep } from './membership/upkeep.js'
+import { Upkeep, SWEEP_INTERVAL_MS } from './membership/upkeep.js'
 import { Redial } from './membership/redial.js'
 import { Peers } from './peers/peers.js'
 import { KeepaliveChannels } from './peers/keepalive.js'
@@ -124,6 +124,8 @@ const RELAY_DEPOSIT_MS = 5_000
  * long, outside the neighbourhood, in a full bucket, is let go (Growth.idleIncidental), ms
  */
 const INCIDENTAL_IDLE_MS = 120_000
+/** how often the upkeep sweep runs at most, ms (sooner with a short incidentalIdleMs: half of it) */
+const MIN_SWEEP_MS = 100
 
 export interface RetryDetail { address: string, attempt: number, delayMs: number, code: string, error: string }
 
@@ -657,7 +659,9 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       backoff: init.backoff,
       lan: this.lanJoins
     })
+    const incidentalIdleMs = init.incidentalIdleMs ?? INCIDENTAL_IDLE_MS
     this.upkeep = new Upkeep({
+      sweepMs: Math.min(SWEEP_INTERVAL_MS, Math.max(MIN_SWEEP_MS, incidentalIdleMs / 2)),
       self: this.peerId,
       libp2p,
       membership: this.membership,
@@ -671,7 +675,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       expire: (peer) => { void this.gate.end(peer, 'token-expired', 'TOKEN_EXPIRED', 'the node token expired') },
       prune: () => { this.growth.prune() },
       trim: () => {
-        for (const member of this.growth.idleIncidental(INCIDENTAL_IDLE_MS)) {
+        for (const member of this.growth.idleIncidental(incidentalIdleMs)) {
           // a stream still open (a message stream, a tunnel) is use, however old
           if (this.libp2p.getConnections(member.peerId).some(c => c.streams.some(s => s.protocol !== PROTOCOLS.keepalive))) continue
           void this.dropPeer(member.peerId, 'evicted', WireErrorCode.INTERNAL, 'not needed: dialled for a lookup or a message, idle, and its bucket is full')

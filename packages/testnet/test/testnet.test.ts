@@ -124,4 +124,30 @@ describe('testnet', () => {
       await elsewhere.stop()
     }
   })
+
+  test('a peer dialled only for a lookup is let go once idle for incidentalIdleMs (outside the neighbourhood, its bucket full)', async () => {
+    // small buckets and neighbourhoods, so a realm of 16 has peers a lookup must dial
+    const net = await createTestnet({ size: 15, node: () => ({ incidentalIdleMs: 300, bucketSize: 1, dht: { kBucketSize: 4 } }) })
+    try {
+      await net.whenJoined({ signal: AbortSignal.timeout(30_000) })
+      let dialled: { node: RealmNode, peer: string } | undefined
+      for (let i = 0; i < 40 && dialled == null; i++) {
+        const node = net.all[i % net.all.length] as RealmNode
+        const before = new Set([...node.membership.values()].map(m => m.id))
+        const left = new Set<string>()
+        const onLeft = (evt: CustomEvent<{ peer: string }>): void => { left.add(evt.detail.peer) }
+        node.membership.addEventListener('peer:left', onLeft)
+        await node.findCoordinators(`incidental-${i}`, 1)
+        node.membership.removeEventListener('peer:left', onLeft)
+        const peer = [...node.membership.values()].find(m => m.incidental && !before.has(m.id) && !left.has(m.id))?.id
+        if (peer != null) dialled = { node, peer }
+      }
+      assert.ok(dialled != null, 'some lookup dialled a peer that was not a member')
+      const { node, peer } = dialled
+      const gone = await nextEvent<{ peer: string, reason: string }>(node.membership, 'peer:left', (d) => d.peer === peer, { timeoutMs: 15_000 })
+      assert.equal(gone.reason, 'evicted')
+    } finally {
+      await net.stop()
+    }
+  })
 })

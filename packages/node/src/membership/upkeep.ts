@@ -20,6 +20,8 @@ const REJOIN_THROUGH = new Set<LeaveReason>(['disconnect', 'timeout', 'evicted']
 export const SWEEP_INTERVAL_MS = 15_000
 
 export interface UpkeepDeps {
+  /** ms between sweeps. @default SWEEP_INTERVAL_MS */
+  sweepMs?: number
   self: PeerId
   libp2p: RealmLibp2p
   membership: Membership
@@ -60,7 +62,7 @@ export class Upkeep {
   }
 
   start (): void {
-    this.sweepTimer = setInterval(() => { this.sweep() }, SWEEP_INTERVAL_MS)
+    this.sweepTimer = setInterval(() => { this.sweep() }, this.deps.sweepMs ?? SWEEP_INTERVAL_MS)
     this.sweepTimer.unref()
   }
 
