@@ -1355,7 +1355,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
   private async livenessPing (peer: PeerId, options?: AbortOptions): Promise<number> {
     const member = this.membership.get(peer)
     if (member == null) throw new NotMemberError(peer.toString(), 'kad-dht liveness ping')
-    if (member != null && member.failures === 0 && this.now() - member.lastSeen < this.liveness.farIntervalMs) {
+    if (member.failures === 0 && this.now() - member.lastSeen < this.liveness.farIntervalMs) {
       return member.latencyMs ?? 0
     }
     return this.libp2p.services.ping.ping(peer, options)
