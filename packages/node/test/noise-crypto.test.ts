@@ -59,4 +59,24 @@ describe('noise crypto (session keys as KeyObjects)', () => {
       bytes(defaultCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k))
     )
   })
+
+  test('X25519 with cached key objects: the default crypto\'s shared secret, keys reused, in pieces, or changed in place', () => {
+    const a = defaultCrypto.generateX25519KeyPair()
+    const b = defaultCrypto.generateX25519KeyPair()
+    const expected = bytes(defaultCrypto.generateX25519SharedKey(a.privateKey, b.publicKey))
+    // the second time from the cache; both ends agree
+    assert.deepEqual(bytes(noiseCrypto.generateX25519SharedKey(a.privateKey, b.publicKey)), expected)
+    assert.deepEqual(bytes(noiseCrypto.generateX25519SharedKey(a.privateKey, b.publicKey)), expected)
+    assert.deepEqual(bytes(noiseCrypto.generateX25519SharedKey(b.privateKey, a.publicKey)), expected)
+    assert.deepEqual(bytes(noiseCrypto.generateX25519SharedKey(new Uint8ArrayList(a.privateKey) as unknown as List, new Uint8ArrayList(b.publicKey) as unknown as List)), expected)
+    // arrays changed in place: their new bytes, not the cached keys
+    const c = defaultCrypto.generateX25519KeyPair()
+    const priv = Uint8Array.from(a.privateKey)
+    const pub = Uint8Array.from(b.publicKey)
+    noiseCrypto.generateX25519SharedKey(priv, pub)
+    priv.set(c.privateKey)
+    assert.deepEqual(bytes(noiseCrypto.generateX25519SharedKey(priv, pub)), bytes(defaultCrypto.generateX25519SharedKey(c.privateKey, b.publicKey)))
+    pub.set(c.publicKey)
+    assert.deepEqual(bytes(noiseCrypto.generateX25519SharedKey(priv, pub)), bytes(defaultCrypto.generateX25519SharedKey(c.privateKey, c.publicKey)))
+  })
 })
