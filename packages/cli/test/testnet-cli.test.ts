@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { runCli } from '../src/index.js'
+import { defaultTimeoutMs } from '../src/commands/testnet.js'
 import { RecordingIo, errorCode } from './helpers.js'
 
 describe('realmesh testnet', () => {
@@ -30,6 +31,12 @@ describe('realmesh testnet', () => {
     assert.equal(report.profile.processes.length, 3)
     assert.ok(io.stderr.some(l => /^testnet: .*settled/.test(l)), io.stderr.join('\n'))
     assert.ok(io.stderr.some(l => /^testnet: .*5\/5 lookups|^testnet: .*measuring/.test(l)))
+  })
+
+  test('the settle timeout unless told: 20 min up to 400 nodes, then 3 s a node, at most the flag\'s bound (1 h)', () => {
+    assert.equal(defaultTimeoutMs(300), 1_200_000)
+    assert.equal(defaultTimeoutMs(1000), 3_000_000)
+    assert.equal(defaultTimeoutMs(5000), 3_600_000)
   })
 
   for (const [args, message] of [

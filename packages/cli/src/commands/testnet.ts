@@ -24,6 +24,15 @@ import type { Io } from '../io.js'
 export const TESTNET_LIMITS = { nodes: 5_000, processes: 64, lookups: 10_000, ms: 3_600_000 }
 const PROGRESS_EVERY_MS = 5_000
 
+/**
+ * how long to wait for the realm to settle unless told: 20 min, or 3 s per node past 400 (a table
+ * entry costs tens of ms of CPU over the realm, and there are some 60 per node: a realm of 1,000 on
+ * 2 cores settles in about half an hour), at most the flag's bound
+ */
+export function defaultTimeoutMs (nodes: number): number {
+  return Math.min(TESTNET_LIMITS.ms, Math.max(1_200_000, nodes * 3_000))
+}
+
 export async function testnet (argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags(argv, {
     nodes: { type: 'string' },
@@ -42,7 +51,7 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
   const quietMs = checkFlag(numeric(values['quiet-ms']), '--quiet-ms', integer(100, TESTNET_LIMITS.ms)) ?? 30_000
   const idleMs = checkFlag(numeric(values['idle-ms']), '--idle-ms', integer(1_000, TESTNET_LIMITS.ms)) ?? 10_000
   const restMs = checkFlag(numeric(values['rest-ms']), '--rest-ms', integer(0, TESTNET_LIMITS.ms)) ?? 0
-  const timeoutMs = checkFlag(numeric(values['timeout-ms']), '--timeout-ms', integer(1_000, TESTNET_LIMITS.ms)) ?? 1_200_000
+  const timeoutMs = checkFlag(numeric(values['timeout-ms']), '--timeout-ms', integer(1_000, TESTNET_LIMITS.ms)) ?? defaultTimeoutMs(nodes)
 
   const signal = io.stopSignal()
   const t0 = Date.now()
