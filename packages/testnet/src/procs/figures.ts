@@ -37,7 +37,7 @@ export function lookupFigures (answers: Array<{ answer?: LookupAnswer, truth: st
     hops: { mean: mean(hops), p50: percentile(hops, 50), p99: percentile(hops, 99), max: hops.length === 0 ? null : Math.max(...hops) },
     ms: { p50: percentile(done.map(a => a.ms), 50), p99: percentile(done.map(a => a.ms), 99) },
     queries: { mean: mean(done.map(a => a.queries)) },
-    errors: answers.flatMap(a => a.error != null ? [a.error] : a.answer?.closest != null && a.answer.closest !== a.truth ? [`found ${a.answer.closest}, true closest ${a.truth ?? '?'}`] : []).slice(0, 5)
+    errors: answers.flatMap(a => a.error != null ? [a.error] : a.answer?.closest != null && a.answer.closest !== a.truth ? [`found ${a.answer.closest}, true closest ${a.truth ?? '?'} (${a.answer.queries} queries, ${a.answer.errors} failed, ${Math.round(a.answer.ms)} ms)`] : []).slice(0, 5)
   }
 }
 
