@@ -29,15 +29,22 @@ const SMALL_MESSAGE_BYTES = 1200
 /** Noise's Uint8ArrayList (its own major version, not this package's) */
 type List = Exclude<Parameters<ICryptoInterface['chaCha20Poly1305Encrypt']>[0], Uint8Array>
 
-const keys = new WeakMap<Uint8Array, { bytes: Buffer, key: KeyObject }>()
+type KeyCache = WeakMap<Uint8Array, { bytes: Buffer, key: KeyObject }>
+
+/** the key object of `raw`, made (from a copy of its bytes) only when the array is new or changed */
+function cachedKey (cache: KeyCache, raw: Uint8Array, make: (bytes: Buffer) => KeyObject): KeyObject {
+  const known = cache.get(raw)
+  if (known != null && known.bytes.equals(raw)) return known.key
+  const bytes = Buffer.from(raw)
+  const key = make(bytes)
+  cache.set(raw, { bytes, key })
+  return key
+}
+
+const keys: KeyCache = new WeakMap()
 
 function keyObject (k: Uint8Array): KeyObject {
-  const known = keys.get(k)
-  if (known != null && known.bytes.equals(k)) return known.key
-  const bytes = Buffer.from(k)
-  const key = createSecretKey(bytes)
-  keys.set(k, { bytes, key })
-  return key
+  return cachedKey(keys, k, createSecretKey)
 }
 
 /** DER prefixes of a raw X25519 key (RFC 8410), as Noise's default crypto builds them */
@@ -51,17 +58,8 @@ const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex
  * realm's CPU, diffieHellman itself a tenth of that). WeakMaps: bounded by the handshakes alive;
  * the bytes are compared on every use.
  */
-const x25519Private = new WeakMap<Uint8Array, { bytes: Buffer, key: KeyObject }>()
-const x25519Public = new WeakMap<Uint8Array, { bytes: Buffer, key: KeyObject }>()
-
-function x25519Key (cache: WeakMap<Uint8Array, { bytes: Buffer, key: KeyObject }>, raw: Uint8Array, make: (der: Buffer) => KeyObject, prefix: Buffer): KeyObject {
-  const known = cache.get(raw)
-  if (known != null && known.bytes.equals(raw)) return known.key
-  const bytes = Buffer.from(raw)
-  const key = make(Buffer.concat([prefix, bytes]))
-  cache.set(raw, { bytes, key })
-  return key
-}
+const x25519Private: KeyCache = new WeakMap()
+const x25519Public: KeyCache = new WeakMap()
 
 export const noiseCrypto: ICryptoInterface = {
   ...defaultCrypto,
@@ -69,8 +67,8 @@ export const noiseCrypto: ICryptoInterface = {
     const priv = privateKey instanceof Uint8Array ? privateKey : privateKey.subarray()
     const pub = publicKey instanceof Uint8Array ? publicKey : publicKey.subarray()
     return diffieHellman({
-      privateKey: x25519Key(x25519Private, priv, (der) => createPrivateKey({ key: der, type: 'pkcs8', format: 'der' }), X25519_PKCS8_PREFIX),
-      publicKey: x25519Key(x25519Public, pub, (der) => createPublicKey({ key: der, type: 'spki', format: 'der' }), X25519_SPKI_PREFIX)
+      privateKey: cachedKey(x25519Private, priv, (raw) => createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, raw]), type: 'pkcs8', format: 'der' })),
+      publicKey: cachedKey(x25519Public, pub, (raw) => createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, raw]), type: 'spki', format: 'der' }))
     })
   },
   chaCha20Poly1305Encrypt (plaintext, nonce, ad, k) {
