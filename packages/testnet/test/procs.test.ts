@@ -31,6 +31,13 @@ describe('a realm of 20 nodes over 2 worker processes', () => {
     t.diagnostic(`settled ${settle.settleMs} ms after the call; lookups ${lookups.trueClosest}/${lookups.total} true closest, hops mean ${lookups.hops.mean}`)
     assert.equal(lookups.trueClosest, 20, JSON.stringify(lookups.errors))
     assert.equal(lookups.hops.mean != null, true)
+    // a lookup's trace says what its walk did with the peers closest to the key: the true closest answered
+    for (const subject of ['trace-a', 'trace-b', 'trace-c']) {
+      const { answer, truth } = await net.lookup(1, subject)
+      if (truth === net.peerId(1)) continue
+      assert.equal(answer.trace.find(p => p.peer === truth)?.status, 'answered', JSON.stringify(answer.trace))
+      assert.ok(answer.trace.length <= 8)
+    }
   })
 
   test('a SIGKILLed worker\'s nodes leave every routing table; restarted, they are back and lookups still find the true closest', async (t) => {

@@ -37,8 +37,14 @@ export function lookupFigures (answers: Array<{ answer?: LookupAnswer, truth: st
     hops: { mean: mean(hops), p50: percentile(hops, 50), p99: percentile(hops, 99), max: hops.length === 0 ? null : Math.max(...hops) },
     ms: { p50: percentile(done.map(a => a.ms), 50), p99: percentile(done.map(a => a.ms), 99) },
     queries: { mean: mean(done.map(a => a.queries)) },
-    errors: answers.flatMap(a => a.error != null ? [a.error] : a.answer?.closest != null && a.answer.closest !== a.truth ? [`found ${a.answer.closest}, true closest ${a.truth ?? '?'} (${a.answer.queries} queries, ${a.answer.errors} failed, ${Math.round(a.answer.ms)} ms)`] : []).slice(0, 5)
+    errors: answers.flatMap(a => a.error != null ? [a.error] : a.answer?.closest != null && a.answer.closest !== a.truth ? [missed(a.answer, a.truth)] : []).slice(0, 5)
   }
+}
+
+/** a lookup that found another member than the true closest, and what its walk did with the true closest */
+function missed (answer: LookupAnswer, truth: string | undefined): string {
+  const seen = (answer.trace ?? []).find(t => t.peer === truth)?.status ?? 'never named by the peers asked'
+  return `found ${answer.closest ?? '?'}, true closest ${truth ?? '?'} (${seen}; ${answer.queries} queries, ${answer.errors} failed, ${Math.round(answer.ms)} ms)`
 }
 
 export interface HealthFigures {

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { subjectLookupKey } from '@realmesh/node'
+import { closestTo, subjectKey } from '@realmesh/token'
 import type { RealmNode } from '@realmesh/node'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -20,7 +21,15 @@ export interface CoordinatorLookup {
   queries: number
   /** requests that failed (QUERY_ERROR events) */
   errors: number
+  /**
+   * what the walk did with the peers it learnt of, closest to the key first (at most 8): `answered`,
+   * `failed: <error>`, `named` (in an answer, never asked); says why a lookup missed a member
+   */
+  trace: Array<{ peer: string, status: string }>
 }
+
+/** peers in a lookup's trace */
+const TRACE_PEERS = 8
 
 /** the k-bucket key kad-dht walks to for `subject` in epoch 0 (sha256 of the lookup bytes, its convertBuffer) */
 export function coordinatorKadId (node: RealmNode, subject: string): Uint8Array {
@@ -33,18 +42,30 @@ export async function coordinatorLookup (node: RealmNode, subject: string, optio
   const responses: Array<{ from: string, closer: string[] }> = []
   let queries = 0
   let errors = 0
+  const status = new Map<string, string>()
   const found = await node.findCoordinators(subject, 1, {
     signal: options.signal,
     timeoutMs: options.timeoutMs,
     onQueryEvent: (event) => {
       if (event.name === 'SEND_QUERY') queries++
-      else if (event.name === 'QUERY_ERROR') errors++
-      else if (event.name === 'PEER_RESPONSE') responses.push({ from: event.from.toString(), closer: event.closer.map(p => p.id.toString()) })
+      else if (event.name === 'QUERY_ERROR') {
+        errors++
+        const from = event.from.toString()
+        if (status.get(from) !== 'answered') status.set(from, `failed: ${event.error.name}: ${event.error.message.slice(0, 120)}`)
+      } else if (event.name === 'PEER_RESPONSE') {
+        const from = event.from.toString()
+        const closer = event.closer.map(p => p.id.toString())
+        status.set(from, 'answered')
+        for (const peer of closer) if (!status.has(peer)) status.set(peer, 'named')
+        responses.push({ from, closer })
+      }
     }
   })
   const closest = found[0]
   const self = node.peerId.toString()
-  return { closest, hops: closest == null ? undefined : closest === self ? 0 : hopsTo(closest, starting, responses), queries, errors }
+  const key = subjectKey(node.realm.id, subject)
+  const trace = closestTo(key, [...status.keys()], TRACE_PEERS).map(peer => ({ peer, status: status.get(peer) ?? '' }))
+  return { closest, hops: closest == null ? undefined : closest === self ? 0 : hopsTo(closest, starting, responses), queries, errors, trace }
 }
 
 /**

@@ -84,6 +84,8 @@ export interface LookupAnswer {
   hops: number | undefined
   queries: number
   errors: number
+  /** the walk's peers closest to the key and what became of them (CoordinatorLookup's trace) */
+  trace: Array<{ peer: string, status: string }>
   ms: number
 }
 
