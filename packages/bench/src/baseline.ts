@@ -1,8 +1,8 @@
 /**
  * The reference side of every network benchmark: plain libp2p nodes assembled the way a realmesh
- * node assembles its libp2p (packages/node/src/libp2p.ts: TCP + memory, Noise, yamux, identify,
- * ping, kad-dht in server mode with passthroughMapper, the same connection limits and dht
- * options), minus realmesh: no handshake, no join, no membership gate, identify on connection
+ * node assembles its libp2p (packages/node/src/libp2p.ts: TCP + memory, Noise, yamux, and
+ * @realmesh/testnet's plainServices: identify, ping, kad-dht in server mode with passthroughMapper,
+ * the same connection limits and dht options), minus realmesh: no handshake, no join, no membership gate, identify on connection
  * open, kad-dht on its own protocol id. A network is a bootstrap node plus nodes that dial it,
  * started `concurrency` at a time, as @realmesh/testnet starts a realm (with
  * `dialAfterAllStarted`, as its `joinAfterAllStarted`: all started first, then all dial).
@@ -13,23 +13,16 @@ import { tcp } from '@libp2p/tcp'
 import { memory } from '@libp2p/memory'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
-import { identify } from '@libp2p/identify'
-import { ping } from '@libp2p/ping'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { PLAIN_LIMITS, plainServices } from '@realmesh/testnet'
 import { gossipsub } from '@libp2p/gossipsub'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { Identify } from '@libp2p/identify'
-import type { Ping } from '@libp2p/ping'
-import type { KadDHT } from '@libp2p/kad-dht'
+import type { PlainServices as TestnetPlainServices } from '@realmesh/testnet'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Libp2p } from '@libp2p/interface'
 
 // a type alias (not an interface) so it satisfies libp2p's ServiceMap index signature
-export type PlainServices = {
-  identify: Identify
-  ping: Ping
-  dht: KadDHT
+export type PlainServices = TestnetPlainServices & {
   /** only on nodes built with `gossipsub: true` */
   pubsub?: GossipSub
 }
@@ -37,10 +30,7 @@ export type PlainServices = {
 export type PlainNode = Libp2p<PlainServices>
 
 /** the limits @realmesh/testnet gives realm nodes on one host; the baseline gets the same */
-export const LOOPBACK_LIMITS = { maxConnections: 1000, inboundConnectionThreshold: 100_000, maxIncomingPendingConnections: 256 }
-
-/** kad-dht protocol of the plain network (its own, like a realm's; not the public /ipfs/kad) */
-export const PLAIN_KAD_PROTOCOL = '/bench-plain/kad/1.0.0'
+export const LOOPBACK_LIMITS = PLAIN_LIMITS
 
 /**
  * stands in for a realm id in the plain network's lookup keys: `subjectKey(PLAIN_NETWORK_ID, subject)`
@@ -55,19 +45,6 @@ export interface PlainNodeInit {
 }
 
 export async function createPlainNode (init: PlainNodeInit): Promise<PlainNode> {
-  const services = {
-    identify: identify(),
-    ping: ping(),
-    // realmesh's defaults (packages/node/src/libp2p.ts): k = 20, private addresses kept, first self-lookup after 1 s
-    dht: kadDHT({
-      protocol: PLAIN_KAD_PROTOCOL,
-      clientMode: false,
-      kBucketSize: 20,
-      peerInfoMapper: passthroughMapper,
-      initialQuerySelfInterval: 1_000
-    }),
-    ...(init.gossipsub === true ? { pubsub: gossipsub() } : {})
-  }
   return createLibp2p<PlainServices>({
     start: false,
     privateKey: await generateKeyPair('Ed25519'),
@@ -76,7 +53,7 @@ export async function createPlainNode (init: PlainNodeInit): Promise<PlainNode> 
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: LOOPBACK_LIMITS,
-    services
+    services: { ...plainServices(), ...(init.gossipsub === true ? { pubsub: gossipsub() } : {}) }
   })
 }
 

@@ -194,11 +194,11 @@ export const VERB_USAGE: Record<string, string[]> = {
     '    run a leader and N nodes in this process on loopback, print who joined, stop'
   ],
   testnet: [
-    'realmesh testnet --nodes N [--processes 1] [--lookups 100] [--quiet-ms 30000] [--idle-ms 10000] [--rest-ms 0] [--timeout-ms MS] [--profile] [--json]',
+    'realmesh testnet --nodes N [--processes 1] [--lookups 100] [--quiet-ms 30000] [--idle-ms 10000] [--rest-ms 0] [--timeout-ms MS] [--profile] [--plain] [--json]',
     '    run a leader and N nodes over K worker processes on loopback, wait until no routing table changed for',
     '    the quiet window, then print settle time, table health, lookups against the true closest member (hops),',
     '    and heap, RSS and CPU per node (CPU over --idle-ms at rest, --rest-ms after the lookups; --profile: then where it goes, by function);',
-    '    progress on stderr; exit 1 if not settled'
+    '    --plain: the same with plain libp2p + kad-dht nodes, the reference; progress on stderr; exit 1 if not settled'
   ]
 }
 

@@ -17,6 +17,7 @@ describe('realmesh testnet', () => {
       perProcess: unknown[]
       profile: { total: Array<{ where: string, selfMs: number }>, processes: unknown[] }
     }
+    assert.equal(report.side, 'realmesh')
     assert.equal(report.nodes, 6)
     assert.equal(report.processes, 2)
     assert.equal(report.settled, true)
@@ -31,6 +32,29 @@ describe('realmesh testnet', () => {
     assert.equal(report.profile.processes.length, 3)
     assert.ok(io.stderr.some(l => /^testnet: .*settled/.test(l)), io.stderr.join('\n'))
     assert.ok(io.stderr.some(l => /^testnet: .*5\/5 lookups|^testnet: .*measuring/.test(l)))
+  })
+
+  test('--plain: the same figures from plain libp2p + kad-dht nodes over the same processes', async () => {
+    const io = new RecordingIo()
+    const code = await runCli(['testnet', '--plain', '--nodes', '8', '--processes', '2', '--lookups', '5', '--quiet-ms', '2000', '--idle-ms', '1000', '--json'], io)
+    assert.equal(code, 0, io.stderr.join('\n'))
+    const report = JSON.parse(io.stdout.join('\n')) as Record<string, unknown> & {
+      lookups: { total: number, trueClosest: number, failed: number }
+      tables: { nodes: number, joined: number, routingTable: { min: number } }
+      perNode: { heapMiB: number }
+      perProcess: Array<{ name: string }>
+    }
+    assert.equal(report.side, 'plain')
+    assert.equal(report.settled, true)
+    assert.equal(report.tables.nodes, 9, 'the bootstrap node and 8 nodes')
+    assert.equal(report.tables.joined, 9, 'every table holds a peer')
+    assert.ok(report.tables.routingTable.min >= 1)
+    // 9 nodes, k = 20: every table can hold everyone, so a lookup finds the true closest
+    assert.deepEqual([report.lookups.total, report.lookups.failed], [5, 0])
+    assert.equal(report.lookups.trueClosest, 5)
+    assert.ok(report.perNode.heapMiB > 0)
+    assert.equal(report.perProcess.length, 3)
+    assert.ok(io.stderr.some(l => /plain libp2p \+ kad-dht nodes/.test(l)), io.stderr.join('\n'))
   })
 
   test('the settle timeout unless told: 20 min up to 400 nodes, then 3 s a node, at most the flag\'s bound (1 h)', () => {

@@ -2,6 +2,8 @@
 import type { HealthFigures, LookupFigures, ProcessFigures, ProfileEntry, UsageFigures } from '@realmesh/testnet'
 
 export interface TestnetReport {
+  /** realm nodes, or plain libp2p + kad-dht nodes (`--plain`, the reference) */
+  side: 'realmesh' | 'plain'
   nodes: number
   processes: number
   settled: boolean
@@ -25,7 +27,7 @@ const fixed = (value: number | null, digits = 1): string => value == null ? '-' 
 export function testnetLines (r: TestnetReport): string[] {
   const t = r.tables
   return [
-    `realm of ${r.nodes} nodes and a leader over ${r.processes} processes (+1 for the leader): ${r.settled ? `settled at ${fixed((r.settleMs ?? 0) / 1000)} s` : 'not settled'} (quiet window ${fixed(r.quietMs / 1000)} s; every node started at ${fixed(r.startMs / 1000)} s)`,
+    `${r.side === 'plain' ? 'plain libp2p + kad-dht network' : 'realm'} of ${r.nodes} nodes and a ${r.side === 'plain' ? 'bootstrap node' : 'leader'} over ${r.processes} processes (+1 for the leader): ${r.settled ? `settled at ${fixed((r.settleMs ?? 0) / 1000)} s` : 'not settled'} (quiet window ${fixed(r.quietMs / 1000)} s; every node started at ${fixed(r.startMs / 1000)} s)`,
     `tables: ${t.joined}/${t.nodes} joined, size min ${t.routingTable.min} mean ${fixed(t.routingTable.mean)}, true ${t.kClosest.k} closest held: mean ${fixed(t.kClosest.mean * 100)}% min ${fixed(t.kClosest.min * 100)}% (${t.kClosest.complete} nodes at 100%), stale entries ${t.stale.entries}`,
     `lookups: ${r.lookups.trueClosest}/${r.lookups.total} found the true closest, ${r.lookups.failed} failed; hops mean ${fixed(r.hops.mean, 2)} p99 ${fixed(r.hops.p99, 0)} max ${fixed(r.hops.max, 0)}; ms p50 ${fixed(r.lookups.ms.p50, 0)} p99 ${fixed(r.lookups.ms.p99, 0)}`,
     `per node: heap ${fixed(r.perNode.heapMiB, 2)} MiB, RSS ${fixed(r.perNode.rssMiB, 2)} MiB, CPU ${fixed(r.perNode.cpuPercent, 2)}% (${fixed(r.idle.cpuMsPerMemberPerSecond, 2)} ms per member per second over ${fixed(r.idle.windowMs / 1000)} s at rest)`,

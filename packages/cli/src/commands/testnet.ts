@@ -1,7 +1,8 @@
 /**
  * `realmesh testnet --nodes N --processes K [--lookups 100] [--quiet-ms MS] [--idle-ms MS]
- * [--rest-ms MS] [--timeout-ms MS] [--profile] [--json]`: a realm of N nodes (and a leader) over K worker processes on
- * loopback (@realmesh/testnet createProcTestnet). Waits until no routing table anywhere changed for
+ * [--rest-ms MS] [--timeout-ms MS] [--profile] [--plain] [--json]`: a realm of N nodes (and a leader) over K worker processes on
+ * loopback (@realmesh/testnet createProcTestnet); `--plain`: plain libp2p + kad-dht nodes (and a
+ * bootstrap node) instead, the reference for the same figures. Waits until no routing table anywhere changed for
  * the quiet window, then measures table health, `--lookups` coordinator lookups of random subjects
  * against the true closest member, and heap, RSS (after a GC) and CPU (over `--idle-ms` of rest, after `--rest-ms`)
  * per node (`--profile`: then where each process's CPU goes at rest, V8's sampling profiler);
@@ -43,6 +44,7 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
     'rest-ms': { type: 'string' },
     'timeout-ms': { type: 'string' },
     profile: { type: 'boolean' },
+    plain: { type: 'boolean' },
     json: { type: 'boolean' }
   })
   const nodes = checkFlag(numeric(required(values.nodes, '--nodes')), '--nodes', integer(1, TESTNET_LIMITS.nodes)) ?? 0
@@ -56,8 +58,9 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
   const signal = io.stopSignal()
   const t0 = Date.now()
   const since = (): string => formatMs(Date.now() - t0)
-  io.err(`testnet: starting a leader and ${nodes} nodes over ${processes} worker processes (and one for the leader) on TCP 127.0.0.1`)
-  const net = await createProcTestnet({ nodes, processes, signal, onStderr: io.err })
+  const plain = values.plain === true
+  io.err(`testnet: starting ${plain ? 'a bootstrap node and' : 'a leader and'} ${nodes} ${plain ? 'plain libp2p + kad-dht ' : ''}nodes over ${processes} worker processes (and one for the ${plain ? 'bootstrap node' : 'leader'}) on TCP 127.0.0.1`)
+  const net = await createProcTestnet({ nodes, processes, signal, onStderr: io.err, plain })
   try {
     const startMs = Date.now() - t0
     io.err(`testnet: ${since()}: every node started; waiting until no routing table changed for ${formatMs(quietMs)}`)
@@ -89,6 +92,7 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
     if (values.profile === true) io.err(`testnet: ${since()}: profiling every process over ${formatMs(idleMs)} at rest`)
     const profile = values.profile === true ? await net.profile(idleMs, { signal }) : undefined
     const report: TestnetReport = {
+      side: plain ? 'plain' : 'realmesh',
       nodes,
       processes,
       settled: settle.settled,

@@ -49,6 +49,12 @@ export interface ProcTestnetInit extends AbortOptions {
   nodeOptions?: NodeOptions
   /** the workers' stderr, line by line, each prefixed with the worker's name */
   onStderr?: (line: string) => void
+  /**
+   * plain libp2p + kad-dht nodes instead of realm nodes, the reference side (../plain.ts): the same
+   * keys, TCP and figures; the leader's process runs the bootstrap node; no subjects, durable
+   * subscriptions or nodeOptions (TESTNET_UNSUPPORTED). @default false
+   */
+  plain?: boolean
 }
 
 export interface SettleResult extends SettleState {
@@ -176,7 +182,7 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
     const worker = await spawn(`worker ${w}`, options)
     workers[w] = worker
     const nodes = records.filter(r => r.worker === w && r.wanted)
-    const start: WorkerInit = { realm, bootstrap, nodes: nodes.map(specOf), concurrency: init.concurrency ?? 8, reportMs, nodeOptions: init.nodeOptions ?? {} }
+    const start: WorkerInit = { realm, bootstrap, nodes: nodes.map(specOf), concurrency: init.concurrency ?? 8, reportMs, nodeOptions: init.nodeOptions ?? {}, plain: init.plain === true }
     await worker.request({ op: 'start', init: start }, { signal: signal(options), timeoutMs: startTimeoutMs })
     for (const r of nodes) r.running = true
   }
@@ -194,7 +200,7 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
   try {
     leaderWorker = await spawn('leader')
     const joinSecret = randomBytes(16).toString('hex')
-    const answer = await leaderWorker.request<{ leaderAddrs: string[] }>({ op: 'start', init: { realm, bootstrap: [], leader: { ...leader, joinSecret }, nodes: [], concurrency: 1, reportMs, nodeOptions: init.nodeOptions ?? {} } }, { signal: init.signal, timeoutMs: startTimeoutMs })
+    const answer = await leaderWorker.request<{ leaderAddrs: string[] }>({ op: 'start', init: { realm, bootstrap: [], leader: { ...leader, joinSecret }, nodes: [], concurrency: 1, reportMs, nodeOptions: init.nodeOptions ?? {}, plain: init.plain === true } }, { signal: init.signal, timeoutMs: startTimeoutMs })
     bootstrap = answer.leaderAddrs
     await Promise.all(Array.from({ length: init.processes }, async (_, w) => startWorker(w)))
   } catch (err) {

@@ -45,6 +45,8 @@ export interface WorkerInit {
   concurrency: number
   /** how often the worker reports (ms) */
   reportMs: number
+  /** plain libp2p + kad-dht nodes instead of realm nodes (the reference side: ../plain.ts) */
+  plain?: boolean
 }
 
 export type Request =

@@ -37,6 +37,13 @@ export class WorkerRealm {
     this.nodeOptions = init.nodeOptions
   }
 
+  /** nodes here that joined the realm */
+  get joined (): number {
+    let n = 0
+    for (const node of this.nodes.values()) if (node.joined) n++
+    return n
+  }
+
   /** starts the leader (if any) and the nodes, `concurrency` at a time */
   async start (init: WorkerInit): Promise<{ leaderAddrs: string[] }> {
     let leaderAddrs: string[] = []

@@ -8,6 +8,7 @@
  */
 import { useSmallBufferSlabs } from '@realmesh/node'
 import { WorkerRealm } from './worker-realm.js'
+import { WorkerPlain } from './worker-plain.js'
 import { profileFor } from './profile.js'
 import type { Reply, Report, Request, WorkerMessage } from './protocol.js'
 
@@ -23,33 +24,40 @@ process.on('disconnect', () => { process.exit(0) })
 process.on('unhandledRejection', () => {})
 
 const send = (message: WorkerMessage): void => { if (process.connected) process.send?.(message) }
-let realm: WorkerRealm | undefined
+let realm: WorkerRealm | WorkerPlain | undefined
 
-function ready (): WorkerRealm {
+function ready (): WorkerRealm | WorkerPlain {
   if (realm == null) throw Object.assign(new Error('the worker has not started'), { code: 'TESTNET_WORKER_STATE' })
   return realm
+}
+
+/** the realm nodes (what subjects and durable subscriptions need: a plain node has neither) */
+function realmNodes (op: string): WorkerRealm {
+  const r = ready()
+  if (r instanceof WorkerPlain) throw Object.assign(new Error(`plain nodes have no ${op}`), { code: 'TESTNET_UNSUPPORTED' })
+  return r
 }
 
 async function handle (request: Request): Promise<unknown> {
   switch (request.op) {
     case 'start': {
       if (realm != null) throw Object.assign(new Error('the worker started already'), { code: 'TESTNET_WORKER_STATE' })
-      realm = new WorkerRealm(request.init)
+      realm = request.init.plain === true ? new WorkerPlain(request.init) : new WorkerRealm(request.init)
       reportEvery(request.init.reportMs)
       return realm.start(request.init)
     }
     case 'startNode': await ready().startNode(request.node); return null
-    case 'stopNode': await ready().stopNode(request.index, request.abrupt); return null
+    case 'stopNode': await (realm instanceof WorkerPlain ? realm.stopNode(request.index) : ready().stopNode(request.index, request.abrupt)); return null
     case 'lookup': return ready().lookup(request.index, request.subject, request.timeoutMs)
     case 'health': return ready().health(request.members, request.k)
     case 'usage': return ready().usage(request.gc)
     case 'profile': return profileFor(request.windowMs, request.top)
-    case 'subscribe': await ready().subscribe(request.index, request.subject); return null
-    case 'publish': return ready().publish(request.index, request.subject, request.seq, request.timeoutMs, request.ttlMs)
-    case 'durableSubscribe': await ready().durableSubscribe(request.index, request.durable); return null
-    case 'durableRead': return ready().durableRead(request.index, request.name, request.timeoutMs, request.registered)
-    case 'received': return ready().received(request.index, request.subject)
-    case 'coordinators': return ready().coordinators(request.index, request.subject)
+    case 'subscribe': await realmNodes('subscribe').subscribe(request.index, request.subject); return null
+    case 'publish': return realmNodes('publish').publish(request.index, request.subject, request.seq, request.timeoutMs, request.ttlMs)
+    case 'durableSubscribe': await realmNodes('durableSubscribe').durableSubscribe(request.index, request.durable); return null
+    case 'durableRead': return realmNodes('durableRead').durableRead(request.index, request.name, request.timeoutMs, request.registered)
+    case 'received': return realmNodes('received').received(request.index, request.subject)
+    case 'coordinators': return realmNodes('coordinators').coordinators(request.index, request.subject)
   }
 }
 
@@ -71,7 +79,7 @@ function reportEvery (reportMs: number): void {
       lastChangeAt: realm.lastChangeAt,
       changes: realm.changes,
       maxGapMs,
-      joined: [...realm.nodes.values()].filter(n => n.joined).length,
+      joined: realm.joined,
       running: realm.nodes.size,
       minTable: tables.length === 0 ? 0 : Math.min(...tables),
       sumTable: tables.reduce((a, b) => a + b, 0)
