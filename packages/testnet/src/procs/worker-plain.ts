@@ -10,8 +10,9 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import { closestTo, fingerprint, subjectKey } from '@realmesh/token'
+import { closestTo, subjectKey } from '@realmesh/token'
 import { closestPeerLookup, createPlainTcpNode, routingTableOf } from '../plain.js'
+import { processUsage, tableHealth } from './worker-figures.js'
 import type { PlainNode } from '../plain.js'
 import type { RealmDescriptor } from '@realmesh/token'
 import type { LookupAnswer, NodeHealth, NodeSpec, Usage, WorkerInit } from './protocol.js'
@@ -87,26 +88,13 @@ export class WorkerPlain {
   health (members: string[], k: number): NodeHealth[] {
     const live = new Set(members)
     return [...this.nodes].map(([index, node]) => {
-      const self = node.peerId.toString()
-      const truth = closestTo(fingerprint(self), members.filter(p => p !== self), k)
       const table = new Set(routingTableOf(node.services.dht).peers())
-      return {
-        index,
-        peerId: self,
-        joined: table.size > 0,
-        routingTable: table.size,
-        members: table.size,
-        kClosestShare: truth.length === 0 ? 1 : truth.filter(p => table.has(p)).length / truth.length,
-        stale: [...table].filter(p => !live.has(p)).length
-      }
+      return tableHealth({ index, peerId: node.peerId.toString(), joined: table.size > 0, members: table.size, table }, members, live, k)
     })
   }
 
   usage (gc: boolean): Usage {
-    if (gc) (globalThis as { gc?: () => void }).gc?.()
-    const memory = process.memoryUsage()
-    const cpu = process.cpuUsage()
-    return { nodes: this.nodes.size, heapUsed: memory.heapUsed, rss: memory.rss, cpuMicros: cpu.user + cpu.system, at: Date.now() }
+    return processUsage(this.nodes.size, gc)
   }
 
   private async dialBootstrap (node: PlainNode): Promise<void> {

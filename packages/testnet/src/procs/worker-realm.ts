@@ -3,11 +3,11 @@
  * may ask of them. Every node listens on TCP 127.0.0.1 and bootstraps from the leader.
  */
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
-import { closestTo, fingerprint } from '@realmesh/token'
 import { createRealmNode, openStore } from '@realmesh/node'
 import { LeaderService } from '@realmesh/leader'
 import { LOOPBACK_LIMITS } from '../testnet.js'
 import { coordinatorLookup } from './lookup.js'
+import { processUsage, tableHealth } from './worker-figures.js'
 import { DurableConsumers } from './durable-consumers.js'
 import type { NodeStore, RealmNode } from '@realmesh/node'
 import type { RealmDescriptor } from '@realmesh/token'
@@ -116,27 +116,13 @@ export class WorkerRealm {
   health (members: string[], k: number): NodeHealth[] {
     const live = new Set(members)
     return [...this.nodes].map(([index, node]) => {
-      const self = node.peerId.toString()
-      const truth = closestTo(fingerprint(self), members.filter(p => p !== self), k)
-      const table = new Set(node.routingPeers())
       const status = node.status()
-      return {
-        index,
-        peerId: self,
-        joined: status.joined,
-        routingTable: table.size,
-        members: status.members.length,
-        kClosestShare: truth.length === 0 ? 1 : truth.filter(p => table.has(p)).length / truth.length,
-        stale: [...table].filter(p => !live.has(p)).length
-      }
+      return tableHealth({ index, peerId: node.peerId.toString(), joined: status.joined, members: status.members.length, table: new Set(node.routingPeers()) }, members, live, k)
     })
   }
 
   usage (gc: boolean): Usage {
-    if (gc) (globalThis as { gc?: () => void }).gc?.()
-    const memory = process.memoryUsage()
-    const cpu = process.cpuUsage()
-    return { nodes: this.nodes.size, heapUsed: memory.heapUsed, rss: memory.rss, cpuMicros: cpu.user + cpu.system, at: Date.now() }
+    return processUsage(this.nodes.size, gc)
   }
 
   /** subscribes node `index` to `subject`, keeping the sequence numbers of what arrives */
