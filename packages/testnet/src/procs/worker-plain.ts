@@ -3,7 +3,8 @@
  * nodes (../plain.ts) instead of realm nodes, with the same keys, the same TCP on 127.0.0.1 and the
  * same figures, so a realm's scale figures have their reference in the same run conditions. The
  * leader's worker runs the bootstrap node (with the leader's key); every other node dials it
- * (retried with backoff, as a realm node's bootstrap) and kad-dht's own self-lookups and table
+ * until its kad-dht table holds a peer (retried with backoff, as a realm node's bootstrap) and
+ * kad-dht's own self-lookups and table
  * refreshes do the rest. A lookup is kad-dht's getClosestPeers for the same bytes a realm node
  * asks for (realm id + "/" + subject, which kad-dht hashes to the subject key), to its end.
  */
@@ -13,12 +14,28 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { closestTo, subjectKey } from '@realmesh/token'
 import { closestPeerLookup, createPlainTcpNode, routingTableOf } from '../plain.js'
 import { processUsage, tableHealth } from './worker-figures.js'
-import type { PlainNode } from '../plain.js'
+import type { PlainNode, RoutingTableView } from '../plain.js'
 import type { RealmDescriptor } from '@realmesh/token'
 import type { LookupAnswer, NodeHealth, NodeSpec, Usage, WorkerInit } from './protocol.js'
 
 /** dial attempts to the bootstrap node, the first 500 ms apart and doubling */
-const DIAL_ATTEMPTS = 8
+const DIAL_ATTEMPTS = 10
+/** how long after a dial kad-dht may take to add the peer to an empty table */
+const ADD_WAIT_MS = 15_000
+
+/** resolves true once `table` holds a peer, false after `ms` */
+async function tableHoldsAPeer (table: RoutingTableView, ms: number): Promise<boolean> {
+  if (table.size > 0) return true
+  return new Promise<boolean>(resolve => {
+    const timer = setTimeout(() => { stop(); resolve(table.size > 0) }, ms)
+    const stop = table.onChange(() => {
+      if (table.size === 0) return
+      clearTimeout(timer)
+      stop()
+      resolve(true)
+    })
+  })
+}
 
 export class WorkerPlain {
   readonly nodes = new Map<number, PlainNode>()
@@ -97,16 +114,26 @@ export class WorkerPlain {
     return processUsage(this.nodes.size, gc)
   }
 
+  /**
+   * dials the bootstrap node until this node's kad-dht table holds a peer: a dial can succeed while
+   * kad-dht never adds the peer (it pings every new contact first, and identify or that ping time out
+   * on a loaded machine), and then nothing else would bring this node in; so after `ADD_WAIT_MS`
+   * with an empty table the connection is closed and the dial made again, with backoff
+   */
   private async dialBootstrap (node: PlainNode): Promise<void> {
     const address = this.bootstrap[0]
     if (address == null) return
+    const table = routingTableOf(node.services.dht)
     for (let attempt = 0; attempt < DIAL_ATTEMPTS && node.status === 'started'; attempt++) {
+      if (table.size > 0) return
       try {
         await node.dial(multiaddr(address), { signal: AbortSignal.timeout(30_000) })
-        return
+        if (await tableHoldsAPeer(table, ADD_WAIT_MS)) return
+        await node.hangUp(multiaddr(address)).catch(() => {})
       } catch {
-        await delay(500 * 2 ** attempt)
+        // refused or timed out: again after the backoff
       }
+      await delay(500 * 2 ** attempt)
     }
   }
 
