@@ -14,21 +14,40 @@ import { runScenario } from './run.js'
 import { charts, markdownTable, summary } from './report.js'
 import type { SimReport } from './run.js'
 
-const { values } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '1000' },
-    lookups: { type: 'string', default: '200' },
-    subjects: { type: 'string', default: '10000' },
-    seed: { type: 'string', default: '1' },
-    out: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    'join-ms': { type: 'string' },
-    'max-settle-ms': { type: 'string' },
-    'max-real-minutes': { type: 'string' },
-    'charts-only': { type: 'boolean', default: false },
-    'kad-prefix-length': { type: 'string' }
+const USAGE = `usage: pnpm sim [--nodes 1000[,10000...]] [--lookups 200] [--subjects 10000] [--seed 1] [--out DIR] [--json]
+                [--join-ms MS] [--max-settle-ms MS] [--max-real-minutes M] [--kad-prefix-length P]
+       pnpm sim --charts-only --out DIR`
+
+function parse (): ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'] {
+  try {
+    return parseArgs({ options: OPTIONS }).values
+  } catch (err) {
+    // an unknown or malformed flag: what was wrong and the usage, not a stack trace
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`)
+    process.exit(2)
   }
-})
+}
+
+const OPTIONS = {
+  nodes: { type: 'string', default: '1000' },
+  lookups: { type: 'string', default: '200' },
+  subjects: { type: 'string', default: '10000' },
+  seed: { type: 'string', default: '1' },
+  out: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'join-ms': { type: 'string' },
+  'max-settle-ms': { type: 'string' },
+  'max-real-minutes': { type: 'string' },
+  'charts-only': { type: 'boolean', default: false },
+  'kad-prefix-length': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false }
+} as const
+
+const values = parse()
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`)
+  process.exit(0)
+}
 
 function count (name: string, text: string | undefined): number | undefined {
   if (text == null) return undefined

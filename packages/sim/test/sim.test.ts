@@ -1,9 +1,23 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { compareXor } from '@realmesh/token'
 import { Keyspace, Random, SimClock, runScenario } from '../src/index.js'
 
 describe('sim', () => {
+  it('pnpm sim refuses an unknown flag with what was wrong and the usage (exit 2, no stack trace); --help prints the usage', () => {
+    const bin = fileURLToPath(new URL('../src/bin.js', import.meta.url))
+    const bad = spawnSync(process.execPath, [bin, '--nodse', '10'], { encoding: 'utf8' })
+    assert.equal(bad.status, 2)
+    assert.match(bad.stderr, /Unknown option '--nodse'/)
+    assert.match(bad.stderr, /^usage: pnpm sim/m)
+    assert.doesNotMatch(bad.stderr, /at .*\.js:\d+/)
+    const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' })
+    assert.equal(help.status, 0)
+    assert.match(help.stdout, /^usage: pnpm sim/)
+  })
+
   it('the clock runs callbacks in time order, the same millisecond in the order set, and lets their promise chains settle first', async () => {
     const clock = new SimClock()
     const seen: string[] = []
