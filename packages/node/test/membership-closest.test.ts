@@ -49,3 +49,29 @@ test('decideJoin puts a candidate in the neighbourhood exactly when it is nearer
   // the k-th closest member itself is not nearer than itself
   assert.notEqual(decideJoin(kth.fingerprint, self, members, { k: 20 }), 'neighbourhood')
 })
+
+test('decideJoin with Membership.tableView gives the verdicts it gives walking the members, and the view follows the table', async () => {
+  const m = await membership(60)
+  const self = randomBytes(32)
+  const verdicts = (): void => {
+    const members = m.list()
+    for (let round = 0; round < 300; round++) {
+      // candidates near self too, so every verdict comes up: neighbourhood, bucket-space and full buckets
+      const candidate = randomBytes(32)
+      if (round % 3 === 0) candidate.set(self.subarray(0, 1 + (round % 4)))
+      for (const bucketSize of [1, 3, 5]) {
+        const init = { k: 20, bucketSize }
+        assert.equal(decideJoin(candidate, self, members, { ...init, view: m.tableView(self, 20) }), decideJoin(candidate, self, members, init))
+      }
+    }
+  }
+  verdicts()
+  // the same view while the table is the same, a new one once a member left
+  assert.equal(m.tableView(self, 20), m.tableView(self, 20))
+  const before = m.tableView(self, 20)
+  const gone = m.closest(self, 1)[0] as Member
+  m.remove(gone.peerId, 'leave')
+  assert.notEqual(m.tableView(self, 20), before)
+  assert.ok(![...m.tableView(self, 20).buckets.values()].flat().includes(gone))
+  verdicts()
+})

@@ -102,6 +102,8 @@ const LAGGING_JOINS: Array<{ delayMs: number, joins: number }> = [{ delayMs: 1_0
 export class Growth {
   private readonly deps: GrowthDeps
   private readonly k: number
+  /** this node's fingerprint (one array: Membership.tableView memoizes by it) */
+  private readonly ownKey: Uint8Array
   private readonly init: GrowthInit
   /** verified records of peers we know of but have not joined (yet) */
   private readonly known: BoundedMap<string, VerifiedRecord>
@@ -134,6 +136,7 @@ export class Growth {
     this.deps = deps
     this.init = init
     this.k = init.k ?? 20
+    this.ownKey = fingerprint(deps.self)
     this.known = new BoundedMap({ maxSize: 1024, ttlMs: 3_600_000, now: deps.now })
     this.deferredJoins = new BoundedMap({ maxSize: 256, ttlMs: 300_000, now: deps.now })
     this.joinBackoff = new BoundedMap({ maxSize: 4096, ttlMs: 3_600_000, now: deps.now })
@@ -413,8 +416,8 @@ export class Growth {
       this.deferredJoins.delete(record.peer)
       return 'skipped'
     }
-    const self = fingerprint(this.deps.self)
-    const verdict = decideJoin(fingerprint(record.peerId), self, this.deps.membership.list(), { k: this.k, bucketSize: this.init.bucketSize })
+    const self = this.ownKey
+    const verdict = decideJoin(fingerprint(record.peerId), self, this.deps.membership.list(), { k: this.k, bucketSize: this.init.bucketSize, view: this.deps.membership.tableView(self, this.k) })
     if (verdict === 'forward-only' || (verdict === 'replaces-unhealthy' && !replace)) {
       if (verdict === 'forward-only') this.turnedAway.set(record.peer, this.deps.membership.version)
       this.deferredJoins.delete(record.peer)
@@ -455,7 +458,7 @@ export class Growth {
    * with room (one full of healthy or unhealthy members waits for the peer's record instead)
    */
   wants (peer: PeerId): boolean {
-    const verdict = decideJoin(fingerprint(peer), fingerprint(this.deps.self), this.deps.membership.list(), { k: this.k, bucketSize: this.init.bucketSize })
+    const verdict = decideJoin(fingerprint(peer), this.ownKey, this.deps.membership.list(), { k: this.k, bucketSize: this.init.bucketSize, view: this.deps.membership.tableView(this.ownKey, this.k) })
     return verdict === 'neighbourhood' || verdict === 'bucket-space'
   }
 

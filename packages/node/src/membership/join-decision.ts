@@ -24,7 +24,7 @@
  *    one (Kademlia's preference for long-lived contacts). Its record is kept and forwarded.
  */
 import { compareXor } from '@realmesh/token'
-import type { Member } from './membership.js'
+import type { Member, TableView } from './membership.js'
 
 export type JoinVerdict = 'neighbourhood' | 'bucket-space' | 'replaces-unhealthy' | 'forward-only'
 
@@ -35,6 +35,11 @@ export interface JoinDecisionInit {
   bucketSize?: number
   /** a member this many times slower than the median is unhealthy. @default 4 */
   slowFactor?: number
+  /**
+   * the members seen from `self` (Membership.tableView(self, k)): the same verdicts without a walk
+   * over every member. @default derived from `members`
+   */
+  view?: TableView
 }
 
 /** length of the common prefix of two equal-length byte strings, in bits (256 when equal) */
@@ -64,12 +69,18 @@ export function decideJoin (candidate: Uint8Array, self: Uint8Array, members: Me
   const k = init.k ?? 20
   const bucketSize = init.bucketSize ?? defaultBucketSize(k)
   if (members.length < k) return 'neighbourhood'
-  // closer than the k-th closest member: fewer than k members are as close to us as it is, or closer
-  let closer = 0
-  for (const m of members) if (compareXor(self, m.fingerprint, candidate) <= 0 && ++closer >= k) break
-  if (closer < k) return 'neighbourhood'
+  const view = init.view
+  if (view != null) {
+    // nearer than the k-th closest member
+    if (view.kth == null || compareXor(self, candidate, view.kth) < 0) return 'neighbourhood'
+  } else {
+    // closer than the k-th closest member: fewer than k members are as close to us as it is, or closer
+    let closer = 0
+    for (const m of members) if (compareXor(self, m.fingerprint, candidate) <= 0 && ++closer >= k) break
+    if (closer < k) return 'neighbourhood'
+  }
   const bucket = commonPrefixLength(candidate, self)
-  const inBucket = members.filter(m => commonPrefixLength(m.fingerprint, self) === bucket)
+  const inBucket = view != null ? view.buckets.get(bucket) ?? [] : members.filter(m => commonPrefixLength(m.fingerprint, self) === bucket)
   if (inBucket.length < bucketSize) return 'bucket-space'
   if (inBucket.length > bucketSize) return 'forward-only'
   return unhealthiest(inBucket, members, init.slowFactor ?? 4) == null ? 'forward-only' : 'replaces-unhealthy'

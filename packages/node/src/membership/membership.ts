@@ -12,6 +12,7 @@ import type { PeerRecord } from '@realmesh/wire'
 import type { IdentityTokenClaims, NodeTokenClaims } from '@realmesh/token'
 import type { VerifiedNode } from '../handshake/handshake.js'
 import type { RoutingTableView } from './kad-routing-table.js'
+import { commonPrefixLength } from './join-decision.js'
 
 export type LeaveReason = 'leave' | 'disconnect' | 'timeout' | 'token-expired' | 'evicted' | 'banned' | 'revoked'
 
@@ -53,6 +54,14 @@ export interface Member {
   expiresAt: number
 }
 
+/** what join decisions ask of the table about one key (a node's own fingerprint): Membership.tableView */
+export interface TableView {
+  /** the k-th closest member's fingerprint (undefined: fewer than k members) */
+  kth: Uint8Array | undefined
+  /** the members in each bucket: by the length of the prefix their fingerprint shares with the key */
+  buckets: Map<number, Member[]>
+}
+
 export interface PeerJoinedDetail { peer: string, identity: string, addrs: string[] }
 export interface PeerLeftDetail { peer: string, reason: LeaveReason, code?: string }
 
@@ -83,6 +92,8 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
   private readonly routingTable: () => RoutingTableView | undefined
   /** near()'s last answer */
   private nearMemo: { version: number, key: Uint8Array, n: number, ids: Set<string> } | undefined
+  /** tableView()'s last answer */
+  private viewMemo: { version: number, key: Uint8Array, k: number, view: TableView } | undefined
 
   constructor (init: MembershipInit = {}) {
     super()
@@ -238,6 +249,28 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     const ids = new Set(this.closest(key, n).map(m => m.id))
     this.nearMemo = { version: this.version, key, n, ids }
     return ids
+  }
+
+  /**
+   * `key`'s k-th closest member and the members of each bucket, derived once per version: a growing
+   * node decides on every record it hears whether to join its peer (decideJoin), and walking every
+   * member for that twice a record was a fifth of a simulated realm's CPU. Pass the same `key`
+   * array each time (the memo compares it by identity).
+   */
+  tableView (key: Uint8Array, k: number): TableView {
+    const memo = this.viewMemo
+    if (memo != null && memo.version === this.version && memo.k === k && memo.key === key) return memo.view
+    const closest = this.closest(key, k)
+    const buckets = new Map<number, Member[]>()
+    for (const m of this.members.values()) {
+      const bucket = commonPrefixLength(m.fingerprint, key)
+      const list = buckets.get(bucket)
+      if (list == null) buckets.set(bucket, [m])
+      else list.push(m)
+    }
+    const view = { kth: closest.length === k ? closest[k - 1]?.fingerprint : undefined, buckets }
+    this.viewMemo = { version: this.version, key, k, view }
+    return view
   }
 
   private evictOne (): void {
