@@ -12,7 +12,7 @@
  * precise code). Pure state: LeaderService persists it as invitations.json (0600: it holds the
  * secrets).
  */
-import { randomBytes } from 'node:crypto'
+import { randomText } from '@realmesh/token'
 import { WireErrorCode } from '@realmesh/wire'
 import { isRecord } from './config-values.js'
 import { LeaderError } from './errors.js'
@@ -74,7 +74,7 @@ export class InvitationBook {
   }
 
   newSecret (): string {
-    return randomBytes(32).toString('base64url')
+    return randomText(32)
   }
 
   get (id: string): InvitationRecord | undefined {

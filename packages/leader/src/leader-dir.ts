@@ -11,11 +11,10 @@
  *   DIR/revoked.json   revoked token ids, until their tokens expire      0600
  *   DIR/peers.json     members' addresses, dialled at the next start     0600
  */
-import { randomBytes } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { createRealmDescriptor, generateNodeKey, KeyFileError, parseRealmDescriptor, readKeyFile, RealmDescriptorError, TokenError, verifyNodeToken, writeKeyFile } from '@realmesh/token'
+import { createRealmDescriptor, generateNodeKey, KeyFileError, parseRealmDescriptor, randomText, readKeyFile, RealmDescriptorError, TokenError, verifyNodeToken, writeKeyFile } from '@realmesh/token'
 import { checkPolicyAgainstRealm, DEFAULT_MAX_LIFETIME_SECONDS, defaultLeaderConfig, parseLeaderConfig, renderLeaderConfig, validateLeaderConfig } from './config.js'
 import { LeaderConfigError, LeaderError } from './errors.js'
 import { readTextIfExists, writeFileAtomic } from './files.js'
@@ -69,7 +68,7 @@ export async function initLeader (init: InitLeaderInit): Promise<InitLeaderResul
   const base = defaultLeaderConfig(init.name)
   const policy = { ...base.policy, ...init.policy }
   if (policy.mode === 'auto' && policy.joinSecret === undefined) {
-    policy.joinSecret = randomBytes(32).toString('base64url')
+    policy.joinSecret = randomText(32)
   }
   const config = validateLeaderConfig({ ...base, policy, listen: init.listen ?? base.listen }, 'leader config')
   const key = await generateNodeKey()

@@ -9,7 +9,7 @@
  * source address, and when each token request was last asked about (in memory only: a restarted
  * leader counts from its start). The book is pure state; LeaderService persists it as pending.json.
  */
-import { randomBytes } from 'node:crypto'
+import { randomText } from '@realmesh/token'
 import { LeaderError } from './errors.js'
 
 export interface PendingRequest {
@@ -137,8 +137,8 @@ export class RequestBook {
    */
   newId (): string {
     while (true) {
-      const id = randomBytes(9).toString('base64url')
-      if (!id.startsWith('-') && !this.records.has(id)) return id
+      const id = randomText(9)
+      if (!this.records.has(id)) return id
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * Hashing and encoding helpers shared by the package (node:crypto, synchronous).
  */
-import { hash } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 
 /** sha256 of the bytes, or of the UTF-8 encoding of the string (one-shot: no Hash object per call). */
 export function sha256 (data: Uint8Array | string): Uint8Array {
@@ -35,4 +35,16 @@ export function fromBase64Url (text: string): Uint8Array | undefined {
     return undefined
   }
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+}
+
+/**
+ * `bytes` random bytes as unpadded base64url, never starting with '-': secrets and ids that an
+ * operator passes on a command line (`--api-token T`, `--join-secret S`, `leader approve ID`), where
+ * text starting with '-' is read as an option (1 in 64 of them)
+ */
+export function randomText (bytes: number): string {
+  while (true) {
+    const text = randomBytes(bytes).toString('base64url')
+    if (!text.startsWith('-')) return text
+  }
 }

@@ -82,3 +82,4 @@ export type {
 export { TokenCache, DEFAULT_TOKEN_CACHE_MAX_ENTRIES } from './cache.js'
 export type { TokenCacheInit, TokenCacheStats } from './cache.js'
 export { signBytes, verifyPeerSignature } from './signature.js'
+export { randomText } from './hash.js'

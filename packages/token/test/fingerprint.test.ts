@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
-import { closestTo, compareDistance, compareXor, fingerprint, fingerprintHex, subjectKey, subjectPosition, subjectPositionText, xorDistance } from '../src/index.js'
+import { closestTo, compareDistance, compareXor, fingerprint, fingerprintHex, subjectKey, subjectPosition, subjectPositionText, xorDistance, randomText } from '../src/index.js'
 import { fixture } from './fixtures.js'
 
 // computed with @libp2p/kad-dht 16.4.5 `convertPeerId` for the fixed fixture keys
@@ -87,4 +87,16 @@ describe('fingerprints', () => {
     assert.notDeepEqual(subjectPosition('realm-id', key, salt), subjectPosition('realm-id', key, new Uint8Array(32).fill(8)))
     assert.notDeepEqual(subjectPosition('realm-id', key, salt), subjectPosition('other-realm', key, salt))
   })
+})
+
+test('randomText: base64url of the given bytes, never starting with "-" (a command line would read it as an option)', () => {
+  const seen = new Set<string>()
+  for (let i = 0; i < 2000; i++) {
+    const text = randomText(2)
+    assert.match(text, /^[A-Za-z0-9_][A-Za-z0-9_-]{2}$/)
+    seen.add(text[0] as string)
+  }
+  // 2000 draws from 63 first characters: every one of them comes up (a '-' never does)
+  assert.equal(seen.size, 63)
+  assert.equal(randomText(32).length, 43)
 })

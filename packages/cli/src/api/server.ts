@@ -5,7 +5,8 @@
  * `{ code, message }` rather than a crash.
  */
 import { createServer } from 'node:http'
-import { randomBytes, createHash, timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { randomText } from '@realmesh/token'
 import { assertLoopback, formatUrl, isLoopbackHost } from './address.js'
 import { HttpResponse, JsonLines, Router } from './router.js'
 import { sameOriginWrite } from './session-auth.js'
@@ -78,7 +79,7 @@ export class ControlApi {
   /** Listens on `host:port`; resolves once listening. */
   static async start (init: ControlApiInit): Promise<ControlApi> {
     assertLoopback(init.host)
-    const token = init.token ?? randomBytes(32).toString('base64url')
+    const token = init.token ?? randomText(32)
     const router = new Router(init.routes)
     const maxBody = init.maxBodyBytes ?? MAX_BODY_BYTES
     const tokenDigest = sha256(token)
