@@ -79,6 +79,9 @@ export interface ConnectionLimits {
   maxUnadmitted?: number
 }
 
+/** how deep kad-dht's bucket tree may split in a realm node (DhtOptions.prefixLength) */
+export const DEFAULT_KAD_PREFIX_LENGTH = 16
+
 export interface DhtOptions {
   /** k: bucket size, and how many closest peers a lookup returns. @default 20 */
   kBucketSize?: number
@@ -224,7 +227,7 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
         protocol: kadProtocol(init.realmId),
         clientMode: false,
         kBucketSize: dht.kBucketSize ?? 20,
-        prefixLength: dht.prefixLength ?? 16,
+        prefixLength: dht.prefixLength ?? DEFAULT_KAD_PREFIX_LENGTH,
         alpha: dht.alpha ?? 3,
         disjointPaths: dht.disjointPaths ?? 1,
         peerInfoMapper: (dht.allowPrivateAddresses ?? true) ? passthroughMapper : removePrivateAddressesMapper,

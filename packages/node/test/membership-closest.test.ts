@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { compareDistance, xorDistance } from '@realmesh/token'
-import { Membership } from '../src/membership/membership.js'
+import { Membership, closestAmong, headOf } from '../src/membership/membership.js'
 import { decideJoin } from '../src/membership/join-decision.js'
 import type { Member } from '../src/membership/membership.js'
 import type { VerifiedNode } from '../src/handshake/handshake.js'
@@ -34,6 +34,33 @@ test('closest gives the n nearest members in order, for small and large n, with 
     const odd = (x: Member): boolean => (x.fingerprint[31] ?? 0) % 2 === 1
     assert.deepEqual(m.closest(key, 4, odd).map(x => x.id), sorted.filter(x => !odd(x)).slice(0, 4).map(x => x.id))
     assert.deepEqual(m.closest(key, 0), [])
+  }
+})
+
+test('closestAmong ranks members whose first 4 bytes tie by the rest of the fingerprint, and asks exclude only of members that would make the answer', () => {
+  // 8 groups of 10 fingerprints, each group sharing its first 4 bytes: the numeric head ties
+  const members: Member[] = []
+  for (let g = 0; g < 8; g++) {
+    const head = randomBytes(4)
+    for (let i = 0; i < 10; i++) {
+      const fp = Uint8Array.from([...head, ...randomBytes(28)])
+      members.push({ id: `m${g}-${i}`, fingerprint: fp, head: headOf(fp) } as unknown as Member)
+    }
+  }
+  for (let round = 0; round < 50; round++) {
+    // half the keys share a group's head, so the tie-break decides the whole answer
+    const key = round % 2 === 0 ? randomBytes(32) : Uint8Array.from([...(members[round % members.length] as Member).fingerprint.subarray(0, 4), ...randomBytes(28)])
+    const sorted = byDistance(members, key)
+    for (const n of [1, 2, 3, 10, 16, 17, 40, 100]) {
+      assert.deepEqual(closestAmong(key, members, n).map(x => x.id), sorted.slice(0, n).map(x => x.id), `n = ${n}`)
+    }
+    const even = sorted.filter(x => (x.fingerprint[31] ?? 0) % 2 === 0).slice(0, 2)
+    const odd = (x: Member): boolean => (x.fingerprint[31] ?? 0) % 2 === 1
+    assert.deepEqual(closestAmong(key, members, 2, odd).map(x => x.id), even.map(x => x.id))
+    // given closest first, exclude is asked only down to the answer's last member: never of one farther
+    const asked: Member[] = []
+    closestAmong(key, sorted, 2, x => { asked.push(x); return odd(x) })
+    assert.deepEqual(asked.map(x => x.id), sorted.slice(0, sorted.indexOf(even[1] as Member) + 1).map(x => x.id))
   }
 })
 

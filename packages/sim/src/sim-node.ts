@@ -25,7 +25,7 @@ export interface SimNodeInit {
   bucketSize?: number
   keepaliveMs: number
   neighbourhoodMs: number
-  /** kad-dht's prefixLength (undefined: kad-dht's default, as realmesh runs it) */
+  /** kad-dht's prefixLength (undefined: kad-dht's own default, 6; Simulation passes realmesh's) */
   kadPrefixLength?: number
 }
 

@@ -3,6 +3,7 @@
  * through a random member already in (the first one is alone), connects and drops them as the
  * connection gate would, and runs the simulated clock until the realm is quiet.
  */
+import { DEFAULT_KAD_PREFIX_LENGTH } from '@realmesh/node'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { SimClock } from './clock.js'
@@ -27,7 +28,7 @@ export interface SimulationInit {
   neighbourhoodMs?: number
   /** one-way delay between two members: the sum of two access delays drawn in [min, max] / 2 each. @default [10, 80] */
   delayMs?: [number, number]
-  /** kad-dht's `prefixLength` for every member's table. @default kad-dht's (6), which realmesh runs with */
+  /** kad-dht's `prefixLength` for every member's table. @default realmesh's (DEFAULT_KAD_PREFIX_LENGTH, 16) */
   kadPrefixLength?: number
 }
 
@@ -51,7 +52,7 @@ export class Simulation {
     this.random = new Random(init.seed ?? 1)
     this.network = new SimNetwork(this.clock, (peer) => this.nodes.get(peer))
     this.delayMs = init.delayMs ?? [10, 80]
-    this.nodeInit = { k: init.k ?? 20, bucketSize: init.bucketSize, keepaliveMs: init.keepaliveMs ?? 30_000, neighbourhoodMs: init.neighbourhoodMs ?? 30_000, kadPrefixLength: init.kadPrefixLength }
+    this.nodeInit = { k: init.k ?? 20, bucketSize: init.bucketSize, keepaliveMs: init.keepaliveMs ?? 30_000, neighbourhoodMs: init.neighbourhoodMs ?? 30_000, kadPrefixLength: init.kadPrefixLength ?? DEFAULT_KAD_PREFIX_LENGTH }
   }
 
   get k (): number {

@@ -23,6 +23,7 @@ import type { Peers } from '../peers/peers.js'
 import { NOT_THE_FORWARDERS_FAULT } from '../peers/records.js'
 import type { RecordInvalidError, RecordVerifier, VerifiedRecord } from '../peers/records.js'
 import type { JoinAccepted } from '../join/join.js'
+import { closestAmong } from './membership.js'
 import type { LeaveReason, Member, Membership } from './membership.js'
 import type { BackoffInit } from '../util/backoff.js'
 import type { Connection, PeerId, PeerStore, Stream, AbortOptions } from '@libp2p/interface'
@@ -267,22 +268,26 @@ export class Growth {
     // 15% of a resting realm of 300's CPU); every EMPTY_PIGGY_MS the walk is made anyway
     const empty = this.emptyPiggy.peek(member)
     if (empty != null && empty.version === membership.version && this.deps.now() - empty.at < EMPTY_PIGGY_MS) return []
-    // what the member does not hold: the closest of those (membership.closest keeps a few in order
-    // as the members go by: no distances made or sorted, which were most of a resting realm of
-    // 300's piggyback cost while records still travelled), then the rest picked at random
     const held = this.told.heldBy(member)
     const since = this.deps.now() - NEWS_MS
     const everything = (membership.get(member)?.joinedAt ?? 0) > since
-    const holds = (m: Member): boolean => m.id === member || m.record == null || (!everything && m.changedAt <= since) || (held != null && ToldRecords.covers(held, m.id, m.recordSeq))
-    const closest = membership.closest(key, Math.ceil(count / 2), holds)
+    // one walk: what the member does not hold (cheap field checks first, the told lookup last),
+    // then its closest few of those (closestAmong ranks by the fingerprints' first bytes as
+    // numbers) and the rest picked at random
     const pool: Member[] = []
-    for (const m of membership.values()) if (!holds(m) && !closest.includes(m)) pool.push(m)
-    const chosen = new Set(closest)
-    for (let i = 0; i < count - closest.length && pool.length > 0; i++) {
-      const at = randomInt(pool.length)
-      chosen.add(pool[at] as Member)
-      pool[at] = pool[pool.length - 1] as Member
-      pool.pop()
+    for (const m of membership.values()) {
+      if (m.id === member || m.record == null || (!everything && m.changedAt <= since)) continue
+      if (held != null && ToldRecords.covers(held, m.id, m.recordSeq)) continue
+      pool.push(m)
+    }
+    const chosen = new Set(closestAmong(key, pool, Math.ceil(count / 2)))
+    for (let picks = count - chosen.size, left = pool.length; picks > 0 && left > 0; left--) {
+      const at = randomInt(left)
+      const m = pool[at] as Member
+      pool[at] = pool[left - 1] as Member
+      if (chosen.has(m)) continue
+      chosen.add(m)
+      picks--
     }
     const records: PeerRecord[] = []
     for (const m of chosen) {

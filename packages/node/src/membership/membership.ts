@@ -28,6 +28,8 @@ export interface Member {
   /** peer id string */
   id: string
   fingerprint: Uint8Array
+  /** the fingerprint's first 4 bytes as an unsigned number: XOR distances compared without a byte loop */
+  head: number
   node: VerifiedNode
   identity: Identity
   addrs: Multiaddr[]
@@ -143,10 +145,12 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
       return existing
     }
     if (this.members.size >= this.maxMembers) this.evictOne()
+    const fp = fingerprint(init.peerId)
     const member: Member = {
       peerId: init.peerId,
       id,
-      fingerprint: fingerprint(init.peerId),
+      fingerprint: fp,
+      head: headOf(fp),
       node: init.node,
       identity: init.identity,
       addrs: init.addrs,
@@ -216,27 +220,12 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     return true
   }
 
-  /** The `n` members whose fingerprints are XOR-closest to `key`. */
+  /**
+   * The `n` members whose fingerprints are XOR-closest to `key`, closest first, leaving out those
+   * `exclude` names (asked only of members close enough to be in the answer).
+   */
   closest (key: Uint8Array, n: number, exclude?: (member: Member) => boolean): Member[] {
-    if (n <= 0) return []
-    if (n > 16) {
-      const ranked: Member[] = []
-      for (const m of this.members.values()) if (exclude?.(m) !== true) ranked.push(m)
-      return ranked.sort((a, b) => compareXor(key, a.fingerprint, b.fingerprint)).slice(0, n)
-    }
-    // a few closest (a keepalive's piggyback asks for 2 of some 60): kept in order as the members go by
-    const best: Member[] = []
-    for (const m of this.members.values()) {
-      if (exclude?.(m) === true) continue
-      if (best.length === n && compareXor(key, m.fingerprint, (best[n - 1] as Member).fingerprint) >= 0) continue
-      let i = best.length < n ? best.length : n - 1
-      while (i > 0 && compareXor(key, m.fingerprint, (best[i - 1] as Member).fingerprint) < 0) {
-        best[i] = best[i - 1] as Member
-        i--
-      }
-      best[i] = m
-    }
-    return best
+    return closestAmong(key, this.members.values(), n, exclude)
   }
 
   /**
@@ -280,4 +269,47 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     }
     if (oldest != null) this.remove(oldest.peerId, 'evicted')
   }
+}
+
+/** a fingerprint's first 4 bytes as an unsigned number (Member.head) */
+export function headOf (fp: Uint8Array): number {
+  return (((fp[0] ?? 0) << 24) | ((fp[1] ?? 0) << 16) | ((fp[2] ?? 0) << 8) | (fp[3] ?? 0)) >>> 0
+}
+
+/**
+ * The `n` of `members` XOR-closest to `key`, closest first, less those `exclude` names. Distances
+ * are compared on the fingerprints' first 4 bytes as numbers, the whole fingerprint only on a tie
+ * there; `exclude` is asked only of a member that would make the answer (it may cost a lookup).
+ * A few closest (a keepalive's piggyback asks for 2 of some 60-250) are kept in order as the
+ * members go by; more are ranked once. This is the hottest code of a growing realm: every
+ * keepalive's piggyback, every NLIST answer and UPDATE fan-out call it over the whole table.
+ */
+export function closestAmong (key: Uint8Array, members: Iterable<Member>, n: number, exclude?: (member: Member) => boolean): Member[] {
+  if (n <= 0) return []
+  const k = headOf(key)
+  const closer = (a: Member, da: number, b: Member, db: number): boolean => da < db || (da === db && compareXor(key, a.fingerprint, b.fingerprint) < 0)
+  if (n > 16) {
+    const ranked: Array<{ m: Member, d: number }> = []
+    for (const m of members) if (exclude?.(m) !== true) ranked.push({ m, d: (m.head ^ k) >>> 0 })
+    ranked.sort((a, b) => a.d !== b.d ? a.d - b.d : compareXor(key, a.m.fingerprint, b.m.fingerprint))
+    const out: Member[] = []
+    for (let i = 0; i < n && i < ranked.length; i++) out.push((ranked[i] as { m: Member }).m)
+    return out
+  }
+  const best: Member[] = []
+  const dist: number[] = []
+  for (const m of members) {
+    const d = (m.head ^ k) >>> 0
+    if (best.length === n && !closer(m, d, best[n - 1] as Member, dist[n - 1] as number)) continue
+    if (exclude?.(m) === true) continue
+    let i = best.length < n ? best.length : n - 1
+    while (i > 0 && closer(m, d, best[i - 1] as Member, dist[i - 1] as number)) {
+      best[i] = best[i - 1] as Member
+      dist[i] = dist[i - 1] as number
+      i--
+    }
+    best[i] = m
+    dist[i] = d
+  }
+  return best
 }
