@@ -13,6 +13,7 @@
  */
 import { LoopLag } from '../util/loop-lag.js'
 import { realTimers } from '../util/timers.js'
+import { deadline } from '../util/signals.js'
 import type { TimerHandle, Timers } from '../util/timers.js'
 import type { Member, Membership } from './membership.js'
 import type { PeerRecord } from '@realmesh/wire'
@@ -145,10 +146,11 @@ export class Liveness {
   private async probe (member: Member): Promise<void> {
     const started = this.deps.now()
     const waitFrom = performance.now()
-    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeoutMs)])
+    // cleared when the answer comes (AbortSignal.timeout's timer fired 10 s after every keepalive)
+    const limit = deadline(this.timeoutMs, this.controller.signal, this.deps.timers)
     let records: PeerRecord[]
     try {
-      records = await this.deps.send(member, this.deps.piggyFor(member, this.piggyRecords), { signal })
+      records = await this.deps.send(member, this.deps.piggyFor(member, this.piggyRecords), { signal: limit.signal })
     } catch {
       if (this.controller.signal.aborted || !this.deps.membership.has(member.id)) return
       if (this.lagging(waitFrom)) {
@@ -161,6 +163,8 @@ export class Liveness {
       member.lastSeen = Math.min(member.lastSeen, this.deps.now() - this.intervalMs)
       if (member.failures >= this.maxMissed) this.deps.onTimeout(member)
       return
+    } finally {
+      limit.clear()
     }
     const rtt = this.deps.now() - started
     member.latencyMs = member.latencyMs == null ? rtt : member.latencyMs + LATENCY_ALPHA * (rtt - member.latencyMs)

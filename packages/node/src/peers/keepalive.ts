@@ -20,6 +20,7 @@
  */
 import { Frames, FRAME_LIMITS, PROTOCOLS, TIMEOUTS, PeersRequest, PeersResponse, checkPeersRequest, MAX_RECORDS_PER_MESSAGE, RealmeshError, WireErrorCode, MalformedFrameError } from '@realmesh/wire'
 import { BoundedMap } from '../util/bounded-map.js'
+import { deadline } from '../util/signals.js'
 import { EMPTY_REQUEST, EMPTY_RESPONSE } from './peers.js'
 import type { PeerRecord } from '@realmesh/wire'
 import type { Connection, PeerId, Stream, AbortOptions } from '@libp2p/interface'
@@ -167,11 +168,14 @@ export class KeepaliveChannels {
       this.deps.touch(connection)
       this.deps.onNoticeSeqs(connection.remotePeer, request)
       await this.deps.onRecords(request.records, connection).catch(() => {})
+      const limit = deadline(TIMEOUTS.keepalive)
       try {
-        await frames.write(PeersResponse, { ...EMPTY_RESPONSE, records: this.deps.piggyFor(connection), ...this.deps.noticeSeqs() }, { signal: AbortSignal.timeout(TIMEOUTS.keepalive) })
+        await frames.write(PeersResponse, { ...EMPTY_RESPONSE, records: this.deps.piggyFor(connection), ...this.deps.noticeSeqs() }, { signal: limit.signal })
       } catch (err) {
         stream.abort(err as Error)
         return
+      } finally {
+        limit.clear()
       }
     }
   }
