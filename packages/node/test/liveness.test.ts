@@ -101,6 +101,12 @@ describe('liveness', () => {
     assert.deepEqual(await nlist([]), ids(hub, x, y), 'nothing held: the hub\'s own record and its members\'')
     assert.deepEqual(await nlist([held(hub), held(x), held(y)]), [], 'everything held: an empty answer')
     assert.deepEqual(await nlist([held(hub), held(x), held(y, seqOf(y) - 1n)]), ids(y), 'an older record of y held: y\'s newer one comes')
+    // a fingerprint that matches y's in its first 4 bytes only is not y's
+    const nearlyY = held(y)
+    nearlyY.fingerprint[7] = (nearlyY.fingerprint[7] ?? 0) ^ 1
+    assert.deepEqual(await nlist([held(hub), held(x), nearlyY]), ids(y), 'y\'s first 4 bytes alone do not say y is held')
+    // y listed twice: the newer seq counts
+    assert.deepEqual(await nlist([held(hub), held(x), held(y, seqOf(y) - 1n), held(y)]), [], 'the highest seq held of y counts')
   })
 
   test('a member that stops answering keepalives is marked offline with reason timeout', async () => {

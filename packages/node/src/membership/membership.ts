@@ -271,6 +271,9 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
   }
 }
 
+/** what closestAmong ranks: a fingerprint, and its first 4 bytes as a number (headOf) */
+export interface Ranked { fingerprint: Uint8Array, head: number }
+
 /** a fingerprint's first 4 bytes as an unsigned number (Member.head) */
 export function headOf (fp: Uint8Array): number {
   return (((fp[0] ?? 0) << 24) | ((fp[1] ?? 0) << 16) | ((fp[2] ?? 0) << 8) | (fp[3] ?? 0)) >>> 0
@@ -284,27 +287,27 @@ export function headOf (fp: Uint8Array): number {
  * members go by; more are ranked once. This is the hottest code of a growing realm: every
  * keepalive's piggyback, every NLIST answer and UPDATE fan-out call it over the whole table.
  */
-export function closestAmong (key: Uint8Array, members: Iterable<Member>, n: number, exclude?: (member: Member) => boolean): Member[] {
+export function closestAmong<M extends Ranked = Member> (key: Uint8Array, members: Iterable<M>, n: number, exclude?: (member: M) => boolean): M[] {
   if (n <= 0) return []
   const k = headOf(key)
-  const closer = (a: Member, da: number, b: Member, db: number): boolean => da < db || (da === db && compareXor(key, a.fingerprint, b.fingerprint) < 0)
+  const closer = (a: M, da: number, b: M, db: number): boolean => da < db || (da === db && compareXor(key, a.fingerprint, b.fingerprint) < 0)
   if (n > 16) {
-    const ranked: Array<{ m: Member, d: number }> = []
+    const ranked: Array<{ m: M, d: number }> = []
     for (const m of members) if (exclude?.(m) !== true) ranked.push({ m, d: (m.head ^ k) >>> 0 })
     ranked.sort((a, b) => a.d !== b.d ? a.d - b.d : compareXor(key, a.m.fingerprint, b.m.fingerprint))
-    const out: Member[] = []
-    for (let i = 0; i < n && i < ranked.length; i++) out.push((ranked[i] as { m: Member }).m)
+    const out: M[] = []
+    for (let i = 0; i < n && i < ranked.length; i++) out.push((ranked[i] as { m: M }).m)
     return out
   }
-  const best: Member[] = []
+  const best: M[] = []
   const dist: number[] = []
   for (const m of members) {
     const d = (m.head ^ k) >>> 0
-    if (best.length === n && !closer(m, d, best[n - 1] as Member, dist[n - 1] as number)) continue
+    if (best.length === n && !closer(m, d, best[n - 1] as M, dist[n - 1] as number)) continue
     if (exclude?.(m) === true) continue
     let i = best.length < n ? best.length : n - 1
-    while (i > 0 && closer(m, d, best[i - 1] as Member, dist[i - 1] as number)) {
-      best[i] = best[i - 1] as Member
+    while (i > 0 && closer(m, d, best[i - 1] as M, dist[i - 1] as number)) {
+      best[i] = best[i - 1] as M
       dist[i] = dist[i - 1] as number
       i--
     }
