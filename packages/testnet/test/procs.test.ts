@@ -31,12 +31,18 @@ describe('a realm of 20 nodes over 2 worker processes', () => {
     t.diagnostic(`settled ${settle.settleMs} ms after the call; lookups ${lookups.trueClosest}/${lookups.total} true closest, hops mean ${lookups.hops.mean}`)
     assert.equal(lookups.trueClosest, 20, JSON.stringify(lookups.errors))
     assert.equal(lookups.hops.mean != null, true)
+    // the slowest lookups say how long they took and the query they waited on longest
+    assert.equal(lookups.slowest.length, 3)
+    for (const slow of lookups.slowest) assert.match(slow, /^\d+ ms, \d+ queries, \d+ failed(; slowest query \d+ ms to \w+ \(.+\))?$/)
     // a lookup's trace says what its walk did with the peers closest to the key: the true closest answered
     for (const subject of ['trace-a', 'trace-b', 'trace-c']) {
       const { answer, truth } = await net.lookup(1, subject)
       if (truth === net.peerId(1)) continue
       assert.equal(answer.trace.find(p => p.peer === truth)?.status, 'answered', JSON.stringify(answer.trace))
       assert.ok(answer.trace.length <= 8)
+      // a walk that asked anyone and heard back knows its slowest query
+      if (answer.trace.some(p => p.status === 'answered')) assert.notEqual(answer.slowestQuery, undefined, JSON.stringify(answer))
+      if (answer.slowestQuery != null) assert.ok(answer.slowestQuery.ms >= 0 && answer.slowestQuery.ms <= answer.ms)
     }
   })
 

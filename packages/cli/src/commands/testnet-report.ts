@@ -13,7 +13,7 @@ export interface TestnetReport {
   startMs: number
   quietMs: number
   tables: HealthFigures
-  lookups: Pick<LookupFigures, 'total' | 'trueClosest' | 'failed' | 'ms' | 'queries' | 'errors'>
+  lookups: Pick<LookupFigures, 'total' | 'trueClosest' | 'failed' | 'ms' | 'queries' | 'errors' | 'slowest'>
   hops: LookupFigures['hops']
   perNode: UsageFigures['perNode']
   idle: { windowMs: number, cpuMsPerMemberPerSecond: number }
@@ -33,6 +33,7 @@ export function testnetLines (r: TestnetReport): string[] {
     `per node: heap ${fixed(r.perNode.heapMiB, 2)} MiB, RSS ${fixed(r.perNode.rssMiB, 2)} MiB, CPU ${fixed(r.perNode.cpuPercent, 2)}% (${fixed(r.idle.cpuMsPerMemberPerSecond, 2)} ms per member per second over ${fixed(r.idle.windowMs / 1000)} s at rest)`,
     ...r.perProcess.map(p => `  ${p.name} (pid ${p.pid}): ${p.nodes} nodes, heap ${fixed(p.heapMiB)} MiB, RSS ${fixed(p.rssMiB)} MiB, CPU ${fixed(p.cpuPercent)}%`),
     ...r.lookups.errors.map(e => `  lookup: ${e}`),
+    ...r.lookups.slowest.map(e => `  slow lookup: ${e}`),
     ...(r.profile == null ? [] : [`CPU at rest by function (self time over ${fixed(r.profile.windowMs / 1000)} s, all processes):`, ...r.profile.total.map(e => `  ${fixed(e.selfMs, 0)} ms  ${e.where}`)])
   ]
 }

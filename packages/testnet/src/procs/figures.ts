@@ -25,7 +25,12 @@ export interface LookupFigures {
   queries: { mean: number | null }
   /** the first few failures and misses, for the note */
   errors: string[]
+  /** the slowest few lookups: how long, how many queries, and the query that took longest */
+  slowest: string[]
 }
+
+/** lookups described in LookupFigures.slowest */
+const SLOWEST = 3
 
 export function lookupFigures (answers: Array<{ answer?: LookupAnswer, truth: string | undefined, error?: string }>): LookupFigures {
   const done = answers.flatMap(a => a.answer?.closest == null ? [] : [a.answer])
@@ -37,8 +42,15 @@ export function lookupFigures (answers: Array<{ answer?: LookupAnswer, truth: st
     hops: { mean: mean(hops), p50: percentile(hops, 50), p99: percentile(hops, 99), max: hops.length === 0 ? null : Math.max(...hops) },
     ms: { p50: percentile(done.map(a => a.ms), 50), p99: percentile(done.map(a => a.ms), 99) },
     queries: { mean: mean(done.map(a => a.queries)) },
-    errors: answers.flatMap(a => a.error != null ? [a.error] : a.answer?.closest != null && a.answer.closest !== a.truth ? [missed(a.answer, a.truth)] : []).slice(0, 5)
+    errors: answers.flatMap(a => a.error != null ? [a.error] : a.answer?.closest != null && a.answer.closest !== a.truth ? [missed(a.answer, a.truth)] : []).slice(0, 5),
+    slowest: [...done].sort((a, b) => b.ms - a.ms).slice(0, SLOWEST).map(slow)
   }
+}
+
+/** a slow lookup: what it waited on */
+function slow (answer: LookupAnswer): string {
+  const q = answer.slowestQuery
+  return `${Math.round(answer.ms)} ms, ${answer.queries} queries, ${answer.errors} failed${q == null ? '' : `; slowest query ${Math.round(q.ms)} ms to ${q.peer} (${q.status === '' ? 'no status' : q.status})`}`
 }
 
 /** a lookup that found another member than the true closest, and what its walk did with the true closest */

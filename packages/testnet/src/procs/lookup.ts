@@ -26,6 +26,8 @@ export interface CoordinatorLookup {
    * `failed: <error>`, `named` (in an answer, never asked); says why a lookup missed a member
    */
   trace: Array<{ peer: string, status: string }>
+  /** the query that took longest from request to answer or failure (what a slow lookup waited on) */
+  slowestQuery?: { peer: string, ms: number, status: string }
 }
 
 /** peers in a lookup's trace */
@@ -43,19 +45,33 @@ export async function coordinatorLookup (node: RealmNode, subject: string, optio
   let queries = 0
   let errors = 0
   const status = new Map<string, string>()
+  // when each query went out, and the longest one (bounded by the walk's own queries)
+  const sentAt = new Map<string, number>()
+  let slowestQuery: CoordinatorLookup['slowestQuery']
+  const took = (peer: string): void => {
+    const at = sentAt.get(peer)
+    if (at == null) return
+    sentAt.delete(peer)
+    const ms = performance.now() - at
+    if (slowestQuery == null || ms > slowestQuery.ms) slowestQuery = { peer, ms, status: status.get(peer) ?? '' }
+  }
   const found = await node.findCoordinators(subject, 1, {
     signal: options.signal,
     timeoutMs: options.timeoutMs,
     onQueryEvent: (event) => {
-      if (event.name === 'SEND_QUERY') queries++
-      else if (event.name === 'QUERY_ERROR') {
+      if (event.name === 'SEND_QUERY') {
+        queries++
+        sentAt.set(event.to.toString(), performance.now())
+      } else if (event.name === 'QUERY_ERROR') {
         errors++
         const from = event.from.toString()
         if (status.get(from) !== 'answered') status.set(from, `failed: ${event.error.name}: ${event.error.message.slice(0, 120)}`)
+        took(from)
       } else if (event.name === 'PEER_RESPONSE') {
         const from = event.from.toString()
         const closer = event.closer.map(p => p.id.toString())
         status.set(from, 'answered')
+        took(from)
         for (const peer of closer) if (!status.has(peer)) status.set(peer, 'named')
         responses.push({ from, closer })
       }
@@ -65,7 +81,7 @@ export async function coordinatorLookup (node: RealmNode, subject: string, optio
   const self = node.peerId.toString()
   const key = subjectKey(node.realm.id, subject)
   const trace = closestTo(key, [...status.keys()], TRACE_PEERS).map(peer => ({ peer, status: status.get(peer) ?? '' }))
-  return { closest, hops: closest == null ? undefined : closest === self ? 0 : hopsTo(closest, starting, responses), queries, errors, trace }
+  return { closest, hops: closest == null ? undefined : closest === self ? 0 : hopsTo(closest, starting, responses), queries, errors, trace, slowestQuery }
 }
 
 /**

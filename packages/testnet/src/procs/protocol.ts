@@ -88,6 +88,8 @@ export interface LookupAnswer {
   errors: number
   /** the walk's peers closest to the key and what became of them (CoordinatorLookup's trace) */
   trace: Array<{ peer: string, status: string }>
+  /** the query that took longest (CoordinatorLookup's slowestQuery) */
+  slowestQuery?: { peer: string, ms: number, status: string }
   ms: number
 }
 
