@@ -194,15 +194,16 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // dialling sockets (and a native runtime) when built, which a TCP-only node, or each of a
     // test's hundred nodes, does without
     // a TCP connection with nothing on it for 10 min is closed (tcp's own default, 2 min, is
-    // shorter than a keepalive's 2 min to a member outside the neighbourhood: membership/liveness.ts)
+    // shorter than a keepalive's 5 min to a member outside the neighbourhood: membership/liveness.ts)
     transports: [tcp({ inboundSocketInactivityTimeout: 600_000, outboundSocketInactivityTimeout: 600_000 }), ...((init.quic ?? init.listen.some(isQuic)) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
     connectionEncrypters: [noise({ crypto: noiseCrypto })],
     // yamux's ping only measures the round trip here (a stream's receive window grows from it; a
-    // failed ping closes nothing): once when the connection opens, then every 5 min instead of 30 s,
-    // from each end of every connection (at 60 s a resting realm of 300 spent 4% of its CPU on
-    // them). A member is checked by realmesh's keepalive (membership/liveness.ts, every 30 s), which
-    // also keeps middleboxes' idle timers and a forwarded connection's (120 s) from running out.
-    streamMuxers: [yamux({ keepAliveInterval: 300_000 })],
+    // failed ping closes nothing): once when the connection opens, then hourly instead of every
+    // 30 s, from each end of every connection. At 5 min they were still about a third of a
+    // resting member's frames (a table of 65: 0.43 pings a second against 1.05 keepalives). A
+    // member is checked by realmesh's keepalive (membership/liveness.ts), which also keeps
+    // middleboxes' idle timers and a forwarded connection's (120 s) from running out.
+    streamMuxers: [yamux({ keepAliveInterval: 3_600_000 })],
     // realmesh's keepalive (membership/liveness.ts) replaces libp2p's connection monitor
     connectionMonitor: { enabled: false },
     connectionGater: {
