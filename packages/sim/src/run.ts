@@ -85,7 +85,9 @@ export async function runScenario (init: ScenarioInit): Promise<SimReport> {
   const started = performance.now()
   const cpu0 = process.cpuUsage()
   const ticker = setInterval(() => {
-    progress(`sim ${Math.round(sim.clock.now() / 1000)} s, ${sim.members().length}/${init.nodes} members, ${sim.clock.events} events, ${sim.changes} table changes, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB, ${Math.round((performance.now() - started) / 1000)} s real`)
+    // the changes since the last line by kind: what keeps a large realm from a quiet window
+    const kinds = Object.entries(sim.takeChanges()).sort((a, b) => b[1] - a[1]).map(([why, n]) => `${n} ${why}`).join(', ')
+    progress(`sim ${Math.round(sim.clock.now() / 1000)} s, ${sim.members().length}/${init.nodes} members, ${sim.clock.events} events, ${sim.changes} table changes${kinds === '' ? '' : ` (${kinds})`}, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB, ${Math.round((performance.now() - started) / 1000)} s real`)
   }, 10_000)
   ticker.unref()
   try {

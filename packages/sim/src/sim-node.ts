@@ -71,8 +71,8 @@ export class SimNode {
     this.verified = { peerId, peer: this.id, addrs: [], seq: 1n, node, record: this.record }
     const clock = sim.clock
     this.membership = new Membership({ now: () => clock.now(), routingTable: () => this.table })
-    this.membership.addEventListener('peer:joined', () => { sim.membershipChanged() })
-    this.membership.addEventListener('peer:left', () => { sim.membershipChanged() })
+    this.membership.addEventListener('peer:joined', () => { sim.membershipChanged('joined') })
+    this.membership.addEventListener('peer:left', (e) => { sim.membershipChanged(e.detail.code == null ? e.detail.reason : `${e.detail.reason} (${e.detail.code})`) })
     const stream = (peer: PeerId): Stream => sim.network.stream(this, peer) as unknown as Stream
     this.growth = new Growth({
       self: peerId,

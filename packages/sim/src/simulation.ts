@@ -42,6 +42,8 @@ export class Simulation {
   private readonly delayMs: [number, number]
   /** membership changes (a member admitted or dropped, anywhere) */
   changes = 0
+  /** the changes since the last takeChanges(), by kind (a handful of keys) */
+  private readonly changesBy = new Map<string, number>()
   /** simulated time of the last membership change, ms */
   lastChangeAt = 0
   /** connections admitted (both sides) and failed */
@@ -68,9 +70,17 @@ export class Simulation {
     return this.nodes.get(peer)
   }
 
-  membershipChanged (): void {
+  membershipChanged (why: string): void {
     this.changes++
     this.lastChangeAt = this.clock.now()
+    this.changesBy.set(why, (this.changesBy.get(why) ?? 0) + 1)
+  }
+
+  /** the membership changes so far by kind ('joined', or a LeaveReason), and starts counting anew */
+  takeChanges (): Record<string, number> {
+    const counts = Object.fromEntries(this.changesBy)
+    this.changesBy.clear()
+    return counts
   }
 
   /** a new member (not started) */
