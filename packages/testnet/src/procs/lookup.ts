@@ -26,8 +26,12 @@ export interface CoordinatorLookup {
    * `failed: <error>`, `named` (in an answer, never asked); says why a lookup missed a member
    */
   trace: Array<{ peer: string, status: string }>
-  /** the query that took longest from request to answer or failure (what a slow lookup waited on) */
-  slowestQuery?: { peer: string, ms: number, status: string }
+  /**
+   * the query that took longest from its dial to its answer or failure (what a slow lookup waited
+   * on); `openMs`: how much of it went to opening the stream (a dial, Noise and admission when the
+   * peer was not connected yet), before the request was sent
+   */
+  slowestQuery?: { peer: string, ms: number, openMs?: number, status: string }
 }
 
 /** peers in a lookup's trace */
@@ -45,23 +49,27 @@ export async function coordinatorLookup (node: RealmNode, subject: string, optio
   let queries = 0
   let errors = 0
   const status = new Map<string, string>()
-  // when each query went out, and the longest one (bounded by the walk's own queries)
-  const sentAt = new Map<string, number>()
+  // when each query began (kad-dht's DIAL_PEER: the stream is opened, dialling if need be, before
+  // SEND_QUERY), when its stream was open, and the longest one (bounded by the walk's own queries)
+  const began = new Map<string, { at: number, openMs?: number }>()
   let slowestQuery: CoordinatorLookup['slowestQuery']
   const took = (peer: string): void => {
-    const at = sentAt.get(peer)
-    if (at == null) return
-    sentAt.delete(peer)
-    const ms = performance.now() - at
-    if (slowestQuery == null || ms > slowestQuery.ms) slowestQuery = { peer, ms, status: status.get(peer) ?? '' }
+    const query = began.get(peer)
+    if (query == null) return
+    began.delete(peer)
+    const ms = performance.now() - query.at
+    if (slowestQuery == null || ms > slowestQuery.ms) slowestQuery = { peer, ms, openMs: query.openMs, status: status.get(peer) ?? '' }
   }
   const found = await node.findCoordinators(subject, 1, {
     signal: options.signal,
     timeoutMs: options.timeoutMs,
     onQueryEvent: (event) => {
-      if (event.name === 'SEND_QUERY') {
+      if (event.name === 'DIAL_PEER') {
+        began.set(event.peer.toString(), { at: performance.now() })
+      } else if (event.name === 'SEND_QUERY') {
         queries++
-        sentAt.set(event.to.toString(), performance.now())
+        const query = began.get(event.to.toString())
+        if (query != null) query.openMs = performance.now() - query.at
       } else if (event.name === 'QUERY_ERROR') {
         errors++
         const from = event.from.toString()
