@@ -50,7 +50,7 @@ export function lookupFigures (answers: Array<{ answer?: LookupAnswer, truth: st
 /** a slow lookup: what it waited on */
 function slow (answer: LookupAnswer): string {
   const q = answer.slowestQuery
-  return `${Math.round(answer.ms)} ms, ${answer.queries} queries, ${answer.errors} failed${q == null ? '' : `; slowest query ${Math.round(q.ms)} ms${q.openMs == null ? '' : ` (${Math.round(q.openMs)} opening the stream)`} to ${q.peer} (${q.status === '' ? 'no status' : q.status})`}`
+  return `${Math.round(answer.ms)} ms, ${answer.queries} queries, ${answer.errors} failed${q == null ? '' : `; slowest query ${Math.round(q.ms)} ms${q.openMs == null ? '' : ` (${Math.round(q.openMs)} opening the stream)`} to ${q.peer}${q.member == null ? '' : q.member ? ', a member' : q.connected === true ? ', connected, not a member' : ', not connected'} (${q.status === '' ? 'no status' : q.status})`}`
 }
 
 /** a lookup that found another member than the true closest, and what its walk did with the true closest */

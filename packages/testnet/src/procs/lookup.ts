@@ -29,9 +29,10 @@ export interface CoordinatorLookup {
   /**
    * the query that took longest from its dial to its answer or failure (what a slow lookup waited
    * on); `openMs`: how much of it went to opening the stream (a dial, Noise and admission when the
-   * peer was not connected yet), before the request was sent
+   * peer was not connected yet), before the request was sent; `connected` and `member`: what the
+   * peer was to this node when the query began
    */
-  slowestQuery?: { peer: string, ms: number, openMs?: number, status: string }
+  slowestQuery?: { peer: string, ms: number, openMs?: number, status: string, connected?: boolean, member?: boolean }
 }
 
 /** peers in a lookup's trace */
@@ -51,21 +52,21 @@ export async function coordinatorLookup (node: RealmNode, subject: string, optio
   const status = new Map<string, string>()
   // when each query began (kad-dht's DIAL_PEER: the stream is opened, dialling if need be, before
   // SEND_QUERY), when its stream was open, and the longest one (bounded by the walk's own queries)
-  const began = new Map<string, { at: number, openMs?: number }>()
+  const began = new Map<string, { at: number, openMs?: number, connected: boolean, member: boolean }>()
   let slowestQuery: CoordinatorLookup['slowestQuery']
   const took = (peer: string): void => {
     const query = began.get(peer)
     if (query == null) return
     began.delete(peer)
     const ms = performance.now() - query.at
-    if (slowestQuery == null || ms > slowestQuery.ms) slowestQuery = { peer, ms, openMs: query.openMs, status: status.get(peer) ?? '' }
+    if (slowestQuery == null || ms > slowestQuery.ms) slowestQuery = { peer, ms, openMs: query.openMs, status: status.get(peer) ?? '', connected: query.connected, member: query.member }
   }
   const found = await node.findCoordinators(subject, 1, {
     signal: options.signal,
     timeoutMs: options.timeoutMs,
     onQueryEvent: (event) => {
       if (event.name === 'DIAL_PEER') {
-        began.set(event.peer.toString(), { at: performance.now() })
+        began.set(event.peer.toString(), { at: performance.now(), connected: node.libp2p.getConnections(event.peer).length > 0, member: node.membership.has(event.peer) })
       } else if (event.name === 'SEND_QUERY') {
         queries++
         const query = began.get(event.to.toString())

@@ -89,7 +89,7 @@ export interface LookupAnswer {
   /** the walk's peers closest to the key and what became of them (CoordinatorLookup's trace) */
   trace: Array<{ peer: string, status: string }>
   /** the query that took longest (CoordinatorLookup's slowestQuery) */
-  slowestQuery?: { peer: string, ms: number, openMs?: number, status: string }
+  slowestQuery?: { peer: string, ms: number, openMs?: number, status: string, connected?: boolean, member?: boolean }
   ms: number
 }
 
