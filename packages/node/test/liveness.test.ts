@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Frames, FRAME_LIMITS, HELD_FINGERPRINT_BYTES, PROTOCOLS, PeersRequest, PeersResponse, WireErrorCode } from '@realmesh/wire'
+import { Frames, FRAME_LIMITS, HELD_FINGERPRINT_BYTES, MAX_HELD_PER_REQUEST, PROTOCOLS, PeersRequest, PeersResponse, WireErrorCode } from '@realmesh/wire'
 import { decodeTokenUnverified, fingerprint } from '@realmesh/token'
 import type { HeldRecord } from '@realmesh/wire'
 import { nextEvent } from '../src/index.js'
@@ -105,6 +105,14 @@ describe('liveness', () => {
     const nearlyY = held(y)
     nearlyY.fingerprint[7] = (nearlyY.fingerprint[7] ?? 0) ^ 1
     assert.deepEqual(await nlist([held(hub), held(x), nearlyY]), ids(y), 'y\'s first 4 bytes alone do not say y is held')
+    // the most a member may list (MAX_HELD_PER_REQUEST), all sharing y's first 4 bytes: the
+    // index's worst case, one bucket of 128; still answered, and none of them is y
+    const crowd = Array.from({ length: MAX_HELD_PER_REQUEST }, (_, i) => {
+      const h = held(y)
+      h.fingerprint[7] = (h.fingerprint[7] ?? 0) ^ (i + 1)
+      return h
+    })
+    assert.deepEqual(await nlist(crowd), ids(hub, x, y), '128 look-alikes of y hide nothing')
     // y listed twice: the newer seq counts
     assert.deepEqual(await nlist([held(hub), held(x), held(y, seqOf(y) - 1n), held(y)]), [], 'the highest seq held of y counts')
   })

@@ -27,7 +27,7 @@ const TTL_MS = 3_600_000
  * BoundedMap with an expiry object per entry: 3,000 of those per member in a simulated realm of
  * 1,000, over a third of its heap.)
  */
-export interface HeldBy { seqs: Map<string, bigint> }
+export type HeldBy = Map<string, bigint>
 
 export class ToldRecords {
   private readonly told: BoundedMap<string, HeldBy>
@@ -51,7 +51,7 @@ export class ToldRecords {
 
   /** whether `held` (from heldBy) covers `peer`'s record at `seq` */
   static covers (held: HeldBy, peer: string, seq: bigint): boolean {
-    const have = held.seqs.get(peer)
+    const have = held.get(peer)
     return have != null && have >= seq
   }
 
@@ -60,16 +60,16 @@ export class ToldRecords {
     // get: the member's set stays among the most recently used, its hour runs from its start
     let held = this.told.get(member)
     if (held == null) {
-      held = { seqs: new Map() }
+      held = new Map()
       this.told.set(member, held)
     }
-    const before = held.seqs.get(peer)
+    const before = held.get(peer)
     if (before != null && before >= seq) return
-    held.seqs.delete(peer)
-    held.seqs.set(peer, seq)
-    if (held.seqs.size > MAX_RECORDS) {
-      const oldest = held.seqs.keys().next()
-      if (oldest.done !== true) held.seqs.delete(oldest.value)
+    held.delete(peer)
+    held.set(peer, seq)
+    if (held.size > MAX_RECORDS) {
+      const oldest = held.keys().next()
+      if (oldest.done !== true) held.delete(oldest.value)
     }
   }
 
