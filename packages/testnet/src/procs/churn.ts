@@ -48,7 +48,12 @@ export interface ChurnInit extends AbortOptions {
   churnSubscribers?: boolean
   /** the second form: how long a subscriber's worker stays down before it is restarted (ms; less than churnMs / kills). @default 20000 */
   downMs?: number
-  /** the second form: the TTL of each published message (ms): how long it may wait for a subscriber that is down. @default 120000 */
+  /**
+   * the TTL of each published message (ms): how long it may wait for a receiver (in the second
+   * form, for a subscriber that is down). Each publish waits for its result this long plus 30 s,
+   * so every message is settled by realmesh (delivered, or a status and code) and not by the
+   * runner giving up. @default 30000 (the node's default) in the first form, 120000 in the second
+   */
   messageTtlMs?: number
   onProgress?: (line: string) => void
 }
@@ -59,7 +64,7 @@ export interface ChurnFigures {
   kills: number
   settledBefore: boolean
   /** statuses: by status; outcomes: by status and code (`expired:RECEIVER_GONE`), the runner's own failures by code */
-  messages: { sent: number, delivered: number, notDelivered: number, lost: number, statuses: Record<string, number>, outcomes: Record<string, number> }
+  messages: { sent: number, delivered: number, notDelivered: number, lost: number, statuses: Record<string, number>, outcomes: Record<string, number>, errors: Record<string, string> }
   /** coordinator set changes per subject, as its subscriber registered them (its publisher, in the second form), in all */
   coordinatorHandovers: number
   /** the second form: what happened while subscribers were down, and how soon they were back */
@@ -79,7 +84,7 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
   const timeoutMs = init.timeoutMs ?? 900_000
   const churned = init.churnSubscribers === true
   const downMs = init.downMs ?? 20_000
-  const ttlMs = init.messageTtlMs ?? 120_000
+  const ttlMs = init.messageTtlMs ?? (churned ? 120_000 : 30_000)
   const say = init.onProgress ?? (() => {})
   const signal = init.signal
   if (!churned && stable < 2 * subjects) throw new RangeError(`${stable} members that stay cannot hold ${subjects} subject pairs`)
@@ -105,6 +110,8 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
     const acked = pairs.map(() => new Set<number>())
     const published: Published[][] = pairs.map(() => [])
     const outcomes: Record<string, number> = {}
+    // the first message of each of the runner's own failures (a request that failed, not a status)
+    const errors: Record<string, string> = {}
     let sent = 0
     let handovers = 0
     const lastCoordinators = pairs.map(() => '')
@@ -126,7 +133,7 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
       const p = pairs[i]
       if (p == null) return
       try {
-        const answer = await net.publish(p.publisher, p.subject, seq, { signal, ...(churned ? { ttlMs, timeoutMs: ttlMs + 30_000 } : { timeoutMs: 30_000 }) })
+        const answer = await net.publish(p.publisher, p.subject, seq, { signal, ttlMs, timeoutMs: ttlMs + 30_000 })
         record.outcome = answer.code == null ? answer.status : `${answer.status}:${answer.code}`
         outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1
         if (answer.status === 'delivered') acked[i]?.add(seq)
@@ -134,6 +141,7 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
         if (signal?.aborted === true) throw err
         const code = (err as { code?: string }).code ?? 'error'
         outcomes[code] = (outcomes[code] ?? 0) + 1
+        errors[code] ??= (err as Error).message
         record.outcome = code
       }
     }
@@ -215,7 +223,7 @@ export async function runChurn (init: ChurnInit = {}): Promise<ChurnFigures> {
       killed: kills * batch,
       kills,
       settledBefore: settle.settled,
-      messages: { sent, delivered, notDelivered: sent - delivered, lost, statuses: byStatus(outcomes), outcomes },
+      messages: { sent, delivered, notDelivered: sent - delivered, lost, statuses: byStatus(outcomes), outcomes, errors },
       coordinatorHandovers: handovers,
       heal,
       ...(churned ? { subscribers: { downMs, messageTtlMs: ttlMs, ...downFigures(downs, published) } } : {})

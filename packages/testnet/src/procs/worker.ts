@@ -90,10 +90,17 @@ function reportEvery (reportMs: number): void {
   }, tickMs)
 }
 
+/** a failure's code for the parent: its own, or TESTNET_TIMEOUT for a request's time limit (a DOMException's code is a number) */
+function replyCode (err: Error & { code?: unknown }): string | undefined {
+  if (typeof err.code === 'string') return err.code
+  if (err.name === 'TimeoutError') return 'TESTNET_TIMEOUT'
+  return undefined
+}
+
 process.on('message', (message: { id: number, request: Request }) => {
   handle(message.request).then(
     (value) => { send({ type: 'reply', id: message.id, ok: true, value: value ?? null } satisfies Reply) },
-    (err: Error & { code?: string }) => { send({ type: 'reply', id: message.id, ok: false, error: err.message, code: typeof err.code === 'string' ? err.code : undefined } satisfies Reply) }
+    (err: Error & { code?: string }) => { send({ type: 'reply', id: message.id, ok: false, error: err.message, code: replyCode(err) } satisfies Reply) }
   )
 })
 send({ type: 'ready', pid: process.pid })
