@@ -79,6 +79,7 @@ describe('node config validation', () => {
     { value: { handshake: { timeoutMs: -1 } }, path: 'handshake.timeoutMs', expected: /milliseconds/, got: '-1' },
     { value: { join: { timeoutMs: 10_000_000 } }, path: 'join.timeoutMs', expected: /milliseconds/ },
     { value: { keepalive: { maxMissed: 0 } }, path: 'keepalive.maxMissed', expected: /whole number from 1/, got: '0' },
+    { value: { keepalive: { tcpIdleMs: -5 } }, path: 'keepalive.tcpIdleMs', expected: /from 0 \(the system's\)/, got: '-5' },
     { value: { abuse: { banThreshold: 10 } }, path: 'abuse.banThreshold', expected: /negative whole number/, got: '10' },
     { value: { listen: '/ip4/0.0.0.0/tcp/1' }, path: 'listen', expected: /a list/, got: '"/ip4/0.0.0.0/tcp/1"' },
     { value: { listen: ['/ip4/0.0.0.0/tcp/1', 'not an address'] }, path: 'listen[1]', expected: /a multiaddr/ },

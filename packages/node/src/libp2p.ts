@@ -79,6 +79,9 @@ export interface ConnectionLimits {
   maxUnadmitted?: number
 }
 
+/** KeepaliveInit.tcpIdleMs's default: the kernel probes a TCP connection idle for 30 s */
+export const DEFAULT_TCP_IDLE_MS = 30_000
+
 /** how deep kad-dht's bucket tree may split in a realm node (DhtOptions.prefixLength) */
 export const DEFAULT_KAD_PREFIX_LENGTH = 16
 
@@ -155,6 +158,8 @@ export interface Libp2pAssembly {
   denyDial?: (peer: string, addr?: Multiaddr) => boolean
   /** libp2p's metrics implementation (e.g. prometheusMetrics()); realmesh registers its own instruments on it too. @default none */
   metrics?: Libp2pOptions['metrics']
+  /** idle time before the kernel's TCP keepalive probes a connection, ms (KeepaliveInit.tcpIdleMs; 0: the system's). @default 30000 */
+  tcpIdleMs?: number
 }
 
 /** a dial address `denyDial` refuses: by its peer id (the last /p2p/ part, if any) and the address */
@@ -170,6 +175,10 @@ function isQuic (addr: string): boolean {
 
 export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p> {
   const dht = init.dht ?? {}
+  const tcpIdleMs = init.tcpIdleMs ?? DEFAULT_TCP_IDLE_MS
+  if (!Number.isInteger(tcpIdleMs) || tcpIdleMs < 0) throw new RangeError(`keepalive.tcpIdleMs must be a whole number of ms >= 0, got ${tcpIdleMs}`)
+  // Node's keepAliveInitialDelay: 0 keeps the system's idle time
+  const tcpKeepAlive = { keepAlive: true, keepAliveInitialDelay: tcpIdleMs }
   // broadcast: realm members only (the gate), messages signed by their originator
   const broadcast = init.broadcast === true
     ? {
@@ -193,9 +202,10 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // QUIC only where asked (by default: where the node listens on it): the transport opens its
     // dialling sockets (and a native runtime) when built, which a TCP-only node, or each of a
     // test's hundred nodes, does without
-    // a TCP connection with nothing on it for 10 min is closed (tcp's own default, 2 min, is
+    // the kernel probes a TCP connection idle for tcpIdleMs and closes it when its peer is gone
+    // (membership/liveness.ts KeepaliveInit.tcpIdleMs); one with nothing on it for 10 min is closed (tcp's own default, 2 min, is
     // shorter than a keepalive's 5 min to a member outside the neighbourhood: membership/liveness.ts)
-    transports: [tcp({ inboundSocketInactivityTimeout: 600_000, outboundSocketInactivityTimeout: 600_000 }), ...((init.quic ?? init.listen.some(isQuic)) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
+    transports: [tcp({ inboundSocketInactivityTimeout: 600_000, outboundSocketInactivityTimeout: 600_000, dialOpts: tcpKeepAlive, listenOpts: tcpKeepAlive }), ...((init.quic ?? init.listen.some(isQuic)) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
     connectionEncrypters: [noise({ crypto: noiseCrypto })],
     // yamux's ping only measures the round trip here (a stream's receive window grows from it; a
     // failed ping closes nothing): once when the connection opens, then hourly instead of every

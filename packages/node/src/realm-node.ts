@@ -313,6 +313,7 @@ export class RealmNode extends TypedEventEmitter<RealmNodeEvents> implements Sta
       isBanned: (peer) => ref.node?.guard.isBanned(peer) ?? false,
       datastore: init.store == null ? undefined : new PrefixedDatastore(init.store, '/libp2p'),
       metrics: init.metrics,
+      tcpIdleMs: init.keepalive?.tcpIdleMs,
       quiet: () => ref.node?.sleep.sleeper?.quiet ?? false,
       nat,
       relaying: () => ref.node?.nat.relaying() ?? false,

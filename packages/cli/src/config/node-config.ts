@@ -20,7 +20,7 @@ export const NODE_DEFAULTS = {
   dht: { kBucketSize: 20, allowPrivateAddresses: true, prefixLength: 16 },
   handshake: { timeoutMs: 30_000, windowMs: 30_000 },
   join: { timeoutMs: 30_000 },
-  keepalive: { intervalMs: 30_000, timeoutMs: 10_000, maxMissed: 3 },
+  keepalive: { intervalMs: 30_000, timeoutMs: 10_000, maxMissed: 3, tcpIdleMs: 30_000 },
   abuse: { banThreshold: -100, banDurationMs: 3_600_000 },
   redial: { enabled: true, maxMs: 30_000, refusedMs: 300_000, knownPeersMs: 600_000 },
   messaging: { drainMs: 5_000, outbox: { maxMessages: 10_000, maxBytes: 67_108_864 } },
@@ -94,7 +94,7 @@ export interface NodeConfig extends DaemonConfig {
   dht?: { kBucketSize?: number, allowPrivateAddresses?: boolean, prefixLength?: number }
   handshake?: { timeoutMs?: number, windowMs?: number }
   join?: { timeoutMs?: number }
-  keepalive?: { intervalMs?: number, farIntervalMs?: number, timeoutMs?: number, maxMissed?: number }
+  keepalive?: { intervalMs?: number, farIntervalMs?: number, timeoutMs?: number, maxMissed?: number, tcpIdleMs?: number }
   abuse?: { banThreshold?: number, banDurationMs?: number }
   redial?: { enabled?: boolean, maxMs?: number, refusedMs?: number, knownPeersMs?: number }
   messaging?: { drainMs?: number, outbox?: { maxMessages?: number, maxBytes?: number } }
@@ -155,7 +155,7 @@ export const checkNodeConfig: Check<NodeConfig> = object({
   }),
   handshake: object({ timeoutMs, windowMs: timeoutMs }),
   join: object({ timeoutMs }),
-  keepalive: object({ intervalMs: timeoutMs, farIntervalMs: timeoutMs, timeoutMs, maxMissed: integer(1, 100, 'a whole number from 1 to 100') }),
+  keepalive: object({ intervalMs: timeoutMs, farIntervalMs: timeoutMs, timeoutMs, maxMissed: integer(1, 100, 'a whole number from 1 to 100'), tcpIdleMs: integer(0, 7_200_000, 'a number of milliseconds from 0 (the system\'s) to 7200000') }),
   abuse: object({
     banThreshold: integer(-1_000_000, -1, 'a negative whole number (a score at or below it bans the peer)'),
     banDurationMs: integer(1_000, 365 * 86_400_000, 'a number of milliseconds from 1000 to one year')

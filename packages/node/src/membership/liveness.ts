@@ -43,6 +43,16 @@ export interface KeepaliveInit {
   piggyRecords?: number
   /** keepalives in flight at once. @default 16 */
   concurrency?: number
+  /**
+   * the kernel's TCP keepalive on every TCP connection, ms: a connection with nothing on it this
+   * long is probed by the kernel (10 probes 1 s apart, Node's libuv), and closed when none is
+   * answered, so a member whose host vanished, whose network went, or whose NAT mapping was
+   * dropped is noticed about `tcpIdleMs` + 10 s after the connection last carried anything,
+   * whatever the keepalive intervals above: no process wakes for it, no frame is sent. A frozen
+   * process is still answered by its kernel: that is what the keepalives above are for.
+   * 0 leaves the system's setting (Linux: 2 h idle, 9 probes 75 s apart). @default 30000
+   */
+  tcpIdleMs?: number
 }
 
 export interface LivenessDeps {
