@@ -16,6 +16,7 @@ describe('realmesh testnet', () => {
       tables: { nodes: number, stale: { entries: number } }
       perProcess: unknown[]
       profile: { total: Array<{ where: string, selfMs: number }>, processes: unknown[] }
+      idle: { cpuMsPerMemberPerSecond: number, gcMsPerMemberPerSecond: Record<string, number> }
     }
     assert.equal(report.side, 'realmesh')
     assert.equal(report.nodes, 6)
@@ -26,6 +27,10 @@ describe('realmesh testnet', () => {
     assert.equal(typeof report.hops.mean, 'number')
     assert.equal(typeof report.hops.p99, 'number')
     assert.ok(report.perNode.heapMiB > 0 && report.perNode.rssMiB > 0 && report.perNode.cpuPercent >= 0)
+    // the GC pauses in the window, by kind, are part of the CPU in it
+    const gc = report.idle.gcMsPerMemberPerSecond
+    assert.deepEqual(Object.keys(gc).sort(), ['incremental', 'major', 'minor', 'weak'])
+    assert.ok(Object.values(gc).every(ms => ms >= 0 && ms <= report.idle.cpuMsPerMemberPerSecond + 1), JSON.stringify(report.idle))
     assert.equal(report.tables.nodes, 7, 'the leader and 6 nodes')
     assert.equal(report.perProcess.length, 3, 'the leader\'s process and 2 node workers')
     assert.ok(report.profile.total.length > 0 && report.profile.total.every(e => e.selfMs >= 0 && e.where !== ''))

@@ -16,13 +16,17 @@ export interface TestnetReport {
   lookups: Pick<LookupFigures, 'total' | 'trueClosest' | 'failed' | 'ms' | 'queries' | 'errors' | 'slowest'>
   hops: LookupFigures['hops']
   perNode: UsageFigures['perNode']
-  idle: { windowMs: number, cpuMsPerMemberPerSecond: number }
+  /** CPU per member per second over the window at rest, and the part of it the main threads spent paused for GC (by kind) */
+  idle: { windowMs: number, cpuMsPerMemberPerSecond: number, gcMsPerMemberPerSecond: UsageFigures['gcMsPerMemberPerSecond'] }
   perProcess: ProcessFigures[]
   /** with --profile: the functions that took the most CPU at rest (self time), over all processes and per process */
   profile?: { windowMs: number, total: ProfileEntry[], processes: Array<{ name: string, nodes: number, top: ProfileEntry[] }> }
 }
 
 const fixed = (value: number | null, digits = 1): string => value == null ? '-' : value.toFixed(digits)
+
+const gcLine = (gc: UsageFigures['gcMsPerMemberPerSecond']): string =>
+  `${fixed(gc.minor + gc.major + gc.incremental + gc.weak, 3)} (minor ${fixed(gc.minor, 3)}, major ${fixed(gc.major, 3)}, incremental marking ${fixed(gc.incremental, 3)}, weak callbacks ${fixed(gc.weak, 3)})`
 
 export function testnetLines (r: TestnetReport): string[] {
   const t = r.tables
@@ -31,6 +35,7 @@ export function testnetLines (r: TestnetReport): string[] {
     `tables: ${t.joined}/${t.nodes} joined, size min ${t.routingTable.min} mean ${fixed(t.routingTable.mean)}, true ${t.kClosest.k} closest held: mean ${fixed(t.kClosest.mean * 100)}% min ${fixed(t.kClosest.min * 100)}% (${t.kClosest.complete} nodes at 100%), stale entries ${t.stale.entries}`,
     `lookups: ${r.lookups.trueClosest}/${r.lookups.total} found the true closest, ${r.lookups.failed} failed; hops mean ${fixed(r.hops.mean, 2)} p99 ${fixed(r.hops.p99, 0)} max ${fixed(r.hops.max, 0)}; ms p50 ${fixed(r.lookups.ms.p50, 0)} p99 ${fixed(r.lookups.ms.p99, 0)}`,
     `per node: heap ${fixed(r.perNode.heapMiB, 2)} MiB, RSS ${fixed(r.perNode.rssMiB, 2)} MiB, CPU ${fixed(r.perNode.cpuPercent, 2)}% (${fixed(r.idle.cpuMsPerMemberPerSecond, 2)} ms per member per second over ${fixed(r.idle.windowMs / 1000)} s at rest)`,
+    `  of which the main threads' GC pauses: ${gcLine(r.idle.gcMsPerMemberPerSecond)} ms per member per second`,
     ...r.perProcess.map(p => `  ${p.name} (pid ${p.pid}): ${p.nodes} nodes, heap ${fixed(p.heapMiB)} MiB, RSS ${fixed(p.rssMiB)} MiB, CPU ${fixed(p.cpuPercent)}%`),
     ...r.lookups.errors.map(e => `  lookup: ${e}`),
     ...r.lookups.slowest.map(e => `  slow lookup: ${e}`),

@@ -103,7 +103,7 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
       lookups: { total: lookups.total, trueClosest: lookups.trueClosest, failed: lookups.failed, ms: lookups.ms, queries: lookups.queries, errors: lookups.errors, slowest: lookups.slowest },
       hops: lookups.hops,
       perNode: usage.perNode,
-      idle: { windowMs: usage.windowMs, cpuMsPerMemberPerSecond: usage.cpuMsPerMemberPerSecond },
+      idle: { windowMs: usage.windowMs, cpuMsPerMemberPerSecond: usage.cpuMsPerMemberPerSecond, gcMsPerMemberPerSecond: usage.gcMsPerMemberPerSecond },
       perProcess: usage.processes,
       ...(profile == null ? {} : { profile })
     }

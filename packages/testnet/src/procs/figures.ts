@@ -1,5 +1,5 @@
 /** Figures of the multi-process testnet, computed in the parent from what the workers answered. */
-import type { LookupAnswer, NodeHealth, Usage } from './protocol.js'
+import type { GcTimes, LookupAnswer, NodeHealth, Usage } from './protocol.js'
 
 const MiB = 1024 * 1024
 
@@ -98,6 +98,8 @@ export interface UsageFigures {
   perNode: { heapMiB: number, rssMiB: number, cpuPercent: number }
   /** ms of CPU per member per second over the window, all processes (the leader's included) */
   cpuMsPerMemberPerSecond: number
+  /** the main threads' GC pauses in the window per member per second, ms, by kind (all processes) */
+  gcMsPerMemberPerSecond: GcTimes
   processes: ProcessFigures[]
 }
 
@@ -110,6 +112,8 @@ export function usageFigures (samples: Array<{ name: string, pid: number, before
   const nodes = Math.max(1, processes.reduce((sum, p) => sum + p.nodes, 0))
   const windowMs = mean(processes.map(p => p.windowMs)) ?? 0
   const cpuMs = processes.reduce((sum, p) => sum + p.cpuMs, 0)
+  const perMemberSecond = nodes * Math.max(1, windowMs) / 1000
+  const gc = (kind: keyof GcTimes): number => samples.reduce((sum, { before, after }) => sum + (after.gcMs?.[kind] ?? 0) - (before.gcMs?.[kind] ?? 0), 0) / perMemberSecond
   return {
     windowMs,
     perNode: {
@@ -118,6 +122,7 @@ export function usageFigures (samples: Array<{ name: string, pid: number, before
       cpuPercent: cpuMs / Math.max(1, windowMs) / nodes * 100
     },
     cpuMsPerMemberPerSecond: cpuMs / nodes / (Math.max(1, windowMs) / 1000),
+    gcMsPerMemberPerSecond: { minor: gc('minor'), major: gc('major'), incremental: gc('incremental'), weak: gc('weak') },
     processes: processes.map(({ name, pid, nodes, heapMiB, rssMiB, cpuPercent }) => ({ name, pid, nodes, heapMiB, rssMiB, cpuPercent }))
   }
 }

@@ -93,6 +93,9 @@ export interface LookupAnswer {
   ms: number
 }
 
+/** garbage-collection pauses of the main thread, ms: minor (scavenges), major (mark-compact), incremental marking steps, weak callbacks */
+export interface GcTimes { minor: number, major: number, incremental: number, weak: number }
+
 export interface Usage {
   /** nodes running in the worker now (the leader counts) */
   nodes: number
@@ -100,6 +103,8 @@ export interface Usage {
   rss: number
   /** process.cpuUsage() user + system, microseconds since the worker started */
   cpuMicros: number
+  /** the main thread's garbage-collection pauses since the worker started (perf_hooks 'gc' entries), ms, by kind */
+  gcMs: GcTimes
   /** the worker's clock (Date.now) when measured */
   at: number
 }

@@ -1,6 +1,25 @@
 /** What both kinds of worker (realm nodes, plain nodes) measure the same way. */
+import { PerformanceObserver, constants } from 'node:perf_hooks'
 import { closestTo, fingerprint } from '@realmesh/token'
-import type { NodeHealth, Usage } from './protocol.js'
+import type { GcTimes, NodeHealth, Usage } from './protocol.js'
+
+const gcMs: GcTimes = { minor: 0, major: 0, incremental: 0, weak: 0 }
+let gcWatch: PerformanceObserver | undefined
+
+/** starts counting the main thread's GC pauses by kind (once per process) */
+export function watchGc (): void {
+  if (gcWatch != null) return
+  gcWatch = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcMs.minor += entry.duration
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcMs.major += entry.duration
+      else if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) gcMs.incremental += entry.duration
+      else gcMs.weak += entry.duration
+    }
+  })
+  gcWatch.observe({ entryTypes: ['gc'] })
+}
 
 /** a node's routing table against the true `k` closest of `members` (every live node, this one's included) */
 export function tableHealth (node: { index: number, peerId: string, joined: boolean, members: number, table: Set<string> }, members: string[], live: Set<string>, k: number): NodeHealth {
@@ -26,7 +45,9 @@ export function tableHealth (node: { index: number, peerId: string, joined: bool
 export function processUsage (nodes: number, gc: boolean): Usage {
   const cpu = process.cpuUsage()
   const at = Date.now()
+  // read with the CPU, before the forced GC below
+  const gcNow = { ...gcMs }
   if (gc) (globalThis as { gc?: () => void }).gc?.()
   const memory = process.memoryUsage()
-  return { nodes, heapUsed: memory.heapUsed, rss: memory.rss, cpuMicros: cpu.user + cpu.system, at }
+  return { nodes, heapUsed: memory.heapUsed, rss: memory.rss, cpuMicros: cpu.user + cpu.system, gcMs: gcNow, at }
 }

@@ -10,6 +10,7 @@ import { useSmallBufferSlabs } from '@realmesh/node'
 import { WorkerRealm } from './worker-realm.js'
 import { WorkerPlain } from './worker-plain.js'
 import { profileFor } from './profile.js'
+import { watchGc } from './worker-figures.js'
 import type { Reply, Report, Request, WorkerMessage } from './protocol.js'
 
 if (process.send == null) {
@@ -103,4 +104,5 @@ process.on('message', (message: { id: number, request: Request }) => {
     (err: Error & { code?: string }) => { send({ type: 'reply', id: message.id, ok: false, error: err.message, code: replyCode(err) } satisfies Reply) }
   )
 })
+watchGc()
 send({ type: 'ready', pid: process.pid })
