@@ -90,6 +90,15 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
    * what was derived from the table at one version holds until the next
    */
   version = 0
+  /**
+   * counts what can be news to tell members (a member joined, a record changed), not leaves: a
+   * member that had nothing to be told at one newsVersion has nothing until the next (a leave takes
+   * a record away, it adds none). Keyed to `version` instead, every incidental member let go after
+   * a lookup sent each far member back to the near keepalive pace until its piggyback was walked
+   * empty again (a realm of 1,000 at 1.18 ms of CPU per member per second 2 min after its lookups,
+   * 0.47 once at rest)
+   */
+  newsVersion = 0
   private readonly now: () => number
   private readonly routingTable: () => RoutingTableView | undefined
   /** near()'s last answer */
@@ -141,6 +150,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
         existing.addrs = init.addrs
         existing.changedAt = now
         this.version++
+        this.newsVersion++
       }
       return existing
     }
@@ -166,6 +176,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     }
     this.members.set(id, member)
     this.version++
+    this.newsVersion++
     this.routingTable()?.add(member.peerId)
     this.safeDispatchEvent('peer:joined', { detail: { peer: id, identity: init.identity.claims.sub, addrs: init.addrs.map(a => a.toString()) } })
     return member
@@ -183,6 +194,7 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     member.addrs = addrs
     member.changedAt = this.now()
     this.version++
+    this.newsVersion++
     // a newer record with a renewed node token (verified by the caller, for this peer): the member
     // now lasts as long as that token
     if (node == null || node.claims.sub !== member.id || node.claims.exp * 1000 <= member.expiresAt) return 'updated'
