@@ -73,3 +73,48 @@ test('liveness: near members every interval, far ones every far interval, a far 
   assert.ok((await run()).includes(far.id), 'asked again at the near pace')
   liveness.stop()
 })
+
+test('liveness: whether a member is far is asked again only at a new membership version, or a minute after it said far', async () => {
+  let clock = 0
+  const membership = new Membership({ now: () => clock })
+  const admit = async (): Promise<Member> => {
+    const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const node = { claims: { exp: 1e9 } } as unknown as VerifiedNode
+    return membership.admit({ peerId, node, identity: node as never, addrs: [] })
+  }
+  const far = await admit()
+  let tick: () => void = () => {}
+  const timers: Timers = {
+    setInterval: (fn) => { tick = fn; return { clear: () => {} } },
+    setTimeout: () => ({ clear: () => {} })
+  }
+  let asked = 0
+  let sent = 0
+  const liveness = new Liveness({
+    membership,
+    now: () => clock,
+    send: async () => { sent++; return [] },
+    piggyFor: () => [],
+    onPiggy: async () => {},
+    onTimeout: () => {},
+    onAlive: () => {},
+    far: (member) => { if (member !== far) return false; asked++; return true },
+    timers
+  }, { intervalMs: 1_000, farIntervalMs: 4_000, timeoutMs: 500 })
+  liveness.start()
+  const until = async (end: number): Promise<void> => {
+    for (; clock < end; clock += 250) {
+      tick()
+      await new Promise(resolve => setImmediate(resolve))
+    }
+  }
+  await until(59_000)
+  assert.equal(asked, 1, 'asked once in the first minute (every tick before: some 180 times)')
+  assert.equal(sent, 14, 'still a keepalive every far interval')
+  await until(65_000)
+  assert.equal(asked, 2, 'asked again a minute after it said far')
+  await admit()
+  await until(69_000)
+  assert.equal(asked, 3, 'asked again when the membership changed (at the next tick that finds the member silent), not a minute later')
+  liveness.stop()
+})

@@ -102,3 +102,17 @@ test('decideJoin with Membership.tableView gives the verdicts it gives walking t
   assert.ok(![...m.tableView(self, 20).buckets.values()].flat().includes(gone))
   verdicts()
 })
+
+test('near is kept per version for a key of the same bytes, whichever copy asks; a change derives it again', async () => {
+  const m = await membership(30)
+  const key = new Uint8Array(randomBytes(32))
+  const first = m.near(key, 5)
+  assert.deepEqual([...first], byDistance(m.list(), key).slice(0, 5).map(x => x.id))
+  assert.equal(m.near(key.slice(), 5), first, 'a copy of the key: the same answer, not derived again')
+  const other = new Uint8Array(randomBytes(32))
+  assert.notEqual(m.near(other, 5), first, 'another key')
+  const again = m.near(key, 5)
+  assert.deepEqual([...again], [...first])
+  m.remove([...again][0] ?? '', 'leave')
+  assert.deepEqual([...m.near(key.slice(), 5)], byDistance(m.list(), key).slice(0, 5).map(x => x.id), 'after a leave')
+})

@@ -81,6 +81,14 @@ export interface LivenessDeps {
 
 /** weight of the newest sample in the latency average */
 const LATENCY_ALPHA = 0.25
+/**
+ * how long a member found far stays far without asking `far` again, at one membership version, ms:
+ * asking every tick for every far member (whether it is near, has news, is on a direct connection)
+ * was a fifth of a resting node's keepalive tick. A new version (a join, a leave, a changed record:
+ * the neighbourhood or the news may have changed) asks again at once; a connection that became
+ * relayed is noticed within this long (a circuit idles out after 120 s)
+ */
+const FAR_RECHECK_MS = 60_000
 
 export class Liveness {
   readonly intervalMs: number
@@ -91,6 +99,8 @@ export class Liveness {
   private readonly concurrency: number
   private readonly deps: LivenessDeps
   private readonly inFlight = new Set<string>()
+  /** members found far, at which membership version, until when (a WeakMap: gone with the member) */
+  private readonly farSince = new WeakMap<Member, { version: number, until: number }>()
   private timer: TimerHandle | undefined
   private controller = new AbortController()
   private readonly lag = new LoopLag()
@@ -148,13 +158,23 @@ export class Liveness {
       const silent = now - member.lastSeen
       if (this.inFlight.has(member.id) || silent < this.intervalMs || this.deps.asleep?.(member) === true) continue
       // a member that missed its last keepalive is asked again at the near pace
-      if (silent < this.farIntervalMs && member.failures === 0 && this.deps.far?.(member) === true) continue
+      if (silent < this.farIntervalMs && member.failures === 0 && this.far(member, now)) continue
       this.inFlight.add(member.id)
       void this.probe(member).finally(() => { this.inFlight.delete(member.id) })
     }
   }
 
-  private async probe (member: Member): Promise<void> {
+  /** deps.far, answered again only at a new membership version or FAR_RECHECK_MS after it last said far */
+  private far (member: Member, now: number): boolean {
+    const version = this.deps.membership.version
+    const known = this.farSince.get(member)
+    if (known != null && known.version === version && now < known.until) return true
+    if (this.deps.far?.(member) !== true) return false
+    this.farSince.set(member, { version, until: now + FAR_RECHECK_MS })
+    return true
+  }
+
+    private async probe (member: Member): Promise<void> {
     const started = this.deps.now()
     const waitFrom = performance.now()
     // cleared when the answer comes (AbortSignal.timeout's timer fired 10 s after every keepalive)

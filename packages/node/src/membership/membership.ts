@@ -242,11 +242,13 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
 
   /**
    * The ids of the `n` members closest to `key` (for a node's own fingerprint: its neighbourhood),
-   * kept until the table changes: asked for every member at each keepalive tick.
+   * kept until the table changes: asked for every member at each keepalive tick. The key is compared
+   * by its bytes (the liveness tick and the upkeep sweep each ask with their own copy of the node's
+   * fingerprint: compared by identity, each made the other's answer be derived again).
    */
   near (key: Uint8Array, n: number): Set<string> {
     const memo = this.nearMemo
-    if (memo != null && memo.version === this.version && memo.n === n && memo.key === key) return memo.ids
+    if (memo != null && memo.version === this.version && memo.n === n && sameKey(memo.key, key)) return memo.ids
     const ids = new Set(this.closest(key, n).map(m => m.id))
     this.nearMemo = { version: this.version, key, n, ids }
     return ids
@@ -327,4 +329,12 @@ export function closestAmong<M extends Ranked = Member> (key: Uint8Array, member
     dist[i] = d
   }
   return best
+}
+
+/** whether two keys are the same bytes (the same array, most often) */
+function sameKey (a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
