@@ -81,6 +81,21 @@ test('bad options are refused with TESTNET_OPTION_INVALID before any process sta
   await assert.rejects(createProcTestnet({ nodes: 2, processes: 3 }), { code: 'TESTNET_OPTION_INVALID' })
 })
 
+test('a worker killed from outside (not by killWorker) ends the waits with TESTNET_WORKER_EXITED, naming it, instead of holding them to their timeouts', async () => {
+  const net = await createProcTestnet({ nodes: 4, processes: 2, signal: AbortSignal.timeout(60_000) })
+  try {
+    const victim = net.processes.find(p => p.name === 'worker 1')
+    assert.ok(victim != null)
+    process.kill(victim.pid, 'SIGKILL')
+    const started = Date.now()
+    await assert.rejects(net.whenSettled({ quietMs: 60_000, timeoutMs: 600_000 }), (err: Error & { code?: string }) => err.code === 'TESTNET_WORKER_EXITED' && err.message.includes('worker 1') && err.message.includes('SIGKILL'))
+    assert.ok(Date.now() - started < 60_000, 'not held to the quiet window or the timeout')
+    await assert.rejects(net.whenHealthy({ timeoutMs: 600_000 }), { code: 'TESTNET_WORKER_EXITED' })
+  } finally {
+    await net.stop()
+  }
+})
+
 test('no worker outlives a parent that was SIGKILLed', async () => {
   const parent = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/proc-parent.js', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] })
   const pids = await new Promise<number[]>((resolve, reject) => {

@@ -72,7 +72,7 @@ export async function testnet (argv: string[], io: Io): Promise<number> {
       onProgress: (state) => {
         if (Date.now() - shown < PROGRESS_EVERY_MS) return
         shown = Date.now()
-        io.err(`testnet: ${since()}: ${state.joined}/${state.running} joined, tables min ${state.minTable} mean ${state.meanTable.toFixed(1)}, ${state.changes} changes, last ${formatMs(Date.now() - state.lastChangeAt)} ago, event loops lag up to ${formatMs(state.maxLoopGapMs)}`)
+        io.err(`testnet: ${since()}: ${state.joined}/${state.running} joined, tables min ${state.minTable} mean ${state.meanTable.toFixed(1)}, ${state.changes} changes, ${state.lastChangeAt > 0 ? `last ${formatMs(Date.now() - state.lastChangeAt)} ago` : 'none yet'}, event loops lag up to ${formatMs(state.maxLoopGapMs)}`)
       }
     })
     io.err(`testnet: ${since()}: ${settle.settled ? 'settled' : `not settled within ${formatMs(timeoutMs)}`}; checking tables, then ${lookupCount} lookups`)

@@ -173,9 +173,16 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
   let leaderWorker: WorkerProcess | undefined
   let bootstrap: string[] = []
   const signal = (options?: AbortOptions): AbortSignal | undefined => options?.signal ?? init.signal
+  /** the first worker that died without being asked to (killWorker, stop): what waits fail with */
+  let crashed: TestnetError | undefined
   const spawn = async (name: string, options?: AbortOptions): Promise<WorkerProcess> => {
     const w = await WorkerProcess.spawn(name, { signal: signal(options), stderr: init.onStderr })
     all.push(w)
+    w.onExit(() => {
+      if (w.killed) return
+      crashed ??= new TestnetError('TESTNET_WORKER_EXITED', `${w.name} (pid ${w.pid}) exited (${w.exitStatus ?? '?'}) without being asked to: its nodes are gone`)
+      for (const r of records) if (workers[r.worker] === w) r.running = false
+    })
     return w
   }
   const startWorker = async (w: number, options?: AbortOptions): Promise<void> => {
@@ -230,9 +237,9 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
   const usageOf = async (gc: boolean, options?: AbortOptions): Promise<Array<{ name: string, pid: number, usage: Usage }>> =>
     Promise.all(live().map(async w => ({ name: w.name, pid: w.pid, usage: await w.request<Usage>({ op: 'usage', gc }, { signal: signal(options), timeoutMs: REQUEST_MS }) })))
 
-  /** resolves on the next report of any worker (the workers report every reportMs) */
+  /** resolves on the next report of any worker (the workers report every reportMs), or when one exits */
   const nextReport = async (options?: AbortOptions): Promise<void> => new Promise<void>((resolve, reject) => {
-    const stops = live().map(w => w.onReport(done))
+    const stops = live().flatMap(w => [w.onReport(done), w.onExit(done)])
     const onAbort = (): void => { done(); reject(signal(options)?.reason) }
     function done (): void {
       for (const s of stops) s()
@@ -258,7 +265,8 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
           const stops = live().map(w => w.onReport(listener))
           return () => { for (const s of stops) s() }
         },
-        expected: () => members().length
+        expected: () => members().length,
+        failed: () => crashed
       }, { ...options, signal: signal(options), reportMs })
       return { ...result, settleMs: result.settled ? Math.max(0, result.lastChangeAt - calledAt) : null }
     },
@@ -292,6 +300,7 @@ export async function createProcTestnet (init: ProcTestnetInit): Promise<ProcTes
       const minShare = options.minShare ?? 1
       const healthy = (h: HealthFigures): boolean => h.joined === h.nodes && h.nodes === members().length && h.stale.entries === 0 && h.kClosest.min >= minShare
       for (;;) {
+        if (crashed != null) throw crashed
         const { perNode: _perNode, ...figures } = await net.health(options)
         if (healthy(figures)) return { healthy: true, ms: Date.now() - startedAt, health: figures }
         if (Date.now() - startedAt >= options.timeoutMs) return { healthy: false, ms: Date.now() - startedAt, health: figures }

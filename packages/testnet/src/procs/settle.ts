@@ -22,6 +22,8 @@ export interface SettleSource {
   onReport: (listener: () => void) => () => void
   /** nodes that should be running (the leader included) */
   expected: () => number
+  /** why the wait cannot end well (a worker died without being asked to), if it cannot. @default never */
+  failed?: () => Error | undefined
 }
 
 export interface SettleOptions extends AbortOptions {
@@ -93,6 +95,12 @@ export async function whenQuiet (source: SettleSource, options: SettleOptions): 
   }
   return new Promise<SettleState>((resolve, reject) => {
     const check = (): void => {
+      const failure = source.failed?.()
+      if (failure != null) {
+        cleanup()
+        reject(failure)
+        return
+      }
       const now = state()
       options.onProgress?.(now)
       if (now.settled) finish(now)

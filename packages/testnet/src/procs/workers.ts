@@ -25,6 +25,10 @@ export class WorkerProcess {
   reportAt = 0
   readonly spawnedAt = Date.now()
   exited = false
+  /** how it exited (`SIGKILL`, `code 1`), once it has */
+  exitStatus: string | undefined
+  /** whether kill() was asked for (an exit without it is a crash: out of memory, a fatal error, an outside kill) */
+  killed = false
   private readonly child: ChildProcess
   private readonly waiting = new Map<number, Waiting>()
   private nextId = 1
@@ -48,6 +52,7 @@ export class WorkerProcess {
     })
     child.on('exit', (code, signal) => {
       this.exited = true
+      this.exitStatus = signal ?? `code ${code ?? '?'}`
       for (const waiting of this.waiting.values()) waiting.reject(new TestnetError('TESTNET_WORKER_EXITED', `${name} exited (${signal ?? code ?? '?'})`))
       this.waiting.clear()
       for (const listener of this.exitListeners) listener()
@@ -102,7 +107,17 @@ export class WorkerProcess {
     })
   }
 
-  /** calls `listener` on every report; returns a function that stops it */
+  /** calls `listener` once the worker has exited (at once if it has); returns a function that stops it */
+  onExit (listener: () => void): () => void {
+    if (this.exited) {
+      listener()
+      return () => {}
+    }
+    this.exitListeners.add(listener)
+    return () => { this.exitListeners.delete(listener) }
+  }
+
+    /** calls `listener` on every report; returns a function that stops it */
   onReport (listener: () => void): () => void {
     this.reportListeners.add(listener)
     return () => { this.reportListeners.delete(listener) }
@@ -111,6 +126,7 @@ export class WorkerProcess {
   /** SIGKILLs the worker (its nodes vanish without a word) and resolves once it has exited */
   async kill (): Promise<void> {
     if (this.exited) return
+    this.killed = true
     const exited = new Promise<void>((resolve) => { this.exitListeners.add(resolve) })
     this.child.kill('SIGKILL')
     await exited
