@@ -47,9 +47,11 @@ export interface KeepaliveInit {
    * the kernel's TCP keepalive on every TCP connection, ms: a connection with nothing on it this
    * long is probed by the kernel (10 probes 1 s apart, Node's libuv), and closed when none is
    * answered, so a member whose host vanished, whose network went, or whose NAT mapping was
-   * dropped is noticed about `tcpIdleMs` + 10 s after the connection last carried anything,
-   * whatever the keepalive intervals above: no process wakes for it, no frame is sent. A frozen
-   * process is still answered by its kernel: that is what the keepalives above are for.
+   * dropped is noticed about `tcpIdleMs` + 10 s later if nothing is written to the connection
+   * meanwhile (a far member at rest), whatever the keepalive intervals above: no process wakes for
+   * it, no frame is sent. Data written and not acknowledged stops the probes (the kernel
+   * retransmits instead, for up to ~15 min on Linux): then the keepalives above notice. A frozen
+   * process is still answered by its kernel: that too is what the keepalives above are for.
    * 0 leaves the system's setting (Linux: 2 h idle, 9 probes 75 s apart). @default 30000
    */
   tcpIdleMs?: number
