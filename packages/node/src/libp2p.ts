@@ -203,8 +203,8 @@ export async function assembleLibp2p (init: Libp2pAssembly): Promise<RealmLibp2p
     // dialling sockets (and a native runtime) when built, which a TCP-only node, or each of a
     // test's hundred nodes, does without
     // the kernel probes a TCP connection idle for tcpIdleMs and closes it when its peer is gone
-    // (membership/liveness.ts KeepaliveInit.tcpIdleMs); one with nothing on it for 10 min is closed (tcp's own default, 2 min, is
-    // shorter than a keepalive's 5 min to a member outside the neighbourhood: membership/liveness.ts)
+    // (KeepaliveInit.tcpIdleMs); one with nothing on it for 10 min is closed (tcp's own default,
+    // 2 min, is shorter than a keepalive's 5 min to a member outside the neighbourhood)
     transports: [tcp({ inboundSocketInactivityTimeout: 600_000, outboundSocketInactivityTimeout: 600_000, dialOpts: tcpKeepAlive, listenOpts: tcpKeepAlive }), ...((init.quic ?? init.listen.some(isQuic)) ? [quic()] : []), memory(), relayTransport(init.hooks, init.nat)],
     connectionEncrypters: [noise({ crypto: noiseCrypto })],
     // yamux's ping only measures the round trip here (a stream's receive window grows from it; a

@@ -264,8 +264,9 @@ export class Growth {
     const { membership } = this.deps
     if (count <= 0) return []
     // nothing to give this member at the table's last news version: nothing still, until a member
-    // joins or a record changes (a leave adds nothing to tell) (a settled realm's keepalives walked the whole table twice each, for nothing:
-    // 15% of a resting realm of 300's CPU); every EMPTY_PIGGY_MS the walk is made anyway
+    // joins or a record changes; a leave adds nothing to tell (a settled realm's keepalives walked
+    // the whole table twice each, for nothing: 15% of a resting realm of 300's CPU); every
+    // EMPTY_PIGGY_MS the walk is made anyway
     const empty = this.emptyPiggy.peek(member)
     if (empty != null && empty.version === membership.newsVersion && this.deps.now() - empty.at < EMPTY_PIGGY_MS) return []
     const held = this.told.heldBy(member)

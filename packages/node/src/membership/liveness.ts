@@ -176,7 +176,7 @@ export class Liveness {
     return true
   }
 
-    private async probe (member: Member): Promise<void> {
+  private async probe (member: Member): Promise<void> {
     const started = this.deps.now()
     const waitFrom = performance.now()
     // cleared when the answer comes (AbortSignal.timeout's timer fired 10 s after every keepalive)

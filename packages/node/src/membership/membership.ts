@@ -5,7 +5,7 @@
  * takes it out of the kad-dht routing table.
  */
 import { TypedEventEmitter } from 'main-event'
-import { fingerprint, compareXor } from '@realmesh/token'
+import { fingerprint, compareDistance, compareXor } from '@realmesh/token'
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerRecord } from '@realmesh/wire'
@@ -333,8 +333,5 @@ export function closestAmong<M extends Ranked = Member> (key: Uint8Array, member
 
 /** whether two keys are the same bytes (the same array, most often) */
 function sameKey (a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
+  return a === b || (a.length === b.length && compareDistance(a, b) === 0)
 }

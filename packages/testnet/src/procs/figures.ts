@@ -113,7 +113,7 @@ export function usageFigures (samples: Array<{ name: string, pid: number, before
   const windowMs = mean(processes.map(p => p.windowMs)) ?? 0
   const cpuMs = processes.reduce((sum, p) => sum + p.cpuMs, 0)
   const perMemberSecond = nodes * Math.max(1, windowMs) / 1000
-  const gc = (kind: keyof GcTimes): number => samples.reduce((sum, { before, after }) => sum + (after.gcMs?.[kind] ?? 0) - (before.gcMs?.[kind] ?? 0), 0) / perMemberSecond
+  const gc = (kind: keyof GcTimes): number => samples.reduce((sum, { before, after }) => sum + after.gcMs[kind] - before.gcMs[kind], 0) / perMemberSecond
   return {
     windowMs,
     perNode: {
@@ -121,7 +121,7 @@ export function usageFigures (samples: Array<{ name: string, pid: number, before
       rssMiB: processes.reduce((sum, p) => sum + p.rssMiB, 0) / nodes,
       cpuPercent: cpuMs / Math.max(1, windowMs) / nodes * 100
     },
-    cpuMsPerMemberPerSecond: cpuMs / nodes / (Math.max(1, windowMs) / 1000),
+    cpuMsPerMemberPerSecond: cpuMs / perMemberSecond,
     gcMsPerMemberPerSecond: { minor: gc('minor'), major: gc('major'), incremental: gc('incremental'), weak: gc('weak') },
     processes: processes.map(({ name, pid, nodes, heapMiB, rssMiB, cpuPercent }) => ({ name, pid, nodes, heapMiB, rssMiB, cpuPercent }))
   }

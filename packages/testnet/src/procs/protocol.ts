@@ -6,6 +6,7 @@
  * one), from which the parent decides whether the realm is settled.
  */
 import type { RealmNodeInit } from '@realmesh/node'
+import type { CoordinatorLookup } from './lookup.js'
 
 /** one node as the parent gives it to a worker: everything needed to (re)start it */
 export interface NodeSpec {
@@ -89,7 +90,7 @@ export interface LookupAnswer {
   /** the walk's peers closest to the key and what became of them (CoordinatorLookup's trace) */
   trace: Array<{ peer: string, status: string }>
   /** the query that took longest (CoordinatorLookup's slowestQuery) */
-  slowestQuery?: { peer: string, ms: number, openMs?: number, status: string, connected?: boolean, member?: boolean }
+  slowestQuery?: CoordinatorLookup['slowestQuery']
   ms: number
 }
 
