@@ -5,6 +5,7 @@
  *
  *   pnpm sim --nodes 1000,10000 [--lookups 200] [--subjects 10000] [--seed 1] [--out DIR] [--json]
  *            [--join-ms MS] [--max-settle-ms MS] [--max-real-minutes M] [--kad-prefix-length P]
+ *            [--start joins|warm] [--warm-per-bucket B]
  *   pnpm sim --charts-only --out DIR     (sim.md and the charts again from the sim-N.json in DIR)
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -16,6 +17,7 @@ import type { SimReport } from './run.js'
 
 const USAGE = `usage: pnpm sim [--nodes 1000[,10000...]] [--lookups 200] [--subjects 10000] [--seed 1] [--out DIR] [--json]
                 [--join-ms MS] [--max-settle-ms MS] [--max-real-minutes M] [--kad-prefix-length P]
+                [--start joins|warm] [--warm-per-bucket B]
        pnpm sim --charts-only --out DIR`
 
 function parse (): ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'] {
@@ -40,6 +42,8 @@ const OPTIONS = {
   'max-real-minutes': { type: 'string' },
   'charts-only': { type: 'boolean', default: false },
   'kad-prefix-length': { type: 'string' },
+  start: { type: 'string', default: 'joins' },
+  'warm-per-bucket': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false }
 } as const
 
@@ -63,11 +67,18 @@ if (values['charts-only'] && values.out == null) {
   process.stderr.write('--charts-only needs --out DIR\n')
   process.exit(2)
 }
+if (values.start !== 'joins' && values.start !== 'warm') {
+  process.stderr.write(`--start: joins or warm, got "${values.start}"\n${USAGE}\n`)
+  process.exit(2)
+}
+const start: 'joins' | 'warm' = values.start
 const sizes = values['charts-only'] ? [] : (values.nodes ?? '1000').split(',').map(s => count('nodes', s.trim()) as number)
 const reports: SimReport[] = []
 for (const nodes of sizes) {
   const report = await runScenario({
     nodes,
+    start,
+    warmPerBucket: count('warm-per-bucket', values['warm-per-bucket']),
     lookups: count('lookups', values.lookups),
     subjects: count('subjects', values.subjects),
     seed: count('seed', values.seed),
@@ -81,12 +92,12 @@ for (const nodes of sizes) {
   if (!values.json) process.stdout.write(`${summary(report)}\n`)
   if (values.out != null) {
     mkdirSync(values.out, { recursive: true })
-    writeFileSync(join(values.out, `sim-${nodes}.json`), `${JSON.stringify(report, null, 2)}\n`)
+    writeFileSync(join(values.out, `sim-${start === 'warm' ? 'warm-' : ''}${nodes}.json`), `${JSON.stringify(report, null, 2)}\n`)
   }
 }
 if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`)
 if (values.out != null) {
-  const all = readdirSync(values.out).filter(f => /^sim-\d+\.json$/.test(f)).map(f => JSON.parse(readFileSync(join(values.out as string, f), 'utf8')) as SimReport)
+  const all = readdirSync(values.out).filter(f => /^sim-(warm-)?\d+\.json$/.test(f)).map(f => JSON.parse(readFileSync(join(values.out as string, f), 'utf8')) as SimReport)
   for (const [name, svg] of Object.entries(charts(all))) writeFileSync(join(values.out, name), svg)
   writeFileSync(join(values.out, 'sim.md'), `${markdownTable(all)}\n`)
   process.stderr.write(`wrote ${values.out}: sim-N.json, sim.md, sim-hops.svg, sim-cost.svg\n`)

@@ -45,6 +45,28 @@ export class Keyspace<T> {
     return out
   }
 
+  /**
+   * the items whose keys share exactly `depth` leading bits with `key` (its bucket `depth`): a
+   * contiguous run of the sorted keys, as [lo, hi) indices for itemAt
+   */
+  bucketRange (key: Uint8Array, depth: number): [number, number] {
+    let lo = 0
+    let hi = this.keys.length
+    for (let d = 0; d < depth && lo < hi; d++) {
+      const split = this.firstWithBit(lo, hi, d)
+      if (bitAt(key, d) === 0) hi = split
+      else lo = split
+    }
+    if (lo >= hi) return [lo, lo]
+    // the keys that share `depth` bits: those that differ at bit `depth` are the bucket
+    const split = this.firstWithBit(lo, hi, depth)
+    return bitAt(key, depth) === 0 ? [split, hi] : [lo, split]
+  }
+
+  itemAt (index: number): T {
+    return this.items[index] as T
+  }
+
   private descend (key: Uint8Array, lo: number, hi: number, depth: number, n: number, out: number[]): void {
     if (lo >= hi || out.length >= n) return
     if (hi - lo === 1 || depth >= key.length * 8) {

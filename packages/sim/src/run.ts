@@ -3,6 +3,7 @@
  * realm runs until no table changed for a quiet window, then convergence, lookups, coordinator
  * stability and what it all cost are measured.
  */
+import { defaultBucketSize } from '@realmesh/node'
 import { convergence, lookups } from './measure.js'
 import { stability } from './stability.js'
 import { Simulation } from './simulation.js'
@@ -19,7 +20,16 @@ const OUT_OF_TIME_SETTLE_MS = 10_000
 
 export interface ScenarioInit extends SimulationInit {
   nodes: number
-  /** simulated ms over which the members join. @default max(60 s, N × 2 ms) */
+  /**
+   * how the realm comes to be: 'joins', each member joining through a random member already in
+   * (the realm grows from one); 'warm', a warm start (Simulation.warmStart): every member runs
+   * from the start with the table realmesh's join decision builds from the records a converged
+   * realm would have told it; `joinMs` is not used. @default 'joins'
+   */
+  start?: 'joins' | 'warm'
+  /** 'warm': random members of each bucket whose records a member is handed. @default 2 × bucket size */
+  warmPerBucket?: number
+  /** simulated ms over which the members join ('joins'). @default max(60 s, N × 2 ms) */
   joinMs?: number
   /** settled: no table changed anywhere for this long, simulated ms. @default 30000 */
   quietMs?: number
@@ -45,6 +55,8 @@ export interface ScenarioInit extends SimulationInit {
 
 export interface SimReport {
   nodes: number
+  /** how the realm came to be (ScenarioInit.start); reports before it was added are 'joins' */
+  start?: 'joins' | 'warm'
   /** members that had joined when measured (fewer than `nodes` when the real-time budget ran out) */
   joined: number
   seed: number
@@ -62,8 +74,10 @@ export interface SimReport {
   lookups: LookupFigures
   stability: Stability
   cost: {
-    /** CPU (user + system) from the first join to quiet (or to the end of the real-time budget) */
+    /** CPU (user + system) from the first join to quiet (or to the end of the real-time budget); after a warm start, from its end */
     cpuSeconds: number
+    /** a warm start: the CPU of deciding and admitting its joins */
+    warmCpuSeconds?: number
     cpuPerEventUs: number
     /** CPU per member per simulated second, µs (the realm joining and settling) */
     cpuPerNodePerSimSecondUs: number
@@ -93,14 +107,23 @@ export async function runScenario (init: ScenarioInit): Promise<SimReport> {
   try {
     const joinMs = init.joinMs ?? Math.max(60_000, init.nodes * 2)
     const outOfTime = (): boolean => init.maxRealMs != null && performance.now() - started > init.maxRealMs
-    await sim.joinMany(init.nodes, joinMs, outOfTime)
+    let warmCpuSeconds: number | undefined
+    if (init.start === 'warm') {
+      await sim.warmStart(init.nodes, init.warmPerBucket ?? 2 * defaultBucketSize(sim.k))
+      const built = process.cpuUsage(cpu0)
+      warmCpuSeconds = (built.user + built.system) / 1e6
+      progress(`warm start: ${sim.admissions} joins decided in ${warmCpuSeconds.toFixed(1)} s CPU; running until quiet`)
+    } else {
+      await sim.joinMany(init.nodes, joinMs, outOfTime)
+    }
     const joinedMs = sim.clock.now()
     const settled = await sim.settle(init.quietMs ?? 30_000, init.maxSettleMs ?? 600_000, outOfTime)
     const settleMs = sim.clock.now() - joinedMs
     const cpu = process.cpuUsage(cpu0)
     const simSeconds = sim.clock.now() / 1000
     const joined = sim.members().length
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6
+    // a warm start's table building is not the realm running: its CPU is reported apart
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6 - (warmCpuSeconds ?? 0)
     const events = sim.clock.events
     const heapAfter = heap()
     progress(`settled: ${settled} after ${Math.round(settleMs / 1000)} s simulated; measuring`)
@@ -111,6 +134,7 @@ export async function runScenario (init: ScenarioInit): Promise<SimReport> {
     const stable = await stability(sim, { subjects: init.subjects ?? 10_000, coordinators: init.coordinators ?? 3, checks: init.stabilityChecks ?? 20, quietMs, maxSettleMs: outOfTime() ? OUT_OF_TIME_SETTLE_MS : init.maxSettleMs ?? 600_000})
     return {
       nodes: init.nodes,
+      start: init.start ?? 'joins',
       joined,
       seed: init.seed ?? 1,
       settled,
@@ -126,6 +150,7 @@ export async function runScenario (init: ScenarioInit): Promise<SimReport> {
       stability: stable,
       cost: {
         cpuSeconds,
+        ...(warmCpuSeconds == null ? {} : { warmCpuSeconds }),
         cpuPerEventUs: cpuSeconds * 1e6 / Math.max(1, events),
         cpuPerNodePerSimSecondUs: cpuSeconds * 1e6 / Math.max(1, joined) / simSeconds,
         heapPerNodeKiB: (heapAfter - heapBefore) / 1024 / Math.max(1, joined),

@@ -3,10 +3,11 @@
  * through a random member already in (the first one is alone), connects and drops them as the
  * connection gate would, and runs the simulated clock until the realm is quiet.
  */
-import { DEFAULT_KAD_PREFIX_LENGTH } from '@realmesh/node'
+import { DEFAULT_KAD_PREFIX_LENGTH, decideJoin } from '@realmesh/node'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { SimClock } from './clock.js'
+import { Keyspace } from './keyspace.js'
 import { SimNetwork, SimUnreachableError } from './network.js'
 import { Random } from './random.js'
 import { SimNode } from './sim-node.js'
@@ -111,6 +112,60 @@ export class Simulation {
     for (let i = 0; i < count; i++) this.clock.setTimeout(() => { if (!stopped) this.join() }, i * gap)
     await this.clock.runUntil(this.clock.now() + overMs, stop)
     stopped = true
+  }
+
+  /**
+   * A warm start (`pnpm sim --start warm`): `count` members, every one running from the start.
+   * In a random order, each is handed the records of its true k closest members and of up to
+   * `perBucket` random members in each of its buckets (what a converged realm would have told it;
+   * a member hears far more records than it joins), closest first, and realmesh's own join
+   * decision (`decideJoin`, over its table as it stands) says which it joins; a join admits both
+   * sides at once, as the gate would after the handshake, without the network time, the responder's
+   * UPDATEs or the joiner's self-lookup (the records they would spread were handed to everyone).
+   * Then the realm runs as any other: keepalives and their piggybacks, NLIST rounds, evictions,
+   * and joins of records heard there, until no table changes (Simulation.settle).
+   */
+  async warmStart (count: number, perBucket: number): Promise<void> {
+    const nodes: SimNode[] = []
+    for (let i = 0; i < count; i++) {
+      const node = this.create()
+      this.live.push(node)
+      nodes.push(node)
+    }
+    await Promise.all(nodes.map(async (node) => node.start(this)))
+    const space = new Keyspace(nodes.map(node => ({ key: node.fingerprint, item: node })))
+    const depths = Math.ceil(Math.log2(Math.max(2, count))) + 8
+    const k = this.nodeInit.k
+    const bucketSize = this.nodeInit.bucketSize
+    const order = [...nodes]
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = this.random.int(i + 1)
+      const swap = order[i] as SimNode
+      order[i] = order[j] as SimNode
+      order[j] = swap
+    }
+    for (const node of order) {
+      const handed = new Set<SimNode>(space.closest(node.fingerprint, k + 1).filter(n => n !== node))
+      for (let depth = 0; depth < depths; depth++) {
+        const [lo, hi] = space.bucketRange(node.fingerprint, depth)
+        if (hi - lo <= perBucket) {
+          for (let i = lo; i < hi; i++) handed.add(space.itemAt(i))
+          continue
+        }
+        const picked = new Set<number>()
+        while (picked.size < perBucket) picked.add(lo + this.random.int(hi - lo))
+        for (const i of picked) handed.add(space.itemAt(i))
+      }
+      for (const other of handed) {
+        if (node.membership.has(other.id)) continue
+        const verdict = decideJoin(other.fingerprint, node.fingerprint, node.membership.list(), { k, bucketSize, view: node.membership.tableView(node.fingerprint, k) })
+        // 'replaces-unhealthy' needs an unhealthy member, which a realm that has just started has not
+        if (verdict !== 'neighbourhood' && verdict !== 'bucket-space') continue
+        node.membership.admit(other.admitInit())
+        other.membership.admit(node.admitInit())
+        this.admissions++
+      }
+    }
   }
 
   /** the member's process is gone: its connections close, and every member of it sees that a delay later */

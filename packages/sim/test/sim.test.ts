@@ -72,6 +72,31 @@ describe('sim', () => {
     }
     assert.ok(report.cost.cpuPerEventUs > 0 && report.events > 0)
   })
+
+  it('a warm start hands each member its true closest and some of each bucket, and the join decision builds the same converged realm', async () => {
+    const nodes = 150
+    const report = await runScenario({ nodes, start: 'warm', joinMs: 10_000, quietMs: 30_000, maxSettleMs: 300_000, lookups: 20, subjects: 1000, stabilityChecks: 5, seed: 5 })
+    assert.equal(report.start, 'warm')
+    assert.equal(report.joined, nodes)
+    assert.equal(report.settled, true, 'no table changed for the quiet window')
+    const t = report.convergence
+    assert.ok(t.completeNeighbourhoods >= 0.97 * nodes, `complete neighbourhoods ${t.completeNeighbourhoods}/${nodes}`)
+    assert.ok(t.healthyBuckets / t.buckets >= 0.99, `healthy buckets ${t.healthyBuckets}/${t.buckets}`)
+    assert.equal(report.lookups.trueClosest, 20, 'every lookup names the true 3 closest members')
+  })
+
+  it('the keyspace gives a bucket as the run of sorted keys that share exactly that many leading bits', () => {
+    const random = new Random(11)
+    const keys = Array.from({ length: 500 }, () => random.bytes(32))
+    const space = new Keyspace(keys.map((key, i) => ({ key, item: i })))
+    const target = random.bytes(32)
+    for (let bits = 0; bits < 12; bits++) {
+      const [lo, hi] = space.bucketRange(target, bits)
+      const inRange = new Set(Array.from({ length: hi - lo }, (_, i) => space.itemAt(lo + i)))
+      const scanned = new Set(keys.flatMap((key, i) => commonPrefix(key, target) === bits ? [i] : []))
+      assert.deepEqual(inRange, scanned, `bucket ${bits}`)
+    }
+  })
 })
 
 function commonPrefix (a: Uint8Array, b: Uint8Array): number {
