@@ -144,7 +144,10 @@ export class Simulation {
       order[i] = order[j] as SimNode
       order[j] = swap
     }
-    for (const node of order) {
+    for (const [i, node] of order.entries()) {
+      // the kad-dht tables' adds are asynchronous: let them finish now and then, or a large realm
+      // holds millions of their pending promises at once (twice the tables' own heap at 1,000)
+      if (i % 64 === 63) await new Promise<void>(resolve => { setImmediate(resolve) })
       const handed = new Set<SimNode>(space.closest(node.fingerprint, k + 1).filter(n => n !== node))
       for (let depth = 0; depth < depths; depth++) {
         const [lo, hi] = space.bucketRange(node.fingerprint, depth)

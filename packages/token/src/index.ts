@@ -10,7 +10,7 @@ export type { WriteKeyFileOptions } from './keys.js'
 export { writeFileAtomic } from './files.js'
 export type { WriteFileAtomicOptions } from './files.js'
 
-export { fingerprint, fingerprintHex, xorDistance, compareDistance, compareXor, closestTo, subjectKey, subjectPosition, subjectPositionText } from './fingerprint.js'
+export { fingerprint, sharedFingerprint, fingerprintHex, xorDistance, compareDistance, compareXor, closestTo, subjectKey, subjectPosition, subjectPositionText } from './fingerprint.js'
 
 export {
   realmIdOf,

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
-import { closestTo, compareDistance, compareXor, fingerprint, fingerprintHex, subjectKey, subjectPosition, subjectPositionText, xorDistance, randomText } from '../src/index.js'
+import { closestTo, compareDistance, compareXor, fingerprint, fingerprintHex, sharedFingerprint, subjectKey, subjectPosition, subjectPositionText, xorDistance, randomText } from '../src/index.js'
 import { fixture } from './fixtures.js'
 
 // computed with @libp2p/kad-dht 16.4.5 `convertPeerId` for the fixed fixture keys
@@ -23,6 +23,19 @@ describe('fingerprints', () => {
     const expected = createHash('sha256').update(peerId.toMultihash().bytes).digest()
     assert.deepEqual(Buffer.from(fingerprint(peerId)), expected)
     assert.equal(fingerprint(f.nodeId).length, 32)
+  })
+
+  test('sharedFingerprint is the same array for a peer id every time; fingerprint hands out copies of it', async () => {
+    const f = await fixture()
+    const peerId = peerIdFromString(f.nodeId)
+    const shared = sharedFingerprint(peerId)
+    assert.equal(sharedFingerprint(peerId), shared, 'one array per PeerId object')
+    assert.equal(Buffer.from(shared).toString('hex'), KAD_KEYS.node)
+    const copy = fingerprint(peerId)
+    assert.notEqual(copy, shared)
+    copy.fill(0)
+    assert.equal(Buffer.from(sharedFingerprint(peerId)).toString('hex'), KAD_KEYS.node, 'a caller writing to its copy changes nothing shared')
+    assert.equal(fingerprintHex(peerId), KAD_KEYS.node)
   })
 
   test('xorDistance', () => {

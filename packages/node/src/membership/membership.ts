@@ -5,7 +5,7 @@
  * takes it out of the kad-dht routing table.
  */
 import { TypedEventEmitter } from 'main-event'
-import { fingerprint, compareDistance, compareXor } from '@realmesh/token'
+import { sharedFingerprint, compareDistance, compareXor } from '@realmesh/token'
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerRecord } from '@realmesh/wire'
@@ -155,7 +155,8 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
       return existing
     }
     if (this.members.size >= this.maxMembers) this.evictOne()
-    const fp = fingerprint(init.peerId)
+    // never written to: every member's fingerprint is only read (distances, buckets, records held)
+    const fp = sharedFingerprint(init.peerId)
     const member: Member = {
       peerId: init.peerId,
       id,
