@@ -62,7 +62,7 @@ export function charts (reports: SimReport[]): Record<string, string> {
         { label: 'members', points: sorted.map(r => [x(r), r.convergence.members.mean]) },
         ...alsoWarm([
           { label: 'heap KiB, warm start', points: warm.map(r => [x(r), r.cost.heapPerNodeKiB] as [number, number]), dashed: true },
-          { label: 'CPU µs / sim s at rest, warm start', points: warm.map(r => [x(r), r.cost.cpuPerNodePerSimSecondUs] as [number, number]), dashed: true }
+          { label: 'CPU µs / sim s after a warm start', points: warm.map(r => [x(r), r.cost.cpuPerNodePerSimSecondUs] as [number, number]), dashed: true }
         ])
       ]
     })

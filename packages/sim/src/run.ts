@@ -129,7 +129,7 @@ export async function runScenario (init: ScenarioInit): Promise<SimReport> {
     progress(`settled: ${settled} after ${Math.round(settleMs / 1000)} s simulated; measuring`)
     const table = convergence(sim)
     const found = await lookups(sim, init.lookups ?? 200, init.coordinators ?? 3)
-    progress(`lookups: ${found.trueClosest}/${found.total} true closest; following coordinators through a join and a leave`)
+    progress(`lookups: ${found.trueClosest}/${found.total} true closest, hops mean ${found.hops.mean.toFixed(2)} p99 ${found.hops.p99}; tables: ${table.completeNeighbourhoods}/${joined} complete neighbourhoods, members mean ${table.members.mean.toFixed(1)}; following coordinators through a join and a leave`)
     const quietMs = init.quietMs ?? 30_000
     const stable = await stability(sim, { subjects: init.subjects ?? 10_000, coordinators: init.coordinators ?? 3, checks: init.stabilityChecks ?? 20, quietMs, maxSettleMs: outOfTime() ? OUT_OF_TIME_SETTLE_MS : init.maxSettleMs ?? 600_000})
     return {
@@ -152,7 +152,8 @@ export async function runScenario (init: ScenarioInit): Promise<SimReport> {
         cpuSeconds,
         ...(warmCpuSeconds == null ? {} : { warmCpuSeconds }),
         cpuPerEventUs: cpuSeconds * 1e6 / Math.max(1, events),
-        cpuPerNodePerSimSecondUs: cpuSeconds * 1e6 / Math.max(1, joined) / simSeconds,
+        // no simulated time ran (measured right after a warm start): there is no figure per simulated second
+        cpuPerNodePerSimSecondUs: simSeconds === 0 ? 0 : cpuSeconds * 1e6 / Math.max(1, joined) / simSeconds,
         heapPerNodeKiB: (heapAfter - heapBefore) / 1024 / Math.max(1, joined),
         heapMiB: heapAfter / 2 ** 20,
         rssMiB: process.memoryUsage().rss / 2 ** 20
