@@ -126,12 +126,12 @@ export async function runScenario (init: ScenarioInit): Promise<SimReport> {
     const cpuSeconds = (cpu.user + cpu.system) / 1e6 - (warmCpuSeconds ?? 0)
     const events = sim.clock.events
     const heapAfter = heap()
-    progress(`settled: ${settled} after ${Math.round(settleMs / 1000)} s simulated; measuring`)
+    progress(`settled: ${settled} after ${Math.round(settleMs / 1000)} s simulated; heap after a GC ${Math.round(heapAfter / 2 ** 20)} MiB; measuring`)
     const table = convergence(sim)
     const found = await lookups(sim, init.lookups ?? 200, init.coordinators ?? 3)
     progress(`lookups: ${found.trueClosest}/${found.total} true closest, hops mean ${found.hops.mean.toFixed(2)} p99 ${found.hops.p99}; tables: ${table.completeNeighbourhoods}/${joined} complete neighbourhoods, members mean ${table.members.mean.toFixed(1)}; following coordinators through a join and a leave`)
     const quietMs = init.quietMs ?? 30_000
-    const stable = await stability(sim, { subjects: init.subjects ?? 10_000, coordinators: init.coordinators ?? 3, checks: init.stabilityChecks ?? 20, quietMs, maxSettleMs: outOfTime() ? OUT_OF_TIME_SETTLE_MS : init.maxSettleMs ?? 600_000})
+    const stable = await stability(sim, { subjects: init.subjects ?? 10_000, coordinators: init.coordinators ?? 3, checks: init.stabilityChecks ?? 20, quietMs, maxSettleMs: outOfTime() ? OUT_OF_TIME_SETTLE_MS : init.maxSettleMs ?? 600_000 }, progress)
     return {
       nodes: init.nodes,
       start: init.start ?? 'joins',

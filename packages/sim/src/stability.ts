@@ -37,9 +37,10 @@ export interface StabilityInit {
   maxSettleMs: number
 }
 
-export async function stability (sim: Simulation, init: StabilityInit): Promise<Stability> {
+export async function stability (sim: Simulation, init: StabilityInit, progress: (line: string) => void = () => {}): Promise<Stability> {
   const names = Array.from({ length: init.subjects }, (_, i) => `stable-${i}`)
   const join = await change(sim, names, init, () => { sim.join() })
+  progress(`a join moved ${join.changed} subjects (expected ${join.expected.toFixed(1)}), lookups agree ${join.lookupsAgree}/${join.checked}; now a leave`)
   const leave = await change(sim, names, init, () => {
     // the first coordinator of the first subject leaves: at least one subject must move
     const space = keyspaceOf(sim)
