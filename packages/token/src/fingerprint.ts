@@ -24,7 +24,7 @@ export function fingerprint (peer: PeerId | string): Uint8Array {
 /**
  * {@link fingerprint} of a PeerId object without the copy: the cached array itself, for a holder
  * that keeps it as long as the peer id and never writes to it (a node's member table keeps one per
- * member; in a simulated realm of 100,000 the copies were a sixth of the heap).
+ * member: the copies were a tenth of a simulated realm's heap).
  */
 export function sharedFingerprint (peer: PeerId): Uint8Array {
   let fp = known.get(peer)

@@ -117,7 +117,7 @@ export class WorkerProcess {
     return () => { this.exitListeners.delete(listener) }
   }
 
-    /** calls `listener` on every report; returns a function that stops it */
+  /** calls `listener` on every report; returns a function that stops it */
   onReport (listener: () => void): () => void {
     this.reportListeners.add(listener)
     return () => { this.reportListeners.delete(listener) }
@@ -127,7 +127,7 @@ export class WorkerProcess {
   async kill (): Promise<void> {
     if (this.exited) return
     this.killed = true
-    const exited = new Promise<void>((resolve) => { this.exitListeners.add(resolve) })
+    const exited = new Promise<void>((resolve) => { this.onExit(resolve) })
     this.child.kill('SIGKILL')
     await exited
   }
