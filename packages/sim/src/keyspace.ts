@@ -20,6 +20,11 @@ export class Keyspace<T> {
     return this.keys.length
   }
 
+  /** the common prefix lengths worth looking at: past log2 N + 8 bits a bucket is all but surely empty */
+  get bucketDepths (): number {
+    return Math.ceil(Math.log2(Math.max(2, this.keys.length))) + 8
+  }
+
   /** the `n` items whose keys are XOR-closest to `key`, closest first */
   closest (key: Uint8Array, n: number): T[] {
     const out: number[] = []

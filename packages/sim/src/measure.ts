@@ -64,7 +64,7 @@ export function convergence (sim: Simulation, space = keyspaceOf(sim)): Converge
       const b = commonPrefixLength(m.fingerprint, node.fingerprint)
       perBucket[b] = (perBucket[b] ?? 0) + 1
     }
-    const populations = space.bucketPopulations(node.fingerprint, Math.ceil(Math.log2(Math.max(2, space.size))) + 8)
+    const populations = space.bucketPopulations(node.fingerprint, space.bucketDepths)
     populations.forEach((population, b) => {
       if (population === 0) return
       buckets++

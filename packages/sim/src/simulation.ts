@@ -134,7 +134,6 @@ export class Simulation {
     }
     await Promise.all(nodes.map(async (node) => node.start(this)))
     const space = new Keyspace(nodes.map(node => ({ key: node.fingerprint, item: node })))
-    const depths = Math.ceil(Math.log2(Math.max(2, count))) + 8
     const k = this.nodeInit.k
     const bucketSize = this.nodeInit.bucketSize
     const order = [...nodes]
@@ -149,15 +148,15 @@ export class Simulation {
       // holds millions of their pending promises at once (twice the tables' own heap at 1,000)
       if (i % 64 === 63) await new Promise<void>(resolve => { setImmediate(resolve) })
       const handed = new Set<SimNode>(space.closest(node.fingerprint, k + 1).filter(n => n !== node))
-      for (let depth = 0; depth < depths; depth++) {
+      for (let depth = 0; depth < space.bucketDepths; depth++) {
         const [lo, hi] = space.bucketRange(node.fingerprint, depth)
         if (hi - lo <= perBucket) {
-          for (let i = lo; i < hi; i++) handed.add(space.itemAt(i))
+          for (let at = lo; at < hi; at++) handed.add(space.itemAt(at))
           continue
         }
         const picked = new Set<number>()
         while (picked.size < perBucket) picked.add(lo + this.random.int(hi - lo))
-        for (const i of picked) handed.add(space.itemAt(i))
+        for (const at of picked) handed.add(space.itemAt(at))
       }
       for (const other of handed) {
         if (node.membership.has(other.id)) continue
