@@ -4,7 +4,7 @@
  * (or JSON), written to --out as sim-N.json, and charted there with every sim-*.json already in it.
  *
  *   pnpm sim --nodes 1000,10000 [--lookups 200] [--subjects 10000] [--seed 1] [--out DIR] [--json]
- *            [--join-ms MS] [--max-settle-ms MS] [--max-real-minutes M] [--kad-prefix-length P]
+ *            [--join-ms MS] [--max-settle-ms MS] [--change-settle-ms MS] [--max-real-minutes M] [--kad-prefix-length P]
  *            [--start joins|warm] [--warm-per-bucket B]
  *   pnpm sim --charts-only --out DIR     (sim.md and the charts again from the sim-N.json in DIR)
  */
@@ -16,7 +16,7 @@ import { charts, markdownTable, summary } from './report.js'
 import type { SimReport } from './run.js'
 
 const USAGE = `usage: pnpm sim [--nodes 1000[,10000...]] [--lookups 200] [--subjects 10000] [--seed 1] [--out DIR] [--json]
-                [--join-ms MS] [--max-settle-ms MS] [--max-real-minutes M] [--kad-prefix-length P]
+                [--join-ms MS] [--max-settle-ms MS] [--change-settle-ms MS] [--max-real-minutes M] [--kad-prefix-length P]
                 [--start joins|warm] [--warm-per-bucket B]
        pnpm sim --charts-only --out DIR`
 
@@ -39,6 +39,7 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
   'join-ms': { type: 'string' },
   'max-settle-ms': { type: 'string' },
+  'change-settle-ms': { type: 'string' },
   'max-real-minutes': { type: 'string' },
   'charts-only': { type: 'boolean', default: false },
   'kad-prefix-length': { type: 'string' },
@@ -84,6 +85,7 @@ for (const nodes of sizes) {
     seed: count('seed', values.seed),
     joinMs: count('join-ms', values['join-ms']),
     maxSettleMs: count('max-settle-ms', values['max-settle-ms']),
+    changeSettleMs: count('change-settle-ms', values['change-settle-ms']),
     kadPrefixLength: count('kad-prefix-length', values['kad-prefix-length']),
     maxRealMs: values['max-real-minutes'] == null ? undefined : (count('max-real-minutes', values['max-real-minutes']) as number) * 60_000,
     progress: (line) => { process.stderr.write(`[sim N=${nodes}] ${line}\n`) }

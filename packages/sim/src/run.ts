@@ -35,6 +35,12 @@ export interface ScenarioInit extends SimulationInit {
   quietMs?: number
   /** give up settling after this long, simulated ms. @default 600000 */
   maxSettleMs?: number
+  /**
+   * after the join and after the leave that coordinator stability follows, give up waiting for a
+   * quiet window after this long (simulated ms) and look the coordinators up then: at 100,000 a
+   * simulated second costs minutes of real time. @default maxSettleMs
+   */
+  changeSettleMs?: number
   /** random coordinator lookups. @default 200 */
   lookups?: number
   /** subjects whose coordinators are followed through a join and a leave. @default 10000 */
@@ -131,7 +137,7 @@ export async function runScenario (init: ScenarioInit): Promise<SimReport> {
     const found = await lookups(sim, init.lookups ?? 200, init.coordinators ?? 3)
     progress(`lookups: ${found.trueClosest}/${found.total} true closest, hops mean ${found.hops.mean.toFixed(2)} p99 ${found.hops.p99}; tables: ${table.completeNeighbourhoods}/${joined} complete neighbourhoods, members mean ${table.members.mean.toFixed(1)}; following coordinators through a join and a leave`)
     const quietMs = init.quietMs ?? 30_000
-    const stable = await stability(sim, { subjects: init.subjects ?? 10_000, coordinators: init.coordinators ?? 3, checks: init.stabilityChecks ?? 20, quietMs, maxSettleMs: outOfTime() ? OUT_OF_TIME_SETTLE_MS : init.maxSettleMs ?? 600_000 }, progress)
+    const stable = await stability(sim, { subjects: init.subjects ?? 10_000, coordinators: init.coordinators ?? 3, checks: init.stabilityChecks ?? 20, quietMs, maxSettleMs: outOfTime() ? OUT_OF_TIME_SETTLE_MS : init.changeSettleMs ?? init.maxSettleMs ?? 600_000 }, progress)
     return {
       nodes: init.nodes,
       start: init.start ?? 'joins',

@@ -75,7 +75,8 @@ describe('sim', () => {
 
   it('a warm start hands each member its true closest and some of each bucket, and the join decision builds the same converged realm', async () => {
     const nodes = 150
-    const report = await runScenario({ nodes, start: 'warm', joinMs: 10_000, quietMs: 30_000, maxSettleMs: 300_000, lookups: 20, subjects: 1000, stabilityChecks: 5, seed: 5 })
+    // a join and a leave get 5 s (simulated) before their lookups, not a quiet window (--change-settle-ms)
+    const report = await runScenario({ nodes, start: 'warm', joinMs: 10_000, quietMs: 30_000, maxSettleMs: 300_000, changeSettleMs: 5_000, lookups: 20, subjects: 1000, stabilityChecks: 5, seed: 5 })
     assert.equal(report.start, 'warm')
     assert.equal(report.joined, nodes)
     assert.equal(report.settled, true, 'no table changed for the quiet window')
@@ -83,6 +84,11 @@ describe('sim', () => {
     assert.ok(t.completeNeighbourhoods >= 0.97 * nodes, `complete neighbourhoods ${t.completeNeighbourhoods}/${nodes}`)
     assert.ok(t.healthyBuckets / t.buckets >= 0.99, `healthy buckets ${t.healthyBuckets}/${t.buckets}`)
     assert.equal(report.lookups.trueClosest, 20, 'every lookup names the true 3 closest members')
+    for (const change of [report.stability.join, report.stability.leave]) {
+      assert.ok(change.settleSeconds <= 5, `a change waited ${change.settleSeconds} s, given 5`)
+      assert.ok(change.changed > 0)
+      assert.equal(change.lookupsAgree, change.checked, 'lookups 5 s after the change name the new coordinators')
+    }
   })
 
   it('the keyspace gives a bucket as the run of sorted keys that share exactly that many leading bits', () => {
