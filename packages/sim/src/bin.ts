@@ -74,6 +74,7 @@ if (values.start !== 'joins' && values.start !== 'warm') {
 }
 const start: 'joins' | 'warm' = values.start
 const sizes = values['charts-only'] ? [] : (values.nodes ?? '1000').split(',').map(s => count('nodes', s.trim()) as number)
+mapCountWarning(Math.max(0, ...sizes))
 const reports: SimReport[] = []
 for (const nodes of sizes) {
   const report = await runScenario({
@@ -97,6 +98,24 @@ for (const nodes of sizes) {
     writeFileSync(join(values.out, `sim-${start === 'warm' ? 'warm-' : ''}${nodes}.json`), `${JSON.stringify(report, null, 2)}\n`)
   }
 }
+/**
+ * V8 maps its heap in 256 KiB pages, each a mapping of its own: a realm of 100,000 peaks at about
+ * 16 GiB, more mappings than Linux's default vm.max_map_count (65,530), and the run then dies with
+ * "JavaScript heap out of memory" whatever --max-old-space-size says (2026-12-07, an hour in)
+ */
+function mapCountWarning (nodes: number): void {
+  let limit: number
+  try {
+    limit = Number(readFileSync('/proc/sys/vm/max_map_count', 'utf8'))
+  } catch {
+    return
+  }
+  // about 160 KiB of heap per member at its peak: 0.63 pages each, and the process's other mappings
+  const needed = Math.ceil(nodes * 0.7) + 5_000
+  if (!Number.isFinite(limit) || needed <= limit) return
+  process.stderr.write(`warning: a realm of ${nodes} needs a heap of about ${Math.ceil(nodes * 160 / 2 ** 20)} GiB, in more memory mappings than vm.max_map_count (${limit}) allows; the run would die with "heap out of memory" part-way. Raise it first: sysctl -w vm.max_map_count=${Math.max(262_144, 2 ** Math.ceil(Math.log2(needed)))}\n`)
+}
+
 if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`)
 if (values.out != null) {
   const all = readdirSync(values.out).filter(f => /^sim-(warm-)?\d+\.json$/.test(f)).map(f => JSON.parse(readFileSync(join(values.out as string, f), 'utf8')) as SimReport)
