@@ -130,8 +130,12 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
   const accounting = keepAccounting(dir.dir, node, undefined, config.accounting ?? {}, log)
   const unlisten = [logMembers(node, log), logBootstrap(node, log), logSubjects(node, log), logDurable(node, log), logSleep(node, log), logOutbox(node, log), logTunnels(node, log), logForwarding(node, log), request.off]
   echoRequests(node)
+  // saved one after another (a renewal's token never overwritten by an older one still being
+  // written), and awaited before "joined" is said and before the daemon ends: a node that said it
+  // joined has its token on disk, so a restart does not ask the leader again
+  let tokenSaved: Promise<void> = Promise.resolve()
   node.addEventListener('token', (evt) => {
-    dir.saveToken(evt.detail).catch((err: unknown) => { log.error('token.save-failed', `could not save the token to ${dir.path('token')}: ${messageOf(err)}`, { error: messageOf(err) }) })
+    tokenSaved = tokenSaved.then(async () => { await dir.saveToken(evt.detail) }).catch((err: unknown) => { log.error('token.save-failed', `could not save the token to ${dir.path('token')}: ${messageOf(err)}`, { error: messageOf(err) }) })
   })
   let api: DaemonApi | undefined
   const dashboard = new Dashboard(node, { role: 'node' })
@@ -154,6 +158,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
       return EXIT.REFUSED
     }
     if (stop.aborted) return EXIT.OK
+    await tokenSaved
     const members = node.members().length
     log.info('joined', `joined realm ${realm.name}: ${plural(members, 'member')}`, { realm: realm.id, members })
     const ended = await waitForEnd(node, stop, identity == null ? undefined : identityExpiry(identity, skewSeconds))
@@ -170,6 +175,7 @@ export async function runNodeDaemon (options: NodeStartOptions, io: Io): Promise
     dashboard.stop()
     log.info('stopping', 'stopping')
     await node.stop().catch((err: unknown) => { log.error('stop.failed', `error while stopping the node: ${messageOf(err)}`, { error: messageOf(err) }) })
+    await tokenSaved
     await accounting.stop()
     await api?.stop()
     await metrics.stop()
