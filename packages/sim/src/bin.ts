@@ -64,6 +64,25 @@ function count (name: string, text: string | undefined): number | undefined {
   return n
 }
 
+/**
+ * V8 maps its heap in 256 KiB pages, each a mapping of its own: a realm of 100,000 peaks at 16 to
+ * 19 GiB, more mappings than Linux's default vm.max_map_count (65,530), and the run then dies with
+ * "JavaScript heap out of memory" whatever --max-old-space-size says (2026-12-07, an hour in)
+ */
+function mapCountWarning (nodes: number): void {
+  let limit: number
+  try {
+    limit = Number(readFileSync('/proc/sys/vm/max_map_count', 'utf8'))
+  } catch {
+    return
+  }
+  // the heap's peak per member (100,000 warm: 18.7 GiB), in pages, and the process's other mappings
+  const peakKiB = 200
+  const needed = Math.ceil(nodes * peakKiB / 256) + 5_000
+  if (!Number.isFinite(limit) || needed <= limit) return
+  process.stderr.write(`warning: a realm of ${nodes} needs a heap of about ${Math.ceil(nodes * peakKiB / 2 ** 20)} GiB, in more memory mappings than vm.max_map_count (${limit}) allows; the run would die with "heap out of memory" part-way. Raise it first: sysctl -w vm.max_map_count=${Math.max(262_144, 2 ** Math.ceil(Math.log2(needed)))}\n`)
+}
+
 if (values['charts-only'] && values.out == null) {
   process.stderr.write('--charts-only needs --out DIR\n')
   process.exit(2)
@@ -98,24 +117,6 @@ for (const nodes of sizes) {
     writeFileSync(join(values.out, `sim-${start === 'warm' ? 'warm-' : ''}${nodes}.json`), `${JSON.stringify(report, null, 2)}\n`)
   }
 }
-/**
- * V8 maps its heap in 256 KiB pages, each a mapping of its own: a realm of 100,000 peaks at about
- * 16 GiB, more mappings than Linux's default vm.max_map_count (65,530), and the run then dies with
- * "JavaScript heap out of memory" whatever --max-old-space-size says (2026-12-07, an hour in)
- */
-function mapCountWarning (nodes: number): void {
-  let limit: number
-  try {
-    limit = Number(readFileSync('/proc/sys/vm/max_map_count', 'utf8'))
-  } catch {
-    return
-  }
-  // about 160 KiB of heap per member at its peak: 0.63 pages each, and the process's other mappings
-  const needed = Math.ceil(nodes * 0.7) + 5_000
-  if (!Number.isFinite(limit) || needed <= limit) return
-  process.stderr.write(`warning: a realm of ${nodes} needs a heap of about ${Math.ceil(nodes * 160 / 2 ** 20)} GiB, in more memory mappings than vm.max_map_count (${limit}) allows; the run would die with "heap out of memory" part-way. Raise it first: sysctl -w vm.max_map_count=${Math.max(262_144, 2 ** Math.ceil(Math.log2(needed)))}\n`)
-}
-
 if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`)
 if (values.out != null) {
   const all = readdirSync(values.out).filter(f => /^sim-(warm-)?\d+\.json$/.test(f)).map(f => JSON.parse(readFileSync(join(values.out as string, f), 'utf8')) as SimReport)

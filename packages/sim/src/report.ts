@@ -61,8 +61,8 @@ export function charts (reports: SimReport[]): Record<string, string> {
         { label: 'heap KiB', points: sorted.map(r => [x(r), r.cost.heapPerNodeKiB]) },
         { label: 'CPU µs / sim s', points: sorted.map(r => [x(r), r.cost.cpuPerNodePerSimSecondUs]) },
         { label: 'members', points: sorted.map(r => [x(r), r.convergence.members.mean]) },
-        // a warm realm measured before its quiet window (100,000: 1 s after the start) holds less and
-        // ran too short for a figure per simulated second: only the settled ones are comparable
+        // a warm realm measured before its quiet window holds less and ran too short for a figure per
+        // simulated second: only the settled ones are comparable
         ...alsoWarm([
           { label: 'heap KiB, warm start', points: warmSettled.map(r => [x(r), r.cost.heapPerNodeKiB] as [number, number]), dashed: true },
           { label: 'CPU µs / sim s after a warm start', points: warmSettled.map(r => [x(r), r.cost.cpuPerNodePerSimSecondUs] as [number, number]), dashed: true }

@@ -134,6 +134,7 @@ export class Simulation {
     }
     await Promise.all(nodes.map(async (node) => node.start(this)))
     const space = new Keyspace(nodes.map(node => ({ key: node.fingerprint, item: node })))
+    const depths = space.bucketDepths
     const k = this.nodeInit.k
     const bucketSize = this.nodeInit.bucketSize
     const order = [...nodes]
@@ -148,7 +149,7 @@ export class Simulation {
       // holds millions of their pending promises at once (twice the tables' own heap at 1,000)
       if (i % 64 === 63) await new Promise<void>(resolve => { setImmediate(resolve) })
       const handed = new Set<SimNode>(space.closest(node.fingerprint, k + 1).filter(n => n !== node))
-      for (let depth = 0; depth < space.bucketDepths; depth++) {
+      for (let depth = 0; depth < depths; depth++) {
         const [lo, hi] = space.bucketRange(node.fingerprint, depth)
         if (hi - lo <= perBucket) {
           for (let at = lo; at < hi; at++) handed.add(space.itemAt(at))
